@@ -1,0 +1,126 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/common.h"
+
+void weft_error_set(struct weft_error *err, const char *fmt, ...)
+{
+	if (err == NULL) {
+		return;
+	}
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, args);
+	va_end(args);
+}
+
+void weft_error_errno(struct weft_error *err, const char *fmt, ...)
+{
+	int saved = errno;
+	if (err == NULL) {
+		return;
+	}
+	char buf[WEFT_ERROR_MAX];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, args);
+	va_end(args);
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", buf, strerror(saved));
+	errno = saved;
+}
+
+void weft_error_prefix(struct weft_error *err, const char *fmt, ...)
+{
+	if (err == NULL) {
+		return;
+	}
+	char prefix[WEFT_ERROR_MAX];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, args);
+	va_end(args);
+	char old[WEFT_ERROR_MAX];
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+}
+
+void weft_strv_init(struct weft_strv *v)
+{
+	*v = (struct weft_strv){ 0 };
+}
+
+void weft_strv_finish(struct weft_strv *v)
+{
+	for (size_t i = 0; i < v->len; i++) {
+		free(v->items[i]);
+	}
+	free(v->items);
+	weft_strv_init(v);
+}
+
+bool weft_strv_push_take(struct weft_strv *v, char *s)
+{
+	if (s == NULL) {
+		return false;
+	}
+	/* One slot more than len for the terminating NULL. */
+	if (v->len + 1 >= v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		char **items = realloc(v->items, cap * sizeof(*items));
+		if (items == NULL) {
+			free(s);
+			return false;
+		}
+		v->items = items;
+		v->cap = cap;
+	}
+	v->items[v->len++] = s;
+	v->items[v->len] = NULL;
+	return true;
+}
+
+bool weft_strv_push(struct weft_strv *v, const char *s)
+{
+	char *copy = strdup(s);
+	return copy != NULL && weft_strv_push_take(v, copy);
+}
+
+bool weft_strv_pushf(struct weft_strv *v, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list args;
+	va_start(args, fmt);
+	int n = vasprintf(&s, fmt, args);
+	va_end(args);
+	return n >= 0 && weft_strv_push_take(v, s);
+}
+
+bool weft_strv_contains(const struct weft_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->len; i++) {
+		if (strcmp(v->items[i], s) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+char *weft_path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	bool slash = la > 0 && a[la - 1] == '/';
+	return weft_strdup_printf("%s%s%s", a, slash ? "" : "/", b);
+}
+
+char *weft_strdup_printf(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list args;
+	va_start(args, fmt);
+	int n = vasprintf(&s, fmt, args);
+	va_end(args);
+	return n >= 0 ? s : NULL;
+}

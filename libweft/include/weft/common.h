@@ -1,0 +1,49 @@
+/*
+ * Conventions shared by every WEFT module: error reporting and string lists.
+ *
+ * Functions that can fail return bool (or NULL) and describe the failure in a
+ * caller-provided struct weft_error. Callers add context with
+ * weft_error_prefix() and the program prints the message once, at the edge.
+ */
+#ifndef WEFT_COMMON_H
+#define WEFT_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define WEFT_ERROR_MAX 512
+
+#define WEFT_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
+
+struct weft_error {
+	char msg[WEFT_ERROR_MAX];
+};
+
+/* err may be NULL, in which case the message is dropped. */
+void weft_error_set(struct weft_error *err, const char *fmt, ...) WEFT_PRINTF(2, 3);
+/* Like weft_error_set(), appending ": strerror(errno)". */
+void weft_error_errno(struct weft_error *err, const char *fmt, ...) WEFT_PRINTF(2, 3);
+/* Turns "msg" into "context: msg". */
+void weft_error_prefix(struct weft_error *err, const char *fmt, ...) WEFT_PRINTF(2, 3);
+
+/* A growable list of owned strings, kept NULL-terminated. */
+struct weft_strv {
+	char **items;
+	size_t len, cap;
+};
+
+void weft_strv_init(struct weft_strv *v);
+void weft_strv_finish(struct weft_strv *v);
+/* Copies s. */
+bool weft_strv_push(struct weft_strv *v, const char *s);
+/* Takes ownership of s; frees it on failure. */
+bool weft_strv_push_take(struct weft_strv *v, char *s);
+bool weft_strv_pushf(struct weft_strv *v, const char *fmt, ...) WEFT_PRINTF(2, 3);
+bool weft_strv_contains(const struct weft_strv *v, const char *s);
+
+/* malloc'd "a/b", or NULL when out of memory. */
+char *weft_path_join(const char *a, const char *b);
+/* malloc'd printf; NULL when out of memory. */
+char *weft_strdup_printf(const char *fmt, ...) WEFT_PRINTF(1, 2);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * wapp.toml, the package manifest (design §5), parsed with toml++ and
+ * validated. Problems are collected, not just the first, so that
+ * `weft-pack check` can print all of them.
+ */
+#ifndef WEFT_MANIFEST_H
+#define WEFT_MANIFEST_H
+
+#include "weft/common.h"
+
+#define WEFT_MANIFEST_FILE "wapp.toml"
+#define WEFT_MANIFEST_MAX_SIZE (64 * 1024)
+
+struct weft_manifest {
+	char *id;
+	char *name;
+	char *version;
+	char *description; /* NULL when absent */
+	char *author; /* NULL when absent */
+	struct weft_strv capabilities;
+	char *module; /* [runtime] module, relative to the package */
+	char *ui_entry; /* [ui] entry, relative to the package */
+};
+
+enum weft_diag_severity {
+	WEFT_DIAG_WARNING,
+	WEFT_DIAG_ERROR,
+};
+
+/* One problem, as "file:line: key: message" (line and key when known). */
+struct weft_diag {
+	enum weft_diag_severity severity;
+	char *msg;
+};
+
+struct weft_diags {
+	struct weft_diag *items;
+	size_t len, cap;
+};
+
+void weft_diags_init(struct weft_diags *diags);
+void weft_diags_finish(struct weft_diags *diags);
+void weft_diags_add(struct weft_diags *diags, enum weft_diag_severity severity, const char *fmt,
+	...) WEFT_PRINTF(3, 4);
+size_t weft_diags_count(const struct weft_diags *diags, enum weft_diag_severity severity);
+
+/*
+ * Parses and validates the manifest at path. Returns NULL when any error was
+ * found; every error and warning is appended to diags either way.
+ */
+struct weft_manifest *weft_manifest_load(const char *path, struct weft_diags *diags);
+/* The same from memory; name is used in messages in place of a path. */
+struct weft_manifest *weft_manifest_parse(const char *text, size_t len, const char *name,
+	struct weft_diags *diags);
+void weft_manifest_destroy(struct weft_manifest *manifest);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * Package contents and signatures (design §5).
+ *
+ * The digest lists every regular file except the top-level signature.sig,
+ * sorted bytewise by '/'-separated relative path, as "<path>\t<sha256 hex>\n";
+ * SHA-256 over those lines is the 32-byte digest that Ed25519 signs.
+ */
+#ifndef WEFT_PACKAGE_H
+#define WEFT_PACKAGE_H
+
+#include <stdint.h>
+
+#include "weft/common.h"
+
+#define WEFT_SIGNATURE_FILE "signature.sig"
+#define WEFT_SHA256_LEN 32
+#define WEFT_SEED_LEN 32
+#define WEFT_PUBKEY_LEN 32
+#define WEFT_SIGNATURE_LEN 64
+
+/* Limits for what a package may hold; install uses the defaults. */
+#define WEFT_PKG_MAX_FILE_SIZE (256ull * 1024 * 1024)
+#define WEFT_PKG_MAX_TOTAL_SIZE (1024ull * 1024 * 1024)
+#define WEFT_PKG_MAX_FILES 10000
+#define WEFT_PKG_MAX_DEPTH 32
+
+struct weft_pkg_file {
+	char *path; /* relative, '/'-separated */
+	uint64_t size;
+	unsigned char sha256[WEFT_SHA256_LEN];
+};
+
+struct weft_pkg_files {
+	struct weft_pkg_file *items;
+	size_t len, cap;
+};
+
+struct weft_scan_opts {
+	uint64_t max_file_size; /* 0: WEFT_PKG_MAX_FILE_SIZE */
+	uint64_t max_total_size; /* 0: WEFT_PKG_MAX_TOTAL_SIZE */
+	bool refuse_hardlinks; /* regular files with more than one link */
+};
+
+/*
+ * Lists and hashes every regular file under dir, sorted. Symlinks, devices,
+ * fifos and sockets are refused, as are files over the size limits. opts may
+ * be NULL for the defaults.
+ */
+bool weft_pkg_scan(const char *dir, const struct weft_scan_opts *opts,
+	struct weft_pkg_files *out, struct weft_error *err);
+void weft_pkg_files_finish(struct weft_pkg_files *files);
+void weft_pkg_digest(const struct weft_pkg_files *files, unsigned char digest[WEFT_SHA256_LEN]);
+
+/* Lowercase hex; out holds 2 * len + 1 bytes. */
+void weft_hex_encode(const unsigned char *in, size_t len, char *out);
+/* Exactly 2 * len hex digits, either case; false otherwise. */
+bool weft_hex_decode(const char *in, unsigned char *out, size_t len);
+
+struct weft_keypair {
+	unsigned char seed[WEFT_SEED_LEN];
+	unsigned char pub[WEFT_PUBKEY_LEN];
+};
+
+bool weft_key_generate(struct weft_keypair *kp, struct weft_error *err);
+/* Both refuse to overwrite; the private key file is created with mode 0600. */
+bool weft_key_write_private(const char *path, const struct weft_keypair *kp,
+	struct weft_error *err);
+bool weft_key_write_public(const char *path, const unsigned char pub[WEFT_PUBKEY_LEN],
+	struct weft_error *err);
+/* 64 hex chars, optional trailing newline. Derives the public key. */
+bool weft_key_read_private(const char *path, struct weft_keypair *kp, struct weft_error *err);
+bool weft_key_read_public(const char *path, unsigned char pub[WEFT_PUBKEY_LEN],
+	struct weft_error *err);
+
+/* Scans dir, signs its digest and writes signature.sig atomically. */
+bool weft_pkg_sign(const char *dir, const struct weft_keypair *kp, struct weft_error *err);
+
+enum weft_verify_result {
+	WEFT_VERIFY_OK,
+	WEFT_VERIFY_UNSIGNED, /* no signature.sig */
+	WEFT_VERIFY_MALFORMED, /* signature.sig is not 128 hex chars */
+	WEFT_VERIFY_MISMATCH, /* no key verifies the signature */
+	WEFT_VERIFY_ERROR, /* the package could not be read or is refused */
+};
+
+/*
+ * Verifies dir against keys. On WEFT_VERIFY_OK, *matched (if not NULL) is
+ * the index of the key that verified it. err explains every other result.
+ */
+enum weft_verify_result weft_pkg_verify(const char *dir, const unsigned char (*keys)[WEFT_PUBKEY_LEN],
+	size_t nkeys, size_t *matched, struct weft_error *err);
+
+struct weft_trusted_key {
+	unsigned char pub[WEFT_PUBKEY_LEN];
+	char *path;
+};
+
+struct weft_trust {
+	struct weft_trusted_key *items;
+	size_t len, cap;
+};
+
+/* Loads every *.pub in weft_trust_dirs(); malformed files are warned about and skipped. */
+bool weft_trust_load(struct weft_trust *trust, struct weft_error *err);
+void weft_trust_finish(struct weft_trust *trust);
+/* Verifies dir against the trust store. */
+enum weft_verify_result weft_trust_verify(const struct weft_trust *trust, const char *dir,
+	const struct weft_trusted_key **key, struct weft_error *err);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * Where WEFT keeps things (design §5). Every function returns a malloc'd
+ * string the caller frees, or NULL with err set (no HOME, out of memory).
+ */
+#ifndef WEFT_PATHS_H
+#define WEFT_PATHS_H
+
+#include "weft/common.h"
+
+#define WEFT_SYSTEM_STORE "/usr/share/weft/apps"
+#define WEFT_SYSTEM_TRUST_DIR "/etc/weft/trusted-keys"
+
+/* $XDG_DATA_HOME, else $HOME/.local/share; likewise for the others. */
+char *weft_path_data_home(struct weft_error *err);
+char *weft_path_config_home(struct weft_error *err);
+char *weft_path_cache_home(struct weft_error *err);
+/* $XDG_RUNTIME_DIR; there is no fallback. */
+char *weft_path_runtime_dir(struct weft_error *err);
+
+/* Where install writes: $WEFT_APP_STORE if set, else $XDG_DATA_HOME/weft/apps. */
+char *weft_path_user_store(struct weft_error *err);
+/* $XDG_DATA_HOME/weft/data/<app_id>: app data, kept outside the package. */
+char *weft_path_app_data(const char *app_id, struct weft_error *err);
+/* $XDG_CONFIG_HOME/weft/trusted-keys: where `trust add` writes. */
+char *weft_path_user_trust_dir(struct weft_error *err);
+
+/* Store roots in lookup order: $WEFT_APP_STORE, $XDG_DATA_HOME/weft/apps, system. */
+bool weft_store_roots(struct weft_strv *out, struct weft_error *err);
+/* Trust directories in lookup order: user, then system. */
+bool weft_trust_dirs(struct weft_strv *out, struct weft_error *err);
+/*
+ * The package directory of app_id in the first store root that has it, or
+ * NULL with err set ("not installed").
+ */
+char *weft_store_find(const char *app_id, struct weft_error *err);
+
+#endif

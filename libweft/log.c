@@ -1,0 +1,75 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/log.h"
+
+/* Process-wide by nature, like wlroots' log state: set once in main(). */
+static const char *log_prog = "weft";
+static enum weft_log_level log_level = WEFT_WARN;
+
+static const char *const level_names[] = {
+	[WEFT_SILENT] = "silent",
+	[WEFT_ERROR] = "error",
+	[WEFT_WARN] = "warning",
+	[WEFT_INFO] = "info",
+	[WEFT_DEBUG] = "debug",
+};
+
+static bool parse_level(const char *s, enum weft_log_level *out)
+{
+	static const struct {
+		const char *name;
+		enum weft_log_level level;
+	} names[] = {
+		{ "silent", WEFT_SILENT },
+		{ "error", WEFT_ERROR },
+		{ "warn", WEFT_WARN },
+		{ "warning", WEFT_WARN },
+		{ "info", WEFT_INFO },
+		{ "debug", WEFT_DEBUG },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].level;
+			return true;
+		}
+	}
+	return false;
+}
+
+void weft_log_init(const char *prog, enum weft_log_level level)
+{
+	const char *slash = strrchr(prog, '/');
+	log_prog = slash != NULL ? slash + 1 : prog;
+	log_level = level;
+	const char *env = getenv("WEFT_LOG");
+	if (env != NULL && !parse_level(env, &log_level)) {
+		fprintf(stderr, "%s: warning: ignoring unknown WEFT_LOG level '%s'\n", log_prog,
+			env);
+	}
+}
+
+enum weft_log_level weft_log_get_level(void)
+{
+	return log_level;
+}
+
+void _weft_log(enum weft_log_level level, const char *fmt, ...)
+{
+	if (level > log_level || level == WEFT_SILENT) {
+		return;
+	}
+	/* One write per line, so that lines from several processes do not mix. */
+	char line[4096];
+	int n = snprintf(line, sizeof(line), "%s: %s: ", log_prog, level_names[level]);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		return;
+	}
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(line + n, sizeof(line) - n, fmt, args);
+	va_end(args);
+	fprintf(stderr, "%s\n", line);
+}
