@@ -18,7 +18,9 @@ struct test_case {
 
 extern bool test_failed;
 
+/* clang-format off */
 #define TEST_CASE(fn) { #fn, fn }
+/* clang-format on */
 
 #define EXPECT(cond) \
 	do { \
@@ -42,7 +44,8 @@ extern bool test_failed;
 #define ASSERT(cond) \
 	do { \
 		if (!(cond)) { \
-			fprintf(stderr, "# %s:%d: assertion %s failed\n", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, "# %s:%d: assertion %s failed\n", __FILE__, __LINE__, \
+				#cond); \
 			test_failed = true; \
 			return; \
 		} \

@@ -46,8 +46,8 @@ struct weft_scan_opts {
  * fifos and sockets are refused, as are files over the size limits. opts may
  * be NULL for the defaults.
  */
-bool weft_pkg_scan(const char *dir, const struct weft_scan_opts *opts,
-	struct weft_pkg_files *out, struct weft_error *err);
+bool weft_pkg_scan(const char *dir, const struct weft_scan_opts *opts, struct weft_pkg_files *out,
+	struct weft_error *err);
 void weft_pkg_files_finish(struct weft_pkg_files *files);
 void weft_pkg_digest(const struct weft_pkg_files *files, unsigned char digest[WEFT_SHA256_LEN]);
 
@@ -87,8 +87,9 @@ enum weft_verify_result {
  * Verifies dir against keys. On WEFT_VERIFY_OK, *matched (if not NULL) is
  * the index of the key that verified it. err explains every other result.
  */
-enum weft_verify_result weft_pkg_verify(const char *dir, const unsigned char (*keys)[WEFT_PUBKEY_LEN],
-	size_t nkeys, size_t *matched, struct weft_error *err);
+enum weft_verify_result weft_pkg_verify(const char *dir,
+	const unsigned char (*keys)[WEFT_PUBKEY_LEN], size_t nkeys, size_t *matched,
+	struct weft_error *err);
 
 struct weft_trusted_key {
 	unsigned char pub[WEFT_PUBKEY_LEN];
