@@ -30,8 +30,8 @@ bool weft_key_generate(struct weft_keypair *kp, struct weft_error *err)
 }
 
 /* Creates path with mode, never replacing anything, and writes data to it. */
-static bool write_new_file(
-	const char *path, const char *data, size_t len, mode_t mode, struct weft_error *err)
+static bool write_new_file(const char *path, const char *data, size_t len, mode_t mode,
+	struct weft_error *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
@@ -74,8 +74,8 @@ fail:
 #define KEY_LEN WEFT_SEED_LEN
 _Static_assert(WEFT_SEED_LEN == WEFT_PUBKEY_LEN, "seed and public key sizes differ");
 
-static bool write_key(
-	const char *path, const unsigned char key[KEY_LEN], mode_t mode, struct weft_error *err)
+static bool write_key(const char *path, const unsigned char key[KEY_LEN], mode_t mode,
+	struct weft_error *err)
 {
 	char hex[2 * KEY_LEN + 2];
 	weft_hex_encode(key, KEY_LEN, hex);
@@ -85,14 +85,14 @@ static bool write_key(
 	return ok;
 }
 
-bool weft_key_write_private(
-	const char *path, const struct weft_keypair *kp, struct weft_error *err)
+bool weft_key_write_private(const char *path, const struct weft_keypair *kp,
+	struct weft_error *err)
 {
 	return write_key(path, kp->seed, 0600, err);
 }
 
-bool weft_key_write_public(
-	const char *path, const unsigned char pub[WEFT_PUBKEY_LEN], struct weft_error *err)
+bool weft_key_write_public(const char *path, const unsigned char pub[WEFT_PUBKEY_LEN],
+	struct weft_error *err)
 {
 	return write_key(path, pub, 0644, err);
 }
@@ -124,8 +124,8 @@ bool weft_key_read_private(const char *path, struct weft_keypair *kp, struct wef
 	return ok;
 }
 
-bool weft_key_read_public(
-	const char *path, unsigned char pub[WEFT_PUBKEY_LEN], struct weft_error *err)
+bool weft_key_read_public(const char *path, unsigned char pub[WEFT_PUBKEY_LEN],
+	struct weft_error *err)
 {
 	return weft_hexfile_read(AT_FDCWD, path, 0, pub, WEFT_PUBKEY_LEN, NULL, err) ==
 		WEFT_HEXFILE_OK;

@@ -41,8 +41,8 @@ void weft_diags_finish(struct weft_diags *diags)
 	weft_diags_init(diags);
 }
 
-void weft_diags_add(
-	struct weft_diags *diags, enum weft_diag_severity severity, const char *fmt, ...)
+void weft_diags_add(struct weft_diags *diags, enum weft_diag_severity severity, const char *fmt,
+	...)
 {
 	char *msg = NULL;
 	va_list args;
@@ -253,8 +253,8 @@ static bool check_string(struct check *c, const struct weft_toml_node *node)
 }
 
 /* table.key as a string, or NULL when absent (an error if required) or ill-typed. */
-static const struct weft_toml_node *get_string(
-	struct check *c, size_t table, const char *key, bool required)
+static const struct weft_toml_node *get_string(struct check *c, size_t table, const char *key,
+	bool required)
 {
 	size_t i = find_child(c->doc, table, key);
 	if (i == WEFT_TOML_NO_PARENT) {
@@ -355,8 +355,8 @@ static void check_relative_path(struct check *c, const struct weft_toml_node *no
 	}
 }
 
-static void check_capability(
-	struct check *c, const struct weft_toml_node *node, struct weft_strv *caps)
+static void check_capability(struct check *c, const struct weft_toml_node *node,
+	struct weft_strv *caps)
 {
 	char q[QUOTE_SIZE];
 	if (!check_string(c, node)) {
@@ -498,8 +498,8 @@ static void check_document(struct check *c, struct weft_manifest *m)
 	warn_unknown(c, package, runtime, ui);
 }
 
-struct weft_manifest *weft_manifest_parse(
-	const char *text, size_t len, const char *name, struct weft_diags *diags)
+struct weft_manifest *weft_manifest_parse(const char *text, size_t len, const char *name,
+	struct weft_diags *diags)
 {
 	struct check c = {
 		.file = name != NULL ? name : WEFT_MANIFEST_FILE,

@@ -181,8 +181,8 @@ static bool same_file(const struct stat *a, const struct stat *b)
 }
 
 /* Takes ownership of rel, which becomes the file's path in s->out. */
-static bool hash_file(
-	struct scan *s, int dirfd, const char *name, char *rel, const struct stat *st)
+static bool hash_file(struct scan *s, int dirfd, const char *name, char *rel,
+	const struct stat *st)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
@@ -280,8 +280,8 @@ static bool scan_entry(struct scan *s, int dirfd, const char *name, const char *
 			goto fail;
 		}
 		if (++s->ndirs > s->max_files) {
-			weft_error_set(
-				s->err, "package has more than %zu directories", s->max_files);
+			weft_error_set(s->err, "package has more than %zu directories",
+				s->max_files);
 			goto fail;
 		}
 		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -470,8 +470,8 @@ void weft_pkg_digest(const struct weft_pkg_files *files, unsigned char digest[WE
 		char hex[2 * WEFT_SHA256_LEN + 2];
 		weft_hex_encode(file->sha256, WEFT_SHA256_LEN, hex);
 		hex[2 * WEFT_SHA256_LEN] = '\n';
-		crypto_hash_sha256_update(
-			&state, (const unsigned char *)file->path, strlen(file->path));
+		crypto_hash_sha256_update(&state, (const unsigned char *)file->path,
+			strlen(file->path));
 		crypto_hash_sha256_update(&state, (const unsigned char *)"\t", 1);
 		crypto_hash_sha256_update(&state, (const unsigned char *)hex, sizeof(hex) - 1);
 	}
@@ -512,8 +512,8 @@ static bool write_signature(int dirfd, const char *hex, struct weft_error *err)
 	for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
 		snprintf(tmp, sizeof(tmp), ".%s.%08" PRIx32, WEFT_SIGNATURE_FILE,
 			randombytes_random());
-		fd = openat(
-			dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			0644);
 		if (fd < 0 && errno != EEXIST) {
 			break;
 		}
@@ -603,8 +603,8 @@ enum weft_verify_result weft_pkg_verify(const char *dir,
 
 	enum weft_verify_result result = WEFT_VERIFY_ERROR;
 	unsigned char sig[WEFT_SIGNATURE_LEN];
-	switch (weft_hexfile_read(
-		dirfd, WEFT_SIGNATURE_FILE, O_NOFOLLOW, sig, sizeof(sig), NULL, err)) {
+	switch (weft_hexfile_read(dirfd, WEFT_SIGNATURE_FILE, O_NOFOLLOW, sig, sizeof(sig), NULL,
+		err)) {
 	case WEFT_HEXFILE_OK:
 		break;
 	case WEFT_HEXFILE_MISSING:

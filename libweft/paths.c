@@ -31,8 +31,8 @@ static char *xdg_dir(const char *var, const char *fallback, struct weft_error *e
 		return NULL;
 	}
 	if (home[0] != '/') {
-		weft_error_set(
-			err, "$%s is not set and $HOME '%s' is not an absolute path", var, home);
+		weft_error_set(err, "$%s is not set and $HOME '%s' is not an absolute path", var,
+			home);
 		return NULL;
 	}
 	char *dir = weft_path_join(home, fallback);

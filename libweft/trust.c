@@ -11,8 +11,8 @@
 #include "weft/package.h"
 #include "weft/paths.h"
 
-static bool push_key(
-	struct weft_trust *trust, const unsigned char pub[WEFT_PUBKEY_LEN], char *path)
+static bool push_key(struct weft_trust *trust, const unsigned char pub[WEFT_PUBKEY_LEN],
+	char *path)
 {
 	if (trust->len == trust->cap) {
 		size_t cap = trust->cap ? trust->cap * 2 : 8;
@@ -154,8 +154,8 @@ enum weft_verify_result weft_trust_verify(const struct weft_trust *trust, const 
 		memcpy(keys[i], trust->items[i].pub, WEFT_PUBKEY_LEN);
 	}
 	size_t matched = 0;
-	enum weft_verify_result result = weft_pkg_verify(
-		dir, (const unsigned char(*)[WEFT_PUBKEY_LEN])keys, trust->len, &matched, err);
+	enum weft_verify_result result = weft_pkg_verify(dir,
+		(const unsigned char(*)[WEFT_PUBKEY_LEN])keys, trust->len, &matched, err);
 	free(keys);
 	if (result == WEFT_VERIFY_OK && key != NULL) {
 		*key = &trust->items[matched];

@@ -163,12 +163,12 @@ static void test_format(void)
 	EXPECT(!reads(dir, "\n" RFC_SEED, &kp));
 	EXPECT(!reads(dir, RFC_SEED "00", &kp));
 	EXPECT(!reads(dir, RFC_SEED "0", &kp));
-	EXPECT(!reads(
-		dir, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6", &kp));
-	EXPECT(!reads(
-		dir, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6g", &kp));
-	EXPECT(!reads(
-		dir, "0x61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", &kp));
+	EXPECT(!reads(dir, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6",
+		&kp));
+	EXPECT(!reads(dir, "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f6g",
+		&kp));
+	EXPECT(!reads(dir, "0x61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+		&kp));
 
 	/* A failed private read leaves no key material behind. */
 	static const struct weft_keypair zero;

@@ -93,8 +93,8 @@ static void header_values(const char *text, const char *tag, struct weft_strv *o
 	}
 }
 
-static bool has_diag(
-	const struct weft_diags *diags, enum weft_diag_severity severity, const char *substring)
+static bool has_diag(const struct weft_diags *diags, enum weft_diag_severity severity,
+	const char *substring)
 {
 	for (size_t i = 0; i < diags->len; i++) {
 		if (diags->items[i].severity == severity &&

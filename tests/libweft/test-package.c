@@ -63,11 +63,11 @@ static struct weft_keypair new_key(void)
 	return kp;
 }
 
-static enum weft_verify_result verify_with(
-	const char *dir, const struct weft_keypair *kp, struct weft_error *err)
+static enum weft_verify_result verify_with(const char *dir, const struct weft_keypair *kp,
+	struct weft_error *err)
 {
-	return weft_pkg_verify(
-		dir, (const unsigned char(*)[WEFT_PUBKEY_LEN])kp->pub, 1, NULL, err);
+	return weft_pkg_verify(dir, (const unsigned char(*)[WEFT_PUBKEY_LEN])kp->pub, 1, NULL,
+		err);
 }
 
 /* A fresh package signed with kp. */

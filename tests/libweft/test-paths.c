@@ -21,16 +21,16 @@ static void reset_env(const char *home)
 }
 
 /* Checks a path-returning call: want NULL means it must fail. */
-#define EXPECT_PATH(call, want)                                                                   \
-	do {                                                                                      \
-		struct weft_error _err = { .msg = "" };                                           \
-		char *_got = (call)(&_err);                                                       \
-		if ((want) == NULL) {                                                             \
-			EXPECT(_got == NULL && _err.msg[0] != '\0');                              \
-		} else {                                                                          \
-			EXPECT_STR_EQ(_got, (want));                                              \
-		}                                                                                 \
-		free(_got);                                                                       \
+#define EXPECT_PATH(call, want) \
+	do { \
+		struct weft_error _err = { .msg = "" }; \
+		char *_got = (call)(&_err); \
+		if ((want) == NULL) { \
+			EXPECT(_got == NULL && _err.msg[0] != '\0'); \
+		} else { \
+			EXPECT_STR_EQ(_got, (want)); \
+		} \
+		free(_got); \
 	} while (0)
 
 static void test_defaults(void)
