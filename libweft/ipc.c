@@ -234,8 +234,8 @@ static bool grow_sndbuf(int fd, size_t len)
 	return now > cur;
 }
 
-bool weft_ipc_send(
-	int fd, const void *data, size_t len, const int *fds, size_t nfds, struct weft_error *err)
+bool weft_ipc_send(int fd, const void *data, size_t len, const int *fds, size_t nfds,
+	struct weft_error *err)
 {
 	/* On SOCK_SEQPACKET an empty message reads as a hangup. */
 	if (len == 0 || (nfds > 0 && fds == NULL)) {
@@ -251,8 +251,8 @@ bool weft_ipc_send(
 	}
 	if (nfds > WEFT_MSG_MAX_FDS) {
 		errno = EMSGSIZE;
-		weft_error_set(
-			err, "send: %zu fds exceed the limit of %d", nfds, WEFT_MSG_MAX_FDS);
+		weft_error_set(err, "send: %zu fds exceed the limit of %d", nfds,
+			WEFT_MSG_MAX_FDS);
 		return false;
 	}
 
@@ -284,8 +284,8 @@ bool weft_ipc_send(
 	}
 	if (n < 0) {
 		if (errno == EMSGSIZE) {
-			weft_error_errno(
-				err, "send %zu bytes (is net.core.wmem_max too small?)", len);
+			weft_error_errno(err, "send %zu bytes (is net.core.wmem_max too small?)",
+				len);
 		} else {
 			weft_error_errno(err, "send");
 		}
@@ -327,8 +327,8 @@ static bool collect_fds(struct msghdr *msg, int *out, size_t *nout)
 	return fit;
 }
 
-ssize_t weft_ipc_recv(
-	int fd, void *buf, size_t cap, int *fds, size_t *nfds, struct weft_error *err)
+ssize_t weft_ipc_recv(int fd, void *buf, size_t cap, int *fds, size_t *nfds,
+	struct weft_error *err)
 {
 	if (nfds != NULL) {
 		*nfds = 0;
@@ -359,14 +359,14 @@ ssize_t weft_ipc_recv(
 		close_fds(got, ngot);
 		errno = EMSGSIZE;
 		if (!fds_fit) {
-			weft_error_set(
-				err, "recv: message carried more than %d fds", WEFT_MSG_MAX_FDS);
+			weft_error_set(err, "recv: message carried more than %d fds",
+				WEFT_MSG_MAX_FDS);
 		} else if (n > WEFT_MSG_MAX) {
 			weft_error_set(err, "recv: message of %zd bytes exceeds the %d byte limit",
 				n, WEFT_MSG_MAX);
 		} else {
-			weft_error_set(
-				err, "recv: message of %zd bytes does not fit %zu bytes", n, cap);
+			weft_error_set(err, "recv: message of %zd bytes does not fit %zu bytes", n,
+				cap);
 		}
 		return -1;
 	}
@@ -381,8 +381,8 @@ ssize_t weft_ipc_recv(
 	return n;
 }
 
-bool weft_ipc_send_json(
-	int fd, struct json_object *msg, const int *fds, size_t nfds, struct weft_error *err)
+bool weft_ipc_send_json(int fd, struct json_object *msg, const int *fds, size_t nfds,
+	struct weft_error *err)
 {
 	if (!json_object_is_type(msg, json_type_object)) {
 		errno = EINVAL;
@@ -487,8 +487,8 @@ static struct json_object *parse_object(const char *buf, size_t len, struct weft
 	return obj;
 }
 
-struct json_object *weft_ipc_recv_json(
-	int fd, int *fds, size_t *nfds, bool *hangup, struct weft_error *err)
+struct json_object *weft_ipc_recv_json(int fd, int *fds, size_t *nfds, bool *hangup,
+	struct weft_error *err)
 {
 	if (hangup != NULL) {
 		*hangup = false;
@@ -573,8 +573,8 @@ struct json_object *weft_ipc_reply_ok(struct json_object *request)
 	return reply;
 }
 
-struct json_object *weft_ipc_reply_error(
-	struct json_object *request, const char *code, const char *fmt, ...)
+struct json_object *weft_ipc_reply_error(struct json_object *request, const char *code,
+	const char *fmt, ...)
 {
 	char message[WEFT_ERROR_MAX];
 	va_list args;

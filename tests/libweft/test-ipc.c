@@ -560,8 +560,8 @@ static void test_json_round_trip(void)
 	close(sv[1]);
 }
 
-static void expect_bad_json(
-	int sender, int receiver, const char *data, size_t len, const char *why)
+static void expect_bad_json(int sender, int receiver, const char *data, size_t len,
+	const char *why)
 {
 	struct weft_error err = { 0 };
 	if (!weft_ipc_send(sender, data, len, NULL, 0, &err)) {
@@ -671,8 +671,8 @@ static void test_replies(void)
 		"{\"id\":42,\"error\":{\"code\":\"not-found\",\"message\":\"no app org.x (3)\"}}");
 	json_object_put(r);
 	r = weft_ipc_reply_error(NULL, "bad-request", "malformed");
-	EXPECT_STR_EQ(
-		plain(r), "{\"error\":{\"code\":\"bad-request\",\"message\":\"malformed\"}}");
+	EXPECT_STR_EQ(plain(r),
+		"{\"error\":{\"code\":\"bad-request\",\"message\":\"malformed\"}}");
 	json_object_put(r);
 
 	json_object_put(sreq);
