@@ -170,8 +170,7 @@ static void handle_focus_session(struct weft_control *control, struct json_objec
 		return;
 	}
 	struct weft_view *view;
-	wl_list_for_each(view, &control->server->views, link)
-	{
+	wl_list_for_each (view, &control->server->views, link) {
 		if (view->mapped && view->role == WEFT_ROLE_APPLICATION &&
 			in_session(view, session_id)) {
 			weft_policy_raise(view);
@@ -196,8 +195,7 @@ static void handle_close_session(struct weft_control *control, struct json_objec
 	bool again = true;
 	while (again) {
 		again = false;
-		wl_list_for_each_safe(view, tmp, &control->server->views, link)
-		{
+		wl_list_for_each_safe (view, tmp, &control->server->views, link) {
 			if (in_session(view, session_id)) {
 				view->impl->close(view);
 				closed++;

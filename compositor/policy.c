@@ -16,8 +16,7 @@
 static struct weft_view *find_panel(struct weft_server *server)
 {
 	struct weft_view *view;
-	wl_list_for_each(view, &server->views, link)
-	{
+	wl_list_for_each (view, &server->views, link) {
 		if (view->role == WEFT_ROLE_PANEL) {
 			return view;
 		}
@@ -63,8 +62,7 @@ void weft_policy_work_area(struct weft_server *server, struct wlr_box *area)
 static struct weft_view *dialog_parent(struct weft_view *dialog)
 {
 	struct weft_view *view;
-	wl_list_for_each(view, &dialog->server->views, link)
-	{
+	wl_list_for_each (view, &dialog->server->views, link) {
 		if (view->role == WEFT_ROLE_APPLICATION && view->mapped &&
 			view->client == dialog->client && view->app_id != NULL &&
 			dialog->app_id != NULL && strcmp(view->app_id, dialog->app_id) == 0) {
@@ -139,8 +137,7 @@ void weft_policy_arrange(struct weft_server *server)
 	/* Applications first: dialogs are placed over them. */
 	for (int pass = 0; pass < 2; pass++) {
 		struct weft_view *view;
-		wl_list_for_each(view, &server->views, link)
-		{
+		wl_list_for_each (view, &server->views, link) {
 			if ((view->role == WEFT_ROLE_DIALOG) != (pass == 1)) {
 				continue;
 			}
@@ -180,8 +177,7 @@ void weft_policy_raise(struct weft_view *view)
 	struct weft_view *dialogs[64];
 	size_t n = 0;
 	struct weft_view *other;
-	wl_list_for_each_reverse(other, &view->server->views, link)
-	{
+	wl_list_for_each_reverse (other, &view->server->views, link) {
 		if (n < sizeof(dialogs) / sizeof(dialogs[0]) && other->role == WEFT_ROLE_DIALOG &&
 			other->client == view->client) {
 			dialogs[n++] = other;
@@ -195,8 +191,7 @@ void weft_policy_raise(struct weft_view *view)
 static struct weft_view *focus_candidate(struct weft_server *server)
 {
 	struct weft_view *view;
-	wl_list_for_each(view, &server->views, link)
-	{
+	wl_list_for_each (view, &server->views, link) {
 		if (view->mapped &&
 			(view->role == WEFT_ROLE_APPLICATION || view->role == WEFT_ROLE_DIALOG)) {
 			return view;
@@ -229,8 +224,7 @@ void weft_policy_focus(struct weft_server *server, struct weft_view *view)
 void weft_policy_cycle(struct weft_server *server)
 {
 	struct weft_view *view, *lowest = NULL;
-	wl_list_for_each(view, &server->views, link)
-	{
+	wl_list_for_each (view, &server->views, link) {
 		if (view->mapped && view->role == WEFT_ROLE_APPLICATION) {
 			lowest = view;
 		}

@@ -146,8 +146,7 @@ void weft_view_unmap(struct weft_view *view)
 struct weft_view *weft_view_from_surface(struct weft_server *server, struct wlr_surface *surface)
 {
 	struct weft_view *view;
-	wl_list_for_each(view, &server->views, link)
-	{
+	wl_list_for_each (view, &server->views, link) {
 		if (view->surface == surface) {
 			return view;
 		}

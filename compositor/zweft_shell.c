@@ -295,8 +295,7 @@ void weft_zweft_send_presentation(struct weft_server *server, struct wlr_output 
 	const struct timespec *when, uint32_t refresh)
 {
 	struct weft_view *view;
-	wl_list_for_each(view, &server->views, link)
-	{
+	wl_list_for_each (view, &server->views, link) {
 		if (!is_window_view(view) || !view->mapped) {
 			continue;
 		}
@@ -317,8 +316,7 @@ void weft_zweft_send_gesture(
 {
 	/* System gestures go to the shell's panel and to the focused window. */
 	struct weft_view *view;
-	wl_list_for_each(view, &server->views, link)
-	{
+	wl_list_for_each (view, &server->views, link) {
 		if (!is_window_view(view)) {
 			continue;
 		}
