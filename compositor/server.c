@@ -301,6 +301,10 @@ void weft_server_finish(struct weft_server *server)
 	if (server->backend != NULL) {
 		wlr_backend_destroy(server->backend);
 	}
+	/* The scene listens to the layout: the layout goes first. */
+	if (server->output_layout != NULL) {
+		wlr_output_layout_destroy(server->output_layout);
+	}
 	if (server->scene != NULL) {
 		wlr_scene_node_destroy(&server->scene->node);
 	}
@@ -310,9 +314,6 @@ void weft_server_finish(struct weft_server *server)
 	}
 	if (server->renderer != NULL) {
 		wlr_renderer_destroy(server->renderer);
-	}
-	if (server->output_layout != NULL) {
-		wlr_output_layout_destroy(server->output_layout);
 	}
 	server->display = NULL;
 }
