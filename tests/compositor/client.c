@@ -509,6 +509,11 @@ void tc_client_destroy(struct tc_client *client)
 		free(client->globals[i]);
 	}
 	xkb_keymap_unref(client->keymap);
+	if (client->keyboard != NULL) {
+		zwp_virtual_keyboard_v1_destroy(client->keyboard);
+		client->keyboard = NULL;
+		wl_display_roundtrip(client->display);
+	}
 	/* Free our proxies; nothing is flushed, so to the compositor this looks
 	 * like a client that vanished. */
 	struct tc_window *window, *wtmp;
