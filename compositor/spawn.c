@@ -114,8 +114,8 @@ static int handle_restart(void *data)
 	return 0;
 }
 
-struct weft_child *weft_child_create(
-	struct weft_server *server, const char *name, const char *cmd, enum weft_client_role role)
+struct weft_child *weft_child_create(struct weft_server *server, const char *name, const char *cmd,
+	enum weft_client_role role)
 {
 	struct weft_child *child = calloc(1, sizeof(*child));
 	if (child == NULL) {

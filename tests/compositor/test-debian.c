@@ -157,8 +157,8 @@ static void shell_restarted_after_sigkill(void)
 	char *dir = test_mkdtemp();
 	char log[512], cmd[1024];
 	snprintf(log, sizeof(log), "%s/shell.log", dir);
-	snprintf(
-		cmd, sizeof(cmd), "echo \"$$ ${WAYLAND_SOCKET:-none}\" >> %s; exec sleep 60", log);
+	snprintf(cmd, sizeof(cmd), "echo \"$$ ${WAYLAND_SOCKET:-none}\" >> %s; exec sleep 60",
+		log);
 	const char *const args[] = { "--shell", cmd, NULL };
 	struct tc_compositor c;
 	tc_compositor_start(&c, 0, args);

@@ -36,8 +36,8 @@ static void setup(struct fixture *f)
 	tc_compositor_start(&f->c, TC_WITH_SHELL | TC_WITH_CONTROL, NULL);
 	f->shell = tc_client_connect_fd(dup(f->c.shell_fd));
 	f->tester = tc_client_connect(&f->c);
-	f->panel = tc_zweft_window_create(
-		f->shell, "org.weft.shell", "panel", 0, 720 - TASKBAR, 1280, TASKBAR, BLUE);
+	f->panel = tc_zweft_window_create(f->shell, "org.weft.shell", "panel", 0, 720 - TASKBAR,
+		1280, TASKBAR, BLUE);
 }
 
 static void teardown(struct fixture *f)
@@ -122,10 +122,10 @@ static void overlay_over_app_and_dialog_centred(void)
 	struct tc_client *app = app_client(&f, APP, "s1");
 	ASSERT(app != NULL);
 	tc_zweft_window_create(app, APP, "application", 0, 0, 0, 0, RED);
-	struct tc_window *dialog = tc_zweft_window_create(
-		app, APP, "dialog", 0, 0, 200, 100, YELLOW);
-	struct tc_window *overlay = tc_zweft_window_create(
-		f.shell, "org.weft.shell", "overlay", 50, 60, 300, 200, GREEN);
+	struct tc_window *dialog = tc_zweft_window_create(app, APP, "dialog", 0, 0, 200, 100,
+		YELLOW);
+	struct tc_window *overlay = tc_zweft_window_create(f.shell, "org.weft.shell", "overlay",
+		50, 60, 300, 200, GREEN);
 	tc_client_roundtrip(app);
 	tc_client_roundtrip(f.shell);
 
@@ -166,8 +166,8 @@ static void super_tab_and_super_q(void)
 	struct tc_client *b = app_client(&f, "org.weft.demo.notes", "s2");
 	ASSERT(a != NULL && b != NULL);
 	struct tc_window *red = tc_zweft_window_create(a, APP, "application", 0, 0, 0, 0, RED);
-	struct tc_window *green = tc_zweft_window_create(
-		b, "org.weft.demo.notes", "application", 0, 0, 0, 0, GREEN);
+	struct tc_window *green = tc_zweft_window_create(b, "org.weft.demo.notes", "application",
+		0, 0, 0, 0, GREEN);
 	tc_client_roundtrip(a);
 	const struct tc_window_state *r = tc_window_state(red), *g = tc_window_state(green);
 	EXPECT(r->focused == 0 && g->focused == 1);
@@ -283,12 +283,12 @@ static void control_close_and_focus_session(void)
 	struct tc_client *b = app_client(&f, "org.weft.demo.notes", "s2");
 	ASSERT(a != NULL && b != NULL);
 	struct tc_window *red = tc_zweft_window_create(a, APP, "application", 0, 0, 0, 0, RED);
-	struct tc_window *green = tc_zweft_window_create(
-		b, "org.weft.demo.notes", "application", 0, 0, 0, 0, GREEN);
+	struct tc_window *green = tc_zweft_window_create(b, "org.weft.demo.notes", "application",
+		0, 0, 0, 0, GREEN);
 	tc_client_roundtrip(a);
 
-	struct json_object *reply = tc_control_request(
-		&f.c, "{\"id\":2,\"type\":\"focus_session\",\"session_id\":\"s1\"}", NULL);
+	struct json_object *reply = tc_control_request(&f.c,
+		"{\"id\":2,\"type\":\"focus_session\",\"session_id\":\"s1\"}", NULL);
 	struct json_object *ok;
 	EXPECT(reply != NULL && json_object_object_get_ex(reply, "ok", &ok));
 	json_object_put(reply);
@@ -296,8 +296,8 @@ static void control_close_and_focus_session(void)
 	tc_client_roundtrip(b);
 	EXPECT(tc_window_state(red)->focused == 1 && tc_window_state(green)->focused == 0);
 
-	reply = tc_control_request(
-		&f.c, "{\"id\":3,\"type\":\"close_session\",\"session_id\":\"s1\"}", NULL);
+	reply = tc_control_request(&f.c,
+		"{\"id\":3,\"type\":\"close_session\",\"session_id\":\"s1\"}", NULL);
 	EXPECT(reply != NULL && json_object_object_get_ex(reply, "ok", &ok));
 	json_object_put(reply);
 	tc_client_roundtrip(a);
