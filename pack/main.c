@@ -101,7 +101,10 @@ int pack_getopt(const char *cmd, int argc, char *argv[], const char *shortopts,
 	int c = getopt_long(argc, argv, spec, longopts, NULL);
 	if (c == '?') {
 		const char *arg = argv[optind - 1];
-		if (optopt != 0 && strncmp(arg, "--", 2) != 0) {
+		const char *eq = strchr(arg, '=');
+		if (optopt != 0 && strncmp(arg, "--", 2) == 0 && eq != NULL) {
+			pack_usage_error(cmd, "option '%.*s' takes no value", (int)(eq - arg), arg);
+		} else if (optopt != 0 && strncmp(arg, "--", 2) != 0) {
 			pack_usage_error(cmd, "unknown option '-%c' (see --help)", optopt);
 		} else {
 			pack_usage_error(cmd, "unknown option '%s' (see --help)", arg);
