@@ -454,10 +454,6 @@ static bool extract_file(struct extract *x, struct archive_entry *entry, const c
 		weft_error_set(err, "%s: truncated entry", path);
 		ok = false;
 	}
-	if (ok && fsync(fd) < 0) {
-		weft_error_errno(err, "fsync %s", path);
-		ok = false;
-	}
 	close(fd);
 	return ok;
 }
@@ -549,7 +545,7 @@ bool pack_bundle_extract(const char *file, int dstfd, struct weft_error *err)
 		weft_error_set(err, "%s: empty bundle", file);
 		goto out;
 	}
-	ok = pack_fsync_dirs(dstfd, err);
+	ok = true;
 out:
 	if (x.archive != NULL) {
 		archive_read_free(x.archive);
@@ -619,6 +615,10 @@ int cmd_unbundle(int argc, char *argv[])
 	}
 	if (fchmod(tmpfd, 0755) < 0) {
 		pack_fail(cmd, "%s: %s", tmpname, strerror(errno));
+		goto out;
+	}
+	if (!pack_sync(tmpfd, &err)) {
+		pack_fail(cmd, "%s: %s", tmpname, err.msg);
 		goto out;
 	}
 	if (!pack_rename_noreplace(parentfd, tmpname, parentfd, base, &err)) {

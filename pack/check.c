@@ -234,6 +234,16 @@ static void check_contents(int rootfd, const char *dir, struct weft_strv *proble
 	weft_pkg_files_finish(&files);
 }
 
+/* One problem per line, whatever the file names in it hold. */
+static void print_line(const char *severity, const char *msg)
+{
+	printf("%s: ", severity);
+	for (const char *c = msg; *c != '\0'; c++) {
+		putchar((unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
+	}
+	putchar('\n');
+}
+
 static void warn_dir_name(const char *dir, const char *id)
 {
 	char *real = realpath(dir, NULL);
@@ -295,7 +305,7 @@ int cmd_check(int argc, char *argv[])
 
 	for (size_t i = 0; i < diags.len; i++) {
 		bool error = diags.items[i].severity == WEFT_DIAG_ERROR;
-		printf("%s: %s\n", error ? "error" : "warning", diags.items[i].msg);
+		print_line(error ? "error" : "warning", diags.items[i].msg);
 	}
 	size_t diag_errors = weft_diags_count(&diags, WEFT_DIAG_ERROR);
 	if (manifest == NULL && diag_errors == 0 && problems.len == 0) {
@@ -308,7 +318,7 @@ int cmd_check(int argc, char *argv[])
 	}
 	check_contents(rootfd, dir, &problems);
 	for (size_t i = 0; i < problems.len; i++) {
-		printf("error: %s\n", problems.items[i]);
+		print_line("error", problems.items[i]);
 	}
 
 	int status = PACK_EXIT_OK;

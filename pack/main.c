@@ -103,7 +103,8 @@ int pack_getopt(const char *cmd, int argc, char *argv[], const char *shortopts,
 		const char *arg = argv[optind - 1];
 		const char *eq = strchr(arg, '=');
 		if (optopt != 0 && strncmp(arg, "--", 2) == 0 && eq != NULL) {
-			pack_usage_error(cmd, "option '%.*s' takes no value", (int)(eq - arg), arg);
+			pack_usage_error(
+				cmd, "option '%.*s' takes no value", (int)(eq - arg), arg);
 		} else if (optopt != 0 && strncmp(arg, "--", 2) != 0) {
 			pack_usage_error(cmd, "unknown option '-%c' (see --help)", optopt);
 		} else {

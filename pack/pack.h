@@ -91,7 +91,7 @@ void pack_tree_finish(struct pack_tree *tree);
 /* Opens the regular file e of a scanned tree, checking it is still the file
  * that was scanned. */
 int pack_tree_open(int rootfd, const struct pack_entry *e, struct weft_error *err);
-/* Copies a scanned tree into the empty directory dstfd, fsyncing everything. */
+/* Copies a scanned tree into the empty directory dstfd (not synced). */
 bool pack_tree_copy(int srcfd, const struct pack_tree *tree, int dstfd, struct weft_error *err);
 
 /* A relative '/'-separated path with no empty, "." or ".." component and no
@@ -109,8 +109,11 @@ bool pack_mkdir_p(const char *path, mode_t mode, struct weft_error *err);
 /* Removes name under dirfd and everything below it, without following
  * symlinks. A missing name is not an error. */
 bool pack_rmtree_at(int dirfd, const char *name, struct weft_error *err);
-/* fsyncs every directory under rootfd, then rootfd. */
-bool pack_fsync_dirs(int rootfd, struct weft_error *err);
+/*
+ * Flushes the filesystem holding fd to disk: one syncfs() costs far less
+ * than an fsync() per file of a package, and covers the directories too.
+ */
+bool pack_sync(int fd, struct weft_error *err);
 /*
  * Creates a fresh directory "<PACK_TMP_PREFIX>XXXXXX" under parent. Returns
  * an fd open on it and sets *name (malloc'd, relative to parent).
@@ -135,7 +138,7 @@ void pack_check_files(
 /* bundle.c */
 
 /* Extracts a bundle into the empty directory dstfd with every check of
- * pack_tree_scan() applied to its entries, then fsyncs it. */
+ * pack_tree_scan() applied to its entries (not synced). */
 bool pack_bundle_extract(const char *file, int dstfd, struct weft_error *err);
 
 #endif

@@ -133,13 +133,14 @@ static void report_verify(const char *cmd, const char *dir, enum weft_verify_res
 		pack_fail(cmd, "%s: not signed (no %s)", dir, WEFT_SIGNATURE_FILE);
 		break;
 	case WEFT_VERIFY_MALFORMED:
-		pack_fail(cmd, "%s: malformed signature: %s", dir, err->msg);
+		/* libweft's message names the directory already. */
+		pack_fail(cmd, "%s", err->msg);
 		break;
 	case WEFT_VERIFY_MISMATCH:
 		pack_fail(cmd, "%s: signature does not match %s", dir, against);
 		break;
 	case WEFT_VERIFY_ERROR:
-		pack_fail(cmd, "%s: %s", dir, err->msg);
+		pack_fail(cmd, "%s", err->msg);
 		break;
 	}
 }

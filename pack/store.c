@@ -3,7 +3,7 @@
  *
  * Install never lets a half-written or unverified package be seen: it builds
  * the package in a temporary directory inside the store (same filesystem),
- * verifies and fsyncs it there, and only then renames it into place, or
+ * verifies and syncs it there, and only then renames it into place, or
  * atomically exchanges it with the installed version. A crash at any moment
  * leaves the old package or the new one, plus perhaps a ".tmp-*" directory
  * that the next install removes and that `list` never shows.
@@ -456,6 +456,23 @@ static bool fill_copy(const char *src, bool bundle, int tmpfd, struct weft_error
 	return ok;
 }
 
+/* msg without a leading "<copy>/" or "<copy>: ": messages name the source,
+ * not the temporary copy. */
+static const char *strip_prefix(const char *msg, const char *copy)
+{
+	size_t len = strlen(copy);
+	if (strncmp(msg, copy, len) != 0) {
+		return msg;
+	}
+	if (msg[len] == '/') {
+		return msg + len + 1;
+	}
+	if (msg[len] == ':' && msg[len + 1] == ' ') {
+		return msg + len + 2;
+	}
+	return msg;
+}
+
 /* Verifies the copy against the trust store; false after reporting. */
 static bool verify_copy(const char *cmd, const char *src, const char *copy, bool allow_untrusted)
 {
@@ -473,7 +490,7 @@ static bool verify_copy(const char *cmd, const char *src, const char *copy, bool
 	case WEFT_VERIFY_OK:
 		return true;
 	case WEFT_VERIFY_ERROR:
-		pack_fail(cmd, "%s: %s", src, err.msg);
+		pack_fail(cmd, "%s: %s", src, strip_prefix(err.msg, copy));
 		return false;
 	case WEFT_VERIFY_UNSIGNED:
 		why = "not signed";
@@ -503,13 +520,7 @@ static struct weft_manifest *validate_copy(
 	struct weft_error err = { 0 };
 	struct weft_manifest *manifest = load_manifest(copy, &err);
 	if (manifest == NULL) {
-		/* Name the source, not the temporary copy. */
-		const char *msg = err.msg;
-		size_t len = strlen(copy);
-		if (strncmp(msg, copy, len) == 0 && msg[len] == '/') {
-			msg += len + 1;
-		}
-		pack_fail(cmd, "%s: %s (see weft-pack check)", src, msg);
+		pack_fail(cmd, "%s: %s (see weft-pack check)", src, strip_prefix(err.msg, copy));
 		return NULL;
 	}
 	if (!weft_app_id_valid(manifest->id, &err)) {
@@ -622,8 +633,14 @@ int cmd_install(int argc, char *argv[])
 	if (manifest == NULL) {
 		goto out;
 	}
-	if (fchmod(tmpfd, 0755) < 0 || fsync(tmpfd) < 0) {
+	if (fchmod(tmpfd, 0755) < 0) {
 		pack_fail(cmd, "%s: %s", copy, strerror(errno));
+		goto out;
+	}
+	/* On disk before it becomes visible: a crash after the rename must not
+	 * leave a package with empty files. */
+	if (!pack_sync(tmpfd, &err)) {
+		pack_fail(cmd, "%s: %s", copy, err.msg);
 		goto out;
 	}
 	bool replaced;

@@ -97,7 +97,8 @@ bool pack_path_check(const char *path, struct weft_error *err)
 	/* Tabs and newlines would make the signed digest lines ambiguous. */
 	for (const unsigned char *c = (const unsigned char *)path; *c != '\0'; c++) {
 		if (*c < 0x20 || *c == 0x7f) {
-			weft_error_set(err, "control character in file name");
+			weft_error_set(
+				err, "%s: file name with a control character refused", path);
 			return false;
 		}
 	}
@@ -266,51 +267,13 @@ bool pack_rmtree_at(int dirfd, const char *name, struct weft_error *err)
 	return true;
 }
 
-static bool fsync_dirs_fd(int fd, int depth, struct weft_error *err)
+bool pack_sync(int fd, struct weft_error *err)
 {
-	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (dupfd < 0) {
-		weft_error_errno(err, "dup");
+	if (syncfs(fd) < 0) {
+		weft_error_errno(err, "sync");
 		return false;
 	}
-	DIR *dir = fdopendir(dupfd);
-	if (dir == NULL) {
-		weft_error_errno(err, "opendir");
-		close(dupfd);
-		return false;
-	}
-	bool ok = true;
-	struct dirent *de;
-	while (ok && (de = readdir(dir)) != NULL) {
-		if (de->d_type != DT_DIR || strcmp(de->d_name, ".") == 0 ||
-			strcmp(de->d_name, "..") == 0) {
-			continue;
-		}
-		if (depth > WEFT_PKG_MAX_DEPTH) {
-			weft_error_set(err, "%s: nested too deep", de->d_name);
-			ok = false;
-			break;
-		}
-		int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0) {
-			weft_error_errno(err, "%s", de->d_name);
-			ok = false;
-			break;
-		}
-		ok = fsync_dirs_fd(sub, depth + 1, err);
-		close(sub);
-	}
-	closedir(dir);
-	if (ok && fsync(fd) < 0) {
-		weft_error_errno(err, "fsync");
-		ok = false;
-	}
-	return ok;
-}
-
-bool pack_fsync_dirs(int rootfd, struct weft_error *err)
-{
-	return fsync_dirs_fd(rootfd, 0, err);
+	return true;
 }
 
 int pack_mkdtemp_at(const char *parent, char **name, struct weft_error *err)
@@ -597,10 +560,6 @@ static bool copy_file(
 		weft_error_set(err, "%s: changed while being read", e->path);
 		goto out;
 	}
-	if (fsync(out) < 0) {
-		weft_error_errno(err, "fsync %s", e->path);
-		goto out;
-	}
 	ok = true;
 out:
 	close(in);
@@ -625,5 +584,5 @@ bool pack_tree_copy(int srcfd, const struct pack_tree *tree, int dstfd, struct w
 		}
 	}
 	free(buf);
-	return ok && pack_fsync_dirs(dstfd, err);
+	return ok;
 }

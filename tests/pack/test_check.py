@@ -106,7 +106,7 @@ def test_manifest_problems_listed_together(wp, tmp_path):
     text = (pkg / "wapp.toml").read_text().replace(f'id = "{ID}"', 'id = "Not.An.Id"')
     text = text.replace('name = "Hello"', 'name = ""')
     (pkg / "wapp.toml").write_text(text)
-    r = check_fails(wp, pkg, "sys:teleport", "Not.An.Id", "name", "colour")
+    r = check_fails(wp, pkg, "sys:teleport", "package.id", "package.name", "colour")
     assert len(errors(r)) == 3
     assert any(line.startswith("warning: ") and "colour" in line
                for line in r.stdout.splitlines())
