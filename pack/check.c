@@ -263,21 +263,10 @@ static void warn_dir_name(const char *dir, const char *id)
 int cmd_check(int argc, char *argv[])
 {
 	const char *cmd = "check";
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	static const char *const names[] = { "DIR" };
-	pack_getopt_reset();
-	int c;
-	while ((c = pack_getopt(cmd, argc, argv, "h", opts)) != -1) {
-		if (c == 'h') {
-			return pack_help(usage_check);
-		}
-		return PACK_EXIT_USAGE;
-	}
-	if (!pack_positionals(cmd, argc, argv, 1, 1, names)) {
-		return PACK_EXIT_USAGE;
+	int status = pack_parse_help_only(cmd, usage_check, argc, argv, 1, 1, names);
+	if (status >= 0) {
+		return status;
 	}
 	const char *dir = argv[optind];
 	int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -321,7 +310,7 @@ int cmd_check(int argc, char *argv[])
 		print_line("error", problems.items[i]);
 	}
 
-	int status = PACK_EXIT_OK;
+	status = PACK_EXIT_OK;
 	size_t total = problems.len + diag_errors;
 	if (total == 0) {
 		printf("OK\n");

@@ -28,29 +28,6 @@ static const char usage_generate_key[] =
 	"Options:\n"
 	"  -h, --help  show this help\n";
 
-static const struct option help_only[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
-};
-
-/* Parses a command that takes only --help. Returns -1 to go on. */
-static int parse_help_only(const char *cmd, const char *usage, int argc, char *argv[], int min,
-	int max, const char *const names[])
-{
-	pack_getopt_reset();
-	int c;
-	while ((c = pack_getopt(cmd, argc, argv, "h", help_only)) != -1) {
-		if (c == 'h') {
-			return pack_help(usage);
-		}
-		return PACK_EXIT_USAGE;
-	}
-	if (!pack_positionals(cmd, argc, argv, min, max, names)) {
-		return PACK_EXIT_USAGE;
-	}
-	return -1;
-}
-
 static bool exists(const char *path)
 {
 	struct stat st;
@@ -61,7 +38,7 @@ int cmd_generate_key(int argc, char *argv[])
 {
 	const char *cmd = "generate-key";
 	static const char *const names[] = { "DIR" };
-	int status = parse_help_only(cmd, usage_generate_key, argc, argv, 0, 1, names);
+	int status = pack_parse_help_only(cmd, usage_generate_key, argc, argv, 0, 1, names);
 	if (status >= 0) {
 		return status;
 	}
@@ -191,7 +168,7 @@ static int trust_add(int argc, char *argv[])
 {
 	const char *cmd = "trust add";
 	static const char *const names[] = { "PUB" };
-	int status = parse_help_only(cmd, usage_trust_add, argc, argv, 1, 1, names);
+	int status = pack_parse_help_only(cmd, usage_trust_add, argc, argv, 1, 1, names);
 	if (status >= 0) {
 		return status;
 	}
@@ -251,7 +228,7 @@ out:
 static int trust_list(int argc, char *argv[])
 {
 	const char *cmd = "trust list";
-	int status = parse_help_only(cmd, usage_trust_list, argc, argv, 0, 0, NULL);
+	int status = pack_parse_help_only(cmd, usage_trust_list, argc, argv, 0, 0, NULL);
 	if (status >= 0) {
 		return status;
 	}
@@ -273,7 +250,7 @@ static int trust_remove(int argc, char *argv[])
 {
 	const char *cmd = "trust remove";
 	static const char *const names[] = { "PUB|HEX" };
-	int status = parse_help_only(cmd, usage_trust_remove, argc, argv, 1, 1, names);
+	int status = pack_parse_help_only(cmd, usage_trust_remove, argc, argv, 1, 1, names);
 	if (status >= 0) {
 		return status;
 	}

@@ -140,6 +140,27 @@ bool pack_positionals(
 	return true;
 }
 
+int pack_parse_help_only(const char *cmd, const char *usage, int argc, char *argv[], int min,
+	int max, const char *const names[])
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	pack_getopt_reset();
+	int c;
+	while ((c = pack_getopt(cmd, argc, argv, "h", options)) != -1) {
+		if (c == 'h') {
+			return pack_help(usage);
+		}
+		return PACK_EXIT_USAGE;
+	}
+	if (!pack_positionals(cmd, argc, argv, min, max, names)) {
+		return PACK_EXIT_USAGE;
+	}
+	return -1;
+}
+
 int main(int argc, char *argv[])
 {
 	weft_log_init("weft-pack", WEFT_WARN);

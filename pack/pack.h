@@ -48,6 +48,14 @@ int pack_getopt(const char *cmd, int argc, char *argv[], const char *shortopts,
 bool pack_positionals(
 	const char *cmd, int argc, char *argv[], int min, int max, const char *const names[]);
 
+/*
+ * Parses a command whose only option is --help, with between min and max
+ * positionals (from argv[optind]). Returns the exit status when the command
+ * is done (help shown, usage error), or -1 to go on.
+ */
+int pack_parse_help_only(const char *cmd, const char *usage, int argc, char *argv[], int min,
+	int max, const char *const names[]);
+
 int cmd_generate_key(int argc, char *argv[]);
 int cmd_trust(int argc, char *argv[]);
 int cmd_sign(int argc, char *argv[]);

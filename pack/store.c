@@ -75,27 +75,6 @@ static const char usage_uninstall[] =
 	"  --purge     also remove the app's data\n"
 	"  -h, --help  show this help\n";
 
-static int parse_simple(const char *cmd, const char *usage, int argc, char *argv[],
-	const struct option *opts, int nargs, const char *const names[], bool *flags[])
-{
-	pack_getopt_reset();
-	int c;
-	while ((c = pack_getopt(cmd, argc, argv, "h", opts)) != -1) {
-		if (c == 'h') {
-			return pack_help(usage);
-		}
-		if (c >= 1 && c <= 8 && flags[c - 1] != NULL) {
-			*flags[c - 1] = true;
-			continue;
-		}
-		return PACK_EXIT_USAGE;
-	}
-	if (!pack_positionals(cmd, argc, argv, nargs, nargs, names)) {
-		return PACK_EXIT_USAGE;
-	}
-	return -1;
-}
-
 /* A short status: "trusted", "untrusted", "unsigned"... and, when detail is
  * set, the key that signed it. */
 static char *trust_status(const struct weft_trust *trust, const char *dir, bool detail)
@@ -179,13 +158,8 @@ static void print_capabilities(const struct weft_manifest *manifest)
 int cmd_info(int argc, char *argv[])
 {
 	const char *cmd = "info";
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	static const char *const names[] = { "DIR|ID" };
-	bool *flags[8] = { 0 };
-	int status = parse_simple(cmd, usage_info, argc, argv, opts, 1, names, flags);
+	int status = pack_parse_help_only(cmd, usage_info, argc, argv, 1, 1, names);
 	if (status >= 0) {
 		return status;
 	}
@@ -316,12 +290,7 @@ static size_t list_root(const struct weft_trust *trust, const char *root)
 int cmd_list(int argc, char *argv[])
 {
 	const char *cmd = "list";
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	bool *flags[8] = { 0 };
-	int status = parse_simple(cmd, usage_list, argc, argv, opts, 0, NULL, flags);
+	int status = pack_parse_help_only(cmd, usage_list, argc, argv, 0, 0, NULL);
 	if (status >= 0) {
 		return status;
 	}
@@ -584,11 +553,24 @@ int cmd_install(int argc, char *argv[])
 	};
 	static const char *const names[] = { "DIR|BUNDLE" };
 	bool allow_untrusted = false, replace = false;
-	bool *flags[8] = { [OPT_ALLOW_UNTRUSTED - 1] = &allow_untrusted,
-		[OPT_REPLACE - 1] = &replace };
-	int status = parse_simple(cmd, usage_install, argc, argv, opts, 1, names, flags);
-	if (status >= 0) {
-		return status;
+	pack_getopt_reset();
+	int c;
+	while ((c = pack_getopt(cmd, argc, argv, "h", opts)) != -1) {
+		switch (c) {
+		case OPT_ALLOW_UNTRUSTED:
+			allow_untrusted = true;
+			break;
+		case OPT_REPLACE:
+			replace = true;
+			break;
+		case 'h':
+			return pack_help(usage_install);
+		default:
+			return PACK_EXIT_USAGE;
+		}
+	}
+	if (!pack_positionals(cmd, argc, argv, 1, 1, names)) {
+		return PACK_EXIT_USAGE;
 	}
 	const char *src = argv[optind];
 	struct stat st;
@@ -608,7 +590,7 @@ int cmd_install(int argc, char *argv[])
 	}
 	store_clean(&store);
 
-	status = PACK_EXIT_FAIL;
+	int status = PACK_EXIT_FAIL;
 	char *tmpname = NULL, *copy = NULL;
 	struct weft_manifest *manifest = NULL;
 	int tmpfd = pack_mkdtemp_at(store.path, &tmpname, &err);
@@ -710,10 +692,21 @@ int cmd_uninstall(int argc, char *argv[])
 	};
 	static const char *const names[] = { "ID" };
 	bool purge = false;
-	bool *flags[8] = { [OPT_PURGE - 1] = &purge };
-	int status = parse_simple(cmd, usage_uninstall, argc, argv, opts, 1, names, flags);
-	if (status >= 0) {
-		return status;
+	pack_getopt_reset();
+	int c;
+	while ((c = pack_getopt(cmd, argc, argv, "h", opts)) != -1) {
+		switch (c) {
+		case OPT_PURGE:
+			purge = true;
+			break;
+		case 'h':
+			return pack_help(usage_uninstall);
+		default:
+			return PACK_EXIT_USAGE;
+		}
+	}
+	if (!pack_positionals(cmd, argc, argv, 1, 1, names)) {
+		return PACK_EXIT_USAGE;
 	}
 	const char *id = argv[optind];
 	struct weft_error err = { 0 };
@@ -750,7 +743,7 @@ int cmd_uninstall(int argc, char *argv[])
 		return PACK_EXIT_FAIL;
 	}
 
-	status = PACK_EXIT_FAIL;
+	int status = PACK_EXIT_FAIL;
 	char *tmpname = NULL;
 	int tmpfd = pack_mkdtemp_at(store.path, &tmpname, &err);
 	if (tmpfd < 0) {
