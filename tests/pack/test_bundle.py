@@ -190,3 +190,14 @@ def test_truncated_bundle(wp, tmp_path):
     assert wp.store_entries() == []
     wp.run("unbundle", bundle, "-o", tmp_path / "out", ok=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_too_many_files(wp, tmp_path):
+    entries = good_entries() + [file_entry(f"ui/f{i:05d}", b"") for i in range(10001)]
+    bundle = tmp_path / "many.weftpkg"
+    bundle.write_bytes(tar_bytes(entries))
+    work = tmp_path / "work"
+    work.mkdir()
+    r = wp.run("unbundle", bundle, "-o", work / "out", ok=False)
+    assert "too many files" in r.stderr
+    assert os.listdir(work) == []
