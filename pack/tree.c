@@ -65,11 +65,11 @@ bool pack_path_check(const char *path, struct weft_error *err)
 		return false;
 	}
 	if (path[0] == '/') {
-		weft_error_set(err, "%s: absolute path", path);
+		weft_error_set(err, "%s: absolute path refused", path);
 		return false;
 	}
 	if (strlen(path) >= PATH_MAX) {
-		weft_error_set(err, "path too long");
+		weft_error_set(err, "path too long (limit %d bytes)", PATH_MAX - 1);
 		return false;
 	}
 	int depth = 0;
@@ -78,11 +78,12 @@ bool pack_path_check(const char *path, struct weft_error *err)
 		const char *end = strchrnul(p, '/');
 		size_t len = (size_t)(end - p);
 		if (len == 0) {
-			weft_error_set(err, "%s: empty path component", path);
+			weft_error_set(err, "%s: empty path component refused", path);
 			return false;
 		}
 		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.')) {
-			weft_error_set(err, "%s: '%.*s' path component", path, (int)len, p);
+			weft_error_set(
+				err, "%s: '%.*s' path component refused", path, (int)len, p);
 			return false;
 		}
 		if (++depth > WEFT_PKG_MAX_DEPTH) {
