@@ -4,6 +4,7 @@
  * main() only dispatches; each subcommand lives in the file of its concern
  * and turns every failure into one line on stderr.
  */
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,6 +165,9 @@ int pack_parse_help_only(const char *cmd, const char *usage, int argc, char *arg
 int main(int argc, char *argv[])
 {
 	weft_log_init("weft-pack", WEFT_WARN);
+	/* libarchive converts names between pax's UTF-8 and the locale's
+	 * charset; in the default "C" locale every non-ASCII name fails. */
+	setlocale(LC_CTYPE, "C.UTF-8");
 
 	if (argc < 2) {
 		return pack_usage_error("error", "no command given (see weft-pack --help)");

@@ -14,8 +14,11 @@ ID = "org.example.hello"
 
 
 def test_round_trip(wp, tmp_path):
+    long_dir = "ui/" + "d" * 120
     pkg = wp.signed_package(tmp_path / "pkg", files={"ui/img/logo.bin": os.urandom(5000),
-                                                     "ui/empty": b""})
+                                                     "ui/empty": b"",
+                                                     "ui/\u00e9t\u00e9.txt": b"non-ASCII",
+                                                     f"{long_dir}/{'f' * 120}": b"long"})
     os.chmod(pkg / "ui" / "img" / "logo.bin", 0o755)
     (pkg / "ui" / "emptydir").mkdir()
     r = wp.run("bundle", pkg, cwd=tmp_path, ok=True)
@@ -32,7 +35,8 @@ def test_round_trip(wp, tmp_path):
     out = tmp_path / "unpacked"
     r = wp.run("unbundle", bundle, "-o", out, ok=True)
     wp.run("verify", out, ok=True)
-    for rel in ("wapp.toml", "app.wasm", "ui/index.html", "ui/img/logo.bin", "signature.sig"):
+    for rel in ("wapp.toml", "app.wasm", "ui/index.html", "ui/img/logo.bin", "signature.sig",
+                "ui/\u00e9t\u00e9.txt", f"{long_dir}/{'f' * 120}"):
         assert (out / rel).read_bytes() == (pkg / rel).read_bytes()
     assert (out / "ui" / "emptydir").is_dir()
     assert os.access(out / "ui" / "img" / "logo.bin", os.X_OK)
