@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,20 @@ static bool check_component(int fd, uint64_t size, struct weft_error *err)
 	return true;
 }
 
+/* A problem lost to a failed allocation could turn into a wrong "OK". */
+WEFT_PRINTF(2, 3) static void add_problem(struct weft_strv *problems, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list args;
+	va_start(args, fmt);
+	int n = vasprintf(&msg, fmt, args);
+	va_end(args);
+	if (n < 0 || !weft_strv_push_take(problems, msg)) {
+		fputs("weft-pack: error: out of memory\n", stderr);
+		exit(PACK_EXIT_FAIL);
+	}
+}
+
 /* Relative, and no ".." component: cannot leave the package. */
 static bool relative_inside(const char *path)
 {
@@ -156,30 +171,30 @@ static int open_named(int rootfd, const char *what, const char *path, struct wef
 	/* The manifest parser checks these paths too; this check is the one that
 	 * keeps the open inside the package. */
 	if (!relative_inside(path)) {
-		weft_strv_pushf(problems, "%s '%s': must be a relative path inside the package",
-			what, path);
+		add_problem(problems, "%s '%s': must be a relative path inside the package", what,
+			path);
 		return -1;
 	}
 	int fd = pack_open_beneath(rootfd, path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0) {
 		if (errno == ENOENT) {
-			weft_strv_pushf(problems, "%s '%s': missing", what, path);
+			add_problem(problems, "%s '%s': missing", what, path);
 		} else if (errno == ELOOP) {
-			weft_strv_pushf(problems, "%s '%s': is or goes through a symbolic link",
-				what, path);
+			add_problem(problems, "%s '%s': is or goes through a symbolic link", what,
+				path);
 		} else {
-			weft_strv_pushf(problems, "%s '%s': %s", what, path, strerror(errno));
+			add_problem(problems, "%s '%s': %s", what, path, strerror(errno));
 		}
 		return -1;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
-		weft_strv_pushf(problems, "%s '%s': %s", what, path, strerror(errno));
+		add_problem(problems, "%s '%s': %s", what, path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		weft_strv_pushf(problems, "%s '%s': is a %s, not a regular file", what, path,
+		add_problem(problems, "%s '%s': is a %s, not a regular file", what, path,
 			pack_file_type(st.st_mode));
 		close(fd);
 		return -1;
@@ -194,10 +209,10 @@ void pack_check_files(int rootfd, const struct weft_manifest *manifest, struct w
 		struct stat st;
 		struct weft_error err = { 0 };
 		if (fstat(fd, &st) < 0) {
-			weft_strv_pushf(
+			add_problem(
 				problems, "module '%s': %s", manifest->module, strerror(errno));
 		} else if (!check_component(fd, (uint64_t)st.st_size, &err)) {
-			weft_strv_pushf(problems, "module '%s': %s", manifest->module, err.msg);
+			add_problem(problems, "module '%s': %s", manifest->module, err.msg);
 		}
 		/* TODO: read the component's import section and fail a component
 		 * that imports a weft:app interface its capabilities do not grant
@@ -211,7 +226,7 @@ void pack_check_files(int rootfd, const struct weft_manifest *manifest, struct w
 	for (size_t i = 0; i < manifest->capabilities.len; i++) {
 		const char *cap = manifest->capabilities.items[i];
 		if (weft_capability_lookup(cap, NULL) == NULL) {
-			weft_strv_pushf(problems, "unknown capability '%s'", cap);
+			add_problem(problems, "unknown capability '%s'", cap);
 		}
 	}
 }
@@ -221,7 +236,7 @@ static void check_contents(int rootfd, const char *dir, struct weft_strv *proble
 	struct weft_error err = { 0 };
 	struct pack_tree tree;
 	if (!pack_tree_scan(rootfd, &tree, &err)) {
-		weft_strv_pushf(problems, "%s", err.msg);
+		add_problem(problems, "%s", err.msg);
 		return;
 	}
 	pack_tree_finish(&tree);
@@ -229,7 +244,7 @@ static void check_contents(int rootfd, const char *dir, struct weft_strv *proble
 	struct weft_pkg_files files = { 0 };
 	struct weft_scan_opts opts = { .refuse_hardlinks = true };
 	if (!weft_pkg_scan(dir, &opts, &files, &err)) {
-		weft_strv_pushf(problems, "%s", err.msg);
+		add_problem(problems, "%s", err.msg);
 	}
 	weft_pkg_files_finish(&files);
 }
@@ -286,7 +301,7 @@ int cmd_check(int argc, char *argv[])
 	}
 	struct stat st;
 	if (lstat(path, &st) < 0 && errno == ENOENT) {
-		weft_strv_pushf(&problems, "%s: missing", path);
+		add_problem(&problems, "%s: missing", path);
 	} else {
 		manifest = weft_manifest_load(path, &diags);
 	}
@@ -299,7 +314,7 @@ int cmd_check(int argc, char *argv[])
 	size_t diag_errors = weft_diags_count(&diags, WEFT_DIAG_ERROR);
 	if (manifest == NULL && diag_errors == 0 && problems.len == 0) {
 		/* Never let a failed load pass, whatever the diags say. */
-		weft_strv_pushf(&problems, "%s: could not be loaded", WEFT_MANIFEST_FILE);
+		add_problem(&problems, "%s: could not be loaded", WEFT_MANIFEST_FILE);
 	}
 	if (manifest != NULL) {
 		pack_check_files(rootfd, manifest, &problems);

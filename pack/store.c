@@ -252,23 +252,25 @@ static void list_package(const struct weft_trust *trust, const char *root, const
 	free(dir);
 }
 
-/* Lists one root; returns the number of packages it holds. */
-static size_t list_root(const struct weft_trust *trust, const char *root)
+static void list_root(const struct weft_trust *trust, const char *root)
 {
 	DIR *d = opendir(root);
 	if (d == NULL) {
 		if (errno != ENOENT) {
 			printf("%s:\n  (unreadable: %s)\n", root, strerror(errno));
 		}
-		return 0;
+		return;
 	}
 	struct weft_strv names;
 	weft_strv_init(&names);
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		/* Dot names are the store's own: temporaries and the lock. */
-		if (de->d_name[0] != '.') {
-			weft_strv_push(&names, de->d_name);
+		if (de->d_name[0] != '.' && !weft_strv_push(&names, de->d_name)) {
+			printf("%s:\n  (out of memory)\n", root);
+			closedir(d);
+			weft_strv_finish(&names);
+			return;
 		}
 	}
 	closedir(d);
@@ -282,9 +284,7 @@ static size_t list_root(const struct weft_trust *trust, const char *root)
 	for (size_t i = 0; i < names.len; i++) {
 		list_package(trust, root, names.items[i]);
 	}
-	size_t n = names.len;
 	weft_strv_finish(&names);
-	return n;
 }
 
 int cmd_list(int argc, char *argv[])
