@@ -319,6 +319,11 @@ int cmd_check(int argc, char *argv[])
 	if (manifest != NULL) {
 		pack_check_files(rootfd, manifest, &problems);
 		warn_dir_name(dir, manifest->id);
+	} else {
+		/* The loader gives no manifest, not even a partial one, when it
+		 * finds an error: the files it names are unknown. */
+		printf("note: the module and UI entry are checked once %s is valid\n",
+			WEFT_MANIFEST_FILE);
 	}
 	check_contents(rootfd, dir, &problems);
 	for (size_t i = 0; i < problems.len; i++) {

@@ -110,6 +110,8 @@ def test_manifest_problems_listed_together(wp, tmp_path):
     assert len(errors(r)) == 3
     assert any(line.startswith("warning: ") and "colour" in line
                for line in r.stdout.splitlines())
+    # The files it names cannot be checked yet, and check says so.
+    assert "note: the module and UI entry are checked once wapp.toml is valid" in r.stdout
 
 
 def test_missing_manifest(wp, tmp_path):
