@@ -281,8 +281,8 @@ int cmd_bundle(int argc, char *argv[])
 				manifest->version);
 			goto out;
 		}
-		default_out = weft_strdup_printf(
-			"%s-%s%s", manifest->id, manifest->version, BUNDLE_SUFFIX);
+		default_out = weft_strdup_printf("%s-%s%s", manifest->id, manifest->version,
+			BUNDLE_SUFFIX);
 		if (default_out == NULL) {
 			pack_fail(cmd, "out of memory");
 			goto out;

@@ -209,8 +209,8 @@ void pack_check_files(int rootfd, const struct weft_manifest *manifest, struct w
 		struct stat st;
 		struct weft_error err = { 0 };
 		if (fstat(fd, &st) < 0) {
-			add_problem(
-				problems, "module '%s': %s", manifest->module, strerror(errno));
+			add_problem(problems, "module '%s': %s", manifest->module,
+				strerror(errno));
 		} else if (!check_component(fd, (uint64_t)st.st_size, &err)) {
 			add_problem(problems, "module '%s': %s", manifest->module, err.msg);
 		}
@@ -335,8 +335,8 @@ int cmd_check(int argc, char *argv[])
 	if (total == 0) {
 		printf("OK\n");
 	} else {
-		status = pack_fail(
-			cmd, "%s: %zu problem%s found", dir, total, total == 1 ? "" : "s");
+		status = pack_fail(cmd, "%s: %zu problem%s found", dir, total,
+			total == 1 ? "" : "s");
 	}
 	weft_manifest_destroy(manifest);
 	weft_diags_finish(&diags);

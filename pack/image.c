@@ -261,12 +261,12 @@ static bool outputs_reserve(struct outputs *o, const char *image, struct weft_er
 		}
 	}
 	for (int i = 0; i < OUT_COUNT; i++) {
-		o->fd[i] = open(
-			o->path[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		o->fd[i] = open(o->path[i], O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			0644);
 		if (o->fd[i] < 0) {
 			if (errno == EEXIST) {
-				weft_error_set(
-					err, "%s: already exists, not overwriting it", o->path[i]);
+				weft_error_set(err, "%s: already exists, not overwriting it",
+					o->path[i]);
 			} else {
 				weft_error_errno(err, "create %s", o->path[i]);
 			}

@@ -147,8 +147,8 @@ static bool is_hex_key(const char *s)
 }
 
 /* A key given as a file, or as hex when no such file exists. */
-static bool read_key_arg(
-	const char *arg, unsigned char pub[WEFT_PUBKEY_LEN], struct weft_error *err)
+static bool read_key_arg(const char *arg, unsigned char pub[WEFT_PUBKEY_LEN],
+	struct weft_error *err)
 {
 	struct stat st;
 	if (stat(arg, &st) < 0 && errno == ENOENT && is_hex_key(arg)) {

@@ -104,8 +104,8 @@ int pack_getopt(const char *cmd, int argc, char *argv[], const char *shortopts,
 		const char *arg = argv[optind - 1];
 		const char *eq = strchr(arg, '=');
 		if (optopt != 0 && strncmp(arg, "--", 2) == 0 && eq != NULL) {
-			pack_usage_error(
-				cmd, "option '%.*s' takes no value", (int)(eq - arg), arg);
+			pack_usage_error(cmd, "option '%.*s' takes no value", (int)(eq - arg),
+				arg);
 		} else if (optopt != 0 && strncmp(arg, "--", 2) != 0) {
 			pack_usage_error(cmd, "unknown option '-%c' (see --help)", optopt);
 		} else {
@@ -120,8 +120,8 @@ int pack_getopt(const char *cmd, int argc, char *argv[], const char *shortopts,
 	return c;
 }
 
-bool pack_positionals(
-	const char *cmd, int argc, char *argv[], int min, int max, const char *const names[])
+bool pack_positionals(const char *cmd, int argc, char *argv[], int min, int max,
+	const char *const names[])
 {
 	int n = argc - optind;
 	if (n < min) {
@@ -191,8 +191,8 @@ int main(int argc, char *argv[])
 		}
 	}
 	if (name[0] == '-') {
-		return pack_usage_error(
-			"error", "unknown option '%s' (see weft-pack --help)", name);
+		return pack_usage_error("error", "unknown option '%s' (see weft-pack --help)",
+			name);
 	}
 	return pack_usage_error("error", "unknown command '%s' (see weft-pack --help)", name);
 }

@@ -45,8 +45,8 @@ int pack_getopt(const char *cmd, int argc, char *argv[], const char *shortopts,
  * Checks that argv[optind..] has between min and max positionals, named by
  * names (used for the "missing" message). Returns false after reporting.
  */
-bool pack_positionals(
-	const char *cmd, int argc, char *argv[], int min, int max, const char *const names[]);
+bool pack_positionals(const char *cmd, int argc, char *argv[], int min, int max,
+	const char *const names[]);
 
 /*
  * Parses a command whose only option is --help, with between min and max
@@ -128,8 +128,8 @@ bool pack_sync(int fd, struct weft_error *err);
  */
 int pack_mkdtemp_at(const char *parent, char **name, struct weft_error *err);
 /* Moves the file or directory tmp to final without ever replacing final. */
-bool pack_rename_noreplace(
-	int dirfd, const char *tmp, int final_dirfd, const char *final, struct weft_error *err);
+bool pack_rename_noreplace(int dirfd, const char *tmp, int final_dirfd, const char *final,
+	struct weft_error *err);
 bool pack_write_all(int fd, const void *buf, size_t len);
 const char *pack_file_type(mode_t mode);
 
@@ -140,8 +140,8 @@ const char *pack_file_type(mode_t mode);
  * component, the UI entry a regular file, both inside the package at rootfd.
  * Appends one message per problem.
  */
-void pack_check_files(
-	int rootfd, const struct weft_manifest *manifest, struct weft_strv *problems);
+void pack_check_files(int rootfd, const struct weft_manifest *manifest,
+	struct weft_strv *problems);
 
 /* bundle.c */
 

@@ -483,8 +483,8 @@ static bool verify_copy(const char *cmd, const char *src, const char *copy, bool
 }
 
 /* Validates the copy's manifest and files; false after reporting. */
-static struct weft_manifest *validate_copy(
-	const char *cmd, const char *src, int tmpfd, const char *copy)
+static struct weft_manifest *validate_copy(const char *cmd, const char *src, int tmpfd,
+	const char *copy)
 {
 	struct weft_error err = { 0 };
 	struct weft_manifest *manifest = load_manifest(copy, &err);

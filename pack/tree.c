@@ -82,8 +82,8 @@ bool pack_path_check(const char *path, struct weft_error *err)
 			return false;
 		}
 		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.')) {
-			weft_error_set(
-				err, "%s: '%.*s' path component refused", path, (int)len, p);
+			weft_error_set(err, "%s: '%.*s' path component refused", path, (int)len,
+				p);
 			return false;
 		}
 		if (++depth > WEFT_PKG_MAX_DEPTH) {
@@ -98,8 +98,8 @@ bool pack_path_check(const char *path, struct weft_error *err)
 	/* Tabs and newlines would make the signed digest lines ambiguous. */
 	for (const unsigned char *c = (const unsigned char *)path; *c != '\0'; c++) {
 		if (*c < 0x20 || *c == 0x7f) {
-			weft_error_set(
-				err, "%s: file name with a control character refused", path);
+			weft_error_set(err, "%s: file name with a control character refused",
+				path);
 			return false;
 		}
 	}
@@ -306,8 +306,8 @@ int pack_mkdtemp_at(const char *parent, char **name, struct weft_error *err)
 	return fd;
 }
 
-bool pack_rename_noreplace(
-	int dirfd, const char *tmp, int final_dirfd, const char *final, struct weft_error *err)
+bool pack_rename_noreplace(int dirfd, const char *tmp, int final_dirfd, const char *final,
+	struct weft_error *err)
 {
 	if (renameat2(dirfd, tmp, final_dirfd, final, RENAME_NOREPLACE) == 0) {
 		return true;
@@ -351,8 +351,8 @@ static bool tree_push(struct pack_tree *tree, struct pack_entry entry)
 	return true;
 }
 
-static bool check_stat(
-	const char *path, const struct stat *st, struct pack_tree *tree, struct weft_error *err)
+static bool check_stat(const char *path, const struct stat *st, struct pack_tree *tree,
+	struct weft_error *err)
 {
 	if (S_ISDIR(st->st_mode)) {
 		return true;
@@ -378,15 +378,15 @@ static bool check_stat(
 	}
 	tree->total_size += (uint64_t)st->st_size;
 	if (tree->total_size > WEFT_PKG_MAX_TOTAL_SIZE) {
-		weft_error_set(
-			err, "package too large (limit %llu bytes)", WEFT_PKG_MAX_TOTAL_SIZE);
+		weft_error_set(err, "package too large (limit %llu bytes)",
+			WEFT_PKG_MAX_TOTAL_SIZE);
 		return false;
 	}
 	return true;
 }
 
-static bool scan_dir(
-	int dirfd, const char *prefix, int depth, struct pack_tree *tree, struct weft_error *err)
+static bool scan_dir(int dirfd, const char *prefix, int depth, struct pack_tree *tree,
+	struct weft_error *err)
 {
 	int dupfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	if (dupfd < 0) {
@@ -442,8 +442,8 @@ static bool scan_dir(
 		if (!entry.dir) {
 			continue;
 		}
-		int sub = openat(
-			dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub = openat(dirfd, de->d_name,
+			O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0) {
 			weft_error_errno(err, "%s", path);
 			ok = false;
@@ -517,8 +517,8 @@ int pack_tree_open(int rootfd, const struct pack_entry *e, struct weft_error *er
 	return fd;
 }
 
-static bool copy_file(
-	int srcfd, const struct pack_entry *e, int dstfd, char *buf, struct weft_error *err)
+static bool copy_file(int srcfd, const struct pack_entry *e, int dstfd, char *buf,
+	struct weft_error *err)
 {
 	int in = pack_tree_open(srcfd, e, err);
 	if (in < 0) {
