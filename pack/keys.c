@@ -22,8 +22,8 @@ static const char usage_generate_key[] =
 	"\n"
 	"Create an Ed25519 signing key pair: DIR/" PRIVATE_KEY_FILE " (the private seed,\n"
 	"64 hex characters, mode 0600) and DIR/" PUBLIC_KEY_FILE " (the public key).\n"
-	"DIR defaults to the current directory. Existing files are never\n"
-	"overwritten: if either exists, nothing is written.\n"
+	"DIR defaults to the current directory; a missing DIR is created (mode 0700).\n"
+	"Existing files are never overwritten: if either exists, nothing is written.\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help  show this help\n";
@@ -44,6 +44,10 @@ int cmd_generate_key(int argc, char *argv[])
 	}
 	const char *dir = optind < argc ? argv[optind] : ".";
 
+	/* A fresh directory for a key pair holds a secret: keep it private. */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		return pack_fail(cmd, "mkdir %s: %s", dir, strerror(errno));
+	}
 	struct stat st;
 	if (stat(dir, &st) < 0) {
 		return pack_fail(cmd, "%s: %s", dir, strerror(errno));

@@ -52,7 +52,7 @@ BAD = [
     (["generate-key", "--frobnicate"], 2, "unknown option"),
     (["generate-key", "-x"], 2, "unknown option"),
     (["generate-key", "a", "b"], 2, "unexpected argument"),
-    (["generate-key", "{nodir}"], 1, "No such file"),
+    (["generate-key", "{nodir}/sub"], 1, "No such file"),
     (["generate-key", "{file}"], 1, "not a directory"),
     (["sign"], 2, "missing DIR"),
     (["sign", "{pkg}"], 2, "--key"),

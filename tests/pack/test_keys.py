@@ -23,6 +23,13 @@ def test_generate_key(wp, tmp_path):
     assert derived.hex() == pub_hex
 
 
+def test_generate_key_creates_a_private_dir(wp, tmp_path):
+    keys = tmp_path / "new"
+    wp.run("generate-key", keys, ok=True)
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o700
+    assert (keys / "weft.key").exists() and (keys / "weft.pub").exists()
+
+
 def test_generate_key_default_dir_and_fresh_keys(wp, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
