@@ -204,7 +204,10 @@ static int open_named(int rootfd, const char *what, const char *path, struct wef
 
 void pack_check_files(int rootfd, const struct weft_manifest *manifest, struct weft_strv *problems)
 {
-	int fd = open_named(rootfd, "module", manifest->module, problems);
+	/* A partial manifest has NULL for what it could not read. */
+	int fd = manifest->module != NULL
+		? open_named(rootfd, "module", manifest->module, problems)
+		: -1;
 	if (fd >= 0) {
 		struct stat st;
 		struct weft_error err = { 0 };
@@ -219,7 +222,9 @@ void pack_check_files(int rootfd, const struct weft_manifest *manifest, struct w
 		 * (design §4, enforcement in depth). */
 		close(fd);
 	}
-	fd = open_named(rootfd, "UI entry", manifest->ui_entry, problems);
+	fd = manifest->ui_entry != NULL
+		? open_named(rootfd, "UI entry", manifest->ui_entry, problems)
+		: -1;
 	if (fd >= 0) {
 		close(fd);
 	}
@@ -303,7 +308,7 @@ int cmd_check(int argc, char *argv[])
 	if (lstat(path, &st) < 0 && errno == ENOENT) {
 		add_problem(&problems, "%s: missing", path);
 	} else {
-		manifest = weft_manifest_load(path, &diags);
+		manifest = weft_manifest_load_partial(path, &diags);
 	}
 	free(path);
 
@@ -318,12 +323,9 @@ int cmd_check(int argc, char *argv[])
 	}
 	if (manifest != NULL) {
 		pack_check_files(rootfd, manifest, &problems);
-		warn_dir_name(dir, manifest->id);
-	} else {
-		/* The loader gives no manifest, not even a partial one, when it
-		 * finds an error: the files it names are unknown. */
-		printf("note: the module and UI entry are checked once %s is valid\n",
-			WEFT_MANIFEST_FILE);
+		if (manifest->id != NULL) {
+			warn_dir_name(dir, manifest->id);
+		}
 	}
 	check_contents(rootfd, dir, &problems);
 	for (size_t i = 0; i < problems.len; i++) {

@@ -110,8 +110,15 @@ def test_manifest_problems_listed_together(wp, tmp_path):
     assert len(errors(r)) == 3
     assert any(line.startswith("warning: ") and "colour" in line
                for line in r.stdout.splitlines())
-    # The files it names cannot be checked yet, and check says so.
-    assert "note: the module and UI entry are checked once wapp.toml is valid" in r.stdout
+
+
+def test_manifest_and_file_problems_listed_together(wp, tmp_path):
+    pkg = make_package(tmp_path / ID, capabilities=["sys:teleport"])
+    (pkg / "ui" / "index.html").unlink()
+    (pkg / "app.wasm").write_bytes(b"garbage, not wasm")
+    r = check_fails(wp, pkg, "sys:teleport", "ui/index.html", "app.wasm")
+    assert len(errors(r)) == 3
+    assert "3 problems" in r.stderr
 
 
 def test_missing_manifest(wp, tmp_path):
