@@ -31,11 +31,67 @@ struct cache_header {
 	uint64_t artifact_len;
 };
 
+/*
+ * Wasmtime reports an error as a message, a blank line, "Caused by:" and the
+ * causes, one per line (numbered when there are several), some spread over
+ * more lines. We want one line: "message: cause: cause".
+ */
+static void one_line(char *out, size_t cap, const char *text, size_t len)
+{
+	size_t n = 0;
+	bool causes = false, numbered = false, first_cause = true;
+	const char *end = text + len;
+	for (const char *line = text; line < end && n + 1 < cap;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *stop = nl != NULL ? nl : end;
+		const char *p = line;
+		while (p < stop && (*p == ' ' || *p == '\t')) {
+			p++;
+		}
+		size_t plen = (size_t)(stop - p);
+		const char *sep = n > 0 ? " " : "";
+		if (plen == 0) {
+			sep = NULL;
+		} else if (plen == 10 && memcmp(p, "Caused by:", 10) == 0) {
+			causes = true;
+			sep = NULL;
+		} else if (causes) {
+			const char *q = p;
+			while (q < stop && *q >= '0' && *q <= '9') {
+				q++;
+			}
+			bool item = q > p && q + 1 < stop && q[0] == ':' && q[1] == ' ';
+			if (first_cause) {
+				numbered = item;
+			}
+			if (first_cause || (numbered && item)) {
+				sep = ": ";
+				if (item) {
+					p = q + 2;
+					plen = (size_t)(stop - p);
+				}
+			}
+			first_cause = false;
+		}
+		if (sep != NULL) {
+			int w = snprintf(out + n, cap - n, "%s%.*s", sep, (int)plen, p);
+			n = w < 0 ? n : n + (size_t)w;
+			if (n >= cap) {
+				n = cap - 1;
+			}
+		}
+		line = stop + 1;
+	}
+	out[n < cap ? n : cap - 1] = '\0';
+}
+
 void runtime_error_take(struct weft_error *err, wasmtime_error_t *error)
 {
 	wasm_name_t msg;
 	wasmtime_error_message(error, &msg);
-	weft_error_set(err, "%.*s", (int)msg.size, msg.data);
+	if (err != NULL) {
+		one_line(err->msg, sizeof(err->msg), msg.data, msg.size);
+	}
 	wasm_byte_vec_delete(&msg);
 	wasmtime_error_delete(error);
 }

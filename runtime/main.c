@@ -491,7 +491,7 @@ int main(int argc, char **argv)
 
 	weft_log_init("weft-runtime", WEFT_WARN);
 	runtime_grants_init(&o.grants);
-	if (!parse_args(&o, argc, argv, &err)) {
+	if (!session_block_signals(&err) || !parse_args(&o, argc, argv, &err)) {
 		goto fail;
 	}
 	if (o.dev_mode) {
@@ -636,7 +636,13 @@ int main(int argc, char **argv)
 	goto out;
 
 fail:
-	fprintf(stderr, "weft-runtime: %s\n", err.msg);
+	if (atomic_load(&session.ending)) {
+		/* Ended on purpose while starting up (appd gave up on us, or
+		 * developer mode had nothing to send). */
+		status = session.exit_code;
+	} else {
+		fprintf(stderr, "weft-runtime: %s\n", err.msg);
+	}
 out:
 	fflush(stdout);
 	/* Threads may still be in the middle of things; nothing left to clean

@@ -37,6 +37,7 @@ static const char *const allowed[] = {
 	"rt_sigaction",
 	"rt_sigprocmask",
 	"rt_sigreturn",
+	"rt_sigtimedwait",
 	"sigaltstack",
 	"restart_syscall",
 	"exit",

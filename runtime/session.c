@@ -64,13 +64,21 @@ static void *signal_main(void *data)
 	return NULL;
 }
 
-bool session_start(struct session *session, struct weft_error *err)
+bool session_block_signals(struct weft_error *err)
 {
 	sigset_t set = ending_signals();
 	int rc = pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (rc == 0) {
-		rc = pthread_create(&session->signal_thread, NULL, signal_main, session);
+	if (rc != 0) {
+		errno = rc;
+		weft_error_errno(err, "block signals");
+		return false;
 	}
+	return true;
+}
+
+bool session_start(struct session *session, struct weft_error *err)
+{
+	int rc = pthread_create(&session->signal_thread, NULL, signal_main, session);
 	if (rc != 0) {
 		errno = rc;
 		weft_error_errno(err, "start signal thread");

@@ -21,8 +21,11 @@ struct session {
 	bool dev_started;
 };
 
-/* Blocks the ending signals in the calling thread (do it before any thread
- * starts, so that they all inherit the mask) and starts the signal thread. */
+/* Blocks the ending signals in the calling thread. Call it first thing in
+ * main, before Wasmtime, tokio or curl start threads, so that they all
+ * inherit the mask and only the signal thread sees the signals. */
+bool session_block_signals(struct weft_error *err);
+/* Starts the thread that ends the session on a signal. */
 bool session_start(struct session *session, struct weft_error *err);
 /* Developer mode: stdin lines to the guest, its messages to stdout. */
 bool session_start_dev(struct session *session, int fd, struct weft_error *err);
