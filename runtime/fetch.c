@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,67 @@
 #include "weft/log.h"
 
 #define FETCH_MAX_REDIRECTS 5
+
+/*
+ * libcurl and the libraries it pulls in (TLS, GSSAPI, LDAP, ...) take longer
+ * to load and initialise than the rest of the runtime's start-up together,
+ * so it is loaded on the first fetch, not at start.
+ */
+struct runtime_curl {
+	void *lib;
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+	CURLcode (*easy_perform)(CURL *curl);
+	CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
+	void (*easy_reset)(CURL *curl);
+	void (*easy_cleanup)(CURL *curl);
+	const char *(*easy_strerror)(CURLcode code);
+	struct curl_slist *(*slist_append)(struct curl_slist *list, const char *s);
+	void (*slist_free_all)(struct curl_slist *list);
+	CURLU *(*url)(void);
+	CURLUcode (*url_set)(CURLU *u, CURLUPart what, const char *part, unsigned int flags);
+	CURLUcode (*url_get)(const CURLU *u, CURLUPart what, char **part, unsigned int flags);
+	void (*url_cleanup)(CURLU *u);
+	void (*free)(void *p);
+};
+
+#define CURL_SYM(c, field, name) ((*(void **)&(c)->field = dlsym((c)->lib, name)) != NULL)
+
+static struct runtime_curl *curl_load(const char **why)
+{
+	struct runtime_curl *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		*why = "out of memory";
+		return NULL;
+	}
+	c->lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	CURLcode (*global_init)(long flags) = NULL;
+	bool ok = c->lib != NULL && CURL_SYM(c, easy_init, "curl_easy_init") &&
+		CURL_SYM(c, easy_setopt, "curl_easy_setopt") &&
+		CURL_SYM(c, easy_perform, "curl_easy_perform") &&
+		CURL_SYM(c, easy_getinfo, "curl_easy_getinfo") &&
+		CURL_SYM(c, easy_reset, "curl_easy_reset") &&
+		CURL_SYM(c, easy_cleanup, "curl_easy_cleanup") &&
+		CURL_SYM(c, easy_strerror, "curl_easy_strerror") &&
+		CURL_SYM(c, slist_append, "curl_slist_append") &&
+		CURL_SYM(c, slist_free_all, "curl_slist_free_all") &&
+		CURL_SYM(c, url, "curl_url") && CURL_SYM(c, url_set, "curl_url_set") &&
+		CURL_SYM(c, url_get, "curl_url_get") &&
+		CURL_SYM(c, url_cleanup, "curl_url_cleanup") && CURL_SYM(c, free, "curl_free") &&
+		(*(void **)&global_init = dlsym(c->lib, "curl_global_init")) != NULL &&
+		global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+	if (!ok) {
+		weft_log(WEFT_ERROR, "fetch: cannot load libcurl: %s",
+			c->lib != NULL ? "missing symbols or init failed" : dlerror());
+		*why = "fetch: libcurl is not available";
+		if (c->lib != NULL) {
+			dlclose(c->lib);
+		}
+		free(c);
+		return NULL;
+	}
+	return c;
+}
 
 struct body_buf {
 	uint8_t *data;
@@ -47,16 +109,16 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /* The lowercase host of an http(s) URL, or NULL with *why set. */
-static char *url_host(const char *url, const char **why)
+static char *url_host(struct runtime_curl *c, const char *url, const char **why)
 {
-	CURLU *u = curl_url();
+	CURLU *u = c->url();
 	char *scheme = NULL, *host = NULL, *result = NULL;
 	if (u == NULL) {
 		*why = "out of memory";
 		return NULL;
 	}
-	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+	if (c->url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+		c->url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
 		*why = "invalid URL";
 		goto out;
 	}
@@ -64,7 +126,7 @@ static char *url_host(const char *url, const char **why)
 		*why = "only http and https URLs can be fetched";
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+	if (c->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
 		*why = "invalid URL";
 		goto out;
 	}
@@ -77,9 +139,9 @@ static char *url_host(const char *url, const char **why)
 		*p = (char)tolower((unsigned char)*p);
 	}
 out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	c->free(scheme);
+	c->free(host);
+	c->url_cleanup(u);
 	return result;
 }
 
@@ -107,7 +169,8 @@ static bool valid_header_value(const char *s, size_t len)
 	return true;
 }
 
-static struct curl_slist *build_headers(const wasmtime_component_val_t *list, const char **why)
+static struct curl_slist *build_headers(
+	struct runtime_curl *c, const wasmtime_component_val_t *list, const char **why)
 {
 	struct curl_slist *headers = NULL;
 	for (size_t i = 0; i < list->of.list.size; i++) {
@@ -116,16 +179,16 @@ static struct curl_slist *build_headers(const wasmtime_component_val_t *list, co
 		if (!valid_token(name->data, name->size) ||
 			!valid_header_value(value->data, value->size)) {
 			*why = "invalid header";
-			curl_slist_free_all(headers);
+			c->slist_free_all(headers);
 			return NULL;
 		}
 		char *line = weft_strdup_printf(
 			"%.*s: %.*s", (int)name->size, name->data, (int)value->size, value->data);
-		struct curl_slist *next = line != NULL ? curl_slist_append(headers, line) : NULL;
+		struct curl_slist *next = line != NULL ? c->slist_append(headers, line) : NULL;
 		free(line);
 		if (next == NULL) {
 			*why = "out of memory";
-			curl_slist_free_all(headers);
+			c->slist_free_all(headers);
 			return NULL;
 		}
 		headers = next;
@@ -172,6 +235,7 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 	struct body_buf body = { .max = host->limits->fetch_body_bytes };
 	const char *why = NULL;
 	char *host_name = NULL;
+	struct runtime_curl *c = NULL;
 	CURL *curl = NULL;
 
 	if (url == NULL || method == NULL) {
@@ -182,7 +246,15 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 		val_result_err(result, "invalid method");
 		goto out;
 	}
-	headers = build_headers(&args[2], &why);
+	if (host->curl == NULL) {
+		host->curl = curl_load(&why);
+		if (host->curl == NULL) {
+			val_result_err(result, "%s", why);
+			goto out;
+		}
+	}
+	c = host->curl;
+	headers = build_headers(c, &args[2], &why);
 	if (why != NULL) {
 		val_result_err(result, "%s", why);
 		goto out;
@@ -199,14 +271,14 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 		}
 	}
 
-	curl = curl_easy_init();
+	curl = c->easy_init();
 	if (curl == NULL) {
 		val_result_err(result, "fetch: cannot start libcurl");
 		goto out;
 	}
 	for (int hop = 0;; hop++) {
 		free(host_name);
-		host_name = url_host(url, &why);
+		host_name = url_host(c, url, &why);
 		if (host_name == NULL) {
 			val_result_err(result, "%s: %s", why, url);
 			goto out;
@@ -218,45 +290,44 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 			goto out;
 		}
 
-		curl_easy_reset(curl);
-		curl_easy_setopt(curl, CURLOPT_URL, url);
-		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, host->limits->fetch_timeout_ms);
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-		curl_easy_setopt(curl, CURLOPT_USERAGENT, "weft-runtime/" WEFT_VERSION);
+		c->easy_reset(curl);
+		c->easy_setopt(curl, CURLOPT_URL, url);
+		c->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		c->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+		c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+		c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+		c->easy_setopt(curl, CURLOPT_TIMEOUT_MS, host->limits->fetch_timeout_ms);
+		c->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+		c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+		c->easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+		c->easy_setopt(curl, CURLOPT_USERAGENT, "weft-runtime/" WEFT_VERSION);
 		if (strcmp(method, "HEAD") == 0) {
-			curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+			c->easy_setopt(curl, CURLOPT_NOBODY, 1L);
 		} else if (strcmp(method, "GET") != 0 || req_body != NULL) {
-			curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+			c->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 		}
 		if (req_body != NULL) {
-			curl_easy_setopt(curl, CURLOPT_POSTFIELDS, (char *)req_body);
-			curl_easy_setopt(
+			c->easy_setopt(curl, CURLOPT_POSTFIELDS, (char *)req_body);
+			c->easy_setopt(
 				curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req_body_len);
 		}
 
 		body.len = 0;
-		CURLcode rc = curl_easy_perform(curl);
+		CURLcode rc = c->easy_perform(curl);
 		if (rc != CURLE_OK) {
 			if (body.too_large) {
 				val_result_err(result, "fetch %s: response larger than %zu bytes",
 					url, body.max);
 			} else {
-				val_result_err(
-					result, "fetch %s: %s", url, curl_easy_strerror(rc));
+				val_result_err(result, "fetch %s: %s", url, c->easy_strerror(rc));
 			}
 			goto out;
 		}
 		long status = 0;
 		char *location = NULL, *ctype = NULL;
-		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
-		curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype);
+		c->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		c->easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+		c->easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype);
 		if (status < 300 || status > 399 || location == NULL) {
 			response_val(result, status, ctype, &body);
 			goto out;
@@ -286,8 +357,10 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 	}
 
 out:
-	curl_easy_cleanup(curl);
-	curl_slist_free_all(headers);
+	if (c != NULL) {
+		c->easy_cleanup(curl);
+		c->slist_free_all(headers);
+	}
 	free(host_name);
 	free(body.data);
 	free(req_body);

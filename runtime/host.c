@@ -40,6 +40,13 @@ static wasmtime_error_t *notify_ready(void *env, wasmtime_context_t *ctx,
 	if (atomic_exchange(&host->ready, true)) {
 		return NULL;
 	}
+	if (weft_log_get_level() >= WEFT_DEBUG) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		weft_log(WEFT_DEBUG, "%7.2f ms: ready",
+			(double)(now.tv_sec - host->start.tv_sec) * 1e3 +
+				(double)(now.tv_nsec - host->start.tv_nsec) / 1e6);
+	}
 	struct weft_error err;
 	if (!runtime_control_ready(host, &err)) {
 		/* Without READY appd ends the session; say why on our side. */

@@ -6,7 +6,6 @@
  *   weft-runtime run [OPTIONS] PACKAGE_DIR      developer mode, in a terminal
  */
 #include <errno.h>
-#include <curl/curl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -15,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "runtime.h"
@@ -397,6 +397,19 @@ static wasi_config_t *make_wasi(struct options *o, const char *app_id, struct we
 	return wasi;
 }
 
+/* Start-up milestones, for WEFT_LOG=debug and for tuning start-up time. */
+static void log_stage(const struct timespec *start, const char *stage)
+{
+	if (weft_log_get_level() < WEFT_DEBUG) {
+		return;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double ms = (double)(now.tv_sec - start->tv_sec) * 1e3 +
+		(double)(now.tv_nsec - start->tv_nsec) / 1e6;
+	weft_log(WEFT_DEBUG, "%7.2f ms: %s", ms, stage);
+}
+
 /* The first line that says what went wrong, out of Wasmtime's report. */
 static void print_trap(wasmtime_error_t *error)
 {
@@ -488,6 +501,8 @@ int main(int argc, char **argv)
 	wasmtime_component_linker_t *linker = NULL;
 	wasmtime_store_t *store = NULL;
 	int status = 1;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 
 	weft_log_init("weft-runtime", WEFT_WARN);
 	runtime_grants_init(&o.grants);
@@ -510,10 +525,6 @@ int main(int argc, char **argv)
 		weft_error_set(&err, "out of memory");
 		goto fail;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		weft_error_set(&err, "cannot initialise libcurl");
-		goto fail;
-	}
 
 	wasm_config_t *config = wasm_config_new();
 	wasmtime_config_epoch_interruption_set(config, true);
@@ -533,11 +544,14 @@ int main(int argc, char **argv)
 			cache_dir = NULL;
 		}
 	}
+	log_stage(&start, "engine ready");
 	component = runtime_component_load(engine, component_path, cache_dir, &err);
 	if (component == NULL) {
 		goto fail;
 	}
+	log_stage(&start, "component loaded");
 
+	host.start = start;
 	host.grants = &o.grants;
 	host.limits = &o.limits;
 	host.dev_mode = o.dev_mode;
@@ -571,6 +585,7 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 
+	log_stage(&start, "linker ready");
 	store = wasmtime_store_new(engine, NULL, NULL);
 	wasmtime_context_t *ctx = wasmtime_store_context(store);
 	wasmtime_store_limiter(store, (int64_t)o.limits.memory_bytes, -1, -1, -1, -1);
@@ -601,6 +616,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	log_stage(&start, "sandbox in force");
 	wasmtime_component_instance_t instance;
 	error = wasmtime_component_linker_instantiate(linker, ctx, component, &instance);
 	if (error != NULL) {
@@ -612,6 +628,7 @@ int main(int argc, char **argv)
 	if (!find_run(component, engine, &instance, ctx, &run, &err)) {
 		goto fail;
 	}
+	log_stage(&start, "instantiated, running");
 
 	wasmtime_component_val_t result;
 	error = wasmtime_component_func_call(&run, ctx, NULL, 0, &result, 1);

@@ -7,6 +7,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 #include <wasmtime.h>
 
 #include "weft/common.h"
@@ -53,6 +54,8 @@ struct runtime_host {
 	bool dev_mode;
 	char *dev_clipboard; /* developer mode stands in for the compositor */
 	char *recv_buf; /* WEFT_MSG_MAX + 1 bytes */
+	struct runtime_curl *curl; /* loaded on the first fetch */
+	struct timespec start; /* process start, for start-up timing */
 	uint64_t next_request;
 	atomic_bool ready;
 	atomic_uint_fast64_t received; /* messages the guest took with ipc.recv */
@@ -73,6 +76,8 @@ void runtime_error_take(struct weft_error *err, wasmtime_error_t *error);
  */
 wasmtime_component_t *runtime_component_load(
 	wasm_engine_t *engine, const char *path, const char *cache_dir, struct weft_error *err);
+
+struct runtime_curl;
 
 /* fetch: fills a result<response, string> value. */
 void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *args,
