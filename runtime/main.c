@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,6 +507,10 @@ int main(int argc, char **argv)
 
 	weft_log_init("weft-runtime", WEFT_WARN);
 	runtime_grants_init(&o.grants);
+	if (sodium_init() < 0) {
+		weft_error_set(&err, "cannot initialise libsodium");
+		goto fail;
+	}
 	if (!session_block_signals(&err) || !parse_args(&o, argc, argv, &err)) {
 		goto fail;
 	}

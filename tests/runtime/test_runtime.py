@@ -305,6 +305,7 @@ def test_corrupt_cache_entry_is_rebuilt(env):
     (entry,) = cache_entries(env)
     good = open(entry, "rb").read()
     for damage in (good[: len(good) // 3],
+                   good[:20] + bytes([good[20] ^ 1]) + good[21:],
                    good[:200] + bytes([good[200] ^ 0xFF]) + good[201:],
                    good[:-1] + bytes([good[-1] ^ 1]),
                    b""):
