@@ -332,11 +332,12 @@ static bool add_preopen(
 	wasi_config_t *wasi, const char *host, const char *guest, bool ro, struct weft_error *err)
 {
 	struct stat st;
-	if (stat(host, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(host, &st) != 0) {
 		weft_error_errno(err, "preopen %s", host);
-		if (errno == 0 || S_ISDIR(st.st_mode) == 0) {
-			weft_error_set(err, "preopen %s: not a directory", host);
-		}
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		weft_error_set(err, "preopen %s: not a directory", host);
 		return false;
 	}
 	if (!wasi_config_preopen_dir(wasi, host, guest, !ro)) {
@@ -382,9 +383,17 @@ static wasi_config_t *make_wasi(struct options *o, const char *app_id, struct we
 		free(dir);
 	}
 	if (ok && o->grants.documents > 0) {
+		/* Not every user has a documents directory; the app then sees
+		 * none, as if the grant were missing, and may say so. */
 		char *dir = xdg_dir("XDG_DOCUMENTS_DIR", "Documents");
-		ok = dir != NULL &&
-			add_preopen(wasi, dir, "/xdg/documents", o->grants.documents == 1, err);
+		struct stat st;
+		if (dir != NULL && stat(dir, &st) == 0) {
+			ok = add_preopen(
+				wasi, dir, "/xdg/documents", o->grants.documents == 1, err);
+		} else {
+			weft_log(WEFT_WARN, "no documents directory (%s): not preopened",
+				dir != NULL ? dir : "HOME unset");
+		}
 		free(dir);
 	}
 	for (size_t i = 0; ok && i < o->npreopens; i++) {

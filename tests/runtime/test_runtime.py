@@ -320,3 +320,23 @@ def test_corrupt_cache_entry_is_rebuilt(env):
 def test_no_cache(env):
     assert run_dev(env, ["--no-cache", app(COUNTER)], "get\n").returncode == 0
     assert cache_entries(env) == []
+
+
+def test_documents_grant(env, tmp_path):
+    docs = tmp_path / "Documents"
+    docs.mkdir()
+    env["XDG_DOCUMENTS_DIR"] = str(docs)
+    out, _ = probe(env, "write /xdg/documents/a.txt hello\n",
+                   ["--grant", "fs:rw:xdg-documents"])
+    assert out == ["ok"]
+    assert (docs / "a.txt").read_text() == "hello"
+    out, _ = probe(env, "write /xdg/documents/b.txt x\nread /xdg/documents/a.txt\n",
+                   ["--grant", "fs:read:xdg-documents"])
+    assert out[0].startswith("err ") and out[1] == "ok hello"
+    assert not (docs / "b.txt").exists()
+
+
+def test_missing_preopen_dir(env, tmp_path):
+    r = run_dev(env, ["--preopen", f"{tmp_path}/nope:/x", app(COUNTER)])
+    assert r.returncode != 0
+    assert r.stderr.decode().strip().endswith("No such file or directory")
