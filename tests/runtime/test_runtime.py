@@ -3,6 +3,8 @@ import json
 import os
 import time
 
+import pytest
+
 from conftest import app, guest, run_dev, run_plain
 
 COUNTER = "org.weft.demo.counter"
@@ -340,3 +342,20 @@ def test_missing_preopen_dir(env, tmp_path):
     r = run_dev(env, ["--preopen", f"{tmp_path}/nope:/x", app(COUNTER)])
     assert r.returncode != 0
     assert r.stderr.decode().strip().endswith("No such file or directory")
+
+
+# --- other languages -------------------------------------------------------
+
+def test_javascript_component(env):
+    """A guest built by componentize-js (SpiderMonkey) runs like a C one."""
+    js = guest("js")
+    if not os.path.exists(js):
+        pytest.skip("no JavaScript guest (node and npm are needed to build it)")
+    env["XDG_CACHE_HOME"] = os.environ.get("WEFT_TEST_PERSISTENT_CACHE",
+                                           env["XDG_CACHE_HOME"])
+    pkg = os.path.join(env["XDG_DATA_HOME"], "pkg", "org.weft.test.js")
+    os.makedirs(pkg)
+    os.symlink(js, os.path.join(pkg, "app.wasm"))
+    r = run_dev(env, [pkg], "hello\nwörld\n", timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == ["js:HELLO", "js:WÖRLD"]
