@@ -217,6 +217,10 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 		weft_error_set(err, "--ipc-fd is required outside developer mode");
 		return false;
 	}
+	if (!o->dev_mode && o->grants.app_data > 0 && o->data_dir == NULL && o->app_id == NULL) {
+		weft_error_set(err, "fs:*:app-data needs --data or --app-id");
+		return false;
+	}
 	return true;
 }
 

@@ -14,8 +14,7 @@ int main(void)
 
 	wapp_ready();
 	for (;;) {
-		size_t len;
-		char *msg = wapp_ipc_wait(&len);
+		char *msg = wapp_ipc_wait(NULL);
 		if (strcmp(msg, "increment") == 0) {
 			count++;
 		} else if (strcmp(msg, "decrement") == 0) {
@@ -23,13 +22,9 @@ int main(void)
 		} else if (strcmp(msg, "reset") == 0) {
 			count = 0;
 		} else if (strcmp(msg, "get") != 0) {
-			char *quoted = wapp_json_quote(msg, len);
-			char reply[256];
-			snprintf(reply, sizeof(reply),
-				"{\"error\":\"unknown message\",\"message\":%.200s}", quoted);
-			free(quoted);
+			static const char unknown[] = "{\"error\":\"unknown message\"}";
 			free(msg);
-			wapp_ipc_send(reply, strlen(reply), NULL);
+			wapp_ipc_send(unknown, strlen(unknown), NULL);
 			continue;
 		}
 		free(msg);

@@ -22,6 +22,13 @@ def test_counter_counts(env):
     assert "READY" in r.stderr.decode().splitlines()
 
 
+def test_counter_unknown_message(env):
+    r = run_dev(env, [app(COUNTER)], 'increment\n"bogus\\\nget\n')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == ['{"count":1}', '{"error":"unknown message"}',
+                                              '{"count":1}']
+
+
 def test_counter_over_seqpacket(env, session):
     s = session(app(COUNTER) + "/app.wasm")
     s.wait_ready()
