@@ -591,6 +591,13 @@ int main(int argc, char **argv)
 	} else {
 		host.ipc_fd = o.ipc_fd;
 	}
+	/* A message must fit the send buffer whole. Best effort: the kernel caps
+	 * the size at net.core.wmem_max (about 200 KiB by default). */
+	int sndbuf = 2 * WEFT_MSG_MAX;
+	setsockopt(host.ipc_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (session.dev_fd >= 0) {
+		setsockopt(session.dev_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	}
 
 	linker = wasmtime_component_linker_new(engine);
 	wasmtime_error_t *error = wasmtime_component_linker_add_wasip2(linker);

@@ -1,6 +1,7 @@
 """weft-runtime end to end: real components over their real channels."""
 import json
 import os
+import socket
 import time
 
 import pytest
@@ -366,3 +367,24 @@ def test_javascript_component(env):
     r = run_dev(env, [pkg], "hello\nwörld\n", timeout=600)
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode().splitlines() == ["js:HELLO", "js:WÖRLD"]
+
+
+def test_bad_ipc_messages_are_dropped(env, session):
+    s = session(guest("probe"))
+    s.wait_ready()
+    s.send(b"clip-read \xff\xfe not utf-8")
+    # A message over the 1 MiB cap needs a send buffer larger than the
+    # kernel's default maximum, which only root may force.
+    oversize = os.geteuid() == 0
+    if oversize:
+        SO_SNDBUFFORCE = 32
+        s.ipc.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 4 * 1024 * 1024)
+        s.send(b"x" * (1024 * 1024 + 1))
+    s.send(b"")
+    assert s.recv() == "err unknown command"  # the empty message
+    s.send("notify hi")
+    assert s.recv() == "err capability not granted: sys:notifications"
+    status, err = s.end()
+    assert status == 0, err
+    assert "not UTF-8" in err
+    assert not oversize or "dropped a message of 1048577 bytes" in err
