@@ -126,20 +126,39 @@ char *wapp_ipc_recv(size_t *len)
 	return take_string(ret.slice);
 }
 
+/* How long to keep polling without sleeping after the last message, and the
+ * longest sleep between polls when idle. */
+#define WAIT_SPIN_NS 2000000L
+#define WAIT_MAX_SLEEP_NS 5000000L
+
+static long elapsed_ns(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000000000L + (now.tv_nsec - since->tv_nsec);
+}
+
 char *wapp_ipc_wait(size_t *len)
 {
-	/* Poll fast for a while after traffic, then back off to save the CPU. */
-	long delay_us = 20;
+	/* Messages come in bursts (a reply, then the next request), and a WASI
+	 * sleep lasts at least a millisecond in Wasmtime: so poll without
+	 * sleeping for a moment, then sleep longer and longer while idle. */
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long sleep_ns = 0;
 	for (;;) {
 		char *msg = wapp_ipc_recv(len);
 		if (msg != NULL) {
 			return msg;
 		}
-		struct timespec ts = { 0, delay_us * 1000 };
-		nanosleep(&ts, NULL);
-		if (delay_us < 10000) {
-			delay_us += delay_us / 8 + 1;
+		if (sleep_ns == 0 && elapsed_ns(&start) < WAIT_SPIN_NS) {
+			continue;
 		}
+		if (sleep_ns < WAIT_MAX_SLEEP_NS) {
+			sleep_ns += 1000000L;
+		}
+		struct timespec ts = { 0, sleep_ns };
+		nanosleep(&ts, NULL);
 	}
 }
 

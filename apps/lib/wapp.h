@@ -22,9 +22,8 @@ bool wapp_ipc_send(const char *payload, size_t len, char **err);
 /* One pending message, or NULL when none is pending. Never blocks. */
 char *wapp_ipc_recv(size_t *len);
 /*
- * Waits for the next message: polls ipc.recv, sleeping a little between polls
- * (briefly right after traffic, longer when idle), because ipc.recv never
- * blocks.
+ * Waits for the next message. ipc.recv never blocks, so this polls it: busily
+ * for 2 ms, then sleeping up to 5 ms between polls while idle.
  */
 char *wapp_ipc_wait(size_t *len);
 
