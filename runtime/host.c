@@ -104,6 +104,7 @@ static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
 			if (errno != EAGAIN) {
 				weft_log_errno(WEFT_WARN, "ipc: recv");
 			}
+			atomic_store(&host->idle, true);
 			return NULL;
 		}
 		if (n == 0 && peer_hung_up(host->ipc_fd)) {
@@ -118,6 +119,8 @@ static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
 			weft_log(WEFT_WARN, "ipc: dropped a message that is not UTF-8");
 			continue;
 		}
+		/* In this order: see session.c's end of developer mode. */
+		atomic_store(&host->idle, false);
 		atomic_fetch_add(&host->received, 1);
 		wasmtime_component_val_t s;
 		val_string(&s, host->recv_buf, (size_t)n);

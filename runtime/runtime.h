@@ -59,6 +59,7 @@ struct runtime_host {
 	uint64_t next_request;
 	atomic_bool ready;
 	atomic_uint_fast64_t received; /* messages the guest took with ipc.recv */
+	atomic_bool idle; /* its last ipc.recv found nothing: it is done for now */
 	atomic_uint_fast64_t sent; /* messages the guest sent with ipc.send */
 };
 

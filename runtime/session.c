@@ -14,10 +14,9 @@
 
 /* How long a guest may take to stop once interrupted. */
 #define END_GRACE_MS 2000
-/* Developer mode: after stdin ends, how long the guest may stay silent
- * before we decide it has answered everything it is going to. */
-#define DEV_QUIET_MS 300
-#define DEV_MAX_WAIT_MS 10000
+/* Developer mode: after stdin ends, how long the guest may take to finish
+ * with what it was sent before we end it anyway. */
+#define DEV_MAX_WAIT_MS 30000
 
 static long now_ms(void)
 {
@@ -140,19 +139,17 @@ static uint64_t send_lines(int fd, struct line_buf *buf, bool flush_partial)
 }
 
 /* Copies every message the guest sent so far to stdout, one per line. */
-static uint64_t drain_guest(int fd, char *msg)
+static void drain_guest(int fd, char *msg)
 {
-	uint64_t n = 0;
 	for (;;) {
 		ssize_t len = recv(fd, msg, WEFT_MSG_MAX, MSG_DONTWAIT);
 		if (len < 0) {
-			return n;
+			return;
 		}
 		msg[len] = '\n';
 		if (!write_all(STDOUT_FILENO, msg, (size_t)len + 1)) {
 			weft_log_errno(WEFT_WARN, "dev: write stdout");
 		}
-		n++;
 	}
 }
 
@@ -168,8 +165,8 @@ static void *dev_main(void *data)
 		return NULL;
 	}
 	bool eof = false;
-	uint64_t sent = 0, answers = 0;
-	long eof_at = 0, last_activity = now_ms();
+	uint64_t sent = 0;
+	long eof_at = 0;
 
 	for (;;) {
 		struct pollfd pfds[2] = {
@@ -182,11 +179,7 @@ static void *dev_main(void *data)
 			break;
 		}
 		if (pfds[0].revents & POLLIN) {
-			uint64_t n = drain_guest(session->dev_fd, msg);
-			answers += n;
-			if (n > 0) {
-				last_activity = now_ms();
-			}
+			drain_guest(session->dev_fd, msg);
 		}
 		if (!eof && (pfds[1].revents & (POLLIN | POLLHUP))) {
 			if (in.cap - in.len < 65536) {
@@ -211,26 +204,24 @@ static void *dev_main(void *data)
 				in.len += (size_t)n;
 				sent += send_lines(session->dev_fd, &in, false);
 			}
-			last_activity = now_ms();
 		}
 		if (eof) {
-			/* Done once the guest took every message and answered them, or
-			 * has been quiet for a while after taking them. */
-			long now = now_ms();
-			bool consumed = atomic_load(&host->received) >= sent;
-			if (consumed && (answers >= sent || now - last_activity > DEV_QUIET_MS)) {
+			/* Done once the guest has taken every message and then found
+			 * its queue empty: it answered all it was going to. ipc.recv
+			 * clears idle before it counts a message, so idle seen after
+			 * the count covers the last message. */
+			uint64_t received = atomic_load(&host->received);
+			if (sent == 0 || (received >= sent && atomic_load(&host->idle))) {
 				break;
 			}
-			if (consumed && now - last_activity <= DEV_QUIET_MS) {
-				continue;
-			}
-			if (now - eof_at > DEV_MAX_WAIT_MS) {
-				weft_log(WEFT_WARN, "dev: the guest did not take all messages");
+			if (now_ms() - eof_at > DEV_MAX_WAIT_MS) {
+				weft_log(WEFT_WARN, "dev: the guest did not finish within %d s",
+					DEV_MAX_WAIT_MS / 1000);
 				break;
 			}
 		}
 	}
-	answers += drain_guest(session->dev_fd, msg);
+	drain_guest(session->dev_fd, msg);
 	free(msg);
 	free(in.data);
 	session_end(session, 0);
@@ -247,6 +238,5 @@ bool session_start_dev(struct session *session, int fd, struct weft_error *err)
 		return false;
 	}
 	pthread_detach(session->dev_thread);
-	session->dev_started = true;
 	return true;
 }

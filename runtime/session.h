@@ -18,7 +18,6 @@ struct session {
 	int exit_code; /* when ended on purpose */
 	int dev_fd; /* developer mode: our end of the IPC pair, else -1 */
 	pthread_t signal_thread, dev_thread;
-	bool dev_started;
 };
 
 /* Blocks the ending signals in the calling thread. Call it first thing in

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -131,6 +132,9 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/redirect-other":
             self.reply(302, "text/plain", b"",
                        [("Location", f"http://localhost:{port}/hello")])
+        elif self.path == "/slow":
+            time.sleep(1.5)
+            self.reply(200, "text/plain", b"slow")
         elif self.path == "/big":
             self.reply(200, "application/octet-stream", b"x" * (5 * 1024 * 1024))
         else:

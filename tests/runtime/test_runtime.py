@@ -135,6 +135,13 @@ def test_fetch_redirect_to_other_host_is_checked(env, http_server):
     assert out == ["err capability not granted: net:fetch:localhost"]
 
 
+def test_dev_mode_waits_for_slow_answers(env, http_server):
+    # The answer comes well after the quiet period that ends a session
+    # whose guest does not answer at all.
+    out, _ = probe(env, f"fetch {http_server}/slow\n", ["--grant", "net:fetch:127.0.0.1"])
+    assert out == ["ok 200 text/plain slow"]
+
+
 def test_fetch_size_cap(env, http_server):
     out, _ = probe(env, f"fetch {http_server}/big\n",
                    ["--grant", "net:fetch:127.0.0.1", "--fetch-max-bytes", "100000"])
