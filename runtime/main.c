@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "doorbell.h"
 #include "runtime.h"
 #include "seccomp_policy.h"
 #include "session.h"
@@ -352,9 +353,17 @@ static bool add_preopen(
 	return true;
 }
 
-static wasi_config_t *make_wasi(struct options *o, const char *app_id, struct weft_error *err)
+static wasi_config_t *make_wasi(
+	struct options *o, const char *app_id, int stdin_fd, struct weft_error *err)
 {
 	wasi_config_t *wasi = wasi_config_new();
+	char stdin_path[64];
+	snprintf(stdin_path, sizeof(stdin_path), "/proc/self/fd/%d", stdin_fd);
+	if (!wasi_config_set_stdin_file(wasi, stdin_path)) {
+		weft_error_set(err, "cannot give the guest its stdin (%s)", stdin_path);
+		wasi_config_delete(wasi);
+		return NULL;
+	}
 	const char *argv[] = { app_id };
 	wasi_config_set_argv(wasi, 1, argv);
 	if (o->dev_mode) {
@@ -509,6 +518,7 @@ int main(int argc, char **argv)
 	struct weft_error err = { 0 };
 	struct runtime_host host = { .control_fd = -1, .ipc_fd = -1 };
 	struct session session = { .dev_fd = -1 };
+	struct doorbell doorbell;
 	char *component_path = NULL, *app_id = NULL, *cache_dir = NULL;
 	wasm_engine_t *engine = NULL;
 	wasmtime_component_t *component = NULL;
@@ -615,7 +625,11 @@ int main(int argc, char **argv)
 	wasmtime_context_t *ctx = wasmtime_store_context(store);
 	wasmtime_store_limiter(store, (int64_t)o.limits.memory_bytes, -1, -1, -1, -1);
 	wasmtime_context_set_epoch_deadline(ctx, 1);
-	wasi_config_t *wasi = make_wasi(&o, app_id, &err);
+	if (!doorbell_init(&doorbell, host.ipc_fd, &err)) {
+		goto fail;
+	}
+	host.doorbell = &doorbell;
+	wasi_config_t *wasi = make_wasi(&o, app_id, doorbell.guest_fd, &err);
 	if (wasi == NULL) {
 		goto fail;
 	}
@@ -630,6 +644,9 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	if (o.dev_mode && !session_start_dev(&session, session.dev_fd, &err)) {
+		goto fail;
+	}
+	if (!doorbell_start(&doorbell, &err)) {
 		goto fail;
 	}
 	if (o.sandbox) {

@@ -55,6 +55,7 @@ struct runtime_host {
 	char *dev_clipboard; /* developer mode stands in for the compositor */
 	char *recv_buf; /* WEFT_MSG_MAX + 1 bytes */
 	struct runtime_curl *curl; /* loaded on the first fetch */
+	struct doorbell *doorbell; /* rings the guest's stdin; may be NULL */
 	struct timespec start; /* process start, for start-up timing */
 	uint64_t next_request;
 	atomic_bool ready;
@@ -79,6 +80,7 @@ wasmtime_component_t *runtime_component_load(
 	wasm_engine_t *engine, const char *path, const char *cache_dir, struct weft_error *err);
 
 struct runtime_curl;
+struct doorbell;
 
 /* fetch: fills a result<response, string> value. */
 void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *args,

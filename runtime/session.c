@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "doorbell.h"
 #include "session.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
@@ -32,6 +33,10 @@ void session_end(struct session *session, int exit_code)
 	}
 	session->exit_code = exit_code;
 	wasmtime_engine_increment_epoch(session->engine);
+	/* A guest waiting for the doorbell sits in a host call; end its stdin. */
+	if (session->host->doorbell != NULL) {
+		doorbell_close(session->host->doorbell);
+	}
 	/* A guest blocked in a host call (a long sleep, a full socket) does not
 	 * see the epoch; do not let it keep the session alive. */
 	struct timespec ts = { END_GRACE_MS / 1000, (END_GRACE_MS % 1000) * 1000000L };

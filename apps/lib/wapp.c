@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "wapp.h"
 
@@ -127,8 +128,8 @@ char *wapp_ipc_recv(size_t *len)
 }
 
 /* How long to keep polling without sleeping after the last message, and the
- * longest sleep between polls when idle. */
-#define WAIT_SPIN_NS 2000000L
+ * longest sleep between polls where there is no doorbell. */
+#define WAIT_SPIN_NS 200000L
 #define WAIT_MAX_SLEEP_NS 5000000L
 
 static long elapsed_ns(const struct timespec *since)
@@ -140,9 +141,12 @@ static long elapsed_ns(const struct timespec *since)
 
 char *wapp_ipc_wait(size_t *len)
 {
-	/* Messages come in bursts (a reply, then the next request), and a WASI
-	 * sleep lasts at least a millisecond in Wasmtime: so poll without
-	 * sleeping for a moment, then sleep longer and longer while idle. */
+	/* Whether stdin is weft-runtime's doorbell: a byte arrives when a
+	 * message is waiting. Elsewhere stdin ends at once, and we poll. */
+	static bool have_doorbell = true;
+
+	/* Messages come in bursts (a reply, then the next request): poll
+	 * without waiting for a moment first. */
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	long sleep_ns = 0;
@@ -154,6 +158,14 @@ char *wapp_ipc_wait(size_t *len)
 		if (sleep_ns == 0 && elapsed_ns(&start) < WAIT_SPIN_NS) {
 			continue;
 		}
+		if (have_doorbell) {
+			char buf[64];
+			if (read(STDIN_FILENO, buf, sizeof(buf)) > 0) {
+				continue;
+			}
+			have_doorbell = false;
+		}
+		/* A WASI sleep lasts at least a millisecond in Wasmtime. */
 		if (sleep_ns < WAIT_MAX_SLEEP_NS) {
 			sleep_ns += 1000000L;
 		}

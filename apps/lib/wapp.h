@@ -22,8 +22,10 @@ bool wapp_ipc_send(const char *payload, size_t len, char **err);
 /* One pending message, or NULL when none is pending. Never blocks. */
 char *wapp_ipc_recv(size_t *len);
 /*
- * Waits for the next message. ipc.recv never blocks, so this polls it: busily
- * for 2 ms, then sleeping up to 5 ms between polls while idle.
+ * Waits for the next message. ipc.recv never blocks: this polls it briefly,
+ * then blocks on stdin, where weft-runtime writes a byte when a message is
+ * waiting (its doorbell). Without a doorbell it polls, sleeping up to 5 ms.
+ * Reads stdin: apps that use this must not read stdin themselves.
  */
 char *wapp_ipc_wait(size_t *len);
 

@@ -247,6 +247,22 @@ def test_endless_loop_stopped_at_session_end(env, session):
     assert status == 0, err
 
 
+def test_idle_guest_ends_promptly(env, session):
+    # An idle guest waits in a read of its stdin (the doorbell), inside a
+    # host call where the epoch cannot reach it; ending stdin frees it.
+    s = session(app(COUNTER) + "/app.wasm")
+    s.wait_ready()
+    assert s.ask("increment") == '{"count":1}'
+    time.sleep(0.5)
+    assert s.ask("get") == '{"count":1}'
+    time.sleep(0.5)
+    start = time.monotonic()
+    status, err = s.end()
+    assert time.monotonic() - start < 1.5
+    assert status == 0, err
+    assert "did not stop" not in err
+
+
 def test_endless_loop_dev_mode(env):
     pkg = os.path.join(env["XDG_DATA_HOME"], "pkg", "org.weft.test.spin")
     os.makedirs(pkg)
