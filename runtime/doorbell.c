@@ -27,6 +27,7 @@ bool doorbell_init(struct doorbell *bell, int ipc_fd, struct weft_error *err)
 	bell->ring_fd = pipe_fds[1];
 	bell->rearm_fd = rearm;
 	atomic_init(&bell->closing, 0);
+	atomic_init(&bell->rung, false);
 	return true;
 }
 
@@ -55,7 +56,13 @@ static void *doorbell_main(void *data)
 			}
 		}
 		if (armed && (pfds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (atomic_load(&bell->closing) || write(bell->ring_fd, "\n", 1) != 1) {
+			if (atomic_load(&bell->closing)) {
+				return NULL;
+			}
+			/* Set before the byte goes out: the guest clears it when it
+			 * next finds the queue empty, which rearms us. */
+			atomic_store(&bell->rung, true);
+			if (write(bell->ring_fd, "\n", 1) != 1) {
 				return NULL;
 			}
 			armed = false;
@@ -82,6 +89,9 @@ bool doorbell_start(struct doorbell *bell, struct weft_error *err)
 
 void doorbell_rearm(struct doorbell *bell)
 {
+	if (!atomic_exchange(&bell->rung, false)) {
+		return;
+	}
 	uint64_t one = 1;
 	if (write(bell->rearm_fd, &one, sizeof(one)) != sizeof(one)) {
 		weft_log_errno(WEFT_WARN, "doorbell: rearm");

@@ -20,12 +20,14 @@ struct doorbell {
 	int ring_fd; /* the write end */
 	int rearm_fd; /* eventfd: the guest found its queue empty */
 	atomic_int closing;
+	atomic_bool rung; /* a byte was written and the guest has not drained yet */
 	pthread_t thread;
 };
 
 bool doorbell_init(struct doorbell *bell, int ipc_fd, struct weft_error *err);
 bool doorbell_start(struct doorbell *bell, struct weft_error *err);
-/* Called when ipc.recv found nothing: ring again for the next message. */
+/* Called whenever ipc.recv finds nothing: after a ring, the guest has taken
+ * everything, so the next message rings again. */
 void doorbell_rearm(struct doorbell *bell);
 /* Ends stdin, waking a guest blocked on it (at the end of the session). */
 void doorbell_close(struct doorbell *bell);

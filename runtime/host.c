@@ -105,7 +105,8 @@ static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
 			if (errno != EAGAIN) {
 				weft_log_errno(WEFT_WARN, "ipc: recv");
 			}
-			if (!atomic_exchange(&host->idle, true) && host->doorbell != NULL) {
+			atomic_store(&host->idle, true);
+			if (host->doorbell != NULL) {
 				doorbell_rearm(host->doorbell);
 			}
 			return NULL;

@@ -411,3 +411,15 @@ def test_bad_ipc_messages_are_dropped(env, session):
     assert status == 0, err
     assert "not UTF-8" in err
     assert not oversize or "dropped a message of 1048577 bytes" in err
+
+
+def test_doorbell_rings_after_a_dropped_message(env, session):
+    # A message the runtime drops still rang the doorbell; the next one must
+    # ring it again, or the guest sleeps forever.
+    s = session(guest("probe"))
+    s.wait_ready()
+    time.sleep(0.3)
+    s.send(b"\xff not utf-8")
+    time.sleep(0.3)
+    assert s.ask("notify x") == "err capability not granted: sys:notifications"
+    assert s.end()[0] == 0
