@@ -599,6 +599,14 @@ int main(int argc, char **argv)
 		host.ipc_fd = pair[0];
 		session.dev_fd = pair[1];
 	} else {
+		int type;
+		socklen_t len = sizeof(type);
+		if (getsockopt(o.ipc_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+			type != SOCK_SEQPACKET) {
+			weft_error_set(
+				&err, "--ipc-fd %d is not a SOCK_SEQPACKET socket", o.ipc_fd);
+			goto fail;
+		}
 		host.ipc_fd = o.ipc_fd;
 	}
 	/* A message must fit the send buffer whole. Best effort: the kernel caps

@@ -49,8 +49,12 @@ def run_dev(env, args, stdin="", timeout=30):
 
 
 def run_plain(env, args, timeout=30):
-    return subprocess.run([RUNTIME, *args], env=env, capture_output=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    """weft-runtime ARGS --ipc-fd N, with N one end of a fresh IPC pair."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with ours, theirs:
+        return subprocess.run([RUNTIME, "--ipc-fd", str(theirs.fileno()), *args], env=env,
+                              capture_output=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),))
 
 
 class Session:

@@ -2,11 +2,12 @@
 import json
 import os
 import socket
+import subprocess
 import time
 
 import pytest
 
-from conftest import app, guest, run_dev, run_plain
+from conftest import RUNTIME, app, guest, run_dev, run_plain
 
 COUNTER = "org.weft.demo.counter"
 NOTES = "org.weft.demo.notes"
@@ -227,7 +228,7 @@ def test_unknown_capability_rejected(env):
 
 def test_memory_cap(env, tmp_path):
     start = time.monotonic()
-    r = run_plain(env, ["--ipc-fd", "0", "--max-memory", "32", guest("memhog")])
+    r = run_plain(env, ["--max-memory", "32", guest("memhog")])
     assert time.monotonic() - start < 20
     assert r.returncode == 1
     err = r.stderr.decode()
@@ -290,7 +291,7 @@ def one_error_line(r):
 def test_core_module_rejected(env, tmp_path):
     core = tmp_path / "core.wasm"
     core.write_bytes(b"\0asm\1\0\0\0")
-    line = one_error_line(run_plain(env, ["--ipc-fd", "0", str(core)]))
+    line = one_error_line(run_plain(env, [str(core)]))
     assert "core.wasm" in line
 
 
@@ -298,22 +299,28 @@ def test_truncated_component_rejected(env, tmp_path):
     data = open(app(COUNTER) + "/app.wasm", "rb").read()
     bad = tmp_path / "truncated.wasm"
     bad.write_bytes(data[: len(data) // 2])
-    one_error_line(run_plain(env, ["--ipc-fd", "0", str(bad)]))
+    one_error_line(run_plain(env, [str(bad)]))
 
 
 def test_random_bytes_rejected(env, tmp_path):
     bad = tmp_path / "random.wasm"
     bad.write_bytes(os.urandom(4096))
-    one_error_line(run_plain(env, ["--ipc-fd", "0", str(bad)]))
+    one_error_line(run_plain(env, [str(bad)]))
+
+
+def test_ipc_fd_must_be_seqpacket(env):
+    r = subprocess.run([RUNTIME, "--ipc-fd", "0", guest("probe")], env=env,
+                       capture_output=True, stdin=subprocess.DEVNULL, timeout=30)
+    assert one_error_line(r) == "weft-runtime: --ipc-fd 0 is not a SOCK_SEQPACKET socket"
 
 
 def test_missing_file(env, tmp_path):
-    line = one_error_line(run_plain(env, ["--ipc-fd", "0", str(tmp_path / "nope.wasm")]))
+    line = one_error_line(run_plain(env, [str(tmp_path / "nope.wasm")]))
     assert "No such file" in line
 
 
 def test_unknown_import_rejected(env):
-    line = one_error_line(run_plain(env, ["--ipc-fd", "0", guest("unknown-import")]))
+    line = one_error_line(run_plain(env, [guest("unknown-import")]))
     assert "test:extra/bogus" in line
 
 
