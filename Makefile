@@ -1,10 +1,14 @@
 # Thin wrapper over meson: the README's commands.
 BUILD ?= build
 
-.PHONY: all deps check bench run clean
+.PHONY: all wasmtime deps check bench run clean
 
-all: $(BUILD)/build.ninja
+all: wasmtime $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
+
+# The Wasmtime C API for weft-runtime, in a persistent cargo cache.
+wasmtime:
+	scripts/build-wasmtime
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
@@ -12,7 +16,7 @@ $(BUILD)/build.ninja:
 deps:
 	scripts/install-deps
 
-check: deps
+check: deps wasmtime
 	scripts/run-tests
 
 bench: deps all

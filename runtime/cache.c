@@ -98,8 +98,8 @@ void runtime_error_take(struct weft_error *err, wasmtime_error_t *error)
 	wasmtime_error_delete(error);
 }
 
-static bool read_file(
-	const char *path, size_t max, uint8_t **data, size_t *len, struct weft_error *err)
+static bool read_file(const char *path, size_t max, uint8_t **data, size_t *len,
+	struct weft_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -172,8 +172,8 @@ static char *entry_path(const char *cache_dir, const uint8_t key[crypto_hash_sha
 	return weft_strdup_printf("%s/%s.cwasm", cache_dir, hex);
 }
 
-static wasmtime_component_t *cache_lookup(
-	wasm_engine_t *engine, const char *path, const uint8_t key[crypto_hash_sha256_BYTES])
+static wasmtime_component_t *cache_lookup(wasm_engine_t *engine, const char *path,
+	const uint8_t key[crypto_hash_sha256_BYTES])
 {
 	struct weft_error err;
 	uint8_t *data;
@@ -200,8 +200,8 @@ static wasmtime_component_t *cache_lookup(
 	if (sodium_memcmp(hash, hdr.artifact_hash, sizeof(hash)) != 0) {
 		goto stale;
 	}
-	wasmtime_error_t *error = wasmtime_component_deserialize(
-		engine, data + sizeof(hdr), hdr.artifact_len, &component);
+	wasmtime_error_t *error = wasmtime_component_deserialize(engine, data + sizeof(hdr),
+		hdr.artifact_len, &component);
 	if (error != NULL) {
 		runtime_error_take(&err, error);
 		weft_log(WEFT_WARN, "cache: %s: %s", path, err.msg);
@@ -265,8 +265,8 @@ out:
 	wasm_byte_vec_delete(&artifact);
 }
 
-wasmtime_component_t *runtime_component_load(
-	wasm_engine_t *engine, const char *path, const char *cache_dir, struct weft_error *err)
+wasmtime_component_t *runtime_component_load(wasm_engine_t *engine, const char *path,
+	const char *cache_dir, struct weft_error *err)
 {
 	uint8_t *wasm;
 	size_t len;

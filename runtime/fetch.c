@@ -169,8 +169,8 @@ static bool valid_header_value(const char *s, size_t len)
 	return true;
 }
 
-static struct curl_slist *build_headers(
-	struct runtime_curl *c, const wasmtime_component_val_t *list, const char **why)
+static struct curl_slist *build_headers(struct runtime_curl *c,
+	const wasmtime_component_val_t *list, const char **why)
 {
 	struct curl_slist *headers = NULL;
 	for (size_t i = 0; i < list->of.list.size; i++) {
@@ -182,8 +182,8 @@ static struct curl_slist *build_headers(
 			c->slist_free_all(headers);
 			return NULL;
 		}
-		char *line = weft_strdup_printf(
-			"%.*s: %.*s", (int)name->size, name->data, (int)value->size, value->data);
+		char *line = weft_strdup_printf("%.*s: %.*s", (int)name->size, name->data,
+			(int)value->size, value->data);
 		struct curl_slist *next = line != NULL ? c->slist_append(headers, line) : NULL;
 		free(line);
 		if (next == NULL) {
@@ -308,8 +308,8 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 		}
 		if (req_body != NULL) {
 			c->easy_setopt(curl, CURLOPT_POSTFIELDS, (char *)req_body);
-			c->easy_setopt(
-				curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req_body_len);
+			c->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+				(curl_off_t)req_body_len);
 		}
 
 		body.len = 0;

@@ -96,8 +96,8 @@ static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
 	results[0].of.option = NULL;
 
 	for (;;) {
-		ssize_t n = recv(
-			host->ipc_fd, host->recv_buf, WEFT_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
+		ssize_t n = recv(host->ipc_fd, host->recv_buf, WEFT_MSG_MAX + 1,
+			MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
 			if (errno == EINTR) {
 				continue;
@@ -185,8 +185,8 @@ static wasmtime_error_t *clipboard_read(void *env, wasmtime_context_t *ctx,
 	}
 	char *text = NULL;
 	struct weft_error err;
-	if (!runtime_control_request(
-		    host, "clipboard-read", NULL, NULL, NULL, NULL, NULL, NULL, &text, &err)) {
+	if (!runtime_control_request(host, "clipboard-read", NULL, NULL, NULL, NULL, NULL, NULL,
+		    &text, &err)) {
 		val_result_err(&results[0], "%s", err.msg);
 		return NULL;
 	}
@@ -216,8 +216,8 @@ static wasmtime_error_t *clipboard_write(void *env, wasmtime_context_t *ctx,
 		val_result_ok(&results[0], NULL);
 		return NULL;
 	}
-	if (runtime_control_request(
-		    host, "clipboard-write", "text", text, NULL, NULL, NULL, NULL, NULL, &err)) {
+	if (runtime_control_request(host, "clipboard-write", "text", text, NULL, NULL, NULL, NULL,
+		    NULL, &err)) {
 		val_result_ok(&results[0], NULL);
 	} else {
 		val_result_err(&results[0], "%s", err.msg);
@@ -245,16 +245,16 @@ static const struct host_interface interfaces[] = {
 		{ { "read", clipboard_read }, { "write", clipboard_write } } },
 };
 
-bool runtime_host_link(
-	wasmtime_component_linker_t *linker, struct runtime_host *host, struct weft_error *err)
+bool runtime_host_link(wasmtime_component_linker_t *linker, struct runtime_host *host,
+	struct weft_error *err)
 {
 	wasmtime_component_linker_instance_t *root = wasmtime_component_linker_root(linker);
 	bool ok = true;
 	for (size_t i = 0; ok && i < sizeof(interfaces) / sizeof(interfaces[0]); i++) {
 		const struct host_interface *iface = &interfaces[i];
 		wasmtime_component_linker_instance_t *inst;
-		wasmtime_error_t *error = wasmtime_component_linker_instance_add_instance(
-			root, iface->name, strlen(iface->name), &inst);
+		wasmtime_error_t *error = wasmtime_component_linker_instance_add_instance(root,
+			iface->name, strlen(iface->name), &inst);
 		if (error != NULL) {
 			runtime_error_take(err, error);
 			weft_error_prefix(err, "link %s", iface->name);
@@ -262,8 +262,8 @@ bool runtime_host_link(
 			break;
 		}
 		for (const struct host_func *f = iface->funcs; ok && f->name != NULL; f++) {
-			error = wasmtime_component_linker_instance_add_func(
-				inst, f->name, strlen(f->name), f->callback, host, NULL);
+			error = wasmtime_component_linker_instance_add_func(inst, f->name,
+				strlen(f->name), f->callback, host, NULL);
 			if (error != NULL) {
 				runtime_error_take(err, error);
 				weft_error_prefix(err, "link %s#%s", iface->name, f->name);

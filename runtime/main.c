@@ -24,9 +24,7 @@
 #include "session.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
-#ifndef WEFT_RUNTIME_NO_MANIFEST
 #include "weft/manifest.h"
-#endif
 
 struct options {
 	bool dev_mode;
@@ -263,30 +261,9 @@ static char *xdg_dir(const char *var, const char *fallback)
 }
 
 /* The component file and app id of a package directory (design §5). */
-static bool open_package(
-	struct options *o, char **component, char **app_id, struct weft_error *err)
+static bool open_package(struct options *o, char **component, char **app_id,
+	struct weft_error *err)
 {
-#ifdef WEFT_RUNTIME_NO_MANIFEST
-	/* libweft's manifest parser is not in this tree yet: use the package
-	 * layout's conventions (directory named after the id, app.wasm). */
-	char *dir = strdup(o->target);
-	if (dir == NULL) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
-	size_t len = strlen(dir);
-	while (len > 1 && dir[len - 1] == '/') {
-		dir[--len] = '\0';
-	}
-	*app_id = strdup(basename(dir));
-	*component = weft_path_join(o->target, "app.wasm");
-	free(dir);
-	if (*app_id == NULL || *component == NULL) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
-	return true;
-#else
 	char *path = weft_path_join(o->target, WEFT_MANIFEST_FILE);
 	if (path == NULL) {
 		weft_error_set(err, "out of memory");
@@ -314,7 +291,6 @@ static bool open_package(
 		return false;
 	}
 	return true;
-#endif
 }
 
 static intptr_t stdout_to_stderr(void *data, const unsigned char *buf, size_t len)
@@ -333,8 +309,8 @@ static intptr_t stdout_to_stderr(void *data, const unsigned char *buf, size_t le
 	return (intptr_t)len;
 }
 
-static bool add_preopen(
-	wasi_config_t *wasi, const char *host, const char *guest, bool ro, struct weft_error *err)
+static bool add_preopen(wasi_config_t *wasi, const char *host, const char *guest, bool ro,
+	struct weft_error *err)
 {
 	struct stat st;
 	if (stat(host, &st) != 0) {
@@ -353,8 +329,8 @@ static bool add_preopen(
 	return true;
 }
 
-static wasi_config_t *make_wasi(
-	struct options *o, const char *app_id, int stdin_fd, struct weft_error *err)
+static wasi_config_t *make_wasi(struct options *o, const char *app_id, int stdin_fd,
+	struct weft_error *err)
 {
 	wasi_config_t *wasi = wasi_config_new();
 	char stdin_path[64];
@@ -401,8 +377,8 @@ static wasi_config_t *make_wasi(
 		char *dir = xdg_dir("XDG_DOCUMENTS_DIR", "Documents");
 		struct stat st;
 		if (dir != NULL && stat(dir, &st) == 0) {
-			ok = add_preopen(
-				wasi, dir, "/xdg/documents", o->grants.documents == 1, err);
+			ok = add_preopen(wasi, dir, "/xdg/documents", o->grants.documents == 1,
+				err);
 		} else {
 			weft_log(WEFT_WARN, "no documents directory (%s): not preopened",
 				dir != NULL ? dir : "HOME unset");
@@ -479,11 +455,11 @@ static bool find_run(wasmtime_component_t *component, wasm_engine_t *engine,
 		}
 		if (len > strlen(prefix) && strncmp(name, prefix, strlen(prefix)) == 0) {
 			wasmtime_component_export_index_t *iface =
-				wasmtime_component_instance_get_export_index(
-					instance, ctx, NULL, name, len);
+				wasmtime_component_instance_get_export_index(instance, ctx, NULL,
+					name, len);
 			wasmtime_component_export_index_t *func = iface != NULL
-				? wasmtime_component_instance_get_export_index(
-					  instance, ctx, iface, "run", 3)
+				? wasmtime_component_instance_get_export_index(instance, ctx,
+					  iface, "run", 3)
 				: NULL;
 			found = func != NULL &&
 				wasmtime_component_instance_get_func(instance, ctx, func, run);
@@ -603,8 +579,8 @@ int main(int argc, char **argv)
 		socklen_t len = sizeof(type);
 		if (getsockopt(o.ipc_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
 			type != SOCK_SEQPACKET) {
-			weft_error_set(
-				&err, "--ipc-fd %d is not a SOCK_SEQPACKET socket", o.ipc_fd);
+			weft_error_set(&err, "--ipc-fd %d is not a SOCK_SEQPACKET socket",
+				o.ipc_fd);
 			goto fail;
 		}
 		host.ipc_fd = o.ipc_fd;

@@ -65,8 +65,8 @@ struct runtime_host {
 };
 
 /* Defines weft:app@0.1.0 in linker, with host as the functions' state. */
-bool runtime_host_link(
-	wasmtime_component_linker_t *linker, struct runtime_host *host, struct weft_error *err);
+bool runtime_host_link(wasmtime_component_linker_t *linker, struct runtime_host *host,
+	struct weft_error *err);
 
 /* The error message wasmtime gives, then deletes error. */
 void runtime_error_take(struct weft_error *err, wasmtime_error_t *error);
@@ -76,8 +76,8 @@ void runtime_error_take(struct weft_error *err, wasmtime_error_t *error);
  * valid entry for these bytes and this Wasmtime, else compiling it and
  * storing the result (cache_dir may be NULL: no cache).
  */
-wasmtime_component_t *runtime_component_load(
-	wasm_engine_t *engine, const char *path, const char *cache_dir, struct weft_error *err);
+wasmtime_component_t *runtime_component_load(wasm_engine_t *engine, const char *path,
+	const char *cache_dir, struct weft_error *err);
 
 struct runtime_curl;
 struct doorbell;

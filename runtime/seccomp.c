@@ -151,8 +151,8 @@ static bool add(scmp_filter_ctx ctx, int nr, unsigned int n, const struct scmp_a
 	return true;
 }
 
-static bool add_names(
-	scmp_filter_ctx ctx, const char *const *names, size_t n, struct weft_error *err)
+static bool add_names(scmp_filter_ctx ctx, const char *const *names, size_t n,
+	struct weft_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		int nr = seccomp_syscall_resolve_name(names[i]);
@@ -164,8 +164,8 @@ static bool add_names(
 	return true;
 }
 
-scmp_filter_ctx runtime_seccomp_build(
-	const struct runtime_seccomp_opts *opts, struct weft_error *err)
+scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
+	struct weft_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (ctx == NULL) {
@@ -194,8 +194,8 @@ scmp_filter_ctx runtime_seccomp_build(
 	/* Reading limits is fine, changing them is not. */
 	ok = ok &&
 		add(ctx, SCMP_SYS(prlimit64), 2,
-			(struct scmp_arg_cmp[]){
-				SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0) },
+			(struct scmp_arg_cmp[]){ SCMP_A0(SCMP_CMP_EQ, 0),
+				SCMP_A2(SCMP_CMP_EQ, 0) },
 			"prlimit64", err);
 	ok = ok &&
 		add(ctx, SCMP_SYS(socketpair), 1, &SCMP_A0(SCMP_CMP_EQ, AF_UNIX), "socketpair",

@@ -16,8 +16,8 @@ struct runtime_seccomp_opts {
 };
 
 /* The policy, not yet loaded; the caller seccomp_release()s it. */
-scmp_filter_ctx runtime_seccomp_build(
-	const struct runtime_seccomp_opts *opts, struct weft_error *err);
+scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
+	struct weft_error *err);
 /* Builds and loads the policy for every thread of the process. */
 bool runtime_seccomp_install(const struct runtime_seccomp_opts *opts, struct weft_error *err);
 

@@ -11,7 +11,7 @@
 
 #include "wapp.h"
 
-#define IMPORT(iface, name)                                                                       \
+#define IMPORT(iface, name) \
 	__attribute__((import_module("weft:app/" iface "@0.1.0"), import_name(name)))
 
 /* A string or list as the canonical ABI lays it out in linear memory. */
@@ -60,8 +60,8 @@ IMPORT("clipboard", "write")
 extern void import_clipboard_write(const char *ptr, size_t len, struct abi_tagged_slice *ret);
 
 /* The host allocates returned strings and lists through this export. */
-__attribute__((export_name("cabi_realloc"))) void *cabi_realloc(
-	void *ptr, size_t old_size, size_t align, size_t new_size);
+__attribute__((export_name("cabi_realloc"))) void *cabi_realloc(void *ptr, size_t old_size,
+	size_t align, size_t new_size);
 
 void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size)
 {

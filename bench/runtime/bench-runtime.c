@@ -58,8 +58,8 @@ struct runtime {
 };
 
 /* Starts weft-runtime on component; returns once it said READY. */
-static double start_runtime(
-	struct runtime *rt, const char *runtime, const char *component, bool cache)
+static double start_runtime(struct runtime *rt, const char *runtime, const char *component,
+	bool cache)
 {
 	int ipc[2], control[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ipc) != 0 ||

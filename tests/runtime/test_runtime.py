@@ -97,14 +97,22 @@ def probe(env, stdin, args=()):
     return r.stdout.decode().splitlines(), r.stderr.decode()
 
 
+def dev_package(env, app_id, wasm):
+    """A package directory for developer mode: a manifest and the component."""
+    base = os.path.join(env["XDG_DATA_HOME"], "pkg", app_id)
+    os.makedirs(os.path.join(base, "ui"), exist_ok=True)
+    manifest = os.path.join(base, "wapp.toml")
+    if not os.path.exists(manifest):
+        with open(manifest, "w") as f:
+            f.write(f'[package]\nid = "{app_id}"\nname = "Test"\nversion = "0.1.0"\n'
+                    '[runtime]\nmodule = "app.wasm"\n[ui]\nentry = "ui/index.html"\n')
+        os.symlink(wasm, os.path.join(base, "app.wasm"))
+    return base
+
+
 def probe_package(env):
     """The probe guest as a package directory, for developer mode."""
-    base = os.path.join(env["XDG_DATA_HOME"], "pkg", "org.weft.test.probe")
-    os.makedirs(base, exist_ok=True)
-    target = os.path.join(base, "app.wasm")
-    if not os.path.exists(target):
-        os.symlink(guest("probe"), target)
-    return base
+    return dev_package(env, "org.weft.test.probe", guest("probe"))
 
 
 def test_fetch_without_grant(env, http_server):
@@ -265,9 +273,7 @@ def test_idle_guest_ends_promptly(env, session):
 
 
 def test_endless_loop_dev_mode(env):
-    pkg = os.path.join(env["XDG_DATA_HOME"], "pkg", "org.weft.test.spin")
-    os.makedirs(pkg)
-    os.symlink(guest("spin"), os.path.join(pkg, "app.wasm"))
+    pkg = dev_package(env, "org.weft.test.spin", guest("spin"))
     r = run_dev(env, [pkg], "", timeout=10)
     assert r.returncode == 0, r.stderr
 
@@ -391,9 +397,7 @@ def test_javascript_component(env):
         pytest.skip("no JavaScript guest (node and npm are needed to build it)")
     env["XDG_CACHE_HOME"] = os.environ.get("WEFT_TEST_PERSISTENT_CACHE",
                                            env["XDG_CACHE_HOME"])
-    pkg = os.path.join(env["XDG_DATA_HOME"], "pkg", "org.weft.test.js")
-    os.makedirs(pkg)
-    os.symlink(js, os.path.join(pkg, "app.wasm"))
+    pkg = dev_package(env, "org.weft.test.js", js)
     r = run_dev(env, [pkg], "hello\nwörld\n", timeout=600)
     assert r.returncode == 0, r.stderr
     assert r.stdout.decode().splitlines() == ["js:HELLO", "js:WÖRLD"]
