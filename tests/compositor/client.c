@@ -287,10 +287,10 @@ static struct json_object *control_recv(struct tc_compositor *c, int timeout_ms,
 	return json_tokener_parse(buf);
 }
 
-struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd)
+struct json_object *tc_control_reply(struct tc_compositor *c, int *fd)
 {
-	if (send(c->control_fd, json, strlen(json), MSG_NOSIGNAL) < 0) {
-		die("control send");
+	if (fd != NULL) {
+		*fd = -1;
 	}
 	int64_t deadline = now_ms() + 5000;
 	while (now_ms() < deadline) {
@@ -316,6 +316,14 @@ struct json_object *tc_control_request(struct tc_compositor *c, const char *json
 		return msg;
 	}
 	return NULL;
+}
+
+struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd)
+{
+	if (send(c->control_fd, json, strlen(json), MSG_NOSIGNAL) < 0) {
+		die("control send");
+	}
+	return tc_control_reply(c, fd);
 }
 
 static bool event_is(struct json_object *msg, const char *name)

@@ -42,6 +42,8 @@ int tc_compositor_stop(struct tc_compositor *c);
 /* Control channel: sends request, returns the reply (caller puts it); *fd gets
  * a received fd or -1. Events that arrive first are queued for tc_control_event. */
 struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd);
+/* The next reply to a request sent by other means, within 5 s, or NULL. */
+struct json_object *tc_control_reply(struct tc_compositor *c, int *fd);
 /* The next event named name within timeout_ms, or NULL. */
 struct json_object *tc_control_event(struct tc_compositor *c, const char *name, int timeout_ms);
 /* A Wayland connection fd tagged as the app (app_id, session_id). */
