@@ -6,6 +6,7 @@
 #include <time.h>
 #include <wayland-server-core.h>
 #include <wlr/backend/headless.h>
+#include <wlr/interfaces/wlr_output.h>
 #include <wlr/render/allocator.h>
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_output_layout.h>
@@ -24,7 +25,20 @@ static void handle_frame(struct wl_listener *listener, void *data)
 	if (scene_output == NULL) {
 		return;
 	}
+	output->committing = true;
 	wlr_scene_output_commit(scene_output);
+	output->committing = false;
+	if (output->present_deferred) {
+		/*
+		 * wlroots 0.15's headless backend reports presentation from inside
+		 * the commit, before the output's commit event. wlr_presentation
+		 * waits for that commit event first, so it would never answer a
+		 * wp_presentation feedback. Report it again now that it has.
+		 */
+		output->present_deferred = false;
+		output->deferred.when = &output->deferred_when;
+		wlr_output_send_present(output->wlr_output, &output->deferred);
+	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	wlr_scene_output_send_frame_done(scene_output, &now);
@@ -34,6 +48,16 @@ static void handle_present(struct wl_listener *listener, void *data)
 {
 	struct weft_output *output = wl_container_of(listener, output, present);
 	struct wlr_output_event_present *event = data;
+	if (output->committing) {
+		output->deferred = *event;
+		if (event->when != NULL) {
+			output->deferred_when = *event->when;
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &output->deferred_when);
+		}
+		output->present_deferred = true;
+		return;
+	}
 	if (!event->presented || event->when == NULL) {
 		return;
 	}

@@ -19,6 +19,7 @@
 #include <xkbcommon/xkbcommon.h>
 
 #include "client.h"
+#include "presentation-time-client-protocol.h"
 #include "test.h"
 #include "virtual-keyboard-unstable-v1-client-protocol.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
@@ -395,6 +396,7 @@ struct tc_client {
 	struct zwlr_screencopy_manager_v1 *screencopy;
 	struct zwlr_virtual_pointer_manager_v1 *pointer_manager;
 	struct zwp_virtual_keyboard_manager_v1 *keyboard_manager;
+	struct wp_presentation *presentation;
 	struct zwlr_virtual_pointer_v1 *pointer;
 	struct zwp_virtual_keyboard_v1 *keyboard;
 	struct xkb_keymap *keymap;
@@ -442,6 +444,9 @@ static void handle_global(void *data, struct wl_registry *registry, uint32_t nam
 		client->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
+		client->presentation = wl_registry_bind(registry, name, &wp_presentation_interface,
+			1);
 	} else if (strcmp(interface, zweft_shell_manager_v1_interface.name) == 0) {
 		client->zweft = wl_registry_bind(registry, name, &zweft_shell_manager_v1_interface,
 			2);
@@ -542,6 +547,7 @@ void tc_client_destroy(struct tc_client *client)
 		(struct wl_proxy *)client->screencopy,
 		(struct wl_proxy *)client->pointer_manager,
 		(struct wl_proxy *)client->keyboard_manager,
+		(struct wl_proxy *)client->presentation,
 		(struct wl_proxy *)client->pointer,
 		(struct wl_proxy *)client->keyboard,
 		(struct wl_proxy *)client->registry,
@@ -795,6 +801,54 @@ void tc_window_redraw(struct tc_window *window, uint32_t color)
 {
 	window->color = color;
 	draw(window, window->st.width, window->st.height);
+}
+
+/* 1 presented, 0 discarded, -1 no answer yet. */
+static void feedback_sync_output(void *data, struct wp_presentation_feedback *fb,
+	struct wl_output *output)
+{
+}
+
+static void feedback_presented(void *data, struct wp_presentation_feedback *fb, uint32_t tv_sec_hi,
+	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi, uint32_t seq_lo,
+	uint32_t flags)
+{
+	*(int *)data = 1;
+}
+
+static void feedback_discarded(void *data, struct wp_presentation_feedback *fb)
+{
+	*(int *)data = 0;
+}
+
+static const struct wp_presentation_feedback_listener feedback_listener = {
+	.sync_output = feedback_sync_output,
+	.presented = feedback_presented,
+	.discarded = feedback_discarded,
+};
+
+int tc_window_redraw_presented(struct tc_window *window, uint32_t color)
+{
+	struct tc_client *client = window->client;
+	if (client->presentation == NULL) {
+		return -1;
+	}
+	int result = -1;
+	struct wp_presentation_feedback *fb = wp_presentation_feedback(client->presentation,
+		window->surface);
+	wp_presentation_feedback_add_listener(fb, &feedback_listener, &result);
+	tc_window_redraw(window, color);
+	int64_t deadline = now_ms() + 2000;
+	while (result < 0 && now_ms() < deadline) {
+		if (!tc_client_roundtrip(client)) {
+			break;
+		}
+		if (result < 0) {
+			usleep(5000);
+		}
+	}
+	wp_presentation_feedback_destroy(fb);
+	return result;
 }
 
 void tc_window_destroy(struct tc_window *window)

@@ -122,6 +122,26 @@ static void newest_on_top_and_super_tab(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+/* wp_presentation: every frame shown is reported presented, one per commit. */
+static void presentation_time_feedback(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *client = tc_client_connect(&c);
+	struct tc_window *window = tc_xdg_window_create(client, "red", RED);
+	for (int i = 0; i < 5; i++) {
+		int result = tc_window_redraw_presented(window, i % 2 ? RED : GREEN);
+		EXPECT(result == 1);
+		if (result != 1) {
+			fprintf(stderr, "# frame %d: %s\n", i,
+				result == 0 ? "discarded" : "no answer");
+		}
+	}
+	tc_window_destroy(window);
+	tc_client_destroy(client);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 static void garbage_writer_is_disconnected(void)
 {
 	struct tc_compositor c;
@@ -197,6 +217,7 @@ int main(int argc, char **argv)
 		TEST_CASE(test_protocols_flag),
 		TEST_CASE(xdg_window_fills_output),
 		TEST_CASE(newest_on_top_and_super_tab),
+		TEST_CASE(presentation_time_feedback),
 		TEST_CASE(garbage_writer_is_disconnected),
 		TEST_CASE(many_clients_leak_nothing),
 	};
