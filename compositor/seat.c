@@ -216,6 +216,10 @@ static struct weft_view *view_at(struct weft_server *server, double lx, double l
 static void process_motion(struct weft_server *server, uint32_t time)
 {
 	if (!server->cursor_shown) {
+		/* Loading a theme reads every cursor in it: only once one is needed. */
+		if (!wlr_xcursor_manager_load(server->cursor_manager, 1)) {
+			weft_log(WEFT_WARN, "cannot load the cursor theme");
+		}
 		wlr_xcursor_manager_set_cursor_image(server->cursor_manager, "left_ptr",
 			server->cursor);
 		server->cursor_shown = true;
@@ -416,8 +420,7 @@ bool weft_seat_init(struct weft_server *server, struct weft_error *err)
 		weft_error_set(err, "cannot create the seat");
 		return false;
 	}
-	/* XCURSOR_THEME and XCURSOR_SIZE are read by wlroots. */
-	wlr_xcursor_manager_load(server->cursor_manager, 1);
+	/* XCURSOR_THEME and XCURSOR_SIZE are read by wlroots, at the first motion. */
 	wlr_cursor_attach_output_layout(server->cursor, server->output_layout);
 
 	struct wlr_cursor *cursor = server->cursor;
