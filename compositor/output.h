@@ -16,8 +16,9 @@ struct weft_output {
 	struct wl_listener present;
 	struct wl_listener destroy;
 
-	/* A present event that came during our own commit, to report after it. */
-	bool committing;
+	/* Present events that wlroots 0.15 sends too early or misnumbered are
+	 * sent again (output.c). */
+	bool committing, resending;
 	bool present_deferred;
 	struct wlr_output_event_present deferred;
 	struct timespec deferred_when;

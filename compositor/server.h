@@ -87,6 +87,7 @@ struct weft_server {
 	struct wlr_output_layout *output_layout;
 	struct wl_list outputs; /* weft_output.link */
 	struct wl_listener new_output;
+	struct wl_listener layout_change;
 
 	struct wlr_xdg_shell *xdg_shell;
 	struct wl_listener new_xdg_surface;
@@ -157,6 +158,7 @@ bool weft_global_filter(const struct wl_client *client, const struct wl_global *
 
 /* output.c */
 void weft_output_init(struct weft_server *server);
+void weft_output_finish(struct weft_server *server);
 /* The output windows are laid out on; false when there is none. */
 bool weft_output_primary_box(struct weft_server *server, struct wlr_box *box);
 

@@ -100,7 +100,7 @@ void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *
 	char shell_arg[16], control_arg[16];
 	argv[argc++] = bin;
 	argv[argc++] = "--backend";
-	argv[argc++] = "headless";
+	argv[argc++] = (flags & TC_BACKEND_X11) ? "x11" : "headless";
 	argv[argc++] = "--size";
 	argv[argc++] = "1280x720";
 	argv[argc++] = "--no-shell";
@@ -136,12 +136,14 @@ void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *
 		}
 		setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
 		setenv("NOTIFY_SOCKET", notify_path, 1);
-		setenv("WLR_BACKENDS", "headless", 1);
 		setenv("WLR_RENDERER", "pixman", 1);
 		setenv("WLR_LIBINPUT_NO_DEVICES", "1", 1);
 		unsetenv("WAYLAND_DISPLAY");
 		unsetenv("WAYLAND_SOCKET");
-		unsetenv("DISPLAY");
+		if (!(flags & TC_BACKEND_X11)) {
+			setenv("WLR_BACKENDS", "headless", 1);
+			unsetenv("DISPLAY");
+		}
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}

@@ -28,10 +28,11 @@ enum {
 	TC_WITH_SHELL = 1, /* a privileged shell connection in shell_fd */
 	TC_WITH_CONTROL = 2, /* the appd control channel in control_fd */
 	TC_NO_TEST_PROTOCOLS = 4, /* leave out --expose-test-protocols */
+	TC_BACKEND_X11 = 8, /* nested in the X server at $DISPLAY, not headless */
 };
 
-/* Starts weft-compositor headless at 1280x720 with extra args (NULL-terminated,
- * may be NULL) and waits for its READY=1. */
+/* Starts weft-compositor headless (or nested, see TC_BACKEND_X11) at 1280x720
+ * with extra args (NULL-terminated, may be NULL) and waits for its READY=1. */
 void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *extra_args);
 bool tc_compositor_alive(struct tc_compositor *c);
 /* The number of fds the compositor holds open. */
