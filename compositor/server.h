@@ -67,7 +67,9 @@ enum {
 
 struct weft_child;
 struct weft_control;
+struct weft_touch;
 struct weft_view;
+struct wlr_input_device;
 
 struct weft_server {
 	struct weft_options options;
@@ -127,6 +129,7 @@ struct weft_server {
 		uint32_t fingers;
 		double dx, dy, scale, rotation;
 	} gesture;
+	struct weft_touch *touch;
 
 	/* Every view, topmost first. */
 	struct wl_list views; /* weft_view.link */
@@ -167,6 +170,16 @@ bool weft_seat_init(struct weft_server *server, struct weft_error *err);
 void weft_seat_finish(struct weft_server *server);
 void weft_seat_focus_surface(struct weft_server *server, struct wlr_surface *surface);
 void weft_seat_add_headless_keyboard(struct weft_server *server);
+void weft_seat_update_capabilities(struct weft_server *server);
+/* The view and surface under (lx, ly), with surface-local coordinates. */
+struct weft_view *weft_seat_view_at(struct weft_server *server, double lx, double ly,
+	struct wlr_surface **surface, double *sx, double *sy);
+
+/* touch.c: touch points for clients, edge swipes for the system */
+struct weft_touch *weft_touch_create(struct weft_server *server);
+void weft_touch_destroy(struct weft_touch *touch);
+void weft_touch_add_device(struct weft_touch *touch, struct wlr_input_device *device);
+bool weft_touch_has_devices(struct weft_touch *touch);
 
 /* keybindings.c */
 bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint32_t keysym);

@@ -100,7 +100,9 @@ void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *
 	char shell_arg[16], control_arg[16];
 	argv[argc++] = bin;
 	argv[argc++] = "--backend";
-	argv[argc++] = (flags & TC_BACKEND_X11) ? "x11" : "headless";
+	argv[argc++] = (flags & TC_BACKEND_X11) ? "x11"
+		: (flags & TC_BACKEND_WAYLAND)  ? "wayland"
+						: "headless";
 	argv[argc++] = "--size";
 	argv[argc++] = "1280x720";
 	argv[argc++] = "--no-shell";
@@ -138,9 +140,11 @@ void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *
 		setenv("NOTIFY_SOCKET", notify_path, 1);
 		setenv("WLR_RENDERER", "pixman", 1);
 		setenv("WLR_LIBINPUT_NO_DEVICES", "1", 1);
-		unsetenv("WAYLAND_DISPLAY");
 		unsetenv("WAYLAND_SOCKET");
-		if (!(flags & TC_BACKEND_X11)) {
+		if (!(flags & TC_BACKEND_WAYLAND)) {
+			unsetenv("WAYLAND_DISPLAY");
+		}
+		if (!(flags & (TC_BACKEND_X11 | TC_BACKEND_WAYLAND))) {
 			setenv("WLR_BACKENDS", "headless", 1);
 			unsetenv("DISPLAY");
 		}
@@ -392,6 +396,8 @@ struct tc_client {
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
 	struct wl_seat *seat;
+	struct wl_touch *touch;
+	int touch_downs;
 	struct wl_output *output;
 	struct xdg_wm_base *wm_base;
 	struct zweft_shell_manager_v1 *zweft;
@@ -468,6 +474,50 @@ static void handle_global_remove(void *data, struct wl_registry *registry, uint3
 {
 }
 
+static void touch_down(void *data, struct wl_touch *touch, uint32_t serial, uint32_t time,
+	struct wl_surface *surface, int32_t id, wl_fixed_t x, wl_fixed_t y)
+{
+	struct tc_client *client = data;
+	client->touch_downs++;
+}
+
+static void touch_up(void *data, struct wl_touch *touch, uint32_t serial, uint32_t time,
+	int32_t id)
+{
+}
+
+static void touch_motion(void *data, struct wl_touch *touch, uint32_t time, int32_t id,
+	wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void touch_frame(void *data, struct wl_touch *touch)
+{
+}
+
+static void touch_cancel(void *data, struct wl_touch *touch)
+{
+}
+
+static const struct wl_touch_listener touch_listener = {
+	.down = touch_down,
+	.up = touch_up,
+	.motion = touch_motion,
+	.frame = touch_frame,
+	.cancel = touch_cancel,
+};
+
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct tc_client *client = data;
+	if ((caps & WL_SEAT_CAPABILITY_TOUCH) && client->touch == NULL) {
+		client->touch = wl_seat_get_touch(seat);
+		wl_touch_add_listener(client->touch, &touch_listener, client);
+	}
+}
+
+static const struct wl_seat_listener seat_listener = { .capabilities = seat_capabilities };
+
 static const struct wl_registry_listener registry_listener = {
 	.global = handle_global,
 	.global_remove = handle_global_remove,
@@ -498,6 +548,9 @@ static struct tc_client *client_init(struct wl_display *display)
 	wl_display_roundtrip(display);
 	if (client->wm_base != NULL) {
 		xdg_wm_base_add_listener(client->wm_base, &wm_base_listener, client);
+	}
+	if (client->seat != NULL) {
+		wl_seat_add_listener(client->seat, &seat_listener, client);
 	}
 	wl_display_roundtrip(display);
 	return client;
@@ -542,6 +595,7 @@ void tc_client_destroy(struct tc_client *client)
 	struct wl_proxy *proxies[] = {
 		(struct wl_proxy *)client->compositor,
 		(struct wl_proxy *)client->shm,
+		(struct wl_proxy *)client->touch,
 		(struct wl_proxy *)client->seat,
 		(struct wl_proxy *)client->output,
 		(struct wl_proxy *)client->wm_base,
@@ -571,6 +625,11 @@ bool tc_client_has_global(struct tc_client *client, const char *interface)
 		}
 	}
 	return false;
+}
+
+int tc_client_touch_downs(struct tc_client *client)
+{
+	return client->touch_downs;
 }
 
 bool tc_client_roundtrip(struct tc_client *client)
@@ -679,6 +738,12 @@ static void zweft_presentation_feedback(void *data, struct zweft_shell_window_v1
 static void zweft_navigation_gesture(void *data, struct zweft_shell_window_v1 *w, uint32_t type,
 	uint32_t fingers, wl_fixed_t dx, wl_fixed_t dy)
 {
+	struct tc_window *window = data;
+	window->st.gestures++;
+	window->st.gesture_type = type;
+	window->st.gesture_fingers = fingers;
+	window->st.gesture_dx = wl_fixed_to_double(dx);
+	window->st.gesture_dy = wl_fixed_to_double(dy);
 }
 
 static const struct zweft_shell_window_v1_listener zweft_listener = {

@@ -29,6 +29,7 @@ enum {
 	TC_WITH_CONTROL = 2, /* the appd control channel in control_fd */
 	TC_NO_TEST_PROTOCOLS = 4, /* leave out --expose-test-protocols */
 	TC_BACKEND_X11 = 8, /* nested in the X server at $DISPLAY, not headless */
+	TC_BACKEND_WAYLAND = 16, /* nested in the compositor at $WAYLAND_DISPLAY */
 };
 
 /* Starts weft-compositor headless (or nested, see TC_BACKEND_X11) at 1280x720
@@ -58,6 +59,8 @@ struct tc_client *tc_client_connect(struct tc_compositor *c);
 struct tc_client *tc_client_connect_fd(int fd);
 void tc_client_destroy(struct tc_client *client);
 bool tc_client_has_global(struct tc_client *client, const char *interface);
+/* wl_touch.down events the client received so far. */
+int tc_client_touch_downs(struct tc_client *client);
 /* False once the connection has failed (e.g. a protocol error). */
 bool tc_client_roundtrip(struct tc_client *client);
 /* Whether the compositor sent a protocol error; if so its code and interface. */
@@ -71,6 +74,9 @@ struct tc_window_state {
 	int focus_events;
 	bool closed;
 	int presentation_feedbacks;
+	int gestures; /* navigation_gesture events, the last one below */
+	uint32_t gesture_type, gesture_fingers;
+	double gesture_dx, gesture_dy;
 };
 
 /* A zweft window with a surface; draws color (0xAARRGGBB) at the configured
