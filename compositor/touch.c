@@ -2,7 +2,9 @@
  * Touch: each point goes to the surface under it, except that a point that
  * lands at an output's edge belongs to the system. Dragged far enough inward
  * it is an edge swipe, reported as a one-finger navigation_gesture of type
- * swipe (design §8), with the drag's total dx, dy; clients never see it.
+ * swipe (design §8), with the drag's total dx, dy; clients never see it. One
+ * that hardly moved was a tap, and the client under it gets it when it ends:
+ * buttons at the screen's edge (a taskbar) keep working.
  */
 #include <stdlib.h>
 #include <wayland-server-core.h>
@@ -19,6 +21,8 @@
 /* How close to an edge a swipe must start, and how far inward it must go. */
 #define EDGE_ZONE 20
 #define EDGE_SWIPE_MIN 64
+/* An edge touch that moved less than this is a tap. */
+#define TAP_SLOP 10
 
 enum edge {
 	EDGE_NONE,
@@ -128,6 +132,25 @@ static double inward_distance(const struct weft_touch_point *p)
 	return 0;
 }
 
+/* Gives the point to the surface under it, which is raised and focused. */
+static void deliver_down(struct weft_server *server, struct weft_touch_point *p,
+	uint32_t time_msec)
+{
+	double sx, sy;
+	struct wlr_surface *surface;
+	struct weft_view *view = weft_seat_view_at(server, p->x, p->y, &surface, &sx, &sy);
+	if (view != NULL && view->role != WEFT_ROLE_PANEL) {
+		weft_policy_raise(view);
+		weft_policy_focus(server, view);
+	}
+	if (surface == NULL) {
+		return;
+	}
+	p->origin_x = p->x - sx;
+	p->origin_y = p->y - sy;
+	wlr_seat_touch_notify_down(server->seat, surface, time_msec, p->id, sx, sy);
+}
+
 static void handle_touch_down(struct wl_listener *listener, void *data)
 {
 	struct weft_touch *touch = wl_container_of(listener, touch, down);
@@ -143,24 +166,9 @@ static void handle_touch_down(struct wl_listener *listener, void *data)
 	p->start_x = p->x = lx;
 	p->start_y = p->y = ly;
 	p->edge = edge_at(server, lx, ly);
-	if (p->edge != EDGE_NONE) {
-		return;
+	if (p->edge == EDGE_NONE) {
+		deliver_down(server, p, event->time_msec);
 	}
-
-	double sx, sy;
-	struct wlr_surface *surface;
-	struct weft_view *view = weft_seat_view_at(server, lx, ly, &surface, &sx, &sy);
-	if (view != NULL && view->role != WEFT_ROLE_PANEL) {
-		weft_policy_raise(view);
-		weft_policy_focus(server, view);
-	}
-	if (surface == NULL) {
-		return;
-	}
-	p->origin_x = lx - sx;
-	p->origin_y = ly - sy;
-	wlr_seat_touch_notify_down(server->seat, surface, event->time_msec, event->touch_id, sx,
-		sy);
 }
 
 static void handle_touch_motion(struct wl_listener *listener, void *data)
@@ -194,10 +202,18 @@ static void handle_touch_up(struct wl_listener *listener, void *data)
 		wlr_seat_touch_notify_up(server->seat, event->time_msec, event->touch_id);
 		return;
 	}
+	double dx = p->x - p->start_x, dy = p->y - p->start_y;
+	if (dx * dx + dy * dy < TAP_SLOP * TAP_SLOP) {
+		/* The frame event that follows ends the pair. */
+		p->x = p->start_x;
+		p->y = p->start_y;
+		deliver_down(server, p, event->time_msec);
+		wlr_seat_touch_notify_up(server->seat, event->time_msec, event->touch_id);
+		return;
+	}
 	if (inward_distance(p) < EDGE_SWIPE_MIN) {
 		return;
 	}
-	double dx = p->x - p->start_x, dy = p->y - p->start_y;
 	weft_log(WEFT_DEBUG, "edge swipe %d: %.0f, %.0f", (int)p->edge, dx, dy);
 	weft_zweft_send_gesture(server, 0, 1, dx, dy);
 	weft_control_send_gesture(server->control, 0, 1, dx, dy);

@@ -209,6 +209,13 @@ static void touch_reaches_client(void)
 	sync_clients(&f);
 	EXPECT(tc_client_touch_downs(f.plain) == 1);
 	EXPECT(tc_client_touch_downs(f.app) == 0);
+
+	/* A tap at the edge is still a tap, delivered when it ends. */
+	const char *const edge_tap[] = { "down 2 637 200", "frame", "motion 2 635 201", "frame",
+		"up 2", "frame", NULL };
+	ASSERT(parent_touch(&f.parent, edge_tap));
+	sync_clients(&f);
+	EXPECT(tc_client_touch_downs(f.plain) == 2);
 	EXPECT(tc_window_state(f.panel)->gestures == 0);
 	teardown(&f);
 }
