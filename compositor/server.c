@@ -2,6 +2,7 @@
  * The server: display, backend, renderer, globals, and the order in which
  * they come up and go down.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/vt.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include <wlr/backend/headless.h>
 #include <wlr/backend/multi.h>
 #include <wlr/render/allocator.h>
+#include <wlr/render/pixman.h>
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_data_control_v1.h>
@@ -113,6 +115,43 @@ static bool check_parent_display(const char *backends, struct weft_error *err)
 		wl_display_disconnect(remote);
 	}
 	return true;
+}
+
+static bool has_render_node(void)
+{
+	DIR *dir = opendir("/dev/dri");
+	if (dir == NULL) {
+		return false;
+	}
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(dir)) != NULL) {
+		found = strncmp(e->d_name, "renderD", 7) == 0;
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * wlroots 0.15 looks for a DRM render node before it looks at WLR_RENDERER,
+ * and logs an error when there is none, although pixman needs no GPU. Take
+ * pixman ourselves when it is asked for or is all there can be.
+ */
+static struct wlr_renderer *create_renderer(struct wlr_backend *backend)
+{
+	const char *name = getenv("WLR_RENDERER");
+	if (name != NULL && name[0] == '\0') {
+		/* Empty means unset to us; wlroots would call it invalid. */
+		unsetenv("WLR_RENDERER");
+		name = NULL;
+	}
+	bool pixman = name != NULL ? strcmp(name, "pixman") == 0
+				   : wlr_backend_get_drm_fd(backend) < 0 && !has_render_node();
+	if (pixman) {
+		weft_log(WEFT_DEBUG, "renderer: pixman");
+		return wlr_pixman_renderer_create();
+	}
+	return wlr_renderer_autocreate(backend);
 }
 
 static void find_headless(struct wlr_backend *backend, void *data)
@@ -225,7 +264,7 @@ bool weft_server_init(struct weft_server *server, const struct weft_options *opt
 		find_headless(server->backend, server);
 	}
 
-	server->renderer = wlr_renderer_autocreate(server->backend);
+	server->renderer = create_renderer(server->backend);
 	if (server->renderer == NULL) {
 		weft_error_set(err, "cannot create a renderer");
 		return false;

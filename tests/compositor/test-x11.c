@@ -1,6 +1,7 @@
 /*
- * weft-compositor nested in an X server (an Xvfb this test starts), and the
- * one-line failure when the parent display of a nested backend is missing.
+ * Starting weft-compositor: nested in an X server (an Xvfb this test
+ * starts), the one-line failure when the parent display of a nested backend
+ * is missing, and a headless start without error lines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -183,8 +184,9 @@ static void nested_window_shows_client(void)
 }
 
 /* Runs weft-compositor with args and the environment given (NAME=value, or
- * NAME alone to unset it); returns its exit status and its stderr. */
-static int run_compositor(const char *const *args, const char *const *env, char *err,
+ * NAME alone to unset it), stopping it with SIGTERM after run_ms if that is
+ * not 0; returns its exit status and its stderr. */
+static int run_compositor(const char *const *args, const char *const *env, int run_ms, char *err,
 	size_t err_size)
 {
 	char *dir = test_mkdtemp();
@@ -222,8 +224,20 @@ static int run_compositor(const char *const *args, const char *const *env, char 
 	}
 	close(pfd[1]);
 	size_t len = 0;
-	ssize_t n;
-	while (len < err_size - 1 && (n = read(pfd[0], err + len, err_size - 1 - len)) > 0) {
+	int64_t stop_at = run_ms > 0 ? now_ms() + run_ms : INT64_MAX;
+	for (;;) {
+		if (now_ms() >= stop_at) {
+			kill(pid, SIGTERM);
+			stop_at = INT64_MAX;
+		}
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		if (poll(&p, 1, 20) <= 0) {
+			continue;
+		}
+		ssize_t n = read(pfd[0], err + len, err_size - 1 - len);
+		if (n <= 0 || len + (size_t)n >= err_size - 1) {
+			break;
+		}
 		len += (size_t)n;
 	}
 	err[len] = '\0';
@@ -263,7 +277,7 @@ static void expect_one_line_failure(const char *const *args, const char *const *
 	const char *needle)
 {
 	char err[4096];
-	int status = run_compositor(args, env, err, sizeof(err));
+	int status = run_compositor(args, env, 0, err, sizeof(err));
 	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	EXPECT(count_lines(err) == 1);
 	EXPECT(strstr(err, needle) != NULL);
@@ -297,12 +311,29 @@ static void wayland_without_server_fails_cleanly(void)
 	expect_one_line_failure(args, env, "weft-test-nobody-here");
 }
 
+/* A headless start on a machine without a GPU says nothing alarming: no
+ * wlroots error about a missing DRM device. */
+static void headless_start_is_quiet(void)
+{
+	const char *const args[] = { "--backend", "headless", NULL };
+	const char *const env[] = { "WLR_RENDERER", "DISPLAY", "WAYLAND_DISPLAY", NULL };
+	char err[4096];
+	int status = run_compositor(args, env, 1000, err, sizeof(err));
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT(strstr(err, "error") == NULL);
+	EXPECT(strstr(err, "running on WAYLAND_DISPLAY=") != NULL);
+	if (strstr(err, "error") != NULL || !WIFEXITED(status)) {
+		fprintf(stderr, "# status 0x%x, stderr:\n%s", status, err);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(nested_window_shows_client),
 		TEST_CASE(x11_without_server_fails_cleanly),
 		TEST_CASE(wayland_without_server_fails_cleanly),
+		TEST_CASE(headless_start_is_quiet),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }
