@@ -43,6 +43,7 @@ static void handle_frame(struct wl_listener *listener, void *data)
 	if (scene_output == NULL) {
 		return;
 	}
+	weft_policy_update_occlusion(output->server);
 	output->committing = true;
 	wlr_scene_output_commit(scene_output);
 	output->committing = false;

@@ -431,6 +431,7 @@ struct tc_window {
 	struct tc_window_state st;
 	int32_t xdg_width, xdg_height;
 	uint32_t color;
+	bool opaque; /* declare the whole surface opaque */
 };
 
 static void buffer_release(void *data, struct wl_buffer *wl_buffer);
@@ -698,6 +699,15 @@ static void draw(struct tc_window *window, int width, int height)
 		px[i] = window->color;
 	}
 	wl_buffer_add_listener(buffer->buffer, &buffer_listener, buffer);
+	struct wl_region *region = NULL;
+	if (window->opaque) {
+		region = wl_compositor_create_region(window->client->compositor);
+		wl_region_add(region, 0, 0, width, height);
+	}
+	wl_surface_set_opaque_region(window->surface, region);
+	if (region != NULL) {
+		wl_region_destroy(region);
+	}
 	wl_surface_attach(window->surface, buffer->buffer, 0, 0);
 	wl_surface_damage(window->surface, 0, 0, width, height);
 	wl_surface_commit(window->surface);
@@ -868,6 +878,37 @@ void tc_window_redraw(struct tc_window *window, uint32_t color)
 {
 	window->color = color;
 	draw(window, window->st.width, window->st.height);
+}
+
+void tc_window_set_opaque(struct tc_window *window, bool opaque)
+{
+	window->opaque = opaque;
+}
+
+static void frame_done(void *data, struct wl_callback *callback, uint32_t time)
+{
+	*(bool *)data = true;
+}
+
+static const struct wl_callback_listener frame_done_listener = { .done = frame_done };
+
+bool tc_window_redraw_frame(struct tc_window *window, uint32_t color, int timeout_ms)
+{
+	bool done = false;
+	struct wl_callback *callback = wl_surface_frame(window->surface);
+	wl_callback_add_listener(callback, &frame_done_listener, &done);
+	tc_window_redraw(window, color);
+	int64_t deadline = now_ms() + timeout_ms;
+	while (!done && now_ms() < deadline) {
+		if (!tc_client_roundtrip(window->client)) {
+			break;
+		}
+		if (!done) {
+			usleep(5000);
+		}
+	}
+	wl_callback_destroy(callback);
+	return done;
 }
 
 /* 1 presented, 0 discarded, -1 no answer yet. */

@@ -90,6 +90,10 @@ void tc_window_set_geometry(struct tc_window *window, int x, int y, int width, i
 void tc_window_update_metadata(struct tc_window *window, const char *title, const char *role);
 /* Draws again at the configured size (after a configure). */
 void tc_window_redraw(struct tc_window *window, uint32_t color);
+/* Whether later draws declare the whole surface opaque (wl_surface.set_opaque_region). */
+void tc_window_set_opaque(struct tc_window *window, bool opaque);
+/* Redraws with a frame callback; whether it was done within timeout_ms. */
+bool tc_window_redraw_frame(struct tc_window *window, uint32_t color, int timeout_ms);
 /* Redraws with a wp_presentation feedback and waits up to 2 s for it:
  * 1 presented, 0 discarded, -1 no answer. */
 int tc_window_redraw_presented(struct tc_window *window, uint32_t color);
