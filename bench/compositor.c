@@ -10,6 +10,11 @@
  *   memory       the compositor's RSS at each step;
  *   start        exec of the compositor -> first client frame presented.
  *
+ * The load runs have a panel, as a session does: for weft a shell connection
+ * (--shell-fd) with a zweft panel reserving a 48 px taskbar, for weston its
+ * desktop shell's panel. Without one, a single window covering the output is
+ * put on screen without compositing at all (direct scan-out) by weft.
+ *
  * Usage: bench-compositor [STARTS]   (WEFT_COMPOSITOR names weft-compositor,
  * WESTON weston; STARTS is the number of start-up runs of each, default 7)
  */
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,12 +38,16 @@
 
 #include "presentation-time-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
+#include "zweft-shell-unstable-v1-client-protocol.h"
 
 #define WIDTH 1280
 #define HEIGHT 720
 #define MAX_CLIENTS 20
 #define MAX_BUFFERS 4
 #define MAX_SAMPLES 4096
+#define PANEL_HEIGHT 48
+/* Where a compositor started with a shell finds the shell's connection. */
+#define SHELL_FD 100
 /* Design §11: 20 apps running, compositor frame time <= 4 ms headless. */
 #define FRAME_TARGET_MS 4.0
 
@@ -56,6 +66,8 @@ struct client {
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
+	struct zweft_shell_manager_v1 *zweft;
+	struct zweft_shell_window_v1 *panel; /* instead of an xdg toplevel */
 	struct wl_callback *frame;
 	struct buffer buffers[MAX_BUFFERS];
 	int nbuffers;
@@ -63,6 +75,7 @@ struct client {
 	uint32_t color;
 	clockid_t clock; /* the compositor's presentation clock */
 	bool configured;
+	bool committed; /* its first buffer */
 	bool failed;
 
 	bool animate; /* commit a new frame on every frame callback */
@@ -84,6 +97,7 @@ struct compositor {
 	char dir[64]; /* XDG_RUNTIME_DIR, holding the socket and the log */
 	char socket[128];
 	char config_dir[64]; /* weston's config, or empty */
+	int shell_fd; /* our end of weft's shell connection, or -1 */
 };
 
 struct figures {
@@ -121,7 +135,9 @@ static double median(double *v, size_t n)
 
 /* ---- the compositors ---- */
 
-static bool compositor_start(struct compositor *c, const char *name, char *const argv[], bool weft)
+/* child_shell_fd, when not -1, is given to the child as SHELL_FD. */
+static bool compositor_start(struct compositor *c, const char *name, char *const argv[], bool weft,
+	int child_shell_fd)
 {
 	c->name = name;
 	snprintf(c->dir, sizeof(c->dir), "/tmp/weft-bench-XXXXXX");
@@ -140,7 +156,8 @@ static bool compositor_start(struct compositor *c, const char *name, char *const
 	}
 	if (c->pid == 0) {
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) {
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0 ||
+			(child_shell_fd >= 0 && dup2(child_shell_fd, SHELL_FD) < 0)) {
 			_exit(127);
 		}
 		setenv("XDG_RUNTIME_DIR", c->dir, 1);
@@ -160,29 +177,45 @@ static bool compositor_start(struct compositor *c, const char *name, char *const
 	return true;
 }
 
-static bool start_weft(struct compositor *c)
+static bool start_weft(struct compositor *c, bool panel)
 {
 	const char *bin = getenv("WEFT_COMPOSITOR");
+	char shell_fd[16];
+	snprintf(shell_fd, sizeof(shell_fd), "%d", SHELL_FD);
 	char *const argv[] = {
 		(char *)(bin != NULL ? bin : "build/compositor/weft-compositor"),
 		"--backend",
 		"headless",
 		"--size",
 		"1280x720",
-		"--no-shell",
 		"--no-appd",
+		panel ? "--shell-fd" : "--no-shell",
+		panel ? shell_fd : NULL,
 		NULL,
 	};
-	return compositor_start(c, "weft-compositor", argv, true);
+	c->shell_fd = -1;
+	int sv[2] = { -1, -1 };
+	if (panel && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		perror("bench-compositor: socketpair");
+		return false;
+	}
+	bool ok = compositor_start(c, "weft-compositor", argv, true, sv[1]);
+	if (panel) {
+		close(sv[1]);
+		c->shell_fd = sv[0];
+	}
+	return ok;
 }
 
 /*
- * weston's desktop shell, as plain as it gets: no panel, no start-up fade.
- * (Its kiosk shell would be closer to our policy, but weston 10 never maps a
- * window there without a seat, and the headless backend has none.)
+ * weston's desktop shell, as plain as it gets: no start-up fade, and a panel
+ * only when asked. (Its kiosk shell would be closer to our policy, but
+ * weston 10 never maps a window there without a seat, and the headless
+ * backend has none.)
  */
-static bool start_weston(struct compositor *c)
+static bool start_weston(struct compositor *c, bool panel)
 {
+	c->shell_fd = -1;
 	char dir[sizeof(c->dir)];
 	snprintf(dir, sizeof(dir), "/tmp/weft-bench-XXXXXX");
 	if (mkdtemp(dir) == NULL) {
@@ -198,9 +231,10 @@ static bool start_weston(struct compositor *c)
 		rmdir(dir);
 		return false;
 	}
-	fputs("[core]\nidle-time=0\n[shell]\npanel-position=none\nstartup-animation=none\n"
-	      "background-color=0xff000000\n",
-		f);
+	fprintf(f,
+		"[core]\nidle-time=0\n[shell]\npanel-position=%s\nstartup-animation=none\n"
+		"background-color=0xff000000\n",
+		panel ? "bottom" : "none");
 	fclose(f);
 	snprintf(config_arg, sizeof(config_arg), "--config=%s", ini);
 	const char *bin = getenv("WESTON");
@@ -214,7 +248,7 @@ static bool start_weston(struct compositor *c)
 		config_arg,
 		NULL,
 	};
-	bool ok = compositor_start(c, "weston", argv, false);
+	bool ok = compositor_start(c, "weston", argv, false, -1);
 	/* weston has read it by the time anything connects; it may go now. */
 	snprintf(c->config_dir, sizeof(c->config_dir), "%s", dir);
 	return ok;
@@ -270,6 +304,10 @@ static void compositor_stop(struct compositor *c, bool show_log)
 	rmtree_flat(c->dir);
 	if (c->config_dir[0] != '\0') {
 		rmtree_flat(c->config_dir);
+	}
+	if (c->shell_fd >= 0) {
+		close(c->shell_fd);
+		c->shell_fd = -1;
 	}
 }
 
@@ -434,6 +472,7 @@ static void client_draw(struct client *client)
 		return;
 	}
 	buffer->busy = true;
+	client->committed = true;
 	wl_surface_attach(client->surface, buffer->wl_buffer, 0, 0);
 	wl_surface_damage_buffer(client->surface, 0, 0, client->width, client->height);
 	client->frame = wl_surface_frame(client->surface);
@@ -513,6 +552,9 @@ static void handle_global(void *data, struct wl_registry *registry, uint32_t nam
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(client->wm_base, &wm_base_listener, client);
+	} else if (strcmp(interface, zweft_shell_manager_v1_interface.name) == 0) {
+		client->zweft = wl_registry_bind(registry, name, &zweft_shell_manager_v1_interface,
+			1);
 	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
 		client->presentation = wl_registry_bind(registry, name, &wp_presentation_interface,
 			1);
@@ -543,11 +585,17 @@ static void client_destroy(struct client *client)
 	if (client->toplevel != NULL) {
 		xdg_toplevel_destroy(client->toplevel);
 	}
+	if (client->panel != NULL) {
+		zweft_shell_window_v1_destroy(client->panel);
+	}
 	if (client->xdg_surface != NULL) {
 		xdg_surface_destroy(client->xdg_surface);
 	}
 	if (client->surface != NULL) {
 		wl_surface_destroy(client->surface);
+	}
+	if (client->zweft != NULL) {
+		zweft_shell_manager_v1_destroy(client->zweft);
 	}
 	if (client->display != NULL) {
 		wl_display_disconnect(client->display);
@@ -598,6 +646,76 @@ static struct client *client_create(const struct compositor *c, uint32_t color,
 	return client;
 }
 
+static void panel_configure(void *data, struct zweft_shell_window_v1 *window, int32_t x, int32_t y,
+	int32_t width, int32_t height, uint32_t state)
+{
+	struct client *client = data;
+	if (!client->configured && width > 0 && height > 0) {
+		client->configured = true;
+		client->width = width;
+		client->height = height;
+		client_draw(client);
+	}
+}
+
+static void panel_focus_changed(void *data, struct zweft_shell_window_v1 *window, uint32_t focused)
+{
+}
+
+static void panel_closed(void *data, struct zweft_shell_window_v1 *window)
+{
+}
+
+static void panel_presentation(void *data, struct zweft_shell_window_v1 *window, uint32_t tv_sec,
+	uint32_t tv_nsec, uint32_t refresh)
+{
+}
+
+static void panel_gesture(void *data, struct zweft_shell_window_v1 *window, uint32_t type,
+	uint32_t fingers, wl_fixed_t dx, wl_fixed_t dy)
+{
+}
+
+static const struct zweft_shell_window_v1_listener panel_listener = {
+	.configure = panel_configure,
+	.focus_changed = panel_focus_changed,
+	.window_closed = panel_closed,
+	.presentation_feedback = panel_presentation,
+	.navigation_gesture = panel_gesture,
+};
+
+/* weft's panel, on the shell connection: the whole output below the apps,
+ * reserving a taskbar at the bottom. */
+static struct client *panel_create(struct compositor *c)
+{
+	struct client *client = calloc(1, sizeof(*client));
+	if (client == NULL) {
+		return NULL;
+	}
+	client->color = 0xff202840;
+	client->clock = CLOCK_MONOTONIC;
+	client->display = wl_display_connect_to_fd(c->shell_fd);
+	c->shell_fd = -1; /* the display owns it now */
+	if (client->display == NULL) {
+		free(client);
+		return NULL;
+	}
+	client->registry = wl_display_get_registry(client->display);
+	wl_registry_add_listener(client->registry, &registry_listener, client);
+	if (wl_display_roundtrip(client->display) < 0 || client->compositor == NULL ||
+		client->shm == NULL || client->zweft == NULL || client->presentation == NULL) {
+		fprintf(stderr, "bench-compositor: the shell lacks a global it needs\n");
+		client_destroy(client);
+		return NULL;
+	}
+	client->surface = wl_compositor_create_surface(client->compositor);
+	client->panel = zweft_shell_manager_v1_create_window(client->zweft, "org.weft.shell",
+		"panel", "panel", client->surface, 0, HEIGHT - PANEL_HEIGHT, WIDTH, PANEL_HEIGHT);
+	zweft_shell_window_v1_add_listener(client->panel, &panel_listener, client);
+	wl_display_flush(client->display);
+	return client;
+}
+
 /* Runs every client's events for ms milliseconds, or until done(arg). */
 static bool pump(struct client **clients, int n, int ms, bool (*done)(struct client **, int))
 {
@@ -640,6 +758,18 @@ static bool pump(struct client **clients, int n, int ms, bool (*done)(struct cli
 			}
 		}
 	}
+}
+
+/* Every client drew its first frame and the newest was shown: the ones
+ * below may be hidden under it and never shown. */
+static bool all_mapped(struct client **clients, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!clients[i]->committed) {
+			return false;
+		}
+	}
+	return clients[n - 1]->first_presented_ns != 0;
 }
 
 static bool all_presented(struct client **clients, int n)
@@ -687,8 +817,9 @@ static bool measure_frames(struct compositor *c, struct client **clients, int n,
 /* Maps 1, then 10, then 20 clients on one compositor and measures each step. */
 static bool run_load(struct compositor *c, struct figures *fig)
 {
-	struct client *clients[MAX_CLIENTS] = { 0 };
-	int n = 0;
+	/* The panel, if ours, comes first; then the clients, bottom to top. */
+	struct client *all[MAX_CLIENTS + 1] = { 0 };
+	int base = 0, n = 0;
 	bool ok = false;
 	int64_t deadline = now_ns(CLOCK_MONOTONIC) + 10 * (int64_t)1000000000;
 	/* A first client proves it is up; it goes away so that idle RSS is idle. */
@@ -697,6 +828,17 @@ static bool run_load(struct compositor *c, struct figures *fig)
 		client_destroy(probe);
 		return false;
 	}
+	if (c->shell_fd >= 0) {
+		all[0] = panel_create(c);
+		if (all[0] == NULL || !pump(all, 1, 5000, all_presented)) {
+			fprintf(stderr, "bench-compositor: the panel did not show\n");
+			client_destroy(all[0]);
+			client_destroy(probe);
+			return false;
+		}
+		base = 1;
+	}
+	struct client **clients = all + base;
 	client_destroy(probe);
 	usleep(200000);
 	rss_mib(c->pid, &fig->rss_mib[0], &fig->anon_mib[0]);
@@ -709,7 +851,7 @@ static bool run_load(struct compositor *c, struct figures *fig)
 			}
 			n++;
 		}
-		if (!pump(clients, n, 5000, all_presented)) {
+		if (!pump(all, base + n, 5000, all_mapped)) {
 			fprintf(stderr, "bench-compositor: %s did not show %d clients\n", c->name,
 				n);
 			goto out;
@@ -733,8 +875,8 @@ static bool run_load(struct compositor *c, struct figures *fig)
 		if (top->frame == NULL) {
 			client_draw(top);
 		}
-		if (!pump(clients, n, 300, NULL) ||
-			!measure_frames(c, clients, n, top, 1500, &fig->frame_top_ms[step],
+		if (!pump(all, base + n, 300, NULL) ||
+			!measure_frames(c, all, base + n, top, 1500, &fig->frame_top_ms[step],
 				&fig->fps_top[step])) {
 			goto out;
 		}
@@ -747,8 +889,8 @@ static bool run_load(struct compositor *c, struct figures *fig)
 				client_draw(clients[i]);
 			}
 		}
-		if (!pump(clients, n, 300, NULL) ||
-			!measure_frames(c, clients, n, top, 1500, &fig->frame_all_ms[step],
+		if (!pump(all, base + n, 300, NULL) ||
+			!measure_frames(c, all, base + n, top, 1500, &fig->frame_all_ms[step],
 				&fig->fps_all[step])) {
 			goto out;
 		}
@@ -756,8 +898,8 @@ static bool run_load(struct compositor *c, struct figures *fig)
 	}
 	ok = true;
 out:
-	for (int i = 0; i < n; i++) {
-		client_destroy(clients[i]);
+	for (int i = 0; i < base + n; i++) {
+		client_destroy(all[i]);
 	}
 	return ok;
 }
@@ -767,7 +909,7 @@ static bool run_start(bool weft, struct figures *fig)
 {
 	struct compositor c = { 0 };
 	int64_t t0 = now_ns(CLOCK_MONOTONIC);
-	if (!(weft ? start_weft(&c) : start_weston(&c))) {
+	if (!(weft ? start_weft(&c, false) : start_weston(&c, false))) {
 		return false;
 	}
 	struct client *client = client_create(&c, colour(0), t0 + 10 * (int64_t)1000000000);
@@ -783,7 +925,7 @@ static bool run_start(bool weft, struct figures *fig)
 static bool run_compositor(bool weft, struct figures *fig)
 {
 	struct compositor c = { 0 };
-	if (!(weft ? start_weft(&c) : start_weston(&c))) {
+	if (!(weft ? start_weft(&c, true) : start_weston(&c, true))) {
 		return false;
 	}
 	bool ok = run_load(&c, fig);
@@ -820,7 +962,7 @@ int main(int argc, char **argv)
 
 	printf("headless, pixman, %dx%d, xdg clients with XRGB8888 shm buffers; "
 	       "reference: weston --backend=headless-backend.so --use-pixman, desktop shell "
-	       "without panel or fade\n",
+	       "without fade; a panel in the load runs\n",
 		WIDTH, HEIGHT);
 	printf("  %-34s %13s %13s %6s\n", "", "weft", "weston", "ratio");
 	double ws = median(weft.start_ms, (size_t)weft.nstart);
