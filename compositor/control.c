@@ -8,12 +8,15 @@
  *       -> ok, with one fd: a Wayland connection tagged (A, S)
  *   {"type": "focus_session", "session_id": S}   -> ok | error not_found
  *   {"type": "close_session", "session_id": S}   -> ok, "closed": N
+ *   anything else -> error bad_request | too_large (over WEFT_MSG_MAX) |
+ *   unknown_request; fds sent to the compositor are closed.
  * Events, compositor to appd (no "id"):
  *   {"event": "first_frame" | "window_closed" | "client_gone",
  *    "app_id": A, "session_id": S}
  *   {"event": "navigation_gesture", "type": T, "fingers": F, "dx": X, "dy": Y}
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +26,9 @@
 
 #include "server.h"
 #include "view.h"
+#include "weft/app_id.h"
+#include "weft/ipc.h"
 #include "weft/log.h"
-
-#define CONTROL_MSG_MAX (64 * 1024)
 
 struct weft_control {
 	struct weft_server *server;
@@ -33,64 +36,25 @@ struct weft_control {
 	struct wl_event_source *source;
 };
 
-static bool send_msg(struct weft_control *control, struct json_object *msg, int fd)
+/* Takes ownership of msg. The socket is non-blocking: never block the
+ * compositor on appd, a full socket drops the message. */
+static void send_msg(struct weft_control *control, struct json_object *msg, int fd)
 {
-	const char *text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
-	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cmsg_buf;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd >= 0) {
-		memset(&cmsg_buf, 0, sizeof(cmsg_buf));
-		mh.msg_control = cmsg_buf.buf;
-		mh.msg_controllen = sizeof(cmsg_buf.buf);
-		struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	struct weft_error err = { 0 };
+	if (msg == NULL) {
+		weft_log(WEFT_WARN, "control: out of memory");
+		return;
 	}
-	/* Never block the compositor on appd: a full socket drops the message. */
-	if (sendmsg(control->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-		weft_log_errno(WEFT_WARN, "control: send");
-		return false;
+	if (!weft_ipc_send_json(control->fd, msg, &fd, fd >= 0 ? 1 : 0, &err)) {
+		weft_log(WEFT_WARN, "control: %s", err.msg);
 	}
-	return true;
-}
-
-static struct json_object *reply_new(struct json_object *request)
-{
-	struct json_object *reply = json_object_new_object();
-	struct json_object *id;
-	if (request != NULL && json_object_object_get_ex(request, "id", &id)) {
-		json_object_object_add(reply, "id", json_object_get(id));
-	}
-	return reply;
+	json_object_put(msg);
 }
 
 static void reply_error(struct weft_control *control, struct json_object *request,
 	const char *code, const char *message)
 {
-	struct json_object *reply = reply_new(request);
-	struct json_object *error = json_object_new_object();
-	json_object_object_add(error, "code", json_object_new_string(code));
-	json_object_object_add(error, "message", json_object_new_string(message));
-	json_object_object_add(reply, "error", error);
-	send_msg(control, reply, -1);
-	json_object_put(reply);
-}
-
-static void reply_ok(struct weft_control *control, struct json_object *request,
-	struct json_object *reply, int fd)
-{
-	if (reply == NULL) {
-		reply = reply_new(request);
-	}
-	json_object_object_add(reply, "ok", json_object_new_boolean(true));
-	send_msg(control, reply, fd);
-	json_object_put(reply);
+	send_msg(control, weft_ipc_reply_error(request, code, "%s", message), -1);
 }
 
 static const char *get_string(struct json_object *obj, const char *key)
@@ -103,38 +67,17 @@ static const char *get_string(struct json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-/* Design §5: three or more dot-separated [a-z][a-z0-9]* segments. */
-static bool app_id_valid(const char *id)
-{
-	size_t len = strlen(id);
-	if (len == 0 || len > 255) {
-		return false;
-	}
-	int segments = 1;
-	bool at_start = true;
-	for (const char *p = id; *p != '\0'; p++) {
-		if (*p == '.') {
-			if (at_start) {
-				return false;
-			}
-			segments++;
-			at_start = true;
-		} else if (at_start ? (*p >= 'a' && *p <= 'z')
-				    : ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
-			at_start = false;
-		} else {
-			return false;
-		}
-	}
-	return !at_start && segments >= 3;
-}
-
 static void handle_create_client(struct weft_control *control, struct json_object *request)
 {
 	const char *app_id = get_string(request, "app_id");
 	const char *session_id = get_string(request, "session_id");
-	if (app_id == NULL || !app_id_valid(app_id)) {
-		reply_error(control, request, "invalid_argument", "missing or invalid app_id");
+	struct weft_error err = { 0 };
+	if (app_id == NULL) {
+		reply_error(control, request, "invalid_argument", "missing app_id");
+		return;
+	}
+	if (!weft_app_id_valid(app_id, &err)) {
+		reply_error(control, request, "invalid_argument", err.msg);
 		return;
 	}
 	if (session_id == NULL || session_id[0] == '\0') {
@@ -152,7 +95,7 @@ static void handle_create_client(struct weft_control *control, struct json_objec
 		reply_error(control, request, "internal", "cannot create the client");
 		return;
 	}
-	reply_ok(control, request, NULL, sv[1]);
+	send_msg(control, weft_ipc_reply_ok(request), sv[1]);
 	close(sv[1]);
 }
 
@@ -175,7 +118,7 @@ static void handle_focus_session(struct weft_control *control, struct json_objec
 			in_session(view, session_id)) {
 			weft_policy_raise(view);
 			weft_policy_focus(control->server, view);
-			reply_ok(control, request, NULL, -1);
+			send_msg(control, weft_ipc_reply_ok(request), -1);
 			return;
 		}
 	}
@@ -207,24 +150,15 @@ static void handle_close_session(struct weft_control *control, struct json_objec
 			break;
 		}
 	}
-	struct json_object *reply = reply_new(request);
-	json_object_object_add(reply, "closed", json_object_new_int(closed));
-	reply_ok(control, request, reply, -1);
+	struct json_object *reply = weft_ipc_reply_ok(request);
+	if (reply != NULL) {
+		json_object_object_add(reply, "closed", json_object_new_int(closed));
+	}
+	send_msg(control, reply, -1);
 }
 
-static void handle_message(struct weft_control *control, const char *buf, size_t len)
+static void handle_request(struct weft_control *control, struct json_object *request)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *request = tok != NULL ? json_tokener_parse_ex(tok, buf, (int)len)
-						  : NULL;
-	bool complete = tok != NULL && json_tokener_get_error(tok) == json_tokener_success &&
-		json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
-	if (request == NULL || !complete || !json_object_is_type(request, json_type_object)) {
-		json_object_put(request);
-		reply_error(control, NULL, "bad_request", "not a JSON object");
-		return;
-	}
 	const char *type = get_string(request, "type");
 	if (type == NULL) {
 		reply_error(control, request, "bad_request", "missing type");
@@ -237,7 +171,6 @@ static void handle_message(struct weft_control *control, const char *buf, size_t
 	} else {
 		reply_error(control, request, "unknown_request", type);
 	}
-	json_object_put(request);
 }
 
 static void control_hangup(struct weft_control *control)
@@ -253,47 +186,29 @@ static void control_hangup(struct weft_control *control)
 static int handle_readable(int fd, uint32_t mask, void *data)
 {
 	struct weft_control *control = data;
-	char *buf = malloc(CONTROL_MSG_MAX + 1);
-	if (buf == NULL) {
-		return 0;
-	}
 	for (;;) {
-		char cbuf[CMSG_SPACE(sizeof(int) * 8)];
-		struct iovec iov = { .iov_base = buf, .iov_len = CONTROL_MSG_MAX };
-		struct msghdr mh = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = cbuf,
-			.msg_controllen = sizeof(cbuf),
-		};
-		ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		struct weft_error err = { 0 };
+		bool hangup = false;
+		/* No request carries fds: libweft closes any we were sent. */
+		struct json_object *request = weft_ipc_recv_json(fd, NULL, NULL, &hangup, &err);
+		if (request != NULL) {
+			handle_request(control, request);
+			json_object_put(request);
+		} else if (hangup) {
+			control_hangup(control);
+			return 0;
+		} else if (errno == EAGAIN || errno == EINTR) {
 			break;
-		}
-		if (n <= 0) {
-			free(buf);
+		} else if (errno == EBADMSG) {
+			reply_error(control, NULL, "bad_request", err.msg);
+		} else if (errno == EMSGSIZE) {
+			reply_error(control, NULL, "too_large", err.msg);
+		} else {
+			weft_log(WEFT_WARN, "control: %s", err.msg);
 			control_hangup(control);
 			return 0;
 		}
-		/* No request carries fds: close any we were sent. */
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-				size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-				for (size_t i = 0; i < nfds; i++) {
-					int rfd;
-					memcpy(&rfd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-					close(rfd);
-				}
-			}
-		}
-		if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-			reply_error(control, NULL, "too_large", "message too large");
-			continue;
-		}
-		buf[n] = '\0';
-		handle_message(control, buf, (size_t)n);
 	}
-	free(buf);
 	if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
 		control_hangup(control);
 	}
@@ -309,6 +224,14 @@ struct weft_control *weft_control_create(struct weft_server *server, int fd)
 	}
 	control->server = server;
 	control->fd = fd;
+	/* Neither replies nor events may ever block the compositor. */
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		weft_log_errno(WEFT_ERROR, "control: fcntl");
+		close(fd);
+		free(control);
+		return NULL;
+	}
 	control->source = wl_event_loop_add_fd(server->loop, fd, WL_EVENT_READABLE,
 		handle_readable, control);
 	if (control->source == NULL) {
@@ -341,7 +264,6 @@ void weft_control_send_event(struct weft_control *control, const char *event, co
 	json_object_object_add(msg, "session_id",
 		json_object_new_string(session_id ? session_id : ""));
 	send_msg(control, msg, -1);
-	json_object_put(msg);
 }
 
 void weft_control_send_gesture(struct weft_control *control, uint32_t type, uint32_t fingers,
@@ -357,5 +279,4 @@ void weft_control_send_gesture(struct weft_control *control, uint32_t type, uint
 	json_object_object_add(msg, "dx", json_object_new_double(dx));
 	json_object_object_add(msg, "dy", json_object_new_double(dy));
 	send_msg(control, msg, -1);
-	json_object_put(msg);
 }

@@ -196,7 +196,8 @@ int main(int argc, char **argv)
 	}
 
 	weft_log_init(argv[0], level);
-	wlr_log_init(level >= WEFT_DEBUG ? WLR_DEBUG : WLR_ERROR, log_wlr);
+	/* WEFT_LOG=debug asks for wlroots' debug messages as much as --debug does. */
+	wlr_log_init(weft_log_get_level() >= WEFT_DEBUG ? WLR_DEBUG : WLR_ERROR, log_wlr);
 
 	struct weft_server server = { 0 };
 	struct weft_error err = { 0 };

@@ -1,11 +1,15 @@
 /*
- * Outputs: each new output gets its preferred mode (or --size when headless),
+ * Outputs: each new output gets its preferred mode (or --size when headless or
+ * nested),
  * is laid out to the right of the others and rendered from the scene.
  */
 #include <stdlib.h>
 #include <time.h>
 #include <wayland-server-core.h>
 #include <wlr/backend/headless.h>
+#include <wlr/backend/wayland.h>
+#include <wlr/backend/x11.h>
+#include <wlr/interfaces/wlr_output.h>
 #include <wlr/render/allocator.h>
 #include <wlr/types/wlr_output.h>
 #include <wlr/types/wlr_output_layout.h>
@@ -16,6 +20,21 @@
 #include "view.h"
 #include "weft/log.h"
 
+/*
+ * wlr_presentation answers a wp_presentation feedback when the output's
+ * present event carries the commit_seq the output had after that commit, and
+ * arrives after the commit event. Two wlroots 0.15 backends break this:
+ * headless emits it from inside the commit, before the commit event; x11
+ * numbers it one commit behind. Such events are emitted again, corrected,
+ * else clients waiting for feedback would wait forever.
+ */
+static void resend_present(struct weft_output *output, struct wlr_output_event_present *event)
+{
+	output->resending = true;
+	wlr_output_send_present(output->wlr_output, event);
+	output->resending = false;
+}
+
 static void handle_frame(struct wl_listener *listener, void *data)
 {
 	struct weft_output *output = wl_container_of(listener, output, frame);
@@ -24,7 +43,15 @@ static void handle_frame(struct wl_listener *listener, void *data)
 	if (scene_output == NULL) {
 		return;
 	}
+	weft_policy_update_occlusion(output->server);
+	output->committing = true;
 	wlr_scene_output_commit(scene_output);
+	output->committing = false;
+	if (output->present_deferred) {
+		output->present_deferred = false;
+		output->deferred.when = &output->deferred_when;
+		resend_present(output, &output->deferred);
+	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	wlr_scene_output_send_frame_done(scene_output, &now);
@@ -34,6 +61,22 @@ static void handle_present(struct wl_listener *listener, void *data)
 {
 	struct weft_output *output = wl_container_of(listener, output, present);
 	struct wlr_output_event_present *event = data;
+	if (output->committing) {
+		output->deferred = *event;
+		if (event->when != NULL) {
+			output->deferred_when = *event->when;
+		} else {
+			clock_gettime(CLOCK_MONOTONIC, &output->deferred_when);
+		}
+		output->present_deferred = true;
+		return;
+	}
+	if (!output->resending && wlr_output_is_x11(output->wlr_output)) {
+		struct wlr_output_event_present fixed = *event;
+		fixed.commit_seq++;
+		resend_present(output, &fixed);
+		return;
+	}
 	if (!event->presented || event->when == NULL) {
 		return;
 	}
@@ -65,7 +108,9 @@ static void handle_new_output(struct wl_listener *listener, void *data)
 	struct wlr_output_mode *mode = wlr_output_preferred_mode(wlr_output);
 	if (mode != NULL) {
 		wlr_output_set_mode(wlr_output, mode);
-	} else if (wlr_output_is_headless(wlr_output)) {
+	} else if (wlr_output_is_headless(wlr_output) || wlr_output_is_x11(wlr_output) ||
+		wlr_output_is_wl(wlr_output)) {
+		/* Headless outputs and nested windows take --size. */
 		wlr_output_set_custom_mode(wlr_output, server->options.width,
 			server->options.height, 0);
 	}
@@ -95,14 +140,30 @@ static void handle_new_output(struct wl_listener *listener, void *data)
 	wlr_output_create_global(wlr_output);
 	weft_log(WEFT_INFO, "output %s: %dx%d", wlr_output->name, wlr_output->width,
 		wlr_output->height);
+}
+
+/* A mode change or a resized nested window moves the work area. */
+static void handle_layout_change(struct wl_listener *listener, void *data)
+{
+	struct weft_server *server = wl_container_of(listener, server, layout_change);
 	weft_policy_arrange(server);
 }
 
 void weft_output_init(struct weft_server *server)
 {
 	wlr_scene_attach_output_layout(server->scene, server->output_layout);
+	server->layout_change.notify = handle_layout_change;
+	wl_signal_add(&server->output_layout->events.change, &server->layout_change);
 	server->new_output.notify = handle_new_output;
 	wl_signal_add(&server->backend->events.new_output, &server->new_output);
+}
+
+void weft_output_finish(struct weft_server *server)
+{
+	if (server->layout_change.notify != NULL) {
+		wl_list_remove(&server->layout_change.link);
+		server->layout_change.notify = NULL;
+	}
 }
 
 bool weft_output_primary_box(struct weft_server *server, struct wlr_box *box)

@@ -1,10 +1,12 @@
 #ifndef WEFT_COMPOSITOR_OUTPUT_H
 #define WEFT_COMPOSITOR_OUTPUT_H
 
+#include <stdbool.h>
+#include <time.h>
 #include <wayland-server-core.h>
+#include <wlr/types/wlr_output.h>
 
 struct weft_server;
-struct wlr_output;
 
 struct weft_output {
 	struct weft_server *server;
@@ -13,6 +15,13 @@ struct weft_output {
 	struct wl_listener frame;
 	struct wl_listener present;
 	struct wl_listener destroy;
+
+	/* Present events that wlroots 0.15 sends too early or misnumbered are
+	 * sent again (output.c). */
+	bool committing, resending;
+	bool present_deferred;
+	struct wlr_output_event_present deferred;
+	struct timespec deferred_when;
 };
 
 #endif

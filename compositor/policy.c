@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include <wlr/types/wlr_scene.h>
+#include <wlr/types/wlr_surface.h>
 
 #include "view.h"
 #include "weft/log.h"
@@ -154,6 +155,53 @@ void weft_policy_arrange(struct weft_server *server)
 			view->state = state;
 			view->configured = true;
 			view->impl->configure(view);
+		}
+	}
+}
+
+/* Whether the view's own surface is opaque over all of box (layout coordinates). */
+static bool opaque_over(struct weft_view *view, const struct wlr_box *box)
+{
+	struct wlr_surface *surface = view->surface;
+	if (!view->mapped || view->tree == NULL || surface == NULL || wlr_box_empty(box)) {
+		return false;
+	}
+	int x = view->tree->node.state.x, y = view->tree->node.state.y;
+	pixman_box32_t rect = {
+		.x1 = box->x - x,
+		.y1 = box->y - y,
+		.x2 = box->x - x + box->width,
+		.y2 = box->y - y + box->height,
+	};
+	return pixman_region32_contains_rectangle(&surface->opaque_region, &rect) ==
+		PIXMAN_REGION_IN;
+}
+
+/*
+ * wlroots 0.15's scene draws every node under the damage, hidden or not: 20
+ * stacked maximized apps cost 20 full-screen copies a frame. Applications
+ * fill the work area, so the topmost one that is opaque hides every
+ * application and dialog below it; those are taken out of the scene (which
+ * also stops their frame callbacks, as for any hidden window) until it moves.
+ */
+void weft_policy_update_occlusion(struct weft_server *server)
+{
+	struct wlr_box work;
+	weft_policy_work_area(server, &work);
+	bool covered = false;
+	struct weft_view *view;
+	/* The list is topmost first, in the same order as the apps layer. */
+	wl_list_for_each (view, &server->views, link) {
+		if (view->role != WEFT_ROLE_APPLICATION && view->role != WEFT_ROLE_DIALOG) {
+			continue;
+		}
+		bool occluded = covered;
+		if (occluded != view->occluded) {
+			view->occluded = occluded;
+			weft_view_update_visibility(view);
+		}
+		if (!covered && view->role == WEFT_ROLE_APPLICATION && opaque_over(view, &work)) {
+			covered = true;
 		}
 	}
 }

@@ -1,6 +1,6 @@
 /*
  * The seat: keyboards (real, headless and virtual), the pointer and its
- * cursor, gestures, and the clipboard and drag-and-drop requests that
+ * cursor, touchpad gestures (touch is in touch.c), and the clipboard and drag-and-drop requests that
  * clients make through it.
  */
 #include <stdlib.h>
@@ -36,12 +36,15 @@ struct weft_keyboard {
 	struct wl_listener destroy;
 };
 
-static void update_capabilities(struct weft_server *server)
+void weft_seat_update_capabilities(struct weft_server *server)
 {
 	/* A pointer is always offered: virtual pointers may come at any time. */
 	uint32_t caps = WL_SEAT_CAPABILITY_POINTER;
 	if (!wl_list_empty(&server->keyboards)) {
 		caps |= WL_SEAT_CAPABILITY_KEYBOARD;
+	}
+	if (weft_touch_has_devices(server->touch)) {
+		caps |= WL_SEAT_CAPABILITY_TOUCH;
 	}
 	wlr_seat_set_capabilities(server->seat, caps);
 }
@@ -86,7 +89,7 @@ static void handle_keyboard_destroy(struct wl_listener *listener, void *data)
 	wl_list_remove(&keyboard->destroy.link);
 	wl_list_remove(&keyboard->link);
 	free(keyboard);
-	update_capabilities(server);
+	weft_seat_update_capabilities(server);
 }
 
 static void add_keyboard(struct weft_server *server, struct wlr_input_device *device,
@@ -123,20 +126,23 @@ static void add_keyboard(struct weft_server *server, struct wlr_input_device *de
 	wl_list_insert(&server->keyboards, &keyboard->link);
 
 	wlr_seat_set_keyboard(server->seat, device);
-	update_capabilities(server);
+	weft_seat_update_capabilities(server);
 }
 
 static void handle_new_input(struct wl_listener *listener, void *data)
 {
 	struct weft_server *server = wl_container_of(listener, server, new_input);
 	struct wlr_input_device *device = data;
+	weft_log(WEFT_DEBUG, "input device '%s' (type %d)", device->name, (int)device->type);
 	switch (device->type) {
 	case WLR_INPUT_DEVICE_KEYBOARD:
 		add_keyboard(server, device, true);
 		break;
 	case WLR_INPUT_DEVICE_POINTER:
-	case WLR_INPUT_DEVICE_TOUCH:
 		wlr_cursor_attach_input_device(server->cursor, device);
+		break;
+	case WLR_INPUT_DEVICE_TOUCH:
+		weft_touch_add_device(server->touch, device);
 		break;
 	default:
 		break;
@@ -194,8 +200,7 @@ void weft_seat_focus_surface(struct weft_server *server, struct wlr_surface *sur
 	}
 }
 
-/* The view and surface under the cursor, with surface-local coordinates. */
-static struct weft_view *view_at(struct weft_server *server, double lx, double ly,
+struct weft_view *weft_seat_view_at(struct weft_server *server, double lx, double ly,
 	struct wlr_surface **surface, double *sx, double *sy)
 {
 	struct wlr_scene_node *node = wlr_scene_node_at(&server->scene->node, lx, ly, sx, sy);
@@ -216,13 +221,17 @@ static struct weft_view *view_at(struct weft_server *server, double lx, double l
 static void process_motion(struct weft_server *server, uint32_t time)
 {
 	if (!server->cursor_shown) {
+		/* Loading a theme reads every cursor in it: only once one is needed. */
+		if (!wlr_xcursor_manager_load(server->cursor_manager, 1)) {
+			weft_log(WEFT_WARN, "cannot load the cursor theme");
+		}
 		wlr_xcursor_manager_set_cursor_image(server->cursor_manager, "left_ptr",
 			server->cursor);
 		server->cursor_shown = true;
 	}
 	double sx, sy;
 	struct wlr_surface *surface;
-	view_at(server, server->cursor->x, server->cursor->y, &surface, &sx, &sy);
+	weft_seat_view_at(server, server->cursor->x, server->cursor->y, &surface, &sx, &sy);
 	if (surface == NULL) {
 		wlr_seat_pointer_clear_focus(server->seat);
 		return;
@@ -259,8 +268,8 @@ static void handle_cursor_button(struct wl_listener *listener, void *data)
 	/* Click to focus, for every role but the panel. */
 	double sx, sy;
 	struct wlr_surface *surface;
-	struct weft_view *view = view_at(server, server->cursor->x, server->cursor->y, &surface,
-		&sx, &sy);
+	struct weft_view *view = weft_seat_view_at(server, server->cursor->x, server->cursor->y,
+		&surface, &sx, &sy);
 	if (view != NULL && view->role != WEFT_ROLE_PANEL) {
 		weft_policy_raise(view);
 		weft_policy_focus(server, view);
@@ -416,8 +425,12 @@ bool weft_seat_init(struct weft_server *server, struct weft_error *err)
 		weft_error_set(err, "cannot create the seat");
 		return false;
 	}
-	/* XCURSOR_THEME and XCURSOR_SIZE are read by wlroots. */
-	wlr_xcursor_manager_load(server->cursor_manager, 1);
+	server->touch = weft_touch_create(server);
+	if (server->touch == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	/* XCURSOR_THEME and XCURSOR_SIZE are read by wlroots, at the first motion. */
 	wlr_cursor_attach_output_layout(server->cursor, server->output_layout);
 
 	struct wlr_cursor *cursor = server->cursor;
@@ -450,12 +463,14 @@ bool weft_seat_init(struct weft_server *server, struct weft_error *err)
 	/* Virtual input managers are created with the other globals; wired up there. */
 	server->new_virtual_keyboard.notify = handle_new_virtual_keyboard;
 	server->new_virtual_pointer.notify = handle_new_virtual_pointer;
-	update_capabilities(server);
+	weft_seat_update_capabilities(server);
 	return true;
 }
 
 void weft_seat_finish(struct weft_server *server)
 {
+	weft_touch_destroy(server->touch);
+	server->touch = NULL;
 	if (server->cursor_manager != NULL) {
 		wlr_xcursor_manager_destroy(server->cursor_manager);
 	}

@@ -2,6 +2,7 @@
  * The server: display, backend, renderer, globals, and the order in which
  * they come up and go down.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/vt.h>
 #include <signal.h>
@@ -10,11 +11,14 @@
 #include <sys/ioctl.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
+#include <wayland-client-core.h>
 #include <wayland-server-core.h>
+#include <xcb/xcb.h>
 #include <wlr/backend.h>
 #include <wlr/backend/headless.h>
 #include <wlr/backend/multi.h>
 #include <wlr/render/allocator.h>
+#include <wlr/render/pixman.h>
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_data_control_v1.h>
@@ -64,6 +68,90 @@ static const char *backends_for(enum weft_backend_choice choice)
 		return "x11";
 	}
 	return on_vt() ? "drm,libinput" : "headless";
+}
+
+static bool has_backend(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = list; p != NULL; p = strchr(p, ',')) {
+		p += *p == ',';
+		if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0')) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * wlroots 0.15 aborts when a nested backend cannot reach its parent display,
+ * so try the connection ourselves first and fail with a sentence instead.
+ */
+static bool check_parent_display(const char *backends, struct weft_error *err)
+{
+	if (has_backend(backends, "x11")) {
+		const char *name = getenv("DISPLAY");
+		if (name == NULL || name[0] == '\0') {
+			weft_error_set(err,
+				"the x11 backend needs an X server, and DISPLAY is not set");
+			return false;
+		}
+		xcb_connection_t *xcb = xcb_connect(NULL, NULL);
+		int xerr = xcb_connection_has_error(xcb);
+		xcb_disconnect(xcb);
+		if (xerr != 0) {
+			weft_error_set(err, "cannot connect to the X server at DISPLAY=%s", name);
+			return false;
+		}
+	}
+	/* An inherited WAYLAND_SOCKET cannot be tried without using it up. */
+	if (has_backend(backends, "wayland") && getenv("WAYLAND_SOCKET") == NULL) {
+		const char *name = getenv("WAYLAND_DISPLAY");
+		struct wl_display *remote = wl_display_connect(NULL);
+		if (remote == NULL) {
+			weft_error_errno(err, "cannot connect to the Wayland compositor at %s",
+				name != NULL ? name : "wayland-0");
+			return false;
+		}
+		wl_display_disconnect(remote);
+	}
+	return true;
+}
+
+static bool has_render_node(void)
+{
+	DIR *dir = opendir("/dev/dri");
+	if (dir == NULL) {
+		return false;
+	}
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(dir)) != NULL) {
+		found = strncmp(e->d_name, "renderD", 7) == 0;
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * wlroots 0.15 looks for a DRM render node before it looks at WLR_RENDERER,
+ * and logs an error when there is none, although pixman needs no GPU. Take
+ * pixman ourselves when it is asked for or is all there can be.
+ */
+static struct wlr_renderer *create_renderer(struct wlr_backend *backend)
+{
+	const char *name = getenv("WLR_RENDERER");
+	if (name != NULL && name[0] == '\0') {
+		/* Empty means unset to us; wlroots would call it invalid. */
+		unsetenv("WLR_RENDERER");
+		name = NULL;
+	}
+	bool pixman = name != NULL ? strcmp(name, "pixman") == 0
+				   : wlr_backend_get_drm_fd(backend) < 0 && !has_render_node();
+	if (pixman) {
+		weft_log(WEFT_DEBUG, "renderer: pixman");
+		return wlr_pixman_renderer_create();
+	}
+	return wlr_renderer_autocreate(backend);
 }
 
 static void find_headless(struct wlr_backend *backend, void *data)
@@ -156,7 +244,11 @@ bool weft_server_init(struct weft_server *server, const struct weft_options *opt
 	server->loop = wl_display_get_event_loop(server->display);
 
 	/* wlroots picks its backends from WLR_BACKENDS; we choose them for it. */
-	if (setenv("WLR_BACKENDS", backends_for(options->backend), 1) != 0) {
+	const char *backends = backends_for(options->backend);
+	if (!check_parent_display(backends, err)) {
+		return false;
+	}
+	if (setenv("WLR_BACKENDS", backends, 1) != 0) {
 		weft_error_errno(err, "setenv");
 		return false;
 	}
@@ -172,7 +264,7 @@ bool weft_server_init(struct weft_server *server, const struct weft_options *opt
 		find_headless(server->backend, server);
 	}
 
-	server->renderer = wlr_renderer_autocreate(server->backend);
+	server->renderer = create_renderer(server->backend);
 	if (server->renderer == NULL) {
 		weft_error_set(err, "cannot create a renderer");
 		return false;
@@ -298,6 +390,7 @@ void weft_server_finish(struct weft_server *server)
 		wl_event_source_remove(server->sigint);
 	}
 	weft_seat_finish(server);
+	weft_output_finish(server);
 	if (server->backend != NULL) {
 		wlr_backend_destroy(server->backend);
 	}

@@ -67,7 +67,9 @@ enum {
 
 struct weft_child;
 struct weft_control;
+struct weft_touch;
 struct weft_view;
+struct wlr_input_device;
 
 struct weft_server {
 	struct weft_options options;
@@ -87,6 +89,7 @@ struct weft_server {
 	struct wlr_output_layout *output_layout;
 	struct wl_list outputs; /* weft_output.link */
 	struct wl_listener new_output;
+	struct wl_listener layout_change;
 
 	struct wlr_xdg_shell *xdg_shell;
 	struct wl_listener new_xdg_surface;
@@ -126,6 +129,7 @@ struct weft_server {
 		uint32_t fingers;
 		double dx, dy, scale, rotation;
 	} gesture;
+	struct weft_touch *touch;
 
 	/* Every view, topmost first. */
 	struct wl_list views; /* weft_view.link */
@@ -157,6 +161,7 @@ bool weft_global_filter(const struct wl_client *client, const struct wl_global *
 
 /* output.c */
 void weft_output_init(struct weft_server *server);
+void weft_output_finish(struct weft_server *server);
 /* The output windows are laid out on; false when there is none. */
 bool weft_output_primary_box(struct weft_server *server, struct wlr_box *box);
 
@@ -165,6 +170,16 @@ bool weft_seat_init(struct weft_server *server, struct weft_error *err);
 void weft_seat_finish(struct weft_server *server);
 void weft_seat_focus_surface(struct weft_server *server, struct wlr_surface *surface);
 void weft_seat_add_headless_keyboard(struct weft_server *server);
+void weft_seat_update_capabilities(struct weft_server *server);
+/* The view and surface under (lx, ly), with surface-local coordinates. */
+struct weft_view *weft_seat_view_at(struct weft_server *server, double lx, double ly,
+	struct wlr_surface **surface, double *sx, double *sy);
+
+/* touch.c: touch points for clients, edge swipes for the system */
+struct weft_touch *weft_touch_create(struct weft_server *server);
+void weft_touch_destroy(struct weft_touch *touch);
+void weft_touch_add_device(struct weft_touch *touch, struct wlr_input_device *device);
+bool weft_touch_has_devices(struct weft_touch *touch);
 
 /* keybindings.c */
 bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint32_t keysym);

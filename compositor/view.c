@@ -118,9 +118,7 @@ void weft_view_map(struct weft_view *view)
 		return;
 	}
 	view->mapped = true;
-	if (view->tree != NULL) {
-		wlr_scene_node_set_enabled(&view->tree->node, true);
-	}
+	weft_view_update_visibility(view);
 	/* Newest on top; a new application or dialog takes the focus. */
 	weft_policy_raise(view);
 	weft_policy_arrange(view->server);
@@ -135,11 +133,16 @@ void weft_view_unmap(struct weft_view *view)
 		return;
 	}
 	view->mapped = false;
-	if (view->tree != NULL) {
-		wlr_scene_node_set_enabled(&view->tree->node, false);
-	}
+	weft_view_update_visibility(view);
 	if (view->server->focused == view) {
 		weft_policy_focus(view->server, NULL);
+	}
+}
+
+void weft_view_update_visibility(struct weft_view *view)
+{
+	if (view->tree != NULL) {
+		wlr_scene_node_set_enabled(&view->tree->node, view->mapped && !view->occluded);
 	}
 }
 

@@ -35,6 +35,7 @@ struct weft_view {
 	struct wlr_scene_tree *tree;
 	struct wlr_surface *surface; /* may be NULL */
 	bool mapped;
+	bool occluded; /* under an opaque application: not drawn (policy.c) */
 	bool focused;
 
 	struct wlr_box requested; /* what the client asked for */
@@ -53,6 +54,8 @@ void weft_view_set_app_id(struct weft_view *view, const char *app_id);
 void weft_view_map(struct weft_view *view);
 void weft_view_unmap(struct weft_view *view);
 void weft_view_set_role(struct weft_view *view, enum weft_role role);
+/* Shows the view's scene node when it is mapped and not occluded. */
+void weft_view_update_visibility(struct weft_view *view);
 struct weft_view *weft_view_from_surface(struct weft_server *server, struct wlr_surface *surface);
 bool weft_role_parse(const char *name, enum weft_role *role);
 
@@ -65,6 +68,8 @@ void weft_policy_raise(struct weft_view *view);
 void weft_policy_focus(struct weft_server *server, struct weft_view *view);
 /* Super+Tab: brings the lowest application to the top and focuses it. */
 void weft_policy_cycle(struct weft_server *server);
+/* Hides the windows that an opaque application above them covers. */
+void weft_policy_update_occlusion(struct weft_server *server);
 /* The panel's reserved zone shrinks this box to the work area. */
 void weft_policy_work_area(struct weft_server *server, struct wlr_box *area);
 

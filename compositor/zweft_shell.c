@@ -296,7 +296,8 @@ void weft_zweft_send_presentation(struct weft_server *server, struct wlr_output 
 {
 	struct weft_view *view;
 	wl_list_for_each (view, &server->views, link) {
-		if (!is_window_view(view) || !view->mapped) {
+		/* An occluded window's content was not shown: no feedback yet. */
+		if (!is_window_view(view) || !view->mapped || view->occluded) {
 			continue;
 		}
 		struct zweft_window *win = wl_container_of(view, win, view);

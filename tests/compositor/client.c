@@ -19,6 +19,7 @@
 #include <xkbcommon/xkbcommon.h>
 
 #include "client.h"
+#include "presentation-time-client-protocol.h"
 #include "test.h"
 #include "virtual-keyboard-unstable-v1-client-protocol.h"
 #include "wlr-screencopy-unstable-v1-client-protocol.h"
@@ -99,7 +100,9 @@ void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *
 	char shell_arg[16], control_arg[16];
 	argv[argc++] = bin;
 	argv[argc++] = "--backend";
-	argv[argc++] = "headless";
+	argv[argc++] = (flags & TC_BACKEND_X11) ? "x11"
+		: (flags & TC_BACKEND_WAYLAND)  ? "wayland"
+						: "headless";
 	argv[argc++] = "--size";
 	argv[argc++] = "1280x720";
 	argv[argc++] = "--no-shell";
@@ -135,12 +138,16 @@ void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *
 		}
 		setenv("XDG_RUNTIME_DIR", c->runtime_dir, 1);
 		setenv("NOTIFY_SOCKET", notify_path, 1);
-		setenv("WLR_BACKENDS", "headless", 1);
 		setenv("WLR_RENDERER", "pixman", 1);
 		setenv("WLR_LIBINPUT_NO_DEVICES", "1", 1);
-		unsetenv("WAYLAND_DISPLAY");
 		unsetenv("WAYLAND_SOCKET");
-		unsetenv("DISPLAY");
+		if (!(flags & TC_BACKEND_WAYLAND)) {
+			unsetenv("WAYLAND_DISPLAY");
+		}
+		if (!(flags & (TC_BACKEND_X11 | TC_BACKEND_WAYLAND))) {
+			setenv("WLR_BACKENDS", "headless", 1);
+			unsetenv("DISPLAY");
+		}
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -287,10 +294,10 @@ static struct json_object *control_recv(struct tc_compositor *c, int timeout_ms,
 	return json_tokener_parse(buf);
 }
 
-struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd)
+struct json_object *tc_control_reply(struct tc_compositor *c, int *fd)
 {
-	if (send(c->control_fd, json, strlen(json), MSG_NOSIGNAL) < 0) {
-		die("control send");
+	if (fd != NULL) {
+		*fd = -1;
 	}
 	int64_t deadline = now_ms() + 5000;
 	while (now_ms() < deadline) {
@@ -316,6 +323,14 @@ struct json_object *tc_control_request(struct tc_compositor *c, const char *json
 		return msg;
 	}
 	return NULL;
+}
+
+struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd)
+{
+	if (send(c->control_fd, json, strlen(json), MSG_NOSIGNAL) < 0) {
+		die("control send");
+	}
+	return tc_control_reply(c, fd);
 }
 
 static bool event_is(struct json_object *msg, const char *name)
@@ -381,12 +396,15 @@ struct tc_client {
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
 	struct wl_seat *seat;
+	struct wl_touch *touch;
+	int touch_downs;
 	struct wl_output *output;
 	struct xdg_wm_base *wm_base;
 	struct zweft_shell_manager_v1 *zweft;
 	struct zwlr_screencopy_manager_v1 *screencopy;
 	struct zwlr_virtual_pointer_manager_v1 *pointer_manager;
 	struct zwp_virtual_keyboard_manager_v1 *keyboard_manager;
+	struct wp_presentation *presentation;
 	struct zwlr_virtual_pointer_v1 *pointer;
 	struct zwp_virtual_keyboard_v1 *keyboard;
 	struct xkb_keymap *keymap;
@@ -413,6 +431,7 @@ struct tc_window {
 	struct tc_window_state st;
 	int32_t xdg_width, xdg_height;
 	uint32_t color;
+	bool opaque; /* declare the whole surface opaque */
 };
 
 static void buffer_release(void *data, struct wl_buffer *wl_buffer);
@@ -434,6 +453,9 @@ static void handle_global(void *data, struct wl_registry *registry, uint32_t nam
 		client->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
+	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
+		client->presentation = wl_registry_bind(registry, name, &wp_presentation_interface,
+			1);
 	} else if (strcmp(interface, zweft_shell_manager_v1_interface.name) == 0) {
 		client->zweft = wl_registry_bind(registry, name, &zweft_shell_manager_v1_interface,
 			2);
@@ -452,6 +474,50 @@ static void handle_global(void *data, struct wl_registry *registry, uint32_t nam
 static void handle_global_remove(void *data, struct wl_registry *registry, uint32_t name)
 {
 }
+
+static void touch_down(void *data, struct wl_touch *touch, uint32_t serial, uint32_t time,
+	struct wl_surface *surface, int32_t id, wl_fixed_t x, wl_fixed_t y)
+{
+	struct tc_client *client = data;
+	client->touch_downs++;
+}
+
+static void touch_up(void *data, struct wl_touch *touch, uint32_t serial, uint32_t time,
+	int32_t id)
+{
+}
+
+static void touch_motion(void *data, struct wl_touch *touch, uint32_t time, int32_t id,
+	wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void touch_frame(void *data, struct wl_touch *touch)
+{
+}
+
+static void touch_cancel(void *data, struct wl_touch *touch)
+{
+}
+
+static const struct wl_touch_listener touch_listener = {
+	.down = touch_down,
+	.up = touch_up,
+	.motion = touch_motion,
+	.frame = touch_frame,
+	.cancel = touch_cancel,
+};
+
+static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct tc_client *client = data;
+	if ((caps & WL_SEAT_CAPABILITY_TOUCH) && client->touch == NULL) {
+		client->touch = wl_seat_get_touch(seat);
+		wl_touch_add_listener(client->touch, &touch_listener, client);
+	}
+}
+
+static const struct wl_seat_listener seat_listener = { .capabilities = seat_capabilities };
 
 static const struct wl_registry_listener registry_listener = {
 	.global = handle_global,
@@ -483,6 +549,9 @@ static struct tc_client *client_init(struct wl_display *display)
 	wl_display_roundtrip(display);
 	if (client->wm_base != NULL) {
 		xdg_wm_base_add_listener(client->wm_base, &wm_base_listener, client);
+	}
+	if (client->seat != NULL) {
+		wl_seat_add_listener(client->seat, &seat_listener, client);
 	}
 	wl_display_roundtrip(display);
 	return client;
@@ -527,6 +596,7 @@ void tc_client_destroy(struct tc_client *client)
 	struct wl_proxy *proxies[] = {
 		(struct wl_proxy *)client->compositor,
 		(struct wl_proxy *)client->shm,
+		(struct wl_proxy *)client->touch,
 		(struct wl_proxy *)client->seat,
 		(struct wl_proxy *)client->output,
 		(struct wl_proxy *)client->wm_base,
@@ -534,6 +604,7 @@ void tc_client_destroy(struct tc_client *client)
 		(struct wl_proxy *)client->screencopy,
 		(struct wl_proxy *)client->pointer_manager,
 		(struct wl_proxy *)client->keyboard_manager,
+		(struct wl_proxy *)client->presentation,
 		(struct wl_proxy *)client->pointer,
 		(struct wl_proxy *)client->keyboard,
 		(struct wl_proxy *)client->registry,
@@ -555,6 +626,11 @@ bool tc_client_has_global(struct tc_client *client, const char *interface)
 		}
 	}
 	return false;
+}
+
+int tc_client_touch_downs(struct tc_client *client)
+{
+	return client->touch_downs;
 }
 
 bool tc_client_roundtrip(struct tc_client *client)
@@ -623,6 +699,15 @@ static void draw(struct tc_window *window, int width, int height)
 		px[i] = window->color;
 	}
 	wl_buffer_add_listener(buffer->buffer, &buffer_listener, buffer);
+	struct wl_region *region = NULL;
+	if (window->opaque) {
+		region = wl_compositor_create_region(window->client->compositor);
+		wl_region_add(region, 0, 0, width, height);
+	}
+	wl_surface_set_opaque_region(window->surface, region);
+	if (region != NULL) {
+		wl_region_destroy(region);
+	}
 	wl_surface_attach(window->surface, buffer->buffer, 0, 0);
 	wl_surface_damage(window->surface, 0, 0, width, height);
 	wl_surface_commit(window->surface);
@@ -663,6 +748,12 @@ static void zweft_presentation_feedback(void *data, struct zweft_shell_window_v1
 static void zweft_navigation_gesture(void *data, struct zweft_shell_window_v1 *w, uint32_t type,
 	uint32_t fingers, wl_fixed_t dx, wl_fixed_t dy)
 {
+	struct tc_window *window = data;
+	window->st.gestures++;
+	window->st.gesture_type = type;
+	window->st.gesture_fingers = fingers;
+	window->st.gesture_dx = wl_fixed_to_double(dx);
+	window->st.gesture_dy = wl_fixed_to_double(dy);
 }
 
 static const struct zweft_shell_window_v1_listener zweft_listener = {
@@ -787,6 +878,85 @@ void tc_window_redraw(struct tc_window *window, uint32_t color)
 {
 	window->color = color;
 	draw(window, window->st.width, window->st.height);
+}
+
+void tc_window_set_opaque(struct tc_window *window, bool opaque)
+{
+	window->opaque = opaque;
+}
+
+static void frame_done(void *data, struct wl_callback *callback, uint32_t time)
+{
+	*(bool *)data = true;
+}
+
+static const struct wl_callback_listener frame_done_listener = { .done = frame_done };
+
+bool tc_window_redraw_frame(struct tc_window *window, uint32_t color, int timeout_ms)
+{
+	bool done = false;
+	struct wl_callback *callback = wl_surface_frame(window->surface);
+	wl_callback_add_listener(callback, &frame_done_listener, &done);
+	tc_window_redraw(window, color);
+	int64_t deadline = now_ms() + timeout_ms;
+	while (!done && now_ms() < deadline) {
+		if (!tc_client_roundtrip(window->client)) {
+			break;
+		}
+		if (!done) {
+			usleep(5000);
+		}
+	}
+	wl_callback_destroy(callback);
+	return done;
+}
+
+/* 1 presented, 0 discarded, -1 no answer yet. */
+static void feedback_sync_output(void *data, struct wp_presentation_feedback *fb,
+	struct wl_output *output)
+{
+}
+
+static void feedback_presented(void *data, struct wp_presentation_feedback *fb, uint32_t tv_sec_hi,
+	uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi, uint32_t seq_lo,
+	uint32_t flags)
+{
+	*(int *)data = 1;
+}
+
+static void feedback_discarded(void *data, struct wp_presentation_feedback *fb)
+{
+	*(int *)data = 0;
+}
+
+static const struct wp_presentation_feedback_listener feedback_listener = {
+	.sync_output = feedback_sync_output,
+	.presented = feedback_presented,
+	.discarded = feedback_discarded,
+};
+
+int tc_window_redraw_presented(struct tc_window *window, uint32_t color)
+{
+	struct tc_client *client = window->client;
+	if (client->presentation == NULL) {
+		return -1;
+	}
+	int result = -1;
+	struct wp_presentation_feedback *fb = wp_presentation_feedback(client->presentation,
+		window->surface);
+	wp_presentation_feedback_add_listener(fb, &feedback_listener, &result);
+	tc_window_redraw(window, color);
+	int64_t deadline = now_ms() + 2000;
+	while (result < 0 && now_ms() < deadline) {
+		if (!tc_client_roundtrip(client)) {
+			break;
+		}
+		if (result < 0) {
+			usleep(5000);
+		}
+	}
+	wp_presentation_feedback_destroy(fb);
+	return result;
 }
 
 void tc_window_destroy(struct tc_window *window)

@@ -28,10 +28,12 @@ enum {
 	TC_WITH_SHELL = 1, /* a privileged shell connection in shell_fd */
 	TC_WITH_CONTROL = 2, /* the appd control channel in control_fd */
 	TC_NO_TEST_PROTOCOLS = 4, /* leave out --expose-test-protocols */
+	TC_BACKEND_X11 = 8, /* nested in the X server at $DISPLAY, not headless */
+	TC_BACKEND_WAYLAND = 16, /* nested in the compositor at $WAYLAND_DISPLAY */
 };
 
-/* Starts weft-compositor headless at 1280x720 with extra args (NULL-terminated,
- * may be NULL) and waits for its READY=1. */
+/* Starts weft-compositor headless (or nested, see TC_BACKEND_X11) at 1280x720
+ * with extra args (NULL-terminated, may be NULL) and waits for its READY=1. */
 void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *extra_args);
 bool tc_compositor_alive(struct tc_compositor *c);
 /* The number of fds the compositor holds open. */
@@ -42,6 +44,8 @@ int tc_compositor_stop(struct tc_compositor *c);
 /* Control channel: sends request, returns the reply (caller puts it); *fd gets
  * a received fd or -1. Events that arrive first are queued for tc_control_event. */
 struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd);
+/* The next reply to a request sent by other means, within 5 s, or NULL. */
+struct json_object *tc_control_reply(struct tc_compositor *c, int *fd);
 /* The next event named name within timeout_ms, or NULL. */
 struct json_object *tc_control_event(struct tc_compositor *c, const char *name, int timeout_ms);
 /* A Wayland connection fd tagged as the app (app_id, session_id). */
@@ -55,6 +59,8 @@ struct tc_client *tc_client_connect(struct tc_compositor *c);
 struct tc_client *tc_client_connect_fd(int fd);
 void tc_client_destroy(struct tc_client *client);
 bool tc_client_has_global(struct tc_client *client, const char *interface);
+/* wl_touch.down events the client received so far. */
+int tc_client_touch_downs(struct tc_client *client);
 /* False once the connection has failed (e.g. a protocol error). */
 bool tc_client_roundtrip(struct tc_client *client);
 /* Whether the compositor sent a protocol error; if so its code and interface. */
@@ -68,6 +74,9 @@ struct tc_window_state {
 	int focus_events;
 	bool closed;
 	int presentation_feedbacks;
+	int gestures; /* navigation_gesture events, the last one below */
+	uint32_t gesture_type, gesture_fingers;
+	double gesture_dx, gesture_dy;
 };
 
 /* A zweft window with a surface; draws color (0xAARRGGBB) at the configured
@@ -81,6 +90,13 @@ void tc_window_set_geometry(struct tc_window *window, int x, int y, int width, i
 void tc_window_update_metadata(struct tc_window *window, const char *title, const char *role);
 /* Draws again at the configured size (after a configure). */
 void tc_window_redraw(struct tc_window *window, uint32_t color);
+/* Whether later draws declare the whole surface opaque (wl_surface.set_opaque_region). */
+void tc_window_set_opaque(struct tc_window *window, bool opaque);
+/* Redraws with a frame callback; whether it was done within timeout_ms. */
+bool tc_window_redraw_frame(struct tc_window *window, uint32_t color, int timeout_ms);
+/* Redraws with a wp_presentation feedback and waits up to 2 s for it:
+ * 1 presented, 0 discarded, -1 no answer. */
+int tc_window_redraw_presented(struct tc_window *window, uint32_t color);
 void tc_window_destroy(struct tc_window *window);
 
 struct tc_image {

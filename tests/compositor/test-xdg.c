@@ -122,6 +122,68 @@ static void newest_on_top_and_super_tab(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+/* wp_presentation: every frame shown is reported presented, one per commit. */
+static void presentation_time_feedback(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *client = tc_client_connect(&c);
+	struct tc_window *window = tc_xdg_window_create(client, "red", RED);
+	for (int i = 0; i < 5; i++) {
+		int result = tc_window_redraw_presented(window, i % 2 ? RED : GREEN);
+		EXPECT(result == 1);
+		if (result != 1) {
+			fprintf(stderr, "# frame %d: %s\n", i,
+				result == 0 ? "discarded" : "no answer");
+		}
+	}
+	tc_window_destroy(window);
+	tc_client_destroy(client);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
+/* A window under an opaque application is not drawn and gets no frame
+ * callbacks until it is on top again; one under a translucent one is drawn. */
+static void covered_windows_rest(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *client = tc_client_connect(&c);
+	struct tc_window *below = tc_xdg_window_create(client, "below", RED);
+	struct tc_window *top = tc_xdg_window_create(client, "top", GREEN);
+	/* Not declared opaque (ARGB buffers): the one below still draws. */
+	EXPECT(tc_window_redraw_frame(below, RED, 1000));
+
+	tc_window_set_opaque(top, true);
+	EXPECT(tc_window_redraw_frame(top, GREEN, 1000));
+	EXPECT(!tc_window_redraw_frame(below, RED, 300));
+	EXPECT(tc_window_redraw_frame(top, GREEN, 1000));
+	struct tc_image img;
+	ASSERT(tc_screencopy(client, &img));
+	EXPECT(tc_image_pixel(&img, 640, 360) == 0x00ff00);
+	tc_image_finish(&img);
+
+	/* On top again, it is drawn and its frames come. */
+	tc_key(client, super, KEY_TAB);
+	EXPECT(tc_window_redraw_frame(below, RED, 1000));
+	ASSERT(tc_screencopy(client, &img));
+	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	tc_image_finish(&img);
+
+	/* And once the opaque window is gone, whatever it covered shows. */
+	tc_key(client, super, KEY_TAB);
+	EXPECT(tc_window_redraw_frame(top, GREEN, 1000));
+	tc_window_destroy(top);
+	EXPECT(tc_window_redraw_frame(below, RED, 1000));
+	ASSERT(tc_screencopy(client, &img));
+	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	tc_image_finish(&img);
+
+	tc_window_destroy(below);
+	tc_client_destroy(client);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 static void garbage_writer_is_disconnected(void)
 {
 	struct tc_compositor c;
@@ -197,6 +259,8 @@ int main(int argc, char **argv)
 		TEST_CASE(test_protocols_flag),
 		TEST_CASE(xdg_window_fills_output),
 		TEST_CASE(newest_on_top_and_super_tab),
+		TEST_CASE(presentation_time_feedback),
+		TEST_CASE(covered_windows_rest),
 		TEST_CASE(garbage_writer_is_disconnected),
 		TEST_CASE(many_clients_leak_nothing),
 	};

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -309,6 +310,96 @@ static void control_close_and_focus_session(void)
 	teardown(&f);
 }
 
+static bool reply_has_error(struct json_object *reply, const char *code)
+{
+	struct json_object *err, *c;
+	return reply != NULL && json_object_object_get_ex(reply, "error", &err) &&
+		json_object_object_get_ex(err, "code", &c) &&
+		strcmp(json_object_get_string(c), code) == 0;
+}
+
+/* Malformed, oversized and fd-carrying requests get an error each; the
+ * channel stays up and leaks nothing. */
+static void control_survives_bad_input(void)
+{
+	struct fixture f;
+	setup(&f);
+	int fds_before = tc_compositor_fd_count(&f.c);
+	const char *const bad[] = { "[1,2]", "{\"type\":", "{} trailing", "null", "\"x\"" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct json_object *reply = tc_control_request(&f.c, bad[i], NULL);
+		EXPECT(reply_has_error(reply, "bad_request"));
+		json_object_put(reply);
+	}
+	struct json_object *reply = tc_control_request(&f.c, "{\"id\":4,\"type\":\"fly\"}", NULL);
+	EXPECT(reply_has_error(reply, "unknown_request"));
+	struct json_object *id;
+	EXPECT(reply != NULL && json_object_object_get_ex(reply, "id", &id) &&
+		json_object_get_int(id) == 4);
+	json_object_put(reply);
+	reply = tc_control_request(&f.c, "{\"type\":\"create_client\",\"session_id\":\"s\"}",
+		NULL);
+	EXPECT(reply_has_error(reply, "invalid_argument"));
+	json_object_put(reply);
+
+	/* One byte over the limit. */
+	size_t len = 1024 * 1024 + 1;
+	char *big = malloc(len);
+	ASSERT(big != NULL);
+	memset(big, ' ', len);
+	big[0] = '{';
+	big[len - 1] = '}';
+	int sndbuf = (int)len + 65536;
+	setsockopt(f.c.control_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
+	setsockopt(f.c.control_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (send(f.c.control_fd, big, len, MSG_NOSIGNAL) == (ssize_t)len) {
+		reply = tc_control_reply(&f.c, NULL);
+		EXPECT(reply_has_error(reply, "too_large"));
+		json_object_put(reply);
+	} else {
+		fprintf(stderr, "# cannot send %zu bytes here; skipping the size check\n", len);
+	}
+	free(big);
+
+	/* Fds nobody asked for are closed, not kept. */
+	for (int i = 0; i < 20; i++) {
+		int pipefd[2];
+		ASSERT(pipe(pipefd) == 0);
+		const char msg[] = "{\"type\":\"focus_session\",\"session_id\":\"none\"}";
+		struct iovec iov = { .iov_base = (void *)msg, .iov_len = sizeof(msg) - 1 };
+		union {
+			char buf[CMSG_SPACE(sizeof(int) * 2)];
+			struct cmsghdr align;
+		} cbuf;
+		memset(&cbuf, 0, sizeof(cbuf));
+		struct msghdr mh = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf.buf,
+			.msg_controllen = sizeof(cbuf.buf),
+		};
+		struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int) * 2);
+		memcpy(CMSG_DATA(cmsg), pipefd, sizeof(pipefd));
+		ASSERT(sendmsg(f.c.control_fd, &mh, MSG_NOSIGNAL) > 0);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		reply = tc_control_reply(&f.c, NULL);
+		EXPECT(reply_has_error(reply, "not_found"));
+		json_object_put(reply);
+	}
+	EXPECT(tc_compositor_fd_count(&f.c) == fds_before);
+
+	/* And the channel still serves real requests. */
+	struct tc_client *app = app_client(&f, APP, "s1");
+	EXPECT(app != NULL);
+	tc_client_destroy(app);
+	EXPECT(tc_compositor_alive(&f.c));
+	teardown(&f);
+}
+
 static void presentation_feedback_arrives(void)
 {
 	struct fixture f;
@@ -334,6 +425,7 @@ int main(int argc, char **argv)
 		TEST_CASE(super_tab_and_super_q),
 		TEST_CASE(app_restricted_to_own_windows),
 		TEST_CASE(control_close_and_focus_session),
+		TEST_CASE(control_survives_bad_input),
 		TEST_CASE(presentation_feedback_arrives),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
