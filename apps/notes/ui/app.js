@@ -1,0 +1,84 @@
+// Notes UI: one text, loaded from and saved by the component ("load",
+// "save:<text>"). App strings only ever go into .value and .textContent.
+const text = document.getElementById("text");
+const saveBtn = document.getElementById("save");
+const discardBtn = document.getElementById("discard");
+const statusEl = document.getElementById("status");
+const charsEl = document.getElementById("chars");
+
+let saved = "";
+
+function setStatus(msg, isError = false) {
+	statusEl.textContent = msg;
+	statusEl.classList.toggle("error", isError);
+}
+
+function updateChars() {
+	// Count characters as people see them, not UTF-16 code units.
+	const n = [...text.value].length;
+	charsEl.textContent = n === 1 ? "1 character" : `${n} characters`;
+	const dirty = text.value !== saved;
+	saveBtn.disabled = text.disabled || !dirty;
+	discardBtn.disabled = text.disabled || !dirty;
+}
+
+function onMessage(payload) {
+	let msg;
+	try {
+		msg = JSON.parse(payload);
+	} catch {
+		setStatus("bad answer from the app", true);
+		return;
+	}
+	if (typeof msg.error === "string") {
+		setStatus(msg.error, true);
+		return;
+	}
+	if (typeof msg.text !== "string") {
+		return;
+	}
+	saved = msg.text;
+	if (msg.saved) {
+		setStatus("Saved");
+	} else {
+		text.value = msg.text;
+		setStatus("Loaded");
+	}
+	text.disabled = false;
+	updateChars();
+}
+
+function save() {
+	if (!text.disabled) {
+		setStatus("Saving…");
+		window.weftIpc.send("save:" + text.value);
+	}
+}
+
+saveBtn.addEventListener("click", save);
+discardBtn.addEventListener("click", () => {
+	text.value = saved;
+	setStatus("Changes discarded");
+	updateChars();
+});
+text.addEventListener("input", () => {
+	setStatus(text.value === saved ? "" : "Unsaved changes");
+	updateChars();
+});
+document.addEventListener("keydown", (ev) => {
+	if (ev.ctrlKey && (ev.key === "s" || ev.key === "S")) {
+		ev.preventDefault();
+		save();
+	}
+});
+
+function connect() {
+	if (!window.weftIpc) {
+		setTimeout(connect, 100);
+		return;
+	}
+	window.weftIpc.onmessage = onMessage;
+	window.weftIpc.send("load");
+}
+connect();
+updateChars();

@@ -1,0 +1,718 @@
+/*
+ * weft-runtime: runs one app's component (a wasi:cli command) with WASI 0.2
+ * and the weft:app@0.1.0 host interfaces, granting exactly what it is told.
+ *
+ *   weft-runtime [OPTIONS] COMPONENT            as appd starts it
+ *   weft-runtime run [OPTIONS] PACKAGE_DIR      developer mode, in a terminal
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "doorbell.h"
+#include "runtime.h"
+#include "seccomp_policy.h"
+#include "session.h"
+#include "weft/ipc.h"
+#include "weft/log.h"
+#ifndef WEFT_RUNTIME_NO_MANIFEST
+#include "weft/manifest.h"
+#endif
+
+struct options {
+	bool dev_mode;
+	const char *target; /* component file, or package dir in developer mode */
+	const char *app_id;
+	const char *data_dir;
+	int control_fd, ipc_fd;
+	bool cache, sandbox;
+	struct runtime_grants grants;
+	struct runtime_preopen preopens[16];
+	size_t npreopens;
+	struct runtime_limits limits;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: weft-runtime [OPTIONS] COMPONENT\n"
+	      "       weft-runtime run [OPTIONS] PACKAGE_DIR\n"
+	      "\n"
+	      "  --grant CAP            grant a capability (repeatable)\n"
+	      "  --data DIR             the app data directory (fs:*:app-data)\n"
+	      "  --preopen HOST:GUEST[:ro]  give the guest a directory\n"
+	      "  --app-id ID            the app's id (default: from the package)\n"
+	      "  --control-fd N         runtime control channel to appd\n"
+	      "  --ipc-fd N             SOCK_SEQPACKET to the app's UI\n"
+	      "  --max-memory MIB       linear memory cap (default 256)\n"
+	      "  --max-stack KIB        wasm stack cap (default 1024)\n"
+	      "  --fetch-max-bytes N    response size cap (default 4 MiB)\n"
+	      "  --no-cache             do not use the precompiled cache\n"
+	      "  --no-sandbox           do not install the seccomp policy (debugging)\n",
+		f);
+}
+
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_preopen(struct options *o, const char *spec, struct weft_error *err)
+{
+	if (o->npreopens == sizeof(o->preopens) / sizeof(o->preopens[0])) {
+		weft_error_set(err, "too many --preopen");
+		return false;
+	}
+	char *copy = strdup(spec);
+	if (copy == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	char *guest = strchr(copy, ':');
+	bool ro = false;
+	if (guest != NULL) {
+		*guest++ = '\0';
+		char *mode = strchr(guest, ':');
+		if (mode != NULL) {
+			*mode++ = '\0';
+			ro = strcmp(mode, "ro") == 0;
+			if (!ro && strcmp(mode, "rw") != 0) {
+				guest = NULL;
+			}
+		}
+	}
+	if (guest == NULL || copy[0] == '\0' || guest[0] != '/') {
+		weft_error_set(err, "bad --preopen %s (want HOST:/GUEST[:ro])", spec);
+		free(copy);
+		return false;
+	}
+	struct runtime_preopen *p = &o->preopens[o->npreopens++];
+	p->host_path = copy;
+	p->guest_path = guest;
+	p->read_only = ro;
+	return true;
+}
+
+static bool parse_args(struct options *o, int argc, char **argv, struct weft_error *err)
+{
+	enum {
+		OPT_GRANT = 256,
+		OPT_DATA,
+		OPT_PREOPEN,
+		OPT_APP_ID,
+		OPT_CONTROL_FD,
+		OPT_IPC_FD,
+		OPT_MAX_MEMORY,
+		OPT_MAX_STACK,
+		OPT_FETCH_MAX,
+		OPT_NO_CACHE,
+		OPT_NO_SANDBOX,
+	};
+	static const struct option longopts[] = {
+		{ "grant", required_argument, NULL, OPT_GRANT },
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "preopen", required_argument, NULL, OPT_PREOPEN },
+		{ "app-id", required_argument, NULL, OPT_APP_ID },
+		{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
+		{ "ipc-fd", required_argument, NULL, OPT_IPC_FD },
+		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+		{ "max-stack", required_argument, NULL, OPT_MAX_STACK },
+		{ "fetch-max-bytes", required_argument, NULL, OPT_FETCH_MAX },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+
+	if (argc > 1 && strcmp(argv[1], "run") == 0) {
+		o->dev_mode = true;
+		argc--;
+		argv++;
+	}
+	int c;
+	long v;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_GRANT:
+			if (!runtime_grants_add(&o->grants, optarg, err)) {
+				return false;
+			}
+			break;
+		case OPT_DATA:
+			o->data_dir = optarg;
+			break;
+		case OPT_PREOPEN:
+			if (!parse_preopen(o, optarg, err)) {
+				return false;
+			}
+			break;
+		case OPT_APP_ID:
+			o->app_id = optarg;
+			break;
+		case OPT_CONTROL_FD:
+		case OPT_IPC_FD:
+			if (!parse_long(optarg, 0, INT_MAX, &v)) {
+				weft_error_set(err, "bad fd %s", optarg);
+				return false;
+			}
+			*(c == OPT_CONTROL_FD ? &o->control_fd : &o->ipc_fd) = (int)v;
+			break;
+		case OPT_MAX_MEMORY:
+			if (!parse_long(optarg, 1, 4096, &v)) {
+				weft_error_set(err, "bad --max-memory %s (MiB, 1-4096)", optarg);
+				return false;
+			}
+			o->limits.memory_bytes = (size_t)v << 20;
+			break;
+		case OPT_MAX_STACK:
+			if (!parse_long(optarg, 64, 65536, &v)) {
+				weft_error_set(err, "bad --max-stack %s (KiB, 64-65536)", optarg);
+				return false;
+			}
+			o->limits.stack_bytes = (size_t)v << 10;
+			break;
+		case OPT_FETCH_MAX:
+			if (!parse_long(optarg, 0, 64l << 20, &v)) {
+				weft_error_set(err, "bad --fetch-max-bytes %s", optarg);
+				return false;
+			}
+			o->limits.fetch_body_bytes = (size_t)v;
+			break;
+		case OPT_NO_CACHE:
+			o->cache = false;
+			break;
+		case OPT_NO_SANDBOX:
+			o->sandbox = false;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			weft_error_set(err, "bad arguments");
+			return false;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		weft_error_set(err, "expected one %s", o->dev_mode ? "PACKAGE_DIR" : "COMPONENT");
+		return false;
+	}
+	o->target = argv[optind];
+	if (!o->dev_mode && o->ipc_fd < 0) {
+		weft_error_set(err, "--ipc-fd is required outside developer mode");
+		return false;
+	}
+	if (!o->dev_mode && o->grants.app_data > 0 && o->data_dir == NULL && o->app_id == NULL) {
+		weft_error_set(err, "fs:*:app-data needs --data or --app-id");
+		return false;
+	}
+	return true;
+}
+
+/* mkdir -p, for directories we own (cache, app data). */
+static bool make_dirs(const char *path, mode_t mode, struct weft_error *err)
+{
+	char *copy = strdup(path);
+	if (copy == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	for (char *p = copy + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char saved = *p;
+			*p = '\0';
+			if (mkdir(copy, mode) != 0 && errno != EEXIST) {
+				weft_error_errno(err, "mkdir %s", copy);
+				free(copy);
+				return false;
+			}
+			*p = saved;
+			if (saved == '\0') {
+				break;
+			}
+		}
+	}
+	free(copy);
+	return true;
+}
+
+static char *xdg_dir(const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+	if (v != NULL && v[0] == '/') {
+		return strdup(v);
+	}
+	const char *home = getenv("HOME");
+	return home != NULL ? weft_strdup_printf("%s/%s", home, fallback) : NULL;
+}
+
+/* The component file and app id of a package directory (design §5). */
+static bool open_package(
+	struct options *o, char **component, char **app_id, struct weft_error *err)
+{
+#ifdef WEFT_RUNTIME_NO_MANIFEST
+	/* libweft's manifest parser is not in this tree yet: use the package
+	 * layout's conventions (directory named after the id, app.wasm). */
+	char *dir = strdup(o->target);
+	if (dir == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	size_t len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/') {
+		dir[--len] = '\0';
+	}
+	*app_id = strdup(basename(dir));
+	*component = weft_path_join(o->target, "app.wasm");
+	free(dir);
+	if (*app_id == NULL || *component == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	return true;
+#else
+	char *path = weft_path_join(o->target, WEFT_MANIFEST_FILE);
+	if (path == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	struct weft_diags diags;
+	weft_diags_init(&diags);
+	struct weft_manifest *m = weft_manifest_load(path, &diags);
+	for (size_t i = 0; i < diags.len; i++) {
+		weft_log(diags.items[i].severity == WEFT_DIAG_ERROR ? WEFT_ERROR : WEFT_WARN, "%s",
+			diags.items[i].msg);
+	}
+	weft_diags_finish(&diags);
+	if (m == NULL) {
+		weft_error_set(err, "%s: invalid manifest", path);
+		free(path);
+		return false;
+	}
+	free(path);
+	*component = weft_path_join(o->target, m->module);
+	*app_id = strdup(m->id);
+	weft_manifest_destroy(m);
+	if (*app_id == NULL || *component == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	return true;
+#endif
+}
+
+static intptr_t stdout_to_stderr(void *data, const unsigned char *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(STDERR_FILENO, buf + done, len - done);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0) {
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return (intptr_t)len;
+}
+
+static bool add_preopen(
+	wasi_config_t *wasi, const char *host, const char *guest, bool ro, struct weft_error *err)
+{
+	struct stat st;
+	if (stat(host, &st) != 0) {
+		weft_error_errno(err, "preopen %s", host);
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		weft_error_set(err, "preopen %s: not a directory", host);
+		return false;
+	}
+	if (!wasi_config_preopen_dir(wasi, host, guest, !ro)) {
+		weft_error_set(err, "preopen %s at %s failed", host, guest);
+		return false;
+	}
+	weft_log(WEFT_DEBUG, "preopen %s at %s%s", host, guest, ro ? " (read-only)" : "");
+	return true;
+}
+
+static wasi_config_t *make_wasi(
+	struct options *o, const char *app_id, int stdin_fd, struct weft_error *err)
+{
+	wasi_config_t *wasi = wasi_config_new();
+	char stdin_path[64];
+	snprintf(stdin_path, sizeof(stdin_path), "/proc/self/fd/%d", stdin_fd);
+	if (!wasi_config_set_stdin_file(wasi, stdin_path)) {
+		weft_error_set(err, "cannot give the guest its stdin (%s)", stdin_path);
+		wasi_config_delete(wasi);
+		return NULL;
+	}
+	const char *argv[] = { app_id };
+	wasi_config_set_argv(wasi, 1, argv);
+	if (o->dev_mode) {
+		/* stdout carries the IPC messages in developer mode. */
+		wasi_config_set_stdout_custom(wasi, stdout_to_stderr, NULL, NULL);
+	} else {
+		wasi_config_inherit_stdout(wasi);
+	}
+	wasi_config_inherit_stderr(wasi);
+
+	bool ok = true;
+	if (o->grants.app_data > 0) {
+		char *dir = NULL;
+		if (o->data_dir != NULL) {
+			dir = strdup(o->data_dir);
+		} else {
+			char *data_home = xdg_dir("XDG_DATA_HOME", ".local/share");
+			dir = data_home != NULL
+				? weft_strdup_printf("%s/weft/data/%s", data_home, app_id)
+				: NULL;
+			free(data_home);
+		}
+		if (dir == NULL) {
+			weft_error_set(err, "no app data directory (set HOME or use --data)");
+			ok = false;
+		} else {
+			ok = make_dirs(dir, 0700, err) &&
+				add_preopen(wasi, dir, "/data", o->grants.app_data == 1, err);
+		}
+		free(dir);
+	}
+	if (ok && o->grants.documents > 0) {
+		/* Not every user has a documents directory; the app then sees
+		 * none, as if the grant were missing, and may say so. */
+		char *dir = xdg_dir("XDG_DOCUMENTS_DIR", "Documents");
+		struct stat st;
+		if (dir != NULL && stat(dir, &st) == 0) {
+			ok = add_preopen(
+				wasi, dir, "/xdg/documents", o->grants.documents == 1, err);
+		} else {
+			weft_log(WEFT_WARN, "no documents directory (%s): not preopened",
+				dir != NULL ? dir : "HOME unset");
+		}
+		free(dir);
+	}
+	for (size_t i = 0; ok && i < o->npreopens; i++) {
+		struct runtime_preopen *p = &o->preopens[i];
+		ok = add_preopen(wasi, p->host_path, p->guest_path, p->read_only, err);
+	}
+	if (!ok) {
+		wasi_config_delete(wasi);
+		return NULL;
+	}
+	return wasi;
+}
+
+/* Start-up milestones, for WEFT_LOG=debug and for tuning start-up time. */
+static void log_stage(const struct timespec *start, const char *stage)
+{
+	if (weft_log_get_level() < WEFT_DEBUG) {
+		return;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double ms = (double)(now.tv_sec - start->tv_sec) * 1e3 +
+		(double)(now.tv_nsec - start->tv_nsec) / 1e6;
+	weft_log(WEFT_DEBUG, "%7.2f ms: %s", ms, stage);
+}
+
+/* The first line that says what went wrong, out of Wasmtime's report. */
+static void print_trap(wasmtime_error_t *error)
+{
+	wasm_name_t msg;
+	wasmtime_error_message(error, &msg);
+	char *text = strndup(msg.data, msg.size);
+	wasm_byte_vec_delete(&msg);
+	const char *reason = text != NULL ? strstr(text, "wasm trap: ") : NULL;
+	if (reason != NULL) {
+		reason += strlen("wasm trap: ");
+	} else {
+		reason = text != NULL ? text : "unknown error";
+	}
+	fprintf(stderr, "weft-runtime: guest trapped: %.*s\n", (int)strcspn(reason, "\n"), reason);
+
+	wasm_frame_vec_t trace;
+	wasmtime_error_wasm_trace(error, &trace);
+	for (size_t i = 0; i < trace.size; i++) {
+		const wasm_name_t *name = wasmtime_frame_func_name(trace.data[i]);
+		fprintf(stderr, "    %2zu: %.*s (func %u, offset 0x%zx)\n", i,
+			name != NULL ? (int)name->size : 1, name != NULL ? name->data : "?",
+			wasm_frame_func_index(trace.data[i]),
+			wasm_frame_func_offset(trace.data[i]));
+	}
+	wasm_frame_vec_delete(&trace);
+	free(text);
+}
+
+/* Finds wasi:cli/run@0.2.x's run in the instance. */
+static bool find_run(wasmtime_component_t *component, wasm_engine_t *engine,
+	wasmtime_component_instance_t *instance, wasmtime_context_t *ctx,
+	wasmtime_component_func_t *run, struct weft_error *err)
+{
+	static const char prefix[] = "wasi:cli/run@0.2.";
+	wasmtime_component_type_t *ty = wasmtime_component_type(component);
+	size_t n = wasmtime_component_type_export_count(ty, engine);
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++) {
+		const char *name;
+		size_t len;
+		wasmtime_component_item_t item;
+		if (!wasmtime_component_type_export_nth(ty, engine, i, &name, &len, &item)) {
+			continue;
+		}
+		if (len > strlen(prefix) && strncmp(name, prefix, strlen(prefix)) == 0) {
+			wasmtime_component_export_index_t *iface =
+				wasmtime_component_instance_get_export_index(
+					instance, ctx, NULL, name, len);
+			wasmtime_component_export_index_t *func = iface != NULL
+				? wasmtime_component_instance_get_export_index(
+					  instance, ctx, iface, "run", 3)
+				: NULL;
+			found = func != NULL &&
+				wasmtime_component_instance_get_func(instance, ctx, func, run);
+			wasmtime_component_export_index_delete(func);
+			wasmtime_component_export_index_delete(iface);
+		}
+		wasmtime_component_item_delete(&item);
+	}
+	wasmtime_component_type_delete(ty);
+	if (!found) {
+		weft_error_set(err,
+			"the component does not export wasi:cli/run@0.2 "
+			"(is it a wasi:cli command?)");
+	}
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {
+		.control_fd = -1,
+		.ipc_fd = -1,
+		.cache = true,
+		.sandbox = true,
+		.limits = {
+			.memory_bytes = 256u << 20,
+			.stack_bytes = 1u << 20,
+			.fetch_body_bytes = 4u << 20,
+			.fetch_timeout_ms = 30000,
+		},
+	};
+	struct weft_error err = { 0 };
+	struct runtime_host host = { .control_fd = -1, .ipc_fd = -1 };
+	struct session session = { .dev_fd = -1 };
+	struct doorbell doorbell;
+	char *component_path = NULL, *app_id = NULL, *cache_dir = NULL;
+	wasm_engine_t *engine = NULL;
+	wasmtime_component_t *component = NULL;
+	wasmtime_component_linker_t *linker = NULL;
+	wasmtime_store_t *store = NULL;
+	int status = 1;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+
+	weft_log_init("weft-runtime", WEFT_WARN);
+	runtime_grants_init(&o.grants);
+	if (sodium_init() < 0) {
+		weft_error_set(&err, "cannot initialise libsodium");
+		goto fail;
+	}
+	if (!session_block_signals(&err) || !parse_args(&o, argc, argv, &err)) {
+		goto fail;
+	}
+	if (o.dev_mode) {
+		if (!open_package(&o, &component_path, &app_id, &err)) {
+			goto fail;
+		}
+	} else {
+		component_path = strdup(o.target);
+		app_id = strdup(o.app_id != NULL ? o.app_id : "app");
+	}
+	if (o.app_id != NULL) {
+		free(app_id);
+		app_id = strdup(o.app_id);
+	}
+	if (component_path == NULL || app_id == NULL) {
+		weft_error_set(&err, "out of memory");
+		goto fail;
+	}
+
+	wasm_config_t *config = wasm_config_new();
+	wasmtime_config_epoch_interruption_set(config, true);
+	wasmtime_config_max_wasm_stack_set(config, o.limits.stack_bytes);
+	engine = wasm_engine_new_with_config(config);
+	session.engine = engine;
+
+	if (o.cache) {
+		char *cache_home = xdg_dir("XDG_CACHE_HOME", ".cache");
+		cache_dir = cache_home != NULL
+			? weft_strdup_printf("%s/weft/components", cache_home)
+			: NULL;
+		free(cache_home);
+		if (cache_dir != NULL && !make_dirs(cache_dir, 0700, &err)) {
+			weft_log(WEFT_WARN, "cache disabled: %s", err.msg);
+			free(cache_dir);
+			cache_dir = NULL;
+		}
+	}
+	log_stage(&start, "engine ready");
+	component = runtime_component_load(engine, component_path, cache_dir, &err);
+	if (component == NULL) {
+		goto fail;
+	}
+	log_stage(&start, "component loaded");
+
+	host.start = start;
+	host.grants = &o.grants;
+	host.limits = &o.limits;
+	host.dev_mode = o.dev_mode;
+	host.control_fd = o.control_fd;
+	host.recv_buf = malloc(WEFT_MSG_MAX + 1);
+	if (host.recv_buf == NULL) {
+		weft_error_set(&err, "out of memory");
+		goto fail;
+	}
+	session.host = &host;
+	if (o.dev_mode) {
+		int pair[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+			weft_error_errno(&err, "socketpair");
+			goto fail;
+		}
+		host.ipc_fd = pair[0];
+		session.dev_fd = pair[1];
+	} else {
+		int type;
+		socklen_t len = sizeof(type);
+		if (getsockopt(o.ipc_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+			type != SOCK_SEQPACKET) {
+			weft_error_set(
+				&err, "--ipc-fd %d is not a SOCK_SEQPACKET socket", o.ipc_fd);
+			goto fail;
+		}
+		host.ipc_fd = o.ipc_fd;
+	}
+	/* A message must fit the send buffer whole. Best effort: the kernel caps
+	 * the size at net.core.wmem_max (about 200 KiB by default). */
+	int sndbuf = 2 * WEFT_MSG_MAX;
+	setsockopt(host.ipc_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (session.dev_fd >= 0) {
+		setsockopt(session.dev_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	}
+
+	linker = wasmtime_component_linker_new(engine);
+	wasmtime_error_t *error = wasmtime_component_linker_add_wasip2(linker);
+	if (error != NULL) {
+		runtime_error_take(&err, error);
+		weft_error_prefix(&err, "link WASI");
+		goto fail;
+	}
+	if (!runtime_host_link(linker, &host, &err)) {
+		goto fail;
+	}
+
+	log_stage(&start, "linker ready");
+	store = wasmtime_store_new(engine, NULL, NULL);
+	wasmtime_context_t *ctx = wasmtime_store_context(store);
+	wasmtime_store_limiter(store, (int64_t)o.limits.memory_bytes, -1, -1, -1, -1);
+	wasmtime_context_set_epoch_deadline(ctx, 1);
+	if (!doorbell_init(&doorbell, host.ipc_fd, &err)) {
+		goto fail;
+	}
+	host.doorbell = &doorbell;
+	wasi_config_t *wasi = make_wasi(&o, app_id, doorbell.guest_fd, &err);
+	if (wasi == NULL) {
+		goto fail;
+	}
+	error = wasmtime_context_set_wasi(ctx, wasi);
+	if (error != NULL) {
+		runtime_error_take(&err, error);
+		weft_error_prefix(&err, "WASI");
+		goto fail;
+	}
+
+	if (!session_start(&session, &err)) {
+		goto fail;
+	}
+	if (o.dev_mode && !session_start_dev(&session, session.dev_fd, &err)) {
+		goto fail;
+	}
+	if (!doorbell_start(&doorbell, &err)) {
+		goto fail;
+	}
+	if (o.sandbox) {
+		struct runtime_seccomp_opts sopts = {
+			.network = o.grants.fetch_any || o.grants.fetch_hosts.len > 0,
+		};
+		if (!runtime_seccomp_install(&sopts, &err)) {
+			goto fail;
+		}
+	}
+
+	log_stage(&start, "sandbox in force");
+	wasmtime_component_instance_t instance;
+	error = wasmtime_component_linker_instantiate(linker, ctx, component, &instance);
+	if (error != NULL) {
+		runtime_error_take(&err, error);
+		weft_error_prefix(&err, "%s", component_path);
+		goto fail;
+	}
+	wasmtime_component_func_t run;
+	if (!find_run(component, engine, &instance, ctx, &run, &err)) {
+		goto fail;
+	}
+	log_stage(&start, "instantiated, running");
+
+	wasmtime_component_val_t result;
+	error = wasmtime_component_func_call(&run, ctx, NULL, 0, &result, 1);
+	if (error != NULL) {
+		int code;
+		if (atomic_load(&session.ending)) {
+			status = session.exit_code;
+		} else if (wasmtime_error_exit_status(error, &code)) {
+			status = code;
+		} else {
+			print_trap(error);
+			status = 1;
+		}
+		wasmtime_error_delete(error);
+	} else {
+		status = result.of.result.is_ok ? 0 : 1;
+		if (!result.of.result.is_ok) {
+			fprintf(stderr, "weft-runtime: the guest's run returned an error\n");
+		}
+		wasmtime_component_val_delete(&result);
+	}
+	goto out;
+
+fail:
+	if (atomic_load(&session.ending)) {
+		/* Ended on purpose while starting up (appd gave up on us, or
+		 * developer mode had nothing to send). */
+		status = session.exit_code;
+	} else {
+		fprintf(stderr, "weft-runtime: %s\n", err.msg);
+	}
+out:
+	fflush(stdout);
+	/* Threads may still be in the middle of things; nothing left to clean
+	 * up that the kernel will not. */
+	_exit(status);
+}

@@ -1,0 +1,96 @@
+/*
+ * weft-runtime internals: one process runs one app's component with exactly
+ * the grants appd (or the developer, in developer mode) gave it.
+ */
+#ifndef WEFT_RUNTIME_H
+#define WEFT_RUNTIME_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+#include <wasmtime.h>
+
+#include "weft/common.h"
+
+/* What the app may do, from --grant flags (design §4). */
+struct runtime_grants {
+	struct weft_strv caps; /* every granted capability string, as given */
+	bool fetch_any;
+	struct weft_strv fetch_hosts;
+	bool notifications;
+	bool clipboard_read, clipboard_write;
+	/* 0 not granted, 1 read-only, 2 writable */
+	int app_data;
+	int documents;
+};
+
+void runtime_grants_init(struct runtime_grants *grants);
+void runtime_grants_finish(struct runtime_grants *grants);
+/* Adds one capability string; unknown ones are an error. */
+bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct weft_error *err);
+/* Whether fetch may reach host (already lowercased by the URL parser). */
+bool runtime_grants_allow_host(const struct runtime_grants *grants, const char *host);
+
+struct runtime_preopen {
+	char *host_path;
+	char *guest_path;
+	bool read_only;
+};
+
+/* Limits that keep one app from taking the machine. */
+struct runtime_limits {
+	size_t memory_bytes; /* linear memory, per store */
+	size_t stack_bytes; /* wasm stack */
+	size_t fetch_body_bytes; /* response size cap */
+	long fetch_timeout_ms;
+};
+
+/* State the weft:app host functions share; lives as long as the guest runs. */
+struct runtime_host {
+	const struct runtime_grants *grants;
+	const struct runtime_limits *limits;
+	int ipc_fd; /* SOCK_SEQPACKET to the app-shell (or the dev-mode pump) */
+	int control_fd; /* to appd; -1 in developer mode */
+	bool dev_mode;
+	char *dev_clipboard; /* developer mode stands in for the compositor */
+	char *recv_buf; /* WEFT_MSG_MAX + 1 bytes */
+	struct runtime_curl *curl; /* loaded on the first fetch */
+	struct doorbell *doorbell; /* rings the guest's stdin; may be NULL */
+	struct timespec start; /* process start, for start-up timing */
+	uint64_t next_request;
+	atomic_bool ready;
+	atomic_uint_fast64_t received; /* messages the guest took with ipc.recv */
+	atomic_bool idle; /* its last ipc.recv found nothing: it is done for now */
+	atomic_uint_fast64_t sent; /* messages the guest sent with ipc.send */
+};
+
+/* Defines weft:app@0.1.0 in linker, with host as the functions' state. */
+bool runtime_host_link(
+	wasmtime_component_linker_t *linker, struct runtime_host *host, struct weft_error *err);
+
+/* The error message wasmtime gives, then deletes error. */
+void runtime_error_take(struct weft_error *err, wasmtime_error_t *error);
+
+/*
+ * Loads the component at path, from the precompiled cache when it holds a
+ * valid entry for these bytes and this Wasmtime, else compiling it and
+ * storing the result (cache_dir may be NULL: no cache).
+ */
+wasmtime_component_t *runtime_component_load(
+	wasm_engine_t *engine, const char *path, const char *cache_dir, struct weft_error *err);
+
+struct runtime_curl;
+struct doorbell;
+
+/* fetch: fills a result<response, string> value. */
+void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *args,
+	wasmtime_component_val_t *result);
+
+/* Requests on the control channel; the reply's "text" (if any) is returned
+ * in *text (malloc'd). */
+bool runtime_control_ready(struct runtime_host *host, struct weft_error *err);
+bool runtime_control_request(struct runtime_host *host, const char *type, const char *k1,
+	const char *v1, const char *k2, const char *v2, const char *k3, const char *v3,
+	char **text, struct weft_error *err);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * An allowlist: what Wasmtime, WASI (files in preopened directories,
+ * clocks, random), our IPC and, with a network grant, libcurl need.
+ * Everything else fails with EPERM rather than killing the process, so a
+ * missing entry shows up as an error message, not a mystery crash.
+ */
+#include <errno.h>
+#include <linux/sched.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "seccomp_policy.h"
+
+static const char *const allowed[] = {
+	/* memory */
+	"brk",
+	"mmap",
+	"munmap",
+	"mprotect",
+	"mremap",
+	"madvise",
+	"mincore",
+	"membarrier",
+	"memfd_create",
+	/* threads and signals (Wasmtime's trap handling, tokio's blocking pool) */
+	"futex",
+	"set_robust_list",
+	"get_robust_list",
+	"rseq",
+	"set_tid_address",
+	"sched_yield",
+	"sched_getaffinity",
+	"getcpu",
+	"rt_sigaction",
+	"rt_sigprocmask",
+	"rt_sigreturn",
+	"rt_sigtimedwait",
+	"sigaltstack",
+	"restart_syscall",
+	"exit",
+	"exit_group",
+	"getpid",
+	"gettid",
+	"getppid",
+	"getuid",
+	"geteuid",
+	"getgid",
+	"getegid",
+	/* time and randomness */
+	"clock_gettime",
+	"clock_getres",
+	"clock_nanosleep",
+	"nanosleep",
+	"gettimeofday",
+	"getrandom",
+	/* files, within what the preopens reach */
+	"read",
+	"write",
+	"readv",
+	"writev",
+	"pread64",
+	"pwrite64",
+	"preadv",
+	"pwritev",
+	"preadv2",
+	"pwritev2",
+	"lseek",
+	"close",
+	"close_range",
+	"openat",
+	"open",
+	"newfstatat",
+	"fstat",
+	"stat",
+	"lstat",
+	"statx",
+	"fstatfs",
+	"statfs",
+	"getdents64",
+	"readlinkat",
+	"readlink",
+	"faccessat",
+	"faccessat2",
+	"access",
+	"mkdirat",
+	"unlinkat",
+	"renameat",
+	"renameat2",
+	"linkat",
+	"symlinkat",
+	"utimensat",
+	"ftruncate",
+	"fallocate",
+	"fsync",
+	"fdatasync",
+	"fadvise64",
+	"flock",
+	"fcntl",
+	"dup",
+	"dup3",
+	"pipe2",
+	"getcwd",
+	"umask",
+	"uname",
+	"sysinfo",
+	"getrlimit",
+	/* waiting */
+	"poll",
+	"ppoll",
+	"select",
+	"pselect6",
+	"epoll_create1",
+	"epoll_ctl",
+	"epoll_wait",
+	"epoll_pwait",
+	"epoll_pwait2",
+	"eventfd2",
+	"timerfd_create",
+	"timerfd_settime",
+	/* messages on inherited sockets */
+	"sendmsg",
+	"recvmsg",
+	"sendto",
+	"recvfrom",
+	"sendmmsg",
+	"recvmmsg",
+	"shutdown",
+	"getsockopt",
+	"setsockopt",
+	"getsockname",
+	"getpeername",
+};
+
+static const char *const network[] = {
+	"connect",
+	"bind",
+};
+
+static bool add(scmp_filter_ctx ctx, int nr, unsigned int n, const struct scmp_arg_cmp *cmp,
+	const char *name, struct weft_error *err)
+{
+	int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
+	if (rc < 0) {
+		errno = -rc;
+		weft_error_errno(err, "seccomp: allow %s", name);
+		return false;
+	}
+	return true;
+}
+
+static bool add_names(
+	scmp_filter_ctx ctx, const char *const *names, size_t n, struct weft_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		/* Not every name exists on every architecture. */
+		if (nr != __NR_SCMP_ERROR && !add(ctx, nr, 0, NULL, names[i], err)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+scmp_filter_ctx runtime_seccomp_build(
+	const struct runtime_seccomp_opts *opts, struct weft_error *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (ctx == NULL) {
+		weft_error_set(err, "seccomp: cannot create a filter");
+		return NULL;
+	}
+	/* Threads yes, new processes or namespaces no. clone3 passes its flags in
+	 * memory, which a filter cannot read: ENOSYS makes glibc fall back to
+	 * clone. */
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	bool ok = rc == 0 && add_names(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err);
+	ok = ok &&
+		add(ctx, SCMP_SYS(clone), 1,
+			&SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD), "clone", err);
+	/* Only the calls curl and tokio make; not TIOCSTI and friends. */
+	static const unsigned long ioctls[] = { FIONBIO, FIONREAD, FIOCLEX, TCGETS, TIOCGWINSZ };
+	for (size_t i = 0; ok && i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
+		ok = add(ctx, SCMP_SYS(ioctl), 1, &SCMP_A1(SCMP_CMP_EQ, ioctls[i]), "ioctl", err);
+	}
+	static const int prctls[] = { PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE };
+	for (size_t i = 0; ok && i < sizeof(prctls) / sizeof(prctls[0]); i++) {
+		ok = add(ctx, SCMP_SYS(prctl), 1, &SCMP_A0(SCMP_CMP_EQ, prctls[i]), "prctl", err);
+	}
+	/* abort() signals the calling thread; nothing else may be signalled. */
+	ok = ok && add(ctx, SCMP_SYS(tgkill), 1, &SCMP_A0(SCMP_CMP_EQ, getpid()), "tgkill", err);
+	/* Reading limits is fine, changing them is not. */
+	ok = ok &&
+		add(ctx, SCMP_SYS(prlimit64), 2,
+			(struct scmp_arg_cmp[]){
+				SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0) },
+			"prlimit64", err);
+	ok = ok &&
+		add(ctx, SCMP_SYS(socketpair), 1, &SCMP_A0(SCMP_CMP_EQ, AF_UNIX), "socketpair",
+			err);
+	if (ok && opts->network) {
+		ok = add(ctx, SCMP_SYS(socket), 1, &SCMP_A0(SCMP_CMP_EQ, AF_INET), "socket",
+			     err) &&
+			add(ctx, SCMP_SYS(socket), 1, &SCMP_A0(SCMP_CMP_EQ, AF_INET6), "socket",
+				err) &&
+			add_names(ctx, network, sizeof(network) / sizeof(network[0]), err);
+	}
+	if (rc != 0 && ok) {
+		errno = -rc;
+		weft_error_errno(err, "seccomp: clone3");
+		ok = false;
+	}
+	if (!ok) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+bool runtime_seccomp_install(const struct runtime_seccomp_opts *opts, struct weft_error *err)
+{
+	scmp_filter_ctx ctx = runtime_seccomp_build(opts, err);
+	if (ctx == NULL) {
+		return false;
+	}
+	/* Threads Wasmtime or tokio already started get the filter too. */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (rc == 0) {
+		rc = seccomp_load(ctx);
+	}
+	seccomp_release(ctx);
+	if (rc != 0) {
+		errno = -rc;
+		weft_error_errno(err, "seccomp: load");
+		return false;
+	}
+	return true;
+}

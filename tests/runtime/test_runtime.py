@@ -1,0 +1,432 @@
+"""weft-runtime end to end: real components over their real channels."""
+import json
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import RUNTIME, app, guest, run_dev, run_plain
+
+COUNTER = "org.weft.demo.counter"
+NOTES = "org.weft.demo.notes"
+
+
+# --- demo apps -------------------------------------------------------------
+
+def test_counter_counts(env):
+    r = run_dev(env, [app(COUNTER)], "increment\nincrement\nincrement\ndecrement\nget\n")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert lines == ['{"count":1}', '{"count":2}', '{"count":3}', '{"count":2}',
+                     '{"count":2}']
+    assert "READY" in r.stderr.decode().splitlines()
+
+
+def test_counter_unknown_message(env):
+    r = run_dev(env, [app(COUNTER)], 'increment\n"bogus\\\nget\n')
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == ['{"count":1}', '{"error":"unknown message"}',
+                                              '{"count":1}']
+
+
+def test_counter_over_seqpacket(env, session):
+    s = session(app(COUNTER) + "/app.wasm")
+    s.wait_ready()
+    for _ in range(3):
+        s.ask("increment")
+    s.ask("decrement")
+    assert json.loads(s.ask("get")) == {"count": 2}
+    status, err = s.end()
+    assert status == 0, err
+
+
+NASTY = 'line one\nline "two"\n\\back\\slash\\\ttab\r\nünïcödé ✓ 🧵\n'
+
+
+def test_notes_round_trip(env, session, tmp_path):
+    data = tmp_path / "data"
+    args = ["--grant", "fs:rw:app-data", "--data", str(data), "--app-id", NOTES]
+    s = session(app(NOTES) + "/app.wasm", args)
+    s.wait_ready()
+    assert json.loads(s.ask("load")) == {"text": ""}
+    saved = json.loads(s.ask("save:" + NASTY))
+    assert saved == {"saved": True, "text": NASTY}
+    assert s.end()[0] == 0
+
+    # A new runtime process reads back exactly what was saved.
+    s = session(app(NOTES) + "/app.wasm", args)
+    s.wait_ready()
+    assert json.loads(s.ask("load")) == {"text": NASTY}
+    assert s.end()[0] == 0
+    assert (data / "notes.txt").read_bytes() == NASTY.encode()
+    assert not (data / ".notes.txt.tmp").exists()
+
+
+def test_notes_dev_mode(env, tmp_path):
+    data = tmp_path / "d"
+    r = run_dev(env, ["--grant", "fs:rw:app-data", "--data", str(data), app(NOTES)],
+                'save:a "quoted" \\ line\nload\n')
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert lines == [{"saved": True, "text": 'a "quoted" \\ line'},
+                     {"text": 'a "quoted" \\ line'}]
+
+
+def test_notes_default_data_dir(env, tmp_path):
+    r = run_dev(env, ["--grant", "fs:rw:app-data", app(NOTES)], "save:x\n")
+    assert r.returncode == 0, r.stderr
+    path = tmp_path / "share" / "weft" / "data" / NOTES / "notes.txt"
+    assert path.read_text() == "x"
+
+
+# --- capabilities ----------------------------------------------------------
+
+def test_notes_without_grant_fails_cleanly(env):
+    r = run_dev(env, [app(NOTES)], "load\nsave:x\n")
+    assert r.returncode == 0, r.stderr
+    replies = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert len(replies) == 2
+    assert all("error" in reply for reply in replies)
+
+
+def probe(env, stdin, args=()):
+    r = run_dev(env, [*args, probe_package(env)], stdin)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.decode().splitlines(), r.stderr.decode()
+
+
+def probe_package(env):
+    """The probe guest as a package directory, for developer mode."""
+    base = os.path.join(env["XDG_DATA_HOME"], "pkg", "org.weft.test.probe")
+    os.makedirs(base, exist_ok=True)
+    target = os.path.join(base, "app.wasm")
+    if not os.path.exists(target):
+        os.symlink(guest("probe"), target)
+    return base
+
+
+def test_fetch_without_grant(env, http_server):
+    out, err = probe(env, f"fetch {http_server}/hello\n")
+    assert out == ["err capability not granted: net:fetch:127.0.0.1"]
+    assert "capability not granted: net:fetch:127.0.0.1" in err
+
+
+def test_fetch_other_host_not_granted(env, http_server):
+    out, _ = probe(env, f"fetch {http_server}/hello\n", ["--grant", "net:fetch:example.org"])
+    assert out == ["err capability not granted: net:fetch:127.0.0.1"]
+
+
+def test_fetch_granted(env, http_server):
+    out, _ = probe(env, f"fetch {http_server}/hello\npost {http_server}/echo hi\n",
+                   ["--grant", "net:fetch:127.0.0.1"])
+    assert out == ["ok 200 text/plain hello from loopback 1",
+                   'ok 201 application/json {"echo":"hi"}']
+
+
+def test_fetch_any_host(env, http_server):
+    out, _ = probe(env, f"fetch {http_server}/redirect-same\n", ["--grant", "net:fetch:*"])
+    assert out == ["ok 200 text/plain hello from loopback 1"]
+
+
+def test_fetch_redirect_to_other_host_is_checked(env, http_server):
+    out, _ = probe(env, f"fetch {http_server}/redirect-other\n",
+                   ["--grant", "net:fetch:127.0.0.1"])
+    assert out == ["err capability not granted: net:fetch:localhost"]
+
+
+def test_dev_mode_waits_for_slow_answers(env, http_server):
+    # The answer comes well after the quiet period that ends a session
+    # whose guest does not answer at all.
+    out, _ = probe(env, f"fetch {http_server}/slow\n", ["--grant", "net:fetch:127.0.0.1"])
+    assert out == ["ok 200 text/plain slow"]
+
+
+def test_fetch_size_cap(env, http_server):
+    out, _ = probe(env, f"fetch {http_server}/big\n",
+                   ["--grant", "net:fetch:127.0.0.1", "--fetch-max-bytes", "100000"])
+    assert len(out) == 1 and out[0].startswith("err ") and "larger than 100000" in out[0]
+
+
+def test_fetch_only_http(env):
+    out, _ = probe(env, "fetch file:///etc/passwd\n", ["--grant", "net:fetch:*"])
+    assert out[0].startswith("err only http and https")
+
+
+def test_read_only_preopen_refuses_writes(env, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "hello.txt").write_text("hi")
+    out, _ = probe(env, "read /ro/hello.txt\nwrite /ro/new.txt x\nwrite /ro/hello.txt y\n",
+                   ["--preopen", f"{ro}:/ro:ro"])
+    assert out[0] == "ok hi"
+    assert out[1].startswith("err ") and out[2].startswith("err ")
+    assert sorted(os.listdir(ro)) == ["hello.txt"]
+    assert (ro / "hello.txt").read_text() == "hi"
+
+
+def test_read_only_app_data(env, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    out, _ = probe(env, "write /data/x y\n",
+                   ["--grant", "fs:read:app-data", "--data", str(data)])
+    assert out[0].startswith("err ")
+    assert list(data.iterdir()) == []
+
+
+def test_no_filesystem_without_grant(env):
+    out, _ = probe(env, "read /etc/passwd\nwrite /tmp/x y\n")
+    assert all(line.startswith("err ") for line in out)
+
+
+def test_notifications_and_clipboard_grants(env):
+    stdin = "notify hi\nclip-write text\nclip-read\n"
+    out, _ = probe(env, stdin)
+    assert out == ["err capability not granted: sys:notifications",
+                   "err capability not granted: sys:clipboard:write",
+                   "err capability not granted: sys:clipboard:read"]
+    out, err = probe(env, stdin, ["--grant", "sys:notifications",
+                                  "--grant", "sys:clipboard:read",
+                                  "--grant", "sys:clipboard:write"])
+    assert out == ["ok", "ok", "ok text"]
+    assert "notification: hi: body" in err
+
+
+def test_control_channel_requests(env, session):
+    s = session(guest("probe"), ["--grant", "sys:notifications",
+                                 "--grant", "sys:clipboard:read"])
+    s.wait_ready()
+    s.send("notify Hello")
+    req = json.loads(s.control.recv(1 << 20))
+    assert req["type"] == "notification" and req["title"] == "Hello"
+    s.control.send(json.dumps({"id": req["id"], "ok": True}).encode())
+    assert s.recv() == "ok"
+
+    s.send("clip-read")
+    req = json.loads(s.control.recv(1 << 20))
+    assert req["type"] == "clipboard-read"
+    s.control.send(json.dumps({"id": req["id"], "ok": True, "text": "from appd"}).encode())
+    assert s.recv() == "ok from appd"
+
+    s.send("notify refused")
+    req = json.loads(s.control.recv(1 << 20))
+    s.control.send(json.dumps({"id": req["id"], "error": {"code": "denied",
+                                                          "message": "user said no"}})
+                   .encode())
+    assert s.recv() == "err user said no"
+    assert s.end()[0] == 0
+
+
+def test_unknown_capability_rejected(env):
+    r = run_dev(env, ["--grant", "net:everything", app(COUNTER)])
+    assert r.returncode != 0
+    assert r.stderr.decode().strip() == "weft-runtime: unknown capability net:everything"
+
+
+# --- limits ----------------------------------------------------------------
+
+def test_memory_cap(env, tmp_path):
+    start = time.monotonic()
+    r = run_plain(env, ["--max-memory", "32", guest("memhog")])
+    assert time.monotonic() - start < 20
+    assert r.returncode == 1
+    err = r.stderr.decode()
+    assert "weft-runtime: guest trapped:" in err
+    got = int(err.split("allocation failed after ")[1].split(" MiB")[0])
+    assert 16 <= got <= 32
+
+
+def test_endless_loop_stopped_at_session_end(env, session):
+    s = session(guest("spin"))
+    s.wait_ready()
+    time.sleep(0.2)
+    assert s.proc.poll() is None
+    start = time.monotonic()
+    status, err = s.end()
+    assert time.monotonic() - start < 2
+    assert status == 0, err
+
+
+def test_idle_guest_ends_promptly(env, session):
+    # An idle guest waits in a read of its stdin (the doorbell), inside a
+    # host call where the epoch cannot reach it; ending stdin frees it.
+    s = session(app(COUNTER) + "/app.wasm")
+    s.wait_ready()
+    assert s.ask("increment") == '{"count":1}'
+    time.sleep(0.5)
+    assert s.ask("get") == '{"count":1}'
+    time.sleep(0.5)
+    start = time.monotonic()
+    status, err = s.end()
+    assert time.monotonic() - start < 1.5
+    assert status == 0, err
+    assert "did not stop" not in err
+
+
+def test_endless_loop_dev_mode(env):
+    pkg = os.path.join(env["XDG_DATA_HOME"], "pkg", "org.weft.test.spin")
+    os.makedirs(pkg)
+    os.symlink(guest("spin"), os.path.join(pkg, "app.wasm"))
+    r = run_dev(env, [pkg], "", timeout=10)
+    assert r.returncode == 0, r.stderr
+
+
+def test_guest_exit_code(env):
+    # WASI 0.2's exit carries only success or failure.
+    assert run_dev(env, [probe_package(env)], "exit 7\n").returncode == 1
+    assert run_dev(env, [probe_package(env)], "exit 0\n").returncode == 0
+
+
+# --- bad input -------------------------------------------------------------
+
+def one_error_line(r):
+    assert r.returncode > 0, r
+    lines = r.stderr.decode().strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("weft-runtime: ")
+    return lines[0]
+
+
+def test_core_module_rejected(env, tmp_path):
+    core = tmp_path / "core.wasm"
+    core.write_bytes(b"\0asm\1\0\0\0")
+    line = one_error_line(run_plain(env, [str(core)]))
+    assert "core.wasm" in line
+
+
+def test_truncated_component_rejected(env, tmp_path):
+    data = open(app(COUNTER) + "/app.wasm", "rb").read()
+    bad = tmp_path / "truncated.wasm"
+    bad.write_bytes(data[: len(data) // 2])
+    one_error_line(run_plain(env, [str(bad)]))
+
+
+def test_random_bytes_rejected(env, tmp_path):
+    bad = tmp_path / "random.wasm"
+    bad.write_bytes(os.urandom(4096))
+    one_error_line(run_plain(env, [str(bad)]))
+
+
+def test_ipc_fd_must_be_seqpacket(env):
+    r = subprocess.run([RUNTIME, "--ipc-fd", "0", guest("probe")], env=env,
+                       capture_output=True, stdin=subprocess.DEVNULL, timeout=30)
+    assert one_error_line(r) == "weft-runtime: --ipc-fd 0 is not a SOCK_SEQPACKET socket"
+
+
+def test_missing_file(env, tmp_path):
+    line = one_error_line(run_plain(env, [str(tmp_path / "nope.wasm")]))
+    assert "No such file" in line
+
+
+def test_unknown_import_rejected(env):
+    line = one_error_line(run_plain(env, [guest("unknown-import")]))
+    assert "test:extra/bogus" in line
+
+
+# --- precompiled cache -----------------------------------------------------
+
+def cache_entries(env):
+    d = os.path.join(env["XDG_CACHE_HOME"], "weft", "components")
+    return [os.path.join(d, f) for f in os.listdir(d)] if os.path.isdir(d) else []
+
+
+def test_cache_is_written_and_used(env):
+    assert run_dev(env, [app(COUNTER)], "get\n").returncode == 0
+    entries = cache_entries(env)
+    assert len(entries) == 1
+    mtime = os.stat(entries[0]).st_mtime_ns
+    assert run_dev(env, [app(COUNTER)], "get\n").returncode == 0
+    assert os.stat(entries[0]).st_mtime_ns == mtime
+
+
+def test_corrupt_cache_entry_is_rebuilt(env):
+    assert run_dev(env, [app(COUNTER)], "get\n").returncode == 0
+    (entry,) = cache_entries(env)
+    good = open(entry, "rb").read()
+    for damage in (good[: len(good) // 3],
+                   good[:20] + bytes([good[20] ^ 1]) + good[21:],
+                   good[:200] + bytes([good[200] ^ 0xFF]) + good[201:],
+                   good[:-1] + bytes([good[-1] ^ 1]),
+                   b""):
+        with open(entry, "wb") as f:
+            f.write(damage)
+        r = run_dev(env, [app(COUNTER)], "increment\n")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.decode() == '{"count":1}\n'
+        assert open(entry, "rb").read() == good
+
+
+def test_no_cache(env):
+    assert run_dev(env, ["--no-cache", app(COUNTER)], "get\n").returncode == 0
+    assert cache_entries(env) == []
+
+
+def test_documents_grant(env, tmp_path):
+    docs = tmp_path / "Documents"
+    docs.mkdir()
+    env["XDG_DOCUMENTS_DIR"] = str(docs)
+    out, _ = probe(env, "write /xdg/documents/a.txt hello\n",
+                   ["--grant", "fs:rw:xdg-documents"])
+    assert out == ["ok"]
+    assert (docs / "a.txt").read_text() == "hello"
+    out, _ = probe(env, "write /xdg/documents/b.txt x\nread /xdg/documents/a.txt\n",
+                   ["--grant", "fs:read:xdg-documents"])
+    assert out[0].startswith("err ") and out[1] == "ok hello"
+    assert not (docs / "b.txt").exists()
+
+
+def test_missing_preopen_dir(env, tmp_path):
+    r = run_dev(env, ["--preopen", f"{tmp_path}/nope:/x", app(COUNTER)])
+    assert r.returncode != 0
+    assert r.stderr.decode().strip().endswith("No such file or directory")
+
+
+# --- other languages -------------------------------------------------------
+
+def test_javascript_component(env):
+    """A guest built by componentize-js (SpiderMonkey) runs like a C one."""
+    js = guest("js")
+    if not os.path.exists(js):
+        pytest.skip("no JavaScript guest (node and npm are needed to build it)")
+    env["XDG_CACHE_HOME"] = os.environ.get("WEFT_TEST_PERSISTENT_CACHE",
+                                           env["XDG_CACHE_HOME"])
+    pkg = os.path.join(env["XDG_DATA_HOME"], "pkg", "org.weft.test.js")
+    os.makedirs(pkg)
+    os.symlink(js, os.path.join(pkg, "app.wasm"))
+    r = run_dev(env, [pkg], "hello\nwörld\n", timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == ["js:HELLO", "js:WÖRLD"]
+
+
+def test_bad_ipc_messages_are_dropped(env, session):
+    s = session(guest("probe"))
+    s.wait_ready()
+    s.send(b"clip-read \xff\xfe not utf-8")
+    # A message over the 1 MiB cap needs a send buffer larger than the
+    # kernel's default maximum, which only root may force.
+    oversize = os.geteuid() == 0
+    if oversize:
+        SO_SNDBUFFORCE = 32
+        s.ipc.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 4 * 1024 * 1024)
+        s.send(b"x" * (1024 * 1024 + 1))
+    s.send(b"")
+    assert s.recv() == "err unknown command"  # the empty message
+    s.send("notify hi")
+    assert s.recv() == "err capability not granted: sys:notifications"
+    status, err = s.end()
+    assert status == 0, err
+    assert "not UTF-8" in err
+    assert not oversize or "dropped a message of 1048577 bytes" in err
+
+
+def test_doorbell_rings_after_a_dropped_message(env, session):
+    # A message the runtime drops still rang the doorbell; the next one must
+    # ring it again, or the guest sleeps forever.
+    s = session(guest("probe"))
+    s.wait_ready()
+    time.sleep(0.3)
+    s.send(b"\xff not utf-8")
+    time.sleep(0.3)
+    assert s.ask("notify x") == "err capability not granted: sys:notifications"
+    assert s.end()[0] == 0
