@@ -233,6 +233,11 @@ static struct json_object *handle_info(struct client *client, struct json_object
 		json_object_new_string(appd_limits_name(appd->limits)));
 	json_object_object_add(reply, "limits_detail",
 		json_object_new_string(appd_limits_describe(appd->limits)));
+	size_t subscribers = 0;
+	for (struct client *c = client->control->clients; c != NULL; c = c->next) {
+		subscribers += c->subscribed;
+	}
+	json_object_object_add(reply, "subscribers", json_object_new_int((int)subscribers));
 	json_object_object_add(reply, "compositor",
 		json_object_new_boolean(appd->compositor != NULL));
 	json_object_object_add(reply, "runtime",

@@ -71,6 +71,17 @@ static bool verify(struct appd_plan *plan, const char *app_id, bool allow_untrus
 		return false;
 	}
 	if (allow_untrusted) {
+		/* An unsigned package was never scanned: what it holds must still
+		 * be what a package may hold. */
+		struct weft_pkg_files files = { 0 };
+		struct weft_error scan_err = { 0 };
+		bool readable = weft_pkg_scan(plan->package_dir, NULL, &files, &scan_err);
+		weft_pkg_files_finish(&files);
+		if (!readable) {
+			*code = "invalid_package";
+			weft_error_set(err, "%s: %s", app_id, scan_err.msg);
+			return false;
+		}
 		weft_log(WEFT_WARN, "%s: not trusted (%s); running it anyway (developer mode)",
 			app_id, why.msg);
 		return true;

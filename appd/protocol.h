@@ -16,7 +16,9 @@
  *   {"type": "subscribe"}                   -> ok; then events, below
  *   {"type": "unsubscribe"}                 -> ok
  *   {"type": "info"}                        -> "pid", "version", "limits",
- *                                              "compositor" (bool)
+ *                                              "limits_detail", "compositor"
+ *                                              (bool), "subscribers", "runtime",
+ *                                              "app_shell"
  *
  * SESSION: {"id", "app_id", "state", "runtime_pid", "app_shell_pid",
  *   "started_at" (Unix ms), "ended_at", "capabilities": [...], "reason",

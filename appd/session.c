@@ -336,44 +336,77 @@ static void session_finish(struct appd_session *s)
 
 /* ---- processes ---- */
 
-static void handle_exit(int fd, uint32_t events, void *data)
+/* Records proc's exit if it has exited; true if it has (now or before). */
+static bool check_exit(struct appd_proc *proc)
 {
-	struct appd_proc *proc = data;
-	struct appd_session *s = proc->session;
+	if (proc->exited) {
+		return true;
+	}
+	if (proc->pid <= 0) {
+		return false;
+	}
 	siginfo_t info = { 0 };
 	/* WNOWAIT: the status now, the reaping when the session is over. */
-	if (waitid(P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+	if (waitid(P_PIDFD, (id_t)proc->pidfd, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
 		info.si_pid == 0) {
-		return;
+		return false;
 	}
 	proc->exited = true;
 	proc->code = info.si_code;
 	proc->status = info.si_status;
 	appd_source_remove(proc->source);
 	proc->source = NULL;
+	return true;
+}
 
-	char what[128];
-	describe_exit(proc, what, sizeof(what));
-	bool abnormal = proc->code != CLD_EXITED || proc->status != 0;
-	if (s->state < APPD_STOPPING) {
-		if (abnormal) {
-			session_stop(s, true, proc, "%s", what);
-		} else if (proc == &s->runtime && !s->ready) {
-			session_stop(s, true, proc, "runtime exited before READY");
-		} else if (proc == &s->runtime) {
-			session_stop(s, false, NULL, "the app quit");
-		} else {
-			session_stop(s, false, NULL, "app-shell exited");
+static bool abnormal(const struct appd_proc *proc)
+{
+	return proc->code != CLD_EXITED || proc->status != 0;
+}
+
+/* Why a live session ends, once one or both of its processes exited. */
+static void stop_for_exit(struct appd_session *s)
+{
+	struct appd_proc *procs[] = { &s->runtime, &s->shell };
+	/* Whichever went first, a crash is the story: the other process often
+	 * only followed its peer out. */
+	for (size_t i = 0; i < 2; i++) {
+		if (procs[i]->exited && abnormal(procs[i])) {
+			char what[128];
+			describe_exit(procs[i], what, sizeof(what));
+			session_stop(s, true, procs[i], "%s", what);
+			return;
 		}
+	}
+	if (s->runtime.exited && !s->ready) {
+		session_stop(s, true, &s->runtime, "runtime exited before READY");
+	} else if (s->runtime.exited) {
+		session_stop(s, false, NULL, "the app quit");
+	} else {
+		session_stop(s, false, NULL, "app-shell exited");
+	}
+}
+
+static void handle_exit(int fd, uint32_t events, void *data)
+{
+	struct appd_proc *proc = data;
+	struct appd_session *s = proc->session;
+	if (!check_exit(proc)) {
 		return;
 	}
-	/* Killed by something other than our SIGTERM before we sent SIGKILL:
-	 * that is a crash, which the other process's earlier exit (its peer
-	 * hung up) may have hidden. */
-	if (!s->crashed && !s->killed && proc->code != CLD_EXITED && proc->status != SIGTERM) {
+	if (s->state < APPD_STOPPING) {
+		check_exit(proc == &s->runtime ? &s->shell : &s->runtime);
+		stop_for_exit(s);
+		return;
+	}
+	/* Neither a clean exit nor our SIGTERM, and before our SIGKILL: that is
+	 * a crash, which the other process's earlier exit (it saw its peer
+	 * hang up) may have hidden. */
+	bool by_us = s->killed || (proc->code == CLD_KILLED && proc->status == SIGTERM);
+	if (!s->crashed && !by_us && abnormal(proc)) {
 		s->crashed = true;
 		s->culprit = proc;
-		snprintf(s->reason, sizeof(s->reason), "%s", what);
+		describe_exit(proc, s->reason, sizeof(s->reason));
 	}
 	if (!proc_live(&s->runtime) && !proc_live(&s->shell)) {
 		session_finish(s);

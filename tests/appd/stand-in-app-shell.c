@@ -48,6 +48,7 @@ struct standin {
 	struct zweft_shell_window_v1 *window;
 	int32_t width, height;
 	uint32_t color;
+	struct wl_buffer *buffers[8]; /* not yet released */
 
 	bool running;
 	int status;
@@ -72,6 +73,12 @@ static void stop(struct standin *st, int status, const char *fmt, ...)
 
 static void buffer_release(void *data, struct wl_buffer *buffer)
 {
+	struct standin *st = data;
+	for (size_t i = 0; i < sizeof(st->buffers) / sizeof(st->buffers[0]); i++) {
+		if (st->buffers[i] == buffer) {
+			st->buffers[i] = NULL;
+		}
+	}
 	wl_buffer_destroy(buffer);
 }
 
@@ -107,7 +114,17 @@ static void draw(struct standin *st)
 		stride, WL_SHM_FORMAT_ARGB8888);
 	wl_shm_pool_destroy(pool);
 	close(fd);
-	wl_buffer_add_listener(buffer, &buffer_listener, NULL);
+	size_t slot = 0;
+	while (slot < sizeof(st->buffers) / sizeof(st->buffers[0]) && st->buffers[slot] != NULL) {
+		slot++;
+	}
+	if (slot == sizeof(st->buffers) / sizeof(st->buffers[0])) {
+		/* The compositor holds them all; skip this frame. */
+		wl_buffer_destroy(buffer);
+		return;
+	}
+	st->buffers[slot] = buffer;
+	wl_buffer_add_listener(buffer, &buffer_listener, st);
 	wl_surface_attach(st->surface, buffer, 0, 0);
 	wl_surface_damage(st->surface, 0, 0, st->width, st->height);
 	wl_surface_commit(st->surface);
@@ -329,6 +346,27 @@ int main(int argc, char **argv)
 		}
 	}
 	if (st.display != NULL) {
+		/* Everything goes before the connection, so that nothing leaks. */
+		for (size_t i = 0; i < sizeof(st.buffers) / sizeof(st.buffers[0]); i++) {
+			if (st.buffers[i] != NULL) {
+				wl_buffer_destroy(st.buffers[i]);
+			}
+		}
+		if (st.window != NULL) {
+			zweft_shell_window_v1_destroy(st.window);
+		}
+		if (st.surface != NULL) {
+			wl_surface_destroy(st.surface);
+		}
+		if (st.manager != NULL) {
+			zweft_shell_manager_v1_destroy(st.manager);
+		}
+		if (st.shm != NULL) {
+			wl_shm_destroy(st.shm);
+		}
+		if (st.compositor != NULL) {
+			wl_compositor_destroy(st.compositor);
+		}
 		wl_display_disconnect(st.display);
 	}
 	weft_manifest_destroy(manifest);
