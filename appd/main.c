@@ -89,10 +89,9 @@ char *appd_find_program(const char *name, const char *build_dir)
 		char *found = NULL;
 		for (size_t i = 0; i < 2; i++) {
 			if (found == NULL && candidates[i] != NULL && executable(candidates[i])) {
-				found = candidates[i];
-			} else {
-				free(candidates[i]);
+				found = realpath(candidates[i], NULL);
 			}
+			free(candidates[i]);
 		}
 		if (found != NULL) {
 			return found;

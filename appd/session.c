@@ -52,7 +52,9 @@ struct appd_session {
 	char *app_id;
 	struct appd_plan plan;
 	enum appd_state state;
-	int64_t started_at, ended_at;
+	int64_t started_at, ended_at; /* wall clock, for people */
+	int64_t started_mono; /* for how long a launch took */
+	int64_t launch_ms; /* launch to running; -1 until then */
 	struct appd_proc runtime, shell;
 	struct appd_limits_session *limits;
 
@@ -152,6 +154,9 @@ struct json_object *appd_session_to_json(const struct appd_session *s)
 	if (s->ended_at > 0) {
 		json_object_object_add(obj, "ended_at", json_object_new_int64(s->ended_at));
 	}
+	if (s->launch_ms >= 0) {
+		json_object_object_add(obj, "launch_ms", json_object_new_int64(s->launch_ms));
+	}
 	for (size_t i = 0; i < s->plan.capabilities.len; i++) {
 		json_object_array_add(caps, json_object_new_string(s->plan.capabilities.items[i]));
 	}
@@ -168,6 +173,9 @@ struct json_object *appd_session_to_json(const struct appd_session *s)
 static void set_state(struct appd_session *s, enum appd_state state)
 {
 	s->state = state;
+	if (state == APPD_RUNNING) {
+		s->launch_ms = appd_now_ms() - s->started_mono;
+	}
 	weft_log(WEFT_INFO, "session %s (%s): %s%s%s", s->id, s->app_id, appd_state_name(state),
 		s->reason[0] != '\0' ? ": " : "", s->reason);
 	struct json_object *event = json_object_new_object();
@@ -609,7 +617,7 @@ static void handle_ready(struct appd_session *s)
 	}
 	s->ready = true;
 	weft_log(WEFT_DEBUG, "session %s: READY after %lld ms", s->id,
-		(long long)(appd_wall_ms() - s->started_at));
+		(long long)(appd_now_ms() - s->started_mono));
 	start_shell(s);
 }
 
@@ -781,6 +789,8 @@ struct appd_session *appd_session_launch(struct appd *appd, const char *app_id, 
 	*code = "internal";
 	snprintf(s->id, sizeof(s->id), "%llu", (unsigned long long)appd->next_session++);
 	s->started_at = appd_wall_ms();
+	s->started_mono = appd_now_ms();
+	s->launch_ms = -1;
 
 	int control[2] = { -1, -1 }, ipc[2] = { -1, -1 };
 	s->limits = appd_limits_session_create(appd->limits, app_id, s->id, err);

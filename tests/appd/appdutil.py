@@ -107,7 +107,7 @@ class Weft:
     """A private WEFT: compositor + appd, or appd alone (compositor=False)."""
 
     def __init__(self, tmp_path, cache_dir, compositor=True, appd_args=(), env=None,
-                 runtime=None, run_dir=None):
+                 runtime=None, run_dir=None, compositor_fd=None):
         self.tmp = Path(tmp_path)
         self.tmp.mkdir(parents=True)
         # Short, since socket paths are: pytest's own can be too long. A
@@ -153,10 +153,14 @@ class Weft:
         if compositor:
             cmd = [str(COMPOSITOR), "--backend", "headless", "--size", "1280x720", "--no-shell",
                    "--expose-test-protocols", "--appd", shlex.join(appd_cmd)]
+        elif compositor_fd is not None:
+            # The test plays the compositor on the other end.
+            cmd = appd_cmd + ["--compositor-fd", str(compositor_fd)]
         else:
             cmd = appd_cmd + ["--no-compositor"]
         self.proc = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT,
+                                     pass_fds=() if compositor_fd is None else (compositor_fd,))
         try:
             self.wait_for_appd()
         except AssertionError:

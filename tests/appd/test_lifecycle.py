@@ -34,7 +34,7 @@ def plain(weft, *args):
 def test_launch_wait_runs_and_terminate_stops(weft):
     session = weft.launch(COUNTER)
     sid = session["id"]
-    assert session["state"] == "running"
+    assert session["state"] == "running" and session["launch_ms"] > 0
     runtime, shell = session["runtime_pid"], session["app_shell_pid"]
     assert alive(runtime) and alive(shell)
     # One process group for the session, led by the runtime.

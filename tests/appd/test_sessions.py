@@ -6,6 +6,7 @@ control channel, restore, and resource limits."""
 import json
 import os
 import signal
+import socket
 import stat
 from pathlib import Path
 
@@ -292,3 +293,18 @@ def test_limits_by_name_must_work(start, tmp_path):
     with pytest.raises(AssertionError, match="systemd"):
         Weft(tmp_path / "w", tmp_path / "cache", compositor=False,
              appd_args=["--limits", "systemd"], env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"})
+
+
+def test_tells_systemd_when_ready_and_stopping(start, tmp_path):
+    path = tmp_path / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(10)
+    weft = start(compositor=False, env={"NOTIFY_SOCKET": str(path)})
+    assert sock.recv(4096) == b"READY=1"
+    # Its children do not get to speak for it.
+    session = weft.launch(COUNTER)
+    environ = Path(f"/proc/{session['runtime_pid']}/environ").read_bytes().split(b"\0")
+    assert not [v for v in environ if v.startswith(b"NOTIFY_SOCKET=")]
+    weft.stop()
+    assert sock.recv(4096) == b"STOPPING=1"
