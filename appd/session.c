@@ -282,13 +282,16 @@ static void reap(struct appd_proc *proc)
 	proc->pidfd = -1;
 }
 
-static void prune_history(struct appd *appd)
+/* Forgets the sessions that ended longest ago, never keep: whoever ended it
+ * may still be holding it. */
+static void prune_history(struct appd *appd, const struct appd_session *keep)
 {
 	/* Not while appd_sessions_stop_all() walks the list. */
 	while (!appd->quitting && appd->ended > HISTORY_MAX) {
 		struct appd_session *oldest = NULL;
 		for (struct appd_session *s = appd->sessions; s != NULL; s = s->next) {
-			if (s->state >= APPD_STOPPED) {
+			if (s->state >= APPD_STOPPED && s != keep &&
+				(oldest == NULL || s->ended_at <= oldest->ended_at)) {
 				oldest = s;
 			}
 		}
@@ -336,7 +339,7 @@ static void session_finish(struct appd_session *s)
 	if (!appd->quitting) {
 		appd_restore_save(appd);
 	}
-	prune_history(appd);
+	prune_history(appd, s);
 	if (appd->quitting && appd->live == 0) {
 		appd->done = true;
 	}

@@ -308,3 +308,22 @@ def test_tells_systemd_when_ready_and_stopping(start, tmp_path):
     assert not [v for v in environ if v.startswith(b"NOTIFY_SOCKET=")]
     weft.stop()
     assert sock.recv(4096) == b"STOPPING=1"
+
+
+def test_history_keeps_the_last_ended_sessions(start, tmp_path):
+    weft, _ = fake(start, "exit:3", tmp_path,
+                   env={"FAKE_RUNTIME_MODES": '{"org.weft.test.stays": "requests"}'})
+    make_package(weft.user_store, "org.weft.test.stays")
+    stays = weft.launch("org.weft.test.stays")
+    sock = weft.connect()
+    for i in range(70):
+        reply = weft.request({"type": "launch", "app_id": COUNTER}, sock=sock)
+        weft.wait_state(reply["session"]["id"], "crashed")
+    sock.close()
+    # The oldest session, ended last, is not the one that goes.
+    ended = weft.ctl_json("terminate", stays["id"], "--wait")
+    assert ended["id"] == stays["id"] and ended["state"] == "stopped"
+    remembered = weft.ctl_json("ps", "--all")
+    assert len(remembered) == 64
+    assert remembered[0]["id"] == stays["id"]
+    assert remembered[-1]["id"] == "71"
