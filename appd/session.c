@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
@@ -33,6 +34,9 @@
 /* How long an app-shell whose Wayland connection closed may take to exit
  * before we stop waiting for its status. */
 #define CLIENT_GONE_MS 1000
+/* How long a runtime that closed its channels may take to exit before its
+ * app-shell's exit is taken as the story. */
+#define EXIT_SETTLE_MS 500
 
 struct appd_proc {
 	struct appd_session *session;
@@ -398,6 +402,14 @@ static void stop_for_exit(struct appd_session *s)
 	}
 }
 
+/* Whether the runtime has closed its end of the control channel, as it
+ * does when it exits. */
+static bool runtime_hung_up(struct appd_session *s)
+{
+	struct pollfd pfd = { .fd = s->control_fd, .events = POLLIN };
+	return s->control_fd >= 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
 static void handle_exit(int fd, uint32_t events, void *data)
 {
 	struct appd_proc *proc = data;
@@ -407,6 +419,13 @@ static void handle_exit(int fd, uint32_t events, void *data)
 	}
 	if (s->state < APPD_STOPPING) {
 		check_exit(proc == &s->runtime ? &s->shell : &s->runtime);
+		if (proc == &s->shell && !abnormal(proc) && !s->runtime.exited &&
+			runtime_hung_up(s)) {
+			/* The runtime is on its way out, and the app-shell only saw
+			 * its peer go: the runtime's status tells what happened. */
+			appd_timer_arm(s->timer, EXIT_SETTLE_MS);
+			return;
+		}
 		stop_for_exit(s);
 		return;
 	}
@@ -666,6 +685,8 @@ static void handle_timer(void *data)
 			s->appd->config.grace_ms);
 		s->killed = true;
 		signal_session(s, SIGKILL);
+	} else if (s->shell.exited) {
+		stop_for_exit(s);
 	} else if (s->client_gone) {
 		session_stop(s, false, NULL, "the app-shell closed its Wayland connection");
 	} else if (s->state == APPD_STARTING && !s->ready) {
