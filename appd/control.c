@@ -437,7 +437,8 @@ size_t appd_control_broadcast(struct appd_control *control, struct json_object *
 	struct client *next;
 	for (struct client *client = control->clients; client != NULL; client = next) {
 		next = client->next;
-		if (client->subscribed && client_send(client, json_object_get(event))) {
+		if (client->subscribed && !client->broken &&
+			client_send(client, json_object_get(event))) {
 			sent++;
 		}
 	}

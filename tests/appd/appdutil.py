@@ -29,6 +29,7 @@ APPS = BUILD / "apps"
 DEMO_KEY = SOURCE / "apps" / "keys" / "demo-signing-key.DEMO-ONLY.key"
 DEMO_PUB = SOURCE / "apps" / "keys" / "demo-signing-key.DEMO-ONLY.pub"
 LSAN_SUPP = SOURCE / "tests" / "compositor" / "lsan.supp"
+FAKE_RUNTIME = SOURCE / "tests" / "appd" / "fake-runtime"
 
 COUNTER = "org.weft.demo.counter"
 NOTES = "org.weft.demo.notes"
@@ -64,6 +65,16 @@ def alive(pid):
 
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def settled_fd_count(pid):
+    """pid's fd count once it is done with what was going on (the lowest in
+    a fifth of a second): appd handles a client's hangup after it left."""
+    counts = []
+    for _ in range(10):
+        counts.append(fd_count(pid))
+        time.sleep(0.02)
+    return min(counts)
 
 
 def processes_with_env(marker):
@@ -308,3 +319,16 @@ class Watcher:
         self.proc.terminate()
         self.proc.wait()
         self.thread.join()
+
+
+def fake(start, mode, tmp_path, **kw):
+    """appd alone, running tests/appd/fake-runtime in mode; (Weft, its log)."""
+    log = tmp_path / "fake-runtime.log"
+    env = {"FAKE_RUNTIME": mode, "FAKE_RUNTIME_LOG": str(log)}
+    env.update(kw.pop("env", {}))
+    weft = start(compositor=False, runtime=FAKE_RUNTIME, env=env, **kw)
+    return weft, log
+
+
+def fake_log(log):
+    return [json.loads(line) for line in log.read_text().splitlines()]

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from appdutil import COUNTER, NOTES, STANDIN_CONNECTED, WEFTCTL, Watcher, alive, fd_count, \
-    wait_until
+    settled_fd_count, wait_until
 
 
 def session_pids(session):
@@ -147,8 +147,8 @@ def test_appd_sigkill_leaves_no_session_process(weft):
 
 
 def test_twenty_at_once(weft):
-    baseline_appd = fd_count(weft.appd_pid)
-    baseline_compositor = fd_count(weft.proc.pid)
+    baseline_appd = settled_fd_count(weft.appd_pid)
+    baseline_compositor = settled_fd_count(weft.proc.pid)
     launches = [weftctl(weft, "launch", COUNTER, "--wait", "--timeout", "120")
                 for _ in range(20)]
     sessions = []
@@ -173,7 +173,8 @@ def test_twenty_at_once(weft):
     with open(f"/proc/{weft.appd_pid}/stat") as f:
         appd_parent = int(f.read().rsplit(")", 1)[1].split()[1])
     assert set(weft.leftovers()) <= {weft.proc.pid, appd_parent, weft.appd_pid}
-    assert fd_count(weft.appd_pid) == baseline_appd
+    wait_until("appd to hold only what it held",
+               lambda: fd_count(weft.appd_pid) == baseline_appd)
     wait_until("the compositor to drop the clients",
                lambda: fd_count(weft.proc.pid) == baseline_compositor)
 

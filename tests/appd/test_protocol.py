@@ -5,11 +5,10 @@ import json
 import os
 import socket
 import stat
-import time
 
 import pytest
 
-from appdutil import COUNTER, MSG_MAX, fd_count, wait_until
+from appdutil import COUNTER, MSG_MAX, fake, fd_count, settled_fd_count, wait_until
 
 
 @pytest.fixture
@@ -84,15 +83,6 @@ def test_a_client_that_goes_away_mid_request_does_no_harm(appd):
         appd.ctl("terminate", s["id"], "--wait")
 
 
-def settled_fd_count(pid):
-    """appd's fd count once earlier clients' hangups are handled."""
-    counts = []
-    for _ in range(10):
-        counts.append(fd_count(pid))
-        time.sleep(0.02)
-    return min(counts)
-
-
 def test_fds_sent_to_appd_are_not_kept(appd):
     before = settled_fd_count(appd.appd_pid)
     sock = appd.connect()
@@ -153,3 +143,21 @@ def test_another_uid_is_refused(appd):
     assert after == ""  # and hung up
     assert "uid 65534 is not ours" in appd.logs()
     assert appd.request({"type": "info"})["ok"] is True
+
+
+def test_a_subscriber_that_does_not_read_is_dropped(start, tmp_path):
+    weft, _ = fake(start, "exit:3", tmp_path)
+    lazy = weft.connect()
+    assert weft.request({"type": "subscribe"}, sock=lazy)["ok"] is True
+    # Sessions that crash at once, each three events, none of them read.
+    for _ in range(200):
+        reply = weft.request({"type": "launch", "app_id": COUNTER})
+        weft.wait_state(reply["session"]["id"], "crashed")
+        if "disconnecting" in weft.logs():
+            break
+    assert "disconnecting" in weft.logs()
+    assert weft.ctl_json("info")["subscribers"] == 0
+    # What was queued arrives, then the hangup.
+    lazy.settimeout(5)
+    while (msg := lazy.recv(MSG_MAX)) != b"":
+        assert json.loads(msg)["event"] == "state"

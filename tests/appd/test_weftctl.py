@@ -90,7 +90,8 @@ def test_watch_prints_one_event_per_line(start):
     watch.terminate()
     watch.wait()
     assert lines == [f"{sid} {COUNTER} starting", f"{sid} {COUNTER} running",
-                     f"{sid} {COUNTER} stopping: terminated", f"{sid} {COUNTER} stopped: terminated"]
+                     f"{sid} {COUNTER} stopping: terminated",
+                     f"{sid} {COUNTER} stopped: terminated"]
 
 
 def test_launch_wait_fails_when_the_session_ends_first(start):
