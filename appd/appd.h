@@ -1,0 +1,154 @@
+/*
+ * weft-appd's objects and how its files talk to each other:
+ *   main.c        options, signals, the loop
+ *   control.c     the control socket and its clients (protocol.h)
+ *   session.c     one app session's lifecycle (design §2)
+ *   plan.c        package → verified manifest → runtime command line
+ *   apps.c        the installed apps
+ *   compositor.c  the compositor's control channel
+ *   spawn.c       starting session processes
+ *   limits.c      resource limits
+ *   restore.c     which apps to bring back after a restart
+ */
+#ifndef APPD_APPD_H
+#define APPD_APPD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "limits.h"
+#include "loop.h"
+#include "weft/common.h"
+
+struct json_object;
+
+struct appd_config {
+	char *socket_path;
+	int compositor_fd; /* -1: none */
+	bool no_compositor;
+	int ready_timeout_ms;
+	int grace_ms;
+	bool allow_untrusted;
+	bool restore;
+	size_t max_sessions;
+	char *runtime_path;
+	char *app_shell_path;
+	struct appd_limits_config limits;
+};
+
+struct appd_session;
+struct appd_control;
+struct appd_compositor;
+
+struct appd {
+	struct appd_config config;
+	struct appd_loop *loop;
+	struct appd_control *control;
+	struct appd_compositor *compositor; /* NULL without one */
+	struct appd_limits *limits;
+	struct appd_session *sessions; /* newest first, live and ended */
+	size_t live, ended;
+	uint64_t next_session;
+	char *restore_path;
+	bool quitting;
+	bool done;
+	/* One receive buffer for every channel: WEFT_MSG_MAX + 1 bytes. */
+	char *buf;
+};
+
+/* ---- session.c ---- */
+
+enum appd_state {
+	APPD_STARTING,
+	APPD_RUNNING,
+	APPD_STOPPING,
+	APPD_STOPPED,
+	APPD_CRASHED,
+};
+
+const char *appd_state_name(enum appd_state state);
+
+/* Starts a session of app_id. On failure *code is a protocol error code. */
+struct appd_session *appd_session_launch(struct appd *appd, const char *app_id, const char **code,
+	struct weft_error *err);
+/* Begins teardown; a session already stopping or ended is left alone. */
+void appd_session_terminate(struct appd_session *session);
+struct appd_session *appd_session_find(struct appd *appd, const char *id);
+/* appd->sessions is newest first; these walk it. */
+struct appd_session *appd_session_next(const struct appd_session *session);
+struct appd_session *appd_session_prev(const struct appd_session *session);
+enum appd_state appd_session_state(const struct appd_session *session);
+const char *appd_session_app_id(const struct appd_session *session);
+struct json_object *appd_session_to_json(const struct appd_session *session);
+/* "first_frame", "window_closed" or "client_gone" from the compositor. */
+void appd_session_compositor_event(struct appd *appd, const char *event, const char *session_id);
+/* Terminates every live session; appd->done is set once all have ended. */
+void appd_sessions_stop_all(struct appd *appd);
+/* Frees every session record; all must have ended. */
+void appd_sessions_free(struct appd *appd);
+
+/* ---- plan.c ---- */
+
+/* What a launch needs to know, decided before anything is started. */
+struct appd_plan {
+	char *package_dir;
+	char *component; /* the module's path */
+	char *data_dir; /* created, when a capability grants it; else NULL */
+	struct weft_strv capabilities;
+	/* Runtime arguments from the capabilities: --grant, --data. */
+	struct weft_strv runtime_args;
+	bool trusted;
+};
+
+/* Resolves app_id in the store, verifies it (unless allow_untrusted lets an
+ * untrusted one through), reads its manifest and turns its capabilities
+ * into runtime arguments. */
+bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
+	const char **code, struct weft_error *err);
+void appd_plan_finish(struct appd_plan *plan);
+
+/* ---- apps.c ---- */
+
+struct json_object *appd_apps_list(struct weft_error *err);
+
+/* ---- control.c ---- */
+
+struct appd_control *appd_control_create(struct appd *appd, const char *path,
+	struct weft_error *err);
+void appd_control_destroy(struct appd_control *control);
+/* Sends event to every subscriber; returns how many got it. */
+size_t appd_control_broadcast(struct appd_control *control, struct json_object *event);
+
+/* ---- compositor.c ---- */
+
+/* fd (the caller's no more) or err. data is what was given to create_client. */
+typedef void (*appd_client_func)(void *data, int fd, const char *error);
+
+/* Takes ownership of fd. */
+struct appd_compositor *appd_compositor_create(struct appd *appd, int fd, struct weft_error *err);
+void appd_compositor_destroy(struct appd_compositor *compositor);
+/* Asks for a Wayland connection tagged (app_id, session_id); func runs with
+ * the answer unless appd_compositor_cancel(request) comes first. */
+bool appd_compositor_create_client(struct appd_compositor *compositor, const char *app_id,
+	const char *session_id, appd_client_func func, void *data, uint64_t *request,
+	struct weft_error *err);
+void appd_compositor_cancel(struct appd_compositor *compositor, uint64_t request);
+void appd_compositor_close_session(struct appd_compositor *compositor, const char *session_id);
+
+/* ---- restore.c ---- */
+
+/* Writes the app ids of the live sessions and the next session number. */
+void appd_restore_save(struct appd *appd);
+/* Reads what a previous appd saved: the next session number, and, when
+ * launch is true, launches its apps again. */
+void appd_restore_load(struct appd *appd, bool launch);
+
+/* ---- main.c ---- */
+
+/* Finds a program of WEFT's: beside our executable, in the build tree's
+ * folder for it, then in the install prefix. */
+char *appd_find_program(const char *name, const char *build_dir);
+int64_t appd_now_ms(void); /* CLOCK_MONOTONIC */
+int64_t appd_wall_ms(void); /* CLOCK_REALTIME */
+
+#endif

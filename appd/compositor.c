@@ -1,0 +1,267 @@
+/*
+ * The compositor's control channel, appd's side (compositor/control.c has
+ * the protocol): Wayland connections tagged for a session, closing a
+ * session's windows, and the events that move sessions along.
+ *
+ * Requests are answered in order but asynchronously, so each waits in a
+ * pending list under its id; a session that ends first cancels its request,
+ * and a Wayland fd that arrives for nobody is closed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "appd.h"
+#include "weft/ipc.h"
+#include "weft/log.h"
+
+struct pending {
+	struct pending *next;
+	uint64_t id;
+	appd_client_func func; /* NULL once cancelled */
+	void *data;
+};
+
+struct appd_compositor {
+	struct appd *appd;
+	int fd;
+	struct appd_source *source;
+	uint64_t next_id;
+	struct pending *pending;
+};
+
+static const char *get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(obj, key, &v) ||
+		!json_object_is_type(v, json_type_string)) {
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+static bool send_request(struct appd_compositor *compositor, struct json_object *msg,
+	struct weft_error *err)
+{
+	if (msg == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	bool ok = weft_ipc_send_json(compositor->fd, msg, NULL, 0, err);
+	json_object_put(msg);
+	if (!ok) {
+		weft_error_prefix(err, "compositor");
+	}
+	return ok;
+}
+
+static void handle_reply(struct appd_compositor *compositor, struct json_object *msg, int fd)
+{
+	struct json_object *jid;
+	json_object_object_get_ex(msg, "id", &jid);
+	uint64_t id = json_object_get_uint64(jid);
+	struct pending **link = &compositor->pending;
+	while (*link != NULL && (*link)->id != id) {
+		link = &(*link)->next;
+	}
+	if (*link == NULL) {
+		/* close_session's answers, which nobody waits for. */
+		if (fd >= 0) {
+			close(fd);
+		}
+		return;
+	}
+	struct pending *p = *link;
+	*link = p->next;
+	if (p->func == NULL) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		free(p);
+		return;
+	}
+	struct json_object *error, *message;
+	if (json_object_object_get_ex(msg, "error", &error)) {
+		const char *text = json_object_object_get_ex(error, "message", &message)
+			? json_object_get_string(message)
+			: "refused";
+		if (fd >= 0) {
+			close(fd);
+		}
+		p->func(p->data, -1, text);
+	} else if (fd < 0) {
+		p->func(p->data, -1, "no Wayland connection in the reply");
+	} else {
+		p->func(p->data, fd, NULL);
+	}
+	free(p);
+}
+
+static void handle_message(struct appd_compositor *compositor, struct json_object *msg, int fd)
+{
+	const char *event = get_string(msg, "event");
+	if (event == NULL) {
+		handle_reply(compositor, msg, fd);
+		return;
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	const char *session_id = get_string(msg, "session_id");
+	if (session_id != NULL && session_id[0] != '\0') {
+		appd_session_compositor_event(compositor->appd, event, session_id);
+	}
+}
+
+static void hangup(struct appd_compositor *compositor)
+{
+	struct appd *appd = compositor->appd;
+	weft_log(WEFT_WARN, "compositor: the control channel closed; stopping");
+	appd_source_remove(compositor->source);
+	compositor->source = NULL;
+	/* Without a compositor no window can show; the one that comes back
+	 * starts an appd of its own. */
+	appd_sessions_stop_all(appd);
+}
+
+static void handle_readable(int fd, uint32_t events, void *data)
+{
+	struct appd_compositor *compositor = data;
+	for (int i = 0; i < 64; i++) {
+		int fds[WEFT_MSG_MAX_FDS];
+		size_t nfds = 0;
+		bool gone = false;
+		struct weft_error err = { 0 };
+		struct json_object *msg = weft_ipc_recv_json(fd, fds, &nfds, &gone, &err);
+		if (msg == NULL) {
+			if (gone) {
+				hangup(compositor);
+				return;
+			}
+			if (errno == EAGAIN) {
+				return;
+			}
+			if (errno == EBADMSG) {
+				weft_log(WEFT_WARN, "compositor: %s", err.msg);
+				continue;
+			}
+			weft_log(WEFT_ERROR, "compositor: %s", err.msg);
+			hangup(compositor);
+			return;
+		}
+		for (size_t k = 1; k < nfds; k++) {
+			close(fds[k]);
+		}
+		handle_message(compositor, msg, nfds > 0 ? fds[0] : -1);
+		json_object_put(msg);
+	}
+}
+
+struct appd_compositor *appd_compositor_create(struct appd *appd, int fd, struct weft_error *err)
+{
+	struct appd_compositor *compositor = calloc(1, sizeof(*compositor));
+	if (compositor == NULL) {
+		weft_error_set(err, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	compositor->appd = appd;
+	compositor->fd = fd;
+	compositor->next_id = 1;
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+		fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		weft_error_errno(err, "compositor fd %d", fd);
+		appd_compositor_destroy(compositor);
+		return NULL;
+	}
+	compositor->source = appd_loop_add_fd(appd->loop, fd, EPOLLIN, handle_readable, compositor,
+		err);
+	if (compositor->source == NULL) {
+		appd_compositor_destroy(compositor);
+		return NULL;
+	}
+	return compositor;
+}
+
+void appd_compositor_destroy(struct appd_compositor *compositor)
+{
+	if (compositor == NULL) {
+		return;
+	}
+	while (compositor->pending != NULL) {
+		struct pending *p = compositor->pending;
+		compositor->pending = p->next;
+		free(p);
+	}
+	appd_source_remove(compositor->source);
+	close(compositor->fd);
+	free(compositor);
+}
+
+bool appd_compositor_create_client(struct appd_compositor *compositor, const char *app_id,
+	const char *session_id, appd_client_func func, void *data, uint64_t *request,
+	struct weft_error *err)
+{
+	if (compositor->source == NULL) {
+		weft_error_set(err, "compositor: the control channel is closed");
+		return false;
+	}
+	struct pending *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	p->id = compositor->next_id++;
+	p->func = func;
+	p->data = data;
+	struct json_object *msg = json_object_new_object();
+	if (msg != NULL) {
+		json_object_object_add(msg, "id", json_object_new_uint64(p->id));
+		json_object_object_add(msg, "type", json_object_new_string("create_client"));
+		json_object_object_add(msg, "app_id", json_object_new_string(app_id));
+		json_object_object_add(msg, "session_id", json_object_new_string(session_id));
+	}
+	if (!send_request(compositor, msg, err)) {
+		free(p);
+		return false;
+	}
+	/* Replies come in order: append. */
+	struct pending **link = &compositor->pending;
+	while (*link != NULL) {
+		link = &(*link)->next;
+	}
+	*link = p;
+	*request = p->id;
+	return true;
+}
+
+void appd_compositor_cancel(struct appd_compositor *compositor, uint64_t request)
+{
+	for (struct pending *p = compositor->pending; p != NULL; p = p->next) {
+		if (p->id == request) {
+			p->func = NULL;
+		}
+	}
+}
+
+void appd_compositor_close_session(struct appd_compositor *compositor, const char *session_id)
+{
+	if (compositor->source == NULL) {
+		return;
+	}
+	struct json_object *msg = json_object_new_object();
+	if (msg != NULL) {
+		json_object_object_add(msg, "id", json_object_new_uint64(compositor->next_id++));
+		json_object_object_add(msg, "type", json_object_new_string("close_session"));
+		json_object_object_add(msg, "session_id", json_object_new_string(session_id));
+	}
+	struct weft_error err = { 0 };
+	if (!send_request(compositor, msg, &err)) {
+		weft_log(WEFT_WARN, "%s", err.msg);
+	}
+}

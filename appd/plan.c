@@ -1,0 +1,198 @@
+/*
+ * From an app id to what the runtime is given (design §2 step 2, §4): the
+ * package is found in the store, verified against the trust store at every
+ * launch (a package can change between launches), its manifest read, and
+ * each declared capability turned into a runtime argument. Nothing that is
+ * not declared is granted.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "appd.h"
+#include "weft/app_id.h"
+#include "weft/capability.h"
+#include "weft/log.h"
+#include "weft/manifest.h"
+#include "weft/package.h"
+#include "weft/paths.h"
+
+/* mkdir -p, private to the user: app data is nobody else's. */
+static bool make_dirs(const char *path, struct weft_error *err)
+{
+	char *copy = strdup(path);
+	if (copy == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	bool ok = true;
+	for (char *p = copy + 1; ok; p++) {
+		if (*p != '/' && *p != '\0') {
+			continue;
+		}
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+			weft_error_errno(err, "mkdir %s", copy);
+			ok = false;
+		}
+		*p = saved;
+		if (saved == '\0') {
+			break;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+static bool verify(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
+	const char **code, struct weft_error *err)
+{
+	struct weft_trust trust;
+	struct weft_error why = { 0 };
+	enum weft_verify_result result = WEFT_VERIFY_ERROR;
+	if (weft_trust_load(&trust, &why)) {
+		const struct weft_trusted_key *key = NULL;
+		result = weft_trust_verify(&trust, plan->package_dir, &key, &why);
+		if (result == WEFT_VERIFY_OK) {
+			weft_log(WEFT_DEBUG, "%s: signed by %s", app_id, key->path);
+		}
+		weft_trust_finish(&trust);
+	}
+	plan->trusted = result == WEFT_VERIFY_OK;
+	if (plan->trusted) {
+		return true;
+	}
+	if (result == WEFT_VERIFY_ERROR) {
+		/* Unreadable or refused content is never run, developer or not. */
+		*code = "invalid_package";
+		weft_error_set(err, "%s: %s", app_id, why.msg);
+		return false;
+	}
+	if (allow_untrusted) {
+		/* An unsigned package was never scanned: what it holds must still
+		 * be what a package may hold. */
+		struct weft_pkg_files files = { 0 };
+		struct weft_error scan_err = { 0 };
+		bool readable = weft_pkg_scan(plan->package_dir, NULL, &files, &scan_err);
+		weft_pkg_files_finish(&files);
+		if (!readable) {
+			*code = "invalid_package";
+			weft_error_set(err, "%s: %s", app_id, scan_err.msg);
+			return false;
+		}
+		weft_log(WEFT_WARN, "%s: not trusted (%s); running it anyway (developer mode)",
+			app_id, why.msg);
+		return true;
+	}
+	*code = "untrusted";
+	weft_error_set(err, "%s is not trusted: %s", app_id, why.msg);
+	return false;
+}
+
+static bool grant(struct appd_plan *plan, const char *app_id, const char *cap,
+	struct weft_error *err)
+{
+	const struct weft_capability *c = weft_capability_lookup(cap, NULL);
+	if (c == NULL) {
+		weft_error_set(err, "unknown capability %s", cap);
+		return false;
+	}
+	if (c->grant == WEFT_GRANT_RESERVED) {
+		return true;
+	}
+	if (c->grant == WEFT_GRANT_DIR && c->dir == WEFT_DIR_APP_DATA && plan->data_dir == NULL) {
+		plan->data_dir = weft_path_app_data(app_id, err);
+		if (plan->data_dir == NULL || !make_dirs(plan->data_dir, err) ||
+			!weft_strv_push(&plan->runtime_args, "--data") ||
+			!weft_strv_push(&plan->runtime_args, plan->data_dir)) {
+			weft_error_prefix(err, "app data");
+			return false;
+		}
+	}
+	if (!weft_strv_push(&plan->runtime_args, "--grant") ||
+		!weft_strv_push(&plan->runtime_args, cap)) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
+	const char **code, struct weft_error *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	weft_strv_init(&plan->capabilities);
+	weft_strv_init(&plan->runtime_args);
+	*code = "invalid_argument";
+	if (!weft_app_id_valid(app_id, err)) {
+		weft_error_prefix(err, "invalid app id");
+		return false;
+	}
+	*code = "not_installed";
+	plan->package_dir = weft_store_find(app_id, err);
+	if (plan->package_dir == NULL) {
+		return false;
+	}
+	if (!verify(plan, app_id, allow_untrusted, code, err)) {
+		return false;
+	}
+
+	*code = "invalid_package";
+	char *path = weft_path_join(plan->package_dir, WEFT_MANIFEST_FILE);
+	struct weft_diags diags;
+	weft_diags_init(&diags);
+	struct weft_manifest *m = path != NULL ? weft_manifest_load(path, &diags) : NULL;
+	free(path);
+	if (m == NULL) {
+		const char *first = "out of memory";
+		for (size_t i = 0; i < diags.len; i++) {
+			if (diags.items[i].severity == WEFT_DIAG_ERROR) {
+				first = diags.items[i].msg;
+				break;
+			}
+		}
+		weft_error_set(err, "%s: invalid manifest: %s", app_id, first);
+		weft_diags_finish(&diags);
+		return false;
+	}
+	weft_diags_finish(&diags);
+	bool ok = true;
+	if (strcmp(m->id, app_id) != 0) {
+		weft_error_set(err, "%s: the manifest says it is %s", plan->package_dir, m->id);
+		ok = false;
+	}
+	if (ok) {
+		plan->component = weft_path_join(plan->package_dir, m->module);
+		struct stat st;
+		if (plan->component == NULL) {
+			weft_error_set(err, "out of memory");
+			ok = false;
+		} else if (stat(plan->component, &st) != 0 || !S_ISREG(st.st_mode)) {
+			weft_error_set(err, "%s: no component %s", app_id, m->module);
+			ok = false;
+		}
+	}
+	for (size_t i = 0; ok && i < m->capabilities.len; i++) {
+		const char *cap = m->capabilities.items[i];
+		ok = grant(plan, app_id, cap, err) && weft_strv_push(&plan->capabilities, cap);
+		if (!ok && err->msg[0] == '\0') {
+			weft_error_set(err, "out of memory");
+		}
+	}
+	weft_manifest_destroy(m);
+	if (ok) {
+		*code = NULL;
+	}
+	return ok;
+}
+
+void appd_plan_finish(struct appd_plan *plan)
+{
+	free(plan->package_dir);
+	free(plan->component);
+	free(plan->data_dir);
+	weft_strv_finish(&plan->capabilities);
+	weft_strv_finish(&plan->runtime_args);
+}

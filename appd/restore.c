@@ -1,0 +1,106 @@
+/*
+ * Session restore: appd writes which apps are open (and its next session
+ * number, so that ids stay unique) to a small file beside its socket. An
+ * appd that starts after one that died, or was stopped, brings those apps
+ * back as new sessions. The runtime dir is per login, so a new login starts
+ * empty.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appd.h"
+#include "weft/log.h"
+
+void appd_restore_save(struct appd *appd)
+{
+	if (appd->restore_path == NULL) {
+		return;
+	}
+	struct json_object *state = json_object_new_object();
+	struct json_object *apps = json_object_new_array();
+	if (state == NULL || apps == NULL) {
+		json_object_put(state);
+		json_object_put(apps);
+		return;
+	}
+	json_object_object_add(state, "next_session", json_object_new_uint64(appd->next_session));
+	/* Oldest first, so that a restore opens them in the same order. */
+	struct appd_session *s = appd->sessions;
+	while (s != NULL && appd_session_next(s) != NULL) {
+		s = appd_session_next(s);
+	}
+	for (; s != NULL; s = appd_session_prev(s)) {
+		if (appd_session_state(s) <= APPD_RUNNING) {
+			json_object_array_add(apps,
+				json_object_new_string(appd_session_app_id(s)));
+		}
+	}
+	json_object_object_add(state, "apps", apps);
+
+	char *tmp = weft_strdup_printf("%s.tmp", appd->restore_path);
+	const char *text = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN);
+	int fd = tmp != NULL ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+	bool ok = fd >= 0;
+	if (ok) {
+		size_t len = strlen(text);
+		ok = write(fd, text, len) == (ssize_t)len;
+		ok = close(fd) == 0 && ok;
+		ok = ok && rename(tmp, appd->restore_path) == 0;
+	}
+	if (!ok) {
+		weft_log_errno(WEFT_WARN, "restore: write %s", appd->restore_path);
+		if (tmp != NULL) {
+			unlink(tmp);
+		}
+	}
+	free(tmp);
+	json_object_put(state);
+}
+
+void appd_restore_load(struct appd *appd, bool launch)
+{
+	if (appd->restore_path == NULL) {
+		return;
+	}
+	struct json_object *state = json_object_from_file(appd->restore_path);
+	if (state == NULL) {
+		if (access(appd->restore_path, F_OK) == 0) {
+			weft_log(WEFT_WARN, "restore: %s is unreadable; ignored",
+				appd->restore_path);
+		}
+		return;
+	}
+	struct json_object *next, *apps;
+	if (json_object_object_get_ex(state, "next_session", &next)) {
+		uint64_t n = json_object_get_uint64(next);
+		if (n > appd->next_session) {
+			appd->next_session = n;
+		}
+	}
+	if (launch && json_object_object_get_ex(state, "apps", &apps) &&
+		json_object_is_type(apps, json_type_array)) {
+		/* Launching rewrites the file; work from our copy. */
+		size_t n = json_object_array_length(apps);
+		for (size_t i = 0; i < n; i++) {
+			const char *app_id = json_object_get_string(
+				json_object_array_get_idx(apps, i));
+			if (app_id == NULL) {
+				continue;
+			}
+			const char *code = NULL;
+			struct weft_error err = { 0 };
+			struct appd_session *s = appd_session_launch(appd, app_id, &code, &err);
+			if (s == NULL) {
+				weft_log(WEFT_WARN, "restore: %s", err.msg);
+			} else {
+				weft_log(WEFT_INFO, "restore: %s", app_id);
+			}
+		}
+	}
+	json_object_put(state);
+}

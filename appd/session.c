@@ -1,0 +1,894 @@
+/*
+ * One app session (design §2): the runtime starts first, in a process
+ * group of the session's own; once it says READY and the compositor has
+ * given a tagged Wayland connection, the app-shell joins the group with its
+ * end of the IPC pair. The first frame makes the session running.
+ *
+ * Any end (terminate, either process exiting, the window closing) tears
+ * the whole session down the same way: SIGTERM to the group, a grace
+ * period, SIGKILL, reap. Exited processes stay unreaped until the session
+ * is over, so that the group's id cannot be reused under us while we still
+ * signal it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appd.h"
+#include "spawn.h"
+#include "weft/ipc.h"
+#include "weft/log.h"
+
+/* Ended sessions kept for state queries. */
+#define HISTORY_MAX 64
+/* How long an app-shell whose Wayland connection closed may take to exit
+ * before we stop waiting for its status. */
+#define CLIENT_GONE_MS 1000
+/* How long a runtime that closed its channels may take to exit before its
+ * app-shell's exit is taken as the story. */
+#define EXIT_SETTLE_MS 500
+
+struct appd_proc {
+	struct appd_session *session;
+	const char *name; /* "runtime" or "app-shell" */
+	pid_t pid; /* 0 before it is started */
+	int pidfd;
+	struct appd_source *source;
+	bool exited;
+	int code; /* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
+	int status; /* the exit status or the signal */
+};
+
+struct appd_session {
+	struct appd_session *prev, *next;
+	struct appd *appd;
+	char id[24];
+	char *app_id;
+	struct appd_plan plan;
+	enum appd_state state;
+	int64_t started_at, ended_at; /* wall clock, for people */
+	int64_t started_mono; /* for how long a launch took */
+	int64_t launch_ms; /* launch to running; -1 until then */
+	struct appd_proc runtime, shell;
+	struct appd_limits_session *limits;
+
+	int control_fd; /* our end of the runtime control channel */
+	struct appd_source *control_source;
+	int shell_ipc_fd; /* the app-shell's end of the IPC pair, until it starts */
+	int wayland_fd; /* the tagged Wayland connection, until the app-shell starts */
+	bool wayland_pending;
+	uint64_t wayland_request;
+	bool ready;
+	bool client_gone;
+	struct appd_source *timer; /* start deadline, then grace */
+	bool killed; /* SIGKILL sent */
+
+	bool crashed;
+	char reason[256];
+	struct appd_proc *culprit; /* whose exit made it crash */
+};
+
+static void session_finish(struct appd_session *s);
+
+const char *appd_state_name(enum appd_state state)
+{
+	static const char *const names[] = {
+		[APPD_STARTING] = "starting",
+		[APPD_RUNNING] = "running",
+		[APPD_STOPPING] = "stopping",
+		[APPD_STOPPED] = "stopped",
+		[APPD_CRASHED] = "crashed",
+	};
+	return names[state];
+}
+
+struct appd_session *appd_session_next(const struct appd_session *session)
+{
+	return session->next;
+}
+
+struct appd_session *appd_session_prev(const struct appd_session *session)
+{
+	return session->prev;
+}
+
+enum appd_state appd_session_state(const struct appd_session *session)
+{
+	return session->state;
+}
+
+const char *appd_session_app_id(const struct appd_session *session)
+{
+	return session->app_id;
+}
+
+struct appd_session *appd_session_find(struct appd *appd, const char *id)
+{
+	for (struct appd_session *s = appd->sessions; s != NULL; s = s->next) {
+		if (strcmp(s->id, id) == 0) {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* ---- events ---- */
+
+static struct json_object *exit_json(const struct appd_proc *proc)
+{
+	struct json_object *exit = json_object_new_object();
+	if (exit == NULL) {
+		return NULL;
+	}
+	json_object_object_add(exit, "process", json_object_new_string(proc->name));
+	json_object_object_add(exit, proc->code == CLD_EXITED ? "status" : "signal",
+		json_object_new_int(proc->status));
+	return exit;
+}
+
+struct json_object *appd_session_to_json(const struct appd_session *s)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *caps = json_object_new_array();
+	if (obj == NULL || caps == NULL) {
+		json_object_put(obj);
+		json_object_put(caps);
+		return NULL;
+	}
+	json_object_object_add(obj, "id", json_object_new_string(s->id));
+	json_object_object_add(obj, "app_id", json_object_new_string(s->app_id));
+	json_object_object_add(obj, "state", json_object_new_string(appd_state_name(s->state)));
+	if (s->runtime.pid > 0) {
+		json_object_object_add(obj, "runtime_pid", json_object_new_int(s->runtime.pid));
+	}
+	if (s->shell.pid > 0) {
+		json_object_object_add(obj, "app_shell_pid", json_object_new_int(s->shell.pid));
+	}
+	json_object_object_add(obj, "started_at", json_object_new_int64(s->started_at));
+	if (s->ended_at > 0) {
+		json_object_object_add(obj, "ended_at", json_object_new_int64(s->ended_at));
+	}
+	if (s->launch_ms >= 0) {
+		json_object_object_add(obj, "launch_ms", json_object_new_int64(s->launch_ms));
+	}
+	for (size_t i = 0; i < s->plan.capabilities.len; i++) {
+		json_object_array_add(caps, json_object_new_string(s->plan.capabilities.items[i]));
+	}
+	json_object_object_add(obj, "capabilities", caps);
+	if (s->reason[0] != '\0') {
+		json_object_object_add(obj, "reason", json_object_new_string(s->reason));
+	}
+	if (s->culprit != NULL) {
+		json_object_object_add(obj, "exit", exit_json(s->culprit));
+	}
+	return obj;
+}
+
+static void set_state(struct appd_session *s, enum appd_state state)
+{
+	s->state = state;
+	if (state == APPD_RUNNING) {
+		s->launch_ms = appd_now_ms() - s->started_mono;
+	}
+	weft_log(WEFT_INFO, "session %s (%s): %s%s%s", s->id, s->app_id, appd_state_name(state),
+		s->reason[0] != '\0' ? ": " : "", s->reason);
+	struct json_object *event = json_object_new_object();
+	if (event != NULL) {
+		json_object_object_add(event, "event", json_object_new_string("state"));
+		json_object_object_add(event, "session", appd_session_to_json(s));
+		appd_control_broadcast(s->appd->control, event);
+		json_object_put(event);
+	}
+}
+
+/* ---- teardown ---- */
+
+static void describe_exit(const struct appd_proc *proc, char *buf, size_t size)
+{
+	if (proc->code == CLD_EXITED) {
+		snprintf(buf, size, "%s exited with status %d", proc->name, proc->status);
+	} else {
+		snprintf(buf, size, "%s killed by signal %d (%s)", proc->name, proc->status,
+			strsignal(proc->status));
+	}
+}
+
+static bool proc_live(const struct appd_proc *proc)
+{
+	return proc->pid > 0 && !proc->exited;
+}
+
+static void signal_session(struct appd_session *s, int sig)
+{
+	/* The runtime leads the group and stays unreaped until the session is
+	 * over, so the group id is still ours. */
+	if (s->runtime.pid > 0 && kill(-s->runtime.pid, sig) != 0 && errno != ESRCH) {
+		weft_log_errno(WEFT_WARN, "session %s: kill group %d", s->id, (int)s->runtime.pid);
+	}
+	if (proc_live(&s->shell)) {
+		pidfd_send_signal(s->shell.pidfd, sig, NULL, 0);
+	}
+	if (sig == SIGKILL && s->limits != NULL) {
+		appd_limits_session_kill(s->limits);
+	}
+}
+
+static void close_handover(struct appd_session *s)
+{
+	if (s->shell_ipc_fd >= 0) {
+		close(s->shell_ipc_fd);
+		s->shell_ipc_fd = -1;
+	}
+	if (s->wayland_fd >= 0) {
+		close(s->wayland_fd);
+		s->wayland_fd = -1;
+	}
+	if (s->wayland_pending) {
+		appd_compositor_cancel(s->appd->compositor, s->wayland_request);
+		s->wayland_pending = false;
+	}
+}
+
+static void session_stop(struct appd_session *s, bool crashed, struct appd_proc *culprit,
+	const char *fmt, ...) WEFT_PRINTF(4, 5);
+
+static void session_stop(struct appd_session *s, bool crashed, struct appd_proc *culprit,
+	const char *fmt, ...)
+{
+	if (s->state >= APPD_STOPPING) {
+		return;
+	}
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(s->reason, sizeof(s->reason), fmt, args);
+	va_end(args);
+	s->crashed = crashed;
+	s->culprit = culprit;
+	close_handover(s);
+	if (s->shell.pid > 0 && s->appd->compositor != NULL) {
+		appd_compositor_close_session(s->appd->compositor, s->id);
+	}
+	set_state(s, APPD_STOPPING);
+	signal_session(s, SIGTERM);
+	if (!proc_live(&s->runtime) && !proc_live(&s->shell)) {
+		session_finish(s);
+		return;
+	}
+	appd_timer_arm(s->timer, s->appd->config.grace_ms);
+}
+
+void appd_session_terminate(struct appd_session *session)
+{
+	session_stop(session, false, NULL, "terminated");
+}
+
+static void reap(struct appd_proc *proc)
+{
+	if (proc->pid <= 0) {
+		return;
+	}
+	appd_source_remove(proc->source);
+	proc->source = NULL;
+	siginfo_t info;
+	while (waitid(P_PIDFD, (id_t)proc->pidfd, &info, WEXITED) != 0 && errno == EINTR) {
+	}
+	close(proc->pidfd);
+	proc->pidfd = -1;
+}
+
+/* Forgets the sessions that ended longest ago, never keep: whoever ended it
+ * may still be holding it. */
+static void prune_history(struct appd *appd, const struct appd_session *keep)
+{
+	/* Not while appd_sessions_stop_all() walks the list. */
+	while (!appd->quitting && appd->ended > HISTORY_MAX) {
+		struct appd_session *oldest = NULL;
+		for (struct appd_session *s = appd->sessions; s != NULL; s = s->next) {
+			if (s->state >= APPD_STOPPED && s != keep &&
+				(oldest == NULL || s->ended_at <= oldest->ended_at)) {
+				oldest = s;
+			}
+		}
+		if (oldest == NULL) {
+			return;
+		}
+		if (oldest->prev != NULL) {
+			oldest->prev->next = oldest->next;
+		} else {
+			appd->sessions = oldest->next;
+		}
+		if (oldest->next != NULL) {
+			oldest->next->prev = oldest->prev;
+		}
+		appd->ended--;
+		appd_plan_finish(&oldest->plan);
+		free(oldest->app_id);
+		free(oldest);
+	}
+}
+
+static void session_finish(struct appd_session *s)
+{
+	struct appd *appd = s->appd;
+	/* Whatever the processes left in their group or cgroup goes too. */
+	signal_session(s, SIGKILL);
+	reap(&s->runtime);
+	reap(&s->shell);
+	close_handover(s);
+	appd_source_remove(s->control_source);
+	s->control_source = NULL;
+	if (s->control_fd >= 0) {
+		close(s->control_fd);
+		s->control_fd = -1;
+	}
+	appd_source_remove(s->timer);
+	s->timer = NULL;
+	appd_limits_session_destroy(s->limits);
+	s->limits = NULL;
+	s->ended_at = appd_wall_ms();
+	appd->live--;
+	appd->ended++;
+	set_state(s, s->crashed ? APPD_CRASHED : APPD_STOPPED);
+	/* A shutdown keeps the list, so that the next appd restores it. */
+	if (!appd->quitting) {
+		appd_restore_save(appd);
+	}
+	prune_history(appd, s);
+	if (appd->quitting && appd->live == 0) {
+		appd->done = true;
+	}
+}
+
+/* ---- processes ---- */
+
+/* Records proc's exit if it has exited; true if it has (now or before). */
+static bool check_exit(struct appd_proc *proc)
+{
+	if (proc->exited) {
+		return true;
+	}
+	if (proc->pid <= 0) {
+		return false;
+	}
+	siginfo_t info = { 0 };
+	/* WNOWAIT: the status now, the reaping when the session is over. */
+	if (waitid(P_PIDFD, (id_t)proc->pidfd, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+		info.si_pid == 0) {
+		return false;
+	}
+	proc->exited = true;
+	proc->code = info.si_code;
+	proc->status = info.si_status;
+	appd_source_remove(proc->source);
+	proc->source = NULL;
+	return true;
+}
+
+static bool abnormal(const struct appd_proc *proc)
+{
+	return proc->code != CLD_EXITED || proc->status != 0;
+}
+
+/* Why a live session ends, once one or both of its processes exited. */
+static void stop_for_exit(struct appd_session *s)
+{
+	struct appd_proc *procs[] = { &s->runtime, &s->shell };
+	/* Whichever went first, a crash is the story: the other process often
+	 * only followed its peer out. */
+	for (size_t i = 0; i < 2; i++) {
+		if (procs[i]->exited && abnormal(procs[i])) {
+			char what[128];
+			describe_exit(procs[i], what, sizeof(what));
+			session_stop(s, true, procs[i], "%s", what);
+			return;
+		}
+	}
+	if (s->runtime.exited && !s->ready) {
+		session_stop(s, true, &s->runtime, "runtime exited before READY");
+	} else if (s->runtime.exited) {
+		session_stop(s, false, NULL, "the app quit");
+	} else {
+		session_stop(s, false, NULL, "app-shell exited");
+	}
+}
+
+/* Whether the runtime has closed its end of the control channel, as it
+ * does when it exits. */
+static bool runtime_hung_up(struct appd_session *s)
+{
+	struct pollfd pfd = { .fd = s->control_fd, .events = POLLIN };
+	return s->control_fd >= 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+static void handle_exit(int fd, uint32_t events, void *data)
+{
+	struct appd_proc *proc = data;
+	struct appd_session *s = proc->session;
+	if (!check_exit(proc)) {
+		return;
+	}
+	if (s->state < APPD_STOPPING) {
+		check_exit(proc == &s->runtime ? &s->shell : &s->runtime);
+		if (proc == &s->shell && !abnormal(proc) && !s->runtime.exited &&
+			runtime_hung_up(s)) {
+			/* The runtime is on its way out, and the app-shell only saw
+			 * its peer go: the runtime's status tells what happened. */
+			appd_timer_arm(s->timer, EXIT_SETTLE_MS);
+			return;
+		}
+		stop_for_exit(s);
+		return;
+	}
+	/* Neither a clean exit nor our SIGTERM, and before our SIGKILL: that is
+	 * a crash, which the other process's earlier exit (it saw its peer
+	 * hang up) may have hidden. */
+	bool by_us = s->killed || (proc->code == CLD_KILLED && proc->status == SIGTERM);
+	if (!s->crashed && !by_us && abnormal(proc)) {
+		s->crashed = true;
+		s->culprit = proc;
+		describe_exit(proc, s->reason, sizeof(s->reason));
+	}
+	if (!proc_live(&s->runtime) && !proc_live(&s->shell)) {
+		session_finish(s);
+	}
+}
+
+static bool watch_proc(struct appd_session *s, struct appd_proc *proc,
+	const struct appd_child *child, struct weft_error *err)
+{
+	proc->pid = child->pid;
+	proc->pidfd = child->pidfd;
+	proc->source = appd_loop_add_fd(s->appd->loop, proc->pidfd, EPOLLIN, handle_exit, proc,
+		err);
+	return proc->source != NULL;
+}
+
+/* Starts a gated child, puts it under the session's limits, lets it go. */
+static bool spawn(struct appd_session *s, struct appd_proc *proc, struct appd_spawn *sp,
+	struct weft_error *err)
+{
+	struct appd_child child;
+	sp->cgroup_procs_fd = s->limits != NULL ? appd_limits_session_procs_fd(s->limits) : -1;
+	if (!appd_spawn_start(sp, &child, err)) {
+		weft_error_prefix(err, "start %s", proc->name);
+		return false;
+	}
+	bool ok = appd_limits_session_attach(s->limits, child.pid, err);
+	appd_child_release(&child, ok);
+	if (ok) {
+		ok = watch_proc(s, proc, &child, err);
+	} else {
+		/* It exits 127 at its closed gate; keep it to reap. */
+		proc->pid = child.pid;
+		proc->pidfd = child.pidfd;
+		proc->exited = true;
+	}
+	if (ok) {
+		weft_log(WEFT_DEBUG, "session %s: %s is pid %d", s->id, proc->name,
+			(int)child.pid);
+	}
+	return ok;
+}
+
+static void start_shell(struct appd_session *s)
+{
+	struct appd *appd = s->appd;
+	if (!s->ready || s->wayland_pending || s->shell.pid > 0 || s->state != APPD_STARTING) {
+		return;
+	}
+	appd_timer_arm(s->timer, 0);
+	struct weft_error err = { 0 };
+	struct weft_strv argv, env;
+	weft_strv_init(&argv);
+	bool ok = weft_strv_push(&argv, appd->config.app_shell_path) &&
+		weft_strv_push(&argv, "--app-id") && weft_strv_push(&argv, s->app_id) &&
+		weft_strv_push(&argv, "--session") && weft_strv_push(&argv, s->id) &&
+		weft_strv_push(&argv, "--ipc-fd") && weft_strv_push(&argv, "3") &&
+		weft_strv_push(&argv, s->plan.package_dir);
+	/* WAYLAND_SOCKET is libwayland's: the client takes the fd and clears it. */
+	const char *extra[] = { s->wayland_fd >= 0 ? "WAYLAND_SOCKET=4" : NULL, NULL };
+	if (!ok) {
+		weft_error_set(&err, "out of memory");
+	} else {
+		ok = appd_child_env(&env, extra, &err);
+	}
+	if (ok) {
+		int fds[] = { s->shell_ipc_fd, s->wayland_fd };
+		struct appd_spawn sp = {
+			.path = appd->config.app_shell_path,
+			.argv = argv.items,
+			.envp = env.items,
+			.fds = fds,
+			.nfds = s->wayland_fd >= 0 ? 2 : 1,
+			.pgid = s->runtime.pid,
+		};
+		ok = spawn(s, &s->shell, &sp, &err);
+		weft_strv_finish(&env);
+	}
+	weft_strv_finish(&argv);
+	/* Its ends are its own now, or nobody's. */
+	close_handover(s);
+	if (!ok) {
+		weft_log(WEFT_ERROR, "session %s: %s", s->id, err.msg);
+		session_stop(s, true, NULL, "%s", err.msg);
+		return;
+	}
+	if (appd->compositor == NULL) {
+		/* Nobody will report a first frame: READY is as far as we see. */
+		set_state(s, APPD_RUNNING);
+	}
+}
+
+static void handle_wayland(void *data, int fd, const char *error)
+{
+	struct appd_session *s = data;
+	s->wayland_pending = false;
+	if (fd < 0) {
+		session_stop(s, true, NULL, "the compositor gave no Wayland connection: %s",
+			error);
+		return;
+	}
+	s->wayland_fd = fd;
+	start_shell(s);
+}
+
+/* ---- the runtime control channel ---- */
+
+static void control_reply(struct appd_session *s, struct json_object *reply)
+{
+	struct weft_error err = { 0 };
+	if (reply != NULL && !weft_ipc_send_json(s->control_fd, reply, NULL, 0, &err)) {
+		weft_log(WEFT_WARN, "session %s: control: %s", s->id, err.msg);
+	}
+	json_object_put(reply);
+}
+
+static bool has_capability(struct appd_session *s, const char *cap)
+{
+	return weft_strv_contains(&s->plan.capabilities, cap);
+}
+
+static const char *get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(obj, key, &v) ||
+		!json_object_is_type(v, json_type_string)) {
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* A notification goes to whoever shows them: the subscribers (the shell). */
+static struct json_object *route_notification(struct appd_session *s, struct json_object *req)
+{
+	const char *title = get_string(req, "title");
+	const char *body = get_string(req, "body");
+	const char *icon = get_string(req, "icon");
+	if (!has_capability(s, "sys:notifications")) {
+		return weft_ipc_reply_error(req, "permission_denied",
+			"capability not granted: sys:notifications");
+	}
+	if (title == NULL || body == NULL) {
+		return weft_ipc_reply_error(req, "invalid_argument",
+			"title and body are required");
+	}
+	struct json_object *event = json_object_new_object();
+	if (event == NULL) {
+		return weft_ipc_reply_error(req, "internal", "out of memory");
+	}
+	json_object_object_add(event, "event", json_object_new_string("notification"));
+	json_object_object_add(event, "session_id", json_object_new_string(s->id));
+	json_object_object_add(event, "app_id", json_object_new_string(s->app_id));
+	json_object_object_add(event, "title", json_object_new_string(title));
+	json_object_object_add(event, "body", json_object_new_string(body));
+	json_object_object_add(event, "icon", icon != NULL ? json_object_new_string(icon) : NULL);
+	size_t shown = appd_control_broadcast(s->appd->control, event);
+	json_object_put(event);
+	if (shown == 0) {
+		return weft_ipc_reply_error(req, "unavailable",
+			"no system UI to show notifications");
+	}
+	return weft_ipc_reply_ok(req);
+}
+
+static void handle_control_request(struct appd_session *s, const char *buf, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *req = tok != NULL ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
+	bool whole = tok != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+		json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	if (req == NULL || !whole || !json_object_is_type(req, json_type_object)) {
+		json_object_put(req);
+		control_reply(s, weft_ipc_reply_error(NULL, "bad_request", "not a JSON object"));
+		return;
+	}
+	const char *type = get_string(req, "type");
+	struct json_object *reply;
+	if (type == NULL) {
+		reply = weft_ipc_reply_error(req, "bad_request", "missing type");
+	} else if (strcmp(type, "notification") == 0) {
+		reply = route_notification(s, req);
+	} else if (strcmp(type, "clipboard-read") == 0 || strcmp(type, "clipboard-write") == 0) {
+		const char *cap = type[10] == 'r' ? "sys:clipboard:read" : "sys:clipboard:write";
+		reply = has_capability(s, cap) ? weft_ipc_reply_error(req, "unavailable",
+							 "the compositor offers no clipboard yet")
+					       : weft_ipc_reply_error(req, "permission_denied",
+							 "capability not granted: %s", cap);
+	} else {
+		reply = weft_ipc_reply_error(req, "unknown_request", "%s", type);
+	}
+	control_reply(s, reply);
+	json_object_put(req);
+}
+
+static void handle_ready(struct appd_session *s)
+{
+	if (s->ready) {
+		return;
+	}
+	s->ready = true;
+	weft_log(WEFT_DEBUG, "session %s: READY after %lld ms", s->id,
+		(long long)(appd_now_ms() - s->started_mono));
+	start_shell(s);
+}
+
+static void handle_control(int fd, uint32_t events, void *data)
+{
+	struct appd_session *s = data;
+	char *buf = s->appd->buf;
+	for (int i = 0; i < 16; i++) {
+		struct weft_error err = { 0 };
+		ssize_t n = weft_ipc_recv(fd, buf, WEFT_MSG_MAX, NULL, NULL, &err);
+		if (n < 0 && errno == EAGAIN) {
+			return;
+		}
+		if (n <= 0) {
+			/* The runtime's exit tells the rest; stop listening. */
+			if (n < 0) {
+				weft_log(WEFT_WARN, "session %s: control: %s", s->id, err.msg);
+			}
+			appd_source_remove(s->control_source);
+			s->control_source = NULL;
+			return;
+		}
+		if ((n == 6 && memcmp(buf, "READY\n", 6) == 0) ||
+			(n == 5 && memcmp(buf, "READY", 5) == 0)) {
+			if (s->state == APPD_STARTING) {
+				handle_ready(s);
+			}
+		} else {
+			buf[n] = '\0';
+			handle_control_request(s, buf, (size_t)n);
+		}
+	}
+}
+
+/* ---- timers ---- */
+
+static void handle_timer(void *data)
+{
+	struct appd_session *s = data;
+	int ms = s->appd->config.ready_timeout_ms;
+	if (s->state == APPD_STOPPING) {
+		weft_log(WEFT_WARN, "session %s: still there after %d ms; SIGKILL", s->id,
+			s->appd->config.grace_ms);
+		s->killed = true;
+		signal_session(s, SIGKILL);
+	} else if (s->shell.exited) {
+		stop_for_exit(s);
+	} else if (s->client_gone) {
+		session_stop(s, false, NULL, "the app-shell closed its Wayland connection");
+	} else if (s->state == APPD_STARTING && !s->ready) {
+		session_stop(s, true, NULL, "no READY from the runtime within %d ms", ms);
+	} else if (s->state == APPD_STARTING && s->wayland_pending) {
+		session_stop(s, true, NULL,
+			"no Wayland connection from the compositor within %d ms", ms);
+	}
+}
+
+/* ---- compositor events ---- */
+
+void appd_session_compositor_event(struct appd *appd, const char *event, const char *session_id)
+{
+	struct appd_session *s = appd_session_find(appd, session_id);
+	if (s == NULL || s->state >= APPD_STOPPING) {
+		return;
+	}
+	if (strcmp(event, "first_frame") == 0) {
+		if (s->state == APPD_STARTING && s->shell.pid > 0) {
+			set_state(s, APPD_RUNNING);
+		}
+	} else if (strcmp(event, "window_closed") == 0) {
+		session_stop(s, false, NULL, "window closed");
+	} else if (strcmp(event, "client_gone") == 0 && s->shell.pid > 0 && !s->client_gone) {
+		/* Usually the app-shell on its way out: let its exit status
+		 * say how it ended, but do not wait for it for ever. */
+		s->client_gone = true;
+		appd_timer_arm(s->timer, CLIENT_GONE_MS);
+	}
+}
+
+/* ---- launch ---- */
+
+static void session_free_unstarted(struct appd_session *s)
+{
+	close_handover(s);
+	appd_source_remove(s->control_source);
+	if (s->control_fd >= 0) {
+		close(s->control_fd);
+	}
+	appd_source_remove(s->timer);
+	appd_limits_session_destroy(s->limits);
+	appd_plan_finish(&s->plan);
+	free(s->app_id);
+	free(s);
+}
+
+static bool start_runtime(struct appd_session *s, int control_fd, int ipc_fd,
+	struct weft_error *err)
+{
+	struct appd *appd = s->appd;
+	struct weft_strv argv, env;
+	weft_strv_init(&argv);
+	bool ok = weft_strv_push(&argv, appd->config.runtime_path) &&
+		weft_strv_push(&argv, "--app-id") && weft_strv_push(&argv, s->app_id) &&
+		weft_strv_push(&argv, "--control-fd") && weft_strv_push(&argv, "3") &&
+		weft_strv_push(&argv, "--ipc-fd") && weft_strv_push(&argv, "4");
+	for (size_t i = 0; ok && i < s->plan.runtime_args.len; i++) {
+		ok = weft_strv_push(&argv, s->plan.runtime_args.items[i]);
+	}
+	ok = ok && weft_strv_push(&argv, s->plan.component);
+	if (!ok) {
+		weft_error_set(err, "out of memory");
+		weft_strv_finish(&argv);
+		return false;
+	}
+	if (!appd_child_env(&env, NULL, err)) {
+		weft_strv_finish(&argv);
+		return false;
+	}
+	int fds[] = { control_fd, ipc_fd };
+	struct appd_spawn sp = {
+		.path = appd->config.runtime_path,
+		.argv = argv.items,
+		.envp = env.items,
+		.fds = fds,
+		.nfds = 2,
+		.pgid = 0,
+	};
+	ok = spawn(s, &s->runtime, &sp, err);
+	weft_strv_finish(&env);
+	weft_strv_finish(&argv);
+	return ok;
+}
+
+struct appd_session *appd_session_launch(struct appd *appd, const char *app_id, const char **code,
+	struct weft_error *err)
+{
+	if (appd->quitting) {
+		*code = "busy";
+		weft_error_set(err, "appd is shutting down");
+		return NULL;
+	}
+	if (appd->live >= appd->config.max_sessions) {
+		*code = "busy";
+		weft_error_set(err, "%zu sessions are live, the most appd runs at once",
+			appd->live);
+		return NULL;
+	}
+	struct appd_session *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		*code = "internal";
+		weft_error_set(err, "out of memory");
+		return NULL;
+	}
+	s->appd = appd;
+	s->control_fd = s->shell_ipc_fd = s->wayland_fd = -1;
+	s->runtime = (struct appd_proc){ .session = s, .name = "runtime", .pidfd = -1 };
+	s->shell = (struct appd_proc){ .session = s, .name = "app-shell", .pidfd = -1 };
+	s->app_id = strdup(app_id);
+	if (s->app_id == NULL) {
+		*code = "internal";
+		weft_error_set(err, "out of memory");
+		free(s);
+		return NULL;
+	}
+	if (!appd_plan_make(&s->plan, app_id, appd->config.allow_untrusted, code, err)) {
+		appd_plan_finish(&s->plan);
+		free(s->app_id);
+		free(s);
+		return NULL;
+	}
+	*code = "internal";
+	snprintf(s->id, sizeof(s->id), "%llu", (unsigned long long)appd->next_session++);
+	s->started_at = appd_wall_ms();
+	s->started_mono = appd_now_ms();
+	s->launch_ms = -1;
+
+	int control[2] = { -1, -1 }, ipc[2] = { -1, -1 };
+	s->limits = appd_limits_session_create(appd->limits, app_id, s->id, err);
+	s->timer = s->limits != NULL ? appd_loop_add_timer(appd->loop, handle_timer, s, err)
+				     : NULL;
+	bool ok = s->timer != NULL && weft_ipc_socketpair(control, err) &&
+		weft_ipc_socketpair(ipc, err);
+	if (ok) {
+		s->control_fd = control[0];
+		s->shell_ipc_fd = ipc[1];
+		ok = fcntl(s->control_fd, F_SETFL, O_NONBLOCK) == 0;
+		if (!ok) {
+			weft_error_errno(err, "control channel");
+		}
+	}
+	if (ok) {
+		s->control_source = appd_loop_add_fd(appd->loop, s->control_fd, EPOLLIN,
+			handle_control, s, err);
+		ok = s->control_source != NULL;
+	}
+	if (ok && appd->compositor != NULL) {
+		ok = appd_compositor_create_client(appd->compositor, app_id, s->id, handle_wayland,
+			s, &s->wayland_request, err);
+		s->wayland_pending = ok;
+	}
+	ok = ok && start_runtime(s, control[1], ipc[0], err);
+	if (control[1] >= 0) {
+		close(control[1]);
+	}
+	if (ipc[0] >= 0) {
+		close(ipc[0]);
+	}
+	if (!ok) {
+		if (s->runtime.pid > 0) {
+			kill(s->runtime.pid, SIGKILL);
+			reap(&s->runtime);
+		}
+		session_free_unstarted(s);
+		return NULL;
+	}
+	appd_timer_arm(s->timer, appd->config.ready_timeout_ms);
+
+	s->next = appd->sessions;
+	if (s->next != NULL) {
+		s->next->prev = s;
+	}
+	appd->sessions = s;
+	appd->live++;
+	*code = NULL;
+	set_state(s, APPD_STARTING);
+	appd_restore_save(appd);
+	return s;
+}
+
+void appd_sessions_stop_all(struct appd *appd)
+{
+	appd->quitting = true;
+	for (struct appd_session *s = appd->sessions; s != NULL; s = s->next) {
+		if (s->state < APPD_STOPPING) {
+			session_stop(s, false, NULL, "appd is shutting down");
+		}
+	}
+	if (appd->live == 0) {
+		appd->done = true;
+	}
+}
+
+void appd_sessions_free(struct appd *appd)
+{
+	while (appd->sessions != NULL) {
+		struct appd_session *s = appd->sessions;
+		appd->sessions = s->next;
+		appd_plan_finish(&s->plan);
+		free(s->app_id);
+		free(s);
+	}
+}

@@ -1,0 +1,179 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+extern char **environ;
+
+/* First fd the child's inherited fds are moved to before they are put in place. */
+#define CHILD_FD_SCRATCH 64
+#define CHILD_MAX_FDS 8
+
+/* In the child: nothing here may return. */
+static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, int null_fd)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	/* appd blocks the signals its signalfd reads and ignores SIGPIPE;
+	 * neither may reach the app. */
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+		_exit(127);
+	}
+	if (setpgid(0, spawn->pgid) != 0) {
+		_exit(127);
+	}
+	if (spawn->cgroup_procs_fd >= 0 && write(spawn->cgroup_procs_fd, "0\n", 2) != 2) {
+		_exit(127);
+	}
+	char go = 0;
+	ssize_t n;
+	do {
+		n = read(gate, &go, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1 || go != '1') {
+		_exit(127);
+	}
+	/* Out of the way first, so that putting one in place never clobbers
+	 * another; dup2 then clears FD_CLOEXEC on the final numbers. */
+	int moved[CHILD_MAX_FDS];
+	for (size_t i = 0; i < spawn->nfds; i++) {
+		moved[i] = fcntl(spawn->fds[i], F_DUPFD_CLOEXEC, CHILD_FD_SCRATCH);
+		if (moved[i] < 0) {
+			_exit(127);
+		}
+	}
+	if (dup2(null_fd, STDIN_FILENO) < 0) {
+		_exit(127);
+	}
+	for (size_t i = 0; i < spawn->nfds; i++) {
+		if (dup2(moved[i], 3 + (int)i) < 0) {
+			_exit(127);
+		}
+	}
+	/* Everything of appd's is CLOEXEC already; this makes sure. */
+	close_range(3 + (unsigned int)spawn->nfds, ~0u, 0);
+	execve(spawn->path, spawn->argv, spawn->envp);
+	fprintf(stderr, "weft-appd: exec %s: %s\n", spawn->path, strerror(errno));
+	_exit(127);
+}
+
+bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
+	struct weft_error *err)
+{
+	child->pid = 0;
+	child->pidfd = child->gate_fd = -1;
+	if (spawn->nfds > CHILD_MAX_FDS) {
+		weft_error_set(err, "spawn %s: too many fds", spawn->path);
+		return false;
+	}
+	int gate[2];
+	if (pipe2(gate, O_CLOEXEC) != 0) {
+		weft_error_errno(err, "pipe");
+		return false;
+	}
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null_fd < 0) {
+		weft_error_errno(err, "open /dev/null");
+		close(gate[0]);
+		close(gate[1]);
+		return false;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		weft_error_errno(err, "fork");
+		close(gate[0]);
+		close(gate[1]);
+		close(null_fd);
+		return false;
+	}
+	if (pid == 0) {
+		close(gate[1]);
+		exec_child(spawn, parent, gate[0], null_fd);
+	}
+	close(gate[0]);
+	close(null_fd);
+	/* Also here, so that the group exists whichever side runs first. The
+	 * child does the same and exits if it fails, so errors (EACCES: it has
+	 * joined already and exec'd) need no handling. */
+	setpgid(pid, spawn->pgid != 0 ? spawn->pgid : pid);
+	child->pid = pid;
+	child->gate_fd = gate[1];
+	/* Race-free: the child is ours and nobody else can reap it. */
+	child->pidfd = pidfd_open(pid, 0);
+	if (child->pidfd < 0) {
+		weft_error_errno(err, "pidfd_open %d", (int)pid);
+		appd_child_release(child, false);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		child->pid = 0;
+		return false;
+	}
+	return true;
+}
+
+void appd_child_release(struct appd_child *child, bool go)
+{
+	if (child->gate_fd < 0) {
+		return;
+	}
+	if (go) {
+		ssize_t n;
+		do {
+			n = write(child->gate_fd, "1", 1);
+		} while (n < 0 && errno == EINTR);
+	}
+	close(child->gate_fd);
+	child->gate_fd = -1;
+}
+
+static bool is_own_variable(const char *entry)
+{
+	static const char *const names[] = {
+		"WEFT_COMPOSITOR_FD",
+		"NOTIFY_SOCKET",
+		"LISTEN_FDS",
+		"LISTEN_PID",
+		"LISTEN_FDNAMES",
+		"WAYLAND_SOCKET",
+		"WAYLAND_DISPLAY",
+		"DISPLAY",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t len = strlen(names[i]);
+		if (strncmp(entry, names[i], len) == 0 && entry[len] == '=') {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool appd_child_env(struct weft_strv *out, const char *const *extra, struct weft_error *err)
+{
+	weft_strv_init(out);
+	for (char **e = environ; *e != NULL; e++) {
+		if (!is_own_variable(*e) && !weft_strv_push(out, *e)) {
+			goto oom;
+		}
+	}
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
+		if (!weft_strv_push(out, extra[i])) {
+			goto oom;
+		}
+	}
+	return true;
+oom:
+	weft_strv_finish(out);
+	weft_error_set(err, "out of memory");
+	return false;
+}

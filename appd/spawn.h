@@ -1,0 +1,43 @@
+/*
+ * Starting session processes so that none outlives appd: each child asks
+ * for SIGKILL when appd dies, joins its session's process group (and
+ * cgroup, when limits have one), and waits at a gate until appd has put it
+ * wherever limits want it before it runs anything.
+ */
+#ifndef APPD_SPAWN_H
+#define APPD_SPAWN_H
+
+#include <sys/types.h>
+
+#include "weft/common.h"
+
+struct appd_spawn {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	/* These become fds 3, 4, ... in the child; nothing else is inherited
+	 * but stdin (/dev/null), stdout and stderr. */
+	const int *fds;
+	size_t nfds;
+	pid_t pgid; /* 0: lead a new process group */
+	int cgroup_procs_fd; /* a cgroup.procs to join, or -1 */
+};
+
+struct appd_child {
+	pid_t pid;
+	int pidfd;
+	int gate_fd; /* write end: appd_child_release() lets the child exec */
+};
+
+/* Forks the child, which waits at its gate. */
+bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
+	struct weft_error *err);
+/* Lets the child go on to exec (go true) or makes it exit 127 (go false). */
+void appd_child_release(struct appd_child *child, bool go);
+
+/* A copy of environ without the variables that are appd's own (its
+ * compositor fd, systemd's notify socket, any display), plus extra
+ * ("NAME=value" strings, NULL-terminated, may be NULL). */
+bool appd_child_env(struct weft_strv *out, const char *const *extra, struct weft_error *err);
+
+#endif

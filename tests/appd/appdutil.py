@@ -1,0 +1,334 @@
+"""Helpers for weft-appd's lifecycle tests: a private XDG world, the real
+headless compositor starting the real appd (or appd on its own with
+--no-compositor), weftctl, raw protocol requests, screenshots with grim, and
+looking for processes that should be gone."""
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+SOURCE = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("WEFT_BUILD_DIR") or SOURCE / "build")
+
+COMPOSITOR = BUILD / "compositor" / "weft-compositor"
+APPD = BUILD / "appd" / "weft-appd"
+WEFTCTL = BUILD / "weftctl" / "weftctl"
+RUNTIME = BUILD / "runtime" / "weft-runtime"
+STANDIN = BUILD / "tests" / "appd" / "stand-in-app-shell"
+APP_SHELL = BUILD / "app-shell" / "weft-app-shell"
+WEFT_PACK = BUILD / "pack" / "weft-pack"
+APPS = BUILD / "apps"
+DEMO_KEY = SOURCE / "apps" / "keys" / "demo-signing-key.DEMO-ONLY.key"
+DEMO_PUB = SOURCE / "apps" / "keys" / "demo-signing-key.DEMO-ONLY.pub"
+LSAN_SUPP = SOURCE / "tests" / "compositor" / "lsan.supp"
+FAKE_RUNTIME = SOURCE / "tests" / "appd" / "fake-runtime"
+
+COUNTER = "org.weft.demo.counter"
+NOTES = "org.weft.demo.notes"
+
+# The stand-in's colours (tests/appd/stand-in-app-shell.c), as 0xRRGGBB.
+STANDIN_WAITING = 0x404040
+STANDIN_CONNECTED = 0x20A040
+
+MSG_MAX = 1024 * 1024
+
+
+def wait_until(what, fn, timeout=10.0, interval=0.02):
+    """fn() until it returns something true; that value, or AssertionError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def alive(pid):
+    """Whether pid is a process that has not exited (zombies count as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def settled_fd_count(pid):
+    """pid's fd count once it is done with what was going on (the lowest in
+    a fifth of a second): appd handles a client's hangup after it left."""
+    counts = []
+    for _ in range(10):
+        counts.append(fd_count(pid))
+        time.sleep(0.02)
+    return min(counts)
+
+
+def processes_with_env(marker):
+    """Pids of live processes whose environment holds marker (bytes)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        if marker in env.split(b"\0") and alive(int(name)):
+            found.append(int(name))
+    return found
+
+
+def sign(package_dir):
+    subprocess.run([str(WEFT_PACK), "sign", str(package_dir), "--key", str(DEMO_KEY)],
+                   check=True, capture_output=True)
+
+
+def make_package(root, app_id, capabilities=(), source=COUNTER, signed=True):
+    """A copy of a demo package under root with another id and capabilities."""
+    dest = Path(root) / app_id
+    shutil.copytree(APPS / source, dest)
+    caps = ", ".join(f'"{c}"' for c in capabilities)
+    text = (dest / "wapp.toml").read_text()
+    text = text.replace(f'id = "{source}"', f'id = "{app_id}"')
+    lines = [f"capabilities = [{caps}]" if l.startswith("capabilities") else l
+             for l in text.splitlines()]
+    (dest / "wapp.toml").write_text("\n".join(lines) + "\n")
+    (dest / "signature.sig").unlink()
+    if signed:
+        sign(dest)
+    return dest
+
+
+class Weft:
+    """A private WEFT: compositor + appd, or appd alone (compositor=False)."""
+
+    def __init__(self, tmp_path, cache_dir, compositor=True, appd_args=(), env=None,
+                 runtime=None, run_dir=None, compositor_fd=None):
+        self.tmp = Path(tmp_path)
+        self.tmp.mkdir(parents=True)
+        # Short, since socket paths are: pytest's own can be too long. A
+        # later Weft may share an earlier one's, as a restarted appd would.
+        self.run_dir = Path(run_dir or tempfile.mkdtemp(prefix="weft-appd-"))
+        self.data_home = self.tmp / "data"
+        self.config_home = self.tmp / "config"
+        trust = self.config_home / "weft" / "trusted-keys"
+        trust.mkdir(parents=True)
+        shutil.copy(DEMO_PUB, trust / "demo.pub")
+        self.user_store = self.data_home / "weft" / "apps"
+        self.user_store.mkdir(parents=True)
+        self.socket = self.run_dir / "weft" / "appd.sock"
+        self.log_path = self.tmp / "weft.log"
+        self.with_compositor = compositor
+
+        e = {k: v for k, v in os.environ.items()
+             if k not in ("WAYLAND_DISPLAY", "WAYLAND_SOCKET", "DISPLAY", "WEFT_APPD_SOCKET",
+                          "WEFT_RUNTIME", "NOTIFY_SOCKET", "WEFT_COMPOSITOR_FD")}
+        e.update({
+            "XDG_RUNTIME_DIR": str(self.run_dir),
+            "XDG_DATA_HOME": str(self.data_home),
+            "XDG_CONFIG_HOME": str(self.config_home),
+            "XDG_CACHE_HOME": str(cache_dir),
+            "HOME": str(self.tmp),
+            "WEFT_APP_STORE": str(APPS),
+            "WEFT_APP_SHELL": str(STANDIN),
+            "WEFT_LOG": "info",
+            "WLR_BACKENDS": "headless",
+            "WLR_RENDERER": "pixman",
+            "WLR_LIBINPUT_NO_DEVICES": "1",
+        })
+        if "LSAN_OPTIONS" not in e:
+            e["LSAN_OPTIONS"] = f"suppressions={LSAN_SUPP}:print_suppressions=0"
+        if runtime is not None:
+            e["WEFT_RUNTIME"] = str(runtime)
+        e.update(env or {})
+        self.env = e
+        self.marker = f"XDG_RUNTIME_DIR={self.run_dir}".encode()
+
+        appd_cmd = [str(APPD), "--grace", "1000", "--limits", "none", *appd_args]
+        self.log = open(self.log_path, "wb")
+        if compositor:
+            cmd = [str(COMPOSITOR), "--backend", "headless", "--size", "1280x720", "--no-shell",
+                   "--expose-test-protocols", "--appd", shlex.join(appd_cmd)]
+        elif compositor_fd is not None:
+            # The test plays the compositor on the other end.
+            cmd = appd_cmd + ["--compositor-fd", str(compositor_fd)]
+        else:
+            cmd = appd_cmd + ["--no-compositor"]
+        self.proc = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT,
+                                     pass_fds=() if compositor_fd is None else (compositor_fd,))
+        try:
+            self.wait_for_appd()
+        except AssertionError:
+            self.stop()
+            self.cleanup()
+            raise
+
+    # ---- appd ----
+
+    def wait_for_appd(self, old_pid=None):
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"exited with {self.proc.returncode}:\n{self.logs()}")
+            r = self.ctl("info", check=False)
+            if r.returncode != 0:
+                return None
+            pid = json.loads(r.stdout)["pid"]
+            return pid if pid != old_pid else None
+        self.appd_pid = wait_until("appd to answer", up, timeout=15)
+        return self.appd_pid
+
+    def ctl(self, *args, check=True, timeout=60):
+        """weftctl --json ARGS; the CompletedProcess (text)."""
+        r = subprocess.run([str(WEFTCTL), "--json", "--socket", str(self.socket), *args],
+                           env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"weftctl {' '.join(args)} failed ({r.returncode}): "
+                                 f"{r.stderr}\n{self.logs()}")
+        return r
+
+    def ctl_json(self, *args):
+        return json.loads(self.ctl(*args).stdout)
+
+    def launch(self, app_id=COUNTER, wait=True):
+        return self.ctl_json("launch", app_id, *(["--wait"] if wait else []))
+
+    def state(self, session_id):
+        return self.ctl_json("state", session_id)
+
+    def wait_state(self, session_id, *states, timeout=15):
+        return wait_until(f"session {session_id} to be {'/'.join(states)}",
+                          lambda: (s := self.state(session_id))["state"] in states and s,
+                          timeout=timeout)
+
+    def connect(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sock.settimeout(10)
+        sock.connect(str(self.socket))
+        return sock
+
+    def request(self, msg, sock=None):
+        """Sends msg (a dict, or raw bytes) and returns the reply as a dict."""
+        own = sock is None
+        sock = sock or self.connect()
+        try:
+            sock.send(msg if isinstance(msg, bytes) else json.dumps(msg).encode())
+            while True:
+                reply = json.loads(sock.recv(MSG_MAX))
+                if "event" not in reply:
+                    return reply
+        finally:
+            if own:
+                sock.close()
+
+    # ---- the screen ----
+
+    def screenshot(self):
+        """(width, height, pixel(x, y) -> 0xRRGGBB) of the compositor's output."""
+        name = next(p.name for p in self.run_dir.iterdir()
+                    if p.name.startswith("wayland-") and not p.name.endswith(".lock"))
+        env = dict(self.env, WAYLAND_DISPLAY=name)
+        data = subprocess.run(["grim", "-t", "ppm", "-"], env=env, capture_output=True,
+                              check=True, timeout=30).stdout
+        # P6\n<w> <h>\n255\n<rgb...>
+        parts = data.split(b"\n", 3)
+        width, height = map(int, parts[1].split())
+        pixels = parts[3]
+
+        def pixel(x, y):
+            i = (y * width + x) * 3
+            return (pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]
+        return width, height, pixel
+
+    def centre_colour(self):
+        width, height, pixel = self.screenshot()
+        return pixel(width // 2, height // 2)
+
+    # ---- the end ----
+
+    def logs(self):
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def leftovers(self):
+        return processes_with_env(self.marker)
+
+    def stop(self):
+        """Stops everything; returns the exit status of the process we started."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+    def cleanup(self):
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+class Watcher:
+    """weftctl --json watch in the background, its events collected."""
+
+    def __init__(self, weft):
+        """Returns once appd counts it as a subscriber."""
+        before = weft.ctl_json("info")["subscribers"]
+        self.proc = subprocess.Popen([str(WEFTCTL), "--json", "--socket", str(weft.socket),
+                                      "watch"], env=weft.env, stdout=subprocess.PIPE,
+                                     text=True)
+        self.events = []
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        wait_until("weftctl watch to subscribe",
+                   lambda: weft.ctl_json("info")["subscribers"] > before)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.lock:
+                self.events.append(json.loads(line))
+
+    def states(self, sid, until=("stopped", "crashed"), timeout=15):
+        """The states session sid went through, up to one in until."""
+        def seen():
+            with self.lock:
+                states = [e["session"]["state"] for e in self.events
+                          if e.get("event") == "state" and e["session"]["id"] == sid]
+            return states if states and states[-1] in until else None
+        return wait_until(f"session {sid} to reach {'/'.join(until)}", seen, timeout=timeout)
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait()
+        self.thread.join()
+
+
+def fake(start, mode, tmp_path, **kw):
+    """appd alone, running tests/appd/fake-runtime in mode; (Weft, its log)."""
+    log = tmp_path / "fake-runtime.log"
+    env = {"FAKE_RUNTIME": mode, "FAKE_RUNTIME_LOG": str(log)}
+    env.update(kw.pop("env", {}))
+    weft = start(compositor=False, runtime=FAKE_RUNTIME, env=env, **kw)
+    return weft, log
+
+
+def fake_log(log):
+    return [json.loads(line) for line in log.read_text().splitlines()]
