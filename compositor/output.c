@@ -1,0 +1,123 @@
+/*
+ * Outputs: each new output gets its preferred mode (or --size when headless),
+ * is laid out to the right of the others and rendered from the scene.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <wayland-server-core.h>
+#include <wlr/backend/headless.h>
+#include <wlr/render/allocator.h>
+#include <wlr/types/wlr_output.h>
+#include <wlr/types/wlr_output_layout.h>
+#include <wlr/types/wlr_scene.h>
+
+#include "output.h"
+#include "server.h"
+#include "view.h"
+#include "weft/log.h"
+
+static void handle_frame(struct wl_listener *listener, void *data)
+{
+	struct weft_output *output = wl_container_of(listener, output, frame);
+	struct wlr_scene_output *scene_output = wlr_scene_get_scene_output(
+		output->server->scene, output->wlr_output);
+	if (scene_output == NULL) {
+		return;
+	}
+	wlr_scene_output_commit(scene_output);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	wlr_scene_output_send_frame_done(scene_output, &now);
+}
+
+static void handle_present(struct wl_listener *listener, void *data)
+{
+	struct weft_output *output = wl_container_of(listener, output, present);
+	struct wlr_output_event_present *event = data;
+	if (!event->presented || event->when == NULL) {
+		return;
+	}
+	weft_zweft_send_presentation(output->server, output->wlr_output, event->when,
+		event->refresh > 0 ? (uint32_t)event->refresh : 0);
+}
+
+static void handle_destroy(struct wl_listener *listener, void *data)
+{
+	struct weft_output *output = wl_container_of(listener, output, destroy);
+	struct weft_server *server = output->server;
+	wl_list_remove(&output->frame.link);
+	wl_list_remove(&output->present.link);
+	wl_list_remove(&output->destroy.link);
+	wl_list_remove(&output->link);
+	free(output);
+	weft_policy_arrange(server);
+}
+
+static void handle_new_output(struct wl_listener *listener, void *data)
+{
+	struct weft_server *server = wl_container_of(listener, server, new_output);
+	struct wlr_output *wlr_output = data;
+
+	if (!wlr_output_init_render(wlr_output, server->allocator, server->renderer)) {
+		weft_log(WEFT_ERROR, "output %s: cannot initialise rendering", wlr_output->name);
+		return;
+	}
+	struct wlr_output_mode *mode = wlr_output_preferred_mode(wlr_output);
+	if (mode != NULL) {
+		wlr_output_set_mode(wlr_output, mode);
+	} else if (wlr_output_is_headless(wlr_output)) {
+		wlr_output_set_custom_mode(
+			wlr_output, server->options.width, server->options.height, 0);
+	}
+	wlr_output_enable(wlr_output, true);
+	if (!wlr_output_commit(wlr_output)) {
+		weft_log(WEFT_ERROR, "output %s: cannot enable", wlr_output->name);
+		return;
+	}
+
+	struct weft_output *output = calloc(1, sizeof(*output));
+	if (output == NULL) {
+		weft_log(WEFT_ERROR, "out of memory");
+		return;
+	}
+	output->server = server;
+	output->wlr_output = wlr_output;
+	output->frame.notify = handle_frame;
+	wl_signal_add(&wlr_output->events.frame, &output->frame);
+	output->present.notify = handle_present;
+	wl_signal_add(&wlr_output->events.present, &output->present);
+	output->destroy.notify = handle_destroy;
+	wl_signal_add(&wlr_output->events.destroy, &output->destroy);
+	wl_list_insert(server->outputs.prev, &output->link);
+
+	/* Left to right, in the order they appeared. */
+	wlr_output_layout_add_auto(server->output_layout, wlr_output);
+	wlr_output_create_global(wlr_output);
+	weft_log(WEFT_INFO, "output %s: %dx%d", wlr_output->name, wlr_output->width,
+		wlr_output->height);
+	weft_policy_arrange(server);
+}
+
+void weft_output_init(struct weft_server *server)
+{
+	wlr_scene_attach_output_layout(server->scene, server->output_layout);
+	server->new_output.notify = handle_new_output;
+	wl_signal_add(&server->backend->events.new_output, &server->new_output);
+}
+
+bool weft_output_primary_box(struct weft_server *server, struct wlr_box *box)
+{
+	if (wl_list_empty(&server->outputs)) {
+		*box = (struct wlr_box){ 0 };
+		return false;
+	}
+	struct weft_output *output = wl_container_of(server->outputs.next, output, link);
+	struct wlr_box *layout_box = wlr_output_layout_get_box(
+		server->output_layout, output->wlr_output);
+	if (layout_box == NULL || wlr_box_empty(layout_box)) {
+		*box = (struct wlr_box){ 0 };
+		return false;
+	}
+	*box = *layout_box;
+	return true;
+}

@@ -1,0 +1,189 @@
+/*
+ * Trusted children: the system shell and appd. Each is started with a
+ * socket we made (a privileged Wayland connection for the shell, the control
+ * channel for appd) and restarted with back-off when it dies.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <wayland-server-core.h>
+
+#include "server.h"
+#include "weft/log.h"
+
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 30000
+/* A child that ran this long was healthy: restart it at once. */
+#define HEALTHY_RUN_MS 10000
+
+struct weft_child {
+	struct weft_server *server;
+	char *name;
+	char *cmd;
+	enum weft_client_role role;
+	pid_t pid;
+	int64_t started_ms;
+	int backoff_ms;
+	struct wl_event_source *restart_timer;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* In the child, after fork: only async-signal-safe calls until exec. */
+static void exec_child(const char *cmd, const char *env_name, int fd)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	/* The event loop blocks the signals it watches; the child must not inherit that. */
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	int keep = dup(fd); /* a dup does not carry FD_CLOEXEC */
+	if (keep < 0) {
+		_exit(127);
+	}
+	char value[16];
+	snprintf(value, sizeof(value), "%d", keep);
+	setenv(env_name, value, 1);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(127);
+}
+
+static bool child_start(struct weft_child *child)
+{
+	struct weft_server *server = child->server;
+	bool wayland = child->role == WEFT_CLIENT_SHELL;
+	int sv[2];
+	if (socketpair(AF_UNIX, (wayland ? SOCK_STREAM : SOCK_SEQPACKET) | SOCK_CLOEXEC, 0, sv) !=
+		0) {
+		weft_log_errno(WEFT_ERROR, "%s: socketpair", child->name);
+		return false;
+	}
+	if (wayland) {
+		if (weft_client_create_tagged(server, sv[0], child->role, NULL, NULL) == NULL) {
+			close(sv[1]);
+			return false;
+		}
+	} else {
+		struct weft_control *control = weft_control_create(server, sv[0]);
+		if (control == NULL) {
+			close(sv[1]);
+			return false;
+		}
+		weft_control_destroy(server->control);
+		server->control = control;
+	}
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		weft_log_errno(WEFT_ERROR, "%s: fork", child->name);
+		close(sv[1]);
+		return false;
+	}
+	if (pid == 0) {
+		exec_child(child->cmd, wayland ? "WAYLAND_SOCKET" : "WEFT_COMPOSITOR_FD", sv[1]);
+	}
+	close(sv[1]);
+	child->pid = pid;
+	child->started_ms = now_ms();
+	weft_log(WEFT_INFO, "%s: started '%s' (pid %d)", child->name, child->cmd, (int)pid);
+	return true;
+}
+
+static int handle_restart(void *data)
+{
+	struct weft_child *child = data;
+	if (!child_start(child)) {
+		child->backoff_ms = child->backoff_ms * 2 < BACKOFF_MAX_MS ? child->backoff_ms * 2
+									   : BACKOFF_MAX_MS;
+		wl_event_source_timer_update(child->restart_timer, child->backoff_ms);
+	}
+	return 0;
+}
+
+struct weft_child *weft_child_create(
+	struct weft_server *server, const char *name, const char *cmd, enum weft_client_role role)
+{
+	struct weft_child *child = calloc(1, sizeof(*child));
+	if (child == NULL) {
+		return NULL;
+	}
+	child->server = server;
+	child->role = role;
+	child->backoff_ms = BACKOFF_MIN_MS;
+	child->name = strdup(name);
+	child->cmd = strdup(cmd);
+	child->restart_timer = wl_event_loop_add_timer(server->loop, handle_restart, child);
+	if (child->name == NULL || child->cmd == NULL || child->restart_timer == NULL ||
+		!child_start(child)) {
+		weft_child_destroy(child);
+		return NULL;
+	}
+	return child;
+}
+
+void weft_child_destroy(struct weft_child *child)
+{
+	if (child == NULL) {
+		return;
+	}
+	if (child->pid > 0) {
+		kill(child->pid, SIGTERM);
+		/* Give it a moment to go, then make sure: no zombie, no orphan. */
+		for (int i = 0; i < 50 && waitpid(child->pid, NULL, WNOHANG) == 0; i++) {
+			usleep(10000);
+		}
+		if (waitpid(child->pid, NULL, WNOHANG) == 0) {
+			kill(child->pid, SIGKILL);
+			waitpid(child->pid, NULL, 0);
+		}
+	}
+	if (child->restart_timer != NULL) {
+		wl_event_source_remove(child->restart_timer);
+	}
+	free(child->name);
+	free(child->cmd);
+	free(child);
+}
+
+static void child_exited(struct weft_child *child, int status)
+{
+	if (WIFSIGNALED(status)) {
+		weft_log(WEFT_WARN, "%s: killed by signal %d", child->name, WTERMSIG(status));
+	} else {
+		weft_log(WEFT_WARN, "%s: exited with status %d", child->name, WEXITSTATUS(status));
+	}
+	child->pid = 0;
+	if (now_ms() - child->started_ms >= HEALTHY_RUN_MS) {
+		child->backoff_ms = BACKOFF_MIN_MS;
+	}
+	weft_log(WEFT_INFO, "%s: restarting in %d ms", child->name, child->backoff_ms);
+	wl_event_source_timer_update(child->restart_timer, child->backoff_ms);
+	child->backoff_ms = child->backoff_ms * 2 < BACKOFF_MAX_MS ? child->backoff_ms * 2
+								   : BACKOFF_MAX_MS;
+}
+
+void weft_children_reap(struct weft_server *server)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct weft_child *children[] = { server->shell, server->appd };
+		for (size_t i = 0; i < sizeof(children) / sizeof(children[0]); i++) {
+			if (children[i] != NULL && children[i]->pid == pid) {
+				child_exited(children[i], status);
+			}
+		}
+	}
+}

@@ -1,0 +1,102 @@
+/*
+ * A small Wayland test-client library for weft-compositor's tests: start the
+ * real compositor headless, connect ordinary or privileged clients, make
+ * zweft or xdg windows filled with one colour, read the screen back through
+ * screencopy and inject input through the virtual keyboard and pointer.
+ *
+ * Every function aborts the test program on failures that are not what a
+ * test checks (out of memory, no compositor), so tests read as a story.
+ */
+#ifndef WEFT_TEST_COMPOSITOR_CLIENT_H
+#define WEFT_TEST_COMPOSITOR_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct json_object;
+
+struct tc_compositor {
+	pid_t pid;
+	char *runtime_dir;
+	char socket[64];
+	int shell_fd; /* our end of the shell's privileged connection, or -1 */
+	int control_fd; /* our end of the appd control channel, or -1 */
+};
+
+enum {
+	TC_WITH_SHELL = 1, /* a privileged shell connection in shell_fd */
+	TC_WITH_CONTROL = 2, /* the appd control channel in control_fd */
+	TC_NO_TEST_PROTOCOLS = 4, /* leave out --expose-test-protocols */
+};
+
+/* Starts weft-compositor headless at 1280x720 with extra args (NULL-terminated,
+ * may be NULL) and waits for its READY=1. */
+void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *extra_args);
+bool tc_compositor_alive(struct tc_compositor *c);
+/* The number of fds the compositor holds open. */
+int tc_compositor_fd_count(struct tc_compositor *c);
+/* SIGTERM, wait, and remove the runtime dir. Returns the exit status. */
+int tc_compositor_stop(struct tc_compositor *c);
+
+/* Control channel: sends request, returns the reply (caller puts it); *fd gets
+ * a received fd or -1. Events that arrive first are queued for tc_control_event. */
+struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd);
+/* The next event named name within timeout_ms, or NULL. */
+struct json_object *tc_control_event(struct tc_compositor *c, const char *name, int timeout_ms);
+/* A Wayland connection fd tagged as the app (app_id, session_id). */
+int tc_control_create_client(struct tc_compositor *c, const char *app_id, const char *session_id);
+
+struct tc_client;
+struct tc_window;
+
+struct tc_client *tc_client_connect(struct tc_compositor *c);
+/* Takes ownership of fd. */
+struct tc_client *tc_client_connect_fd(int fd);
+void tc_client_destroy(struct tc_client *client);
+bool tc_client_has_global(struct tc_client *client, const char *interface);
+/* False once the connection has failed (e.g. a protocol error). */
+bool tc_client_roundtrip(struct tc_client *client);
+/* Whether the compositor sent a protocol error; if so its code and interface. */
+bool tc_client_protocol_error(struct tc_client *client, uint32_t *code, const char **interface);
+
+struct tc_window_state {
+	int32_t x, y, width, height;
+	uint32_t state;
+	int configures;
+	int focused; /* last focus_changed, -1 before any */
+	int focus_events;
+	bool closed;
+	int presentation_feedbacks;
+};
+
+/* A zweft window with a surface; draws color (0xAARRGGBB) at the configured
+ * size once the first configure arrived. */
+struct tc_window *tc_zweft_window_create(struct tc_client *client, const char *app_id,
+	const char *role, int x, int y, int width, int height, uint32_t color);
+struct tc_window *tc_xdg_window_create(
+	struct tc_client *client, const char *title, uint32_t color);
+const struct tc_window_state *tc_window_state(struct tc_window *window);
+void tc_window_set_geometry(struct tc_window *window, int x, int y, int width, int height);
+void tc_window_update_metadata(struct tc_window *window, const char *title, const char *role);
+/* Draws again at the configured size (after a configure). */
+void tc_window_redraw(struct tc_window *window, uint32_t color);
+void tc_window_destroy(struct tc_window *window);
+
+struct tc_image {
+	int width, height;
+	uint32_t *pixels; /* 0xXXRRGGBB, top row first */
+};
+
+/* Captures the first output; false on failure. */
+bool tc_screencopy(struct tc_client *client, struct tc_image *image);
+uint32_t tc_image_pixel(const struct tc_image *image, int x, int y);
+void tc_image_finish(struct tc_image *image);
+
+/* Virtual keyboard: press and release key (an evdev KEY_* code) with modifiers
+ * held, named by xkb ("Mod4", "Control", "Mod1", "Shift"); mods may be NULL. */
+void tc_key(struct tc_client *client, const char *const *mods, uint32_t key);
+/* Virtual pointer: move to (x, y) on the 1280x720 output and click the left button. */
+void tc_click(struct tc_client *client, int x, int y);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * weft-compositor with ordinary (untagged) clients: what they see, where
+ * their xdg windows go, the compositor's keys, and robustness.
+ */
+#include <errno.h>
+#include <linux/input-event-codes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "test.h"
+
+#define RED 0xffff0000
+#define GREEN 0xff00ff00
+
+static const char *const super[] = { "Mod4", NULL };
+
+static void ordinary_client_globals(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_NO_TEST_PROTOCOLS, NULL);
+	struct tc_client *client = tc_client_connect(&c);
+	EXPECT(tc_client_has_global(client, "xdg_wm_base"));
+	EXPECT(tc_client_has_global(client, "wl_data_device_manager"));
+	EXPECT(tc_client_has_global(client, "zwp_primary_selection_device_manager_v1"));
+	EXPECT(tc_client_has_global(client, "wp_presentation"));
+	EXPECT(tc_client_has_global(client, "wp_viewporter"));
+	EXPECT(tc_client_has_global(client, "zxdg_output_manager_v1"));
+	EXPECT(tc_client_has_global(client, "zxdg_decoration_manager_v1"));
+	EXPECT(!tc_client_has_global(client, "zweft_shell_manager_v1"));
+	EXPECT(!tc_client_has_global(client, "zwlr_screencopy_manager_v1"));
+	EXPECT(!tc_client_has_global(client, "zwlr_virtual_pointer_manager_v1"));
+	EXPECT(!tc_client_has_global(client, "zwp_virtual_keyboard_manager_v1"));
+	EXPECT(!tc_client_has_global(client, "zwlr_data_control_manager_v1"));
+	EXPECT(!tc_client_has_global(client, "zwp_input_method_manager_v2"));
+	tc_client_destroy(client);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
+static void test_protocols_flag(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *client = tc_client_connect(&c);
+	EXPECT(tc_client_has_global(client, "zwlr_screencopy_manager_v1"));
+	EXPECT(tc_client_has_global(client, "zwlr_virtual_pointer_manager_v1"));
+	EXPECT(tc_client_has_global(client, "zwp_virtual_keyboard_manager_v1"));
+	/* The flag never exposes the shell's own globals. */
+	EXPECT(!tc_client_has_global(client, "zweft_shell_manager_v1"));
+	EXPECT(!tc_client_has_global(client, "zwlr_data_control_manager_v1"));
+	tc_client_destroy(client);
+	tc_compositor_stop(&c);
+}
+
+static void xdg_window_fills_output(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *client = tc_client_connect(&c);
+	struct tc_window *window = tc_xdg_window_create(client, "red", RED);
+	const struct tc_window_state *st = tc_window_state(window);
+	/* No panel: the work area is the whole output. */
+	EXPECT(st->width == 1280 && st->height == 720);
+	EXPECT(st->state & 1);
+
+	struct tc_image img;
+	ASSERT(tc_screencopy(client, &img));
+	EXPECT(img.width == 1280 && img.height == 720);
+	EXPECT(tc_image_pixel(&img, 10, 10) == 0xff0000);
+	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	EXPECT(tc_image_pixel(&img, 1279, 719) == 0xff0000);
+	tc_image_finish(&img);
+
+	/* Gone from the screen once destroyed. */
+	tc_window_destroy(window);
+	tc_client_roundtrip(client);
+	ASSERT(tc_screencopy(client, &img));
+	EXPECT(tc_image_pixel(&img, 640, 360) == 0x000000);
+	tc_image_finish(&img);
+	tc_client_destroy(client);
+	tc_compositor_stop(&c);
+}
+
+static void newest_on_top_and_super_tab(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *client = tc_client_connect(&c);
+	struct tc_window *red = tc_xdg_window_create(client, "red", RED);
+	struct tc_window *green = tc_xdg_window_create(client, "green", GREEN);
+	tc_client_roundtrip(client);
+	EXPECT(tc_window_state(green)->state & 4);
+	EXPECT(!(tc_window_state(red)->state & 4));
+
+	struct tc_image img;
+	ASSERT(tc_screencopy(client, &img));
+	EXPECT(tc_image_pixel(&img, 640, 360) == 0x00ff00);
+	tc_image_finish(&img);
+
+	tc_key(client, super, KEY_TAB);
+	tc_client_roundtrip(client);
+	EXPECT(tc_window_state(red)->state & 4);
+	EXPECT(!(tc_window_state(green)->state & 4));
+	ASSERT(tc_screencopy(client, &img));
+	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	tc_image_finish(&img);
+
+	/* Super+Q asks the focused toplevel to close. */
+	tc_key(client, super, KEY_Q);
+	tc_client_roundtrip(client);
+	EXPECT(tc_window_state(red)->closed);
+	EXPECT(!tc_window_state(green)->closed);
+
+	tc_window_destroy(red);
+	tc_window_destroy(green);
+	tc_client_destroy(client);
+	tc_compositor_stop(&c);
+}
+
+static void garbage_writer_is_disconnected(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", c.runtime_dir, c.socket);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	ASSERT(connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	char garbage[4096];
+	for (size_t i = 0; i < sizeof(garbage); i++) {
+		garbage[i] = (char)(i * 37 + 11);
+	}
+	ssize_t n = send(fd, garbage, sizeof(garbage), MSG_NOSIGNAL);
+	EXPECT(n > 0);
+	/* The compositor hangs up on us. */
+	char buf[256];
+	bool closed = false;
+	for (int i = 0; i < 100 && !closed; i++) {
+		ssize_t r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		closed = r == 0 || (r < 0 && errno != EAGAIN);
+		usleep(10000);
+	}
+	EXPECT(closed);
+	close(fd);
+	EXPECT(tc_compositor_alive(&c));
+	struct tc_client *client = tc_client_connect(&c);
+	EXPECT(tc_client_roundtrip(client));
+	tc_client_destroy(client);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
+static void many_clients_leak_nothing(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *first = tc_client_connect(&c);
+	tc_client_destroy(first);
+	usleep(50000);
+	int baseline = tc_compositor_fd_count(&c);
+	for (int i = 0; i < 200; i++) {
+		struct tc_client *client = tc_client_connect(&c);
+		tc_xdg_window_create(client, "crash", 0xff000000 | (uint32_t)i);
+		/* Vanish without cleaning up, as a crashing client would. */
+		tc_client_destroy(client);
+		if (!tc_compositor_alive(&c)) {
+			break;
+		}
+	}
+	ASSERT(tc_compositor_alive(&c));
+	struct tc_client *client = tc_client_connect(&c);
+	EXPECT(tc_client_roundtrip(client));
+	tc_client_destroy(client);
+	usleep(100000);
+	int after = tc_compositor_fd_count(&c);
+	EXPECT(after == baseline);
+	if (after != baseline) {
+		fprintf(stderr, "# fds: %d before, %d after\n", baseline, after);
+	}
+	/* A clean exit: under ASan this is where leaks are reported. */
+	int status = tc_compositor_stop(&c);
+	EXPECT(status == 0);
+	if (status != 0) {
+		fprintf(stderr, "# exit status 0x%x\n", status);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_CASE(ordinary_client_globals),
+		TEST_CASE(test_protocols_flag),
+		TEST_CASE(xdg_window_fills_output),
+		TEST_CASE(newest_on_top_and_super_tab),
+		TEST_CASE(garbage_writer_is_disconnected),
+		TEST_CASE(many_clients_leak_nothing),
+	};
+	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
