@@ -38,8 +38,9 @@ extern const size_t weft_capabilities_len;
 
 /*
  * Looks up a capability string. For "net:fetch:<host>", *host (when host is
- * not NULL) points at the host part of cap; it is NULL for every other entry,
- * "net:fetch:*" included. Returns NULL for an unknown or malformed string.
+ * not NULL) points at the host part of cap, with its ":port" if it has one;
+ * it is NULL for every other entry, "net:fetch:*" included. Returns NULL for
+ * an unknown or malformed string.
  */
 const struct weft_capability *weft_capability_lookup(const char *cap, const char **host);
 

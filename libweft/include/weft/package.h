@@ -39,6 +39,7 @@ struct weft_scan_opts {
 	uint64_t max_file_size; /* 0: WEFT_PKG_MAX_FILE_SIZE */
 	uint64_t max_total_size; /* 0: WEFT_PKG_MAX_TOTAL_SIZE */
 	bool refuse_hardlinks; /* regular files with more than one link */
+	size_t max_files; /* 0: WEFT_PKG_MAX_FILES */
 };
 
 /*
