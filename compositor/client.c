@@ -23,8 +23,8 @@ static void handle_client_destroy(struct wl_listener *listener, void *data)
 {
 	struct client_tag *tag = wl_container_of(listener, tag, destroy);
 	if (tag->role == WEFT_CLIENT_APP) {
-		weft_control_send_event(
-			tag->server->control, "client_gone", tag->app_id, tag->session_id);
+		weft_control_send_event(tag->server->control, "client_gone", tag->app_id,
+			tag->session_id);
 	}
 	wl_list_remove(&tag->destroy.link);
 	free(tag->app_id);
@@ -35,8 +35,8 @@ static void handle_client_destroy(struct wl_listener *listener, void *data)
 static struct client_tag *tag_of(const struct wl_client *client)
 {
 	/* libwayland takes a non-const client here but does not modify it. */
-	struct wl_listener *listener = wl_client_get_destroy_listener(
-		(struct wl_client *)client, handle_client_destroy);
+	struct wl_listener *listener = wl_client_get_destroy_listener((struct wl_client *)client,
+		handle_client_destroy);
 	if (listener == NULL) {
 		return NULL;
 	}

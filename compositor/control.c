@@ -146,8 +146,8 @@ static void handle_create_client(struct weft_control *control, struct json_objec
 		reply_error(control, request, "internal", strerror(errno));
 		return;
 	}
-	if (weft_client_create_tagged(
-		    control->server, sv[0], WEFT_CLIENT_APP, app_id, session_id) == NULL) {
+	if (weft_client_create_tagged(control->server, sv[0], WEFT_CLIENT_APP, app_id,
+		    session_id) == NULL) {
 		close(sv[1]);
 		reply_error(control, request, "internal", "cannot create the client");
 		return;
@@ -309,8 +309,8 @@ struct weft_control *weft_control_create(struct weft_server *server, int fd)
 	}
 	control->server = server;
 	control->fd = fd;
-	control->source = wl_event_loop_add_fd(
-		server->loop, fd, WL_EVENT_READABLE, handle_readable, control);
+	control->source = wl_event_loop_add_fd(server->loop, fd, WL_EVENT_READABLE,
+		handle_readable, control);
 	if (control->source == NULL) {
 		close(fd);
 		free(control);
@@ -338,14 +338,14 @@ void weft_control_send_event(struct weft_control *control, const char *event, co
 	struct json_object *msg = json_object_new_object();
 	json_object_object_add(msg, "event", json_object_new_string(event));
 	json_object_object_add(msg, "app_id", json_object_new_string(app_id ? app_id : ""));
-	json_object_object_add(
-		msg, "session_id", json_object_new_string(session_id ? session_id : ""));
+	json_object_object_add(msg, "session_id",
+		json_object_new_string(session_id ? session_id : ""));
 	send_msg(control, msg, -1);
 	json_object_put(msg);
 }
 
-void weft_control_send_gesture(
-	struct weft_control *control, uint32_t type, uint32_t fingers, double dx, double dy)
+void weft_control_send_gesture(struct weft_control *control, uint32_t type, uint32_t fingers,
+	double dx, double dy)
 {
 	if (control == NULL) {
 		return;

@@ -19,8 +19,8 @@
 static void handle_frame(struct wl_listener *listener, void *data)
 {
 	struct weft_output *output = wl_container_of(listener, output, frame);
-	struct wlr_scene_output *scene_output = wlr_scene_get_scene_output(
-		output->server->scene, output->wlr_output);
+	struct wlr_scene_output *scene_output = wlr_scene_get_scene_output(output->server->scene,
+		output->wlr_output);
 	if (scene_output == NULL) {
 		return;
 	}
@@ -66,8 +66,8 @@ static void handle_new_output(struct wl_listener *listener, void *data)
 	if (mode != NULL) {
 		wlr_output_set_mode(wlr_output, mode);
 	} else if (wlr_output_is_headless(wlr_output)) {
-		wlr_output_set_custom_mode(
-			wlr_output, server->options.width, server->options.height, 0);
+		wlr_output_set_custom_mode(wlr_output, server->options.width,
+			server->options.height, 0);
 	}
 	wlr_output_enable(wlr_output, true);
 	if (!wlr_output_commit(wlr_output)) {
@@ -112,8 +112,8 @@ bool weft_output_primary_box(struct weft_server *server, struct wlr_box *box)
 		return false;
 	}
 	struct weft_output *output = wl_container_of(server->outputs.next, output, link);
-	struct wlr_box *layout_box = wlr_output_layout_get_box(
-		server->output_layout, output->wlr_output);
+	struct wlr_box *layout_box = wlr_output_layout_get_box(server->output_layout,
+		output->wlr_output);
 	if (layout_box == NULL || wlr_box_empty(layout_box)) {
 		*box = (struct wlr_box){ 0 };
 		return false;

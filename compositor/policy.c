@@ -82,8 +82,8 @@ static int clamp(int v, int lo, int hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static struct wlr_box place(
-	struct weft_view *view, const struct wlr_box *output, const struct wlr_box *work)
+static struct wlr_box place(struct weft_view *view, const struct wlr_box *output,
+	const struct wlr_box *work)
 {
 	const struct wlr_box *req = &view->requested;
 	struct wlr_box box = *work;

@@ -140,8 +140,8 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 	return true;
 }
 
-bool weft_server_init(
-	struct weft_server *server, const struct weft_options *options, struct weft_error *err)
+bool weft_server_init(struct weft_server *server, const struct weft_options *options,
+	struct weft_error *err)
 {
 	server->options = *options;
 	wl_list_init(&server->outputs);
@@ -208,8 +208,8 @@ bool weft_server_init(
 	weft_xdg_shell_init(server);
 
 	server->sigchld = wl_event_loop_add_signal(server->loop, SIGCHLD, handle_sigchld, server);
-	server->sigterm = wl_event_loop_add_signal(
-		server->loop, SIGTERM, handle_terminate, server);
+	server->sigterm = wl_event_loop_add_signal(server->loop, SIGTERM, handle_terminate,
+		server);
 	server->sigint = wl_event_loop_add_signal(server->loop, SIGINT, handle_terminate, server);
 	if (server->sigchld == NULL || server->sigterm == NULL || server->sigint == NULL) {
 		weft_error_set(err, "cannot watch signals");
@@ -243,15 +243,15 @@ bool weft_server_start(struct weft_server *server, struct weft_error *err)
 	weft_log(WEFT_INFO, "running on WAYLAND_DISPLAY=%s", server->socket);
 
 	if (options->shell_fd >= 0) {
-		if (weft_client_create_tagged(
-			    server, options->shell_fd, WEFT_CLIENT_SHELL, NULL, NULL) == NULL) {
-			weft_error_set(
-				err, "cannot create the shell client on fd %d", options->shell_fd);
+		if (weft_client_create_tagged(server, options->shell_fd, WEFT_CLIENT_SHELL, NULL,
+			    NULL) == NULL) {
+			weft_error_set(err, "cannot create the shell client on fd %d",
+				options->shell_fd);
 			return false;
 		}
 	} else if (options->shell_cmd != NULL) {
-		server->shell = weft_child_create(
-			server, "shell", options->shell_cmd, WEFT_CLIENT_SHELL);
+		server->shell = weft_child_create(server, "shell", options->shell_cmd,
+			WEFT_CLIENT_SHELL);
 		if (server->shell == NULL) {
 			weft_error_set(err, "cannot start the shell");
 			return false;
@@ -260,13 +260,13 @@ bool weft_server_start(struct weft_server *server, struct weft_error *err)
 	if (options->appd_fd >= 0) {
 		server->control = weft_control_create(server, options->appd_fd);
 		if (server->control == NULL) {
-			weft_error_set(
-				err, "cannot watch the appd control fd %d", options->appd_fd);
+			weft_error_set(err, "cannot watch the appd control fd %d",
+				options->appd_fd);
 			return false;
 		}
 	} else if (options->appd_cmd != NULL) {
-		server->appd = weft_child_create(
-			server, "appd", options->appd_cmd, WEFT_CLIENT_ORDINARY);
+		server->appd = weft_child_create(server, "appd", options->appd_cmd,
+			WEFT_CLIENT_ORDINARY);
 		if (server->appd == NULL) {
 			weft_error_set(err, "cannot start appd");
 			return false;

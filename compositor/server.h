@@ -139,8 +139,8 @@ struct weft_server {
 };
 
 /* server.c */
-bool weft_server_init(
-	struct weft_server *server, const struct weft_options *options, struct weft_error *err);
+bool weft_server_init(struct weft_server *server, const struct weft_options *options,
+	struct weft_error *err);
 /* Starts the backend and children; the socket is up when this returns true. */
 bool weft_server_start(struct weft_server *server, struct weft_error *err);
 void weft_server_finish(struct weft_server *server);
@@ -152,8 +152,8 @@ enum weft_client_role weft_client_role(struct wl_client *client);
 /* The app id / session id of a tagged app client, else NULL. */
 const char *weft_client_app_id(struct wl_client *client);
 const char *weft_client_session_id(struct wl_client *client);
-bool weft_global_filter(
-	const struct wl_client *client, const struct wl_global *global, void *data);
+bool weft_global_filter(const struct wl_client *client, const struct wl_global *global,
+	void *data);
 
 /* output.c */
 void weft_output_init(struct weft_server *server);
@@ -176,12 +176,12 @@ void weft_xdg_shell_init(struct weft_server *server);
 bool weft_zweft_shell_init(struct weft_server *server);
 void weft_zweft_send_presentation(struct weft_server *server, struct wlr_output *output,
 	const struct timespec *when, uint32_t refresh);
-void weft_zweft_send_gesture(
-	struct weft_server *server, uint32_t type, uint32_t fingers, double dx, double dy);
+void weft_zweft_send_gesture(struct weft_server *server, uint32_t type, uint32_t fingers,
+	double dx, double dy);
 
 /* spawn.c: trusted children restarted with back-off */
-struct weft_child *weft_child_create(
-	struct weft_server *server, const char *name, const char *cmd, enum weft_client_role role);
+struct weft_child *weft_child_create(struct weft_server *server, const char *name, const char *cmd,
+	enum weft_client_role role);
 void weft_child_destroy(struct weft_child *child);
 /* Reaps exited children and schedules restarts. */
 void weft_children_reap(struct weft_server *server);
@@ -191,7 +191,7 @@ struct weft_control *weft_control_create(struct weft_server *server, int fd);
 void weft_control_destroy(struct weft_control *control);
 void weft_control_send_event(struct weft_control *control, const char *event, const char *app_id,
 	const char *session_id);
-void weft_control_send_gesture(
-	struct weft_control *control, uint32_t type, uint32_t fingers, double dx, double dy);
+void weft_control_send_gesture(struct weft_control *control, uint32_t type, uint32_t fingers,
+	double dx, double dy);
 
 #endif

@@ -49,6 +49,8 @@ static void exec_child(const char *cmd, const char *env_name, int fd)
 	/* The event loop blocks the signals it watches; the child must not inherit that. */
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* Its own process group, so that stopping it reaches whatever it forked. */
+	setpgid(0, 0);
 	int keep = dup(fd); /* a dup does not carry FD_CLOEXEC */
 	if (keep < 0) {
 		_exit(127);
@@ -112,8 +114,8 @@ static int handle_restart(void *data)
 	return 0;
 }
 
-struct weft_child *weft_child_create(
-	struct weft_server *server, const char *name, const char *cmd, enum weft_client_role role)
+struct weft_child *weft_child_create(struct weft_server *server, const char *name, const char *cmd,
+	enum weft_client_role role)
 {
 	struct weft_child *child = calloc(1, sizeof(*child));
 	if (child == NULL) {
@@ -139,15 +141,21 @@ void weft_child_destroy(struct weft_child *child)
 		return;
 	}
 	if (child->pid > 0) {
-		kill(child->pid, SIGTERM);
+		kill(-child->pid, SIGTERM);
 		/* Give it a moment to go, then make sure: no zombie, no orphan. */
-		for (int i = 0; i < 50 && waitpid(child->pid, NULL, WNOHANG) == 0; i++) {
-			usleep(10000);
+		bool gone = false;
+		for (int i = 0; i < 50 && !gone; i++) {
+			gone = waitpid(child->pid, NULL, WNOHANG) != 0;
+			if (!gone) {
+				usleep(10000);
+			}
 		}
-		if (waitpid(child->pid, NULL, WNOHANG) == 0) {
-			kill(child->pid, SIGKILL);
+		if (!gone) {
+			kill(-child->pid, SIGKILL);
 			waitpid(child->pid, NULL, 0);
 		}
+		/* Stragglers that outlived the leader. */
+		kill(-child->pid, SIGKILL);
 	}
 	if (child->restart_timer != NULL) {
 		wl_event_source_remove(child->restart_timer);
@@ -164,6 +172,8 @@ static void child_exited(struct weft_child *child, int status)
 	} else {
 		weft_log(WEFT_WARN, "%s: exited with status %d", child->name, WEXITSTATUS(status));
 	}
+	/* Whatever it left behind in its group goes with it. */
+	kill(-child->pid, SIGKILL);
 	child->pid = 0;
 	if (now_ms() - child->started_ms >= HEALTHY_RUN_MS) {
 		child->backoff_ms = BACKOFF_MIN_MS;

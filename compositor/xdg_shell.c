@@ -157,8 +157,8 @@ static void handle_decoration_request_mode(struct wl_listener *listener, void *d
 {
 	struct decoration *deco = wl_container_of(listener, deco, request_mode);
 	/* Server side, and we draw nothing: WEFT windows have no title bars. */
-	wlr_xdg_toplevel_decoration_v1_set_mode(
-		deco->decoration, WLR_XDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE);
+	wlr_xdg_toplevel_decoration_v1_set_mode(deco->decoration,
+		WLR_XDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE);
 }
 
 static void handle_decoration_destroy(struct wl_listener *listener, void *data)

@@ -143,8 +143,8 @@ static void window_handle_update_metadata(struct wl_client *client, struct wl_re
 {
 	struct zweft_window *win = window_from_resource(resource);
 	if (win->defunct) {
-		wl_resource_post_error(
-			resource, ZWEFT_SHELL_WINDOW_V1_ERROR_DEFUNCT_WINDOW, "window was closed");
+		wl_resource_post_error(resource, ZWEFT_SHELL_WINDOW_V1_ERROR_DEFUNCT_WINDOW,
+			"window was closed");
 		return;
 	}
 	enum weft_role role;
@@ -167,8 +167,8 @@ static void window_handle_set_geometry(struct wl_client *client, struct wl_resou
 {
 	struct zweft_window *win = window_from_resource(resource);
 	if (win->defunct) {
-		wl_resource_post_error(
-			resource, ZWEFT_SHELL_WINDOW_V1_ERROR_DEFUNCT_WINDOW, "window was closed");
+		wl_resource_post_error(resource, ZWEFT_SHELL_WINDOW_V1_ERROR_DEFUNCT_WINDOW,
+			"window was closed");
 		return;
 	}
 	win->view.requested = (struct wlr_box){ x, y, width, height };
@@ -275,8 +275,8 @@ static const struct zweft_shell_manager_v1_interface manager_impl = {
 static void manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
 	struct weft_server *server = data;
-	struct wl_resource *resource = wl_resource_create(
-		client, &zweft_shell_manager_v1_interface, version, id);
+	struct wl_resource *resource = wl_resource_create(client,
+		&zweft_shell_manager_v1_interface, version, id);
 	if (resource == NULL) {
 		wl_client_post_no_memory(client);
 		return;
@@ -301,18 +301,18 @@ void weft_zweft_send_presentation(struct weft_server *server, struct wlr_output 
 		}
 		struct zweft_window *win = wl_container_of(view, win, view);
 		if (!win->feedback_pending ||
-			!wlr_output_layout_intersects(
-				server->output_layout, output, &view->geometry)) {
+			!wlr_output_layout_intersects(server->output_layout, output,
+				&view->geometry)) {
 			continue;
 		}
 		win->feedback_pending = false;
-		zweft_shell_window_v1_send_presentation_feedback(
-			win->resource, (uint32_t)when->tv_sec, (uint32_t)when->tv_nsec, refresh);
+		zweft_shell_window_v1_send_presentation_feedback(win->resource,
+			(uint32_t)when->tv_sec, (uint32_t)when->tv_nsec, refresh);
 	}
 }
 
-void weft_zweft_send_gesture(
-	struct weft_server *server, uint32_t type, uint32_t fingers, double dx, double dy)
+void weft_zweft_send_gesture(struct weft_server *server, uint32_t type, uint32_t fingers,
+	double dx, double dy)
 {
 	/* System gestures go to the shell's panel and to the focused window. */
 	struct weft_view *view;

@@ -498,8 +498,8 @@ static void check_document(struct check *c, struct weft_manifest *m)
 	warn_unknown(c, package, runtime, ui);
 }
 
-struct weft_manifest *weft_manifest_parse(const char *text, size_t len, const char *name,
-	struct weft_diags *diags)
+static struct weft_manifest *parse(const char *text, size_t len, const char *name,
+	struct weft_diags *diags, bool partial)
 {
 	struct check c = {
 		.file = name != NULL ? name : WEFT_MANIFEST_FILE,
@@ -530,14 +530,20 @@ struct weft_manifest *weft_manifest_parse(const char *text, size_t len, const ch
 		check_document(&c, m);
 	}
 	weft_toml_doc_finish(&doc);
-	if (c.errors > 0) {
+	if (c.errors > 0 && !partial) {
 		weft_manifest_destroy(m);
 		return NULL;
 	}
 	return m;
 }
 
-struct weft_manifest *weft_manifest_load(const char *path, struct weft_diags *diags)
+struct weft_manifest *weft_manifest_parse(const char *text, size_t len, const char *name,
+	struct weft_diags *diags)
+{
+	return parse(text, len, name, diags, false);
+}
+
+static struct weft_manifest *load(const char *path, struct weft_diags *diags, bool partial)
 {
 	struct check c = { .file = path, .diags = diags };
 	/* O_NONBLOCK: a FIFO in place of the manifest must not hang us before fstat. */
@@ -584,11 +590,21 @@ struct weft_manifest *weft_manifest_load(const char *path, struct weft_diags *di
 		}
 		len += (size_t)n;
 	}
-	m = weft_manifest_parse(text, len, path, diags);
+	m = parse(text, len, path, diags, partial);
 out:
 	free(text);
 	close(fd);
 	return m;
+}
+
+struct weft_manifest *weft_manifest_load(const char *path, struct weft_diags *diags)
+{
+	return load(path, diags, false);
+}
+
+struct weft_manifest *weft_manifest_load_partial(const char *path, struct weft_diags *diags)
+{
+	return load(path, diags, true);
 }
 
 void weft_manifest_destroy(struct weft_manifest *manifest)

@@ -435,17 +435,17 @@ static void handle_global(void *data, struct wl_registry *registry, uint32_t nam
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 	} else if (strcmp(interface, zweft_shell_manager_v1_interface.name) == 0) {
-		client->zweft = wl_registry_bind(
-			registry, name, &zweft_shell_manager_v1_interface, 2);
+		client->zweft = wl_registry_bind(registry, name, &zweft_shell_manager_v1_interface,
+			2);
 	} else if (strcmp(interface, zwlr_screencopy_manager_v1_interface.name) == 0) {
-		client->screencopy = wl_registry_bind(
-			registry, name, &zwlr_screencopy_manager_v1_interface, 1);
+		client->screencopy = wl_registry_bind(registry, name,
+			&zwlr_screencopy_manager_v1_interface, 1);
 	} else if (strcmp(interface, zwlr_virtual_pointer_manager_v1_interface.name) == 0) {
-		client->pointer_manager = wl_registry_bind(
-			registry, name, &zwlr_virtual_pointer_manager_v1_interface, 1);
+		client->pointer_manager = wl_registry_bind(registry, name,
+			&zwlr_virtual_pointer_manager_v1_interface, 1);
 	} else if (strcmp(interface, zwp_virtual_keyboard_manager_v1_interface.name) == 0) {
-		client->keyboard_manager = wl_registry_bind(
-			registry, name, &zwp_virtual_keyboard_manager_v1_interface, 1);
+		client->keyboard_manager = wl_registry_bind(registry, name,
+			&zwp_virtual_keyboard_manager_v1_interface, 1);
 	}
 }
 
@@ -509,6 +509,11 @@ void tc_client_destroy(struct tc_client *client)
 		free(client->globals[i]);
 	}
 	xkb_keymap_unref(client->keymap);
+	if (client->keyboard != NULL) {
+		zwp_virtual_keyboard_v1_destroy(client->keyboard);
+		client->keyboard = NULL;
+		wl_display_roundtrip(client->display);
+	}
 	/* Free our proxies; nothing is flushed, so to the compositor this looks
 	 * like a client that vanished. */
 	struct tc_window *window, *wtmp;
@@ -582,8 +587,8 @@ static void buffer_release(void *data, struct wl_buffer *wl_buffer)
 
 static const struct wl_buffer_listener buffer_listener = { .release = buffer_release };
 
-static struct tc_buffer *buffer_create(
-	struct tc_client *client, int width, int height, uint32_t format, int stride)
+static struct tc_buffer *buffer_create(struct tc_client *client, int width, int height,
+	uint32_t format, int stride)
 {
 	struct wl_shm *shm = client->shm;
 	struct tc_buffer *buffer = calloc(1, sizeof(*buffer));
@@ -611,8 +616,8 @@ static void draw(struct tc_window *window, int width, int height)
 	if (width <= 0 || height <= 0) {
 		width = height = 64;
 	}
-	struct tc_buffer *buffer = buffer_create(
-		window->client, width, height, WL_SHM_FORMAT_ARGB8888, width * 4);
+	struct tc_buffer *buffer = buffer_create(window->client, width, height,
+		WL_SHM_FORMAT_ARGB8888, width * 4);
 	uint32_t *px = buffer->data;
 	for (size_t i = 0; i < (size_t)width * height; i++) {
 		px[i] = window->color;
@@ -689,8 +694,8 @@ struct tc_window *tc_zweft_window_create(struct tc_client *client, const char *a
 		return NULL;
 	}
 	struct tc_window *window = window_new(client, color);
-	window->zweft = zweft_shell_manager_v1_create_window(
-		client->zweft, app_id, "test", role, window->surface, x, y, width, height);
+	window->zweft = zweft_shell_manager_v1_create_window(client->zweft, app_id, "test", role,
+		window->surface, x, y, width, height);
 	zweft_shell_window_v1_add_listener(window->zweft, &zweft_listener, window);
 	if (!tc_client_roundtrip(client)) {
 		return window;
@@ -875,8 +880,8 @@ bool tc_screencopy(struct tc_client *client, struct tc_image *image)
 		return false;
 	}
 	struct capture cap = { .client = client };
-	struct zwlr_screencopy_frame_v1 *frame = zwlr_screencopy_manager_v1_capture_output(
-		client->screencopy, 0, client->output);
+	struct zwlr_screencopy_frame_v1 *frame =
+		zwlr_screencopy_manager_v1_capture_output(client->screencopy, 0, client->output);
 	zwlr_screencopy_frame_v1_add_listener(frame, &frame_listener, &cap);
 	int64_t deadline = now_ms() + 5000;
 	while (!cap.done && !cap.failed && now_ms() < deadline) {
@@ -949,10 +954,11 @@ static void ensure_keyboard(struct tc_client *client)
 		die("keymap");
 	}
 	free(text);
-	client->keyboard = zwp_virtual_keyboard_manager_v1_create_virtual_keyboard(
-		client->keyboard_manager, client->seat);
-	zwp_virtual_keyboard_v1_keymap(
-		client->keyboard, WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, (uint32_t)size);
+	client->keyboard =
+		zwp_virtual_keyboard_manager_v1_create_virtual_keyboard(client->keyboard_manager,
+			client->seat);
+	zwp_virtual_keyboard_v1_keymap(client->keyboard, WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd,
+		(uint32_t)size);
 	close(fd);
 	tc_client_roundtrip(client);
 }
@@ -986,8 +992,8 @@ void tc_click(struct tc_client *client, int x, int y)
 			client->pointer_manager, client->seat);
 	}
 	uint32_t t = (uint32_t)now_ms();
-	zwlr_virtual_pointer_v1_motion_absolute(
-		client->pointer, t, (uint32_t)x, (uint32_t)y, OUTPUT_WIDTH, OUTPUT_HEIGHT);
+	zwlr_virtual_pointer_v1_motion_absolute(client->pointer, t, (uint32_t)x, (uint32_t)y,
+		OUTPUT_WIDTH, OUTPUT_HEIGHT);
 	zwlr_virtual_pointer_v1_frame(client->pointer);
 	zwlr_virtual_pointer_v1_button(client->pointer, t, BTN_LEFT, 1);
 	zwlr_virtual_pointer_v1_frame(client->pointer);

@@ -74,8 +74,8 @@ struct tc_window_state {
  * size once the first configure arrived. */
 struct tc_window *tc_zweft_window_create(struct tc_client *client, const char *app_id,
 	const char *role, int x, int y, int width, int height, uint32_t color);
-struct tc_window *tc_xdg_window_create(
-	struct tc_client *client, const char *title, uint32_t color);
+struct tc_window *tc_xdg_window_create(struct tc_client *client, const char *title,
+	uint32_t color);
 const struct tc_window_state *tc_window_state(struct tc_window *window);
 void tc_window_set_geometry(struct tc_window *window, int x, int y, int width, int height);
 void tc_window_update_metadata(struct tc_window *window, const char *title, const char *role);

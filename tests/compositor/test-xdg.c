@@ -54,7 +54,7 @@ static void test_protocols_flag(void)
 	EXPECT(!tc_client_has_global(client, "zweft_shell_manager_v1"));
 	EXPECT(!tc_client_has_global(client, "zwlr_data_control_manager_v1"));
 	tc_client_destroy(client);
-	tc_compositor_stop(&c);
+	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
 static void xdg_window_fills_output(void)
@@ -83,7 +83,7 @@ static void xdg_window_fills_output(void)
 	EXPECT(tc_image_pixel(&img, 640, 360) == 0x000000);
 	tc_image_finish(&img);
 	tc_client_destroy(client);
-	tc_compositor_stop(&c);
+	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
 static void newest_on_top_and_super_tab(void)
@@ -119,7 +119,7 @@ static void newest_on_top_and_super_tab(void)
 	tc_window_destroy(red);
 	tc_window_destroy(green);
 	tc_client_destroy(client);
-	tc_compositor_stop(&c);
+	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
 static void garbage_writer_is_disconnected(void)

@@ -485,6 +485,51 @@ static void test_load_errors(void)
 	free(tmp);
 }
 
+static void test_partial(void)
+{
+	static const char text[] = "[package]\n"
+				   "id = \"org.example.partial\"\n"
+				   "name = 42\n"
+				   "version = \"1.0\"\n"
+				   "capabilities = [\"sys:teleport\", \"sys:notifications\"]\n"
+				   "[runtime]\n"
+				   "module = \"app.wasm\"\n";
+	char *tmp = test_mkdtemp();
+	test_write_file(tmp, "wapp.toml", text, strlen(text));
+	char *path = weft_path_join(tmp, "wapp.toml");
+	struct weft_diags diags;
+	weft_diags_init(&diags);
+	EXPECT(weft_manifest_load(path, &diags) == NULL);
+	size_t strict_errors = weft_diags_count(&diags, WEFT_DIAG_ERROR);
+	weft_diags_finish(&diags);
+
+	weft_diags_init(&diags);
+	struct weft_manifest *m = weft_manifest_load_partial(path, &diags);
+	ASSERT(m != NULL);
+	/* The same problems, and what was readable. */
+	EXPECT(weft_diags_count(&diags, WEFT_DIAG_ERROR) == strict_errors);
+	EXPECT(strict_errors == 3);
+	EXPECT_STR_EQ(m->id, "org.example.partial");
+	EXPECT(m->name == NULL);
+	EXPECT_STR_EQ(m->module, "app.wasm");
+	EXPECT(m->ui_entry == NULL);
+	ASSERT(m->capabilities.len == 1);
+	EXPECT_STR_EQ(m->capabilities.items[0], "sys:notifications");
+	weft_manifest_destroy(m);
+	weft_diags_finish(&diags);
+
+	/* Nothing to return when the file does not parse at all. */
+	test_write_file(tmp, "wapp.toml", "[package\n", 9);
+	weft_diags_init(&diags);
+	EXPECT(weft_manifest_load_partial(path, &diags) == NULL);
+	EXPECT(has_diag(&diags, WEFT_DIAG_ERROR, "syntax error"));
+	weft_diags_finish(&diags);
+
+	free(path);
+	test_rmtree(tmp);
+	free(tmp);
+}
+
 static void test_destroy_null(void)
 {
 	weft_manifest_destroy(NULL);
@@ -509,6 +554,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_long_value_is_cut),
 	TEST_CASE(test_size_limit),
 	TEST_CASE(test_load_errors),
+	TEST_CASE(test_partial),
 	TEST_CASE(test_destroy_null),
 };
 

@@ -30,7 +30,12 @@ bool weft_ipc_socketpair(int fds[2], struct weft_error *err);
 /* The peer's pid, uid and gid as the kernel saw them at connect time. */
 bool weft_ipc_peer_cred(int fd, struct ucred *cred, struct weft_error *err);
 
-/* Sends one message of len bytes (<= WEFT_MSG_MAX) with up to WEFT_MSG_MAX_FDS fds. */
+/*
+ * Sends one message of len bytes (<= WEFT_MSG_MAX) with up to WEFT_MSG_MAX_FDS fds.
+ * len == 0 is refused (EINVAL): on SOCK_SEQPACKET an empty message cannot be
+ * told from a hangup. Fails with errno EAGAIN when a non-blocking socket is full.
+ * Large messages raise the socket's SO_SNDBUF, which net.core.wmem_max caps.
+ */
 bool weft_ipc_send(int fd, const void *data, size_t len, const int *fds, size_t nfds,
 	struct weft_error *err);
 /*
@@ -38,21 +43,28 @@ bool weft_ipc_send(int fd, const void *data, size_t len, const int *fds, size_t 
  * -1 on error with errno set (EAGAIN when nothing is pending; EMSGSIZE when the
  * message did not fit buf or carried too many fds, in which case every fd it
  * carried is closed). fds/nfds may be NULL; received fds are CLOEXEC.
+ * fds, when given, has room for WEFT_MSG_MAX_FDS; without it, received fds
+ * are closed.
  */
 ssize_t weft_ipc_recv(int fd, void *buf, size_t cap, int *fds, size_t *nfds,
 	struct weft_error *err);
 
+/* msg must be a JSON object. */
 bool weft_ipc_send_json(int fd, struct json_object *msg, const int *fds, size_t nfds,
 	struct weft_error *err);
 /*
  * Receives one message that must be a JSON object. Returns NULL on hangup
- * (*hangup set), error or malformed JSON (err says which). The caller owns
- * the result (json_object_put).
+ * (*hangup set), error or malformed JSON (err says which; errno is EAGAIN
+ * when nothing is pending and EBADMSG for malformed JSON). The caller owns
+ * the result (json_object_put). On failure no fds are returned.
  */
 struct json_object *weft_ipc_recv_json(int fd, int *fds, size_t *nfds, bool *hangup,
 	struct weft_error *err);
 
-/* {"id": <request id if any>, "ok": true}; add fields to it before sending. */
+/*
+ * {"id": <request id if any>, "ok": true}; add fields to it before sending.
+ * request may be NULL. Both replies return NULL when out of memory.
+ */
 struct json_object *weft_ipc_reply_ok(struct json_object *request);
 /* {"id": ..., "error": {"code": code, "message": ...}} */
 struct json_object *weft_ipc_reply_error(struct json_object *request, const char *code,

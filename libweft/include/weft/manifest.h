@@ -52,6 +52,14 @@ struct weft_manifest *weft_manifest_load(const char *path, struct weft_diags *di
 /* The same from memory; name is used in messages in place of a path. */
 struct weft_manifest *weft_manifest_parse(const char *text, size_t len, const char *name,
 	struct weft_diags *diags);
+/*
+ * Like weft_manifest_load(), but returns what could be read even when errors
+ * were found, for tools that report every problem at once: a key that was
+ * missing or of the wrong type is NULL, and only known capabilities are
+ * listed. Returns NULL only when the file could not be read or parsed. The
+ * result must not be trusted: check diags for errors.
+ */
+struct weft_manifest *weft_manifest_load_partial(const char *path, struct weft_diags *diags);
 void weft_manifest_destroy(struct weft_manifest *manifest);
 
 #endif
