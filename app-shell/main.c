@@ -317,11 +317,13 @@ static bool start_view(struct app *app, struct weft_error *err)
 {
 	/*
 	 * The window has its Wayland connection already. Servo renders
-	 * offscreen, and surfman would open a second display connection of its
-	 * own if these were set (design §10): make it use Mesa's surfaceless
-	 * platform instead.
+	 * offscreen, but surfman tries wl_display_connect(NULL) and X11 before
+	 * Mesa's surfaceless platform (design §10), and libwayland falls back to
+	 * $XDG_RUNTIME_DIR/wayland-0 when WAYLAND_DISPLAY is unset: name a
+	 * socket that cannot exist instead, so that no second connection is made.
 	 */
-	unsetenv("WAYLAND_DISPLAY");
+	setenv("WAYLAND_DISPLAY", "/dev/null/surfaceless", 1);
+	unsetenv("WAYLAND_SOCKET");
 	unsetenv("DISPLAY");
 
 	struct weft_webview_engine_options engine_options = {

@@ -10,9 +10,11 @@
  * call it, at any time.
  *
  * Views render in software (Mesa llvmpipe through surfman) into memory and
- * hand each finished frame to the frame callback. surfman prefers a Wayland
- * or X11 EGL display when WAYLAND_DISPLAY or DISPLAY is set; a program that
- * wants the surfaceless path unsets both before creating a view.
+ * hand each finished frame to the frame callback. surfman tries a Wayland
+ * display (wl_display_connect(NULL), which falls back to wayland-0) and an
+ * X11 one before Mesa's surfaceless platform; a program that wants the
+ * surfaceless path points WAYLAND_DISPLAY at a socket that cannot exist and
+ * unsets DISPLAY before creating a view.
  *
  * A view created with an app id is confined to weft-app://<app id>/: every
  * other scheme and origin is refused (logged at WEFT_WEBVIEW_LOG_WARN), and
