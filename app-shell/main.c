@@ -204,7 +204,7 @@ static void window_handle_close(void *data)
 	stop(app, 0, NULL);
 }
 
-static void window_handle_seat(void *data, struct wl_seat *seat)
+static void window_handle_seat(void *data, struct wl_seat *seat, struct wl_surface *surface)
 {
 	struct app *app = data;
 	struct weft_error err = { 0 };
@@ -213,8 +213,7 @@ static void window_handle_seat(void *data, struct wl_seat *seat)
 		wl_seat_destroy(seat);
 		return;
 	}
-	app->input = app_input_create(seat, app_window_get_surface(app->window), &input_listener,
-		app, &err);
+	app->input = app_input_create(seat, surface, &input_listener, app, &err);
 	if (!app->input) {
 		weft_log(WEFT_WARN, "no input: %s", err.msg);
 	}
@@ -346,6 +345,7 @@ static bool start_view(struct app *app, struct weft_error *err)
 		.height = (uint32_t)(height * scale),
 		.scale = scale,
 		.app_id = app->manifest->id,
+		.url = app->url,
 		.listener = &view_listener,
 		.data = app,
 	};
@@ -355,10 +355,6 @@ static bool start_view(struct app *app, struct weft_error *err)
 		return false;
 	}
 	weft_webview_set_ipc_connected(app->view, app->relay != NULL);
-	if (!weft_webview_load(app->view, app->url)) {
-		weft_error_set(err, "cannot load %s", app->url);
-		return false;
-	}
 	return true;
 }
 

@@ -42,6 +42,9 @@ struct app_window {
 	struct xdg_wm_base *wm_base;
 	struct zweft_shell_manager_v1 *zweft;
 	struct wl_list outputs;
+	/* Seats announced before the surface exists wait for it. */
+	struct wl_seat *early_seats[4];
+	int n_early_seats;
 
 	struct wl_surface *surface;
 	struct zweft_shell_window_v1 *zweft_window;
@@ -201,8 +204,10 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 		wl_list_insert(&window->outputs, &output->link);
 	} else if (strcmp(interface, wl_seat_interface.name) == 0 && version >= 5) {
 		struct wl_seat *seat = wl_registry_bind(registry, name, &wl_seat_interface, 5);
-		if (window->listener->seat) {
-			window->listener->seat(window->data, seat);
+		if (!window->surface && window->n_early_seats < 4) {
+			window->early_seats[window->n_early_seats++] = seat;
+		} else if (window->surface && window->listener->seat) {
+			window->listener->seat(window->data, seat, window->surface);
 		} else {
 			wl_seat_destroy(seat);
 		}
@@ -371,6 +376,15 @@ struct app_window *app_window_create(const char *app_id, const char *title,
 		xdg_toplevel_set_app_id(window->xdg_toplevel, app_id);
 		wl_surface_commit(window->surface);
 	}
+	for (int i = 0; i < window->n_early_seats; i++) {
+		if (window->listener->seat) {
+			window->listener->seat(window->data, window->early_seats[i],
+				window->surface);
+		} else {
+			wl_seat_destroy(window->early_seats[i]);
+		}
+	}
+	window->n_early_seats = 0;
 	if (wl_display_flush(window->display) < 0 && errno != EAGAIN) {
 		weft_error_errno(err, "Wayland flush");
 		goto error;
@@ -415,6 +429,9 @@ void app_window_destroy(struct app_window *window)
 	}
 	if (window->surface) {
 		wl_surface_destroy(window->surface);
+	}
+	for (int i = 0; i < window->n_early_seats; i++) {
+		wl_seat_destroy(window->early_seats[i]);
 	}
 	struct app_output *output, *tmp;
 	wl_list_for_each_safe (output, tmp, &window->outputs, link) {

@@ -20,8 +20,8 @@ struct app_window_listener {
 	void (*configure)(void *data, int32_t width, int32_t height, int32_t scale);
 	/* The compositor closed the window. */
 	void (*close)(void *data);
-	/* A seat appeared; the window keeps no input state of its own. */
-	void (*seat)(void *data, struct wl_seat *seat);
+	/* A seat appeared (ownership passes); input goes to surface. */
+	void (*seat)(void *data, struct wl_seat *seat, struct wl_surface *surface);
 };
 
 struct app_window;

@@ -55,6 +55,7 @@ pub struct ViewOptions {
     pub height: u32,
     pub scale: f64,
     pub app_id: *const c_char,
+    pub url: *const c_char,
     pub listener: *const ViewListener,
     pub data: *mut c_void,
 }
@@ -98,6 +99,10 @@ pub struct ViewShared {
     events: RefCell<VecDeque<Event>>,
     frame_pending: Cell<bool>,
     closed: Cell<bool>,
+    /// Servo drops a load sent before the WebView's first document exists;
+    /// such a load waits for the first load status.
+    started: Cell<bool>,
+    pending_load: RefCell<Option<Url>>,
     scale: Cell<f32>,
     /// The last pointer position, in device pixels: buttons and axes happen there.
     pointer: Cell<(f32, f32)>,
@@ -172,6 +177,10 @@ impl ViewShared {
         let l = self.listener;
         match event {
             Event::LoadStatus(status) => {
+                let pending = self.pending_load.borrow_mut().take();
+                if let (Some(url), Some(webview)) = (pending, self.webview()) {
+                    webview.load(url);
+                }
                 if let Some(f) = l.load_status {
                     let status = match status {
                         LoadStatus::Started => 0,
@@ -306,6 +315,7 @@ impl WebViewDelegate for ViewShared {
     }
 
     fn notify_load_status_changed(&self, _webview: WebView, status: LoadStatus) {
+        self.started.set(true);
         if status == LoadStatus::Started {
             self.bridge.borrow_mut().ready = false;
         }
@@ -389,9 +399,21 @@ pub unsafe extern "C" fn weft_webview_create(
         ipc_message: None,
         closed: None,
     });
+    let url = if options.url.is_null() {
+        None
+    } else {
+        match ffi::str_arg(options.url).map(Url::parse) {
+            Some(Ok(url)) => Some(url),
+            _ => {
+                engine.log.log(LOG_ERROR, "weftview: bad initial URL");
+                return std::ptr::null_mut();
+            }
+        }
+    };
     let (width, height, scale, data) = (options.width, options.height, options.scale, options.data);
     ffi::guard(std::ptr::null_mut(), || {
-        match create(engine, width, height, scale, app_id, listener, data) {
+        let geometry = (width, height, scale);
+        match create(engine, geometry, app_id, url, listener, data) {
             Ok(view) => Box::into_raw(Box::new(view)),
             Err(message) => {
                 engine.log.log(LOG_ERROR, &format!("weftview: {message}"));
@@ -403,10 +425,9 @@ pub unsafe extern "C" fn weft_webview_create(
 
 fn create(
     engine: &Engine,
-    width: u32,
-    height: u32,
-    scale: f64,
+    (width, height, scale): (u32, u32, f64),
     app_id: Option<String>,
+    url: Option<Url>,
     listener: ViewListener,
     data: *mut c_void,
 ) -> Result<View, String> {
@@ -436,11 +457,17 @@ fn create(
         events: RefCell::new(VecDeque::new()),
         frame_pending: Cell::new(false),
         closed: Cell::new(false),
+        started: Cell::new(false),
+        pending_load: RefCell::new(None),
         scale: Cell::new(scale as f32),
         pointer: Cell::new((0.0, 0.0)),
         bridge: RefCell::new(Bridge::default()),
     });
-    let webview = WebViewBuilder::new(&engine.servo, rendering)
+    let mut builder = WebViewBuilder::new(&engine.servo, rendering);
+    if let Some(url) = url {
+        builder = builder.url(url);
+    }
+    let webview = builder
         .delegate(shared.clone())
         .hidpi_scale_factor(Scale::new(scale as f32))
         .user_content_manager(user_content)
@@ -500,7 +527,11 @@ pub unsafe extern "C" fn weft_webview_load(view: *const View, url: *const c_char
         let Some(webview) = view.shared.webview() else {
             return false;
         };
-        webview.load(url);
+        if view.shared.started.get() {
+            webview.load(url);
+        } else {
+            *view.shared.pending_load.borrow_mut() = Some(url);
+        }
         view.shared.wake.wake();
         true
     })

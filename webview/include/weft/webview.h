@@ -93,6 +93,8 @@ struct weft_webview_options {
 	double scale;
 	/* NULL for an unconfined view without the bridge. */
 	const char *app_id;
+	/* The first document; NULL for about:blank. */
+	const char *url;
 	/* Copied; may be NULL. */
 	const struct weft_webview_listener *listener;
 	void *data;
