@@ -1,0 +1,583 @@
+/*
+ * weft-app-shell: one app's HTML UI, rendered by Servo in this process and
+ * shown in a Wayland window; it relays messages between the page's weftIpc
+ * and the app's component over the IPC fd (design §1, §7).
+ *
+ * Exits 0 when the window is closed, the IPC peer hangs up or SIGTERM
+ * arrives; otherwise prints one line saying what failed and exits 1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <wayland-client.h>
+
+#include "input.h"
+#include "relay.h"
+#include "weft/app_id.h"
+#include "weft/log.h"
+#include "weft/manifest.h"
+#include "weft/webview.h"
+#include "window.h"
+
+/* Servo's shutdown gets this long before the process just leaves. */
+#define SHUTDOWN_SECONDS 5
+
+struct app {
+	const char *package_dir;
+	struct weft_manifest *manifest;
+	char *url;
+
+	struct app_window *window;
+	struct app_input *input;
+	struct app_relay *relay;
+	struct weft_webview_engine *engine;
+	struct weft_webview *view;
+	int signal_fd;
+
+	bool running;
+	int status;
+	struct weft_error error; /* why status is non-zero */
+};
+
+/* Read by the SIGALRM handler that cuts a hung shutdown short. */
+static volatile sig_atomic_t final_status;
+
+static void stop(struct app *app, int status, const char *fmt, ...) WEFT_PRINTF(3, 4);
+
+static void stop(struct app *app, int status, const char *fmt, ...)
+{
+	if (!app->running) {
+		return;
+	}
+	app->running = false;
+	app->status = status;
+	if (fmt) {
+		va_list args;
+		va_start(args, fmt);
+		vsnprintf(app->error.msg, sizeof(app->error.msg), fmt, args);
+		va_end(args);
+	}
+}
+
+static void handle_engine_log(void *data, int level, const char *message)
+{
+	_weft_log((enum weft_log_level)level, "%s", message);
+}
+
+static void view_handle_frame(void *data, const uint8_t *rgba, uint32_t width, uint32_t height,
+	uint32_t stride)
+{
+	struct app *app = data;
+	struct weft_error err = { 0 };
+	if (!app_window_present(app->window, rgba, width, height, stride, &err)) {
+		weft_log(WEFT_WARN, "dropped a frame: %s", err.msg);
+	}
+}
+
+static void view_handle_load_status(void *data, int status)
+{
+	struct app *app = data;
+	if (status == WEFT_WEBVIEW_LOAD_COMPLETE) {
+		weft_log(WEFT_INFO, "loaded %s", app->url);
+	}
+}
+
+static void view_handle_console(void *data, int level, const char *message)
+{
+	_weft_log((enum weft_log_level)level, "console: %s", message);
+}
+
+static void view_handle_ipc_message(void *data, const char *message, size_t len)
+{
+	struct app *app = data;
+	struct weft_error err = { 0 };
+	if (!app->relay) {
+		return;
+	}
+	if (!app_relay_send(app->relay, message, len, &err)) {
+		stop(app, 1, "IPC: %s", err.msg);
+	}
+}
+
+static void view_handle_closed(void *data, const char *reason)
+{
+	struct app *app = data;
+	if (strncmp(reason, "crashed", strlen("crashed")) == 0) {
+		stop(app, 1, "the page %s", reason);
+	} else {
+		stop(app, 0, NULL);
+	}
+}
+
+static const struct weft_webview_listener view_listener = {
+	.frame = view_handle_frame,
+	.load_status = view_handle_load_status,
+	.console = view_handle_console,
+	.ipc_message = view_handle_ipc_message,
+	.closed = view_handle_closed,
+};
+
+static void relay_handle_message(void *data, const char *message, size_t len)
+{
+	struct app *app = data;
+	weft_webview_post_message(app->view, message, len);
+}
+
+static const struct app_relay_listener relay_listener = {
+	.message = relay_handle_message,
+};
+
+static void input_handle_pointer_motion(void *data, double x, double y)
+{
+	struct app *app = data;
+	weft_webview_pointer_motion(app->view, x, y);
+}
+
+static void input_handle_pointer_button(void *data, uint32_t button, bool pressed)
+{
+	struct app *app = data;
+	weft_webview_pointer_button(app->view, button, pressed);
+}
+
+static void input_handle_pointer_leave(void *data)
+{
+	struct app *app = data;
+	weft_webview_pointer_leave(app->view);
+}
+
+static void input_handle_pointer_axis(void *data, double dx, double dy)
+{
+	struct app *app = data;
+	weft_webview_pointer_axis(app->view, dx, dy);
+}
+
+static void input_handle_key(void *data, uint32_t keycode, uint32_t keysym, const char *text,
+	uint32_t modifiers, bool pressed, bool repeat)
+{
+	struct app *app = data;
+	weft_webview_key(app->view, keycode, keysym, text, modifiers, pressed, repeat);
+}
+
+static void input_handle_focus(void *data, bool focused)
+{
+	struct app *app = data;
+	weft_webview_set_focused(app->view, focused);
+}
+
+static void input_handle_touch(void *data, int type, int32_t id, double x, double y)
+{
+	struct app *app = data;
+	weft_webview_touch(app->view, type, id, x, y);
+}
+
+static const struct app_input_listener input_listener = {
+	.pointer_motion = input_handle_pointer_motion,
+	.pointer_button = input_handle_pointer_button,
+	.pointer_leave = input_handle_pointer_leave,
+	.pointer_axis = input_handle_pointer_axis,
+	.key = input_handle_key,
+	.focus = input_handle_focus,
+	.touch = input_handle_touch,
+};
+
+static void window_handle_configure(void *data, int32_t width, int32_t height, int32_t scale)
+{
+	struct app *app = data;
+	if (app->view) {
+		weft_webview_resize(app->view, (uint32_t)(width * scale),
+			(uint32_t)(height * scale), scale);
+	}
+}
+
+static void window_handle_close(void *data)
+{
+	struct app *app = data;
+	stop(app, 0, NULL);
+}
+
+static void window_handle_seat(void *data, struct wl_seat *seat, struct wl_surface *surface)
+{
+	struct app *app = data;
+	struct weft_error err = { 0 };
+	if (app->input) {
+		/* One seat is all a kiosk-like app window needs. */
+		wl_seat_destroy(seat);
+		return;
+	}
+	app->input = app_input_create(seat, surface, &input_listener, app, &err);
+	if (!app->input) {
+		weft_log(WEFT_WARN, "no input: %s", err.msg);
+	}
+}
+
+static const struct app_window_listener window_listener = {
+	.configure = window_handle_configure,
+	.close = window_handle_close,
+	.seat = window_handle_seat,
+};
+
+/* weft-app://<id>/<entry>, the entry percent-encoded where a URL needs it. */
+static char *entry_url(const char *app_id, const char *entry)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(entry);
+	char *path = malloc(len * 3 + 1);
+	if (!path) {
+		return NULL;
+	}
+	char *p = path;
+	for (const unsigned char *s = (const unsigned char *)entry; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || strchr("-._~/", *s)) {
+			*p++ = (char)*s;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*s >> 4];
+			*p++ = hex[*s & 15];
+		}
+	}
+	*p = '\0';
+	char *url = weft_strdup_printf("weft-app://%s/%s", app_id, path);
+	free(path);
+	return url;
+}
+
+static bool load_manifest(struct app *app, const char *want_id, struct weft_error *err)
+{
+	char *path = weft_path_join(app->package_dir, WEFT_MANIFEST_FILE);
+	if (!path) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	struct weft_diags diags;
+	weft_diags_init(&diags);
+	app->manifest = weft_manifest_load(path, &diags);
+	if (!app->manifest) {
+		const char *first = "invalid manifest";
+		for (size_t i = 0; i < diags.len; i++) {
+			if (diags.items[i].severity == WEFT_DIAG_ERROR) {
+				first = diags.items[i].msg;
+				break;
+			}
+		}
+		weft_error_set(err, "%s", first);
+	}
+	weft_diags_finish(&diags);
+	free(path);
+	if (!app->manifest) {
+		return false;
+	}
+	if (want_id && strcmp(want_id, app->manifest->id) != 0) {
+		weft_error_set(err, "--app-id %s does not match the package's id %s", want_id,
+			app->manifest->id);
+		return false;
+	}
+	app->url = entry_url(app->manifest->id, app->manifest->ui_entry);
+	if (!app->url) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+static bool parse_fd(const char *arg, int *fd, struct weft_error *err)
+{
+	char *end;
+	errno = 0;
+	long value = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || value < 0 || value > INT_MAX) {
+		weft_error_set(err, "--ipc-fd: not a file descriptor: %s", arg);
+		return false;
+	}
+	int type = 0;
+	socklen_t len = sizeof(type);
+	if (getsockopt((int)value, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
+		weft_error_errno(err, "--ipc-fd %ld", value);
+		return false;
+	}
+	if (type != SOCK_SEQPACKET) {
+		weft_error_set(err, "--ipc-fd %ld is not a SOCK_SEQPACKET socket", value);
+		return false;
+	}
+	*fd = (int)value;
+	return true;
+}
+
+static bool start_view(struct app *app, struct weft_error *err)
+{
+	/*
+	 * The window has its Wayland connection already. Servo renders
+	 * offscreen, but surfman tries wl_display_connect(NULL) and X11 before
+	 * Mesa's surfaceless platform (design §10), and libwayland falls back to
+	 * $XDG_RUNTIME_DIR/wayland-0 when WAYLAND_DISPLAY is unset: name a
+	 * socket that cannot exist instead, so that no second connection is made.
+	 */
+	setenv("WAYLAND_DISPLAY", "/dev/null/surfaceless", 1);
+	unsetenv("WAYLAND_SOCKET");
+	unsetenv("DISPLAY");
+
+	struct weft_webview_engine_options engine_options = {
+		.log = handle_engine_log,
+		.log_level = WEFT_WARN,
+	};
+	app->engine = weft_webview_engine_create(&engine_options);
+	if (!app->engine) {
+		weft_error_set(err, "cannot start the web engine");
+		return false;
+	}
+	if (!weft_webview_engine_serve_app(app->engine, app->manifest->id, app->package_dir)) {
+		weft_error_set(err, "cannot serve %s", app->package_dir);
+		return false;
+	}
+	int32_t width, height, scale;
+	app_window_get_size(app->window, &width, &height, &scale);
+	struct weft_webview_options options = {
+		.width = (uint32_t)(width * scale),
+		.height = (uint32_t)(height * scale),
+		.scale = scale,
+		.app_id = app->manifest->id,
+		.url = app->url,
+		.listener = &view_listener,
+		.data = app,
+	};
+	app->view = weft_webview_create(app->engine, &options);
+	if (!app->view) {
+		weft_error_set(err, "cannot create the web view");
+		return false;
+	}
+	weft_webview_set_ipc_connected(app->view, app->relay != NULL);
+	return true;
+}
+
+static int signal_fd_create(struct weft_error *err)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+		weft_error_errno(err, "sigprocmask");
+		return -1;
+	}
+	int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0) {
+		weft_error_errno(err, "signalfd");
+	}
+	return fd;
+}
+
+enum { POLL_WAYLAND, POLL_ENGINE, POLL_SIGNAL, POLL_RELAY, POLL_REPEAT, POLL_COUNT };
+
+static void run(struct app *app)
+{
+	struct wl_display *display = app_window_get_display(app->window);
+	struct pollfd fds[POLL_COUNT];
+	while (app->running) {
+		while (wl_display_prepare_read(display) != 0) {
+			if (wl_display_dispatch_pending(display) < 0) {
+				stop(app, 1, "Wayland connection lost: %s", strerror(errno));
+				return;
+			}
+		}
+		short wayland_events = POLLIN;
+		if (wl_display_flush(display) < 0) {
+			if (errno != EAGAIN) {
+				wl_display_cancel_read(display);
+				stop(app, 1, "Wayland connection lost: %s", strerror(errno));
+				return;
+			}
+			wayland_events |= POLLOUT;
+		}
+
+		fds[POLL_WAYLAND] = (struct pollfd){ wl_display_get_fd(display), wayland_events,
+			0 };
+		fds[POLL_ENGINE] = (struct pollfd){ weft_webview_engine_get_fd(app->engine),
+			POLLIN, 0 };
+		fds[POLL_SIGNAL] = (struct pollfd){ app->signal_fd, POLLIN, 0 };
+		fds[POLL_RELAY] = app->relay ? (struct pollfd){ app_relay_get_fd(app->relay),
+			app_relay_poll_events(app->relay), 0 }
+					     : (struct pollfd){ -1, 0, 0 };
+		fds[POLL_REPEAT] = app->input
+			? (struct pollfd){ app_input_get_repeat_fd(app->input), POLLIN, 0 }
+			: (struct pollfd){ -1, 0, 0 };
+
+		if (poll(fds, POLL_COUNT, -1) < 0) {
+			wl_display_cancel_read(display);
+			if (errno == EINTR) {
+				continue;
+			}
+			stop(app, 1, "poll: %s", strerror(errno));
+			return;
+		}
+
+		if (fds[POLL_WAYLAND].revents & POLLIN) {
+			if (wl_display_read_events(display) < 0) {
+				stop(app, 1, "Wayland connection lost: %s", strerror(errno));
+				return;
+			}
+		} else {
+			wl_display_cancel_read(display);
+		}
+		if (fds[POLL_WAYLAND].revents & (POLLERR | POLLHUP)) {
+			stop(app, 1, "Wayland connection lost");
+			return;
+		}
+		if (wl_display_dispatch_pending(display) < 0) {
+			stop(app, 1, "Wayland connection lost: %s", strerror(errno));
+			return;
+		}
+
+		if (fds[POLL_ENGINE].revents & POLLIN) {
+			weft_webview_engine_dispatch(app->engine);
+		}
+		if (fds[POLL_REPEAT].revents & POLLIN) {
+			app_input_dispatch_repeat(app->input);
+		}
+		if (app->relay && fds[POLL_RELAY].revents) {
+			bool hangup = false;
+			struct weft_error err = { 0 };
+			if (!app_relay_dispatch(app->relay, fds[POLL_RELAY].revents, &hangup,
+				    &err)) {
+				if (hangup) {
+					stop(app, 0, NULL);
+				} else {
+					stop(app, 1, "IPC: %s", err.msg);
+				}
+			}
+		}
+		if (fds[POLL_SIGNAL].revents & POLLIN) {
+			stop(app, 0, NULL);
+		}
+	}
+}
+
+static void handle_alarm(int sig)
+{
+	_exit(final_status);
+}
+
+static void teardown(struct app *app)
+{
+	final_status = app->status;
+	signal(SIGALRM, handle_alarm);
+	alarm(SHUTDOWN_SECONDS);
+	weft_webview_destroy(app->view);
+	weft_webview_engine_destroy(app->engine);
+	alarm(0);
+	app_relay_destroy(app->relay);
+	app_input_destroy(app->input);
+	app_window_destroy(app->window);
+	if (app->signal_fd >= 0) {
+		close(app->signal_fd);
+	}
+	weft_manifest_destroy(app->manifest);
+	free(app->url);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: weft-app-shell [--app-id ID] [--session S] [--ipc-fd N] "
+		"PACKAGE_DIR\n");
+}
+
+int main(int argc, char *argv[])
+{
+	weft_log_init(argv[0], WEFT_WARN);
+
+	static const struct option options[] = {
+		{ "app-id", required_argument, NULL, 'a' },
+		{ "session", required_argument, NULL, 's' },
+		{ "ipc-fd", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *want_id = NULL;
+	const char *session = NULL;
+	const char *ipc_arg = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			want_id = optarg;
+			break;
+		case 's':
+			session = optarg;
+			break;
+		case 'i':
+			ipc_arg = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage(stderr);
+		return 1;
+	}
+
+	struct app app = { .package_dir = argv[optind], .signal_fd = -1, .running = true };
+	struct weft_error err = { 0 };
+	int ipc_fd = -1;
+	/* A closed peer must be an error from send, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (want_id && !weft_app_id_valid(want_id, &err)) {
+		weft_error_prefix(&err, "--app-id %s", want_id);
+		goto fail;
+	}
+	if (ipc_arg && !parse_fd(ipc_arg, &ipc_fd, &err)) {
+		goto fail;
+	}
+	if (!load_manifest(&app, want_id, &err)) {
+		weft_error_prefix(&err, "%s", app.package_dir);
+		goto fail;
+	}
+	if (session) {
+		weft_log(WEFT_INFO, "%s, session %s", app.manifest->id, session);
+	}
+	app.signal_fd = signal_fd_create(&err);
+	if (app.signal_fd < 0) {
+		goto fail;
+	}
+	if (ipc_fd >= 0) {
+		app.relay = app_relay_create(ipc_fd, &relay_listener, &app, &err);
+		if (!app.relay) {
+			goto fail;
+		}
+	}
+	app.window = app_window_create(app.manifest->id, app.manifest->name, &window_listener,
+		&app, &err);
+	if (!app.window || !app_window_wait_configured(app.window, &err)) {
+		goto fail;
+	}
+	if (!start_view(&app, &err)) {
+		goto fail;
+	}
+
+	run(&app);
+	if (app.status != 0) {
+		weft_log(WEFT_ERROR, "%s", app.error.msg);
+	}
+	teardown(&app);
+	return app.status;
+
+fail:
+	weft_log(WEFT_ERROR, "%s", err.msg);
+	app.status = 1;
+	teardown(&app);
+	return 1;
+}

@@ -1,0 +1,58 @@
+/*
+ * The app-shell's one window: the Wayland connection, a zweft "application"
+ * window (or an xdg toplevel when the compositor offers no zweft), and the
+ * wl_shm buffers frames are copied into.
+ */
+#ifndef APP_SHELL_WINDOW_H
+#define APP_SHELL_WINDOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "weft/common.h"
+
+struct wl_display;
+struct wl_seat;
+struct wl_surface;
+
+struct app_window_listener {
+	/* The logical size or the output scale changed. */
+	void (*configure)(void *data, int32_t width, int32_t height, int32_t scale);
+	/* The compositor closed the window. */
+	void (*close)(void *data);
+	/* A seat appeared (ownership passes); input goes to surface. */
+	void (*seat)(void *data, struct wl_seat *seat, struct wl_surface *surface);
+};
+
+struct app_window;
+
+/*
+ * Connects (WAYLAND_SOCKET, else WAYLAND_DISPLAY) and creates the window.
+ * Nothing is shown before the first frame.
+ */
+struct app_window *app_window_create(const char *app_id, const char *title,
+	const struct app_window_listener *listener, void *data, struct weft_error *err);
+void app_window_destroy(struct app_window *window);
+
+struct wl_display *app_window_get_display(struct app_window *window);
+struct wl_surface *app_window_get_surface(struct app_window *window);
+/* Whether the window is a zweft window (false: xdg toplevel). */
+bool app_window_is_zweft(struct app_window *window);
+/* Waits for the first configure; false when the connection failed. */
+bool app_window_wait_configured(struct app_window *window, struct weft_error *err);
+void app_window_get_size(struct app_window *window, int32_t *width, int32_t *height,
+	int32_t *scale);
+
+/*
+ * Shows a frame of premultiplied RGBA pixels, converted into a free shm
+ * buffer. Frames come faster than the compositor shows them only as fast
+ * as its frame callbacks allow: the newest waits, older ones are dropped.
+ */
+bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t width,
+	uint32_t height, uint32_t stride, struct weft_error *err);
+
+/* Premultiplied RGBA bytes to WL_SHM_FORMAT_ARGB8888 pixels. */
+void app_window_convert(uint32_t *dst, uint32_t dst_stride, const uint8_t *src,
+	uint32_t src_stride, uint32_t width, uint32_t height);
+
+#endif

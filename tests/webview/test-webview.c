@@ -1,0 +1,547 @@
+/*
+ * The Servo lane: the real weft-app-shell, with Servo rendering in software,
+ * in the real compositor (headless, --expose-test-protocols). A test peer
+ * holds the other end of its IPC fd; pixels are read back by screencopy and
+ * input is injected through the virtual pointer and keyboard.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/input-event-codes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "test.h"
+
+#define APP_ID "org.weft.test.fixture"
+#define TIMEOUT_MS 60000
+#define MSG_MAX (1024 * 1024)
+
+/* The fixture app: two colour halves, a button, and a page that obeys the
+ * test peer's "cmd:" messages and echoes everything else. */
+static const char manifest[] = "[package]\n"
+			       "id = \"" APP_ID "\"\n"
+			       "name = \"Fixture\"\n"
+			       "version = \"1.0.0\"\n"
+			       "[runtime]\n"
+			       "module = \"app.wasm\"\n"
+			       "[ui]\n"
+			       "entry = \"ui/index.html\"\n";
+
+static const char page[] =
+	"<!DOCTYPE html>\n"
+	"<html><head><meta charset=\"utf-8\"><style>\n"
+	"html, body { margin: 0; height: 100%; overflow: hidden; }\n"
+	"#left { position: absolute; left: 0; top: 0; width: 50%; height: 100%;"
+	" background: #ff0000; }\n"
+	"#right { position: absolute; left: 50%; top: 0; width: 50%; height: 100%;"
+	" background: #0000ff; }\n"
+	"#button { position: absolute; left: 100px; top: 100px; width: 200px;"
+	" height: 100px; background: #00ff00; }\n"
+	"</style><script src=\"app.js\"></script></head>\n"
+	"<body><div id=\"left\"></div><div id=\"right\"></div>"
+	"<div id=\"button\"></div></body></html>\n";
+
+static const char script[] =
+	"const bridgeEarly = typeof window.weftIpc;\n"
+	"async function probe(url) {\n"
+	"  try { const r = await fetch(url); return url + ' ' + r.status; }\n"
+	"  catch (e) { return url + ' refused'; }\n"
+	"}\n"
+	"async function command(cmd) {\n"
+	"  if (cmd.startsWith('burst:')) {\n"
+	"    const n = Number(cmd.slice(6));\n"
+	"    for (let i = 0; i < n; i++) weftIpc.send('b' + i);\n"
+	"  } else if (cmd === 'ping') {\n"
+	"    weftIpc.send('pong ' + location.href);\n"
+	"  } else if (cmd.startsWith('navigate:')) {\n"
+	"    location.href = cmd.slice(9);\n"
+	"  } else if (cmd.startsWith('probe:')) {\n"
+	"    const port = cmd.slice(6);\n"
+	"    const img = new Image();\n"
+	"    img.src = 'http://127.0.0.1:' + port + '/img.png';\n"
+	"    const results = [];\n"
+	"    for (const url of ['http://127.0.0.1:' + port + '/',\n"
+	"        'https://127.0.0.1:' + port + '/', 'file:///etc/passwd',\n"
+	"        'weft-app://other.app.id/ui/index.html',\n"
+	"        'weft-app://" APP_ID "/../../etc/passwd',\n"
+	"        'weft-app://" APP_ID "/ui/..%2f..%2f..%2fetc%2fpasswd',\n"
+	"        'weft-app://" APP_ID "/ui/link.html',\n"
+	"        'weft-app://" APP_ID "/ui/app.js']) {\n"
+	"      results.push(await probe(url));\n"
+	"    }\n"
+	"    try { new WebSocket('ws://127.0.0.1:' + port + '/'); } catch (e) {}\n"
+	"    weftIpc.send('probed\\n' + results.join('\\n'));\n"
+	"  }\n"
+	"}\n"
+	"weftIpc.onmessage = (m) => {\n"
+	"  if (m.startsWith('cmd:')) command(m.slice(4)); else weftIpc.send(m);\n"
+	"};\n"
+	"document.addEventListener('keydown', (e) => weftIpc.send('key ' + e.key));\n"
+	"window.addEventListener('load', () => {\n"
+	"  const b = document.getElementById('button');\n"
+	"  b.addEventListener('click', () => {\n"
+	"    b.style.background = '#ffff00';\n"
+	"    weftIpc.send('clicked');\n"
+	"  });\n"
+	"  weftIpc.send('ready ' + bridgeEarly).catch((e) => console.error('send: ' + "
+	"e.message));\n"
+	"});\n";
+
+struct shell {
+	pid_t pid;
+	int ipc; /* our end, or -1 */
+	char *log; /* its stderr */
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *make_package(void)
+{
+	char *dir = test_mkdtemp();
+	test_write_file(dir, "wapp.toml", manifest, strlen(manifest));
+	test_write_file(dir, "app.wasm", "", 0);
+	test_write_file(dir, "ui/index.html", page, strlen(page));
+	test_write_file(dir, "ui/app.js", script, strlen(script));
+	/* A symlink out of the package must not be followed. */
+	char link_path[512];
+	snprintf(link_path, sizeof(link_path), "%s/ui/link.html", dir);
+	if (symlink("/etc/passwd", link_path) != 0) {
+		perror("# symlink");
+	}
+	return dir;
+}
+
+static void shell_start(struct shell *shell, struct tc_compositor *c, const char *package,
+	bool with_ipc)
+{
+	const char *bin = getenv("WEFT_APP_SHELL");
+	if (!bin) {
+		fprintf(stderr, "# WEFT_APP_SHELL is not set\n");
+		abort();
+	}
+	int wayland = tc_control_create_client(c, APP_ID, "s1");
+	if (wayland < 0) {
+		fprintf(stderr, "# no tagged client fd\n");
+		abort();
+	}
+	int pair[2] = { -1, -1 };
+	if (with_ipc && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+		abort();
+	}
+	shell->log = malloc(strlen(c->runtime_dir) + 32);
+	sprintf(shell->log, "%s/app-shell.log", c->runtime_dir);
+	int log = open(shell->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* dup2 clears FD_CLOEXEC on the copies the shell inherits. */
+		dup2(log, STDERR_FILENO);
+		dup2(wayland, 10);
+		if (with_ipc) {
+			dup2(pair[1], 11);
+		}
+		setenv("WAYLAND_SOCKET", "10", 1);
+		setenv("WEFT_LOG", "info", 1);
+		unsetenv("WAYLAND_DISPLAY");
+		if (with_ipc) {
+			execl(bin, bin, "--app-id", APP_ID, "--session", "s1", "--ipc-fd", "11",
+				package, (char *)NULL);
+		} else {
+			execl(bin, bin, package, (char *)NULL);
+		}
+		_exit(127);
+	}
+	close(log);
+	close(wayland);
+	if (with_ipc) {
+		close(pair[1]);
+		/* A 1 MiB datagram needs a send buffer that large; root may exceed
+		 * net.core.wmem_max. */
+		int size = 2 * MSG_MAX;
+		if (setsockopt(pair[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) != 0) {
+			setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+		}
+	}
+	shell->pid = pid;
+	shell->ipc = pair[0];
+}
+
+/* Exit status of the shell, waiting up to timeout_ms; -1 if it did not exit. */
+static int shell_wait(struct shell *shell, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int status;
+	while (now_ms() < deadline) {
+		if (waitpid(shell->pid, &status, WNOHANG) == shell->pid) {
+			shell->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+static void shell_finish(struct shell *shell)
+{
+	if (shell->pid > 0) {
+		kill(shell->pid, SIGKILL);
+		waitpid(shell->pid, NULL, 0);
+	}
+	if (shell->ipc >= 0) {
+		close(shell->ipc);
+	}
+	free(shell->log);
+}
+
+/* Whether the shell's stderr contains needle. */
+static bool log_contains(struct shell *shell, const char *needle)
+{
+	FILE *f = fopen(shell->log, "r");
+	if (!f) {
+		return false;
+	}
+	char line[4096];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		found = strstr(line, needle) != NULL;
+	}
+	fclose(f);
+	return found;
+}
+
+/* One message into buf (NUL-terminated), or -1 on timeout or hangup. */
+static ssize_t peer_recv(struct shell *shell, char *buf, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = shell->ipc, .events = POLLIN };
+	if (poll(&pfd, 1, timeout_ms) <= 0) {
+		return -1;
+	}
+	ssize_t n = recv(shell->ipc, buf, MSG_MAX, 0);
+	if (n <= 0) {
+		return -1;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static bool peer_send(struct shell *shell, const char *msg, size_t len)
+{
+	return send(shell->ipc, msg, len, MSG_NOSIGNAL) == (ssize_t)len;
+}
+
+static bool peer_send_str(struct shell *shell, const char *msg)
+{
+	return peer_send(shell, msg, strlen(msg));
+}
+
+/* Waits until the screen at (x, y) is rgb. */
+static bool screen_shows(struct tc_compositor *c, int x, int y, uint32_t rgb, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	uint32_t last = 0;
+	struct tc_client *viewer = tc_client_connect(c);
+	bool seen = false;
+	while (!seen && now_ms() < deadline) {
+		struct tc_image img;
+		if (tc_screencopy(viewer, &img)) {
+			last = tc_image_pixel(&img, x, y);
+			tc_image_finish(&img);
+			seen = last == rgb;
+		}
+		if (!seen) {
+			usleep(50000);
+		}
+	}
+	tc_client_destroy(viewer);
+	if (!seen) {
+		fprintf(stderr, "# pixel (%d, %d) is %06x, not %06x\n", x, y, last, rgb);
+	}
+	return seen;
+}
+
+struct fixture {
+	struct tc_compositor c;
+	char *package;
+	struct shell shell;
+	char *buf;
+};
+
+static bool fixture_start(struct fixture *f, bool with_ipc)
+{
+	tc_compositor_start(&f->c, TC_WITH_CONTROL, NULL);
+	f->package = make_package();
+	f->buf = malloc(MSG_MAX + 1);
+	shell_start(&f->shell, &f->c, f->package, with_ipc);
+	if (!with_ipc) {
+		return true;
+	}
+	ssize_t n = peer_recv(&f->shell, f->buf, TIMEOUT_MS);
+	if (n < 0) {
+		fprintf(stderr, "# the page never said ready\n");
+		return false;
+	}
+	/* weftIpc existed before the page's own first script ran. */
+	EXPECT_STR_EQ(f->buf, "ready object");
+	return true;
+}
+
+static void fixture_finish(struct fixture *f)
+{
+	shell_finish(&f->shell);
+	test_rmtree(f->package);
+	free(f->package);
+	free(f->buf);
+	tc_compositor_stop(&f->c);
+}
+
+static void page_colours_on_screen(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, true));
+	EXPECT(screen_shows(&f.c, 320, 500, 0xff0000, TIMEOUT_MS));
+	EXPECT(screen_shows(&f.c, 960, 500, 0x0000ff, 5000));
+	EXPECT(screen_shows(&f.c, 200, 150, 0x00ff00, 5000));
+	fixture_finish(&f);
+}
+
+static void click_reaches_the_page(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, true));
+	ASSERT(screen_shows(&f.c, 200, 150, 0x00ff00, TIMEOUT_MS));
+	struct tc_client *input = tc_client_connect(&f.c);
+	tc_click(input, 200, 150);
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0 && strcmp(f.buf, "clicked") == 0);
+	/* Away from the cursor, which screencopy shows where it clicked. */
+	EXPECT(screen_shows(&f.c, 280, 185, 0xffff00, 10000));
+	tc_client_destroy(input);
+	fixture_finish(&f);
+}
+
+static void ipc_echo_burst_large_utf8(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, true));
+
+	const char *utf8 = "h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x8e\x89 \"q\" \\ \n\t end";
+	EXPECT(peer_send_str(&f.shell, utf8));
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
+	EXPECT_STR_EQ(f.buf, utf8);
+
+	/* Host → page → host, 10 000 messages, in order, none split or merged. */
+	enum { BURST = 10000 };
+	char msg[32];
+	int sent = 0, received = 0;
+	bool in_order = true;
+	while (received < BURST) {
+		while (sent < BURST && sent - received < 2000) {
+			snprintf(msg, sizeof(msg), "n%d", sent);
+			ASSERT(peer_send_str(&f.shell, msg));
+			sent++;
+		}
+		if (peer_recv(&f.shell, f.buf, 20000) < 0) {
+			break;
+		}
+		snprintf(msg, sizeof(msg), "n%d", received);
+		in_order = in_order && strcmp(f.buf, msg) == 0;
+		received++;
+	}
+	EXPECT(received == BURST);
+	EXPECT(in_order);
+
+	/* Page → host burst. */
+	EXPECT(peer_send_str(&f.shell, "cmd:burst:10000"));
+	received = 0;
+	in_order = true;
+	while (received < BURST && peer_recv(&f.shell, f.buf, 20000) > 0) {
+		snprintf(msg, sizeof(msg), "b%d", received);
+		in_order = in_order && strcmp(f.buf, msg) == 0;
+		received++;
+	}
+	EXPECT(received == BURST);
+	EXPECT(in_order);
+
+	/* 1 MiB each way, intact. */
+	char *big = malloc(MSG_MAX);
+	for (size_t i = 0; i < MSG_MAX; i++) {
+		big[i] = (char)('a' + i % 26);
+	}
+	EXPECT(peer_send(&f.shell, big, MSG_MAX));
+	ssize_t n = peer_recv(&f.shell, f.buf, 30000);
+	EXPECT(n == MSG_MAX && memcmp(f.buf, big, MSG_MAX) == 0);
+	free(big);
+
+	/* The peer hanging up ends the shell, successfully. */
+	close(f.shell.ipc);
+	f.shell.ipc = -1;
+	EXPECT(shell_wait(&f.shell, 10000) == 0);
+	fixture_finish(&f);
+}
+
+static int listen_local(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+		listen(fd, 8) != 0 || getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+		abort();
+	}
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+static bool line_is(const char *results, const char *line)
+{
+	size_t len = strlen(line);
+	for (const char *p = results; p; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		if (strncmp(p, line, len) == 0 && (p[len] == '\n' || p[len] == '\0')) {
+			return true;
+		}
+	}
+	fprintf(stderr, "# no line \"%s\" in:\n# %s\n", line, results);
+	return false;
+}
+
+static void refused_loads(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, true));
+	int port;
+	int server = listen_local(&port);
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "cmd:probe:%d", port);
+	EXPECT(peer_send_str(&f.shell, cmd));
+	ASSERT(peer_recv(&f.shell, f.buf, 30000) > 0);
+
+	char line[256];
+	snprintf(line, sizeof(line), "http://127.0.0.1:%d/ refused", port);
+	EXPECT(line_is(f.buf, line));
+	snprintf(line, sizeof(line), "https://127.0.0.1:%d/ refused", port);
+	EXPECT(line_is(f.buf, line));
+	EXPECT(line_is(f.buf, "file:///etc/passwd refused"));
+	EXPECT(line_is(f.buf, "weft-app://other.app.id/ui/index.html refused"));
+	EXPECT(line_is(f.buf, "weft-app://" APP_ID "/../../etc/passwd 404"));
+	EXPECT(line_is(f.buf, "weft-app://" APP_ID "/ui/..%2f..%2f..%2fetc%2fpasswd 404"));
+	EXPECT(line_is(f.buf, "weft-app://" APP_ID "/ui/link.html 404"));
+	EXPECT(line_is(f.buf, "weft-app://" APP_ID "/ui/app.js 200"));
+
+	/* Navigation away is refused too: the page stays where it is. */
+	snprintf(cmd, sizeof(cmd), "cmd:navigate:http://127.0.0.1:%d/", port);
+	EXPECT(peer_send_str(&f.shell, cmd));
+	usleep(1000000);
+	EXPECT(peer_send_str(&f.shell, "cmd:navigate:file:///etc/passwd"));
+	usleep(1000000);
+	EXPECT(screen_shows(&f.c, 320, 500, 0xff0000, 5000));
+	EXPECT(screen_shows(&f.c, 960, 500, 0x0000ff, 5000));
+
+	/* Nothing ever connected to the test's server. */
+	usleep(500000);
+	struct pollfd pfd = { .fd = server, .events = POLLIN };
+	EXPECT(poll(&pfd, 1, 0) == 0);
+	close(server);
+	EXPECT(log_contains(&f.shell, "refused load of http://127.0.0.1"));
+	fixture_finish(&f);
+}
+
+static void without_ipc_fd_not_connected(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, false));
+	ASSERT(screen_shows(&f.c, 320, 500, 0xff0000, TIMEOUT_MS));
+	int64_t deadline = now_ms() + 10000;
+	bool said = false;
+	while (!said && now_ms() < deadline) {
+		said = log_contains(&f.shell, "send: weftIpc: not connected");
+		usleep(50000);
+	}
+	EXPECT(said);
+
+	/* Closing the window ends the shell, successfully. */
+	struct json_object *reply = tc_control_request(&f.c,
+		"{\"id\":2,\"type\":\"close_session\",\"session_id\":\"s1\"}", NULL);
+	EXPECT(reply != NULL);
+	json_object_put(reply);
+	EXPECT(shell_wait(&f.shell, 10000) == 0);
+	fixture_finish(&f);
+}
+
+static void demo_counter_renders(void)
+{
+	const char *build = getenv("WEFT_BUILD_ROOT");
+	char package[1024];
+	snprintf(package, sizeof(package), "%s/apps/org.weft.demo.counter", build ? build : ".");
+	struct stat st;
+	if (stat(package, &st) != 0) {
+		printf("# skip: no %s\n", package);
+		return;
+	}
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
+	struct shell shell = { 0 };
+	shell_start(&shell, &c, package, false);
+	/* The counter's UI is not one flat colour: wait until the window
+	 * shows something other than the compositor's background. */
+	uint32_t background = 0;
+	{
+		struct tc_client *viewer = tc_client_connect(&c);
+		struct tc_image img;
+		if (tc_screencopy(viewer, &img)) {
+			background = tc_image_pixel(&img, 640, 360);
+			tc_image_finish(&img);
+		}
+		tc_client_destroy(viewer);
+	}
+	bool drawn = false;
+	int64_t deadline = now_ms() + TIMEOUT_MS;
+	while (!drawn && now_ms() < deadline) {
+		struct tc_client *viewer = tc_client_connect(&c);
+		struct tc_image img;
+		if (tc_screencopy(viewer, &img)) {
+			uint32_t first = tc_image_pixel(&img, 0, 0);
+			for (int y = 0; y < img.height && !drawn; y += 8) {
+				for (int x = 0; x < img.width && !drawn; x += 8) {
+					uint32_t p = tc_image_pixel(&img, x, y);
+					drawn = p != first && p != background;
+				}
+			}
+			tc_image_finish(&img);
+		}
+		tc_client_destroy(viewer);
+		usleep(100000);
+	}
+	EXPECT(drawn);
+	shell_finish(&shell);
+	tc_compositor_stop(&c);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_CASE(page_colours_on_screen),
+		TEST_CASE(click_reaches_the_page),
+		TEST_CASE(ipc_echo_burst_large_utf8),
+		TEST_CASE(refused_loads),
+		TEST_CASE(without_ipc_fd_not_connected),
+		TEST_CASE(demo_counter_renders),
+	};
+	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}

@@ -1,0 +1,168 @@
+/*
+ * libweftview: Servo WebViews for WEFT's C programs (design §1, §7, §10).
+ *
+ * One engine per process, driven from the thread that created it. The engine
+ * owns a file descriptor that becomes readable when Servo has work to do;
+ * poll it and call weft_webview_engine_dispatch() then. Every callback runs
+ * inside dispatch, on that thread, and may call any function of this header
+ * (weft_webview_destroy() of its own view included) except the engine's
+ * destroy and dispatch. The log callback is the exception: any thread may
+ * call it, at any time.
+ *
+ * Views render in software (Mesa llvmpipe through surfman) into memory and
+ * hand each finished frame to the frame callback. surfman tries a Wayland
+ * display (wl_display_connect(NULL), which falls back to wayland-0) and an
+ * X11 one before Mesa's surfaceless platform; a program that wants the
+ * surfaceless path points WAYLAND_DISPLAY at a socket that cannot exist and
+ * unsets DISPLAY before creating a view.
+ *
+ * A view created with an app id is confined to weft-app://<app id>/: every
+ * other scheme and origin is refused (logged at WEFT_WEBVIEW_LOG_WARN), and
+ * window.weftIpc is defined before the page's own scripts run. Nothing
+ * unwinds into C: on an internal failure a function logs and returns
+ * false, NULL or nothing.
+ */
+#ifndef WEFT_WEBVIEW_H
+#define WEFT_WEBVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct weft_webview_engine;
+struct weft_webview;
+
+/* The values of libweft's enum weft_log_level. */
+enum weft_webview_log_level {
+	WEFT_WEBVIEW_LOG_ERROR = 1,
+	WEFT_WEBVIEW_LOG_WARN = 2,
+	WEFT_WEBVIEW_LOG_INFO = 3,
+	WEFT_WEBVIEW_LOG_DEBUG = 4,
+};
+
+typedef void (*weft_webview_log_fn)(void *data, int level, const char *message);
+
+struct weft_webview_engine_options {
+	/* NULL: messages go to stderr. */
+	weft_webview_log_fn log;
+	void *log_data;
+	/* The most verbose level of Servo's own diagnostics that reaches log. */
+	int log_level;
+};
+
+/* The process's engine; a second one fails. options may be NULL. */
+struct weft_webview_engine *weft_webview_engine_create(
+	const struct weft_webview_engine_options *options);
+/* Shuts Servo down; every view must be destroyed first. Accepts NULL. */
+void weft_webview_engine_destroy(struct weft_webview_engine *engine);
+/* Readable when dispatch has work; owned by the engine. */
+int weft_webview_engine_get_fd(struct weft_webview_engine *engine);
+void weft_webview_engine_dispatch(struct weft_webview_engine *engine);
+/*
+ * Serves weft-app://<app_id>/<path> from the directory dir (the package
+ * directory): regular files below it only, never through ".." or a symlink.
+ * Other app ids are not found.
+ */
+bool weft_webview_engine_serve_app(struct weft_webview_engine *engine, const char *app_id,
+	const char *dir);
+
+enum weft_webview_load_status {
+	WEFT_WEBVIEW_LOAD_STARTED = 0,
+	WEFT_WEBVIEW_LOAD_HEAD_PARSED = 1,
+	WEFT_WEBVIEW_LOAD_COMPLETE = 2,
+};
+
+/* Every member may be NULL. data is weft_webview_options.data. */
+struct weft_webview_listener {
+	/* A new frame: width x height RGBA pixels (premultiplied alpha, rows top
+	 * to bottom, stride bytes apart), valid only during the call. */
+	void (*frame)(void *data, const uint8_t *rgba, uint32_t width, uint32_t height,
+		uint32_t stride);
+	void (*load_status)(void *data, int status);
+	/* Page console output; when NULL it goes to the engine's log. */
+	void (*console)(void *data, int level, const char *message);
+	/* One weftIpc.send() message: len bytes of UTF-8, not NUL-terminated. */
+	void (*ipc_message)(void *data, const char *message, size_t len);
+	/* The page closed itself or its content process crashed. */
+	void (*closed)(void *data, const char *reason);
+};
+
+struct weft_webview_options {
+	/* Buffer size in pixels, and the output scale it was computed with. */
+	uint32_t width, height;
+	double scale;
+	/* NULL for an unconfined view without the bridge. */
+	const char *app_id;
+	/* The first document; NULL for about:blank. */
+	const char *url;
+	/* Copied; may be NULL. */
+	const struct weft_webview_listener *listener;
+	void *data;
+};
+
+struct weft_webview *weft_webview_create(struct weft_webview_engine *engine,
+	const struct weft_webview_options *options);
+/* Accepts NULL. */
+void weft_webview_destroy(struct weft_webview *view);
+
+bool weft_webview_load(struct weft_webview *view, const char *url);
+void weft_webview_resize(struct weft_webview *view, uint32_t width, uint32_t height, double scale);
+void weft_webview_set_focused(struct weft_webview *view, bool focused);
+
+/* Modifier bits for weft_webview_key(). */
+enum weft_webview_modifier {
+	WEFT_WEBVIEW_MOD_SHIFT = 1 << 0,
+	WEFT_WEBVIEW_MOD_CTRL = 1 << 1,
+	WEFT_WEBVIEW_MOD_ALT = 1 << 2,
+	WEFT_WEBVIEW_MOD_LOGO = 1 << 3,
+	WEFT_WEBVIEW_MOD_CAPS = 1 << 4,
+	WEFT_WEBVIEW_MOD_NUM = 1 << 5,
+	WEFT_WEBVIEW_MOD_ALTGR = 1 << 6,
+};
+
+enum weft_webview_touch_type {
+	WEFT_WEBVIEW_TOUCH_DOWN = 0,
+	WEFT_WEBVIEW_TOUCH_MOTION = 1,
+	WEFT_WEBVIEW_TOUCH_UP = 2,
+	WEFT_WEBVIEW_TOUCH_CANCEL = 3,
+};
+
+/* Positions are surface-local, in logical pixels (as Wayland gives them). */
+void weft_webview_pointer_motion(struct weft_webview *view, double x, double y);
+/* button: a Linux BTN_* code; at the last motion position. */
+void weft_webview_pointer_button(struct weft_webview *view, uint32_t button, bool pressed);
+void weft_webview_pointer_leave(struct weft_webview *view);
+/* Wayland axis values: logical pixels, positive is down and right. */
+void weft_webview_pointer_axis(struct weft_webview *view, double dx, double dy);
+/*
+ * keycode: the evdev code (XKB keycode - 8); keysym: the XKB keysym; text:
+ * the UTF-8 the key produces (NULL or "" when none); modifiers: a
+ * WEFT_WEBVIEW_MOD_* mask.
+ */
+void weft_webview_key(struct weft_webview *view, uint32_t keycode, uint32_t keysym,
+	const char *text, uint32_t modifiers, bool pressed, bool repeat);
+void weft_webview_touch(struct weft_webview *view, int type, int32_t id, double x, double y);
+
+/* ok says whether it worked; text is the result (a string as is, anything
+ * else as JSON) or the error. Runs from dispatch. */
+typedef void (*weft_webview_done_fn)(void *data, bool ok, const char *text);
+
+bool weft_webview_evaluate_js(struct weft_webview *view, const char *script,
+	weft_webview_done_fn done, void *data);
+/* For documents loaded after the call; runs before their own scripts. */
+bool weft_webview_add_user_script(struct weft_webview *view, const char *source);
+/* Writes the view as a PNG once the page has settled; text is the path. */
+bool weft_webview_save_png(struct weft_webview *view, const char *path, weft_webview_done_fn done,
+	void *data);
+
+/*
+ * The page bridge of a confined view. Messages posted here reach
+ * weftIpc.onmessage in order, once the page's bridge is up; messages the
+ * page sends arrive at the ipc_message callback while the view is
+ * connected. When it is not (the default), weftIpc.send() rejects with
+ * "not connected".
+ */
+bool weft_webview_post_message(struct weft_webview *view, const char *message, size_t len);
+void weft_webview_set_ipc_connected(struct weft_webview *view, bool connected);
+
+#endif

@@ -1,0 +1,459 @@
+//! The `weft-app://<app id>/<path>` scheme: files of an app's package
+//! directory, and the page → host half of the bridge at a reserved path.
+//!
+//! This runs on Servo's network threads. Files are opened one path
+//! component at a time below the package directory with `O_NOFOLLOW`, so
+//! neither `..` nor a symlink leads out of it, and read in chunks by Servo's
+//! file manager. Bridge requests carry a batch of messages in their body;
+//! they are queued for the view's thread and the event loop is woken.
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs::File;
+use std::future::{ready, Future};
+use std::io::BufReader;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use http::{header, HeaderValue, Method, StatusCode};
+use net_traits::request::{BodyChunkRequest, BodyChunkResponse};
+use servo::protocol_handler::{
+    DoneChannel, FetchContext, HttpStatus, ProtocolHandler, RelativePos, Request,
+    ResourceFetchTiming, Response, ResponseBody, FILE_CHUNK_SIZE,
+};
+use servo::{WebResourceLoad, WebResourceResponse, WebViewId};
+
+use crate::engine::Waker;
+
+pub const SCHEME: &str = "weft-app";
+/// Reserved for the bridge; a package file at this path is never served.
+pub const BRIDGE_PATH: &str = "/.weft/ipc";
+/// Design §3: one message is at most 1 MiB.
+pub const MAX_MESSAGE: usize = 1 << 20;
+/// A bridge batch larger than this is refused rather than buffered.
+const MAX_BATCH: usize = 64 << 20;
+
+pub enum BridgeMessage {
+    /// The page's bridge is installed and can receive host → page messages.
+    Hello,
+    Data(String),
+}
+
+struct Bridge {
+    app_id: String,
+    connected: bool,
+}
+
+#[derive(Default)]
+struct State {
+    apps: HashMap<String, Arc<OwnedFd>>,
+    bridges: HashMap<WebViewId, Bridge>,
+    inbox: Vec<(WebViewId, BridgeMessage)>,
+}
+
+pub struct AppScheme {
+    state: Mutex<State>,
+    waker: Waker,
+}
+
+impl AppScheme {
+    pub fn new(waker: Waker) -> Self {
+        Self {
+            state: Mutex::default(),
+            waker,
+        }
+    }
+
+    /// A panic on another thread must not take the scheme down with it.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn serve(&self, app_id: &str, dir: &str) -> Result<(), String> {
+        let path = CString::new(dir).map_err(|_| "NUL in path".to_string())?;
+        // SAFETY: a valid C string; the result is checked.
+        let fd = unsafe {
+            libc::open(
+                path.as_ptr(),
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error().to_string());
+        }
+        // SAFETY: a fresh descriptor we own.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        self.state().apps.insert(app_id.to_string(), Arc::new(fd));
+        Ok(())
+    }
+
+    pub fn add_bridge(&self, webview_id: WebViewId, app_id: &str) {
+        self.state().bridges.insert(
+            webview_id,
+            Bridge {
+                app_id: app_id.to_string(),
+                connected: false,
+            },
+        );
+    }
+
+    pub fn remove_bridge(&self, webview_id: WebViewId) {
+        let mut state = self.state();
+        state.bridges.remove(&webview_id);
+        state.inbox.retain(|(id, _)| *id != webview_id);
+    }
+
+    pub fn set_connected(&self, webview_id: WebViewId, connected: bool) {
+        if let Some(bridge) = self.state().bridges.get_mut(&webview_id) {
+            bridge.connected = connected;
+        }
+    }
+
+    pub fn take_inbox(&self) -> Vec<(WebViewId, BridgeMessage)> {
+        std::mem::take(&mut self.state().inbox)
+    }
+
+    fn load(
+        &self,
+        request: &mut Request,
+        done_chan: &mut DoneChannel,
+        context: &FetchContext,
+    ) -> Response {
+        let url = request.current_url();
+        let host = url.host_str().unwrap_or_default().to_string();
+        if url.path() == BRIDGE_PATH {
+            return self.bridge_request(request, &host);
+        }
+        let timing = ResourceFetchTiming::new(request.timing_type());
+        if request.method != Method::GET && request.method != Method::HEAD {
+            return status_response(request, StatusCode::METHOD_NOT_ALLOWED, "");
+        }
+        let root = self.state().apps.get(&host).cloned();
+        let Some(root) = root else {
+            return status_response(request, StatusCode::NOT_FOUND, "no such app");
+        };
+        let mut path = percent_decode(url.path());
+        if path.ends_with(b"/") {
+            path.extend_from_slice(b"index.html");
+        }
+        let file = match open_beneath(root.as_fd(), &path) {
+            Ok(file) => file,
+            Err(error) => {
+                log::info!("weftview: {}: {error}", url.as_str());
+                return status_response(request, StatusCode::NOT_FOUND, "not found");
+            }
+        };
+        let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+
+        let mut response = Response::new(url.clone(), timing);
+        response.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(mime_type(&path)),
+        );
+        response
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        if request.method == Method::HEAD {
+            *response.body.lock() = ResponseBody::Done(Vec::new());
+            return response;
+        }
+        let (mut done_sender, done_receiver) = tokio::sync::mpsc::unbounded_channel();
+        *done_chan = Some((done_sender.clone(), done_receiver));
+        *response.body.lock() = ResponseBody::Receiving(Vec::new());
+        context.filemanager.fetch_file_in_chunks(
+            &mut done_sender,
+            BufReader::with_capacity(FILE_CHUNK_SIZE, file),
+            response.body.clone(),
+            context.cancellation_listener.clone(),
+            RelativePos::from_opts(Some(0), None),
+        );
+        response
+    }
+
+    fn bridge_request(&self, request: &mut Request, host: &str) -> Response {
+        if request.method != Method::POST {
+            return status_response(request, StatusCode::METHOD_NOT_ALLOWED, "");
+        }
+        // Read the body before taking the lock: it comes from the script thread.
+        let batch = read_body(request).and_then(|body| split_batch(&body));
+        let mut state = self.state();
+        // A request names its view; should one not, the app's own view is it.
+        let webview_id = request.target_webview_id.or_else(|| {
+            state
+                .bridges
+                .iter()
+                .find(|(_, bridge)| bridge.app_id == host)
+                .map(|(id, _)| *id)
+        });
+        let Some(webview_id) = webview_id else {
+            drop(state);
+            return status_response(request, StatusCode::NOT_FOUND, "no bridge");
+        };
+        let connected = match state.bridges.get(&webview_id) {
+            Some(bridge) if bridge.app_id == host => bridge.connected,
+            _ => return status_response(request, StatusCode::NOT_FOUND, "no bridge"),
+        };
+        let messages = match batch {
+            Ok(messages) => messages,
+            Err(error) => {
+                drop(state);
+                return status_response(request, StatusCode::BAD_REQUEST, &error);
+            }
+        };
+        if messages.is_empty() {
+            state.inbox.push((webview_id, BridgeMessage::Hello));
+        } else if !connected {
+            drop(state);
+            return status_response(request, StatusCode::SERVICE_UNAVAILABLE, "not connected");
+        } else {
+            state.inbox.extend(
+                messages
+                    .into_iter()
+                    .map(|message| (webview_id, BridgeMessage::Data(message))),
+            );
+        }
+        drop(state);
+        self.waker.0.wake();
+        status_response(request, StatusCode::NO_CONTENT, "")
+    }
+}
+
+pub struct Handler(pub Arc<AppScheme>);
+
+impl ProtocolHandler for Handler {
+    fn load<'a>(
+        &'a self,
+        request: &'a mut Request,
+        done_chan: &mut DoneChannel,
+        context: &FetchContext,
+    ) -> Pin<Box<dyn Future<Output = Response> + Send + 'a>> {
+        let response = crate::ffi::guard(None, || Some(self.0.load(request, done_chan, context)))
+            .unwrap_or_else(|| {
+                status_response(request, StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            });
+        Box::pin(ready(response))
+    }
+
+    // Scripts, modules and fetch() of the app's own files all need this: a
+    // custom scheme's origin is opaque, so nothing would be same-origin.
+    fn is_fetchable(&self) -> bool {
+        true
+    }
+
+    fn is_secure(&self) -> bool {
+        true
+    }
+}
+
+/// Turns a load away with a network error, before any connection is made.
+pub fn refuse(load: WebResourceLoad) {
+    let url = load.request().url.clone();
+    load.intercept(WebResourceResponse::new(url).status_code(StatusCode::FORBIDDEN))
+        .cancel();
+}
+
+fn status_response(request: &Request, code: StatusCode, text: &str) -> Response {
+    let timing = ResourceFetchTiming::new(request.timing_type());
+    let mut response = Response::new(request.current_url(), timing);
+    let reason = code.canonical_reason().unwrap_or("").as_bytes().to_vec();
+    response.status = HttpStatus::new(code, reason);
+    response.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    *response.body.lock() = ResponseBody::Done(text.as_bytes().to_vec());
+    response
+}
+
+/// The whole request body, as Servo's own HTTP loader streams it from script.
+fn read_body(request: &mut Request) -> Result<Vec<u8>, String> {
+    let Some(body) = request.body.as_mut() else {
+        return Ok(Vec::new());
+    };
+    let stream = body.clone_stream();
+    let mut stream = stream.lock();
+    let Some(requester) = stream.as_mut() else {
+        return Err("request body already consumed".into());
+    };
+    let (sender, receiver) =
+        ipc_channel::ipc::channel().map_err(|e| format!("body channel: {e}"))?;
+    requester
+        .send(BodyChunkRequest::Connect(sender))
+        .map_err(|e| format!("body connect: {e:?}"))?;
+    let mut out = Vec::new();
+    loop {
+        requester
+            .send(BodyChunkRequest::Chunk)
+            .map_err(|e| format!("body chunk: {e:?}"))?;
+        match receiver.recv() {
+            Ok(BodyChunkResponse::Chunk(bytes)) => out.extend_from_slice(&bytes),
+            Ok(BodyChunkResponse::Done) => return Ok(out),
+            Ok(BodyChunkResponse::Error) | Err(_) => return Err("request body failed".into()),
+        }
+        if out.len() > MAX_BATCH {
+            return Err("batch too large".into());
+        }
+    }
+}
+
+/// A batch is a sequence of (u32 little-endian byte length, UTF-8 bytes).
+/// The bridge frames it that way so that messages are never split or merged.
+pub fn split_batch(body: &[u8]) -> Result<Vec<String>, String> {
+    let mut messages = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+            return Err("truncated frame header".into());
+        };
+        let len = u32::from_le_bytes(*len) as usize;
+        if len > MAX_MESSAGE {
+            return Err("message larger than 1 MiB".into());
+        }
+        if len > tail.len() {
+            return Err("truncated frame".into());
+        }
+        let (message, tail) = tail.split_at(len);
+        let message = std::str::from_utf8(message).map_err(|_| "message is not UTF-8")?;
+        messages.push(message.to_string());
+        rest = tail;
+    }
+    Ok(messages)
+}
+
+pub fn percent_decode(path: &str) -> Vec<u8> {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Opens `path` (URL path bytes, '/'-separated) below `root`, refusing empty,
+/// `.` and `..` components, NUL bytes, symlinks anywhere and anything that is
+/// not a regular file.
+pub fn open_beneath(root: BorrowedFd<'_>, path: &[u8]) -> Result<File, String> {
+    let components: Vec<&[u8]> = path
+        .split(|b| *b == b'/')
+        .skip_while(|c| c.is_empty())
+        .collect();
+    let Some((last, dirs)) = components.split_last() else {
+        return Err("empty path".into());
+    };
+    for component in &components {
+        if component.is_empty() || *component == b"." || *component == b".." {
+            return Err("bad path component".into());
+        }
+    }
+    let mut held: Option<OwnedFd> = None;
+    for dir in dirs {
+        let at = held.as_ref().map_or(root.as_raw_fd(), |fd| fd.as_raw_fd());
+        let fd = open_at(
+            at,
+            dir,
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+        )?;
+        held = Some(fd);
+    }
+    let at = held.as_ref().map_or(root.as_raw_fd(), |fd| fd.as_raw_fd());
+    // O_NONBLOCK: opening a FIFO for reading must not hang a network thread.
+    let fd = open_at(
+        at,
+        last,
+        libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC,
+    )?;
+    let file = File::from(fd);
+    let metadata = file.metadata().map_err(|e| e.to_string())?;
+    if !metadata.is_file() {
+        return Err("not a regular file".into());
+    }
+    Ok(file)
+}
+
+fn open_at(at: i32, name: &[u8], flags: i32) -> Result<OwnedFd, String> {
+    let name = CString::new(name).map_err(|_| "NUL in path".to_string())?;
+    // SAFETY: a valid directory fd and C string; the result is checked.
+    let fd = unsafe { libc::openat(at, name.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    // SAFETY: a fresh descriptor we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Types by extension; text types say UTF-8 so the HTML parser never guesses.
+pub fn mime_type(path: &[u8]) -> &'static str {
+    let name = path.rsplit(|b| *b == b'/').next().unwrap_or_default();
+    let ext = match name.iter().rposition(|b| *b == b'.') {
+        Some(dot) => name[dot + 1..].to_ascii_lowercase(),
+        None => Vec::new(),
+    };
+    match ext.as_slice() {
+        b"html" | b"htm" => "text/html; charset=utf-8",
+        b"css" => "text/css; charset=utf-8",
+        b"js" | b"mjs" => "text/javascript; charset=utf-8",
+        b"json" | b"map" => "application/json; charset=utf-8",
+        b"txt" => "text/plain; charset=utf-8",
+        b"xml" => "application/xml; charset=utf-8",
+        b"svg" => "image/svg+xml; charset=utf-8",
+        b"png" => "image/png",
+        b"jpg" | b"jpeg" => "image/jpeg",
+        b"gif" => "image/gif",
+        b"webp" => "image/webp",
+        b"avif" => "image/avif",
+        b"ico" => "image/x-icon",
+        b"bmp" => "image/bmp",
+        b"woff" => "font/woff",
+        b"woff2" => "font/woff2",
+        b"ttf" => "font/ttf",
+        b"otf" => "font/otf",
+        b"wasm" => "application/wasm",
+        b"mp3" => "audio/mpeg",
+        b"ogg" => "audio/ogg",
+        b"wav" => "audio/wav",
+        b"mp4" => "video/mp4",
+        b"webm" => "video/webm",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_round_trip() {
+        let mut body = Vec::new();
+        for message in ["a", "", "héllo ✓"] {
+            body.extend_from_slice(&(message.len() as u32).to_le_bytes());
+            body.extend_from_slice(message.as_bytes());
+        }
+        assert_eq!(split_batch(&body).unwrap(), vec!["a", "", "héllo ✓"]);
+        assert!(split_batch(&body[..body.len() - 1]).is_err());
+        assert!(split_batch(&[1, 0]).is_err());
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("/a%20b/%2e%2E/x%"), b"/a b/../x%");
+        assert_eq!(percent_decode("%zz%4"), b"%zz%4");
+    }
+
+    #[test]
+    fn types() {
+        assert_eq!(mime_type(b"/ui/index.HTML"), "text/html; charset=utf-8");
+        assert_eq!(mime_type(b"/app.wasm"), "application/wasm");
+        assert_eq!(mime_type(b"/noext"), "application/octet-stream");
+    }
+}

@@ -1,0 +1,825 @@
+//! A view: one Servo WebView rendered in software into memory.
+//!
+//! Servo calls the delegate from inside `spin_event_loop`. The delegate only
+//! records what happened; `flush`, run by dispatch after the spin, paints
+//! and calls C. C may therefore call back into any function from a callback,
+//! including `weft_webview_destroy` of the view being served.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_int, c_void};
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+
+use dpi::PhysicalSize;
+use euclid::Scale;
+use servo::{
+    ConsoleLogLevel, DeviceIntRect, DevicePoint, InputEvent, KeyState, KeyboardEvent, LoadStatus,
+    Location, MouseButtonAction, MouseButtonEvent, MouseLeftViewportEvent, MouseMoveEvent,
+    NavigationRequest, PermissionRequest, RenderingContext, SoftwareRenderingContext, TouchEvent,
+    TouchEventType, TouchId, TouchPointerType, UserContentManager, UserScript, WebResourceLoad,
+    WebView, WebViewBuilder, WebViewDelegate, WebViewId, WebViewPoint, WheelDelta, WheelEvent,
+    WheelMode,
+};
+use url::Url;
+
+use crate::bridge;
+use crate::engine::{Engine, WakeFd};
+use crate::ffi::{self, LogSink, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN};
+use crate::input;
+use crate::scheme::{self, AppScheme, BridgeMessage};
+
+type FrameFn =
+    unsafe extern "C" fn(data: *mut c_void, rgba: *const u8, width: u32, height: u32, stride: u32);
+type StatusFn = unsafe extern "C" fn(data: *mut c_void, status: c_int);
+type MessageFn = unsafe extern "C" fn(data: *mut c_void, level: c_int, message: *const c_char);
+type IpcFn = unsafe extern "C" fn(data: *mut c_void, message: *const c_char, len: usize);
+type ClosedFn = unsafe extern "C" fn(data: *mut c_void, reason: *const c_char);
+type DoneFn = unsafe extern "C" fn(data: *mut c_void, ok: bool, text: *const c_char);
+
+/// `struct weft_webview_listener` of the header.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ViewListener {
+    pub frame: Option<FrameFn>,
+    pub load_status: Option<StatusFn>,
+    pub console: Option<MessageFn>,
+    pub ipc_message: Option<IpcFn>,
+    pub closed: Option<ClosedFn>,
+}
+
+/// `struct weft_webview_options` of the header.
+#[repr(C)]
+pub struct ViewOptions {
+    pub width: u32,
+    pub height: u32,
+    pub scale: f64,
+    pub app_id: *const c_char,
+    pub url: *const c_char,
+    pub listener: *const ViewListener,
+    pub data: *mut c_void,
+}
+
+/// A C completion callback and its data.
+struct Done {
+    func: DoneFn,
+    data: *mut c_void,
+}
+
+enum Event {
+    LoadStatus(LoadStatus),
+    Console(c_int, String),
+    Closed(String),
+    Ipc(String),
+    Refused(String),
+    Finished(Done, Result<String, String>),
+    Delivered(bool),
+}
+
+#[derive(Default)]
+struct Bridge {
+    /// The page's bridge said hello and has not navigated away since.
+    ready: bool,
+    outbox: VecDeque<String>,
+    in_flight: Option<Vec<String>>,
+}
+
+pub struct ViewShared {
+    me: Weak<ViewShared>,
+    log: LogSink,
+    scheme: Arc<AppScheme>,
+    wake: Arc<WakeFd>,
+    listener: ViewListener,
+    data: *mut c_void,
+    app_id: Option<String>,
+    rendering: Rc<SoftwareRenderingContext>,
+    user_content: Rc<UserContentManager>,
+    webview: RefCell<Option<WebView>>,
+    webview_id: Cell<Option<WebViewId>>,
+    events: RefCell<VecDeque<Event>>,
+    frame_pending: Cell<bool>,
+    closed: Cell<bool>,
+    /// Servo drops a load sent before the WebView's first document exists;
+    /// such a load waits for the first load status.
+    started: Cell<bool>,
+    pending_load: RefCell<Option<Url>>,
+    scale: Cell<f32>,
+    /// The last pointer position, in device pixels: buttons and axes happen there.
+    pointer: Cell<(f32, f32)>,
+    bridge: RefCell<Bridge>,
+}
+
+pub fn console_level(level: &ConsoleLogLevel) -> c_int {
+    match level {
+        ConsoleLogLevel::Error => LOG_ERROR,
+        ConsoleLogLevel::Warn => LOG_WARN,
+        ConsoleLogLevel::Log | ConsoleLogLevel::Info | ConsoleLogLevel::Dir => LOG_INFO,
+        ConsoleLogLevel::Debug | ConsoleLogLevel::Trace => LOG_DEBUG,
+    }
+}
+
+impl ViewShared {
+    pub fn webview_id(&self) -> Option<WebViewId> {
+        self.webview_id.get()
+    }
+
+    fn webview(&self) -> Option<WebView> {
+        self.webview.borrow().clone()
+    }
+
+    fn push(&self, event: Event) {
+        self.events.borrow_mut().push_back(event);
+    }
+
+    /// What a confined view may load. Navigation (a new document) is held to
+    /// the app's own origin; subresources may also be `data:` and `blob:`,
+    /// which the page made itself.
+    fn allowed(&self, url: &Url, navigation: bool) -> bool {
+        let Some(app_id) = &self.app_id else {
+            return true;
+        };
+        match url.scheme() {
+            scheme::SCHEME => url.host_str() == Some(app_id.as_str()),
+            "about" => url.path() == "blank",
+            "data" | "blob" => !navigation,
+            _ => false,
+        }
+    }
+
+    pub fn receive_bridge_message(&self, message: BridgeMessage) {
+        match message {
+            BridgeMessage::Hello => self.bridge.borrow_mut().ready = true,
+            BridgeMessage::Data(text) => self.push(Event::Ipc(text)),
+        }
+    }
+
+    /// Runs after every spin of Servo's event loop.
+    pub fn flush(&self) {
+        loop {
+            if self.closed.get() {
+                return;
+            }
+            let event = self.events.borrow_mut().pop_front();
+            let Some(event) = event else {
+                break;
+            };
+            self.handle(event);
+        }
+        if self.frame_pending.replace(false) {
+            self.present();
+        }
+        if !self.closed.get() {
+            self.pump_bridge();
+        }
+    }
+
+    fn handle(&self, event: Event) {
+        let l = self.listener;
+        match event {
+            Event::LoadStatus(status) => {
+                let pending = self.pending_load.borrow_mut().take();
+                if let (Some(url), Some(webview)) = (pending, self.webview()) {
+                    webview.load(url);
+                }
+                if let Some(f) = l.load_status {
+                    let status = match status {
+                        LoadStatus::Started => 0,
+                        LoadStatus::HeadParsed => 1,
+                        LoadStatus::Complete => 2,
+                    };
+                    // SAFETY: the caller's callback and data, as the header says.
+                    unsafe { f(self.data, status) };
+                }
+            }
+            Event::Console(level, message) => match l.console {
+                Some(f) => {
+                    let message = ffi::c_string(&message);
+                    // SAFETY: as above, with a valid C string.
+                    unsafe { f(self.data, level, message.as_ptr()) };
+                }
+                None => self.log.log(level, &format!("console: {message}")),
+            },
+            Event::Closed(reason) => {
+                if let Some(f) = l.closed {
+                    let reason = ffi::c_string(&reason);
+                    // SAFETY: as above.
+                    unsafe { f(self.data, reason.as_ptr()) };
+                }
+            }
+            Event::Ipc(message) => {
+                if let Some(f) = l.ipc_message {
+                    // SAFETY: as above; the bytes stay valid for the call.
+                    unsafe { f(self.data, message.as_ptr().cast(), message.len()) };
+                }
+            }
+            Event::Refused(url) => {
+                self.log
+                    .log(LOG_WARN, &format!("weftview: refused load of {url}"));
+            }
+            Event::Finished(done, result) => {
+                let (ok, text) = match result {
+                    Ok(text) => (true, text),
+                    Err(text) => (false, text),
+                };
+                let text = ffi::c_string(&text);
+                // SAFETY: the callback and data given with the request.
+                unsafe { (done.func)(done.data, ok, text.as_ptr()) };
+            }
+            Event::Delivered(ok) => {
+                let mut bridge = self.bridge.borrow_mut();
+                let batch = bridge.in_flight.take().unwrap_or_default();
+                if !ok {
+                    // The document went away under the delivery: keep the
+                    // messages for the next page that says hello.
+                    for message in batch.into_iter().rev() {
+                        bridge.outbox.push_front(message);
+                    }
+                    bridge.ready = false;
+                }
+            }
+        }
+    }
+
+    fn present(&self) {
+        let Some(webview) = self.webview() else {
+            return;
+        };
+        webview.paint();
+        let size = self.rendering.size2d().to_i32();
+        let image = self.rendering.read_to_image(DeviceIntRect::from_size(size));
+        if let (Some(image), Some(f)) = (image, self.listener.frame) {
+            let (width, height) = image.dimensions();
+            // SAFETY: tightly packed RGBA rows, valid for the call.
+            unsafe { f(self.data, image.as_raw().as_ptr(), width, height, width * 4) };
+        }
+        self.rendering.present();
+    }
+
+    fn pump_bridge(&self) {
+        let script = {
+            let mut bridge = self.bridge.borrow_mut();
+            if !bridge.ready || bridge.in_flight.is_some() || bridge.outbox.is_empty() {
+                return;
+            }
+            let batch: Vec<String> = bridge.outbox.drain(..).collect();
+            let script = bridge::delivery(&batch);
+            bridge.in_flight = Some(batch);
+            script
+        };
+        let Some(webview) = self.webview() else {
+            return;
+        };
+        let me = self.me.clone();
+        webview.evaluate_javascript(script, move |result| {
+            if let Some(view) = me.upgrade() {
+                if let Err(error) = &result {
+                    view.log.log(
+                        LOG_DEBUG,
+                        &format!("weftview: bridge delivery failed: {error:?}"),
+                    );
+                }
+                view.push(Event::Delivered(result.is_ok()));
+            }
+        });
+    }
+
+    fn point(&self) -> WebViewPoint {
+        let (x, y) = self.pointer.get();
+        WebViewPoint::Device(DevicePoint::new(x, y))
+    }
+
+    fn input(&self, event: InputEvent) {
+        if let Some(webview) = self.webview() {
+            webview.notify_input_event(event);
+            // Servo wants a spin after input; the C loop runs one on wake-up.
+            self.wake.wake();
+        }
+    }
+
+    fn close(&self) {
+        self.closed.set(true);
+        if let Some(id) = self.webview_id.get() {
+            self.scheme.remove_bridge(id);
+        }
+        // Dropping the last handle closes the WebView in Servo, and breaks
+        // the WebView → delegate → WebView cycle.
+        let webview = self.webview.borrow_mut().take();
+        drop(webview);
+        self.events.borrow_mut().clear();
+    }
+}
+
+impl WebViewDelegate for ViewShared {
+    fn notify_new_frame_ready(&self, _webview: WebView) {
+        self.frame_pending.set(true);
+    }
+
+    fn notify_load_status_changed(&self, _webview: WebView, status: LoadStatus) {
+        self.started.set(true);
+        if status == LoadStatus::Started {
+            self.bridge.borrow_mut().ready = false;
+        }
+        self.push(Event::LoadStatus(status));
+    }
+
+    fn show_console_message(&self, _webview: WebView, level: ConsoleLogLevel, message: String) {
+        self.push(Event::Console(console_level(&level), message));
+    }
+
+    fn notify_closed(&self, _webview: WebView) {
+        self.push(Event::Closed("closed by the page".into()));
+    }
+
+    fn notify_crashed(&self, _webview: WebView, reason: String, _backtrace: Option<String>) {
+        self.push(Event::Closed(format!("crashed: {reason}")));
+    }
+
+    fn request_navigation(&self, _webview: WebView, request: NavigationRequest) {
+        if self.allowed(&request.url, true) {
+            request.allow();
+        } else {
+            self.push(Event::Refused(request.url.to_string()));
+            request.deny();
+        }
+    }
+
+    fn request_permission(&self, _webview: WebView, request: PermissionRequest) {
+        request.deny();
+    }
+
+    fn load_web_resource(&self, _webview: WebView, load: WebResourceLoad) {
+        let url = load.request().url.clone();
+        let navigation = load.request().is_for_main_frame;
+        if !self.allowed(&url, navigation) {
+            self.push(Event::Refused(url.to_string()));
+            scheme::refuse(load);
+        }
+    }
+}
+
+/// The handle C holds.
+pub struct View {
+    shared: Rc<ViewShared>,
+    engine: *const Engine,
+}
+
+impl View {
+    fn engine(&self) -> &Engine {
+        // SAFETY: the header requires views to be destroyed before their engine.
+        unsafe { &*self.engine }
+    }
+}
+
+/// # Safety
+/// `engine` was returned by `weft_webview_engine_create`; `options` points to
+/// valid options whose strings are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_create(
+    engine: *const Engine,
+    options: *const ViewOptions,
+) -> *mut View {
+    let (Some(engine), Some(options)) = (engine.as_ref(), options.as_ref()) else {
+        return std::ptr::null_mut();
+    };
+    let app_id = if options.app_id.is_null() {
+        None
+    } else {
+        match ffi::str_arg(options.app_id) {
+            Some(id) => Some(id.to_string()),
+            None => {
+                engine.log.log(LOG_ERROR, "weftview: app id is not UTF-8");
+                return std::ptr::null_mut();
+            }
+        }
+    };
+    let listener = options.listener.as_ref().copied().unwrap_or(ViewListener {
+        frame: None,
+        load_status: None,
+        console: None,
+        ipc_message: None,
+        closed: None,
+    });
+    let url = if options.url.is_null() {
+        None
+    } else {
+        match ffi::str_arg(options.url).map(Url::parse) {
+            Some(Ok(url)) => Some(url),
+            _ => {
+                engine.log.log(LOG_ERROR, "weftview: bad initial URL");
+                return std::ptr::null_mut();
+            }
+        }
+    };
+    let (width, height, scale, data) = (options.width, options.height, options.scale, options.data);
+    ffi::guard(std::ptr::null_mut(), || {
+        let geometry = (width, height, scale);
+        match create(engine, geometry, app_id, url, listener, data) {
+            Ok(view) => Box::into_raw(Box::new(view)),
+            Err(message) => {
+                engine.log.log(LOG_ERROR, &format!("weftview: {message}"));
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+fn create(
+    engine: &Engine,
+    (width, height, scale): (u32, u32, f64),
+    app_id: Option<String>,
+    url: Option<Url>,
+    listener: ViewListener,
+    data: *mut c_void,
+) -> Result<View, String> {
+    if width == 0 || height == 0 || !(scale.is_finite() && scale > 0.0) {
+        return Err(format!("bad view size {width}x{height} at scale {scale}"));
+    }
+    let rendering = SoftwareRenderingContext::new(PhysicalSize::new(width, height))
+        .map_err(|e| format!("software rendering context: {e:?}"))?;
+    let rendering = Rc::new(rendering);
+    let user_content = Rc::new(UserContentManager::new(&engine.servo));
+    if let Some(app_id) = &app_id {
+        // Before the WebView exists, so that no document can miss it.
+        user_content.add_script(Rc::new(UserScript::new(bridge::source(app_id), None)));
+    }
+    let shared = Rc::new_cyclic(|me| ViewShared {
+        me: me.clone(),
+        log: engine.log,
+        scheme: engine.scheme.clone(),
+        wake: engine.wake.clone(),
+        listener,
+        data,
+        app_id: app_id.clone(),
+        rendering: rendering.clone(),
+        user_content: user_content.clone(),
+        webview: RefCell::new(None),
+        webview_id: Cell::new(None),
+        events: RefCell::new(VecDeque::new()),
+        frame_pending: Cell::new(false),
+        closed: Cell::new(false),
+        started: Cell::new(false),
+        pending_load: RefCell::new(None),
+        scale: Cell::new(scale as f32),
+        pointer: Cell::new((0.0, 0.0)),
+        bridge: RefCell::new(Bridge::default()),
+    });
+    let mut builder = WebViewBuilder::new(&engine.servo, rendering);
+    if let Some(url) = url {
+        builder = builder.url(url);
+    }
+    let webview = builder
+        .delegate(shared.clone())
+        .hidpi_scale_factor(Scale::new(scale as f32))
+        .user_content_manager(user_content)
+        .build();
+    let id = webview.id();
+    shared.webview_id.set(Some(id));
+    *shared.webview.borrow_mut() = Some(webview);
+    if let Some(app_id) = &app_id {
+        engine.scheme.add_bridge(id, app_id);
+    }
+    let mut views = engine.views.borrow_mut();
+    views.retain(|v| v.strong_count() > 0);
+    views.push(Rc::downgrade(&shared));
+    engine.wake.wake();
+    Ok(View { shared, engine })
+}
+
+/// Runs `f` on a live view; NULL or closed views do nothing.
+unsafe fn with_view<T>(view: *const View, fallback: T, f: impl FnOnce(&View) -> T) -> T {
+    match view.as_ref() {
+        Some(view) if !view.shared.closed.get() => ffi::guard(fallback, || f(view)),
+        _ => fallback,
+    }
+}
+
+/// # Safety
+/// `view` is NULL or was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_destroy(view: *mut View) {
+    if view.is_null() {
+        return;
+    }
+    ffi::guard((), || {
+        let view = Box::from_raw(view);
+        view.shared.close();
+        let me = Rc::downgrade(&view.shared);
+        view.engine()
+            .views
+            .borrow_mut()
+            .retain(|v| v.strong_count() > 0 && !v.ptr_eq(&me));
+    });
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`; `url` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_load(view: *const View, url: *const c_char) -> bool {
+    let url = ffi::str_arg(url).map(str::to_string);
+    with_view(view, false, |view| {
+        let parsed = url.as_deref().map(Url::parse);
+        let Some(Ok(url)) = parsed else {
+            view.shared
+                .log
+                .log(LOG_ERROR, &format!("weftview: bad URL {url:?}"));
+            return false;
+        };
+        let Some(webview) = view.shared.webview() else {
+            return false;
+        };
+        if view.shared.started.get() {
+            webview.load(url);
+        } else {
+            *view.shared.pending_load.borrow_mut() = Some(url);
+        }
+        view.shared.wake.wake();
+        true
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_resize(
+    view: *const View,
+    width: u32,
+    height: u32,
+    scale: f64,
+) {
+    with_view(view, (), |view| {
+        if width == 0 || height == 0 || !(scale.is_finite() && scale > 0.0) {
+            return;
+        }
+        let Some(webview) = view.shared.webview() else {
+            return;
+        };
+        view.shared.scale.set(scale as f32);
+        webview.set_hidpi_scale_factor(Scale::new(scale as f32));
+        webview.resize(PhysicalSize::new(width, height));
+        view.shared.wake.wake();
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_set_focused(view: *const View, focused: bool) {
+    with_view(view, (), |view| {
+        if let Some(webview) = view.shared.webview() {
+            webview.set_focused(focused);
+            view.shared.wake.wake();
+        }
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_pointer_motion(view: *const View, x: f64, y: f64) {
+    with_view(view, (), |view| {
+        let s = view.shared.scale.get();
+        view.shared.pointer.set((x as f32 * s, y as f32 * s));
+        view.shared.input(InputEvent::MouseMove(MouseMoveEvent::new(
+            view.shared.point(),
+        )));
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_pointer_button(
+    view: *const View,
+    button: u32,
+    pressed: bool,
+) {
+    with_view(view, (), |view| {
+        let action = if pressed {
+            MouseButtonAction::Down
+        } else {
+            MouseButtonAction::Up
+        };
+        let event = MouseButtonEvent::new(action, input::mouse_button(button), view.shared.point());
+        view.shared.input(InputEvent::MouseButton(event));
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_pointer_leave(view: *const View) {
+    with_view(view, (), |view| {
+        view.shared.input(InputEvent::MouseLeftViewport(
+            MouseLeftViewportEvent::default(),
+        ));
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_pointer_axis(view: *const View, dx: f64, dy: f64) {
+    with_view(view, (), |view| {
+        let s = f64::from(view.shared.scale.get());
+        // Wayland counts down/right as positive, Servo the other way round.
+        let delta = WheelDelta {
+            x: -dx * s,
+            y: -dy * s,
+            z: 0.0,
+            mode: WheelMode::DeltaPixel,
+        };
+        view.shared.input(InputEvent::Wheel(WheelEvent::new(
+            delta,
+            view.shared.point(),
+        )));
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`; `text` is NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_key(
+    view: *const View,
+    keycode: u32,
+    keysym: u32,
+    text: *const c_char,
+    modifiers: u32,
+    pressed: bool,
+    repeat: bool,
+) {
+    let text = ffi::str_arg(text).unwrap_or_default().to_string();
+    with_view(view, (), |view| {
+        let state = if pressed {
+            KeyState::Down
+        } else {
+            KeyState::Up
+        };
+        let event = KeyboardEvent::new_without_event(
+            state,
+            input::key(keysym, &text),
+            input::code(keycode),
+            Location::Standard,
+            input::modifiers(modifiers),
+            repeat,
+            false,
+        );
+        view.shared.input(InputEvent::Keyboard(event));
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_touch(
+    view: *const View,
+    kind: c_int,
+    id: i32,
+    x: f64,
+    y: f64,
+) {
+    with_view(view, (), |view| {
+        let kind = match kind {
+            0 => TouchEventType::Down,
+            1 => TouchEventType::Move,
+            2 => TouchEventType::Up,
+            _ => TouchEventType::Cancel,
+        };
+        let s = view.shared.scale.get();
+        let point = WebViewPoint::Device(DevicePoint::new(x as f32 * s, y as f32 * s));
+        let event = TouchEvent::new(kind, TouchId(id), point, TouchPointerType::Touch);
+        view.shared.input(InputEvent::Touch(event));
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`; `script` is NUL-terminated;
+/// `done` is NULL or a function that accepts `data`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_evaluate_js(
+    view: *const View,
+    script: *const c_char,
+    done: Option<DoneFn>,
+    data: *mut c_void,
+) -> bool {
+    let Some(script) = ffi::str_arg(script).map(str::to_string) else {
+        return false;
+    };
+    with_view(view, false, |view| {
+        let Some(webview) = view.shared.webview() else {
+            return false;
+        };
+        let me = view.shared.me.clone();
+        webview.evaluate_javascript(script, move |result| {
+            let (Some(view), Some(func)) = (me.upgrade(), done) else {
+                return;
+            };
+            let result = result
+                .map(|value| bridge::result_text(&value))
+                .map_err(|error| format!("{error:?}"));
+            view.push(Event::Finished(Done { func, data }, result));
+        });
+        view.shared.wake.wake();
+        true
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`; `source` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_add_user_script(
+    view: *const View,
+    source: *const c_char,
+) -> bool {
+    let Some(source) = ffi::str_arg(source).map(str::to_string) else {
+        return false;
+    };
+    with_view(view, false, |view| {
+        view.shared
+            .user_content
+            .add_script(Rc::new(UserScript::new(source, None)));
+        true
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`; `path` is NUL-terminated;
+/// `done` is NULL or a function that accepts `data`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_save_png(
+    view: *const View,
+    path: *const c_char,
+    done: Option<DoneFn>,
+    data: *mut c_void,
+) -> bool {
+    let Some(path) = ffi::str_arg(path).map(str::to_string) else {
+        return false;
+    };
+    with_view(view, false, |view| {
+        let Some(webview) = view.shared.webview() else {
+            return false;
+        };
+        let me = view.shared.me.clone();
+        webview.take_screenshot(None, move |result| {
+            let result = result
+                .map_err(|error| format!("screenshot: {error:?}"))
+                .and_then(|image| {
+                    image
+                        .save(&path)
+                        .map(|()| path.clone())
+                        .map_err(|error| format!("write {path}: {error}"))
+                });
+            if let (Some(view), Some(func)) = (me.upgrade(), done) {
+                view.push(Event::Finished(Done { func, data }, result));
+            }
+        });
+        view.shared.wake.wake();
+        true
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`; `message` points to `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_post_message(
+    view: *const View,
+    message: *const c_char,
+    len: usize,
+) -> bool {
+    if message.is_null() && len > 0 {
+        return false;
+    }
+    let bytes = if len == 0 {
+        &[][..]
+    } else {
+        std::slice::from_raw_parts(message.cast::<u8>(), len)
+    };
+    with_view(view, false, |view| {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            view.shared
+                .log
+                .log(LOG_WARN, "weftview: dropped a message that is not UTF-8");
+            return false;
+        };
+        if view.shared.app_id.is_none() {
+            return false;
+        }
+        view.shared
+            .bridge
+            .borrow_mut()
+            .outbox
+            .push_back(text.to_string());
+        view.shared.wake.wake();
+        true
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_set_ipc_connected(view: *const View, connected: bool) {
+    with_view(view, (), |view| {
+        if let Some(id) = view.shared.webview_id.get() {
+            view.shared.scheme.set_connected(id, connected);
+        }
+    })
+}
