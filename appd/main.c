@@ -100,18 +100,6 @@ char *appd_find_program(const char *name, const char *build_dir)
 	return weft_strdup_printf("%s/%s", WEFT_BINDIR, name);
 }
 
-static bool parse_int(const char *s, long min, long max, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 static bool parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -195,7 +183,7 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 			config->socket_path = strdup(optarg);
 			break;
 		case OPT_COMPOSITOR_FD:
-			if (!parse_int(optarg, 0, INT_MAX, &v)) {
+			if (!weft_parse_long(optarg, 0, INT_MAX, &v)) {
 				fprintf(stderr, "weft-appd: bad --compositor-fd %s\n", optarg);
 				return 2;
 			}
@@ -206,7 +194,7 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 			break;
 		case OPT_READY_TIMEOUT:
 		case OPT_GRACE:
-			if (!parse_int(optarg, 1, 600000, &v)) {
+			if (!weft_parse_long(optarg, 1, 600000, &v)) {
 				fprintf(stderr, "weft-appd: bad %s %s (1-600000 ms)\n",
 					opt == OPT_GRACE ? "--grace" : "--ready-timeout", optarg);
 				return 2;
@@ -221,7 +209,7 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 			config->restore = false;
 			break;
 		case OPT_MAX_SESSIONS:
-			if (!parse_int(optarg, 1, 1024, &v)) {
+			if (!weft_parse_long(optarg, 1, 1024, &v)) {
 				fprintf(stderr, "weft-appd: bad --max-sessions %s (1-1024)\n",
 					optarg);
 				return 2;
@@ -253,7 +241,7 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 			}
 			break;
 		case OPT_CPU_QUOTA:
-			if (!parse_int(optarg, 1, 100000, &v)) {
+			if (!weft_parse_long(optarg, 1, 100000, &v)) {
 				fprintf(stderr, "weft-appd: bad --cpu-quota %s (percent)\n",
 					optarg);
 				return 2;
@@ -309,7 +297,7 @@ static bool finish_config(struct appd_config *config, struct weft_error *err)
 				"(give --compositor-fd, or --no-compositor)");
 			return false;
 		}
-		if (!parse_int(env, 0, INT_MAX, &v)) {
+		if (!weft_parse_long(env, 0, INT_MAX, &v)) {
 			weft_error_set(err, "bad WEFT_COMPOSITOR_FD %s", env);
 			return false;
 		}

@@ -80,9 +80,8 @@ static bool parse_size(const char *s, int *w, int *h)
 
 static bool parse_fd(const char *s, int *fd)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || v < 3 || v > 65535) {
+	long v;
+	if (!weft_parse_long(s, 3, 65535, &v)) {
 		return false;
 	}
 	*fd = (int)v;

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,4 +124,16 @@ char *weft_strdup_printf(const char *fmt, ...)
 	int n = vasprintf(&s, fmt, args);
 	va_end(args);
 	return n >= 0 ? s : NULL;
+}
+
+bool weft_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		return false;
+	}
+	*out = v;
+	return true;
 }

@@ -58,18 +58,6 @@ static void usage(FILE *f)
 		f);
 }
 
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 static bool parse_preopen(struct options *o, const char *spec, struct weft_error *err)
 {
 	if (o->npreopens == sizeof(o->preopens) / sizeof(o->preopens[0])) {
@@ -164,28 +152,28 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 			break;
 		case OPT_CONTROL_FD:
 		case OPT_IPC_FD:
-			if (!parse_long(optarg, 0, INT_MAX, &v)) {
+			if (!weft_parse_long(optarg, 0, INT_MAX, &v)) {
 				weft_error_set(err, "bad fd %s", optarg);
 				return false;
 			}
 			*(c == OPT_CONTROL_FD ? &o->control_fd : &o->ipc_fd) = (int)v;
 			break;
 		case OPT_MAX_MEMORY:
-			if (!parse_long(optarg, 1, 4096, &v)) {
+			if (!weft_parse_long(optarg, 1, 4096, &v)) {
 				weft_error_set(err, "bad --max-memory %s (MiB, 1-4096)", optarg);
 				return false;
 			}
 			o->limits.memory_bytes = (size_t)v << 20;
 			break;
 		case OPT_MAX_STACK:
-			if (!parse_long(optarg, 64, 65536, &v)) {
+			if (!weft_parse_long(optarg, 64, 65536, &v)) {
 				weft_error_set(err, "bad --max-stack %s (KiB, 64-65536)", optarg);
 				return false;
 			}
 			o->limits.stack_bytes = (size_t)v << 10;
 			break;
 		case OPT_FETCH_MAX:
-			if (!parse_long(optarg, 0, 64l << 20, &v)) {
+			if (!weft_parse_long(optarg, 0, 64l << 20, &v)) {
 				weft_error_set(err, "bad --fetch-max-bytes %s", optarg);
 				return false;
 			}

@@ -41,6 +41,9 @@ bool weft_strv_push_take(struct weft_strv *v, char *s);
 bool weft_strv_pushf(struct weft_strv *v, const char *fmt, ...) WEFT_PRINTF(2, 3);
 bool weft_strv_contains(const struct weft_strv *v, const char *s);
 
+/* A whole decimal number in [min, max]; false for anything else. */
+bool weft_parse_long(const char *s, long min, long max, long *out);
+
 /* malloc'd "a/b", or NULL when out of memory. */
 char *weft_path_join(const char *a, const char *b);
 /* malloc'd printf; NULL when out of memory. */

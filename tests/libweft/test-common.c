@@ -1,0 +1,55 @@
+#include <limits.h>
+
+#include "test.h"
+#include "weft/common.h"
+
+static void test_parse_long(void)
+{
+	long v = 0;
+	EXPECT(weft_parse_long("42", 0, 100, &v) && v == 42);
+	EXPECT(weft_parse_long("-5", -10, 10, &v) && v == -5);
+	EXPECT(weft_parse_long("100", 0, 100, &v) && v == 100);
+	v = 7;
+	EXPECT(!weft_parse_long("101", 0, 100, &v));
+	EXPECT(!weft_parse_long("", 0, 100, &v));
+	EXPECT(!weft_parse_long("12x", 0, 100, &v));
+	EXPECT(!weft_parse_long("x12", 0, 100, &v));
+	EXPECT(!weft_parse_long("99999999999999999999999", 0, LONG_MAX, &v));
+	/* Failures leave the output alone. */
+	EXPECT(v == 7);
+}
+
+static void test_strv(void)
+{
+	struct weft_strv v;
+	weft_strv_init(&v);
+	for (int i = 0; i < 20; i++) {
+		ASSERT(weft_strv_pushf(&v, "item %d", i));
+	}
+	EXPECT(v.len == 20);
+	EXPECT(v.items[20] == NULL);
+	EXPECT(weft_strv_contains(&v, "item 19"));
+	EXPECT(!weft_strv_contains(&v, "item 20"));
+	weft_strv_finish(&v);
+	EXPECT(v.len == 0 && v.items == NULL);
+}
+
+static void test_error_prefix(void)
+{
+	struct weft_error err = { 0 };
+	weft_error_set(&err, "%s", "no such file");
+	weft_error_prefix(&err, "open %s", "a.toml");
+	EXPECT_STR_EQ(err.msg, "open a.toml: no such file");
+	weft_error_set(NULL, "dropped");
+}
+
+static const struct test_case cases[] = {
+	TEST_CASE(test_parse_long),
+	TEST_CASE(test_strv),
+	TEST_CASE(test_error_prefix),
+};
+
+int main(int argc, char **argv)
+{
+	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+}
