@@ -90,30 +90,6 @@ static int parse_output(const char *cmd, const char *usage, const char *name, in
 	return -1;
 }
 
-static struct weft_manifest *load_manifest_at(const char *dir, struct weft_error *err)
-{
-	char *path = weft_path_join(dir, WEFT_MANIFEST_FILE);
-	if (path == NULL) {
-		weft_error_set(err, "out of memory");
-		return NULL;
-	}
-	struct weft_diags diags;
-	weft_diags_init(&diags);
-	struct weft_manifest *manifest = weft_manifest_load(path, &diags);
-	if (manifest == NULL) {
-		weft_error_set(err, "%s: invalid manifest", path);
-		for (size_t i = 0; i < diags.len; i++) {
-			if (diags.items[i].severity == WEFT_DIAG_ERROR) {
-				weft_error_set(err, "%s", diags.items[i].msg);
-				break;
-			}
-		}
-	}
-	weft_diags_finish(&diags);
-	free(path);
-	return manifest;
-}
-
 /* Splits path into malloc'd directory and base names; "dir/" names dir. */
 static bool split_path(const char *path, char **dir, char **base)
 {
@@ -270,7 +246,7 @@ int cmd_bundle(int argc, char *argv[])
 	char *default_out = NULL, *outdir = NULL, *base = NULL, *tmpname = NULL;
 	char *tmppath = NULL;
 	int parentfd = -1, fd = -1;
-	struct weft_manifest *manifest = load_manifest_at(dir, &err);
+	struct weft_manifest *manifest = pack_load_manifest(dir, &err);
 	if (manifest == NULL) {
 		pack_fail(cmd, "%s", err.msg);
 		goto out;
@@ -600,7 +576,7 @@ int cmd_unbundle(int argc, char *argv[])
 	if (out == NULL) {
 		/* The directory is named after the id inside. */
 		tmppath = weft_path_join(parent, tmpname);
-		manifest = tmppath != NULL ? load_manifest_at(tmppath, &err) : NULL;
+		manifest = tmppath != NULL ? pack_load_manifest(tmppath, &err) : NULL;
 		if (manifest == NULL) {
 			pack_fail(cmd, "%s: %s (use -o DIR)", file,
 				tmppath != NULL ? err.msg : "out of memory");

@@ -140,6 +140,8 @@ const char *pack_file_type(mode_t mode);
  * component, the UI entry a regular file, both inside the package at rootfd.
  * Appends one message per problem.
  */
+/* Loads dir's manifest quietly; on failure err holds its first error. */
+struct weft_manifest *pack_load_manifest(const char *dir, struct weft_error *err);
 void pack_check_files(int rootfd, const struct weft_manifest *manifest,
 	struct weft_strv *problems);
 

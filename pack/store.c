@@ -103,18 +103,7 @@ static char *trust_status(const struct weft_trust *trust, const char *dir, bool 
 	return NULL;
 }
 
-static const char *first_error(const struct weft_diags *diags)
-{
-	for (size_t i = 0; i < diags->len; i++) {
-		if (diags->items[i].severity == WEFT_DIAG_ERROR) {
-			return diags->items[i].msg;
-		}
-	}
-	return "invalid manifest";
-}
-
-/* Loads dir's manifest quietly; on failure err holds the first error. */
-static struct weft_manifest *load_manifest(const char *dir, struct weft_error *err)
+struct weft_manifest *pack_load_manifest(const char *dir, struct weft_error *err)
 {
 	char *path = weft_path_join(dir, WEFT_MANIFEST_FILE);
 	if (path == NULL) {
@@ -125,7 +114,13 @@ static struct weft_manifest *load_manifest(const char *dir, struct weft_error *e
 	weft_diags_init(&diags);
 	struct weft_manifest *manifest = weft_manifest_load(path, &diags);
 	if (manifest == NULL) {
-		weft_error_set(err, "%s", first_error(&diags));
+		weft_error_set(err, "%s: invalid manifest", path);
+		for (size_t i = 0; i < diags.len; i++) {
+			if (diags.items[i].severity == WEFT_DIAG_ERROR) {
+				weft_error_set(err, "%s", diags.items[i].msg);
+				break;
+			}
+		}
 	}
 	weft_diags_finish(&diags);
 	free(path);
@@ -181,7 +176,7 @@ int cmd_info(int argc, char *argv[])
 		return pack_fail(cmd, "%s: no such package directory or installed app id", arg);
 	}
 
-	struct weft_manifest *manifest = load_manifest(dir, &err);
+	struct weft_manifest *manifest = pack_load_manifest(dir, &err);
 	if (manifest == NULL) {
 		pack_fail(cmd, "%s: %s (see weft-pack check)", dir, err.msg);
 		free(dir);
@@ -235,7 +230,7 @@ static void list_package(const struct weft_trust *trust, const char *root, const
 		printf("  %-32s malformed: no %s\n", name, WEFT_MANIFEST_FILE);
 	} else {
 		struct weft_error err = { 0 };
-		struct weft_manifest *manifest = load_manifest(dir, &err);
+		struct weft_manifest *manifest = pack_load_manifest(dir, &err);
 		if (manifest == NULL) {
 			printf("  %-32s malformed: %s\n", name, err.msg);
 		} else if (strcmp(manifest->id, name) != 0) {
@@ -487,7 +482,7 @@ static struct weft_manifest *validate_copy(const char *cmd, const char *src, int
 	const char *copy)
 {
 	struct weft_error err = { 0 };
-	struct weft_manifest *manifest = load_manifest(copy, &err);
+	struct weft_manifest *manifest = pack_load_manifest(copy, &err);
 	if (manifest == NULL) {
 		pack_fail(cmd, "%s: %s (see weft-pack check)", src, strip_prefix(err.msg, copy));
 		return NULL;
