@@ -88,6 +88,18 @@ static void handle_keyboard_destroy(struct wl_listener *listener, void *data)
 	wl_list_remove(&keyboard->key.link);
 	wl_list_remove(&keyboard->destroy.link);
 	wl_list_remove(&keyboard->link);
+	/* Hand the seat to a keyboard that is left (a virtual keyboard's client
+	 * may go while its keyboard is the seat's). */
+	struct wlr_keyboard *current = wlr_seat_get_keyboard(server->seat);
+	if (current == NULL || current == keyboard->device->keyboard) {
+		struct weft_keyboard *other;
+		wl_list_for_each (other, &server->keyboards, link) {
+			if (other->device->keyboard->keymap != NULL) {
+				wlr_seat_set_keyboard(server->seat, other->device);
+				break;
+			}
+		}
+	}
 	free(keyboard);
 	weft_seat_update_capabilities(server);
 }
@@ -125,7 +137,13 @@ static void add_keyboard(struct weft_server *server, struct wlr_input_device *de
 	wl_signal_add(&device->events.destroy, &keyboard->destroy);
 	wl_list_insert(&server->keyboards, &keyboard->link);
 
-	wlr_seat_set_keyboard(server->seat, device);
+	/* A virtual keyboard has no keymap until its client sends one, and
+	 * wlroots 0.15 would hand the seat's clients a keymap fd of -1, which
+	 * breaks their connections: it becomes the seat's keyboard at its first
+	 * key or modifier instead. */
+	if (device->keyboard->keymap != NULL) {
+		wlr_seat_set_keyboard(server->seat, device);
+	}
 	weft_seat_update_capabilities(server);
 }
 

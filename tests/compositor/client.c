@@ -398,6 +398,9 @@ struct tc_client {
 	struct wl_seat *seat;
 	struct wl_touch *touch;
 	int touch_downs;
+	struct wl_keyboard *wl_keyboard;
+	int keys_pressed;
+	uint32_t last_key;
 	struct wl_output *output;
 	struct xdg_wm_base *wm_base;
 	struct zweft_shell_manager_v1 *zweft;
@@ -508,9 +511,52 @@ static const struct wl_touch_listener touch_listener = {
 	.cancel = touch_cancel,
 };
 
+static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format, int32_t fd,
+	uint32_t size)
+{
+	close(fd);
+}
+
+static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+	struct wl_surface *surface, struct wl_array *keys)
+{
+}
+
+static void keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+	struct wl_surface *surface)
+{
+}
+
+static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial, uint32_t time,
+	uint32_t key, uint32_t state)
+{
+	struct tc_client *client = data;
+	if (state == WL_KEYBOARD_KEY_STATE_PRESSED) {
+		client->keys_pressed++;
+		client->last_key = key;
+	}
+}
+
+static void keyboard_modifiers(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+	uint32_t depressed, uint32_t latched, uint32_t locked, uint32_t group)
+{
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	.keymap = keyboard_keymap,
+	.enter = keyboard_enter,
+	.leave = keyboard_leave,
+	.key = keyboard_key,
+	.modifiers = keyboard_modifiers,
+};
+
 static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 {
 	struct tc_client *client = data;
+	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && client->wl_keyboard == NULL) {
+		client->wl_keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(client->wl_keyboard, &keyboard_listener, client);
+	}
 	if ((caps & WL_SEAT_CAPABILITY_TOUCH) && client->touch == NULL) {
 		client->touch = wl_seat_get_touch(seat);
 		wl_touch_add_listener(client->touch, &touch_listener, client);
@@ -597,6 +643,7 @@ void tc_client_destroy(struct tc_client *client)
 		(struct wl_proxy *)client->compositor,
 		(struct wl_proxy *)client->shm,
 		(struct wl_proxy *)client->touch,
+		(struct wl_proxy *)client->wl_keyboard,
 		(struct wl_proxy *)client->seat,
 		(struct wl_proxy *)client->output,
 		(struct wl_proxy *)client->wm_base,
@@ -631,6 +678,14 @@ bool tc_client_has_global(struct tc_client *client, const char *interface)
 int tc_client_touch_downs(struct tc_client *client)
 {
 	return client->touch_downs;
+}
+
+int tc_client_keys_pressed(struct tc_client *client, uint32_t *last_key)
+{
+	if (last_key != NULL) {
+		*last_key = client->last_key;
+	}
+	return client->keys_pressed;
 }
 
 bool tc_client_roundtrip(struct tc_client *client)

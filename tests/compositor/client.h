@@ -61,6 +61,8 @@ void tc_client_destroy(struct tc_client *client);
 bool tc_client_has_global(struct tc_client *client, const char *interface);
 /* wl_touch.down events the client received so far. */
 int tc_client_touch_downs(struct tc_client *client);
+/* Key presses this client's wl_keyboard received, and the last key's evdev code. */
+int tc_client_keys_pressed(struct tc_client *client, uint32_t *last_key);
 /* False once the connection has failed (e.g. a protocol error). */
 bool tc_client_roundtrip(struct tc_client *client);
 /* Whether the compositor sent a protocol error; if so its code and interface. */

@@ -122,6 +122,44 @@ static void newest_on_top_and_super_tab(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+/* Keys typed on a virtual keyboard reach the focused window's client, and the
+ * keyboard's arrival breaks no client's connection. */
+static void virtual_keys_reach_the_focused_client(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *client = tc_client_connect(&c);
+	struct tc_window *window = tc_xdg_window_create(client, "typed into", RED);
+	tc_client_roundtrip(client);
+	EXPECT(tc_window_state(window)->state & 4);
+
+	struct tc_client *typist = tc_client_connect(&c);
+	tc_key(typist, NULL, KEY_A);
+	const char *const shift[] = { "Shift", NULL };
+	tc_key(typist, shift, KEY_B);
+	EXPECT(tc_client_roundtrip(client));
+	uint32_t code;
+	const char *interface;
+	EXPECT(!tc_client_protocol_error(client, &code, &interface));
+	uint32_t last = 0;
+	EXPECT(tc_client_keys_pressed(client, &last) == 2);
+	EXPECT(last == KEY_B);
+	EXPECT(tc_client_keys_pressed(typist, NULL) == 0);
+
+	/* The typist goes, its keyboard with it; a new one types on. */
+	tc_client_destroy(typist);
+	typist = tc_client_connect(&c);
+	tc_key(typist, NULL, KEY_C);
+	EXPECT(tc_client_roundtrip(client));
+	EXPECT(tc_client_keys_pressed(client, &last) == 3);
+	EXPECT(last == KEY_C);
+
+	tc_client_destroy(typist);
+	tc_window_destroy(window);
+	tc_client_destroy(client);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 /* wp_presentation: every frame shown is reported presented, one per commit. */
 static void presentation_time_feedback(void)
 {
@@ -259,6 +297,7 @@ int main(int argc, char **argv)
 		TEST_CASE(test_protocols_flag),
 		TEST_CASE(xdg_window_fills_output),
 		TEST_CASE(newest_on_top_and_super_tab),
+		TEST_CASE(virtual_keys_reach_the_focused_client),
 		TEST_CASE(presentation_time_feedback),
 		TEST_CASE(covered_windows_rest),
 		TEST_CASE(garbage_writer_is_disconnected),
