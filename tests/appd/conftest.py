@@ -9,9 +9,9 @@ SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime
 
 
 def lane():
-    servo = "weft-app-shell not built" if not APP_SHELL.exists() else \
-        "it has a suite of its own"
-    return f"appd lane: stand-in app-shell, Servo lane skipped ({servo})"
+    servo = "skipped: weft-app-shell not built" if not APP_SHELL.exists() else \
+        "tests/e2e, the servo-e2e lane"
+    return f"appd lane: stand-in app-shell; with Servo: {servo}"
 
 
 def pytest_report_header(config):

@@ -7,8 +7,6 @@ import os
 import signal
 import subprocess
 
-import pytest
-
 from appdutil import COUNTER, NOTES, STANDIN_CONNECTED, WEFTCTL, Watcher, alive, fd_count, \
     settled_fd_count, wait_until
 
@@ -178,8 +176,3 @@ def test_twenty_at_once(weft):
     wait_until("the compositor to drop the clients",
                lambda: fd_count(weft.proc.pid) == baseline_compositor)
 
-
-def test_servo_lane():
-    # The same lifecycle with Servo in the real weft-app-shell is the Servo
-    # lane's; this suite runs the stand-in, and says so.
-    pytest.skip("Servo lane skipped: this suite runs the stand-in app-shell")
