@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -31,8 +32,11 @@
 /* Servo's shutdown gets this long before the process just leaves. */
 #define SHUTDOWN_SECONDS 5
 
+enum renderer { RENDERER_AUTO, RENDERER_GPU, RENDERER_SOFTWARE };
+
 struct app {
 	const char *package_dir;
+	enum renderer renderer;
 	struct weft_manifest *manifest;
 	char *url;
 
@@ -78,6 +82,9 @@ static void view_handle_frame(void *data, const uint8_t *rgba, uint32_t width, u
 {
 	struct app *app = data;
 	struct weft_error err = { 0 };
+	if (rgba == NULL) {
+		return; /* the view committed it to our surface itself */
+	}
 	if (!app_window_present(app->window, rgba, width, height, stride, &err)) {
 		weft_log(WEFT_WARN, "dropped a frame: %s", err.msg);
 	}
@@ -192,6 +199,9 @@ static const struct app_input_listener input_listener = {
 static void window_handle_configure(void *data, int32_t width, int32_t height, int32_t scale)
 {
 	struct app *app = data;
+	if (weft_webview_renders_to_surface(app->view)) {
+		wl_surface_set_buffer_scale(app_window_get_surface(app->window), scale);
+	}
 	if (app->view) {
 		weft_webview_resize(app->view, (uint32_t)(width * scale),
 			(uint32_t)(height * scale), scale);
@@ -312,6 +322,36 @@ static bool parse_fd(const char *arg, int *fd, struct weft_error *err)
 	return true;
 }
 
+/* auto: through EGL when the machine has a GPU (a DRM render node); without
+ * one, Servo's own software path into shm buffers. */
+static bool use_gpu(enum renderer renderer)
+{
+	if (renderer != RENDERER_AUTO) {
+		return renderer == RENDERER_GPU;
+	}
+	glob_t nodes;
+	bool found = glob("/dev/dri/renderD*", 0, NULL, &nodes) == 0;
+	if (found) {
+		globfree(&nodes);
+	}
+	return found;
+}
+
+static bool parse_renderer(const char *arg, enum renderer *renderer, struct weft_error *err)
+{
+	if (strcmp(arg, "auto") == 0) {
+		*renderer = RENDERER_AUTO;
+	} else if (strcmp(arg, "gpu") == 0) {
+		*renderer = RENDERER_GPU;
+	} else if (strcmp(arg, "software") == 0) {
+		*renderer = RENDERER_SOFTWARE;
+	} else {
+		weft_error_set(err, "--renderer %s: not auto, gpu or software", arg);
+		return false;
+	}
+	return true;
+}
+
 static bool start_view(struct app *app, struct weft_error *err)
 {
 	/*
@@ -349,11 +389,20 @@ static bool start_view(struct app *app, struct weft_error *err)
 		.listener = &view_listener,
 		.data = app,
 	};
+	if (use_gpu(app->renderer)) {
+		options.wl_display = app_window_get_display(app->window);
+		options.wl_surface = app_window_get_surface(app->window);
+		/* Applied by the first frame EGL commits. */
+		wl_surface_set_buffer_scale(options.wl_surface, scale);
+	}
 	app->view = weft_webview_create(app->engine, &options);
 	if (!app->view) {
 		weft_error_set(err, "cannot create the web view");
 		return false;
 	}
+	weft_log(WEFT_INFO, "rendering %s",
+		weft_webview_renders_to_surface(app->view) ? "through EGL into the window"
+							   : "in software into shm buffers");
 	weft_webview_set_ipc_connected(app->view, app->relay != NULL);
 	return true;
 }
@@ -486,8 +535,18 @@ static void teardown(struct app *app)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: weft-app-shell [--app-id ID] [--session S] [--ipc-fd N] "
-		"PACKAGE_DIR\n");
+		"usage: weft-app-shell [--app-id ID] [--session S] [--ipc-fd N]\n"
+		"                      [--renderer auto|gpu|software] PACKAGE_DIR\n"
+		"\n"
+		"Shows the app's HTML UI, rendered by Servo, in a Wayland window.\n"
+		"\n"
+		"  --app-id ID     the package's id must be ID\n"
+		"  --session S     the appd session this shell belongs to (for logs)\n"
+		"  --ipc-fd N      SOCK_SEQPACKET socket to the app's component\n"
+		"  --renderer R    gpu: EGL into the window; software: llvmpipe into\n"
+		"                  shm buffers; auto (default): gpu when there is a\n"
+		"                  DRM render node, with software as the fallback\n"
+		"  -h, --help      show this help\n");
 }
 
 int main(int argc, char *argv[])
@@ -498,12 +557,14 @@ int main(int argc, char *argv[])
 		{ "app-id", required_argument, NULL, 'a' },
 		{ "session", required_argument, NULL, 's' },
 		{ "ipc-fd", required_argument, NULL, 'i' },
+		{ "renderer", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *want_id = NULL;
 	const char *session = NULL;
 	const char *ipc_arg = NULL;
+	const char *renderer_arg = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -515,6 +576,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'i':
 			ipc_arg = optarg;
+			break;
+		case 'r':
+			renderer_arg = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -540,6 +604,9 @@ int main(int argc, char *argv[])
 		goto fail;
 	}
 	if (ipc_arg && !parse_fd(ipc_arg, &ipc_fd, &err)) {
+		goto fail;
+	}
+	if (renderer_arg && !parse_renderer(renderer_arg, &app.renderer, &err)) {
 		goto fail;
 	}
 	if (!load_manifest(&app, want_id, &err)) {

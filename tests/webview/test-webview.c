@@ -130,7 +130,7 @@ static char *make_package(void)
 /* The compositor tags the shell's connection with app_id: it must be the
  * package's own id, or the compositor refuses the shell's window. */
 static void shell_start(struct shell *shell, struct tc_compositor *c, const char *app_id,
-	const char *package, bool with_ipc)
+	const char *package, bool with_ipc, const char *renderer)
 {
 	const char *bin = getenv("WEFT_APP_SHELL");
 	if (!bin) {
@@ -161,12 +161,24 @@ static void shell_start(struct shell *shell, struct tc_compositor *c, const char
 		setenv("WAYLAND_SOCKET", "10", 1);
 		setenv("WEFT_LOG", "info", 1);
 		unsetenv("WAYLAND_DISPLAY");
+		const char *argv[12];
+		size_t n = 0;
+		argv[n++] = bin;
 		if (with_ipc) {
-			execl(bin, bin, "--app-id", app_id, "--session", "s1", "--ipc-fd", "11",
-				package, (char *)NULL);
-		} else {
-			execl(bin, bin, package, (char *)NULL);
+			argv[n++] = "--app-id";
+			argv[n++] = app_id;
+			argv[n++] = "--session";
+			argv[n++] = "s1";
+			argv[n++] = "--ipc-fd";
+			argv[n++] = "11";
 		}
+		if (renderer != NULL) {
+			argv[n++] = "--renderer";
+			argv[n++] = renderer;
+		}
+		argv[n++] = package;
+		argv[n] = NULL;
+		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
 	close(log);
@@ -278,6 +290,7 @@ static bool screen_shows(struct tc_compositor *c, int x, int y, uint32_t rgb, in
 }
 
 struct fixture {
+	const char *renderer; /* --renderer of the shell, NULL for its default */
 	struct tc_compositor c;
 	char *package;
 	struct shell shell;
@@ -289,7 +302,7 @@ static bool fixture_start(struct fixture *f, bool with_ipc)
 	tc_compositor_start(&f->c, TC_WITH_CONTROL, NULL);
 	f->package = make_package();
 	f->buf = malloc(MSG_MAX + 1);
-	shell_start(&f->shell, &f->c, APP_ID, f->package, with_ipc);
+	shell_start(&f->shell, &f->c, APP_ID, f->package, with_ipc, f->renderer);
 	if (!with_ipc) {
 		return true;
 	}
@@ -319,6 +332,25 @@ static void page_colours_on_screen(void)
 	EXPECT(screen_shows(&f.c, 320, 500, 0xff0000, TIMEOUT_MS));
 	EXPECT(screen_shows(&f.c, 960, 500, 0x0000ff, 5000));
 	EXPECT(screen_shows(&f.c, 200, 150, 0x00ff00, 5000));
+	fixture_finish(&f);
+}
+
+/* The view draws through EGL straight into the window (Mesa, llvmpipe here:
+ * its Wayland platform hands the compositor wl_shm buffers), and input and
+ * the bridge work as with software frames. */
+static void egl_into_the_window(void)
+{
+	struct fixture f = { .renderer = "gpu" };
+	ASSERT(fixture_start(&f, true));
+	EXPECT(screen_shows(&f.c, 320, 500, 0xff0000, TIMEOUT_MS));
+	EXPECT(screen_shows(&f.c, 960, 500, 0x0000ff, 5000));
+	EXPECT(screen_shows(&f.c, 200, 150, 0x00ff00, 5000));
+	EXPECT(log_contains(&f.shell, "rendering through EGL into the window"));
+	struct tc_client *input = tc_client_connect(&f.c);
+	tc_click(input, 200, 150);
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0 && strcmp(f.buf, "clicked") == 0);
+	EXPECT(screen_shows(&f.c, 280, 185, 0xffff00, 10000));
+	tc_client_destroy(input);
 	fixture_finish(&f);
 }
 
@@ -525,7 +557,7 @@ static void demo_counter_renders(void)
 	struct tc_compositor c;
 	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
 	struct shell shell = { 0 };
-	shell_start(&shell, &c, "org.weft.demo.counter", package, true);
+	shell_start(&shell, &c, "org.weft.demo.counter", package, true, NULL);
 	char *buf = malloc(MSG_MAX + 1);
 	ASSERT(buf != NULL);
 	EXPECT(peer_recv(&shell, buf, TIMEOUT_MS) > 0 && strcmp(buf, "get") == 0);
@@ -542,6 +574,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_CASE(page_colours_on_screen),
 		TEST_CASE(click_reaches_the_page),
+		TEST_CASE(egl_into_the_window),
 		TEST_CASE(ipc_echo_burst_large_utf8),
 		TEST_CASE(refused_loads),
 		TEST_CASE(without_ipc_fd_not_connected),

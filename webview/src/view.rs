@@ -1,4 +1,5 @@
-//! A view: one Servo WebView rendered in software into memory.
+//! A view: one Servo WebView, rendered in software into memory or, when the
+//! embedder hands over a Wayland surface, through EGL straight into it.
 //!
 //! Servo calls the delegate from inside `spin_event_loop`. The delegate only
 //! records what happened; `flush`, run by dispatch after the spin, paints
@@ -8,18 +9,23 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::ffi::{c_char, c_int, c_void};
+use std::ptr::NonNull;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use dpi::PhysicalSize;
 use euclid::Scale;
+use raw_window_handle::{
+    DisplayHandle, RawDisplayHandle, RawWindowHandle, WaylandDisplayHandle, WaylandWindowHandle,
+    WindowHandle,
+};
 use servo::{
     ConsoleLogLevel, DeviceIntRect, DevicePoint, InputEvent, KeyState, KeyboardEvent, LoadStatus,
     Location, MouseButtonAction, MouseButtonEvent, MouseLeftViewportEvent, MouseMoveEvent,
     NavigationRequest, PermissionRequest, RenderingContext, SoftwareRenderingContext, TouchEvent,
     TouchEventType, TouchId, TouchPointerType, UserContentManager, UserScript, WebResourceLoad,
     WebView, WebViewBuilder, WebViewDelegate, WebViewId, WebViewPoint, WheelDelta, WheelEvent,
-    WheelMode,
+    WheelMode, WindowRenderingContext,
 };
 use url::Url;
 
@@ -58,6 +64,8 @@ pub struct ViewOptions {
     pub url: *const c_char,
     pub listener: *const ViewListener,
     pub data: *mut c_void,
+    pub wl_display: *mut c_void,
+    pub wl_surface: *mut c_void,
 }
 
 /// A C completion callback and its data.
@@ -92,7 +100,9 @@ pub struct ViewShared {
     listener: ViewListener,
     data: *mut c_void,
     app_id: Option<String>,
-    rendering: Rc<SoftwareRenderingContext>,
+    rendering: Rc<dyn RenderingContext>,
+    /// Frames go to the embedder's wl_surface (EGL), not to the frame callback.
+    on_surface: bool,
     user_content: Rc<UserContentManager>,
     webview: RefCell<Option<WebView>>,
     webview_id: Cell<Option<WebViewId>>,
@@ -245,6 +255,16 @@ impl ViewShared {
             return;
         };
         webview.paint();
+        if self.on_surface {
+            // eglSwapBuffers commits the surface; the embedder only hears of it.
+            self.rendering.present();
+            if let Some(f) = self.listener.frame {
+                let size = self.rendering.size();
+                // SAFETY: NULL pixels mean "presented on the surface".
+                unsafe { f(self.data, std::ptr::null(), size.width, size.height, 0) };
+            }
+            return;
+        }
         let size = self.rendering.size2d().to_i32();
         let image = self.rendering.read_to_image(DeviceIntRect::from_size(size));
         if let (Some(image), Some(f)) = (image, self.listener.frame) {
@@ -411,9 +431,13 @@ pub unsafe extern "C" fn weft_webview_create(
         }
     };
     let (width, height, scale, data) = (options.width, options.height, options.scale, options.data);
+    let surface = WaylandSurface {
+        display: options.wl_display,
+        surface: options.wl_surface,
+    };
     ffi::guard(std::ptr::null_mut(), || {
         let geometry = (width, height, scale);
-        match create(engine, geometry, app_id, url, listener, data) {
+        match create(engine, geometry, surface, app_id, url, listener, data) {
             Ok(view) => Box::into_raw(Box::new(view)),
             Err(message) => {
                 engine.log.log(LOG_ERROR, &format!("weftview: {message}"));
@@ -423,9 +447,36 @@ pub unsafe extern "C" fn weft_webview_create(
     })
 }
 
+/// The embedder's wl_display and wl_surface, both NULL for software rendering.
+struct WaylandSurface {
+    display: *mut c_void,
+    surface: *mut c_void,
+}
+
+/// An EGL context drawing into the embedder's surface (on the GPU when Mesa
+/// has one, else llvmpipe through wl_shm).
+fn window_rendering(
+    target: &WaylandSurface,
+    size: PhysicalSize<u32>,
+) -> Result<Rc<dyn RenderingContext>, String> {
+    let (Some(display), Some(surface)) = (NonNull::new(target.display), NonNull::new(target.surface))
+    else {
+        return Err("no Wayland surface".to_string());
+    };
+    let display = RawDisplayHandle::Wayland(WaylandDisplayHandle::new(display));
+    let window = RawWindowHandle::Wayland(WaylandWindowHandle::new(surface));
+    // SAFETY: the embedder keeps both alive for the view's lifetime (header).
+    let (display, window) =
+        unsafe { (DisplayHandle::borrow_raw(display), WindowHandle::borrow_raw(window)) };
+    let rendering = WindowRenderingContext::new(display, window, size)
+        .map_err(|e| format!("EGL rendering context: {e:?}"))?;
+    Ok(Rc::new(rendering))
+}
+
 fn create(
     engine: &Engine,
     (width, height, scale): (u32, u32, f64),
+    target: WaylandSurface,
     app_id: Option<String>,
     url: Option<Url>,
     listener: ViewListener,
@@ -434,9 +485,33 @@ fn create(
     if width == 0 || height == 0 || !(scale.is_finite() && scale > 0.0) {
         return Err(format!("bad view size {width}x{height} at scale {scale}"));
     }
-    let rendering = SoftwareRenderingContext::new(PhysicalSize::new(width, height))
-        .map_err(|e| format!("software rendering context: {e:?}"))?;
-    let rendering = Rc::new(rendering);
+    let size = PhysicalSize::new(width, height);
+    let mut on_surface = false;
+    let mut rendering: Option<Rc<dyn RenderingContext>> = None;
+    if !target.display.is_null() || !target.surface.is_null() {
+        // surfman panics on some failures; those fall back to software too.
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            window_rendering(&target, size)
+        }))
+        .unwrap_or_else(|_| Err("EGL rendering context: surfman panicked".to_string()));
+        match attempt {
+            Ok(context) => {
+                on_surface = true;
+                rendering = Some(context);
+            }
+            Err(message) => engine.log.log(
+                LOG_WARN,
+                &format!("weftview: {message}; rendering in software instead"),
+            ),
+        }
+    }
+    let rendering = match rendering {
+        Some(rendering) => rendering,
+        None => Rc::new(
+            SoftwareRenderingContext::new(size)
+                .map_err(|e| format!("software rendering context: {e:?}"))?,
+        ),
+    };
     let user_content = Rc::new(UserContentManager::new(&engine.servo));
     if let Some(app_id) = &app_id {
         // Before the WebView exists, so that no document can miss it.
@@ -451,6 +526,7 @@ fn create(
         data,
         app_id: app_id.clone(),
         rendering: rendering.clone(),
+        on_surface,
         user_content: user_content.clone(),
         webview: RefCell::new(None),
         webview_id: Cell::new(None),
@@ -558,6 +634,13 @@ pub unsafe extern "C" fn weft_webview_resize(
         webview.resize(PhysicalSize::new(width, height));
         view.shared.wake.wake();
     })
+}
+
+/// # Safety
+/// `view` is NULL or was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_renders_to_surface(view: *const View) -> bool {
+    with_view(view, false, |view| view.shared.on_surface)
 }
 
 /// # Safety

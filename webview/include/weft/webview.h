@@ -10,7 +10,9 @@
  * call it, at any time.
  *
  * Views render in software (Mesa llvmpipe through surfman) into memory and
- * hand each finished frame to the frame callback. surfman tries a Wayland
+ * hand each finished frame to the frame callback, or, when the embedder
+ * gives them its wl_display and a wl_surface, through EGL straight into that
+ * surface (on the GPU when Mesa finds one). For software views surfman tries a Wayland
  * display (wl_display_connect(NULL), which falls back to wayland-0) and an
  * X11 one before Mesa's surfaceless platform; a program that wants the
  * surfaceless path points WAYLAND_DISPLAY at a socket that cannot exist and
@@ -31,6 +33,8 @@
 
 struct weft_webview_engine;
 struct weft_webview;
+struct wl_display;
+struct wl_surface;
 
 /* The values of libweft's enum weft_log_level. */
 enum weft_webview_log_level {
@@ -75,7 +79,9 @@ enum weft_webview_load_status {
 /* Every member may be NULL. data is weft_webview_options.data. */
 struct weft_webview_listener {
 	/* A new frame: width x height RGBA pixels (premultiplied alpha, rows top
-	 * to bottom, stride bytes apart), valid only during the call. */
+	 * to bottom, stride bytes apart), valid only during the call. A view
+	 * that renders to its surface calls it with rgba NULL and stride 0 after
+	 * each frame it committed there. */
 	void (*frame)(void *data, const uint8_t *rgba, uint32_t width, uint32_t height,
 		uint32_t stride);
 	void (*load_status)(void *data, int status);
@@ -98,12 +104,20 @@ struct weft_webview_options {
 	/* Copied; may be NULL. */
 	const struct weft_webview_listener *listener;
 	void *data;
+	/* Both set: render through EGL into wl_surface, which the view then
+	 * commits (the embedder attaches no buffers to it and keeps both alive
+	 * until the view is destroyed). When EGL fails the view logs a warning
+	 * and renders in software; weft_webview_renders_to_surface() tells. */
+	struct wl_display *wl_display;
+	struct wl_surface *wl_surface;
 };
 
 struct weft_webview *weft_webview_create(struct weft_webview_engine *engine,
 	const struct weft_webview_options *options);
 /* Accepts NULL. */
 void weft_webview_destroy(struct weft_webview *view);
+/* Whether the view draws into its wl_surface (false for NULL). */
+bool weft_webview_renders_to_surface(struct weft_webview *view);
 
 bool weft_webview_load(struct weft_webview *view, const char *url);
 void weft_webview_resize(struct weft_webview *view, uint32_t width, uint32_t height, double scale);
