@@ -325,13 +325,39 @@ static void fixture_finish(struct fixture *f)
 	tc_compositor_stop(&f->c);
 }
 
+/* The fixture's two halves and its button, where the page puts them. */
+static void expect_page_colours(struct fixture *f)
+{
+	EXPECT(screen_shows(&f->c, 320, 500, 0xff0000, TIMEOUT_MS));
+	EXPECT(screen_shows(&f->c, 960, 500, 0x0000ff, 5000));
+	EXPECT(screen_shows(&f->c, 200, 150, 0x00ff00, 5000));
+}
+
+/* A click on the button reaches the page, which says so and turns it yellow. */
+static void expect_click_reaches_the_page(struct fixture *f)
+{
+	struct tc_client *input = tc_client_connect(&f->c);
+	tc_click(input, 200, 150);
+	EXPECT(peer_recv(&f->shell, f->buf, 10000) > 0 && strcmp(f->buf, "clicked") == 0);
+	/* Away from the cursor, which screencopy shows where it clicked. */
+	EXPECT(screen_shows(&f->c, 280, 185, 0xffff00, 10000));
+	tc_client_destroy(input);
+}
+
 static void page_colours_on_screen(void)
 {
 	struct fixture f = { 0 };
 	ASSERT(fixture_start(&f, true));
-	EXPECT(screen_shows(&f.c, 320, 500, 0xff0000, TIMEOUT_MS));
-	EXPECT(screen_shows(&f.c, 960, 500, 0x0000ff, 5000));
-	EXPECT(screen_shows(&f.c, 200, 150, 0x00ff00, 5000));
+	expect_page_colours(&f);
+	fixture_finish(&f);
+}
+
+static void click_reaches_the_page(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, true));
+	ASSERT(screen_shows(&f.c, 200, 150, 0x00ff00, TIMEOUT_MS));
+	expect_click_reaches_the_page(&f);
 	fixture_finish(&f);
 }
 
@@ -342,29 +368,9 @@ static void egl_into_the_window(void)
 {
 	struct fixture f = { .renderer = "gpu" };
 	ASSERT(fixture_start(&f, true));
-	EXPECT(screen_shows(&f.c, 320, 500, 0xff0000, TIMEOUT_MS));
-	EXPECT(screen_shows(&f.c, 960, 500, 0x0000ff, 5000));
-	EXPECT(screen_shows(&f.c, 200, 150, 0x00ff00, 5000));
+	expect_page_colours(&f);
 	EXPECT(log_contains(&f.shell, "rendering through EGL into the window"));
-	struct tc_client *input = tc_client_connect(&f.c);
-	tc_click(input, 200, 150);
-	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0 && strcmp(f.buf, "clicked") == 0);
-	EXPECT(screen_shows(&f.c, 280, 185, 0xffff00, 10000));
-	tc_client_destroy(input);
-	fixture_finish(&f);
-}
-
-static void click_reaches_the_page(void)
-{
-	struct fixture f = { 0 };
-	ASSERT(fixture_start(&f, true));
-	ASSERT(screen_shows(&f.c, 200, 150, 0x00ff00, TIMEOUT_MS));
-	struct tc_client *input = tc_client_connect(&f.c);
-	tc_click(input, 200, 150);
-	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0 && strcmp(f.buf, "clicked") == 0);
-	/* Away from the cursor, which screencopy shows where it clicked. */
-	EXPECT(screen_shows(&f.c, 280, 185, 0xffff00, 10000));
-	tc_client_destroy(input);
+	expect_click_reaches_the_page(&f);
 	fixture_finish(&f);
 }
 
