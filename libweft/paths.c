@@ -147,6 +147,16 @@ static bool push_unique(struct weft_strv *out, char *path, struct weft_error *er
 	return true;
 }
 
+static bool push_copy(struct weft_strv *out, const char *path, struct weft_error *err)
+{
+	char *copy = strdup(path);
+	if (copy == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	return push_unique(out, copy, err);
+}
+
 /* Undoes a half-done append, so that a failing call leaves out as it was. */
 static void truncate_strv(struct weft_strv *v, size_t len)
 {
@@ -160,25 +170,11 @@ bool weft_store_roots(struct weft_strv *out, struct weft_error *err)
 {
 	size_t old_len = out->len;
 	const char *env = getenv("WEFT_APP_STORE");
-	if (env != NULL && env[0] != '\0') {
-		char *dir = strdup(env);
-		if (dir == NULL) {
-			weft_error_set(err, "out of memory");
-			goto fail;
-		}
-		if (!push_unique(out, dir, err)) {
-			goto fail;
-		}
-	}
-	if (!push_unique(out, join_take(weft_path_data_home(err), "weft/apps", err), err)) {
+	if (env != NULL && env[0] != '\0' && !push_copy(out, env, err)) {
 		goto fail;
 	}
-	char *system = strdup(WEFT_SYSTEM_STORE);
-	if (system == NULL) {
-		weft_error_set(err, "out of memory");
-		goto fail;
-	}
-	if (!push_unique(out, system, err)) {
+	if (!push_unique(out, join_take(weft_path_data_home(err), "weft/apps", err), err) ||
+		!push_copy(out, WEFT_SYSTEM_STORE, err)) {
 		goto fail;
 	}
 	return true;
@@ -190,15 +186,8 @@ fail:
 bool weft_trust_dirs(struct weft_strv *out, struct weft_error *err)
 {
 	size_t old_len = out->len;
-	if (!push_unique(out, weft_path_user_trust_dir(err), err)) {
-		goto fail;
-	}
-	char *system = strdup(WEFT_SYSTEM_TRUST_DIR);
-	if (system == NULL) {
-		weft_error_set(err, "out of memory");
-		goto fail;
-	}
-	if (!push_unique(out, system, err)) {
+	if (!push_unique(out, weft_path_user_trust_dir(err), err) ||
+		!push_copy(out, WEFT_SYSTEM_TRUST_DIR, err)) {
 		goto fail;
 	}
 	return true;
