@@ -136,30 +136,27 @@ static void output_destroy(struct app_output *output)
 	free(output);
 }
 
-static void surface_handle_enter(void *data, struct wl_surface *surface,
-	struct wl_output *wl_output)
+static void set_entered(struct app_window *window, struct wl_output *wl_output, bool entered)
 {
-	struct app_window *window = data;
 	struct app_output *output;
 	wl_list_for_each (output, &window->outputs, link) {
 		if (output->output == wl_output) {
-			output->entered = true;
+			output->entered = entered;
 		}
 	}
 	update_scale(window);
 }
 
+static void surface_handle_enter(void *data, struct wl_surface *surface,
+	struct wl_output *wl_output)
+{
+	set_entered(data, wl_output, true);
+}
+
 static void surface_handle_leave(void *data, struct wl_surface *surface,
 	struct wl_output *wl_output)
 {
-	struct app_window *window = data;
-	struct app_output *output;
-	wl_list_for_each (output, &window->outputs, link) {
-		if (output->output == wl_output) {
-			output->entered = false;
-		}
-	}
-	update_scale(window);
+	set_entered(data, wl_output, false);
 }
 
 static const struct wl_surface_listener surface_listener = {
