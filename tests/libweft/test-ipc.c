@@ -179,6 +179,33 @@ static void test_send_refuses(void)
 	close(sv[1]);
 }
 
+/*
+ * The next message on sv[1] is refused with EMSGSIZE (reading into a buffer
+ * of size bytes), with an error that mentions why; the pipe whose read end is
+ * pipe_read came with it and is closed; then next arrives intact. Closes
+ * pipe_read and the pair.
+ */
+static void expect_refused_then(int sv[2], int pipe_read, size_t size, const char *why,
+	const char *next)
+{
+	struct weft_error err = { 0 };
+	char buf[64];
+	int fds[WEFT_MSG_MAX_FDS];
+	size_t nfds = 99;
+	errno = 0;
+	EXPECT(weft_ipc_recv(sv[1], buf, size, fds, &nfds, &err) == -1);
+	EXPECT(errno == EMSGSIZE);
+	EXPECT(nfds == 0);
+	EXPECT(strstr(err.msg, why) != NULL);
+	EXPECT(pipe_closed(pipe_read));
+	EXPECT(weft_ipc_recv(sv[1], buf, size, fds, &nfds, &err) == (ssize_t)strlen(next));
+	EXPECT(memcmp(buf, next, strlen(next)) == 0);
+	EXPECT(nfds == 0);
+	close(pipe_read);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void test_truncated_then_next(void)
 {
 	int sv[2], p[2];
@@ -191,23 +218,8 @@ static void test_truncated_then_next(void)
 	close(p[1]);
 	EXPECT(weft_ipc_send(sv[0], "hello", 5, NULL, 0, &err));
 
-	char buf[16];
-	int fds[WEFT_MSG_MAX_FDS];
-	size_t nfds = 99;
-	errno = 0;
-	EXPECT(weft_ipc_recv(sv[1], buf, sizeof(buf), fds, &nfds, &err) == -1);
-	EXPECT(errno == EMSGSIZE);
-	EXPECT(nfds == 0);
-	EXPECT(strstr(err.msg, "100 bytes") != NULL);
-	/* The fd that came with the refused message was closed. */
-	EXPECT(pipe_closed(p[0]));
-
-	EXPECT(weft_ipc_recv(sv[1], buf, sizeof(buf), fds, &nfds, &err) == 5);
-	EXPECT(memcmp(buf, "hello", 5) == 0);
-	EXPECT(nfds == 0);
-	close(p[0]);
-	close(sv[0]);
-	close(sv[1]);
+	/* The fd that came with the refused message is closed. */
+	expect_refused_then(sv, p[0], 16, "100 bytes", "hello");
 }
 
 static void test_over_max_with_big_cap(void)
@@ -295,21 +307,8 @@ static void test_too_many_fds_received(void)
 	close(p[1]);
 	EXPECT(weft_ipc_send(sv[0], "next", 4, NULL, 0, &err));
 
-	char buf[8];
-	int got[WEFT_MSG_MAX_FDS];
-	size_t nfds = 99;
-	errno = 0;
-	EXPECT(weft_ipc_recv(sv[1], buf, sizeof(buf), got, &nfds, &err) == -1);
-	EXPECT(errno == EMSGSIZE);
-	EXPECT(nfds == 0);
-	EXPECT(strstr(err.msg, "fds") != NULL);
 	/* Every copy of the write end is gone, the ones that fit included. */
-	EXPECT(pipe_closed(p[0]));
-	EXPECT(weft_ipc_recv(sv[1], buf, sizeof(buf), got, &nfds, &err) == 4);
-	EXPECT(memcmp(buf, "next", 4) == 0);
-	close(p[0]);
-	close(sv[0]);
-	close(sv[1]);
+	expect_refused_then(sv, p[0], 8, "fds", "next");
 }
 
 static void test_hangup(void)
