@@ -397,8 +397,12 @@ static void log_stage(const struct timespec *start, const char *stage)
 	weft_log(WEFT_DEBUG, "%7.2f ms: %s", ms, stage);
 }
 
-/* The first line that says what went wrong, out of Wasmtime's report. */
-static void print_trap(wasmtime_error_t *error)
+/*
+ * One line that says what went wrong, then the guest backtrace. A guest
+ * whose memory could not grow usually traps soon after (malloc fails, the
+ * guest aborts): the memory limit is then the real reason.
+ */
+static void print_trap(wasmtime_error_t *error, const struct runtime_memory_limit *memory)
 {
 	wasm_name_t msg;
 	wasmtime_error_message(error, &msg);
@@ -410,7 +414,15 @@ static void print_trap(wasmtime_error_t *error)
 	} else {
 		reason = text != NULL ? text : "unknown error";
 	}
-	fprintf(stderr, "weft-runtime: guest trapped: %.*s\n", (int)strcspn(reason, "\n"), reason);
+	int len = (int)strcspn(reason, "\n");
+	if (atomic_load(&memory->denied_bytes) > 0) {
+		fprintf(stderr,
+			"weft-runtime: guest stopped: memory limit of %zu MiB reached (trap: "
+			"%.*s)\n",
+			memory->max_bytes >> 20, len, reason);
+	} else {
+		fprintf(stderr, "weft-runtime: guest trapped: %.*s\n", len, reason);
+	}
 
 	wasm_frame_vec_t trace;
 	wasmtime_error_wasm_trace(error, &trace);
@@ -483,6 +495,7 @@ int main(int argc, char **argv)
 	struct runtime_host host = { .control_fd = -1, .ipc_fd = -1 };
 	struct session session = { .dev_fd = -1 };
 	struct doorbell doorbell;
+	struct runtime_memory_limit memory = { 0 };
 	char *component_path = NULL, *app_id = NULL, *cache_dir = NULL;
 	wasm_engine_t *engine = NULL;
 	wasmtime_component_t *component = NULL;
@@ -518,8 +531,10 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 
+	memory.max_bytes = o.limits.memory_bytes;
 	wasm_config_t *config = wasm_config_new();
 	wasmtime_config_epoch_interruption_set(config, true);
+	runtime_memory_configure(config, &memory);
 	wasmtime_config_max_wasm_stack_set(config, o.limits.stack_bytes);
 	engine = wasm_engine_new_with_config(config);
 	session.engine = engine;
@@ -595,7 +610,6 @@ int main(int argc, char **argv)
 	log_stage(&start, "linker ready");
 	store = wasmtime_store_new(engine, NULL, NULL);
 	wasmtime_context_t *ctx = wasmtime_store_context(store);
-	wasmtime_store_limiter(store, (int64_t)o.limits.memory_bytes, -1, -1, -1, -1);
 	wasmtime_context_set_epoch_deadline(ctx, 1);
 	if (!doorbell_init(&doorbell, host.ipc_fd, &err)) {
 		goto fail;
@@ -645,6 +659,7 @@ int main(int argc, char **argv)
 	log_stage(&start, "instantiated, running");
 
 	wasmtime_component_val_t result;
+	bool trapped = false;
 	error = wasmtime_component_func_call(&run, ctx, NULL, 0, &result, 1);
 	if (error != NULL) {
 		int code;
@@ -653,7 +668,8 @@ int main(int argc, char **argv)
 		} else if (wasmtime_error_exit_status(error, &code)) {
 			status = code;
 		} else {
-			print_trap(error);
+			print_trap(error, &memory);
+			trapped = true;
 			status = 1;
 		}
 		wasmtime_error_delete(error);
@@ -663,6 +679,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "weft-runtime: the guest's run returned an error\n");
 		}
 		wasmtime_component_val_delete(&result);
+	}
+	if (status != 0 && !atomic_load(&session.ending) &&
+		atomic_load(&memory.denied_bytes) > 0 && !trapped) {
+		fprintf(stderr,
+			"weft-runtime: the guest failed after reaching its memory "
+			"limit of %zu MiB\n",
+			memory.max_bytes >> 20);
 	}
 	goto out;
 

@@ -45,6 +45,16 @@ struct runtime_limits {
 	long fetch_timeout_ms;
 };
 
+/* The cap on each of the guest's linear memories (memory.c). */
+struct runtime_memory_limit {
+	size_t max_bytes;
+	atomic_size_t denied_bytes; /* the largest size refused, 0 if none */
+};
+
+/* Makes the engine allocate linear memories through limit, which must
+ * outlive the engine. */
+void runtime_memory_configure(wasm_config_t *config, struct runtime_memory_limit *limit);
+
 /* State the weft:app host functions share; lives as long as the guest runs. */
 struct runtime_host {
 	const struct runtime_grants *grants;

@@ -240,9 +240,39 @@ def test_memory_cap(env, tmp_path):
     assert time.monotonic() - start < 20
     assert r.returncode == 1
     err = r.stderr.decode()
-    assert "weft-runtime: guest trapped:" in err
     got = int(err.split("allocation failed after ")[1].split(" MiB")[0])
     assert 16 <= got <= 32
+    # One line says why, then the guest backtrace.
+    ours = [line for line in err.splitlines() if line.startswith("weft-runtime:")]
+    assert len(ours) == 1, err
+    assert ours[0].startswith("weft-runtime: guest stopped: memory limit of 32 MiB reached"), err
+    assert "abort" in err.split(ours[0])[1]
+
+
+def test_memory_cap_refuses_growth_without_stopping(env):
+    # A guest that copes with a failed allocation keeps running; the cap
+    # is named only if it then fails.
+    out, err = probe(env, "alloc 100\nalloc 2\nmemsize\n", ["--max-memory", "16"])
+    assert out[:2] == ["err no memory", "ok"]
+    assert 2 << 20 < int(out[2].split()[1]) <= 16 << 20
+    assert "memory limit" not in err
+    r = run_dev(env, ["--max-memory", "16", probe_package(env)], "alloc 100\nexit 1\n")
+    assert r.returncode == 1
+    assert ("weft-runtime: the guest failed after reaching its memory limit of 16 MiB"
+            in r.stderr.decode())
+
+
+def test_out_of_bounds_access_traps(env):
+    # The runtime allocates linear memory itself (memory.c): the last byte
+    # is usable, the next one and the far end of the reservation trap.
+    (size,) = probe(env, "memsize\n")[0]
+    size = int(size.split()[1])
+    assert probe(env, f"peek {size - 1}\n")[0] == ["ok 0"]
+    for address in (size, 0xFFFFFFFF):
+        r = run_dev(env, [probe_package(env)], f"peek {address}\n")
+        assert r.returncode == 1
+        lines = r.stderr.decode().splitlines()
+        assert "weft-runtime: guest trapped: out of bounds memory access" in lines
 
 
 def test_endless_loop_stopped_at_session_end(env, session):
