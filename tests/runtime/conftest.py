@@ -15,13 +15,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-RUNTIME = os.environ.get("WEFT_RUNTIME", "")
-APPS = os.environ.get("WEFT_APPS_DIR", "")
-GUESTS = os.environ.get("WEFT_GUESTS_DIR", "")
+# Everything comes from the meson build directory; WEFT_RUNTIME,
+# WEFT_APPS_DIR and WEFT_GUESTS_DIR override its parts.
+BUILD = os.environ.get("WEFT_BUILD_DIR", "")
+RUNTIME = os.environ.get("WEFT_RUNTIME") or (
+    os.path.join(BUILD, "runtime", "weft-runtime") if BUILD else "")
+APPS = os.environ.get("WEFT_APPS_DIR") or os.path.join(BUILD, "apps")
+GUESTS = os.environ.get("WEFT_GUESTS_DIR") or os.path.join(BUILD, "tests", "runtime")
+# Compiling the 12 MB JavaScript component takes a minute: its precompiled
+# artifact is kept between runs.
+PERSISTENT_CACHE = os.path.join(GUESTS, "cache")
 MSG_MAX = 1024 * 1024
 
-if not RUNTIME:
-    pytest.skip("WEFT_RUNTIME not set (run through meson test)", allow_module_level=True)
+if not RUNTIME or not os.path.exists(RUNTIME):
+    pytest.skip("weft-runtime not built (set WEFT_BUILD_DIR, or run through meson test)",
+                allow_module_level=True)
 
 
 def app(app_id):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import RUNTIME, app, guest, run_dev, run_plain
+from conftest import PERSISTENT_CACHE, RUNTIME, app, guest, run_dev, run_plain
 
 COUNTER = "org.weft.demo.counter"
 NOTES = "org.weft.demo.notes"
@@ -425,8 +425,7 @@ def test_javascript_component(env):
     js = guest("js")
     if not os.path.exists(js):
         pytest.skip("no JavaScript guest (node and npm are needed to build it)")
-    env["XDG_CACHE_HOME"] = os.environ.get("WEFT_TEST_PERSISTENT_CACHE",
-                                           env["XDG_CACHE_HOME"])
+    env["XDG_CACHE_HOME"] = PERSISTENT_CACHE
     pkg = dev_package(env, "org.weft.test.js", js)
     r = run_dev(env, [pkg], "hello\nwörld\n", timeout=600)
     assert r.returncode == 0, r.stderr
