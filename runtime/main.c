@@ -37,6 +37,7 @@ struct options {
 	struct runtime_preopen preopens[16];
 	size_t npreopens;
 	struct runtime_limits limits;
+	const char *fetch_ca_file;
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 	      "  --max-memory MIB       linear memory cap (default 256)\n"
 	      "  --max-stack KIB        wasm stack cap (default 1024)\n"
 	      "  --fetch-max-bytes N    response size cap (default 4 MiB)\n"
+	      "  --fetch-timeout SEC    time limit of one fetch (default 30)\n"
+	      "  --fetch-ca-file FILE   developer mode: trust only these CAs for https\n"
 	      "  --no-cache             do not use the precompiled cache\n"
 	      "  --no-sandbox           do not install the seccomp policy (debugging)\n",
 		f);
@@ -106,6 +109,8 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 		OPT_MAX_MEMORY,
 		OPT_MAX_STACK,
 		OPT_FETCH_MAX,
+		OPT_FETCH_TIMEOUT,
+		OPT_FETCH_CA_FILE,
 		OPT_NO_CACHE,
 		OPT_NO_SANDBOX,
 	};
@@ -119,6 +124,8 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 		{ "max-stack", required_argument, NULL, OPT_MAX_STACK },
 		{ "fetch-max-bytes", required_argument, NULL, OPT_FETCH_MAX },
+		{ "fetch-timeout", required_argument, NULL, OPT_FETCH_TIMEOUT },
+		{ "fetch-ca-file", required_argument, NULL, OPT_FETCH_CA_FILE },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "help", no_argument, NULL, 'h' },
@@ -179,6 +186,17 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 			}
 			o->limits.fetch_body_bytes = (size_t)v;
 			break;
+		case OPT_FETCH_TIMEOUT:
+			if (!weft_parse_long(optarg, 1, 3600, &v)) {
+				weft_error_set(err, "bad --fetch-timeout %s (seconds, 1-3600)",
+					optarg);
+				return false;
+			}
+			o->limits.fetch_timeout_ms = v * 1000;
+			break;
+		case OPT_FETCH_CA_FILE:
+			o->fetch_ca_file = optarg;
+			break;
 		case OPT_NO_CACHE:
 			o->cache = false;
 			break;
@@ -202,6 +220,15 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 	o->target = argv[optind];
 	if (!o->dev_mode && o->ipc_fd < 0) {
 		weft_error_set(err, "--ipc-fd is required outside developer mode");
+		return false;
+	}
+	/* appd never needs it: a session trusts the system's CAs, no others. */
+	if (o->fetch_ca_file != NULL && !o->dev_mode) {
+		weft_error_set(err, "--fetch-ca-file is for developer mode only");
+		return false;
+	}
+	if (o->fetch_ca_file != NULL && access(o->fetch_ca_file, R_OK) != 0) {
+		weft_error_errno(err, "--fetch-ca-file %s", o->fetch_ca_file);
 		return false;
 	}
 	if (!o->dev_mode && o->grants.app_data > 0 && o->data_dir == NULL && o->app_id == NULL) {
@@ -562,6 +589,7 @@ int main(int argc, char **argv)
 	host.grants = &o.grants;
 	host.limits = &o.limits;
 	host.dev_mode = o.dev_mode;
+	host.fetch_ca_file = o.fetch_ca_file;
 	host.control_fd = o.control_fd;
 	host.recv_buf = malloc(WEFT_MSG_MAX + 1);
 	if (host.recv_buf == NULL) {

@@ -157,6 +157,59 @@ def test_fetch_size_cap(env, http_server):
     assert len(out) == 1 and out[0].startswith("err ") and "larger than 100000" in out[0]
 
 
+def test_fetch_https(env, https_server, tls_cert):
+    # Developer mode may name the only CAs to trust, for a local server.
+    out, _ = probe(env, f"fetch https://localhost:{https_server}/hello\n",
+                   ["--grant", "net:fetch:localhost", "--fetch-ca-file", tls_cert[0]])
+    assert out == ["ok 200 text/plain hello from loopback 1"]
+
+
+def test_fetch_https_verifies_the_server(env, https_server, tls_cert):
+    # Not signed by a CA the runtime trusts.
+    out, _ = probe(env, f"fetch https://localhost:{https_server}/hello\n",
+                   ["--grant", "net:fetch:localhost", "--fetch-timeout", "5"])
+    assert len(out) == 1 and out[0].startswith("err fetch https://localhost:"), out
+    assert "certificate" in out[0].lower()
+    # Trusted, but not for this name.
+    out, _ = probe(env, f"fetch https://127.0.0.1:{https_server}/hello\n",
+                   ["--grant", "net:fetch:127.0.0.1", "--fetch-ca-file", tls_cert[0],
+                    "--fetch-timeout", "5"])
+    assert len(out) == 1 and out[0].startswith("err fetch https://127.0.0.1:"), out
+    reason = out[0].split("/hello: ", 1)[1]
+    assert "127.0.0.1" in reason and "name" in reason, out
+
+
+def test_fetch_https_not_granted_never_connects(env):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        out, err = probe(env, f"fetch https://127.0.0.1:{port}/x\n",
+                         ["--grant", "net:fetch:localhost"])
+        assert out == ["err capability not granted: net:fetch:127.0.0.1"]
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_fetch_https_unknown_host(env):
+    # .invalid never resolves (RFC 2606).
+    start = time.monotonic()
+    out, _ = probe(env, "fetch https://nowhere.invalid/\n",
+                   ["--grant", "net:fetch:nowhere.invalid", "--fetch-timeout", "3"])
+    assert time.monotonic() - start < 10
+    assert len(out) == 1 and out[0].startswith("err fetch https://nowhere.invalid/: "), out
+    assert "resolve" in out[0].lower()
+
+
+def test_fetch_ca_file_only_in_developer_mode(env, tls_cert, tmp_path):
+    line = one_error_line(run_plain(env, ["--fetch-ca-file", tls_cert[0], guest("probe")]))
+    assert line == "weft-runtime: --fetch-ca-file is for developer mode only"
+    r = run_dev(env, ["--fetch-ca-file", str(tmp_path / "nope.pem"), probe_package(env)])
+    line = one_error_line(r)
+    assert line.startswith("weft-runtime: --fetch-ca-file ") and "No such file" in line
+
+
 def test_fetch_only_http(env):
     out, _ = probe(env, "fetch file:///etc/passwd\n", ["--grant", "net:fetch:*"])
     assert out[0].startswith("err only http and https")
