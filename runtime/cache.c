@@ -24,7 +24,7 @@
 #define COMPONENT_MAX_SIZE (256u * 1024 * 1024)
 
 /* Everything that changes the compiled code goes into the key. */
-#define CACHE_FLAVOUR "wasmtime " WASMTIME_VERSION " x86_64 epoch-interruption"
+#define CACHE_FLAVOUR "wasmtime " WASMTIME_VERSION " x86_64 epoch-interruption no-memory-init-cow"
 
 struct cache_header {
 	char magic[CACHE_MAGIC_LEN];

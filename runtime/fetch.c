@@ -237,6 +237,7 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 	char *host_name = NULL;
 	struct runtime_curl *c = NULL;
 	CURL *curl = NULL;
+	char curl_error[CURL_ERROR_SIZE];
 
 	if (url == NULL || method == NULL) {
 		val_result_err(result, "out of memory");
@@ -295,12 +296,24 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 		c->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 		c->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 		c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+		c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+			host->limits->fetch_timeout_ms < 10000 ? host->limits->fetch_timeout_ms
+							       : 10000L);
 		c->easy_setopt(curl, CURLOPT_TIMEOUT_MS, host->limits->fetch_timeout_ms);
 		c->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 		c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 		c->easy_setopt(curl, CURLOPT_WRITEDATA, &body);
 		c->easy_setopt(curl, CURLOPT_USERAGENT, "weft-runtime/" WEFT_VERSION);
+		/* Says which certificate check failed, where easy_strerror
+		 * only says that one did. */
+		curl_error[0] = '\0';
+		c->easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+		c->easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+		c->easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+		if (host->fetch_ca_file != NULL) {
+			c->easy_setopt(curl, CURLOPT_CAINFO, host->fetch_ca_file);
+			c->easy_setopt(curl, CURLOPT_CAPATH, NULL);
+		}
 		if (strcmp(method, "HEAD") == 0) {
 			c->easy_setopt(curl, CURLOPT_NOBODY, 1L);
 		} else if (strcmp(method, "GET") != 0 || req_body != NULL) {
@@ -319,7 +332,8 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 				val_result_err(result, "fetch %s: response larger than %zu bytes",
 					url, body.max);
 			} else {
-				val_result_err(result, "fetch %s: %s", url, c->easy_strerror(rc));
+				val_result_err(result, "fetch %s: %s", url,
+					curl_error[0] != '\0' ? curl_error : c->easy_strerror(rc));
 			}
 			goto out;
 		}

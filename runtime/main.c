@@ -37,6 +37,7 @@ struct options {
 	struct runtime_preopen preopens[16];
 	size_t npreopens;
 	struct runtime_limits limits;
+	const char *fetch_ca_file;
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 	      "  --max-memory MIB       linear memory cap (default 256)\n"
 	      "  --max-stack KIB        wasm stack cap (default 1024)\n"
 	      "  --fetch-max-bytes N    response size cap (default 4 MiB)\n"
+	      "  --fetch-timeout SEC    time limit of one fetch (default 30)\n"
+	      "  --fetch-ca-file FILE   developer mode: trust only these CAs for https\n"
 	      "  --no-cache             do not use the precompiled cache\n"
 	      "  --no-sandbox           do not install the seccomp policy (debugging)\n",
 		f);
@@ -106,6 +109,8 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 		OPT_MAX_MEMORY,
 		OPT_MAX_STACK,
 		OPT_FETCH_MAX,
+		OPT_FETCH_TIMEOUT,
+		OPT_FETCH_CA_FILE,
 		OPT_NO_CACHE,
 		OPT_NO_SANDBOX,
 	};
@@ -119,6 +124,8 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 		{ "max-stack", required_argument, NULL, OPT_MAX_STACK },
 		{ "fetch-max-bytes", required_argument, NULL, OPT_FETCH_MAX },
+		{ "fetch-timeout", required_argument, NULL, OPT_FETCH_TIMEOUT },
+		{ "fetch-ca-file", required_argument, NULL, OPT_FETCH_CA_FILE },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 		{ "help", no_argument, NULL, 'h' },
@@ -179,6 +186,17 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 			}
 			o->limits.fetch_body_bytes = (size_t)v;
 			break;
+		case OPT_FETCH_TIMEOUT:
+			if (!weft_parse_long(optarg, 1, 3600, &v)) {
+				weft_error_set(err, "bad --fetch-timeout %s (seconds, 1-3600)",
+					optarg);
+				return false;
+			}
+			o->limits.fetch_timeout_ms = v * 1000;
+			break;
+		case OPT_FETCH_CA_FILE:
+			o->fetch_ca_file = optarg;
+			break;
 		case OPT_NO_CACHE:
 			o->cache = false;
 			break;
@@ -202,6 +220,15 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 	o->target = argv[optind];
 	if (!o->dev_mode && o->ipc_fd < 0) {
 		weft_error_set(err, "--ipc-fd is required outside developer mode");
+		return false;
+	}
+	/* appd never needs it: a session trusts the system's CAs, no others. */
+	if (o->fetch_ca_file != NULL && !o->dev_mode) {
+		weft_error_set(err, "--fetch-ca-file is for developer mode only");
+		return false;
+	}
+	if (o->fetch_ca_file != NULL && access(o->fetch_ca_file, R_OK) != 0) {
+		weft_error_errno(err, "--fetch-ca-file %s", o->fetch_ca_file);
 		return false;
 	}
 	if (!o->dev_mode && o->grants.app_data > 0 && o->data_dir == NULL && o->app_id == NULL) {
@@ -397,8 +424,12 @@ static void log_stage(const struct timespec *start, const char *stage)
 	weft_log(WEFT_DEBUG, "%7.2f ms: %s", ms, stage);
 }
 
-/* The first line that says what went wrong, out of Wasmtime's report. */
-static void print_trap(wasmtime_error_t *error)
+/*
+ * One line that says what went wrong, then the guest backtrace. A guest
+ * whose memory could not grow usually traps soon after (malloc fails, the
+ * guest aborts): the memory limit is then the real reason.
+ */
+static void print_trap(wasmtime_error_t *error, const struct runtime_memory_limit *memory)
 {
 	wasm_name_t msg;
 	wasmtime_error_message(error, &msg);
@@ -410,7 +441,15 @@ static void print_trap(wasmtime_error_t *error)
 	} else {
 		reason = text != NULL ? text : "unknown error";
 	}
-	fprintf(stderr, "weft-runtime: guest trapped: %.*s\n", (int)strcspn(reason, "\n"), reason);
+	int len = (int)strcspn(reason, "\n");
+	if (atomic_load(&memory->denied_bytes) > 0) {
+		fprintf(stderr,
+			"weft-runtime: guest stopped: memory limit of %zu MiB reached (trap: "
+			"%.*s)\n",
+			memory->max_bytes >> 20, len, reason);
+	} else {
+		fprintf(stderr, "weft-runtime: guest trapped: %.*s\n", len, reason);
+	}
 
 	wasm_frame_vec_t trace;
 	wasmtime_error_wasm_trace(error, &trace);
@@ -483,6 +522,7 @@ int main(int argc, char **argv)
 	struct runtime_host host = { .control_fd = -1, .ipc_fd = -1 };
 	struct session session = { .dev_fd = -1 };
 	struct doorbell doorbell;
+	struct runtime_memory_limit memory = { 0 };
 	char *component_path = NULL, *app_id = NULL, *cache_dir = NULL;
 	wasm_engine_t *engine = NULL;
 	wasmtime_component_t *component = NULL;
@@ -518,8 +558,10 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 
+	memory.max_bytes = o.limits.memory_bytes;
 	wasm_config_t *config = wasm_config_new();
 	wasmtime_config_epoch_interruption_set(config, true);
+	runtime_memory_configure(config, &memory);
 	wasmtime_config_max_wasm_stack_set(config, o.limits.stack_bytes);
 	engine = wasm_engine_new_with_config(config);
 	session.engine = engine;
@@ -547,6 +589,7 @@ int main(int argc, char **argv)
 	host.grants = &o.grants;
 	host.limits = &o.limits;
 	host.dev_mode = o.dev_mode;
+	host.fetch_ca_file = o.fetch_ca_file;
 	host.control_fd = o.control_fd;
 	host.recv_buf = malloc(WEFT_MSG_MAX + 1);
 	if (host.recv_buf == NULL) {
@@ -595,7 +638,6 @@ int main(int argc, char **argv)
 	log_stage(&start, "linker ready");
 	store = wasmtime_store_new(engine, NULL, NULL);
 	wasmtime_context_t *ctx = wasmtime_store_context(store);
-	wasmtime_store_limiter(store, (int64_t)o.limits.memory_bytes, -1, -1, -1, -1);
 	wasmtime_context_set_epoch_deadline(ctx, 1);
 	if (!doorbell_init(&doorbell, host.ipc_fd, &err)) {
 		goto fail;
@@ -645,6 +687,7 @@ int main(int argc, char **argv)
 	log_stage(&start, "instantiated, running");
 
 	wasmtime_component_val_t result;
+	bool trapped = false;
 	error = wasmtime_component_func_call(&run, ctx, NULL, 0, &result, 1);
 	if (error != NULL) {
 		int code;
@@ -653,7 +696,8 @@ int main(int argc, char **argv)
 		} else if (wasmtime_error_exit_status(error, &code)) {
 			status = code;
 		} else {
-			print_trap(error);
+			print_trap(error, &memory);
+			trapped = true;
 			status = 1;
 		}
 		wasmtime_error_delete(error);
@@ -663,6 +707,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "weft-runtime: the guest's run returned an error\n");
 		}
 		wasmtime_component_val_delete(&result);
+	}
+	if (status != 0 && !atomic_load(&session.ending) &&
+		atomic_load(&memory.denied_bytes) > 0 && !trapped) {
+		fprintf(stderr,
+			"weft-runtime: the guest failed after reaching its memory "
+			"limit of %zu MiB\n",
+			memory.max_bytes >> 20);
 	}
 	goto out;
 

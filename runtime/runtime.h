@@ -42,8 +42,18 @@ struct runtime_limits {
 	size_t memory_bytes; /* linear memory, per store */
 	size_t stack_bytes; /* wasm stack */
 	size_t fetch_body_bytes; /* response size cap */
-	long fetch_timeout_ms;
+	long fetch_timeout_ms; /* the whole fetch; connecting gets at most 10 s of it */
 };
+
+/* The cap on each of the guest's linear memories (memory.c). */
+struct runtime_memory_limit {
+	size_t max_bytes;
+	atomic_size_t denied_bytes; /* the largest size refused, 0 if none */
+};
+
+/* Makes the engine allocate linear memories through limit, which must
+ * outlive the engine. */
+void runtime_memory_configure(wasm_config_t *config, struct runtime_memory_limit *limit);
 
 /* State the weft:app host functions share; lives as long as the guest runs. */
 struct runtime_host {
@@ -52,6 +62,7 @@ struct runtime_host {
 	int ipc_fd; /* SOCK_SEQPACKET to the app-shell (or the dev-mode pump) */
 	int control_fd; /* to appd; -1 in developer mode */
 	bool dev_mode;
+	const char *fetch_ca_file; /* developer mode: the only CAs https trusts */
 	char *dev_clipboard; /* developer mode stands in for the compositor */
 	char *recv_buf; /* WEFT_MSG_MAX + 1 bytes */
 	struct runtime_curl *curl; /* loaded on the first fetch */

@@ -6,8 +6,10 @@ over its real channels: SOCK_SEQPACKET pairs for IPC and control, or stdin
 and stdout in developer mode.
 """
 import os
+import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -15,13 +17,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-RUNTIME = os.environ.get("WEFT_RUNTIME", "")
-APPS = os.environ.get("WEFT_APPS_DIR", "")
-GUESTS = os.environ.get("WEFT_GUESTS_DIR", "")
+# Everything comes from the meson build directory; WEFT_RUNTIME,
+# WEFT_APPS_DIR and WEFT_GUESTS_DIR override its parts.
+BUILD = os.environ.get("WEFT_BUILD_DIR", "")
+RUNTIME = os.environ.get("WEFT_RUNTIME") or (
+    os.path.join(BUILD, "runtime", "weft-runtime") if BUILD else "")
+APPS = os.environ.get("WEFT_APPS_DIR") or os.path.join(BUILD, "apps")
+GUESTS = os.environ.get("WEFT_GUESTS_DIR") or os.path.join(BUILD, "tests", "runtime")
+# Compiling the 12 MB JavaScript component takes a minute: its precompiled
+# artifact is kept between runs.
+PERSISTENT_CACHE = os.path.join(GUESTS, "cache")
 MSG_MAX = 1024 * 1024
 
-if not RUNTIME:
-    pytest.skip("WEFT_RUNTIME not set (run through meson test)", allow_module_level=True)
+if not RUNTIME or not os.path.exists(RUNTIME):
+    pytest.skip("weft-runtime not built (set WEFT_BUILD_DIR, or run through meson test)",
+                allow_module_level=True)
 
 
 def app(app_id):
@@ -156,4 +166,33 @@ def http_server():
     t = threading.Thread(target=server.serve_forever, daemon=True)
     t.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def tls_cert(tmp_path_factory):
+    """A self-signed certificate for localhost only (not 127.0.0.1)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=weft test server",
+                    "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+@pytest.fixture(scope="session")
+def https_server(tls_cert):
+    """The HTTP test server over TLS on loopback; yields its port."""
+    cert, key = tls_cert
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    yield server.server_address[1]
     server.shutdown()

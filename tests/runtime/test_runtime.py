@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import RUNTIME, app, guest, run_dev, run_plain
+from conftest import PERSISTENT_CACHE, RUNTIME, app, guest, run_dev, run_plain
 
 COUNTER = "org.weft.demo.counter"
 NOTES = "org.weft.demo.notes"
@@ -157,6 +157,59 @@ def test_fetch_size_cap(env, http_server):
     assert len(out) == 1 and out[0].startswith("err ") and "larger than 100000" in out[0]
 
 
+def test_fetch_https(env, https_server, tls_cert):
+    # Developer mode may name the only CAs to trust, for a local server.
+    out, _ = probe(env, f"fetch https://localhost:{https_server}/hello\n",
+                   ["--grant", "net:fetch:localhost", "--fetch-ca-file", tls_cert[0]])
+    assert out == ["ok 200 text/plain hello from loopback 1"]
+
+
+def test_fetch_https_verifies_the_server(env, https_server, tls_cert):
+    # Not signed by a CA the runtime trusts.
+    out, _ = probe(env, f"fetch https://localhost:{https_server}/hello\n",
+                   ["--grant", "net:fetch:localhost", "--fetch-timeout", "5"])
+    assert len(out) == 1 and out[0].startswith("err fetch https://localhost:"), out
+    assert "certificate" in out[0].lower()
+    # Trusted, but not for this name.
+    out, _ = probe(env, f"fetch https://127.0.0.1:{https_server}/hello\n",
+                   ["--grant", "net:fetch:127.0.0.1", "--fetch-ca-file", tls_cert[0],
+                    "--fetch-timeout", "5"])
+    assert len(out) == 1 and out[0].startswith("err fetch https://127.0.0.1:"), out
+    reason = out[0].split("/hello: ", 1)[1]
+    assert "127.0.0.1" in reason and "name" in reason, out
+
+
+def test_fetch_https_not_granted_never_connects(env):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        out, err = probe(env, f"fetch https://127.0.0.1:{port}/x\n",
+                         ["--grant", "net:fetch:localhost"])
+        assert out == ["err capability not granted: net:fetch:127.0.0.1"]
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_fetch_https_unknown_host(env):
+    # .invalid never resolves (RFC 2606).
+    start = time.monotonic()
+    out, _ = probe(env, "fetch https://nowhere.invalid/\n",
+                   ["--grant", "net:fetch:nowhere.invalid", "--fetch-timeout", "3"])
+    assert time.monotonic() - start < 10
+    assert len(out) == 1 and out[0].startswith("err fetch https://nowhere.invalid/: "), out
+    assert "resolve" in out[0].lower()
+
+
+def test_fetch_ca_file_only_in_developer_mode(env, tls_cert, tmp_path):
+    line = one_error_line(run_plain(env, ["--fetch-ca-file", tls_cert[0], guest("probe")]))
+    assert line == "weft-runtime: --fetch-ca-file is for developer mode only"
+    r = run_dev(env, ["--fetch-ca-file", str(tmp_path / "nope.pem"), probe_package(env)])
+    line = one_error_line(r)
+    assert line.startswith("weft-runtime: --fetch-ca-file ") and "No such file" in line
+
+
 def test_fetch_only_http(env):
     out, _ = probe(env, "fetch file:///etc/passwd\n", ["--grant", "net:fetch:*"])
     assert out[0].startswith("err only http and https")
@@ -240,9 +293,39 @@ def test_memory_cap(env, tmp_path):
     assert time.monotonic() - start < 20
     assert r.returncode == 1
     err = r.stderr.decode()
-    assert "weft-runtime: guest trapped:" in err
     got = int(err.split("allocation failed after ")[1].split(" MiB")[0])
     assert 16 <= got <= 32
+    # One line says why, then the guest backtrace.
+    ours = [line for line in err.splitlines() if line.startswith("weft-runtime:")]
+    assert len(ours) == 1, err
+    assert ours[0].startswith("weft-runtime: guest stopped: memory limit of 32 MiB reached"), err
+    assert "abort" in err.split(ours[0])[1]
+
+
+def test_memory_cap_refuses_growth_without_stopping(env):
+    # A guest that copes with a failed allocation keeps running; the cap
+    # is named only if it then fails.
+    out, err = probe(env, "alloc 100\nalloc 2\nmemsize\n", ["--max-memory", "16"])
+    assert out[:2] == ["err no memory", "ok"]
+    assert 2 << 20 < int(out[2].split()[1]) <= 16 << 20
+    assert "memory limit" not in err
+    r = run_dev(env, ["--max-memory", "16", probe_package(env)], "alloc 100\nexit 1\n")
+    assert r.returncode == 1
+    assert ("weft-runtime: the guest failed after reaching its memory limit of 16 MiB"
+            in r.stderr.decode())
+
+
+def test_out_of_bounds_access_traps(env):
+    # The runtime allocates linear memory itself (memory.c): the last byte
+    # is usable, the next one and the far end of the reservation trap.
+    (size,) = probe(env, "memsize\n")[0]
+    size = int(size.split()[1])
+    assert probe(env, f"peek {size - 1}\n")[0] == ["ok 0"]
+    for address in (size, 0xFFFFFFFF):
+        r = run_dev(env, [probe_package(env)], f"peek {address}\n")
+        assert r.returncode == 1
+        lines = r.stderr.decode().splitlines()
+        assert "weft-runtime: guest trapped: out of bounds memory access" in lines
 
 
 def test_endless_loop_stopped_at_session_end(env, session):
@@ -395,8 +478,7 @@ def test_javascript_component(env):
     js = guest("js")
     if not os.path.exists(js):
         pytest.skip("no JavaScript guest (node and npm are needed to build it)")
-    env["XDG_CACHE_HOME"] = os.environ.get("WEFT_TEST_PERSISTENT_CACHE",
-                                           env["XDG_CACHE_HOME"])
+    env["XDG_CACHE_HOME"] = PERSISTENT_CACHE
     pkg = dev_package(env, "org.weft.test.js", js)
     r = run_dev(env, [pkg], "hello\nwörld\n", timeout=600)
     assert r.returncode == 0, r.stderr

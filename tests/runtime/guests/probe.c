@@ -9,10 +9,14 @@
  *   clip-write <text>    -> "ok" | "err <msg>"
  *   write <path> <text>  -> "ok" | "err <strerror>"
  *   read <path>          -> "ok <contents>" | "err <strerror>"
+ *   alloc <MiB>          -> "ok" | "err no memory" (malloc, kept)
+ *   memsize              -> "ok <bytes of linear memory>"
+ *   peek <address>       -> "ok <byte>", or a trap past the end of memory
  *   exit <code>          -> exits
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +86,30 @@ static void do_read(const char *path)
 	reply("ok %.*s", (int)n, buf);
 }
 
+/* Keeps the compiler from eliding allocations nobody reads. */
+char *volatile probe_sink;
+
+static void do_alloc(unsigned long mib)
+{
+	char *p = malloc(mib << 20);
+	if (p == NULL) {
+		reply("err no memory");
+		return;
+	}
+	memset(p, 1, mib << 20);
+	probe_sink = p;
+	reply("ok");
+}
+
+static void do_peek(const char *arg)
+{
+	/* A linear-memory address, reached on purpose: the runtime's memory
+	 * must trap cleanly past its end. */
+	volatile const unsigned char *p = (volatile const unsigned char *)(uintptr_t)strtoul(arg,
+		NULL, 0);
+	reply("ok %u", *p);
+}
+
 int main(void)
 {
 	wapp_ready();
@@ -122,6 +150,12 @@ int main(void)
 			do_write(arg);
 		} else if (strcmp(msg, "read") == 0 && arg != NULL) {
 			do_read(arg);
+		} else if (strcmp(msg, "alloc") == 0 && arg != NULL) {
+			do_alloc(strtoul(arg, NULL, 10));
+		} else if (strcmp(msg, "memsize") == 0) {
+			reply("ok %zu", __builtin_wasm_memory_size(0) * 65536);
+		} else if (strcmp(msg, "peek") == 0 && arg != NULL) {
+			do_peek(arg);
 		} else if (strcmp(msg, "exit") == 0) {
 			exit(arg != NULL ? atoi(arg) : 0);
 		} else {
