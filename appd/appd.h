@@ -5,7 +5,7 @@
  *   session.c     one app session's lifecycle (design §2)
  *   plan.c        package → verified manifest → runtime command line
  *   apps.c        the installed apps
- *   compositor.c  the compositor's control channel
+ *   compositor.c  the compositor's control channel (windows, clipboard)
  *   spawn.c       starting session processes
  *   limits.c      resource limits
  *   restore.c     which apps to bring back after a restart
@@ -132,6 +132,16 @@ void appd_compositor_destroy(struct appd_compositor *compositor);
 bool appd_compositor_create_client(struct appd_compositor *compositor, const char *app_id,
 	const char *session_id, appd_client_func func, void *data, uint64_t *request,
 	struct weft_error *err);
+/* The compositor's answer to a clipboard request: its reply, {"ok": true,
+ * "text"?} or {"error": ...}; or, when none came (timeout, the compositor
+ * gone), reply NULL and code and message say why. */
+typedef void (*appd_reply_func)(void *data, struct json_object *reply, const char *code,
+	const char *message);
+/* Writes text to the clipboard, or reads it when text is NULL; func runs
+ * with the answer, within a few seconds, unless appd_compositor_cancel()
+ * comes first. */
+bool appd_compositor_clipboard(struct appd_compositor *compositor, const char *text,
+	appd_reply_func func, void *data, uint64_t *request, struct weft_error *err);
 void appd_compositor_cancel(struct appd_compositor *compositor, uint64_t request);
 void appd_compositor_close_session(struct appd_compositor *compositor, const char *session_id);
 

@@ -1,11 +1,14 @@
 /*
  * The compositor's control channel, appd's side (compositor/control.c has
  * the protocol): Wayland connections tagged for a session, closing a
- * session's windows, and the events that move sessions along.
+ * session's windows, the clipboard, and the events that move sessions
+ * along.
  *
- * Requests are answered in order but asynchronously, so each waits in a
- * pending list under its id; a session that ends first cancels its request,
- * and a Wayland fd that arrives for nobody is closed.
+ * Requests are answered asynchronously, and a clipboard read only once the
+ * selection's owner has sent it, so each request waits in a pending list
+ * under its id; a session that ends first cancels its request, and a
+ * Wayland fd that arrives for nobody is closed. Clipboard requests also
+ * have a deadline: the runtime that asked waits for its answer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,17 +22,25 @@
 #include "weft/ipc.h"
 #include "weft/log.h"
 
+/* Longer than the compositor takes to give up on a clipboard owner (2 s),
+ * shorter than the runtime waits for us (5 s). */
+#define REPLY_TIMEOUT_MS 3000
+
 struct pending {
 	struct pending *next;
 	uint64_t id;
-	appd_client_func func; /* NULL once cancelled */
+	/* One of the two, or neither once cancelled. */
+	appd_client_func client_func;
+	appd_reply_func reply_func;
 	void *data;
+	int64_t deadline; /* appd_now_ms(); 0: none */
 };
 
 struct appd_compositor {
 	struct appd *appd;
 	int fd;
 	struct appd_source *source;
+	struct appd_source *timer; /* the earliest deadline */
 	uint64_t next_id;
 	struct pending *pending;
 };
@@ -59,6 +70,41 @@ static bool send_request(struct appd_compositor *compositor, struct json_object 
 	return ok;
 }
 
+static void arm_timer(struct appd_compositor *compositor)
+{
+	int64_t first = 0;
+	for (struct pending *p = compositor->pending; p != NULL; p = p->next) {
+		if (p->deadline > 0 && (first == 0 || p->deadline < first)) {
+			first = p->deadline;
+		}
+	}
+	if (first > 0) {
+		int64_t ms = first - appd_now_ms();
+		/* 0 would disarm it. */
+		appd_timer_arm(compositor->timer, ms > 0 ? (int)ms : 1);
+	} else {
+		appd_timer_arm(compositor->timer, 0);
+	}
+}
+
+static void answer_client(struct pending *p, struct json_object *msg, int fd)
+{
+	struct json_object *error, *message;
+	if (json_object_object_get_ex(msg, "error", &error)) {
+		const char *text = json_object_object_get_ex(error, "message", &message)
+			? json_object_get_string(message)
+			: "refused";
+		if (fd >= 0) {
+			close(fd);
+		}
+		p->client_func(p->data, -1, text);
+	} else if (fd < 0) {
+		p->client_func(p->data, -1, "no Wayland connection in the reply");
+	} else {
+		p->client_func(p->data, fd, NULL);
+	}
+}
+
 static void handle_reply(struct appd_compositor *compositor, struct json_object *msg, int fd)
 {
 	struct json_object *jid;
@@ -69,7 +115,8 @@ static void handle_reply(struct appd_compositor *compositor, struct json_object 
 		link = &(*link)->next;
 	}
 	if (*link == NULL) {
-		/* close_session's answers, which nobody waits for. */
+		/* close_session's answers, which nobody waits for, and answers
+		 * that came after their deadline. */
 		if (fd >= 0) {
 			close(fd);
 		}
@@ -77,28 +124,63 @@ static void handle_reply(struct appd_compositor *compositor, struct json_object 
 	}
 	struct pending *p = *link;
 	*link = p->next;
-	if (p->func == NULL) {
-		if (fd >= 0) {
-			close(fd);
-		}
-		free(p);
-		return;
-	}
-	struct json_object *error, *message;
-	if (json_object_object_get_ex(msg, "error", &error)) {
-		const char *text = json_object_object_get_ex(error, "message", &message)
-			? json_object_get_string(message)
-			: "refused";
-		if (fd >= 0) {
-			close(fd);
-		}
-		p->func(p->data, -1, text);
-	} else if (fd < 0) {
-		p->func(p->data, -1, "no Wayland connection in the reply");
+	if (p->client_func != NULL) {
+		answer_client(p, msg, fd);
 	} else {
-		p->func(p->data, fd, NULL);
+		if (fd >= 0) {
+			close(fd);
+		}
+		if (p->reply_func != NULL) {
+			p->reply_func(p->data, msg, NULL, NULL);
+		}
+	}
+	if (p->deadline > 0) {
+		arm_timer(compositor);
 	}
 	free(p);
+}
+
+/* Answers every request still waiting, with code and message. */
+static void fail_pending(struct appd_compositor *compositor, const char *code, const char *message)
+{
+	/* Detached first: an answer may cancel or ask again. */
+	struct pending *list = compositor->pending;
+	compositor->pending = NULL;
+	while (list != NULL) {
+		struct pending *p = list;
+		list = p->next;
+		if (p->client_func != NULL) {
+			p->client_func(p->data, -1, message);
+		} else if (p->reply_func != NULL) {
+			p->reply_func(p->data, NULL, code, message);
+		}
+		free(p);
+	}
+}
+
+static void handle_timer(void *data)
+{
+	struct appd_compositor *compositor = data;
+	int64_t now = appd_now_ms();
+	struct pending **link = &compositor->pending;
+	while (*link != NULL) {
+		struct pending *p = *link;
+		if (p->deadline == 0 || p->deadline > now) {
+			link = &p->next;
+			continue;
+		}
+		*link = p->next;
+		if (p->reply_func != NULL) {
+			weft_log(WEFT_WARN, "compositor: no answer to request %llu in %d ms",
+				(unsigned long long)p->id, REPLY_TIMEOUT_MS);
+			p->reply_func(p->data, NULL, "timeout",
+				"the compositor did not answer in time");
+		}
+		free(p);
+		/* The answer may have added or removed requests: start over. */
+		link = &compositor->pending;
+	}
+	arm_timer(compositor);
 }
 
 static void handle_message(struct appd_compositor *compositor, struct json_object *msg, int fd)
@@ -126,6 +208,9 @@ static void hangup(struct appd_compositor *compositor)
 	/* Without a compositor no window can show; the one that comes back
 	 * starts an appd of its own. */
 	appd_sessions_stop_all(appd);
+	/* Nothing will answer now; the stopped sessions cancelled theirs. */
+	fail_pending(compositor, "unavailable", "the compositor is gone");
+	appd_timer_arm(compositor->timer, 0);
 }
 
 static void handle_readable(int fd, uint32_t events, void *data)
@@ -181,7 +266,10 @@ struct appd_compositor *appd_compositor_create(struct appd *appd, int fd, struct
 	}
 	compositor->source = appd_loop_add_fd(appd->loop, fd, EPOLLIN, handle_readable, compositor,
 		err);
-	if (compositor->source == NULL) {
+	compositor->timer = compositor->source != NULL
+		? appd_loop_add_timer(appd->loop, handle_timer, compositor, err)
+		: NULL;
+	if (compositor->timer == NULL) {
 		appd_compositor_destroy(compositor);
 		return NULL;
 	}
@@ -198,53 +286,98 @@ void appd_compositor_destroy(struct appd_compositor *compositor)
 		compositor->pending = p->next;
 		free(p);
 	}
+	appd_source_remove(compositor->timer);
 	appd_source_remove(compositor->source);
 	close(compositor->fd);
 	free(compositor);
 }
 
-bool appd_compositor_create_client(struct appd_compositor *compositor, const char *app_id,
-	const char *session_id, appd_client_func func, void *data, uint64_t *request,
-	struct weft_error *err)
+/* Sends msg (which it takes) and files p under its id; frees p on failure. */
+static bool send_pending(struct appd_compositor *compositor, struct pending *p,
+	struct json_object *msg, uint64_t *request, struct weft_error *err)
 {
-	if (compositor->source == NULL) {
-		weft_error_set(err, "compositor: the control channel is closed");
-		return false;
-	}
-	struct pending *p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
-	p->id = compositor->next_id++;
-	p->func = func;
-	p->data = data;
-	struct json_object *msg = json_object_new_object();
 	if (msg != NULL) {
 		json_object_object_add(msg, "id", json_object_new_uint64(p->id));
-		json_object_object_add(msg, "type", json_object_new_string("create_client"));
-		json_object_object_add(msg, "app_id", json_object_new_string(app_id));
-		json_object_object_add(msg, "session_id", json_object_new_string(session_id));
 	}
 	if (!send_request(compositor, msg, err)) {
 		free(p);
 		return false;
 	}
-	/* Replies come in order: append. */
+	/* Most answers come in order: append. */
 	struct pending **link = &compositor->pending;
 	while (*link != NULL) {
 		link = &(*link)->next;
 	}
 	*link = p;
 	*request = p->id;
+	if (p->deadline > 0) {
+		arm_timer(compositor);
+	}
 	return true;
+}
+
+static struct pending *pending_new(struct appd_compositor *compositor, struct weft_error *err)
+{
+	if (compositor->source == NULL) {
+		weft_error_set(err, "compositor: the control channel is closed");
+		return NULL;
+	}
+	struct pending *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		weft_error_set(err, "out of memory");
+		return NULL;
+	}
+	p->id = compositor->next_id++;
+	return p;
+}
+
+bool appd_compositor_create_client(struct appd_compositor *compositor, const char *app_id,
+	const char *session_id, appd_client_func func, void *data, uint64_t *request,
+	struct weft_error *err)
+{
+	struct pending *p = pending_new(compositor, err);
+	if (p == NULL) {
+		return false;
+	}
+	p->client_func = func;
+	p->data = data;
+	struct json_object *msg = json_object_new_object();
+	if (msg != NULL) {
+		json_object_object_add(msg, "type", json_object_new_string("create_client"));
+		json_object_object_add(msg, "app_id", json_object_new_string(app_id));
+		json_object_object_add(msg, "session_id", json_object_new_string(session_id));
+	}
+	return send_pending(compositor, p, msg, request, err);
+}
+
+bool appd_compositor_clipboard(struct appd_compositor *compositor, const char *text,
+	appd_reply_func func, void *data, uint64_t *request, struct weft_error *err)
+{
+	struct pending *p = pending_new(compositor, err);
+	if (p == NULL) {
+		return false;
+	}
+	p->reply_func = func;
+	p->data = data;
+	p->deadline = appd_now_ms() + REPLY_TIMEOUT_MS;
+	struct json_object *msg = json_object_new_object();
+	if (msg != NULL) {
+		json_object_object_add(msg, "type",
+			json_object_new_string(
+				text != NULL ? "clipboard_write" : "clipboard_read"));
+		if (text != NULL) {
+			json_object_object_add(msg, "text", json_object_new_string(text));
+		}
+	}
+	return send_pending(compositor, p, msg, request, err);
 }
 
 void appd_compositor_cancel(struct appd_compositor *compositor, uint64_t request)
 {
 	for (struct pending *p = compositor->pending; p != NULL; p = p->next) {
 		if (p->id == request) {
-			p->func = NULL;
+			p->client_func = NULL;
+			p->reply_func = NULL;
 		}
 	}
 }

@@ -4,6 +4,11 @@
  * given a tagged Wayland connection, the app-shell joins the group with its
  * end of the IPC pair. The first frame makes the session running.
  *
+ * The runtime's control channel carries READY, then its requests: a
+ * notification goes to the subscribers, a clipboard request to the
+ * compositor, and its answer back to the runtime when the compositor gives
+ * it (or fails to in time).
+ *
  * Any end (terminate, either process exiting, the window closing) tears
  * the whole session down the same way: SIGTERM to the group, a grace
  * period, SIGKILL, reap. Exited processes stay unreaped until the session
@@ -37,6 +42,9 @@
 /* How long a runtime that closed its channels may take to exit before its
  * app-shell's exit is taken as the story. */
 #define EXIT_SETTLE_MS 500
+/* Clipboard requests of one session waiting for the compositor. The
+ * runtime asks one at a time; more is a runtime gone wrong. */
+#define CLIPBOARD_CALLS_MAX 4
 
 struct appd_proc {
 	struct appd_session *session;
@@ -47,6 +55,15 @@ struct appd_proc {
 	bool exited;
 	int code; /* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
 	int status; /* the exit status or the signal */
+};
+
+/* A runtime's clipboard request, passed on to the compositor. */
+struct clipboard_call {
+	struct clipboard_call *next;
+	struct appd_session *session;
+	struct json_object *request; /* the runtime's, whose id the answer echoes */
+	bool read;
+	uint64_t compositor_request;
 };
 
 struct appd_session {
@@ -68,6 +85,8 @@ struct appd_session {
 	int wayland_fd; /* the tagged Wayland connection, until the app-shell starts */
 	bool wayland_pending;
 	uint64_t wayland_request;
+	struct clipboard_call *clipboard_calls;
+	size_t n_clipboard_calls;
 	bool ready;
 	bool client_gone;
 	struct appd_source *timer; /* start deadline, then grace */
@@ -239,6 +258,30 @@ static void close_handover(struct appd_session *s)
 	}
 }
 
+static void clipboard_call_free(struct clipboard_call *call)
+{
+	struct appd_session *s = call->session;
+	struct clipboard_call **link = &s->clipboard_calls;
+	while (*link != call) {
+		link = &(*link)->next;
+	}
+	*link = call->next;
+	s->n_clipboard_calls--;
+	json_object_put(call->request);
+	free(call);
+}
+
+/* An ending session's runtime gets no more answers: the compositor's are
+ * dropped when they come. */
+static void cancel_clipboard_calls(struct appd_session *s)
+{
+	while (s->clipboard_calls != NULL) {
+		appd_compositor_cancel(s->appd->compositor,
+			s->clipboard_calls->compositor_request);
+		clipboard_call_free(s->clipboard_calls);
+	}
+}
+
 static void session_stop(struct appd_session *s, bool crashed, struct appd_proc *culprit,
 	const char *fmt, ...) WEFT_PRINTF(4, 5);
 
@@ -255,6 +298,7 @@ static void session_stop(struct appd_session *s, bool crashed, struct appd_proc 
 	s->crashed = crashed;
 	s->culprit = culprit;
 	close_handover(s);
+	cancel_clipboard_calls(s);
 	if (s->shell.pid > 0 && s->appd->compositor != NULL) {
 		appd_compositor_close_session(s->appd->compositor, s->id);
 	}
@@ -325,6 +369,7 @@ static void session_finish(struct appd_session *s)
 	reap(&s->runtime);
 	reap(&s->shell);
 	close_handover(s);
+	cancel_clipboard_calls(s);
 	appd_source_remove(s->control_source);
 	s->control_source = NULL;
 	if (s->control_fd >= 0) {
@@ -544,11 +589,20 @@ static void handle_wayland(void *data, int fd, const char *error)
 
 /* ---- the runtime control channel ---- */
 
+/* Takes reply, which may be NULL (out of memory). */
 static void control_reply(struct appd_session *s, struct json_object *reply)
 {
 	struct weft_error err = { 0 };
 	if (reply != NULL && !weft_ipc_send_json(s->control_fd, reply, NULL, 0, &err)) {
+		bool too_large = errno == EMSGSIZE;
 		weft_log(WEFT_WARN, "session %s: control: %s", s->id, err.msg);
+		if (too_large) {
+			/* A clipboard's text near the cap, and a longer id than the
+			 * compositor's: the reply echoes the request's id. */
+			control_reply(s,
+				weft_ipc_reply_error(reply, "too_large",
+					"the reply does not fit in a message"));
+		}
 	}
 	json_object_put(reply);
 }
@@ -601,6 +655,82 @@ static struct json_object *route_notification(struct appd_session *s, struct jso
 	return weft_ipc_reply_ok(req);
 }
 
+static void handle_clipboard_answer(void *data, struct json_object *answer, const char *code,
+	const char *message)
+{
+	struct clipboard_call *call = data;
+	struct appd_session *s = call->session;
+	struct json_object *req = call->request;
+	struct json_object *error, *v;
+	struct json_object *reply;
+	if (answer == NULL) {
+		reply = weft_ipc_reply_error(req, code, "%s", message);
+	} else if (json_object_object_get_ex(answer, "error", &error)) {
+		/* The compositor's own words: "empty", "timeout", "not_utf8"... */
+		const char *c = json_object_object_get_ex(error, "code", &v)
+			? json_object_get_string(v)
+			: "internal";
+		const char *m = json_object_object_get_ex(error, "message", &v)
+			? json_object_get_string(v)
+			: "refused";
+		reply = weft_ipc_reply_error(req, c, "%s", m);
+	} else if (!call->read) {
+		reply = weft_ipc_reply_ok(req);
+	} else if (json_object_object_get_ex(answer, "text", &v) &&
+		json_object_is_type(v, json_type_string)) {
+		reply = weft_ipc_reply_ok(req);
+		if (reply != NULL) {
+			json_object_object_add(reply, "text", json_object_get(v));
+		}
+	} else {
+		reply = weft_ipc_reply_error(req, "internal",
+			"the compositor's answer holds no text");
+	}
+	control_reply(s, reply);
+	clipboard_call_free(call);
+}
+
+/* The clipboard is the compositor's: the request goes there, and the reply
+ * (NULL here) to the runtime once the compositor answered. */
+static struct json_object *route_clipboard(struct appd_session *s, struct json_object *req,
+	bool read)
+{
+	const char *cap = read ? "sys:clipboard:read" : "sys:clipboard:write";
+	const char *text = get_string(req, "text");
+	if (!has_capability(s, cap)) {
+		return weft_ipc_reply_error(req, "permission_denied", "capability not granted: %s",
+			cap);
+	}
+	if (!read && text == NULL) {
+		return weft_ipc_reply_error(req, "invalid_argument", "text is required");
+	}
+	if (s->appd->compositor == NULL) {
+		return weft_ipc_reply_error(req, "unavailable", "no compositor holds a clipboard");
+	}
+	if (s->n_clipboard_calls >= CLIPBOARD_CALLS_MAX) {
+		return weft_ipc_reply_error(req, "busy", "too many clipboard requests at once");
+	}
+	struct clipboard_call *call = calloc(1, sizeof(*call));
+	if (call == NULL) {
+		return weft_ipc_reply_error(req, "internal", "out of memory");
+	}
+	struct weft_error err = { 0 };
+	if (!appd_compositor_clipboard(s->appd->compositor, read ? NULL : text,
+		    handle_clipboard_answer, call, &call->compositor_request, &err)) {
+		/* Text near the cap may not fit in the compositor's message. */
+		const char *code = errno == EMSGSIZE ? "too_large" : "unavailable";
+		free(call);
+		return weft_ipc_reply_error(req, code, "%s", err.msg);
+	}
+	call->session = s;
+	call->request = json_object_get(req);
+	call->read = read;
+	call->next = s->clipboard_calls;
+	s->clipboard_calls = call;
+	s->n_clipboard_calls++;
+	return NULL;
+}
+
 static void handle_control_request(struct appd_session *s, const char *buf, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new();
@@ -619,16 +749,17 @@ static void handle_control_request(struct appd_session *s, const char *buf, size
 		reply = weft_ipc_reply_error(req, "bad_request", "missing type");
 	} else if (strcmp(type, "notification") == 0) {
 		reply = route_notification(s, req);
-	} else if (strcmp(type, "clipboard-read") == 0 || strcmp(type, "clipboard-write") == 0) {
-		const char *cap = type[10] == 'r' ? "sys:clipboard:read" : "sys:clipboard:write";
-		reply = has_capability(s, cap) ? weft_ipc_reply_error(req, "unavailable",
-							 "the compositor offers no clipboard yet")
-					       : weft_ipc_reply_error(req, "permission_denied",
-							 "capability not granted: %s", cap);
+	} else if (strcmp(type, "clipboard-read") == 0) {
+		reply = route_clipboard(s, req, true);
+	} else if (strcmp(type, "clipboard-write") == 0) {
+		reply = route_clipboard(s, req, false);
 	} else {
 		reply = weft_ipc_reply_error(req, "unknown_request", "%s", type);
 	}
-	control_reply(s, reply);
+	/* NULL: answered later. */
+	if (reply != NULL) {
+		control_reply(s, reply);
+	}
 	json_object_put(req);
 }
 

@@ -8,6 +8,15 @@
  *       -> ok, with one fd: a Wayland connection tagged (A, S)
  *   {"type": "focus_session", "session_id": S}   -> ok | error not_found
  *   {"type": "close_session", "session_id": S}   -> ok, "closed": N
+ *   {"type": "clipboard_write", "text": T}
+ *       -> ok once T (UTF-8, at most 1 MiB) is the seat's selection, which
+ *          ordinary clients paste | error not_utf8 | too_large
+ *   {"type": "clipboard_read"}
+ *       -> ok, "text": T, the selection as text; answered later, so other
+ *          replies may come first | error empty (no selection, or none
+ *          offered as text) | timeout (its owner sent nothing within 2 s)
+ *          | too_large (over 1 MiB, or a reply that would not fit)
+ *          | not_utf8 | busy (too many reads in flight)
  *   anything else -> error bad_request | too_large (over WEFT_MSG_MAX) |
  *   unknown_request; fds sent to the compositor are closed.
  * Events, compositor to appd (no "id"):
@@ -34,6 +43,16 @@ struct weft_control {
 	struct weft_server *server;
 	int fd;
 	struct wl_event_source *source;
+	struct wl_list reads; /* control_read.link */
+};
+
+/* A clipboard read in flight: its answer comes back to us, or, if the
+ * channel goes first, is cancelled with it. */
+struct control_read {
+	struct wl_list link; /* weft_control.reads */
+	struct weft_control *control;
+	struct json_object *request; /* for its id */
+	struct weft_clipboard_read *reading;
 };
 
 /* Takes ownership of msg. The socket is non-blocking: never block the
@@ -157,6 +176,82 @@ static void handle_close_session(struct weft_control *control, struct json_objec
 	send_msg(control, reply, -1);
 }
 
+static void handle_clipboard_write(struct weft_control *control, struct json_object *request)
+{
+	struct json_object *text;
+	if (!json_object_object_get_ex(request, "text", &text) ||
+		!json_object_is_type(text, json_type_string)) {
+		reply_error(control, request, "invalid_argument", "missing text");
+		return;
+	}
+	const char *code;
+	struct weft_error err = { 0 };
+	if (!weft_clipboard_write(control->server->clipboard, json_object_get_string(text),
+		    (size_t)json_object_get_string_len(text), &code, &err)) {
+		reply_error(control, request, code, err.msg);
+		return;
+	}
+	send_msg(control, weft_ipc_reply_ok(request), -1);
+}
+
+static void control_read_free(struct control_read *cr)
+{
+	wl_list_remove(&cr->link);
+	json_object_put(cr->request);
+	free(cr);
+}
+
+static void handle_read_done(void *data, const char *text, size_t len, const char *code,
+	const char *message)
+{
+	struct control_read *cr = data;
+	struct weft_control *control = cr->control;
+	struct json_object *reply = NULL;
+	if (text != NULL) {
+		reply = weft_ipc_reply_ok(cr->request);
+		if (reply != NULL) {
+			json_object_object_add(reply, "text",
+				json_object_new_string_len(text, (int)len));
+		}
+		/* Escaping can make the reply outgrow the message cap. */
+		size_t size = 0;
+		if (reply != NULL &&
+			(json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &size) ==
+					NULL ||
+				size > WEFT_MSG_MAX)) {
+			json_object_put(reply);
+			reply = weft_ipc_reply_error(cr->request, "too_large",
+				"the selection does not fit in a reply");
+		}
+	} else {
+		reply = weft_ipc_reply_error(cr->request, code, "%s", message);
+	}
+	send_msg(control, reply, -1);
+	control_read_free(cr);
+}
+
+static void handle_clipboard_read(struct weft_control *control, struct json_object *request)
+{
+	struct control_read *cr = calloc(1, sizeof(*cr));
+	if (cr == NULL) {
+		reply_error(control, request, "internal", "out of memory");
+		return;
+	}
+	const char *code;
+	struct weft_error err = { 0 };
+	cr->control = control;
+	cr->request = json_object_get(request);
+	cr->reading = weft_clipboard_read(control->server->clipboard, handle_read_done, cr, &code,
+		&err);
+	if (cr->reading == NULL) {
+		reply_error(control, request, code, err.msg);
+		json_object_put(cr->request);
+		free(cr);
+		return;
+	}
+	wl_list_insert(&control->reads, &cr->link);
+}
+
 static void handle_request(struct weft_control *control, struct json_object *request)
 {
 	const char *type = get_string(request, "type");
@@ -168,6 +263,10 @@ static void handle_request(struct weft_control *control, struct json_object *req
 		handle_focus_session(control, request);
 	} else if (strcmp(type, "close_session") == 0) {
 		handle_close_session(control, request);
+	} else if (strcmp(type, "clipboard_write") == 0) {
+		handle_clipboard_write(control, request);
+	} else if (strcmp(type, "clipboard_read") == 0) {
+		handle_clipboard_read(control, request);
 	} else {
 		reply_error(control, request, "unknown_request", type);
 	}
@@ -224,6 +323,7 @@ struct weft_control *weft_control_create(struct weft_server *server, int fd)
 	}
 	control->server = server;
 	control->fd = fd;
+	wl_list_init(&control->reads);
 	/* Neither replies nor events may ever block the compositor. */
 	int flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
@@ -246,6 +346,11 @@ void weft_control_destroy(struct weft_control *control)
 {
 	if (control == NULL) {
 		return;
+	}
+	struct control_read *cr, *tmp;
+	wl_list_for_each_safe (cr, tmp, &control->reads, link) {
+		weft_clipboard_read_cancel(cr->reading);
+		control_read_free(cr);
 	}
 	wl_event_source_remove(control->source);
 	close(control->fd);

@@ -168,6 +168,11 @@ static int handle_sigchld(int signo, void *data)
 	return 0;
 }
 
+static int handle_sigpipe(int signo, void *data)
+{
+	return 0;
+}
+
 static int handle_terminate(int signo, void *data)
 {
 	struct weft_server *server = data;
@@ -298,12 +303,21 @@ bool weft_server_init(struct weft_server *server, const struct weft_options *opt
 		return false;
 	}
 	weft_xdg_shell_init(server);
+	server->clipboard = weft_clipboard_create(server);
+	if (server->clipboard == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
 
 	server->sigchld = wl_event_loop_add_signal(server->loop, SIGCHLD, handle_sigchld, server);
 	server->sigterm = wl_event_loop_add_signal(server->loop, SIGTERM, handle_terminate,
 		server);
 	server->sigint = wl_event_loop_add_signal(server->loop, SIGINT, handle_terminate, server);
-	if (server->sigchld == NULL || server->sigterm == NULL || server->sigint == NULL) {
+	/* A paste whose reader went away is an EPIPE for the clipboard, not our
+	 * death: the signal is blocked, and read (and dropped) by the loop. */
+	server->sigpipe = wl_event_loop_add_signal(server->loop, SIGPIPE, handle_sigpipe, server);
+	if (server->sigchld == NULL || server->sigterm == NULL || server->sigint == NULL ||
+		server->sigpipe == NULL) {
 		weft_error_set(err, "cannot watch signals");
 		return false;
 	}
@@ -380,6 +394,10 @@ void weft_server_finish(struct weft_server *server)
 	server->shell = server->appd = NULL;
 	server->control = NULL;
 	wl_display_destroy_clients(server->display);
+	/* After the control channel, which cancels its reads, and the
+	 * clients, whose selections go with them. */
+	weft_clipboard_destroy(server->clipboard);
+	server->clipboard = NULL;
 	if (server->sigchld != NULL) {
 		wl_event_source_remove(server->sigchld);
 	}
@@ -388,6 +406,9 @@ void weft_server_finish(struct weft_server *server)
 	}
 	if (server->sigint != NULL) {
 		wl_event_source_remove(server->sigint);
+	}
+	if (server->sigpipe != NULL) {
+		wl_event_source_remove(server->sigpipe);
 	}
 	weft_seat_finish(server);
 	weft_output_finish(server);

@@ -66,6 +66,7 @@ enum {
 };
 
 struct weft_child;
+struct weft_clipboard;
 struct weft_control;
 struct weft_touch;
 struct weft_view;
@@ -138,8 +139,9 @@ struct weft_server {
 	struct weft_child *shell;
 	struct weft_child *appd;
 	struct weft_control *control;
+	struct weft_clipboard *clipboard;
 	struct wl_event_source *sigchld;
-	struct wl_event_source *sigterm, *sigint;
+	struct wl_event_source *sigterm, *sigint, *sigpipe;
 };
 
 /* server.c */
@@ -200,6 +202,26 @@ struct weft_child *weft_child_create(struct weft_server *server, const char *nam
 void weft_child_destroy(struct weft_child *child);
 /* Reaps exited children and schedules restarts. */
 void weft_children_reap(struct weft_server *server);
+
+/* clipboard.c: the seat's selection as text, for apps through appd */
+#define WEFT_CLIPBOARD_MAX (1024 * 1024) /* bytes of text, either way */
+struct weft_clipboard_read;
+/* With text (len bytes of UTF-8, no NUL), or with text NULL and an error:
+ * code "empty", "timeout", "too_large", "not_utf8" or "internal". */
+typedef void (*weft_clipboard_read_func)(void *data, const char *text, size_t len,
+	const char *code, const char *message);
+struct weft_clipboard *weft_clipboard_create(struct weft_server *server);
+void weft_clipboard_destroy(struct weft_clipboard *clipboard);
+/* Makes text the seat's selection, offered as text by the compositor.
+ * On failure *code is "too_large", "not_utf8" or "internal". */
+bool weft_clipboard_write(struct weft_clipboard *clipboard, const char *text, size_t len,
+	const char **code, struct weft_error *err);
+/* Starts reading the selection: func runs once, from the event loop, unless
+ * the read is cancelled first. NULL when it cannot start, with *code
+ * ("empty", "busy", "internal") and err. */
+struct weft_clipboard_read *weft_clipboard_read(struct weft_clipboard *clipboard,
+	weft_clipboard_read_func func, void *data, const char **code, struct weft_error *err);
+void weft_clipboard_read_cancel(struct weft_clipboard_read *reading);
 
 /* control.c: the appd control channel (design §3) */
 struct weft_control *weft_control_create(struct weft_server *server, int fd);

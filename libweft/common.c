@@ -137,3 +137,44 @@ bool weft_parse_long(const char *s, long min, long max, long *out)
 	*out = v;
 	return true;
 }
+
+/* Ours, since json-c's check lets overlong forms and surrogates through. */
+size_t weft_utf8_invalid_at(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		/* Continuation bytes are 0x80-0xbf; the second one may be narrower. */
+		unsigned char lo = 0x80, hi = 0xbf;
+		size_t more;
+		if (c >= 0xc2 && c <= 0xdf) {
+			more = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			more = 2;
+			lo = c == 0xe0 ? 0xa0 : 0x80;
+			hi = c == 0xed ? 0x9f : 0xbf;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			more = 3;
+			lo = c == 0xf0 ? 0x90 : 0x80;
+			hi = c == 0xf4 ? 0x8f : 0xbf;
+		} else {
+			return i;
+		}
+		if (len - i - 1 < more) {
+			return i;
+		}
+		for (size_t k = 1; k <= more; k++) {
+			unsigned char b = s[i + k];
+			if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) {
+				return i;
+			}
+		}
+		i += more + 1;
+	}
+	return len;
+}

@@ -399,49 +399,6 @@ bool weft_ipc_send_json(int fd, struct json_object *msg, const int *fds, size_t 
 	return weft_ipc_send(fd, s, len, fds, nfds, err);
 }
 
-/*
- * The offset of the first byte that is not UTF-8 as RFC 3629 defines it, or
- * len. json-c's own check lets overlong forms and surrogates through.
- */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		/* Continuation bytes are 0x80-0xbf; the second one may be narrower. */
-		unsigned char lo = 0x80, hi = 0xbf;
-		size_t more;
-		if (c >= 0xc2 && c <= 0xdf) {
-			more = 1;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			more = 2;
-			lo = c == 0xe0 ? 0xa0 : 0x80;
-			hi = c == 0xed ? 0x9f : 0xbf;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			more = 3;
-			lo = c == 0xf0 ? 0x90 : 0x80;
-			hi = c == 0xf4 ? 0x8f : 0xbf;
-		} else {
-			return i;
-		}
-		if (len - i - 1 < more) {
-			return i;
-		}
-		for (size_t k = 1; k <= more; k++) {
-			unsigned char b = s[i + k];
-			if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) {
-				return i;
-			}
-		}
-		i += more + 1;
-	}
-	return len;
-}
-
 static struct json_object *parse_object(const char *buf, size_t len, struct weft_error *err)
 {
 	/* A NUL would end json-c's parse early and hide what follows it. */
@@ -449,7 +406,7 @@ static struct json_object *parse_object(const char *buf, size_t len, struct weft
 		weft_error_set(err, "malformed JSON message: contains a NUL byte");
 		return NULL;
 	}
-	size_t bad = utf8_invalid_at((const unsigned char *)buf, len);
+	size_t bad = weft_utf8_invalid_at(buf, len);
 	if (bad != len) {
 		weft_error_set(err, "malformed JSON message at byte %zu: invalid UTF-8", bad);
 		return NULL;

@@ -30,6 +30,8 @@ DEMO_KEY = SOURCE / "apps" / "keys" / "demo-signing-key.DEMO-ONLY.key"
 DEMO_PUB = SOURCE / "apps" / "keys" / "demo-signing-key.DEMO-ONLY.pub"
 LSAN_SUPP = SOURCE / "tests" / "compositor" / "lsan.supp"
 FAKE_RUNTIME = SOURCE / "tests" / "appd" / "fake-runtime"
+# A test guest that does what IPC messages say (tests/runtime/guests/probe.c).
+PROBE = BUILD / "tests" / "runtime" / "probe.wasm"
 
 COUNTER = "org.weft.demo.counter"
 NOTES = "org.weft.demo.notes"
@@ -112,6 +114,75 @@ def make_package(root, app_id, capabilities=(), source=COUNTER, signed=True):
     if signed:
         sign(dest)
     return dest
+
+
+def make_probe_package(root, app_id, capabilities=()):
+    """A signed package whose component is the probe guest."""
+    dest = make_package(root, app_id, capabilities=capabilities, signed=False)
+    shutil.copy(PROBE, dest / "app.wasm")
+    sign(dest)
+    return dest
+
+
+class Relay:
+    """The page's end of an app's IPC: the stand-in app-shell, started with
+    WEFT_STANDIN_RELAY=self.path, connects here and relays both ways."""
+
+    def __init__(self, directory):
+        self.path = str(Path(directory) / "relay.sock")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.listener.bind(self.path)
+        self.listener.listen(1)
+        self.listener.settimeout(20)
+        self.sock = None
+
+    def ask(self, message, timeout=10):
+        """Sends message to the component; its answer (str)."""
+        if self.sock is None:
+            self.sock, _ = self.listener.accept()
+        self.sock.settimeout(timeout)
+        self.sock.send(message.encode())
+        return self.sock.recv(MSG_MAX).decode()
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.listener.close()
+
+
+class FakeCompositor:
+    """The compositor's end of appd's control channel, played by a test."""
+
+    def __init__(self):
+        self.sock, self.appd_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.settimeout(10)
+        self.clients = []  # our ends of the Wayland connections handed out
+
+    def receive(self):
+        return json.loads(self.sock.recv(MSG_MAX))
+
+    def expect(self, type_):
+        msg = self.receive()
+        assert msg["type"] == type_, msg
+        return msg
+
+    def reply(self, request, ok=True, with_fd=True):
+        if not ok:
+            msg = {"id": request["id"], "error": {"code": "internal", "message": "no way"}}
+            self.sock.send(json.dumps(msg).encode())
+            return
+        msg = json.dumps({"id": request["id"], "ok": True}).encode()
+        if with_fd:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            socket.send_fds(self.sock, [msg], [theirs.fileno()])
+            theirs.close()
+            self.clients.append(ours)
+        else:
+            self.sock.send(msg)
+
+    def event(self, name, session_id, app_id=COUNTER):
+        self.sock.send(json.dumps({"event": name, "app_id": app_id,
+                                   "session_id": session_id}).encode())
 
 
 class Weft:

@@ -12,7 +12,10 @@
  * hangs up or SIGTERM arrives, and 1 with a line on stderr otherwise.
  *
  * For tests: WEFT_STANDIN_NO_FRAME=1 never draws (the session never gets
- * its first frame); WEFT_STANDIN_EXIT=N exits with N at once.
+ * its first frame); WEFT_STANDIN_EXIT=N exits with N at once;
+ * WEFT_STANDIN_RELAY=PATH connects to the SOCK_SEQPACKET socket at PATH and
+ * relays messages between it and the component instead of asking "get",
+ * so that a test can play the page.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,6 +41,7 @@
 struct standin {
 	const char *app_id;
 	int ipc_fd;
+	int relay_fd; /* -1 unless WEFT_STANDIN_RELAY */
 	bool no_frame;
 
 	struct wl_display *display;
@@ -217,8 +221,8 @@ static bool open_window(struct standin *st)
 
 static void handle_ipc(struct standin *st)
 {
-	char buf[4096];
-	ssize_t n = recv(st->ipc_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	static char buf[WEFT_MSG_MAX];
+	ssize_t n = recv(st->ipc_fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		return;
 	}
@@ -226,10 +230,32 @@ static void handle_ipc(struct standin *st)
 		stop(st, 0, NULL); /* the component is gone */
 		return;
 	}
-	buf[n] = '\0';
+	struct weft_error err = { 0 };
+	if (st->relay_fd >= 0 && !weft_ipc_send(st->relay_fd, buf, (size_t)n, NULL, 0, &err)) {
+		stop(st, 1, "relay: %s", err.msg);
+		return;
+	}
 	if (st->color != STANDIN_CONNECTED) {
 		st->color = STANDIN_CONNECTED;
 		draw(st);
+	}
+}
+
+/* What the test (the page) says goes to the component as it is. */
+static void handle_relay(struct standin *st)
+{
+	static char buf[WEFT_MSG_MAX];
+	ssize_t n = recv(st->relay_fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		return;
+	}
+	if (n <= 0) {
+		stop(st, 0, NULL); /* the test is done */
+		return;
+	}
+	struct weft_error err = { 0 };
+	if (!weft_ipc_send(st->ipc_fd, buf, (size_t)n, NULL, 0, &err)) {
+		stop(st, 1, "IPC: %s", err.msg);
 	}
 }
 
@@ -249,7 +275,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct standin st = { .ipc_fd = -1, .color = STANDIN_WAITING, .running = true };
+	struct standin st = {
+		.ipc_fd = -1,
+		.relay_fd = -1,
+		.color = STANDIN_WAITING,
+		.running = true,
+	};
 	const char *want_id = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -314,22 +345,30 @@ int main(int argc, char **argv)
 	if (getenv("WAYLAND_SOCKET") != NULL || getenv("WAYLAND_DISPLAY") != NULL) {
 		open_window(&st);
 	}
-	if (st.ipc_fd >= 0 && send(st.ipc_fd, "get", 3, MSG_NOSIGNAL) != 3) {
+	const char *relay = getenv("WEFT_STANDIN_RELAY");
+	if (relay != NULL) {
+		struct weft_error err = { 0 };
+		st.relay_fd = weft_ipc_connect(relay, &err);
+		if (st.relay_fd < 0) {
+			stop(&st, 1, "relay: %s", err.msg);
+		}
+	} else if (st.ipc_fd >= 0 && send(st.ipc_fd, "get", 3, MSG_NOSIGNAL) != 3) {
 		stop(&st, 1, "IPC: %s", strerror(errno));
 	}
 
 	while (st.running) {
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = signal_fd, .events = POLLIN },
 			{ .fd = st.ipc_fd, .events = POLLIN },
 			{ .fd = st.display != NULL ? wl_display_get_fd(st.display) : -1,
 				.events = POLLIN },
+			{ .fd = st.relay_fd, .events = POLLIN },
 		};
 		if (st.display != NULL && wl_display_flush(st.display) < 0 && errno != EAGAIN) {
 			stop(&st, 1, "lost the compositor");
 			break;
 		}
-		if (poll(fds, 3, -1) < 0 && errno != EINTR) {
+		if (poll(fds, 4, -1) < 0 && errno != EINTR) {
 			stop(&st, 1, "poll: %s", strerror(errno));
 			break;
 		}
@@ -343,6 +382,9 @@ int main(int argc, char **argv)
 			if (wl_display_dispatch(st.display) < 0) {
 				stop(&st, 1, "lost the compositor");
 			}
+		}
+		if (st.running && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+			handle_relay(&st);
 		}
 	}
 	if (st.display != NULL) {
@@ -370,6 +412,9 @@ int main(int argc, char **argv)
 		wl_display_disconnect(st.display);
 	}
 	weft_manifest_destroy(manifest);
+	if (st.relay_fd >= 0) {
+		close(st.relay_fd);
+	}
 	close(signal_fd);
 	return st.status;
 }

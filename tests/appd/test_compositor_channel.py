@@ -4,44 +4,10 @@ first frames, closed windows, vanished clients, and the compositor going
 away."""
 
 import json
-import socket
 
 import pytest
 
-from appdutil import COUNTER, MSG_MAX, alive, wait_until
-
-
-class FakeCompositor:
-    def __init__(self):
-        self.sock, self.appd_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.sock.settimeout(10)
-        self.clients = []  # our ends of the Wayland connections handed out
-
-    def receive(self):
-        return json.loads(self.sock.recv(MSG_MAX))
-
-    def expect(self, type_):
-        msg = self.receive()
-        assert msg["type"] == type_, msg
-        return msg
-
-    def reply(self, request, ok=True, with_fd=True):
-        if not ok:
-            msg = {"id": request["id"], "error": {"code": "internal", "message": "no way"}}
-            self.sock.send(json.dumps(msg).encode())
-            return
-        msg = json.dumps({"id": request["id"], "ok": True}).encode()
-        if with_fd:
-            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            socket.send_fds(self.sock, [msg], [theirs.fileno()])
-            theirs.close()
-            self.clients.append(ours)
-        else:
-            self.sock.send(msg)
-
-    def event(self, name, session_id, app_id=COUNTER):
-        self.sock.send(json.dumps({"event": name, "app_id": app_id,
-                                   "session_id": session_id}).encode())
+from appdutil import COUNTER, FakeCompositor, alive, wait_until
 
 
 @pytest.fixture

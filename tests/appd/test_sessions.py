@@ -131,7 +131,7 @@ def test_control_requests_get_replies(start, tmp_path):
     entries = wait_until("every reply", lambda: (e := fake_log(log)) and "done" in e[-1] and e)
     replies = {r["reply"].get("id"): r["reply"] for r in entries if "reply" in r}
     assert replies[1]["ok"] is True
-    assert replies[2]["error"]["code"] == "unavailable"  # no clipboard yet
+    assert replies[2]["error"]["code"] == "unavailable"  # no compositor, no clipboard
     assert replies[3]["error"]["code"] == "invalid_argument"
     assert replies[4]["error"]["code"] == "unknown_request"
     assert replies[None]["error"]["code"] == "bad_request"

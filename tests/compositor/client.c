@@ -267,9 +267,14 @@ static struct json_object *control_recv(struct tc_compositor *c, int timeout_ms,
 	if (poll(&pfd, 1, timeout_ms) <= 0) {
 		return NULL;
 	}
-	char buf[65536];
+	/* Room for the largest message the channel carries, and a NUL. */
+	static char *buf;
+	const size_t size = 1024 * 1024 + 1;
+	if (buf == NULL && (buf = malloc(size)) == NULL) {
+		die("malloc");
+	}
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
 	struct msghdr mh = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
@@ -296,10 +301,15 @@ static struct json_object *control_recv(struct tc_compositor *c, int timeout_ms,
 
 struct json_object *tc_control_reply(struct tc_compositor *c, int *fd)
 {
+	return tc_control_reply_within(c, 5000, fd);
+}
+
+struct json_object *tc_control_reply_within(struct tc_compositor *c, int timeout_ms, int *fd)
+{
 	if (fd != NULL) {
 		*fd = -1;
 	}
-	int64_t deadline = now_ms() + 5000;
+	int64_t deadline = now_ms() + timeout_ms;
 	while (now_ms() < deadline) {
 		int rfd;
 		struct json_object *msg = control_recv(c, 100, &rfd);
@@ -325,11 +335,21 @@ struct json_object *tc_control_reply(struct tc_compositor *c, int *fd)
 	return NULL;
 }
 
-struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd)
+void tc_control_send(struct tc_compositor *c, const char *json)
 {
+	/* A datagram may not outgrow the send buffer, whose default is small. */
+	int want = (int)strlen(json) + 64 * 1024;
+	if (setsockopt(c->control_fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want)) != 0) {
+		die("SO_SNDBUF");
+	}
 	if (send(c->control_fd, json, strlen(json), MSG_NOSIGNAL) < 0) {
 		die("control send");
 	}
+}
+
+struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd)
+{
+	tc_control_send(c, json);
 	return tc_control_reply(c, fd);
 }
 
@@ -411,10 +431,28 @@ struct tc_client {
 	struct zwlr_virtual_pointer_v1 *pointer;
 	struct zwp_virtual_keyboard_v1 *keyboard;
 	struct xkb_keymap *keymap;
+	struct wl_data_device_manager *data_device_manager;
+	struct wl_data_device *data_device;
+	uint32_t serial; /* the latest input serial, for set_selection */
+	struct tc_offer *offer; /* announced, not yet the selection */
+	struct tc_offer *selection;
+	struct wl_data_source *source;
+	char *source_text;
+	enum tc_copy_mode source_mode;
+	int source_sends;
+	bool source_cancelled;
+	int silent_fds[16]; /* pipes a TC_COPY_SILENT source keeps open */
+	size_t n_silent_fds;
 	struct wl_list windows; /* tc_window.link */
 	struct wl_list buffers; /* tc_buffer.link, not yet released */
 	char *globals[128];
 	size_t n_globals;
+};
+
+struct tc_offer {
+	struct wl_data_offer *offer;
+	char *mime_types[16];
+	size_t n_mime_types;
 };
 
 struct tc_buffer {
@@ -454,6 +492,9 @@ static void handle_global(void *data, struct wl_registry *registry, uint32_t nam
 		client->seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
 	} else if (strcmp(interface, wl_output_interface.name) == 0 && client->output == NULL) {
 		client->output = wl_registry_bind(registry, name, &wl_output_interface, 1);
+	} else if (strcmp(interface, wl_data_device_manager_interface.name) == 0) {
+		client->data_device_manager = wl_registry_bind(registry, name,
+			&wl_data_device_manager_interface, 3);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		client->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 	} else if (strcmp(interface, wp_presentation_interface.name) == 0) {
@@ -520,6 +561,8 @@ static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t f
 static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
 	struct wl_surface *surface, struct wl_array *keys)
 {
+	struct tc_client *client = data;
+	client->serial = serial;
 }
 
 static void keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -531,6 +574,7 @@ static void keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t seri
 	uint32_t key, uint32_t state)
 {
 	struct tc_client *client = data;
+	client->serial = serial;
 	if (state == WL_KEYBOARD_KEY_STATE_PRESSED) {
 		client->keys_pressed++;
 		client->last_key = key;
@@ -565,6 +609,260 @@ static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 
 static const struct wl_seat_listener seat_listener = { .capabilities = seat_capabilities };
 
+/* ---- the clipboard ---- */
+
+static void offer_destroy(struct tc_offer *offer)
+{
+	if (offer == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < offer->n_mime_types; i++) {
+		free(offer->mime_types[i]);
+	}
+	wl_data_offer_destroy(offer->offer);
+	free(offer);
+}
+
+static void offer_offer(void *data, struct wl_data_offer *wl_offer, const char *mime_type)
+{
+	struct tc_offer *offer = data;
+	if (offer->n_mime_types < sizeof(offer->mime_types) / sizeof(offer->mime_types[0])) {
+		offer->mime_types[offer->n_mime_types++] = strdup(mime_type);
+	}
+}
+
+static void offer_source_actions(void *data, struct wl_data_offer *wl_offer, uint32_t actions)
+{
+}
+
+static void offer_action(void *data, struct wl_data_offer *wl_offer, uint32_t action)
+{
+}
+
+static const struct wl_data_offer_listener offer_listener = {
+	.offer = offer_offer,
+	.source_actions = offer_source_actions,
+	.action = offer_action,
+};
+
+static void device_data_offer(void *data, struct wl_data_device *device,
+	struct wl_data_offer *wl_offer)
+{
+	struct tc_client *client = data;
+	struct tc_offer *offer = calloc(1, sizeof(*offer));
+	if (offer == NULL) {
+		die("calloc");
+	}
+	offer->offer = wl_offer;
+	wl_data_offer_add_listener(wl_offer, &offer_listener, offer);
+	offer_destroy(client->offer);
+	client->offer = offer;
+}
+
+static void device_enter(void *data, struct wl_data_device *device, uint32_t serial,
+	struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y, struct wl_data_offer *offer)
+{
+}
+
+static void device_leave(void *data, struct wl_data_device *device)
+{
+}
+
+static void device_motion(void *data, struct wl_data_device *device, uint32_t time, wl_fixed_t x,
+	wl_fixed_t y)
+{
+}
+
+static void device_drop(void *data, struct wl_data_device *device)
+{
+}
+
+static void device_selection(void *data, struct wl_data_device *device,
+	struct wl_data_offer *wl_offer)
+{
+	struct tc_client *client = data;
+	offer_destroy(client->selection);
+	client->selection = NULL;
+	if (wl_offer != NULL && client->offer != NULL && client->offer->offer == wl_offer) {
+		client->selection = client->offer;
+		client->offer = NULL;
+	}
+}
+
+static const struct wl_data_device_listener device_listener = {
+	.data_offer = device_data_offer,
+	.enter = device_enter,
+	.leave = device_leave,
+	.motion = device_motion,
+	.drop = device_drop,
+	.selection = device_selection,
+};
+
+static void source_target(void *data, struct wl_data_source *source, const char *mime_type)
+{
+}
+
+static void source_send(void *data, struct wl_data_source *source, const char *mime_type,
+	int32_t fd)
+{
+	struct tc_client *client = data;
+	client->source_sends++;
+	if (client->source_mode == TC_COPY_SILENT &&
+		client->n_silent_fds <
+			sizeof(client->silent_fds) / sizeof(client->silent_fds[0])) {
+		client->silent_fds[client->n_silent_fds++] = fd;
+		return;
+	}
+	size_t len = strlen(client->source_text);
+	size_t rounds = client->source_mode == TC_COPY_FLOOD ? 1000 : 1;
+	for (size_t i = 0; i < rounds; i++) {
+		if (len > 0 && write(fd, client->source_text, len) != (ssize_t)len) {
+			break; /* EPIPE, when the reader has had enough */
+		}
+	}
+	close(fd);
+}
+
+static void source_cancelled(void *data, struct wl_data_source *source)
+{
+	struct tc_client *client = data;
+	client->source_cancelled = true;
+}
+
+static void source_dnd_drop_performed(void *data, struct wl_data_source *source)
+{
+}
+
+static void source_dnd_finished(void *data, struct wl_data_source *source)
+{
+}
+
+static void source_action(void *data, struct wl_data_source *source, uint32_t action)
+{
+}
+
+static const struct wl_data_source_listener source_listener = {
+	.target = source_target,
+	.send = source_send,
+	.cancelled = source_cancelled,
+	.dnd_drop_performed = source_dnd_drop_performed,
+	.dnd_finished = source_dnd_finished,
+	.action = source_action,
+};
+
+static void drop_source(struct tc_client *client)
+{
+	if (client->source != NULL) {
+		wl_data_source_destroy(client->source);
+		client->source = NULL;
+	}
+	free(client->source_text);
+	client->source_text = NULL;
+	for (size_t i = 0; i < client->n_silent_fds; i++) {
+		close(client->silent_fds[i]);
+	}
+	client->n_silent_fds = 0;
+}
+
+void tc_client_copy(struct tc_client *client, const char *text, const char *mime_type,
+	enum tc_copy_mode mode)
+{
+	if (client->data_device == NULL) {
+		fprintf(stderr, "# no data device\n");
+		abort();
+	}
+	drop_source(client);
+	client->source_text = strdup(text);
+	client->source_mode = mode;
+	client->source_sends = 0;
+	client->source_cancelled = false;
+	client->source = wl_data_device_manager_create_data_source(client->data_device_manager);
+	wl_data_source_add_listener(client->source, &source_listener, client);
+	if (mime_type != NULL) {
+		wl_data_source_offer(client->source, mime_type);
+	} else {
+		wl_data_source_offer(client->source, "text/plain;charset=utf-8");
+		wl_data_source_offer(client->source, "text/plain");
+	}
+	wl_data_device_set_selection(client->data_device, client->source, client->serial);
+	tc_client_roundtrip(client);
+}
+
+int tc_client_copy_sends(struct tc_client *client, bool *cancelled)
+{
+	if (cancelled != NULL) {
+		*cancelled = client->source_cancelled;
+	}
+	return client->source_sends;
+}
+
+bool tc_client_offered(struct tc_client *client, const char *mime_type)
+{
+	struct tc_offer *offer = client->selection;
+	for (size_t i = 0; offer != NULL && i < offer->n_mime_types; i++) {
+		if (offer->mime_types[i] != NULL && strcmp(offer->mime_types[i], mime_type) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+int tc_client_receive(struct tc_client *client, const char *mime_type)
+{
+	if (client->selection == NULL) {
+		return -1;
+	}
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		die("pipe");
+	}
+	wl_data_offer_receive(client->selection->offer, mime_type, fds[1]);
+	close(fds[1]);
+	wl_display_flush(client->display);
+	return fds[0];
+}
+
+char *tc_client_paste(struct tc_client *client, const char *mime_type)
+{
+	int fd = tc_client_receive(client, mime_type);
+	if (fd < 0) {
+		return NULL;
+	}
+	size_t len = 0, cap = 65536;
+	char *text = malloc(cap);
+	int64_t deadline = now_ms() + 3000;
+	bool eof = false;
+	while (!eof && now_ms() < deadline) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 20) <= 0) {
+			/* The data may be ours to send. */
+			tc_client_roundtrip(client);
+			continue;
+		}
+		if (text == NULL ||
+			(len + 4096 > cap && (text = realloc(text, cap *= 2)) == NULL)) {
+			die("malloc");
+		}
+		ssize_t n = read(fd, text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			eof = true;
+		} else {
+			len += (size_t)n;
+		}
+	}
+	close(fd);
+	if (!eof) {
+		fprintf(stderr, "# paste: no end of data within 3 s\n");
+		free(text);
+		return NULL;
+	}
+	text[len] = '\0';
+	return text;
+}
+
 static const struct wl_registry_listener registry_listener = {
 	.global = handle_global,
 	.global_remove = handle_global_remove,
@@ -598,6 +896,12 @@ static struct tc_client *client_init(struct wl_display *display)
 	}
 	if (client->seat != NULL) {
 		wl_seat_add_listener(client->seat, &seat_listener, client);
+	}
+	if (client->seat != NULL && client->data_device_manager != NULL) {
+		client->data_device =
+			wl_data_device_manager_get_data_device(client->data_device_manager,
+				client->seat);
+		wl_data_device_add_listener(client->data_device, &device_listener, client);
 	}
 	wl_display_roundtrip(display);
 	return client;
@@ -639,7 +943,12 @@ void tc_client_destroy(struct tc_client *client)
 	wl_list_for_each_safe (buffer, btmp, &client->buffers, link) {
 		buffer_release(buffer, buffer->buffer);
 	}
+	drop_source(client);
+	offer_destroy(client->offer);
+	offer_destroy(client->selection);
 	struct wl_proxy *proxies[] = {
+		(struct wl_proxy *)client->data_device,
+		(struct wl_proxy *)client->data_device_manager,
 		(struct wl_proxy *)client->compositor,
 		(struct wl_proxy *)client->shm,
 		(struct wl_proxy *)client->touch,

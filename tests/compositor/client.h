@@ -44,8 +44,12 @@ int tc_compositor_stop(struct tc_compositor *c);
 /* Control channel: sends request, returns the reply (caller puts it); *fd gets
  * a received fd or -1. Events that arrive first are queued for tc_control_event. */
 struct json_object *tc_control_request(struct tc_compositor *c, const char *json, int *fd);
+/* Sends a request without waiting for its reply. */
+void tc_control_send(struct tc_compositor *c, const char *json);
 /* The next reply to a request sent by other means, within 5 s, or NULL. */
 struct json_object *tc_control_reply(struct tc_compositor *c, int *fd);
+/* Likewise within timeout_ms. */
+struct json_object *tc_control_reply_within(struct tc_compositor *c, int timeout_ms, int *fd);
 /* The next event named name within timeout_ms, or NULL. */
 struct json_object *tc_control_event(struct tc_compositor *c, const char *name, int timeout_ms);
 /* A Wayland connection fd tagged as the app (app_id, session_id). */
@@ -67,6 +71,31 @@ int tc_client_keys_pressed(struct tc_client *client, uint32_t *last_key);
 bool tc_client_roundtrip(struct tc_client *client);
 /* Whether the compositor sent a protocol error; if so its code and interface. */
 bool tc_client_protocol_error(struct tc_client *client, uint32_t *code, const char **interface);
+
+/* The clipboard, as an ordinary client uses it (wl_data_device). The client
+ * needs keyboard focus, e.g. a window of its own, to paste. */
+
+enum tc_copy_mode {
+	TC_COPY_WRITE, /* write the text and close the pipe */
+	TC_COPY_SILENT, /* keep the pipe open and never write */
+	TC_COPY_FLOOD, /* write the text again and again, ignoring EPIPE */
+};
+
+/* Offers text as the selection under mime_type (NULL: the usual text types),
+ * with the latest serial the client got. Answers send requests (mode) as
+ * long as the client dispatches, until the selection is replaced. */
+void tc_client_copy(struct tc_client *client, const char *text, const char *mime_type,
+	enum tc_copy_mode mode);
+/* How many send requests the client's source got, and whether it was cancelled. */
+int tc_client_copy_sends(struct tc_client *client, bool *cancelled);
+/* Whether the client has been offered a selection holding mime_type. */
+bool tc_client_offered(struct tc_client *client, const char *mime_type);
+/* Asks for the selection offered to the client as mime_type; the read end
+ * of the pipe it comes through, or -1 when there is no selection. */
+int tc_client_receive(struct tc_client *client, const char *mime_type);
+/* The selection offered to the client, received as mime_type and read to
+ * the end within 3 s (dispatching meanwhile); NULL when there is none. */
+char *tc_client_paste(struct tc_client *client, const char *mime_type);
 
 struct tc_window_state {
 	int32_t x, y, width, height;

@@ -1,10 +1,11 @@
 /*
  * Real third-party clients from Debian against weft-compositor, as a user
- * would run them: wayland-info, weston-simple-shm, grim. And the trusted
- * children the compositor spawns itself.
+ * would run them: wayland-info, weston-simple-shm, grim, wl-clipboard. And
+ * the trusted children the compositor spawns itself.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,6 +152,85 @@ static void simple_shm_captured_by_grim(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+#define CLIP_TEXT "h\xc3\xa9llo \xe2\x9c\x93\n\"wl-clipboard\""
+
+static const char *clipboard_error(struct json_object *reply)
+{
+	struct json_object *error, *code;
+	return json_object_object_get_ex(reply, "error", &error) &&
+			json_object_object_get_ex(error, "code", &code)
+		? json_object_get_string(code)
+		: NULL;
+}
+
+/* What appd writes to the clipboard, wl-paste pastes like any client. */
+static void wl_paste_gets_what_appd_wrote(void)
+{
+	if (!have("wl-paste")) {
+		printf("# SKIP wl-paste (wl-clipboard) not installed\n");
+		return;
+	}
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_WITH_CONTROL | TC_NO_TEST_PROTOCOLS, NULL);
+	struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "id", json_object_new_int(1));
+	json_object_object_add(req, "type", json_object_new_string("clipboard_write"));
+	json_object_object_add(req, "text", json_object_new_string(CLIP_TEXT));
+	struct json_object *reply = tc_control_request(&c, json_object_to_json_string(req), NULL);
+	json_object_put(req);
+	EXPECT(reply != NULL && clipboard_error(reply) == NULL);
+	json_object_put(reply);
+
+	int status;
+	const char *const types[] = { "wl-paste", "--list-types", NULL };
+	char *out = run(&c, types, &status);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT(strstr(out, "text/plain;charset=utf-8\n") != NULL);
+	EXPECT(strstr(out, "UTF8_STRING\n") != NULL);
+	free(out);
+	const char *const paste[] = { "wl-paste", "--no-newline", NULL };
+	out = run(&c, paste, &status);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_STR_EQ(out, CLIP_TEXT);
+	free(out);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
+/* What wl-copy copies, appd reads. */
+static void wl_copy_is_read_by_appd(void)
+{
+	if (!have("wl-copy")) {
+		printf("# SKIP wl-copy (wl-clipboard) not installed\n");
+		return;
+	}
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_WITH_CONTROL | TC_NO_TEST_PROTOCOLS, NULL);
+	const char *const copy[] = { "wl-copy", "--foreground", CLIP_TEXT, NULL };
+	pid_t pid = spawn(&c, copy, -1);
+	/* Empty until wl-copy has taken the selection. */
+	struct json_object *reply = NULL;
+	for (int i = 0; i < 100; i++) {
+		json_object_put(reply);
+		reply = tc_control_request(&c, "{\"id\":2,\"type\":\"clipboard_read\"}", NULL);
+		const char *code = clipboard_error(reply);
+		if (reply == NULL || code == NULL || strcmp(code, "empty") != 0) {
+			break;
+		}
+		usleep(50 * 1000);
+	}
+	struct json_object *text;
+	EXPECT(reply != NULL && json_object_object_get_ex(reply, "text", &text) &&
+		strcmp(json_object_get_string(text), CLIP_TEXT) == 0);
+	if (clipboard_error(reply) != NULL) {
+		fprintf(stderr, "# %s\n", json_object_to_json_string(reply));
+	}
+	json_object_put(reply);
+	kill(pid, SIGTERM);
+	int status;
+	waitpid(pid, &status, 0);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 /* The shell is spawned with a privileged WAYLAND_SOCKET and comes back after SIGKILL. */
 static void shell_restarted_after_sigkill(void)
 {
@@ -248,6 +328,8 @@ int main(int argc, char **argv)
 		TEST_CASE(simple_shm_captured_by_grim),
 		TEST_CASE(shell_restarted_after_sigkill),
 		TEST_CASE(appd_gets_control_channel),
+		TEST_CASE(wl_paste_gets_what_appd_wrote),
+		TEST_CASE(wl_copy_is_read_by_appd),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

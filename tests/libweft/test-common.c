@@ -1,4 +1,5 @@
 #include <limits.h>
+#include <string.h>
 
 #include "test.h"
 #include "weft/common.h"
@@ -43,10 +44,25 @@ static void test_error_prefix(void)
 	weft_error_set(NULL, "dropped");
 }
 
+static void test_utf8(void)
+{
+	const char ok[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82";
+	EXPECT(weft_utf8_invalid_at(ok, strlen(ok)) == strlen(ok));
+	EXPECT(weft_utf8_invalid_at("", 0) == 0);
+	/* A lone continuation byte, an overlong '/', a surrogate, past U+10FFFF,
+	 * and a sequence cut short. */
+	EXPECT(weft_utf8_invalid_at("ab\x80", 3) == 2);
+	EXPECT(weft_utf8_invalid_at("a\xc0\xaf", 3) == 1);
+	EXPECT(weft_utf8_invalid_at("\xed\xa0\x80", 3) == 0);
+	EXPECT(weft_utf8_invalid_at("\xf4\x90\x80\x80", 4) == 0);
+	EXPECT(weft_utf8_invalid_at("x\xe2\x82", 3) == 1);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_parse_long),
 	TEST_CASE(test_strv),
 	TEST_CASE(test_error_prefix),
+	TEST_CASE(test_utf8),
 };
 
 int main(int argc, char **argv)

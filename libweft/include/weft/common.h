@@ -44,6 +44,10 @@ bool weft_strv_contains(const struct weft_strv *v, const char *s);
 /* A whole decimal number in [min, max]; false for anything else. */
 bool weft_parse_long(const char *s, long min, long max, long *out);
 
+/* The offset of the first byte of s that is not UTF-8 as RFC 3629 defines it
+ * (no overlong forms, no surrogates), or len when all of it is. */
+size_t weft_utf8_invalid_at(const char *s, size_t len);
+
 /* malloc'd "a/b", or NULL when out of memory. */
 char *weft_path_join(const char *a, const char *b);
 /* malloc'd printf; NULL when out of memory. */
