@@ -38,9 +38,10 @@ class RunWeft:
         self.lines = []
         self.lock = threading.Lock()
         self.log = open(tmp_path / "run-weft.log", "w")
-        self.proc = subprocess.Popen([str(RUN_WEFT), "--no-build", "--build", str(BUILD),
-                                      "--screenshots", str(self.shots)], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self.log, text=True)
+        cmd = [str(RUN_WEFT), "--no-build", "--build", str(BUILD),
+               "--screenshots", str(self.shots)]
+        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
