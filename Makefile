@@ -22,5 +22,10 @@ check: deps wasmtime
 bench: deps all
 	bench/run
 
+# WEFT in the foreground until Ctrl+C: scripts/run-weft --help. It runs make
+# itself, so that it can say what it is doing.
+run:
+	scripts/run-weft --build $(BUILD) $(ARGS)
+
 clean:
 	rm -rf $(BUILD) build-asan
