@@ -153,6 +153,23 @@ def test_run_weft_brings_weft_up_and_the_counter_runs(run_weft, tmp_path):
             return sum(1 for y in range(270, 370, 2) for x in range(560, 720, 2)
                        if (pixel(x, y) & 0xFF) < 0x60)
         wait_until("the counter's number on screen", lambda: dark_pixels() > 100, timeout=20)
+
+        # The counter counts, typed at as the printed wtype line shows:
+        # + three times, then -, looks exactly like + twice.
+        def number():
+            width, height, pixel = screen()
+            return tuple(pixel(x, y) for y in range(250, 390, 2) for x in range(520, 760, 2))
+
+        def after(keys, before):
+            run_weft.user(keys)
+            return wait_until(f"{keys} to change the number",
+                              lambda: (n := number()) != before and n == number() and n)
+        assert "wtype +" in run_weft.printed_command("wtype ")
+        shots = [number()]
+        for _ in range(3):
+            shots.append(after("wtype +", shots[-1]))
+        two = after("wtype -k minus", shots[-1])
+        assert len(set(shots)) == 4 and two == shots[2]
     else:
         wait_until("the stand-in's connected colour",
                    lambda: screen()[2](640, 360) == STANDIN_CONNECTED, timeout=20)
