@@ -95,6 +95,43 @@ def processes_with_env(marker):
     return found
 
 
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def missing_programs(paths):
+    """The ones of paths that were not built, as one line, or None."""
+    missing = [str(p) for p in paths if not os.path.exists(p)]
+    return "not built: " + ", ".join(missing) if missing else None
+
+
+def stop_and_check(wefts):
+    """Stops each Weft (the last started first), then checks that none left a
+    process behind or a sanitizer report in its log."""
+    for w in reversed(wefts):
+        w.stop()
+    for w in wefts:
+        try:
+            wait_until("every process to be gone", lambda: not w.leftovers(), timeout=10)
+        except AssertionError:
+            raise AssertionError(f"processes left behind: {w.leftovers()}\n{w.logs()}")
+        logs = w.logs()
+        for report in SANITIZER_REPORTS:
+            assert report not in logs, logs
+
+
+def stop_process(proc, sig, timeout):
+    """Sends sig to proc unless it has exited, waits up to timeout seconds,
+    then kills it; its exit status."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 def sign(package_dir):
     subprocess.run([str(WEFT_PACK), "sign", str(package_dir), "--key", str(DEMO_KEY)],
                    check=True, capture_output=True)
@@ -342,15 +379,9 @@ class Weft:
 
     def stop(self):
         """Stops everything; returns the exit status of the process we started."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        status = stop_process(self.proc, signal.SIGTERM, 20)
         self.log.close()
-        return self.proc.returncode
+        return status
 
     def cleanup(self):
         shutil.rmtree(self.run_dir, ignore_errors=True)

@@ -1,11 +1,7 @@
-import os
-
 import pytest
 
 from appdutil import APP_SHELL, APPD, APPS, COMPOSITOR, RUNTIME, STANDIN, WEFTCTL, Weft, \
-    wait_until
-
-SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+    missing_programs, stop_and_check
 
 
 def lane():
@@ -23,11 +19,10 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_sessionstart(session):
-    needed = (COMPOSITOR, APPD, WEFTCTL, RUNTIME, STANDIN, APPS / "org.weft.demo.counter")
-    missing = [str(p) for p in needed
-               if not os.path.exists(p)]
+    missing = missing_programs((COMPOSITOR, APPD, WEFTCTL, RUNTIME, STANDIN,
+                                APPS / "org.weft.demo.counter"))
     if missing:
-        raise pytest.UsageError("not built: " + ", ".join(missing))
+        raise pytest.UsageError(missing)
 
 
 @pytest.fixture(scope="session")
@@ -47,18 +42,11 @@ def start(tmp_path, cache_dir):
         return w
 
     yield _start
-    for w in reversed(started):
-        w.stop()
-    for w in started:
-        try:
-            wait_until("every process to be gone", lambda: not w.leftovers(), timeout=10)
-        except AssertionError:
-            pytest.fail(f"processes left behind: {w.leftovers()}\n{w.logs()}")
-        logs = w.logs()
-        for report in SANITIZER_REPORTS:
-            assert report not in logs, logs
-    for w in started:
-        w.cleanup()
+    try:
+        stop_and_check(started)
+    finally:
+        for w in started:
+            w.cleanup()
 
 
 @pytest.fixture

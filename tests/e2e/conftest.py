@@ -1,7 +1,6 @@
 """The Servo lane's end-to-end tests: every part real, weft-app-shell with
 Servo included. They share tests/appd's helpers."""
 
-import os
 import sys
 from pathlib import Path
 
@@ -10,10 +9,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "appd"))
 
 from appdutil import APP_SHELL, APPD, APPS, BUILD, COMPOSITOR, RUNTIME, WEFTCTL, Weft, \
-    wait_until  # noqa: E402
+    missing_programs, stop_and_check  # noqa: E402
 
 TEST_INPUT = BUILD / "tests" / "appd" / "weft-test-input"
-SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
 def pytest_report_header(config):
@@ -21,11 +19,10 @@ def pytest_report_header(config):
 
 
 def pytest_sessionstart(session):
-    needed = (COMPOSITOR, APPD, WEFTCTL, RUNTIME, APP_SHELL, TEST_INPUT,
-              APPS / "org.weft.demo.counter", APPS / "org.weft.demo.notes")
-    missing = [str(p) for p in needed if not os.path.exists(p)]
+    missing = missing_programs((COMPOSITOR, APPD, WEFTCTL, RUNTIME, APP_SHELL, TEST_INPUT,
+                                APPS / "org.weft.demo.counter", APPS / "org.weft.demo.notes"))
     if missing:
-        raise pytest.UsageError("not built: " + ", ".join(missing))
+        raise pytest.UsageError(missing)
 
 
 @pytest.fixture(scope="session")
@@ -38,12 +35,7 @@ def weft(tmp_path, cache_dir):
     """The headless compositor running appd, which runs the real weft-app-shell."""
     w = Weft(tmp_path / "w", cache_dir, env={"WEFT_APP_SHELL": str(APP_SHELL)})
     yield w
-    w.stop()
     try:
-        wait_until("every process to be gone", lambda: not w.leftovers(), timeout=10)
-    except AssertionError:
-        pytest.fail(f"processes left behind: {w.leftovers()}\n{w.logs()}")
-    logs = w.logs()
-    w.cleanup()
-    for report in SANITIZER_REPORTS:
-        assert report not in logs, logs
+        stop_and_check([w])
+    finally:
+        w.cleanup()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from appdutil import APP_SHELL, BUILD, COUNTER, NOTES, SOURCE, STANDIN_CONNECTED, \
-    processes_with_env, wait_until
+    processes_with_env, stop_process, wait_until
 
 RUN_WEFT = SOURCE / "scripts" / "run-weft"
 
@@ -81,16 +81,10 @@ class RunWeft:
         return Path(self.log.name).read_text(errors="replace")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        status = stop_process(self.proc, signal.SIGINT, 30)
         self.thread.join(5)
         self.log.close()
-        return self.proc.returncode
+        return status
 
 
 @pytest.fixture
