@@ -119,6 +119,19 @@ def stop_and_check(wefts):
             assert report not in logs, logs
 
 
+def ppm_pixels(data):
+    """(width, height, pixel(x, y) -> 0xRRGGBB) of a binary PPM (as grim -t ppm
+    writes it: P6\\n<w> <h>\\n255\\n<rgb...>)."""
+    parts = data.split(b"\n", 3)
+    width, height = map(int, parts[1].split())
+    pixels = parts[3]
+
+    def pixel(x, y):
+        i = (y * width + x) * 3
+        return (pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]
+    return width, height, pixel
+
+
 def stop_process(proc, sig, timeout):
     """Sends sig to proc unless it has exited, waits up to timeout seconds,
     then kills it; its exit status."""
@@ -351,17 +364,8 @@ class Weft:
         name = next(p.name for p in self.run_dir.iterdir()
                     if p.name.startswith("wayland-") and not p.name.endswith(".lock"))
         env = dict(self.env, WAYLAND_DISPLAY=name)
-        data = subprocess.run(["grim", "-t", "ppm", "-"], env=env, capture_output=True,
-                              check=True, timeout=30).stdout
-        # P6\n<w> <h>\n255\n<rgb...>
-        parts = data.split(b"\n", 3)
-        width, height = map(int, parts[1].split())
-        pixels = parts[3]
-
-        def pixel(x, y):
-            i = (y * width + x) * 3
-            return (pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]
-        return width, height, pixel
+        return ppm_pixels(subprocess.run(["grim", "-t", "ppm", "-"], env=env,
+                                         capture_output=True, check=True, timeout=30).stdout)
 
     def centre_colour(self):
         width, height, pixel = self.screenshot()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from appdutil import APP_SHELL, BUILD, COUNTER, NOTES, SOURCE, STANDIN_CONNECTED, \
-    processes_with_env, stop_process, wait_until
+    ppm_pixels, processes_with_env, stop_process, wait_until
 
 RUN_WEFT = SOURCE / "scripts" / "run-weft"
 
@@ -97,18 +97,6 @@ def run_weft(tmp_path):
                    timeout=10)
     finally:
         shutil.rmtree(r.run_dir, ignore_errors=True)
-
-
-def ppm_pixels(data):
-    """(width, height, pixel(x, y) -> 0xRRGGBB) of a binary PPM."""
-    parts = data.split(b"\n", 3)
-    width, height = map(int, parts[1].split())
-    pixels = parts[3]
-
-    def pixel(x, y):
-        i = (y * width + x) * 3
-        return (pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2]
-    return width, height, pixel
 
 
 def test_run_weft_brings_weft_up_and_the_counter_runs(run_weft, tmp_path):
