@@ -365,9 +365,12 @@ static bool start_view(struct app *app, struct weft_error *err)
 	unsetenv("WAYLAND_SOCKET");
 	unsetenv("DISPLAY");
 
+	/* Servo's own diagnostics one level quieter than ours: its warnings
+	 * (many, and mostly about itself) show from WEFT_LOG=info on. */
+	int servo_level = (int)weft_log_get_level() - 1;
 	struct weft_webview_engine_options engine_options = {
 		.log = handle_engine_log,
-		.log_level = WEFT_WARN,
+		.log_level = servo_level > WEFT_ERROR ? servo_level : WEFT_ERROR,
 	};
 	app->engine = weft_webview_engine_create(&engine_options);
 	if (!app->engine) {
