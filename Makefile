@@ -22,9 +22,10 @@ check: deps wasmtime
 bench: deps all
 	bench/run
 
-# WEFT in the foreground until Ctrl+C: scripts/run-weft --help. It runs make
-# itself, so that it can say what it is doing.
-run:
+# WEFT in the foreground until Ctrl+C: scripts/run-weft --help. Debian
+# packages first (a fresh machine may not even have python3); run-weft runs
+# make itself, so that it can say what it is doing.
+run: deps
 	scripts/run-weft --build $(BUILD) $(ARGS)
 
 clean:
