@@ -462,8 +462,9 @@ int main(int argc, char **argv)
 		appd.config.runtime_path, appd.config.app_shell_path,
 		appd.config.allow_untrusted ? "; untrusted packages allowed (developer mode)"
 					    : "");
-	if (!appd.config.no_prewarm) {
-		/* Without a spare, launches are slower, not broken. */
+	/* Without a compositor there is no window to prewarm for. Without a
+	 * spare, launches are slower, not broken. */
+	if (!appd.config.no_prewarm && appd.compositor != NULL) {
 		appd.spare = appd_spare_create(&appd, &err);
 		if (appd.spare == NULL) {
 			weft_log(WEFT_WARN, "no spare app-shell: %s", err.msg);

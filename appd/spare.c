@@ -292,7 +292,8 @@ struct json_object *appd_spare_to_json(const struct appd_spare *spare)
 	json_object_object_add(obj, "state", json_object_new_string(state));
 	if (spare == NULL || spare->pid <= 0) {
 		json_object_object_add(obj, "why",
-			json_object_new_string(spare != NULL ? spare->why : "--no-prewarm"));
+			json_object_new_string(
+				spare != NULL ? spare->why : "--no-prewarm, or no compositor"));
 	}
 	return obj;
 }

@@ -99,7 +99,8 @@ def test_appd_sigkill_leaves_no_spare(weft):
 def test_no_prewarm_keeps_no_spare(weft_no_prewarm):
     weft = weft_no_prewarm
     assert settled_spare(weft) is None
-    assert weft.ctl_json("info")["spare"] == {"state": "off", "why": "--no-prewarm"}
+    assert weft.ctl_json("info")["spare"] == {"state": "off",
+                                                 "why": "--no-prewarm, or no compositor"}
     session = weft.launch(COUNTER)
     assert session["state"] == "running"
     weft.ctl_json("terminate", session["id"], "--wait")
