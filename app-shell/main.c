@@ -368,10 +368,12 @@ static bool start_engine(struct app *app, struct weft_error *err)
 	/*
 	 * The window has a Wayland connection of its own (a prewarmed shell
 	 * gets it later, as WAYLAND_SOCKET, which libwayland reads before
-	 * WAYLAND_DISPLAY). Servo renders offscreen, but surfman tries wl_display_connect(NULL) and X11 before
-	 * Mesa's surfaceless platform (design §10), and libwayland falls back to
-	 * $XDG_RUNTIME_DIR/wayland-0 when WAYLAND_DISPLAY is unset: name a
-	 * socket that cannot exist instead, so that no second connection is made.
+	 * WAYLAND_DISPLAY). Servo renders offscreen, but surfman tries
+	 * wl_display_connect(NULL) and X11 before Mesa's surfaceless platform
+	 * (design §10), and so would take a WAYLAND_SOCKET still set; and
+	 * libwayland falls back to $XDG_RUNTIME_DIR/wayland-0 when
+	 * WAYLAND_DISPLAY is unset: name a socket that cannot exist instead, so
+	 * that no second connection is made.
 	 */
 	setenv("WAYLAND_DISPLAY", "/dev/null/surfaceless", 1);
 	unsetenv("WAYLAND_SOCKET");

@@ -575,11 +575,10 @@ static void start_shell(struct appd_session *s)
 		return;
 	}
 	appd_timer_arm(s->timer, 0);
+	/* appd keeps a spare only with a compositor, whose first-frame
+	 * event makes the session running. */
 	if (adopt_spare(s)) {
 		close_handover(s);
-		if (s->state == APPD_STARTING && appd->compositor == NULL) {
-			set_state(s, APPD_RUNNING);
-		}
 		return;
 	}
 	struct weft_error err = { 0 };
