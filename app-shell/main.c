@@ -18,9 +18,11 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
+#include "adopt.h"
 #include "input.h"
 #include "relay.h"
 #include "weft/app_id.h"
@@ -31,11 +33,18 @@
 
 /* Servo's shutdown gets this long before the process just leaves. */
 #define SHUTDOWN_SECONDS 5
+/* The throwaway view of a prewarmed shell, and how long its first frame may
+ * take before the shell says it is ready anyway. */
+#define WARM_WIDTH 1280
+#define WARM_HEIGHT 720
+#define WARM_TIMEOUT_MS 3000
 
 enum renderer { RENDERER_AUTO, RENDERER_GPU, RENDERER_SOFTWARE };
 
 struct app {
 	const char *package_dir;
+	char *wayland_display; /* --prewarm: the one we were started with */
+	struct app_adoption adoption; /* --prewarm: what appd gave us */
 	enum renderer renderer;
 	struct weft_manifest *manifest;
 	char *url;
@@ -45,6 +54,8 @@ struct app {
 	struct app_relay *relay;
 	struct weft_webview_engine *engine;
 	struct weft_webview *view;
+	struct weft_webview *warm_view; /* --prewarm, until its first frame */
+	bool warm;
 	int signal_fd;
 
 	bool running;
@@ -299,23 +310,23 @@ static bool load_manifest(struct app *app, const char *want_id, struct weft_erro
 	return true;
 }
 
-static bool parse_fd(const char *arg, int *fd, struct weft_error *err)
+static bool parse_fd(const char *option, const char *arg, int *fd, struct weft_error *err)
 {
 	char *end;
 	errno = 0;
 	long value = strtol(arg, &end, 10);
 	if (errno != 0 || *end != '\0' || value < 0 || value > INT_MAX) {
-		weft_error_set(err, "--ipc-fd: not a file descriptor: %s", arg);
+		weft_error_set(err, "%s: not a file descriptor: %s", option, arg);
 		return false;
 	}
 	int type = 0;
 	socklen_t len = sizeof(type);
 	if (getsockopt((int)value, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
-		weft_error_errno(err, "--ipc-fd %ld", value);
+		weft_error_errno(err, "%s %ld", option, value);
 		return false;
 	}
 	if (type != SOCK_SEQPACKET) {
-		weft_error_set(err, "--ipc-fd %ld is not a SOCK_SEQPACKET socket", value);
+		weft_error_set(err, "%s %ld is not a SOCK_SEQPACKET socket", option, value);
 		return false;
 	}
 	*fd = (int)value;
@@ -352,14 +363,17 @@ static bool parse_renderer(const char *arg, enum renderer *renderer, struct weft
 	return true;
 }
 
-static bool start_view(struct app *app, struct weft_error *err)
+static bool start_engine(struct app *app, struct weft_error *err)
 {
 	/*
-	 * The window has its Wayland connection already. Servo renders
-	 * offscreen, but surfman tries wl_display_connect(NULL) and X11 before
-	 * Mesa's surfaceless platform (design §10), and libwayland falls back to
-	 * $XDG_RUNTIME_DIR/wayland-0 when WAYLAND_DISPLAY is unset: name a
-	 * socket that cannot exist instead, so that no second connection is made.
+	 * The window has a Wayland connection of its own (a prewarmed shell
+	 * gets it later, as WAYLAND_SOCKET, which libwayland reads before
+	 * WAYLAND_DISPLAY). Servo renders offscreen, but surfman tries
+	 * wl_display_connect(NULL) and X11 before Mesa's surfaceless platform
+	 * (design §10), and so would take a WAYLAND_SOCKET still set; and
+	 * libwayland falls back to $XDG_RUNTIME_DIR/wayland-0 when
+	 * WAYLAND_DISPLAY is unset: name a socket that cannot exist instead, so
+	 * that no second connection is made.
 	 */
 	setenv("WAYLAND_DISPLAY", "/dev/null/surfaceless", 1);
 	unsetenv("WAYLAND_SOCKET");
@@ -375,6 +389,14 @@ static bool start_view(struct app *app, struct weft_error *err)
 	app->engine = weft_webview_engine_create(&engine_options);
 	if (!app->engine) {
 		weft_error_set(err, "cannot start the web engine");
+		return false;
+	}
+	return true;
+}
+
+static bool start_view(struct app *app, struct weft_error *err)
+{
+	if (!app->engine && !start_engine(app, err)) {
 		return false;
 	}
 	if (!weft_webview_engine_serve_app(app->engine, app->manifest->id, app->package_dir)) {
@@ -407,6 +429,126 @@ static bool start_view(struct app *app, struct weft_error *err)
 		weft_webview_renders_to_surface(app->view) ? "through EGL into the window"
 							   : "in software into shm buffers");
 	weft_webview_set_ipc_connected(app->view, app->relay != NULL);
+	return true;
+}
+
+static void warm_handle_frame(void *data, const uint8_t *rgba, uint32_t width, uint32_t height,
+	uint32_t stride)
+{
+	struct app *app = data;
+	app->warm = true;
+}
+
+static const struct weft_webview_listener warm_listener = {
+	.frame = warm_handle_frame,
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * --prewarm: Servo's engine, and a throwaway software view that loads Mesa,
+ * llvmpipe and WebRender, before we know the app; then one adoption
+ * message. The app's own view is made only after it, as for any shell,
+ * because a view is confined to its app from its creation on (libweftview).
+ * Returns false on error; true with app->running false when told to stop
+ * before anyone adopted us.
+ */
+static bool prewarm(struct app *app, int fd, struct weft_error *err)
+{
+	const char *display = getenv("WAYLAND_DISPLAY");
+	if (display && !(app->wayland_display = strdup(display))) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	if (!start_engine(app, err)) {
+		return false;
+	}
+	struct weft_webview_options options = {
+		.width = WARM_WIDTH,
+		.height = WARM_HEIGHT,
+		.scale = 1,
+		.listener = &warm_listener,
+		.data = app,
+	};
+	app->warm_view = weft_webview_create(app->engine, &options);
+	if (!app->warm_view) {
+		weft_log(WEFT_WARN, "prewarm: no throwaway view; adoptable anyway");
+	}
+	int64_t deadline = now_ms() + WARM_TIMEOUT_MS;
+	bool said_ready = false;
+	while (true) {
+		if (!said_ready && (app->warm || !app->warm_view || now_ms() >= deadline)) {
+			weft_webview_destroy(app->warm_view);
+			app->warm_view = NULL;
+			if (send(fd, APP_ADOPT_READY, strlen(APP_ADOPT_READY), MSG_NOSIGNAL) < 0) {
+				weft_error_errno(err, "prewarm: say ready");
+				return false;
+			}
+			said_ready = true;
+			weft_log(WEFT_DEBUG, "prewarmed");
+		}
+		struct pollfd fds[] = {
+			{ fd, POLLIN, 0 },
+			{ app->signal_fd, POLLIN, 0 },
+			{ weft_webview_engine_get_fd(app->engine), POLLIN, 0 },
+		};
+		int timeout = said_ready ? -1 : (int)(deadline - now_ms());
+		if (poll(fds, 3, timeout < 0 && !said_ready ? 0 : timeout) < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			weft_error_errno(err, "poll");
+			return false;
+		}
+		if (fds[1].revents & POLLIN) {
+			app->running = false;
+			return true;
+		}
+		if (fds[2].revents & POLLIN) {
+			weft_webview_engine_dispatch(app->engine);
+		}
+		if (fds[0].revents) {
+			break;
+		}
+	}
+	weft_webview_destroy(app->warm_view);
+	app->warm_view = NULL;
+	bool hangup;
+	if (!app_adoption_recv(fd, &app->adoption, &hangup, err)) {
+		if (hangup) {
+			/* appd went away without us: nothing to show. */
+			app->running = false;
+			return true;
+		}
+		return false;
+	}
+	/* Joined before anything of the app runs, so that appd's signals to
+	 * the session's group reach us. */
+	if (setpgid(0, app->adoption.pgid) != 0) {
+		weft_error_errno(err, "join process group %d", (int)app->adoption.pgid);
+		return false;
+	}
+	if (app->adoption.wayland_fd >= 0) {
+		char value[16];
+		snprintf(value, sizeof(value), "%d", app->adoption.wayland_fd);
+		setenv("WAYLAND_SOCKET", value, 1);
+		/* libwayland owns it from now on. */
+		app->adoption.wayland_fd = -1;
+	} else if (app->wayland_display) {
+		/* No connection given: the window's is the display we were
+		 * started with, as for a shell started without --prewarm. */
+		setenv("WAYLAND_DISPLAY", app->wayland_display, 1);
+	} else {
+		unsetenv("WAYLAND_DISPLAY");
+	}
+	app->package_dir = app->adoption.package_dir;
+	weft_log(WEFT_INFO, "adopted for %s, session %s", app->adoption.app_id,
+		app->adoption.session);
 	return true;
 }
 
@@ -522,6 +664,7 @@ static void teardown(struct app *app)
 	final_status = app->status;
 	signal(SIGALRM, handle_alarm);
 	alarm(SHUTDOWN_SECONDS);
+	weft_webview_destroy(app->warm_view);
 	weft_webview_destroy(app->view);
 	weft_webview_engine_destroy(app->engine);
 	alarm(0);
@@ -533,6 +676,8 @@ static void teardown(struct app *app)
 	}
 	weft_manifest_destroy(app->manifest);
 	free(app->url);
+	app_adoption_finish(&app->adoption);
+	free(app->wayland_display);
 }
 
 static void usage(FILE *out)
@@ -540,9 +685,12 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: weft-app-shell [--app-id ID] [--session S] [--ipc-fd N]\n"
 		"                      [--renderer auto|gpu|software] PACKAGE_DIR\n"
+		"       weft-app-shell --prewarm N [--renderer auto|gpu|software]\n"
 		"\n"
 		"Shows the app's HTML UI, rendered by Servo, in a Wayland window.\n"
 		"\n"
+		"  --prewarm N     start Servo first, then wait on the SOCK_SEQPACKET\n"
+		"                  socket N for the app, session and fds (weft-appd)\n"
 		"  --app-id ID     the package's id must be ID\n"
 		"  --session S     the appd session this shell belongs to (for logs)\n"
 		"  --ipc-fd N      SOCK_SEQPACKET socket to the app's component\n"
@@ -561,6 +709,7 @@ int main(int argc, char *argv[])
 		{ "session", required_argument, NULL, 's' },
 		{ "ipc-fd", required_argument, NULL, 'i' },
 		{ "renderer", required_argument, NULL, 'r' },
+		{ "prewarm", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -568,6 +717,7 @@ int main(int argc, char *argv[])
 	const char *session = NULL;
 	const char *ipc_arg = NULL;
 	const char *renderer_arg = NULL;
+	const char *prewarm_arg = NULL;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -583,6 +733,9 @@ int main(int argc, char *argv[])
 		case 'r':
 			renderer_arg = optarg;
 			break;
+		case 'p':
+			prewarm_arg = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -591,22 +744,52 @@ int main(int argc, char *argv[])
 			return 1;
 		}
 	}
-	if (optind + 1 != argc) {
+	/* Adoption brings what the command line would have said. */
+	bool prewarmed = prewarm_arg != NULL;
+	if (prewarmed ? optind != argc || want_id || session || ipc_arg : optind + 1 != argc) {
 		usage(stderr);
 		return 1;
 	}
 
-	struct app app = { .package_dir = argv[optind], .signal_fd = -1, .running = true };
+	struct app app = {
+		.package_dir = prewarmed ? NULL : argv[optind],
+		.adoption = { .ipc_fd = -1, .wayland_fd = -1 },
+		.signal_fd = -1,
+		.running = true,
+	};
 	struct weft_error err = { 0 };
 	int ipc_fd = -1;
 	/* A closed peer must be an error from send, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (prewarmed) {
+		int prewarm_fd;
+		if (!parse_fd("--prewarm", prewarm_arg, &prewarm_fd, &err)) {
+			goto fail;
+		}
+		app.signal_fd = signal_fd_create(&err);
+		if (app.signal_fd < 0) {
+			goto fail;
+		}
+		bool ok = prewarm(&app, prewarm_fd, &err);
+		close(prewarm_fd);
+		if (!ok) {
+			goto fail;
+		}
+		if (!app.running) {
+			teardown(&app);
+			return 0;
+		}
+		want_id = app.adoption.app_id;
+		session = app.adoption.session;
+		ipc_fd = app.adoption.ipc_fd;
+	}
+
 	if (want_id && !weft_app_id_valid(want_id, &err)) {
 		weft_error_prefix(&err, "--app-id %s", want_id);
 		goto fail;
 	}
-	if (ipc_arg && !parse_fd(ipc_arg, &ipc_fd, &err)) {
+	if (ipc_arg && !parse_fd("--ipc-fd", ipc_arg, &ipc_fd, &err)) {
 		goto fail;
 	}
 	if (renderer_arg && !parse_renderer(renderer_arg, &app.renderer, &err)) {
@@ -619,11 +802,15 @@ int main(int argc, char *argv[])
 	if (session) {
 		weft_log(WEFT_INFO, "%s, session %s", app.manifest->id, session);
 	}
-	app.signal_fd = signal_fd_create(&err);
+	if (app.signal_fd < 0) {
+		app.signal_fd = signal_fd_create(&err);
+	}
 	if (app.signal_fd < 0) {
 		goto fail;
 	}
 	if (ipc_fd >= 0) {
+		/* The relay owns it now. */
+		app.adoption.ipc_fd = -1;
 		app.relay = app_relay_create(ipc_fd, &relay_listener, &app, &err);
 		if (!app.relay) {
 			goto fail;

@@ -7,6 +7,7 @@
  *   apps.c        the installed apps
  *   compositor.c  the compositor's control channel (windows, clipboard)
  *   spawn.c       starting session processes
+ *   spare.c       the prewarmed app-shell a launch adopts
  *   limits.c      resource limits
  *   restore.c     which apps to bring back after a restart
  */
@@ -30,6 +31,7 @@ struct appd_config {
 	int grace_ms;
 	bool allow_untrusted;
 	bool restore;
+	bool no_prewarm;
 	size_t max_sessions;
 	char *runtime_path;
 	char *app_shell_path;
@@ -39,6 +41,7 @@ struct appd_config {
 struct appd_session;
 struct appd_control;
 struct appd_compositor;
+struct appd_spare;
 
 struct appd {
 	struct appd_config config;
@@ -46,6 +49,7 @@ struct appd {
 	struct appd_control *control;
 	struct appd_compositor *compositor; /* NULL without one */
 	struct appd_limits *limits;
+	struct appd_spare *spare; /* NULL: --no-prewarm */
 	struct appd_session *sessions; /* newest first, live and ended */
 	size_t live, ended;
 	uint64_t next_session;

@@ -14,6 +14,7 @@
 
 #include "appd.h"
 #include "protocol.h"
+#include "spare.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 
@@ -242,6 +243,7 @@ static struct json_object *handle_info(struct client *client, struct json_object
 		json_object_new_boolean(appd->compositor != NULL));
 	json_object_object_add(reply, "runtime",
 		json_object_new_string(appd->config.runtime_path));
+	json_object_object_add(reply, "spare", appd_spare_to_json(appd->spare));
 	json_object_object_add(reply, "app_shell",
 		json_object_new_string(appd->config.app_shell_path));
 	return reply;

@@ -587,6 +587,21 @@ int appd_limits_session_procs_fd(struct appd_limits_session *ls)
 	return ls->procs_fd;
 }
 
+bool appd_limits_session_adopt(struct appd_limits_session *ls, pid_t pid, struct weft_error *err)
+{
+	if (ls->limits->kind != APPD_LIMITS_CGROUP) {
+		return appd_limits_session_attach(ls, pid, err);
+	}
+	/* cgroup v2 moves every thread of the process with it. */
+	char line[24];
+	int len = snprintf(line, sizeof(line), "%d\n", (int)pid);
+	if (write(ls->procs_fd, line, (size_t)len) != len) {
+		weft_error_errno(err, "move %d into %s", (int)pid, ls->where);
+		return false;
+	}
+	return true;
+}
+
 bool appd_limits_session_attach(struct appd_limits_session *ls, pid_t pid, struct weft_error *err)
 {
 	if (ls->limits->kind != APPD_LIMITS_SYSTEMD) {

@@ -50,6 +50,9 @@ struct appd_limits_session *appd_limits_session_create(struct appd_limits *limit
 int appd_limits_session_procs_fd(struct appd_limits_session *ls);
 /* Puts pid (gated, not yet exec'd) under the session's limits. */
 bool appd_limits_session_attach(struct appd_limits_session *ls, pid_t pid, struct weft_error *err);
+/* Puts pid, which runs already (an adopted spare), under the session's
+ * limits. What it was charged before stays where it was. */
+bool appd_limits_session_adopt(struct appd_limits_session *ls, pid_t pid, struct weft_error *err);
 /* SIGKILL to everything under the session's limits. */
 void appd_limits_session_kill(struct appd_limits_session *ls);
 /* Where the session lives ("weft-...scope", a cgroup path) or NULL. */

@@ -21,6 +21,7 @@
 
 #include "appd.h"
 #include "protocol.h"
+#include "spare.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/paths.h"
@@ -42,6 +43,7 @@ static const char usage[] =
 	"  --allow-untrusted        run packages the trust store does not vouch for\n"
 	"                           (developer mode; also WEFT_ALLOW_UNTRUSTED=1)\n"
 	"  --no-restore             do not bring back the apps a previous appd had open\n"
+	"  --no-prewarm             keep no spare app-shell; start one per launch\n"
 	"  --max-sessions N         live sessions at most (64)\n"
 	"  --runtime PATH           weft-runtime to run (also $WEFT_RUNTIME)\n"
 	"  --app-shell PATH         weft-app-shell to run (also $WEFT_APP_SHELL)\n"
@@ -142,6 +144,7 @@ enum {
 	OPT_GRACE,
 	OPT_ALLOW_UNTRUSTED,
 	OPT_NO_RESTORE,
+	OPT_NO_PREWARM,
 	OPT_MAX_SESSIONS,
 	OPT_RUNTIME,
 	OPT_APP_SHELL,
@@ -162,6 +165,7 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 		{ "grace", required_argument, NULL, OPT_GRACE },
 		{ "allow-untrusted", no_argument, NULL, OPT_ALLOW_UNTRUSTED },
 		{ "no-restore", no_argument, NULL, OPT_NO_RESTORE },
+		{ "no-prewarm", no_argument, NULL, OPT_NO_PREWARM },
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 		{ "runtime", required_argument, NULL, OPT_RUNTIME },
 		{ "app-shell", required_argument, NULL, OPT_APP_SHELL },
@@ -207,6 +211,9 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 			break;
 		case OPT_NO_RESTORE:
 			config->restore = false;
+			break;
+		case OPT_NO_PREWARM:
+			config->no_prewarm = true;
 			break;
 		case OPT_MAX_SESSIONS:
 			if (!weft_parse_long(optarg, 1, 1024, &v)) {
@@ -455,6 +462,14 @@ int main(int argc, char **argv)
 		appd.config.runtime_path, appd.config.app_shell_path,
 		appd.config.allow_untrusted ? "; untrusted packages allowed (developer mode)"
 					    : "");
+	/* Without a compositor there is no window to prewarm for. Without a
+	 * spare, launches are slower, not broken. */
+	if (!appd.config.no_prewarm && appd.compositor != NULL) {
+		appd.spare = appd_spare_create(&appd, &err);
+		if (appd.spare == NULL) {
+			weft_log(WEFT_WARN, "no spare app-shell: %s", err.msg);
+		}
+	}
 	appd_restore_load(&appd, appd.config.restore);
 	sd_notify(0, "READY=1");
 
@@ -469,6 +484,7 @@ int main(int argc, char **argv)
 	weft_log(WEFT_INFO, "every session has ended; exiting");
 
 out:
+	appd_spare_destroy(appd.spare);
 	appd_sessions_free(&appd);
 	appd_control_destroy(appd.control);
 	appd_compositor_destroy(appd.compositor);

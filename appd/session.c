@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "appd.h"
+#include "spare.h"
 #include "spawn.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
@@ -525,6 +526,48 @@ static bool spawn(struct appd_session *s, struct appd_proc *proc, struct appd_sp
 	return ok;
 }
 
+/*
+ * Hands the spare app-shell, when there is one, what a spawned one gets:
+ * the session's limits, then its command line and fds in one message, on
+ * which it joins the session's process group itself. false: spawn one.
+ */
+static bool adopt_spare(struct appd_session *s)
+{
+	struct appd_spare_child child;
+	if (!appd_spare_take(s->appd->spare, &child)) {
+		return false;
+	}
+	struct weft_error err = { 0 };
+	int fds[] = { s->shell_ipc_fd, s->wayland_fd };
+	bool ok = appd_limits_session_adopt(s->limits, child.pid, &err) &&
+		appd_spare_adopt(&child, s->app_id, s->id, s->plan.package_dir, s->runtime.pid,
+			fds, s->wayland_fd >= 0 ? 2 : 1, &err);
+	close(child.sock);
+	if (ok) {
+		struct appd_child spawned = { .pid = child.pid, .pidfd = child.pidfd };
+		ok = watch_proc(s, &s->shell, &spawned, &err);
+		if (!ok) {
+			/* Ours to end and reap with the session. */
+			pidfd_send_signal(child.pidfd, SIGKILL, NULL, 0);
+			s->shell.exited = true;
+			weft_log(WEFT_ERROR, "session %s: %s", s->id, err.msg);
+			session_stop(s, true, NULL, "%s", err.msg);
+			return true;
+		}
+		weft_log(WEFT_INFO, "session %s: adopted the spare app-shell %d", s->id,
+			(int)child.pid);
+		return true;
+	}
+	/* Not adopted: it goes, and a new app-shell is spawned instead. */
+	weft_log(WEFT_WARN, "session %s: %s; spawning an app-shell instead", s->id, err.msg);
+	pidfd_send_signal(child.pidfd, SIGKILL, NULL, 0);
+	siginfo_t info;
+	while (waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) != 0 && errno == EINTR) {
+	}
+	close(child.pidfd);
+	return false;
+}
+
 static void start_shell(struct appd_session *s)
 {
 	struct appd *appd = s->appd;
@@ -532,6 +575,12 @@ static void start_shell(struct appd_session *s)
 		return;
 	}
 	appd_timer_arm(s->timer, 0);
+	/* appd keeps a spare only with a compositor, whose first-frame
+	 * event makes the session running. */
+	if (adopt_spare(s)) {
+		close_handover(s);
+		return;
+	}
 	struct weft_error err = { 0 };
 	struct weft_strv argv, env;
 	weft_strv_init(&argv);

@@ -95,6 +95,17 @@ def processes_with_env(marker):
     return found
 
 
+def settled_spare(weft, timeout=60):
+    """appd's spare app-shell once it is ready (its pid) or there is none to
+    come (None): with the stand-in, which cannot prewarm, there never is."""
+    def settled():
+        spare = weft.ctl_json("info").get("spare", {})
+        state = spare.get("state", "off")
+        return spare["pid"] if state == "ready" else -1 if state == "off" else None
+    pid = wait_until("the spare app-shell to settle", settled, timeout=timeout)
+    return pid if pid > 0 else None
+
+
 SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 

@@ -39,3 +39,15 @@ def weft(tmp_path, cache_dir):
         stop_and_check([w])
     finally:
         w.cleanup()
+
+
+@pytest.fixture
+def weft_no_prewarm(tmp_path, cache_dir):
+    """As weft, with appd keeping no spare app-shell."""
+    w = Weft(tmp_path / "w", cache_dir, env={"WEFT_APP_SHELL": str(APP_SHELL)},
+             appd_args=("--no-prewarm",))
+    yield w
+    try:
+        stop_and_check([w])
+    finally:
+        w.cleanup()

@@ -127,10 +127,52 @@ static char *make_package(void)
 	return dir;
 }
 
+/*
+ * A shell started with --prewarm on fd 12 (in a process group of its own,
+ * as weft-appd starts it), adopted once it says READY the way weft-appd
+ * adopts it: the app, the session, our process group to join, and the IPC
+ * and Wayland fds. false if it never said READY.
+ */
+static bool shell_adopt(struct shell *shell, int sock, const char *app_id, const char *package,
+	int ipc, int wayland)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	char said[16] = { 0 };
+	if (poll(&pfd, 1, TIMEOUT_MS) != 1 || recv(sock, said, sizeof(said) - 1, 0) <= 0 ||
+		strcmp(said, "READY") != 0) {
+		fprintf(stderr, "# the prewarmed shell never said READY\n");
+		return false;
+	}
+	/* Still its own group leader: it joins ours on adoption. */
+	EXPECT(getpgid(shell->pid) == shell->pid);
+	char msg[1024];
+	snprintf(msg, sizeof(msg),
+		"{\"app_id\":\"%s\",\"session\":\"s1\",\"package_dir\":\"%s\","
+		"\"pgid\":%d}",
+		app_id, package, (int)getpgrp());
+	char control[CMSG_SPACE(2 * sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = msg, .iov_len = strlen(msg) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control,
+		.msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	int fds[] = { ipc, wayland };
+	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)strlen(msg);
+}
+
 /* The compositor tags the shell's connection with app_id: it must be the
- * package's own id, or the compositor refuses the shell's window. */
+ * package's own id, or the compositor refuses the shell's window. A
+ * prewarmed shell gets both (and its IPC fd, which it then must have) by
+ * adoption. */
 static void shell_start(struct shell *shell, struct tc_compositor *c, const char *app_id,
-	const char *package, bool with_ipc, const char *renderer)
+	const char *package, bool with_ipc, const char *renderer, bool prewarm)
 {
 	const char *bin = getenv("WEFT_APP_SHELL");
 	if (!bin) {
@@ -146,6 +188,10 @@ static void shell_start(struct shell *shell, struct tc_compositor *c, const char
 	if (with_ipc && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
 		abort();
 	}
+	int adopt[2] = { -1, -1 };
+	if (prewarm && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, adopt) != 0) {
+		abort();
+	}
 	shell->log = malloc(strlen(c->runtime_dir) + 32);
 	sprintf(shell->log, "%s/app-shell.log", c->runtime_dir);
 	int log = open(shell->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -154,17 +200,22 @@ static void shell_start(struct shell *shell, struct tc_compositor *c, const char
 	if (pid == 0) {
 		/* dup2 clears FD_CLOEXEC on the copies the shell inherits. */
 		dup2(log, STDERR_FILENO);
-		dup2(wayland, 10);
-		if (with_ipc) {
-			dup2(pair[1], 11);
-		}
-		setenv("WAYLAND_SOCKET", "10", 1);
 		setenv("WEFT_LOG", "info", 1);
 		unsetenv("WAYLAND_DISPLAY");
 		const char *argv[12];
 		size_t n = 0;
 		argv[n++] = bin;
-		if (with_ipc) {
+		if (prewarm) {
+			setpgid(0, 0);
+			dup2(adopt[1], 12);
+			argv[n++] = "--prewarm";
+			argv[n++] = "12";
+		} else {
+			dup2(wayland, 10);
+			setenv("WAYLAND_SOCKET", "10", 1);
+		}
+		if (with_ipc && !prewarm) {
+			dup2(pair[1], 11);
 			argv[n++] = "--app-id";
 			argv[n++] = app_id;
 			argv[n++] = "--session";
@@ -176,12 +227,23 @@ static void shell_start(struct shell *shell, struct tc_compositor *c, const char
 			argv[n++] = "--renderer";
 			argv[n++] = renderer;
 		}
-		argv[n++] = package;
+		if (!prewarm) {
+			argv[n++] = package;
+		}
 		argv[n] = NULL;
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
 	close(log);
+	shell->pid = pid;
+	if (prewarm) {
+		close(adopt[1]);
+		setpgid(pid, pid);
+		if (!shell_adopt(shell, adopt[0], app_id, package, pair[1], wayland)) {
+			kill(pid, SIGKILL);
+		}
+		close(adopt[0]);
+	}
 	close(wayland);
 	if (with_ipc) {
 		close(pair[1]);
@@ -192,7 +254,6 @@ static void shell_start(struct shell *shell, struct tc_compositor *c, const char
 			setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 		}
 	}
-	shell->pid = pid;
 	shell->ipc = pair[0];
 }
 
@@ -291,6 +352,7 @@ static bool screen_shows(struct tc_compositor *c, int x, int y, uint32_t rgb, in
 
 struct fixture {
 	const char *renderer; /* --renderer of the shell, NULL for its default */
+	bool prewarm; /* started with --prewarm, then adopted */
 	struct tc_compositor c;
 	char *package;
 	struct shell shell;
@@ -302,7 +364,7 @@ static bool fixture_start(struct fixture *f, bool with_ipc)
 	tc_compositor_start(&f->c, TC_WITH_CONTROL, NULL);
 	f->package = make_package();
 	f->buf = malloc(MSG_MAX + 1);
-	shell_start(&f->shell, &f->c, APP_ID, f->package, with_ipc, f->renderer);
+	shell_start(&f->shell, &f->c, APP_ID, f->package, with_ipc, f->renderer, f->prewarm);
 	if (!with_ipc) {
 		return true;
 	}
@@ -461,44 +523,62 @@ static bool line_is(const char *results, const char *line)
 	return false;
 }
 
-static void refused_loads(void)
+static void expect_refused_loads(struct fixture *f)
 {
-	struct fixture f = { 0 };
-	ASSERT(fixture_start(&f, true));
 	int port;
 	int server = listen_local(&port);
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "cmd:probe:%d", port);
-	EXPECT(peer_send_str(&f.shell, cmd));
-	ASSERT(peer_recv(&f.shell, f.buf, 30000) > 0);
+	EXPECT(peer_send_str(&f->shell, cmd));
+	ASSERT(peer_recv(&f->shell, f->buf, 30000) > 0);
 
 	char line[256];
 	snprintf(line, sizeof(line), "http://127.0.0.1:%d/ refused", port);
-	EXPECT(line_is(f.buf, line));
+	EXPECT(line_is(f->buf, line));
 	snprintf(line, sizeof(line), "https://127.0.0.1:%d/ refused", port);
-	EXPECT(line_is(f.buf, line));
-	EXPECT(line_is(f.buf, "file:///etc/passwd refused"));
-	EXPECT(line_is(f.buf, "weft-app://other.app.id/ui/index.html refused"));
-	EXPECT(line_is(f.buf, "weft-app://" APP_ID "/../../etc/passwd 404"));
-	EXPECT(line_is(f.buf, "weft-app://" APP_ID "/ui/..%2f..%2f..%2fetc%2fpasswd 404"));
-	EXPECT(line_is(f.buf, "weft-app://" APP_ID "/ui/link.html 404"));
-	EXPECT(line_is(f.buf, "weft-app://" APP_ID "/ui/app.js 200"));
+	EXPECT(line_is(f->buf, line));
+	EXPECT(line_is(f->buf, "file:///etc/passwd refused"));
+	EXPECT(line_is(f->buf, "weft-app://other.app.id/ui/index.html refused"));
+	EXPECT(line_is(f->buf, "weft-app://" APP_ID "/../../etc/passwd 404"));
+	EXPECT(line_is(f->buf, "weft-app://" APP_ID "/ui/..%2f..%2f..%2fetc%2fpasswd 404"));
+	EXPECT(line_is(f->buf, "weft-app://" APP_ID "/ui/link.html 404"));
+	EXPECT(line_is(f->buf, "weft-app://" APP_ID "/ui/app.js 200"));
 
 	/* Navigation away is refused too: the page stays where it is. */
 	snprintf(cmd, sizeof(cmd), "cmd:navigate:http://127.0.0.1:%d/", port);
-	EXPECT(peer_send_str(&f.shell, cmd));
+	EXPECT(peer_send_str(&f->shell, cmd));
 	usleep(1000000);
-	EXPECT(peer_send_str(&f.shell, "cmd:navigate:file:///etc/passwd"));
+	EXPECT(peer_send_str(&f->shell, "cmd:navigate:file:///etc/passwd"));
 	usleep(1000000);
-	EXPECT(screen_shows(&f.c, 320, 500, 0xff0000, 5000));
-	EXPECT(screen_shows(&f.c, 960, 500, 0x0000ff, 5000));
+	EXPECT(screen_shows(&f->c, 320, 500, 0xff0000, 5000));
+	EXPECT(screen_shows(&f->c, 960, 500, 0x0000ff, 5000));
 
 	/* Nothing ever connected to the test's server. */
 	usleep(500000);
 	struct pollfd pfd = { .fd = server, .events = POLLIN };
 	EXPECT(poll(&pfd, 1, 0) == 0);
 	close(server);
-	EXPECT(log_contains(&f.shell, "refused load of http://127.0.0.1"));
+	EXPECT(log_contains(&f->shell, "refused load of http://127.0.0.1"));
+}
+
+static void refused_loads(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, true));
+	expect_refused_loads(&f);
+	fixture_finish(&f);
+}
+
+/* A prewarmed shell's engine and first view exist before it knows the app:
+ * once adopted, its page is held to the app's origin all the same, and the
+ * shell has joined the process group it was given. */
+static void adopted_shell_refuses_loads(void)
+{
+	struct fixture f = { .prewarm = true };
+	ASSERT(fixture_start(&f, true));
+	EXPECT(getpgid(f.shell.pid) == getpgrp());
+	EXPECT(log_contains(&f.shell, "adopted for " APP_ID ", session s1"));
+	expect_refused_loads(&f);
 	fixture_finish(&f);
 }
 
@@ -563,7 +643,7 @@ static void demo_counter_renders(void)
 	struct tc_compositor c;
 	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
 	struct shell shell = { 0 };
-	shell_start(&shell, &c, "org.weft.demo.counter", package, true, NULL);
+	shell_start(&shell, &c, "org.weft.demo.counter", package, true, NULL, false);
 	char *buf = malloc(MSG_MAX + 1);
 	ASSERT(buf != NULL);
 	EXPECT(peer_recv(&shell, buf, TIMEOUT_MS) > 0 && strcmp(buf, "get") == 0);
@@ -583,6 +663,7 @@ int main(int argc, char **argv)
 		TEST_CASE(egl_into_the_window),
 		TEST_CASE(ipc_echo_burst_large_utf8),
 		TEST_CASE(refused_loads),
+		TEST_CASE(adopted_shell_refuses_loads),
 		TEST_CASE(without_ipc_fd_not_connected),
 		TEST_CASE(demo_counter_renders),
 	};

@@ -1,0 +1,42 @@
+/*
+ * The message that gives a prewarmed app-shell (--prewarm) its session:
+ * everything a normally started shell gets on its command line, and its
+ * fds. weft-appd sends it once, on the SOCK_SEQPACKET socket it started
+ * the shell with:
+ *
+ *   {"app_id": ID, "session": S, "package_dir": DIR, "pgid": N}
+ *   fds: the IPC socket to the runtime, then the tagged Wayland connection
+ *        (absent when appd runs without a compositor)
+ *
+ * pgid is the session's process group, which the shell joins itself: a
+ * process that has exec'd can no longer be moved by its parent.
+ */
+#ifndef APP_SHELL_ADOPT_H
+#define APP_SHELL_ADOPT_H
+
+#include <sys/types.h>
+
+#include "weft/common.h"
+
+/* What a prewarmed shell says when it is ready to be adopted. */
+#define APP_ADOPT_READY "READY"
+
+struct app_adoption {
+	char *app_id;
+	char *session;
+	char *package_dir;
+	pid_t pgid;
+	int ipc_fd;
+	int wayland_fd; /* -1: none */
+};
+
+/*
+ * Receives and checks the message. On hangup returns false with *hangup
+ * set; on a bad message returns false with err (and closes what it carried).
+ */
+bool app_adoption_recv(int fd, struct app_adoption *adoption, bool *hangup,
+	struct weft_error *err);
+/* Frees the strings and closes the fds still held (set to -1 once taken). */
+void app_adoption_finish(struct app_adoption *adoption);
+
+#endif

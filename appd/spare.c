@@ -1,0 +1,299 @@
+#include <errno.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appd.h"
+#include "spare.h"
+#include "spawn.h"
+#include "weft/ipc.h"
+#include "weft/log.h"
+
+/* After a launch took the spare: its app-shell's start comes first. */
+#define SPARE_DELAY_MS 1000
+/* After a spare died or could not be started. */
+#define SPARE_RETRY_MS 2000
+/* Spares in a row that die before READY, after which appd stops trying. */
+#define SPARE_FAILURES_MAX 3
+/* What a ready spare says (app-shell/adopt.h). */
+#define SPARE_READY "READY"
+
+struct appd_spare {
+	struct appd *appd;
+	struct appd_source *timer;
+	pid_t pid; /* 0: none */
+	int pidfd;
+	int sock;
+	struct appd_source *exit_source, *sock_source;
+	bool ready;
+	bool capable; /* some spare said READY: this app-shell can prewarm */
+	int failures;
+	bool disabled;
+	char why[160]; /* why there is none, for info */
+};
+
+static void forget(struct appd_spare *spare)
+{
+	appd_source_remove(spare->exit_source);
+	appd_source_remove(spare->sock_source);
+	spare->exit_source = spare->sock_source = NULL;
+	spare->pid = 0;
+	spare->pidfd = spare->sock = -1;
+	spare->ready = false;
+}
+
+/* A spare that died before READY counts against the app-shell. */
+static void failed(struct appd_spare *spare, const char *what)
+{
+	snprintf(spare->why, sizeof(spare->why), "%s", what);
+	if (!spare->capable) {
+		/* It never could: the app-shell has no --prewarm. */
+		spare->disabled = true;
+		weft_log(WEFT_INFO, "no spare app-shell: %s", what);
+		return;
+	}
+	if (++spare->failures >= SPARE_FAILURES_MAX) {
+		spare->disabled = true;
+		weft_log(WEFT_WARN, "no spare app-shell any more: %s, %d times in a row", what,
+			spare->failures);
+		return;
+	}
+	appd_timer_arm(spare->timer, SPARE_RETRY_MS);
+}
+
+static void handle_exit(int fd, uint32_t events, void *data)
+{
+	struct appd_spare *spare = data;
+	siginfo_t info = { 0 };
+	if (waitid(P_PIDFD, (id_t)spare->pidfd, &info, WEXITED | WNOHANG) != 0 ||
+		info.si_pid == 0) {
+		return;
+	}
+	char what[96];
+	if (info.si_code == CLD_EXITED) {
+		snprintf(what, sizeof(what), "the spare exited with status %d", info.si_status);
+	} else {
+		snprintf(what, sizeof(what), "the spare was killed by signal %d", info.si_status);
+	}
+	weft_log(WEFT_INFO, "spare app-shell %d: %s", (int)spare->pid, what);
+	bool was_ready = spare->ready;
+	close(spare->pidfd);
+	close(spare->sock);
+	forget(spare);
+	if (was_ready) {
+		spare->failures = 0;
+		snprintf(spare->why, sizeof(spare->why), "%s", what);
+		appd_timer_arm(spare->timer, SPARE_RETRY_MS);
+	} else {
+		failed(spare, what);
+	}
+}
+
+static void handle_sock(int fd, uint32_t events, void *data)
+{
+	struct appd_spare *spare = data;
+	char buf[16];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		return;
+	}
+	if (n == (ssize_t)strlen(SPARE_READY) && memcmp(buf, SPARE_READY, (size_t)n) == 0 &&
+		!spare->ready) {
+		spare->ready = true;
+		spare->capable = true;
+		spare->failures = 0;
+		weft_log(WEFT_DEBUG, "spare app-shell %d is ready", (int)spare->pid);
+		return;
+	}
+	/* A hangup, or words a spare does not say: its exit tells the rest. */
+	if (n > 0) {
+		weft_log(WEFT_WARN, "spare app-shell %d said something else than READY; killed",
+			(int)spare->pid);
+		pidfd_send_signal(spare->pidfd, SIGKILL, NULL, 0);
+	}
+	appd_source_remove(spare->sock_source);
+	spare->sock_source = NULL;
+}
+
+static bool start(struct appd_spare *spare, struct weft_error *err)
+{
+	struct appd *appd = spare->appd;
+	int pair[2];
+	if (!weft_ipc_socketpair(pair, err)) {
+		return false;
+	}
+	struct weft_strv argv, env;
+	weft_strv_init(&argv);
+	bool ok = weft_strv_push(&argv, appd->config.app_shell_path) &&
+		weft_strv_push(&argv, "--prewarm") && weft_strv_push(&argv, "3");
+	if (!ok) {
+		weft_error_set(err, "out of memory");
+	} else {
+		ok = appd_child_env(&env, NULL, err);
+	}
+	struct appd_child child;
+	if (ok) {
+		/* Its own group until a session adopts it; no cgroup: limits are
+		 * a session's, and it joins them on adoption. */
+		struct appd_spawn sp = {
+			.path = appd->config.app_shell_path,
+			.argv = argv.items,
+			.envp = env.items,
+			.fds = &pair[1],
+			.nfds = 1,
+			.pgid = 0,
+			.cgroup_procs_fd = -1,
+		};
+		ok = appd_spawn_start(&sp, &child, err);
+		weft_strv_finish(&env);
+	}
+	weft_strv_finish(&argv);
+	close(pair[1]);
+	if (!ok) {
+		close(pair[0]);
+		return false;
+	}
+	appd_child_release(&child, true);
+	spare->pid = child.pid;
+	spare->pidfd = child.pidfd;
+	spare->sock = pair[0];
+	spare->exit_source = appd_loop_add_fd(appd->loop, spare->pidfd, EPOLLIN, handle_exit,
+		spare, err);
+	spare->sock_source = spare->exit_source != NULL
+		? appd_loop_add_fd(appd->loop, spare->sock, EPOLLIN, handle_sock, spare, err)
+		: NULL;
+	if (spare->sock_source == NULL) {
+		pidfd_send_signal(spare->pidfd, SIGKILL, NULL, 0);
+		waitid(P_PIDFD, (id_t)spare->pidfd, &(siginfo_t){ 0 }, WEXITED);
+		close(spare->pidfd);
+		close(spare->sock);
+		forget(spare);
+		return false;
+	}
+	weft_log(WEFT_DEBUG, "spare app-shell is pid %d", (int)spare->pid);
+	return true;
+}
+
+static void handle_timer(void *data)
+{
+	struct appd_spare *spare = data;
+	if (spare->disabled || spare->pid > 0 || spare->appd->quitting) {
+		return;
+	}
+	struct weft_error err = { 0 };
+	if (!start(spare, &err)) {
+		weft_log(WEFT_WARN, "spare app-shell: %s", err.msg);
+		failed(spare, err.msg);
+	}
+}
+
+struct appd_spare *appd_spare_create(struct appd *appd, struct weft_error *err)
+{
+	struct appd_spare *spare = calloc(1, sizeof(*spare));
+	if (spare == NULL) {
+		weft_error_set(err, "out of memory");
+		return NULL;
+	}
+	spare->appd = appd;
+	forget(spare);
+	snprintf(spare->why, sizeof(spare->why), "starting");
+	spare->timer = appd_loop_add_timer(appd->loop, handle_timer, spare, err);
+	if (spare->timer == NULL) {
+		free(spare);
+		return NULL;
+	}
+	handle_timer(spare);
+	return spare;
+}
+
+void appd_spare_destroy(struct appd_spare *spare)
+{
+	if (spare == NULL) {
+		return;
+	}
+	if (spare->pid > 0) {
+		pidfd_send_signal(spare->pidfd, SIGKILL, NULL, 0);
+		siginfo_t info;
+		while (waitid(P_PIDFD, (id_t)spare->pidfd, &info, WEXITED) != 0 &&
+			errno == EINTR) {
+		}
+		close(spare->pidfd);
+		close(spare->sock);
+	}
+	forget(spare);
+	appd_source_remove(spare->timer);
+	free(spare);
+}
+
+bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child)
+{
+	/* One still warming up is ahead of a new process all the same; but
+	 * only an app-shell known to prewarm is worth the wait. */
+	if (spare == NULL || spare->pid <= 0 || !spare->capable || spare->sock_source == NULL) {
+		return false;
+	}
+	siginfo_t info = { 0 };
+	if (waitid(P_PIDFD, (id_t)spare->pidfd, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		info.si_pid != 0) {
+		return false; /* dead, and handle_exit will say so */
+	}
+	*child = (struct appd_spare_child){
+		.pid = spare->pid,
+		.pidfd = spare->pidfd,
+		.sock = spare->sock,
+	};
+	forget(spare);
+	snprintf(spare->why, sizeof(spare->why), "adopted by a launch; the next one starts soon");
+	appd_timer_arm(spare->timer, SPARE_DELAY_MS);
+	return true;
+}
+
+bool appd_spare_adopt(const struct appd_spare_child *child, const char *app_id,
+	const char *session_id, const char *package_dir, pid_t pgid, const int *fds, size_t nfds,
+	struct weft_error *err)
+{
+	struct json_object *msg = json_object_new_object();
+	if (msg == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	json_object_object_add(msg, "app_id", json_object_new_string(app_id));
+	json_object_object_add(msg, "session", json_object_new_string(session_id));
+	json_object_object_add(msg, "package_dir", json_object_new_string(package_dir));
+	json_object_object_add(msg, "pgid", json_object_new_int(pgid));
+	bool ok = weft_ipc_send_json(child->sock, msg, fds, nfds, err);
+	json_object_put(msg);
+	if (!ok) {
+		weft_error_prefix(err, "adopt the spare app-shell %d", (int)child->pid);
+	}
+	return ok;
+}
+
+struct json_object *appd_spare_to_json(const struct appd_spare *spare)
+{
+	struct json_object *obj = json_object_new_object();
+	if (obj == NULL) {
+		return NULL;
+	}
+	const char *state = "off";
+	if (spare != NULL && spare->pid > 0) {
+		state = spare->ready ? "ready" : "warming";
+		json_object_object_add(obj, "pid", json_object_new_int(spare->pid));
+	} else if (spare != NULL && !spare->disabled) {
+		state = "coming";
+	}
+	json_object_object_add(obj, "state", json_object_new_string(state));
+	if (spare == NULL || spare->pid <= 0) {
+		json_object_object_add(obj, "why",
+			json_object_new_string(
+				spare != NULL ? spare->why : "--no-prewarm, or no compositor"));
+	}
+	return obj;
+}

@@ -1,0 +1,47 @@
+/*
+ * One spare weft-app-shell, started with --prewarm before any launch needs
+ * it: Servo's engine and Mesa are up by the time a session adopts it, which
+ * saves most of an app-shell's start. The spare is appd's child like every
+ * session process (SIGKILL when appd dies, its own process group, no
+ * inherited fds but its socket); on adoption it joins the session's group
+ * itself, and appd puts it under the session's limits.
+ *
+ * An app-shell that cannot prewarm (one that exits before it says READY the
+ * first time, as the test suite's stand-in does) is not asked again: every
+ * session then spawns its app-shell as before.
+ */
+#ifndef APPD_SPARE_H
+#define APPD_SPARE_H
+
+#include <sys/types.h>
+
+#include "weft/common.h"
+
+struct appd;
+struct appd_spare;
+struct json_object;
+
+/* A spare handed over to a session: its pid, pidfd and adoption socket,
+ * all the session's now. */
+struct appd_spare_child {
+	pid_t pid;
+	int pidfd;
+	int sock;
+};
+
+/* Starts the first spare. Never fails for want of one: appd runs without. */
+struct appd_spare *appd_spare_create(struct appd *appd, struct weft_error *err);
+/* Kills and reaps the spare. Accepts NULL. */
+void appd_spare_destroy(struct appd_spare *spare);
+/* Takes the spare, when one that can be adopted is there; a new one is
+ * started a little later, so as not to slow the launch that took it. */
+bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child);
+/* Sends the adoption message: the shell's command line and its fds. */
+bool appd_spare_adopt(const struct appd_spare_child *child, const char *app_id,
+	const char *session_id, const char *package_dir, pid_t pgid, const int *fds, size_t nfds,
+	struct weft_error *err);
+/* {"state": "ready" | "warming", "pid": N} or, with no spare,
+ * {"state": "coming" | "off", "why": ...}. */
+struct json_object *appd_spare_to_json(const struct appd_spare *spare);
+
+#endif
