@@ -8,21 +8,11 @@
 #include "weft/app_id.h"
 #include "weft/ipc.h"
 
-static const char *get_string(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(obj, key, &v) ||
-		!json_object_is_type(v, json_type_string)) {
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 static bool fill(struct app_adoption *a, struct json_object *msg, struct weft_error *err)
 {
-	const char *app_id = get_string(msg, "app_id");
-	const char *session = get_string(msg, "session");
-	const char *dir = get_string(msg, "package_dir");
+	const char *app_id = weft_json_get_string(msg, "app_id");
+	const char *session = weft_json_get_string(msg, "session");
+	const char *dir = weft_json_get_string(msg, "package_dir");
 	struct json_object *pgid;
 	if (app_id == NULL || session == NULL || dir == NULL ||
 		!json_object_object_get_ex(msg, "pgid", &pgid) ||

@@ -45,16 +45,6 @@ struct appd_compositor {
 	struct pending *pending;
 };
 
-static const char *get_string(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(obj, key, &v) ||
-		!json_object_is_type(v, json_type_string)) {
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 static bool send_request(struct appd_compositor *compositor, struct json_object *msg,
 	struct weft_error *err)
 {
@@ -185,7 +175,7 @@ static void handle_timer(void *data)
 
 static void handle_message(struct appd_compositor *compositor, struct json_object *msg, int fd)
 {
-	const char *event = get_string(msg, "event");
+	const char *event = weft_json_get_string(msg, "event");
 	if (event == NULL) {
 		handle_reply(compositor, msg, fd);
 		return;
@@ -193,7 +183,7 @@ static void handle_message(struct appd_compositor *compositor, struct json_objec
 	if (fd >= 0) {
 		close(fd);
 	}
-	const char *session_id = get_string(msg, "session_id");
+	const char *session_id = weft_json_get_string(msg, "session_id");
 	if (session_id != NULL && session_id[0] != '\0') {
 		appd_session_compositor_event(compositor->appd, event, session_id);
 	}

@@ -101,16 +101,6 @@ static bool client_send(struct client *client, struct json_object *reply)
 	return ok;
 }
 
-static const char *get_string(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(obj, key, &v) ||
-		!json_object_is_type(v, json_type_string)) {
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 static struct json_object *reply_with(struct json_object *req, const char *key,
 	struct json_object *value)
 {
@@ -128,7 +118,7 @@ static struct json_object *reply_with(struct json_object *req, const char *key,
 static struct appd_session *find_session(struct appd *appd, struct json_object *req,
 	struct json_object **reply)
 {
-	const char *id = get_string(req, "session_id");
+	const char *id = weft_json_get_string(req, "session_id");
 	if (id == NULL) {
 		*reply = weft_ipc_reply_error(req, "invalid_argument", "missing session_id");
 		return NULL;
@@ -142,7 +132,7 @@ static struct appd_session *find_session(struct appd *appd, struct json_object *
 
 static struct json_object *handle_launch(struct client *client, struct json_object *req)
 {
-	const char *app_id = get_string(req, "app_id");
+	const char *app_id = weft_json_get_string(req, "app_id");
 	if (app_id == NULL) {
 		return weft_ipc_reply_error(req, "invalid_argument", "missing app_id");
 	}

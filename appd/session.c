@@ -661,22 +661,12 @@ static bool has_capability(struct appd_session *s, const char *cap)
 	return weft_strv_contains(&s->plan.capabilities, cap);
 }
 
-static const char *get_string(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(obj, key, &v) ||
-		!json_object_is_type(v, json_type_string)) {
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 /* A notification goes to whoever shows them: the subscribers (the shell). */
 static struct json_object *route_notification(struct appd_session *s, struct json_object *req)
 {
-	const char *title = get_string(req, "title");
-	const char *body = get_string(req, "body");
-	const char *icon = get_string(req, "icon");
+	const char *title = weft_json_get_string(req, "title");
+	const char *body = weft_json_get_string(req, "body");
+	const char *icon = weft_json_get_string(req, "icon");
 	if (!has_capability(s, "sys:notifications")) {
 		return weft_ipc_reply_error(req, "permission_denied",
 			"capability not granted: sys:notifications");
@@ -745,7 +735,7 @@ static struct json_object *route_clipboard(struct appd_session *s, struct json_o
 	bool read)
 {
 	const char *cap = read ? "sys:clipboard:read" : "sys:clipboard:write";
-	const char *text = get_string(req, "text");
+	const char *text = weft_json_get_string(req, "text");
 	if (!has_capability(s, cap)) {
 		return weft_ipc_reply_error(req, "permission_denied", "capability not granted: %s",
 			cap);
@@ -792,7 +782,7 @@ static void handle_control_request(struct appd_session *s, const char *buf, size
 		control_reply(s, weft_ipc_reply_error(NULL, "bad_request", "not a JSON object"));
 		return;
 	}
-	const char *type = get_string(req, "type");
+	const char *type = weft_json_get_string(req, "type");
 	struct json_object *reply;
 	if (type == NULL) {
 		reply = weft_ipc_reply_error(req, "bad_request", "missing type");

@@ -76,20 +76,10 @@ static void reply_error(struct weft_control *control, struct json_object *reques
 	send_msg(control, weft_ipc_reply_error(request, code, "%s", message), -1);
 }
 
-static const char *get_string(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(obj, key, &v) ||
-		!json_object_is_type(v, json_type_string)) {
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 static void handle_create_client(struct weft_control *control, struct json_object *request)
 {
-	const char *app_id = get_string(request, "app_id");
-	const char *session_id = get_string(request, "session_id");
+	const char *app_id = weft_json_get_string(request, "app_id");
+	const char *session_id = weft_json_get_string(request, "session_id");
 	struct weft_error err = { 0 };
 	if (app_id == NULL) {
 		reply_error(control, request, "invalid_argument", "missing app_id");
@@ -126,7 +116,7 @@ static bool in_session(struct weft_view *view, const char *session_id)
 
 static void handle_focus_session(struct weft_control *control, struct json_object *request)
 {
-	const char *session_id = get_string(request, "session_id");
+	const char *session_id = weft_json_get_string(request, "session_id");
 	if (session_id == NULL) {
 		reply_error(control, request, "invalid_argument", "missing session_id");
 		return;
@@ -146,7 +136,7 @@ static void handle_focus_session(struct weft_control *control, struct json_objec
 
 static void handle_close_session(struct weft_control *control, struct json_object *request)
 {
-	const char *session_id = get_string(request, "session_id");
+	const char *session_id = weft_json_get_string(request, "session_id");
 	if (session_id == NULL) {
 		reply_error(control, request, "invalid_argument", "missing session_id");
 		return;
@@ -254,7 +244,7 @@ static void handle_clipboard_read(struct weft_control *control, struct json_obje
 
 static void handle_request(struct weft_control *control, struct json_object *request)
 {
-	const char *type = get_string(request, "type");
+	const char *type = weft_json_get_string(request, "type");
 	if (type == NULL) {
 		reply_error(control, request, "bad_request", "missing type");
 	} else if (strcmp(type, "create_client") == 0) {

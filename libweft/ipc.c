@@ -520,6 +520,16 @@ static struct json_object *reply_new(struct json_object *request)
 	return reply;
 }
 
+const char *weft_json_get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+		!json_object_is_type(v, json_type_string)) {
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
 struct json_object *weft_ipc_reply_ok(struct json_object *request)
 {
 	struct json_object *reply = reply_new(request);

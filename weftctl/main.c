@@ -85,16 +85,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *get_string(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
-		!json_object_is_type(v, json_type_string)) {
-		return NULL;
-	}
-	return json_object_get_string(v);
-}
-
 static struct json_object *get(struct json_object *obj, const char *key)
 {
 	struct json_object *v = NULL;
@@ -174,8 +164,8 @@ static struct json_object *request(struct ctl *ctl, struct json_object *req)
 		}
 		struct json_object *error = get(msg, "error");
 		if (error != NULL) {
-			const char *message = get_string(error, "message");
-			const char *code = get_string(error, "code");
+			const char *message = weft_json_get_string(error, "message");
+			const char *code = weft_json_get_string(error, "code");
 			fail("%s", message != NULL ? message : code != NULL ? code : "refused");
 			json_object_put(msg);
 			return NULL;
@@ -217,8 +207,8 @@ static struct json_object *next_event(struct ctl *ctl, int64_t deadline, const c
 /* "running", or "crashed: runtime killed by signal 9 (Killed)". */
 static void describe_state(struct json_object *session, char *buf, size_t size)
 {
-	const char *state = get_string(session, "state");
-	const char *reason = get_string(session, "reason");
+	const char *state = weft_json_get_string(session, "state");
+	const char *reason = weft_json_get_string(session, "reason");
 	if (state == NULL) {
 		state = "?";
 	}
@@ -255,8 +245,8 @@ static struct json_object *wait_for(struct ctl *ctl, const char *id, const char 
 			return NULL;
 		}
 		struct json_object *session = get(event, "session");
-		const char *sid = get_string(session, "id");
-		const char *state = get_string(session, "state");
+		const char *sid = weft_json_get_string(session, "id");
+		const char *state = weft_json_get_string(session, "state");
 		if (sid != NULL && state != NULL && strcmp(sid, id) == 0) {
 			for (size_t i = 0; want[i] != NULL; i++) {
 				if (strcmp(state, want[i]) == 0) {
@@ -283,7 +273,7 @@ static int cmd_launch(struct ctl *ctl, const char *app_id)
 	}
 	struct json_object *session = json_object_get(get(reply, "session"));
 	json_object_put(reply);
-	const char *id = get_string(session, "id");
+	const char *id = weft_json_get_string(session, "id");
 	if (id == NULL) {
 		json_object_put(session);
 		return fail("appd's reply has no session id");
@@ -294,7 +284,7 @@ static int cmd_launch(struct ctl *ctl, const char *app_id)
 		struct json_object *final = wait_for(ctl, id, ends);
 		if (final == NULL) {
 			status = EXIT_FAIL;
-		} else if (strcmp(get_string(final, "state"), "running") != 0) {
+		} else if (strcmp(weft_json_get_string(final, "state"), "running") != 0) {
 			char state[512];
 			describe_state(final, state, sizeof(state));
 			status = fail("session %s of %s ended before it ran: %s", id, app_id,
@@ -309,7 +299,7 @@ static int cmd_launch(struct ctl *ctl, const char *app_id)
 		if (ctl->json) {
 			print_json(session);
 		} else {
-			puts(get_string(session, "id"));
+			puts(weft_json_get_string(session, "id"));
 		}
 	}
 	json_object_put(session);
@@ -329,7 +319,7 @@ static int cmd_terminate(struct ctl *ctl, const char *id)
 	}
 	struct json_object *session = json_object_get(get(reply, "session"));
 	json_object_put(reply);
-	const char *state = get_string(session, "state");
+	const char *state = weft_json_get_string(session, "state");
 	if (ctl->wait && state != NULL && strcmp(state, "stopped") != 0 &&
 		strcmp(state, "crashed") != 0) {
 		static const char *const ends[] = { "stopped", "crashed", NULL };
@@ -386,8 +376,9 @@ static int cmd_list(struct ctl *ctl)
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *app = json_object_array_get_idx(apps, i);
-			printf("%-32s %-10s %s\n", get_string(app, "id"),
-				get_string(app, "version"), get_string(app, "name"));
+			printf("%-32s %-10s %s\n", weft_json_get_string(app, "id"),
+				weft_json_get_string(app, "version"),
+				weft_json_get_string(app, "name"));
 		}
 	}
 	json_object_put(reply);
@@ -414,7 +405,7 @@ static int cmd_ps(struct ctl *ctl)
 			struct json_object *s = json_object_array_get_idx(sessions, i);
 			struct json_object *rpid = get(s, "runtime_pid"),
 					   *spid = get(s, "app_shell_pid");
-			const char *state = get_string(s, "state");
+			const char *state = weft_json_get_string(s, "state");
 			bool ended = state != NULL &&
 				(strcmp(state, "stopped") == 0 || strcmp(state, "crashed") == 0);
 			char pids[64] = "-";
@@ -426,8 +417,9 @@ static int cmd_ps(struct ctl *ctl)
 						json_object_get_int(spid));
 				}
 			}
-			printf("%-8s %-32s %-9s %s\n", get_string(s, "id"),
-				get_string(s, "app_id"), get_string(s, "state"), pids);
+			printf("%-8s %-32s %-9s %s\n", weft_json_get_string(s, "id"),
+				weft_json_get_string(s, "app_id"),
+				weft_json_get_string(s, "state"), pids);
 		}
 	}
 	json_object_put(reply);
@@ -446,10 +438,11 @@ static int cmd_info(struct ctl *ctl)
 		struct json_object *pid = get(reply, "pid"), *comp = get(reply, "compositor");
 		printf("pid: %d\nversion: %s\ncompositor: %s\nlimits: %s\nruntime: %s\n"
 		       "app-shell: %s\n",
-			json_object_get_int(pid), get_string(reply, "version"),
+			json_object_get_int(pid), weft_json_get_string(reply, "version"),
 			json_object_get_boolean(comp) ? "yes" : "no",
-			get_string(reply, "limits_detail"), get_string(reply, "runtime"),
-			get_string(reply, "app_shell"));
+			weft_json_get_string(reply, "limits_detail"),
+			weft_json_get_string(reply, "runtime"),
+			weft_json_get_string(reply, "app_shell"));
 	}
 	json_object_put(reply);
 	return 0;
@@ -466,18 +459,21 @@ static int cmd_watch(struct ctl *ctl)
 		if (event == NULL) {
 			return fail("%s", why);
 		}
-		const char *name = get_string(event, "event");
+		const char *name = weft_json_get_string(event, "event");
 		if (ctl->json) {
 			print_json(event);
 		} else if (name != NULL && strcmp(name, "state") == 0) {
 			struct json_object *s = get(event, "session");
 			char text[512];
 			describe_state(s, text, sizeof(text));
-			printf("%s %s %s\n", get_string(s, "id"), get_string(s, "app_id"), text);
+			printf("%s %s %s\n", weft_json_get_string(s, "id"),
+				weft_json_get_string(s, "app_id"), text);
 		} else if (name != NULL && strcmp(name, "notification") == 0) {
-			printf("%s %s notification: %s: %s\n", get_string(event, "session_id"),
-				get_string(event, "app_id"), get_string(event, "title"),
-				get_string(event, "body"));
+			printf("%s %s notification: %s: %s\n",
+				weft_json_get_string(event, "session_id"),
+				weft_json_get_string(event, "app_id"),
+				weft_json_get_string(event, "title"),
+				weft_json_get_string(event, "body"));
 		} else {
 			print_json(event);
 		}

@@ -679,6 +679,18 @@ static void test_replies(void)
 	json_object_put(noid);
 }
 
+static void test_json_get_string(void)
+{
+	struct json_object *obj = json_tokener_parse("{\"s\": \"t\", \"n\": 1, \"z\": null}");
+	ASSERT(obj != NULL);
+	EXPECT_STR_EQ(weft_json_get_string(obj, "s"), "t");
+	EXPECT(weft_json_get_string(obj, "n") == NULL);
+	EXPECT(weft_json_get_string(obj, "z") == NULL);
+	EXPECT(weft_json_get_string(obj, "missing") == NULL);
+	EXPECT(weft_json_get_string(NULL, "s") == NULL);
+	json_object_put(obj);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -702,6 +714,7 @@ int main(int argc, char **argv)
 		TEST_CASE(test_json_round_trip),
 		TEST_CASE(test_json_malformed),
 		TEST_CASE(test_replies),
+		TEST_CASE(test_json_get_string),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

@@ -66,6 +66,10 @@ struct json_object *weft_ipc_recv_json(int fd, int *fds, size_t *nfds, bool *han
  * request may be NULL. Both replies return NULL when out of memory.
  */
 struct json_object *weft_ipc_reply_ok(struct json_object *request);
+/* The string member key of obj; NULL when obj is NULL, or key is missing or
+ * not a string. Valid as long as obj is. */
+const char *weft_json_get_string(struct json_object *obj, const char *key);
+
 /* {"id": ..., "error": {"code": code, "message": ...}} */
 struct json_object *weft_ipc_reply_error(struct json_object *request, const char *code,
 	const char *fmt, ...) WEFT_PRINTF(3, 4);
