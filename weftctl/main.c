@@ -443,6 +443,21 @@ static int cmd_info(struct ctl *ctl)
 			weft_json_get_string(reply, "limits_detail"),
 			weft_json_get_string(reply, "runtime"),
 			weft_json_get_string(reply, "app_shell"));
+		/* The prewarmed app-shell the next launch will take, if any. */
+		struct json_object *spare = get(reply, "spare");
+		const char *state = weft_json_get_string(spare, "state");
+		if (state != NULL) {
+			struct json_object *spare_pid = get(spare, "pid");
+			const char *why = weft_json_get_string(spare, "why");
+			printf("spare app-shell: %s", state);
+			if (spare_pid != NULL) {
+				printf(" (pid %d)", json_object_get_int(spare_pid));
+			}
+			if (why != NULL && why[0] != '\0') {
+				printf(" (%s)", why);
+			}
+			printf("\n");
+		}
 	}
 	json_object_put(reply);
 	return 0;

@@ -4,11 +4,12 @@ app-shell; a new spare follows, and none outlives appd."""
 
 import os
 import signal
+import subprocess
 
 import pytest
 
-from appdutil import APP_SHELL, COUNTER, NOTES, Weft, alive, settled_spare, stop_and_check, \
-    wait_until
+from appdutil import APP_SHELL, COUNTER, NOTES, WEFTCTL, Weft, alive, settled_spare, \
+    stop_and_check, wait_until
 from test_lifecycle import session_pids
 from test_lifecycle_servo import counter_on_screen
 
@@ -29,6 +30,10 @@ def test_launch_adopts_the_spare(weft):
     assert alive(spare) and ppid_of(spare) == weft.appd_pid
     # A group of its own until a session adopts it.
     assert os.getpgid(spare) == spare
+    # weftctl info tells a person too.
+    info = subprocess.run([str(WEFTCTL), "--socket", str(weft.socket), "info"], env=weft.env,
+                          capture_output=True, text=True, check=True, timeout=30).stdout
+    assert f"spare app-shell: ready (pid {spare})" in info.splitlines(), info
 
     session = weft.launch(COUNTER)
     assert session["state"] == "running"
