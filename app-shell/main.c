@@ -312,10 +312,8 @@ static bool load_manifest(struct app *app, const char *want_id, struct weft_erro
 
 static bool parse_fd(const char *option, const char *arg, int *fd, struct weft_error *err)
 {
-	char *end;
-	errno = 0;
-	long value = strtol(arg, &end, 10);
-	if (errno != 0 || *end != '\0' || value < 0 || value > INT_MAX) {
+	long value;
+	if (!weft_parse_long(arg, 0, INT_MAX, &value)) {
 		weft_error_set(err, "%s: not a file descriptor: %s", option, arg);
 		return false;
 	}
@@ -443,13 +441,6 @@ static const struct weft_webview_listener warm_listener = {
 	.frame = warm_handle_frame,
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * --prewarm: Servo's engine, and a throwaway software view that loads Mesa,
  * llvmpipe and WebRender, before we know the app; then one adoption
@@ -479,10 +470,10 @@ static bool prewarm(struct app *app, int fd, struct weft_error *err)
 	if (!app->warm_view) {
 		weft_log(WEFT_WARN, "prewarm: no throwaway view; adoptable anyway");
 	}
-	int64_t deadline = now_ms() + WARM_TIMEOUT_MS;
+	int64_t deadline = weft_now_ms() + WARM_TIMEOUT_MS;
 	bool said_ready = false;
 	while (true) {
-		if (!said_ready && (app->warm || !app->warm_view || now_ms() >= deadline)) {
+		if (!said_ready && (app->warm || !app->warm_view || weft_now_ms() >= deadline)) {
 			weft_webview_destroy(app->warm_view);
 			app->warm_view = NULL;
 			if (send(fd, APP_ADOPT_READY, strlen(APP_ADOPT_READY), MSG_NOSIGNAL) < 0) {
@@ -497,8 +488,13 @@ static bool prewarm(struct app *app, int fd, struct weft_error *err)
 			{ app->signal_fd, POLLIN, 0 },
 			{ weft_webview_engine_get_fd(app->engine), POLLIN, 0 },
 		};
-		int timeout = said_ready ? -1 : (int)(deadline - now_ms());
-		if (poll(fds, 3, timeout < 0 && !said_ready ? 0 : timeout) < 0) {
+		/* Until ready, wake for the deadline too (not later than now). */
+		int timeout = -1;
+		if (!said_ready) {
+			int64_t left = deadline - weft_now_ms();
+			timeout = left > 0 ? (int)left : 0;
+		}
+		if (poll(fds, 3, timeout) < 0) {
 			if (errno == EINTR) {
 				continue;
 			}

@@ -162,7 +162,6 @@ void appd_restore_load(struct appd *appd, bool launch);
 /* Finds a program of WEFT's: beside our executable, in the build tree's
  * folder for it, then in the install prefix. */
 char *appd_find_program(const char *name, const char *build_dir);
-int64_t appd_now_ms(void); /* CLOCK_MONOTONIC */
 int64_t appd_wall_ms(void); /* CLOCK_REALTIME */
 
 #endif

@@ -33,7 +33,7 @@ struct pending {
 	appd_client_func client_func;
 	appd_reply_func reply_func;
 	void *data;
-	int64_t deadline; /* appd_now_ms(); 0: none */
+	int64_t deadline; /* weft_now_ms(); 0: none */
 };
 
 struct appd_compositor {
@@ -69,7 +69,7 @@ static void arm_timer(struct appd_compositor *compositor)
 		}
 	}
 	if (first > 0) {
-		int64_t ms = first - appd_now_ms();
+		int64_t ms = first - weft_now_ms();
 		/* 0 would disarm it. */
 		appd_timer_arm(compositor->timer, ms > 0 ? (int)ms : 1);
 	} else {
@@ -151,7 +151,7 @@ static void fail_pending(struct appd_compositor *compositor, const char *code, c
 static void handle_timer(void *data)
 {
 	struct appd_compositor *compositor = data;
-	int64_t now = appd_now_ms();
+	int64_t now = weft_now_ms();
 	struct pending **link = &compositor->pending;
 	while (*link != NULL) {
 		struct pending *p = *link;
@@ -349,7 +349,7 @@ bool appd_compositor_clipboard(struct appd_compositor *compositor, const char *t
 	}
 	p->reply_func = func;
 	p->data = data;
-	p->deadline = appd_now_ms() + REPLY_TIMEOUT_MS;
+	p->deadline = weft_now_ms() + REPLY_TIMEOUT_MS;
 	struct json_object *msg = json_object_new_object();
 	if (msg != NULL) {
 		json_object_object_add(msg, "type",

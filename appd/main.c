@@ -56,13 +56,6 @@ static const char usage[] =
 	"  -h, --help               show this help\n"
 	"  -v, --version            show the version\n";
 
-int64_t appd_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t appd_wall_ms(void)
 {
 	struct timespec ts;

@@ -198,7 +198,7 @@ static void set_state(struct appd_session *s, enum appd_state state)
 {
 	s->state = state;
 	if (state == APPD_RUNNING) {
-		s->launch_ms = appd_now_ms() - s->started_mono;
+		s->launch_ms = weft_now_ms() - s->started_mono;
 	}
 	weft_log(WEFT_INFO, "session %s (%s): %s%s%s", s->id, s->app_id, appd_state_name(state),
 		s->reason[0] != '\0' ? ": " : "", s->reason);
@@ -809,7 +809,7 @@ static void handle_ready(struct appd_session *s)
 	}
 	s->ready = true;
 	weft_log(WEFT_DEBUG, "session %s: READY after %lld ms", s->id,
-		(long long)(appd_now_ms() - s->started_mono));
+		(long long)(weft_now_ms() - s->started_mono));
 	start_shell(s);
 }
 
@@ -983,7 +983,7 @@ struct appd_session *appd_session_launch(struct appd *appd, const char *app_id, 
 	*code = "internal";
 	snprintf(s->id, sizeof(s->id), "%llu", (unsigned long long)appd->next_session++);
 	s->started_at = appd_wall_ms();
-	s->started_mono = appd_now_ms();
+	s->started_mono = weft_now_ms();
 	s->launch_ms = -1;
 
 	int control[2] = { -1, -1 }, ipc[2] = { -1, -1 };

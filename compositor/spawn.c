@@ -34,13 +34,6 @@ struct weft_child {
 	struct wl_event_source *restart_timer;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* In the child, after fork: only async-signal-safe calls until exec. */
 static void exec_child(const char *cmd, const char *env_name, int fd)
 {
@@ -98,7 +91,7 @@ static bool child_start(struct weft_child *child)
 	}
 	close(sv[1]);
 	child->pid = pid;
-	child->started_ms = now_ms();
+	child->started_ms = weft_now_ms();
 	weft_log(WEFT_INFO, "%s: started '%s' (pid %d)", child->name, child->cmd, (int)pid);
 	return true;
 }
@@ -175,7 +168,7 @@ static void child_exited(struct weft_child *child, int status)
 	/* Whatever it left behind in its group goes with it. */
 	kill(-child->pid, SIGKILL);
 	child->pid = 0;
-	if (now_ms() - child->started_ms >= HEALTHY_RUN_MS) {
+	if (weft_now_ms() - child->started_ms >= HEALTHY_RUN_MS) {
 		child->backoff_ms = BACKOFF_MIN_MS;
 	}
 	weft_log(WEFT_INFO, "%s: restarting in %d ms", child->name, child->backoff_ms);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "weft/common.h"
 
@@ -124,6 +125,13 @@ char *weft_strdup_printf(const char *fmt, ...)
 	int n = vasprintf(&s, fmt, args);
 	va_end(args);
 	return n >= 0 ? s : NULL;
+}
+
+int64_t weft_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 bool weft_parse_long(const char *s, long min, long max, long *out)

@@ -41,17 +41,10 @@ bool runtime_control_ready(struct runtime_host *host, struct weft_error *err)
 	return control_write(host->control_fd, "READY\n", 6, err);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for the reply to request id; other messages are not for us. */
 static struct json_object *await_reply(int fd, uint64_t id, struct weft_error *err)
 {
-	long deadline = now_ms() + CONTROL_TIMEOUT_MS;
+	long deadline = weft_now_ms() + CONTROL_TIMEOUT_MS;
 	char *buf = malloc(WEFT_MSG_MAX);
 	if (buf == NULL) {
 		weft_error_set(err, "out of memory");
@@ -59,7 +52,7 @@ static struct json_object *await_reply(int fd, uint64_t id, struct weft_error *e
 	}
 	struct json_object *reply = NULL;
 	for (;;) {
-		long left = deadline - now_ms();
+		long left = deadline - weft_now_ms();
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 		if (r < 0 && errno == EINTR) {

@@ -19,13 +19,6 @@
  * with what it was sent before we end it anyway. */
 #define DEV_MAX_WAIT_MS 30000
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void session_end(struct session *session, int exit_code)
 {
 	if (atomic_exchange(&session->ending, true)) {
@@ -203,7 +196,7 @@ static void *dev_main(void *data)
 			}
 			if (n <= 0) {
 				eof = true;
-				eof_at = now_ms();
+				eof_at = weft_now_ms();
 				sent += send_lines(session->dev_fd, &in, true);
 			} else {
 				in.len += (size_t)n;
@@ -219,7 +212,7 @@ static void *dev_main(void *data)
 			if (sent == 0 || (received >= sent && atomic_load(&host->idle))) {
 				break;
 			}
-			if (now_ms() - eof_at > DEV_MAX_WAIT_MS) {
+			if (weft_now_ms() - eof_at > DEV_MAX_WAIT_MS) {
 				weft_log(WEFT_WARN, "dev: the guest did not finish within %d s",
 					DEV_MAX_WAIT_MS / 1000);
 				break;

@@ -78,13 +78,6 @@ static int fail(const char *fmt, ...)
 	return EXIT_FAIL;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct json_object *get(struct json_object *obj, const char *key)
 {
 	struct json_object *v = NULL;
@@ -106,7 +99,7 @@ static struct json_object *receive(struct ctl *ctl, int64_t deadline, const char
 	for (;;) {
 		int wait = -1;
 		if (deadline >= 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - weft_now_ms();
 			wait = left > 0 ? (int)left : 0;
 		}
 		struct pollfd pfd = { .fd = ctl->fd, .events = POLLIN };
@@ -141,7 +134,7 @@ static struct json_object *request(struct ctl *ctl, struct json_object *req)
 		fail("%s", err.msg);
 		return NULL;
 	}
-	int64_t deadline = now_ms() + REPLY_TIMEOUT_MS;
+	int64_t deadline = weft_now_ms() + REPLY_TIMEOUT_MS;
 	for (;;) {
 		const char *why = NULL;
 		struct json_object *msg = receive(ctl, deadline, &why);
@@ -233,7 +226,7 @@ static bool subscribe(struct ctl *ctl)
  * returns the session object of that event, or NULL after printing why. */
 static struct json_object *wait_for(struct ctl *ctl, const char *id, const char *const *want)
 {
-	int64_t deadline = now_ms() + ctl->timeout_ms;
+	int64_t deadline = weft_now_ms() + ctl->timeout_ms;
 	for (;;) {
 		const char *why = NULL;
 		struct json_object *event = next_event(ctl, deadline, &why);

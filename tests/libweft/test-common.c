@@ -1,5 +1,6 @@
 #include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "weft/common.h"
@@ -58,11 +59,21 @@ static void test_utf8(void)
 	EXPECT(weft_utf8_invalid_at("x\xe2\x82", 3) == 1);
 }
 
+static void test_now_ms(void)
+{
+	int64_t before = weft_now_ms();
+	usleep(20000);
+	int64_t after = weft_now_ms();
+	EXPECT(after - before >= 20);
+	EXPECT(after - before < 5000);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_parse_long),
 	TEST_CASE(test_strv),
 	TEST_CASE(test_error_prefix),
 	TEST_CASE(test_utf8),
+	TEST_CASE(test_now_ms),
 };
 
 int main(int argc, char **argv)

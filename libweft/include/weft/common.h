@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define WEFT_ERROR_MAX 512
 
@@ -40,6 +41,9 @@ bool weft_strv_push(struct weft_strv *v, const char *s);
 bool weft_strv_push_take(struct weft_strv *v, char *s);
 bool weft_strv_pushf(struct weft_strv *v, const char *fmt, ...) WEFT_PRINTF(2, 3);
 bool weft_strv_contains(const struct weft_strv *v, const char *s);
+
+/* Milliseconds of CLOCK_MONOTONIC: for time-outs and durations. */
+int64_t weft_now_ms(void);
 
 /* A whole decimal number in [min, max]; false for anything else. */
 bool weft_parse_long(const char *s, long min, long max, long *out);
