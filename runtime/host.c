@@ -119,7 +119,7 @@ static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
 				WEFT_MSG_MAX);
 			continue;
 		}
-		if (!val_utf8_valid(host->recv_buf, (size_t)n)) {
+		if (weft_utf8_invalid_at(host->recv_buf, (size_t)n) != (size_t)n) {
 			weft_log(WEFT_WARN, "ipc: dropped a message that is not UTF-8");
 			continue;
 		}
@@ -190,7 +190,7 @@ static wasmtime_error_t *clipboard_read(void *env, wasmtime_context_t *ctx,
 		val_result_err(&results[0], "%s", err.msg);
 		return NULL;
 	}
-	if (!val_utf8_valid(text, strlen(text))) {
+	if (weft_utf8_invalid_at(text, strlen(text)) != strlen(text)) {
 		val_result_err(&results[0], "clipboard: the selection is not UTF-8 text");
 	} else {
 		val_result_ok(&results[0], text);

@@ -15,6 +15,5 @@ void val_string(wasmtime_component_val_t *val, const char *s, size_t len);
 /* ok(s) as a string, or ok() when s is NULL. */
 void val_result_ok(wasmtime_component_val_t *val, const char *s);
 void val_result_err(wasmtime_component_val_t *val, const char *fmt, ...) WEFT_PRINTF(2, 3);
-bool val_utf8_valid(const char *s, size_t len);
 
 #endif
