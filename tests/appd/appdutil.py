@@ -370,12 +370,15 @@ class Weft:
 
     # ---- the screen ----
 
-    def screenshot(self):
-        """(width, height, pixel(x, y) -> 0xRRGGBB) of the compositor's output."""
+    def display_env(self):
+        """self.env with WAYLAND_DISPLAY naming the compositor's socket."""
         name = next(p.name for p in self.run_dir.iterdir()
                     if p.name.startswith("wayland-") and not p.name.endswith(".lock"))
-        env = dict(self.env, WAYLAND_DISPLAY=name)
-        return ppm_pixels(subprocess.run(["grim", "-t", "ppm", "-"], env=env,
+        return dict(self.env, WAYLAND_DISPLAY=name)
+
+    def screenshot(self):
+        """(width, height, pixel(x, y) -> 0xRRGGBB) of the compositor's output."""
+        return ppm_pixels(subprocess.run(["grim", "-t", "ppm", "-"], env=self.display_env(),
                                          capture_output=True, check=True, timeout=30).stdout)
 
     def centre_colour(self):

@@ -37,12 +37,6 @@ def clip(start, tmp_path):
         relay.close()
 
 
-def wayland_env(weft):
-    name = next(p.name for p in weft.run_dir.iterdir()
-                if p.name.startswith("wayland-") and not p.name.endswith(".lock"))
-    return dict(weft.env, WAYLAND_DISPLAY=name)
-
-
 @needs_probe
 def test_what_an_app_writes_it_reads_back(clip):
     weft, relay = clip(["sys:clipboard:read", "sys:clipboard:write"])
@@ -71,7 +65,7 @@ def test_without_write_the_clipboard_stays_as_it_was(clip):
 @pytest.mark.skipif(shutil.which("wl-paste") is None, reason="wl-clipboard not installed")
 def test_ordinary_clients_share_the_apps_clipboard(clip):
     weft, relay = clip(["sys:clipboard:read", "sys:clipboard:write"])
-    env = wayland_env(weft)
+    env = weft.display_env()
     assert relay.ask("clip-write " + TEXT) == "ok"
     pasted = subprocess.run(["wl-paste", "--no-newline"], env=env, capture_output=True,
                             timeout=10)

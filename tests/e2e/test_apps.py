@@ -16,7 +16,7 @@ class Frame:
     """One screenshot (grim, PPM): pixels as 0xRRGGBB, regions as bytes."""
 
     def __init__(self, weft):
-        data = subprocess.run(["grim", "-t", "ppm", "-"], env=display_env(weft),
+        data = subprocess.run(["grim", "-t", "ppm", "-"], env=weft.display_env(),
                               capture_output=True, check=True, timeout=30).stdout
         magic, size, depth, self.rgb = data.split(b"\n", 3)
         assert magic == b"P6" and depth == b"255"
@@ -44,14 +44,8 @@ class Frame:
         return False
 
 
-def display_env(weft):
-    name = next(p.name for p in weft.run_dir.iterdir()
-                if p.name.startswith("wayland-") and not p.name.endswith(".lock"))
-    return dict(weft.env, WAYLAND_DISPLAY=name)
-
-
 def user_input(weft, *args):
-    subprocess.run([str(TEST_INPUT), *args], env=display_env(weft), check=True, timeout=30)
+    subprocess.run([str(TEST_INPUT), *args], env=weft.display_env(), check=True, timeout=30)
 
 
 def settled(weft, box, unlike=None, timeout=30):
