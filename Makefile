@@ -16,7 +16,11 @@ $(BUILD)/build.ninja:
 deps:
 	scripts/install-deps
 
-check: deps wasmtime
+# FRESH=1 first empties every cache of the project but the Wasmtime and
+# Servo builds (scripts/empty-caches), as on a new machine.
+check: deps
+	@if [ -n "$(FRESH)" ] && [ "$(FRESH)" != 0 ]; then BUILD=$(BUILD) scripts/empty-caches; fi
+	scripts/build-wasmtime
 	scripts/run-tests
 
 bench: deps all
