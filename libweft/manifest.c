@@ -510,6 +510,14 @@ static struct weft_manifest *parse(const char *text, size_t len, const char *nam
 			len, WEFT_MANIFEST_MAX_SIZE);
 		return NULL;
 	}
+	/* toml++ recurses per level: a deep document must never reach it. */
+	unsigned deep = weft_toml_nesting_exceeds(text != NULL ? text : "", len,
+		WEFT_MANIFEST_MAX_NESTING);
+	if (deep > 0) {
+		report(&c, WEFT_DIAG_ERROR, deep, NULL, "nesting deeper than %d levels",
+			WEFT_MANIFEST_MAX_NESTING);
+		return NULL;
+	}
 	struct weft_toml_doc doc;
 	if (!weft_toml_parse(text != NULL ? text : "", len, &doc)) {
 		const char *why = doc.error != NULL ? doc.error : "out of memory";
