@@ -141,23 +141,15 @@ bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untru
 
 	*code = "invalid_package";
 	char *path = weft_path_join(plan->package_dir, WEFT_MANIFEST_FILE);
-	struct weft_diags diags;
-	weft_diags_init(&diags);
-	struct weft_manifest *m = path != NULL ? weft_manifest_load(path, &diags) : NULL;
+	struct weft_manifest *m = path != NULL ? appd_manifest_load(path, err) : NULL;
+	if (path == NULL) {
+		weft_error_set(err, "out of memory");
+	}
 	free(path);
 	if (m == NULL) {
-		const char *first = "out of memory";
-		for (size_t i = 0; i < diags.len; i++) {
-			if (diags.items[i].severity == WEFT_DIAG_ERROR) {
-				first = diags.items[i].msg;
-				break;
-			}
-		}
-		weft_error_set(err, "%s: invalid manifest: %s", app_id, first);
-		weft_diags_finish(&diags);
+		weft_error_prefix(err, "%s: invalid manifest", app_id);
 		return false;
 	}
-	weft_diags_finish(&diags);
 	bool ok = true;
 	if (strcmp(m->id, app_id) != 0) {
 		weft_error_set(err, "%s: the manifest says it is %s", plan->package_dir, m->id);
