@@ -94,9 +94,8 @@ static bool verify(struct appd_plan *plan, const char *app_id, bool allow_untrus
 static bool grant(struct appd_plan *plan, const char *app_id, const char *cap,
 	struct weft_error *err)
 {
-	const struct weft_capability *c = weft_capability_lookup(cap, NULL);
+	const struct weft_capability *c = weft_capability_parse(cap, NULL, err);
 	if (c == NULL) {
-		weft_error_set(err, "unknown capability %s", cap);
 		return false;
 	}
 	if (c->grant == WEFT_GRANT_RESERVED) {

@@ -229,9 +229,9 @@ void pack_check_files(int rootfd, const struct weft_manifest *manifest, struct w
 		close(fd);
 	}
 	for (size_t i = 0; i < manifest->capabilities.len; i++) {
-		const char *cap = manifest->capabilities.items[i];
-		if (weft_capability_lookup(cap, NULL) == NULL) {
-			add_problem(problems, "unknown capability '%s'", cap);
+		struct weft_error err;
+		if (weft_capability_parse(manifest->capabilities.items[i], NULL, &err) == NULL) {
+			add_problem(problems, "%s", err.msg);
 		}
 	}
 }
