@@ -5,6 +5,7 @@
  *   session.c     one app session's lifecycle (design §2)
  *   plan.c        package → verified manifest → runtime command line
  *   apps.c        the installed apps
+ *   manifest.c    reading a manifest where a parser crash cannot reach appd
  *   compositor.c  the compositor's control channel (windows, clipboard)
  *   spawn.c       starting session processes
  *   spare.c       the prewarmed app-shell a launch adopts
@@ -110,6 +111,17 @@ struct appd_plan {
 bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
 	const char **code, struct weft_error *err);
 void appd_plan_finish(struct appd_plan *plan);
+
+/* ---- manifest.c ---- */
+
+struct weft_manifest;
+
+/*
+ * weft_manifest_load() in a short-lived child process: a crash of the
+ * parser costs this manifest, not appd. NULL with err set (the manifest's
+ * first error, or how the child failed) when there is no valid manifest.
+ */
+struct weft_manifest *appd_manifest_load(const char *path, struct weft_error *err);
 
 /* ---- apps.c ---- */
 

@@ -52,12 +52,11 @@ static void scan_root(const char *root, struct json_object *apps, struct weft_st
 		}
 		char *dir = weft_path_join(root, e->d_name);
 		char *path = dir != NULL ? weft_path_join(dir, WEFT_MANIFEST_FILE) : NULL;
-		struct weft_diags diags;
-		weft_diags_init(&diags);
-		struct weft_manifest *m = path != NULL ? weft_manifest_load(path, &diags) : NULL;
-		weft_diags_finish(&diags);
+		struct weft_error err = { 0 };
+		struct weft_manifest *m = path != NULL ? appd_manifest_load(path, &err) : NULL;
 		if (m == NULL) {
-			weft_log(WEFT_DEBUG, "apps: %s: no valid manifest, skipped", dir);
+			weft_log(WEFT_WARN, "apps: %s: skipped: %s", dir != NULL ? dir : e->d_name,
+				path != NULL ? err.msg : "out of memory");
 		} else if (strcmp(m->id, e->d_name) == 0) {
 			struct json_object *app = app_json(dir, m);
 			if (app != NULL) {

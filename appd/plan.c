@@ -94,9 +94,8 @@ static bool verify(struct appd_plan *plan, const char *app_id, bool allow_untrus
 static bool grant(struct appd_plan *plan, const char *app_id, const char *cap,
 	struct weft_error *err)
 {
-	const struct weft_capability *c = weft_capability_lookup(cap, NULL);
+	const struct weft_capability *c = weft_capability_parse(cap, NULL, err);
 	if (c == NULL) {
-		weft_error_set(err, "unknown capability %s", cap);
 		return false;
 	}
 	if (c->grant == WEFT_GRANT_RESERVED) {
@@ -141,23 +140,15 @@ bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untru
 
 	*code = "invalid_package";
 	char *path = weft_path_join(plan->package_dir, WEFT_MANIFEST_FILE);
-	struct weft_diags diags;
-	weft_diags_init(&diags);
-	struct weft_manifest *m = path != NULL ? weft_manifest_load(path, &diags) : NULL;
+	struct weft_manifest *m = path != NULL ? appd_manifest_load(path, err) : NULL;
+	if (path == NULL) {
+		weft_error_set(err, "out of memory");
+	}
 	free(path);
 	if (m == NULL) {
-		const char *first = "out of memory";
-		for (size_t i = 0; i < diags.len; i++) {
-			if (diags.items[i].severity == WEFT_DIAG_ERROR) {
-				first = diags.items[i].msg;
-				break;
-			}
-		}
-		weft_error_set(err, "%s: invalid manifest: %s", app_id, first);
-		weft_diags_finish(&diags);
+		weft_error_prefix(err, "%s: invalid manifest", app_id);
 		return false;
 	}
-	weft_diags_finish(&diags);
 	bool ok = true;
 	if (strcmp(m->id, app_id) != 0) {
 		weft_error_set(err, "%s: the manifest says it is %s", plan->package_dir, m->id);

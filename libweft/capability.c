@@ -7,6 +7,8 @@
 #define HOSTNAME_MAX 253
 #define LABEL_MAX 63
 #define PORT_MAX 65535
+/* How much of a bad capability a message shows. */
+#define CAP_QUOTE_SIZE 72
 
 const struct weft_capability weft_capabilities[] = {
 	{
@@ -140,12 +142,14 @@ static bool valid_host_port(const char *s)
 	return valid_hostname(s, (size_t)(colon - s)) && valid_port(colon + 1);
 }
 
-const struct weft_capability *weft_capability_lookup(const char *cap, const char **host)
+const struct weft_capability *weft_capability_parse(const char *cap, const char **host,
+	struct weft_error *err)
 {
 	if (host != NULL) {
 		*host = NULL;
 	}
 	if (cap == NULL) {
+		weft_error_set(err, "no capability");
 		return NULL;
 	}
 	const struct weft_capability *pattern = NULL;
@@ -158,12 +162,27 @@ const struct weft_capability *weft_capability_lookup(const char *cap, const char
 			return entry;
 		}
 	}
+	char q[CAP_QUOTE_SIZE];
 	size_t prefix_len = strlen(FETCH_PREFIX);
-	if (strncmp(cap, FETCH_PREFIX, prefix_len) != 0 || !valid_host_port(cap + prefix_len)) {
+	if (strncmp(cap, FETCH_PREFIX, prefix_len) != 0) {
+		weft_error_set(err, "unknown capability '%s'",
+			weft_escape(cap, strlen(cap), q, sizeof(q)));
+		return NULL;
+	}
+	if (!valid_host_port(cap + prefix_len)) {
+		weft_error_set(err,
+			"invalid host in capability '%s' (expected net:fetch:* or "
+			"net:fetch:<host>[:<port>], with a lowercase host name)",
+			weft_escape(cap, strlen(cap), q, sizeof(q)));
 		return NULL;
 	}
 	if (host != NULL) {
 		*host = cap + prefix_len;
 	}
 	return pattern;
+}
+
+const struct weft_capability *weft_capability_lookup(const char *cap, const char **host)
+{
+	return weft_capability_parse(cap, host, NULL);
 }

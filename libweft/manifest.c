@@ -14,9 +14,8 @@
 #include "weft/manifest.h"
 
 #define NAME_MAX_CHARS 64
-/* How much of a bad value a message shows, and the buffer that holds it with "...". */
-#define QUOTE_MAX 64
-#define QUOTE_SIZE (QUOTE_MAX + 8)
+/* How much of a bad value a message shows, "..." included. */
+#define QUOTE_SIZE 72
 
 /* One validation pass over a parsed document. */
 struct check {
@@ -100,26 +99,7 @@ static void report(struct check *c, enum weft_diag_severity severity, unsigned l
 /* A value fit for a message: control bytes escaped, long values cut. */
 static const char *quote(const char *s, size_t len, char buf[QUOTE_SIZE])
 {
-	size_t out = 0, i = 0;
-	for (; i < len && out + 4 <= QUOTE_MAX; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch == 0x7f) {
-			out += (size_t)snprintf(buf + out, QUOTE_SIZE - out, "\\x%02x", ch);
-		} else {
-			buf[out++] = (char)ch;
-		}
-	}
-	if (i < len) {
-		/* Do not cut a UTF-8 sequence in half; such bytes were copied as they are. */
-		while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80) {
-			i--;
-			out--;
-		}
-		memcpy(buf + out, "...", 3);
-		out += 3;
-	}
-	buf[out] = '\0';
-	return buf;
+	return weft_escape(s, len, buf, QUOTE_SIZE);
 }
 
 static const char *type_name(enum weft_toml_type type)
@@ -362,19 +342,12 @@ static void check_capability(struct check *c, const struct weft_toml_node *node,
 	if (!check_string(c, node)) {
 		return;
 	}
-	quote(node->str, node->str_len, q);
-	if (weft_capability_lookup(node->str, NULL) == NULL) {
-		if (strncmp(node->str, "net:fetch:", strlen("net:fetch:")) == 0) {
-			report(c, WEFT_DIAG_ERROR, node->line, node->path,
-				"invalid host in capability '%s' (expected net:fetch:* or "
-				"net:fetch:<host>[:<port>], with a lowercase host name)",
-				q);
-		} else {
-			report(c, WEFT_DIAG_ERROR, node->line, node->path,
-				"unknown capability '%s'", q);
-		}
+	struct weft_error err;
+	if (weft_capability_parse(node->str, NULL, &err) == NULL) {
+		report(c, WEFT_DIAG_ERROR, node->line, node->path, "%s", err.msg);
 		return;
 	}
+	quote(node->str, node->str_len, q);
 	if (weft_strv_contains(caps, node->str)) {
 		report(c, WEFT_DIAG_WARNING, node->line, node->path,
 			"capability '%s' is listed more than once", q);
@@ -508,6 +481,14 @@ static struct weft_manifest *parse(const char *text, size_t len, const char *nam
 	if (len > WEFT_MANIFEST_MAX_SIZE) {
 		report(&c, WEFT_DIAG_ERROR, 0, NULL, "file is %zu bytes, more than the %d allowed",
 			len, WEFT_MANIFEST_MAX_SIZE);
+		return NULL;
+	}
+	/* toml++ recurses per level: a deep document must never reach it. */
+	unsigned deep = weft_toml_nesting_exceeds(text != NULL ? text : "", len,
+		WEFT_MANIFEST_MAX_NESTING);
+	if (deep > 0) {
+		report(&c, WEFT_DIAG_ERROR, deep, NULL, "nesting deeper than %d levels",
+			WEFT_MANIFEST_MAX_NESTING);
 		return NULL;
 	}
 	struct weft_toml_doc doc;

@@ -61,6 +61,14 @@ struct weft_toml_doc {
 bool weft_toml_parse(const char *text, size_t len, struct weft_toml_doc *doc);
 void weft_toml_doc_finish(struct weft_toml_doc *doc);
 
+/*
+ * The 1-based line where text first nests deeper than max levels (each key
+ * of a dotted key or header, and each array or inline table, is a level), or
+ * 0 when it never does. Cheap and iterative: run it before weft_toml_parse(),
+ * whose recursion a deep enough document overflows.
+ */
+unsigned weft_toml_nesting_exceeds(const char *text, size_t len, unsigned max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,11 +21,8 @@
 #define READ_BUF_SIZE (256 * 1024)
 
 struct scan {
-	uint64_t max_file_size, max_total_size;
+	struct weft_pkg_tally tally; /* its limits filled in */
 	bool refuse_hardlinks;
-	size_t max_files;
-	uint64_t total_size;
-	size_t ndirs;
 	unsigned char *buf;
 	struct weft_pkg_files *out;
 	struct weft_error *err;
@@ -216,12 +213,12 @@ static bool hash_file(struct scan *s, int dirfd, const char *name, char *rel,
 			break;
 		}
 		size += (uint64_t)r;
-		/* The size was checked before reading; a file that grows is caught here. */
-		if (size > s->max_file_size) {
+		/* The size was counted before reading; a file that grows is caught here. */
+		if (size > s->tally.max_file_size) {
 			weft_error_set(s->err,
 				"%s grew over the file size limit of %" PRIu64
 				" bytes while being read",
-				rel, s->max_file_size);
+				rel, s->tally.max_file_size);
 			goto fail;
 		}
 		crypto_hash_sha256_update(&state, s->buf, (unsigned long long)r);
@@ -229,10 +226,10 @@ static bool hash_file(struct scan *s, int dirfd, const char *name, char *rel,
 	close(fd);
 
 	/* Account for what was read, not for what stat said before. */
-	s->total_size = s->total_size - (uint64_t)st->st_size + size;
-	if (s->total_size > s->max_total_size) {
-		weft_error_set(s->err, "package is over the total size limit of %" PRIu64 " bytes",
-			s->max_total_size);
+	s->tally.total_size = s->tally.total_size - (uint64_t)st->st_size + size;
+	if (s->tally.total_size > s->tally.max_total_size) {
+		weft_error_set(s->err, "package too large (limit %" PRIu64 " bytes)",
+			s->tally.max_total_size);
 		free(rel);
 		return false;
 	}
@@ -260,10 +257,7 @@ static bool scan_entry(struct scan *s, int dirfd, const char *name, const char *
 		weft_error_set(s->err, "out of memory");
 		return false;
 	}
-	/* They would break the "<path>\t<hash>\n" lines of the digest. */
-	if (strpbrk(name, "\n\t") != NULL) {
-		weft_error_set(s->err, "a file name in %s contains a newline or a tab",
-			prefix[0] == '\0' ? "the top directory" : prefix);
+	if (!weft_pkg_path_check(rel, s->err)) {
 		goto fail;
 	}
 
@@ -274,14 +268,7 @@ static bool scan_entry(struct scan *s, int dirfd, const char *name, const char *
 	}
 
 	if (S_ISDIR(st.st_mode)) {
-		if (depth + 1 > WEFT_PKG_MAX_DEPTH) {
-			weft_error_set(s->err, "%s is nested deeper than %d directories", rel,
-				WEFT_PKG_MAX_DEPTH);
-			goto fail;
-		}
-		if (++s->ndirs > s->max_files) {
-			weft_error_set(s->err, "package has more than %zu directories",
-				s->max_files);
+		if (!weft_pkg_tally_add(&s->tally, rel, true, 0, s->err)) {
 			goto fail;
 		}
 		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -314,23 +301,10 @@ static bool scan_entry(struct scan *s, int dirfd, const char *name, const char *
 		weft_error_set(s->err, "%s has %ju hard links", rel, (uintmax_t)st.st_nlink);
 		goto fail;
 	}
-	/* Checked before reading, so that a huge sparse file costs nothing. */
-	uint64_t size = (uint64_t)st.st_size;
-	if (size > s->max_file_size) {
-		weft_error_set(s->err, "%s is %" PRIu64 " bytes, over the limit of %" PRIu64, rel,
-			size, s->max_file_size);
+	/* Counted before reading, so that a huge sparse file costs nothing. */
+	if (!weft_pkg_tally_add(&s->tally, rel, false, (uint64_t)st.st_size, s->err)) {
 		goto fail;
 	}
-	if (size > s->max_total_size - s->total_size) {
-		weft_error_set(s->err, "package is over the total size limit of %" PRIu64 " bytes",
-			s->max_total_size);
-		goto fail;
-	}
-	if (s->out->len >= s->max_files) {
-		weft_error_set(s->err, "package has more than %zu files", s->max_files);
-		goto fail;
-	}
-	s->total_size += size;
 	return hash_file(s, dirfd, name, rel, &st);
 
 fail:
@@ -384,23 +358,22 @@ static bool scan_fd(int dirfd, const struct weft_scan_opts *opts, struct weft_pk
 {
 	*out = (struct weft_pkg_files){ 0 };
 	struct scan s = {
-		.max_file_size = WEFT_PKG_MAX_FILE_SIZE,
-		.max_total_size = WEFT_PKG_MAX_TOTAL_SIZE,
-		.max_files = WEFT_PKG_MAX_FILES,
 		.out = out,
 		.err = err,
 	};
 	if (opts != NULL) {
-		if (opts->max_file_size != 0) {
-			s.max_file_size = opts->max_file_size;
-		}
-		if (opts->max_total_size != 0) {
-			s.max_total_size = opts->max_total_size;
-		}
-		if (opts->max_files != 0) {
-			s.max_files = opts->max_files;
-		}
+		s.tally.max_file_size = opts->max_file_size;
+		s.tally.max_total_size = opts->max_total_size;
+		s.tally.max_files = opts->max_files;
+		s.tally.max_dirs = opts->max_dirs;
 		s.refuse_hardlinks = opts->refuse_hardlinks;
+	}
+	/* Filled in, for the checks made while reading. */
+	if (s.tally.max_file_size == 0) {
+		s.tally.max_file_size = WEFT_PKG_MAX_FILE_SIZE;
+	}
+	if (s.tally.max_total_size == 0) {
+		s.tally.max_total_size = WEFT_PKG_MAX_TOTAL_SIZE;
 	}
 	if (!weft_crypto_init(err)) {
 		return false;

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@
 
 #define BUNDLE_SUFFIX ".weftpkg"
 #define IO_BUF_SIZE (256 * 1024)
-/* Directories count too: a package may hold as many as it has files. */
-#define BUNDLE_MAX_ENTRIES (2 * WEFT_PKG_MAX_FILES)
+/* Every file and directory, and a few root entries ("./"). */
+#define BUNDLE_MAX_ENTRIES (WEFT_PKG_MAX_FILES + WEFT_PKG_MAX_DIRS + 16)
 
 static const char usage_bundle[] =
 	"Usage: weft-pack bundle DIR [-o FILE]\n"
@@ -314,8 +315,8 @@ int cmd_bundle(int argc, char *argv[])
 	}
 	free(tmpname);
 	tmpname = NULL;
-	printf("wrote %s (%zu files, %ju bytes of content)\n", out, tree.files,
-		(uintmax_t)tree.total_size);
+	printf("wrote %s (%zu files, %ju bytes of content)\n", out, tree.tally.files,
+		(uintmax_t)tree.tally.total_size);
 	status = PACK_EXIT_OK;
 out:
 	if (tmpname != NULL) {
@@ -353,7 +354,9 @@ static char *entry_path(const char *raw, bool *root, struct weft_error *err)
 		return NULL;
 	}
 	if (raw[0] == '/') {
-		weft_error_set(err, "%s: absolute path refused", raw);
+		char shown[200];
+		weft_error_set(err, "%s: absolute path refused",
+			weft_escape(raw, strlen(raw), shown, sizeof(shown)));
 		return NULL;
 	}
 	while (raw[0] == '.' && raw[1] == '/') {
@@ -376,21 +379,80 @@ static char *entry_path(const char *raw, bool *root, struct weft_error *err)
 		free(path);
 		return NULL;
 	}
-	if (!pack_path_check(path, err)) {
+	if (!weft_pkg_path_check(path, err)) {
 		free(path);
 		return NULL;
 	}
 	return path;
 }
 
+/* One pass over a bundle: a survey (dstfd -1) that only judges, or the extraction. */
 struct extract {
 	struct archive *archive;
 	int dstfd;
 	char *buf;
 	size_t entries;
-	size_t files;
-	uint64_t total_size;
+	struct weft_pkg_tally tally;
+	/* Every directory counted so far, named or implied by a path (tsearch). */
+	void *dirs;
 };
+
+static int compare_paths(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Counts path as a directory unless it was already. */
+static bool count_dir(struct extract *x, const char *path, size_t len, bool *is_new,
+	struct weft_error *err)
+{
+	char *copy = strndup(path, len);
+	if (copy == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	void *found = tsearch(copy, &x->dirs, compare_paths);
+	if (found == NULL) {
+		weft_error_set(err, "out of memory");
+		free(copy);
+		return false;
+	}
+	*is_new = *(char **)found == copy;
+	if (!*is_new) {
+		free(copy);
+		return true;
+	}
+	return weft_pkg_tally_add(&x->tally, copy, true, 0, err);
+}
+
+/*
+ * Counts the directories that path makes, dir being whether it is one
+ * itself: its parents count too, named in the bundle or not, since
+ * extracting creates them.
+ */
+static bool count_dirs(struct extract *x, const char *path, bool dir, struct weft_error *err)
+{
+	size_t len = strlen(path);
+	if (!dir) {
+		const char *slash = strrchr(path, '/');
+		len = slash != NULL ? (size_t)(slash - path) : 0;
+	}
+	/* From the longest down; a known one's parents are known already. */
+	while (len > 0) {
+		bool is_new;
+		if (!count_dir(x, path, len, &is_new, err)) {
+			return false;
+		}
+		if (!is_new) {
+			return true;
+		}
+		while (len > 0 && path[len - 1] != '/') {
+			len--;
+		}
+		len -= len > 0;
+	}
+	return true;
+}
 
 static bool extract_file(struct extract *x, struct archive_entry *entry, const char *path,
 	uint64_t size, struct weft_error *err)
@@ -418,7 +480,7 @@ static bool extract_file(struct extract *x, struct archive_entry *entry, const c
 		}
 		/* The header's size was checked; the data must not exceed it. */
 		written += (uint64_t)n;
-		if (written > size || written > WEFT_PKG_MAX_FILE_SIZE) {
+		if (written > size) {
 			weft_error_set(err, "%s: more data than its header declares", path);
 			ok = false;
 		} else if (!pack_write_all(fd, x->buf, (size_t)n)) {
@@ -462,26 +524,23 @@ static bool extract_entry(struct extract *x, struct archive_entry *entry, struct
 			weft_error_set(err, "file entry without a name");
 		}
 	} else if (type == AE_IFDIR) {
-		ok = pack_mkdirs_beneath(x->dstfd, path, err);
+		ok = count_dirs(x, path, true, err) &&
+			(x->dstfd < 0 || pack_mkdirs_beneath(x->dstfd, path, err));
 	} else {
 		la_int64_t size = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
-		if (size < 0 || (uint64_t)size > WEFT_PKG_MAX_FILE_SIZE) {
-			weft_error_set(err, "%s: file too large (%jd bytes, limit %llu)", path,
-				(intmax_t)size, WEFT_PKG_MAX_FILE_SIZE);
-		} else if (++x->files > WEFT_PKG_MAX_FILES) {
-			weft_error_set(err, "too many files (limit %d)", WEFT_PKG_MAX_FILES);
-		} else if ((x->total_size += (uint64_t)size) > WEFT_PKG_MAX_TOTAL_SIZE) {
-			weft_error_set(err, "package too large (limit %llu bytes)",
-				WEFT_PKG_MAX_TOTAL_SIZE);
-		} else {
-			ok = extract_file(x, entry, path, (uint64_t)size, err);
+		if (size < 0) {
+			weft_error_set(err, "%s: negative size", path);
+		} else if (count_dirs(x, path, false, err) &&
+			weft_pkg_tally_add(&x->tally, path, false, (uint64_t)size, err)) {
+			ok = x->dstfd < 0 || extract_file(x, entry, path, (uint64_t)size, err);
 		}
 	}
 	free(path);
 	return ok;
 }
 
-bool pack_bundle_extract(const char *file, int dstfd, struct weft_error *err)
+/* One pass over the bundle at file: see struct extract. */
+static bool read_bundle(const char *file, int dstfd, struct weft_error *err)
 {
 	struct extract x = { .dstfd = dstfd };
 	x.archive = archive_read_new();
@@ -526,8 +585,18 @@ out:
 	if (x.archive != NULL) {
 		archive_read_free(x.archive);
 	}
+	tdestroy(x.dirs, free);
 	free(x.buf);
 	return ok;
+}
+
+bool pack_bundle_extract(const char *file, int dstfd, struct weft_error *err)
+{
+	/* Judged whole before anything is written: a bundle past a limit or
+	 * with a bad name is refused at the cost of reading it, not of writing
+	 * out (and removing again) everything up to where it goes wrong. Every
+	 * check runs again while extracting, on what is then read. */
+	return read_bundle(file, -1, err) && read_bundle(file, dstfd, err);
 }
 
 int cmd_unbundle(int argc, char *argv[])

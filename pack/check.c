@@ -25,8 +25,8 @@ static const char usage_check[] =
 	"Check the package in DIR: its wapp.toml (schema, id, capabilities), that\n"
 	"the module is a WebAssembly component (not a core module, not garbage),\n"
 	"that the UI entry exists, and that the package holds only regular files\n"
-	"and directories within the size limits. Prints every warning and problem\n"
-	"found, or OK.\n"
+	"and directories, with UTF-8 names, within the package limits (see\n"
+	"weft-pack(1), SAFETY). Prints every warning and problem found, or OK.\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help  show this help\n";
@@ -229,9 +229,9 @@ void pack_check_files(int rootfd, const struct weft_manifest *manifest, struct w
 		close(fd);
 	}
 	for (size_t i = 0; i < manifest->capabilities.len; i++) {
-		const char *cap = manifest->capabilities.items[i];
-		if (weft_capability_lookup(cap, NULL) == NULL) {
-			add_problem(problems, "unknown capability '%s'", cap);
+		struct weft_error err;
+		if (weft_capability_parse(manifest->capabilities.items[i], NULL, &err) == NULL) {
+			add_problem(problems, "%s", err.msg);
 		}
 	}
 }

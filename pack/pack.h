@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "weft/common.h"
+#include "weft/package.h"
 
 struct weft_manifest;
 
@@ -83,16 +84,14 @@ struct pack_entry {
 struct pack_tree {
 	struct pack_entry *items; /* sorted bytewise by path; parents first */
 	size_t len, cap;
-	size_t files;
-	uint64_t total_size;
+	struct weft_pkg_tally tally; /* files, directories, bytes */
 };
 
 /*
  * Lists every entry under the directory rootfd, refusing what a package may
- * not hold: symlinks, hard links, devices, fifos, sockets, files over
- * WEFT_PKG_MAX_FILE_SIZE (judged by st_size, before reading anything), more
- * than WEFT_PKG_MAX_FILES files or WEFT_PKG_MAX_TOTAL_SIZE bytes, deeper
- * than WEFT_PKG_MAX_DEPTH, and names pack_path_check() refuses.
+ * not hold: symlinks, hard links, devices, fifos, sockets, names that
+ * weft_pkg_path_check() refuses, and anything past the package limits
+ * (weft_pkg_tally_add(); sizes judged by st_size, before reading anything).
  */
 bool pack_tree_scan(int rootfd, struct pack_tree *tree, struct weft_error *err);
 void pack_tree_finish(struct pack_tree *tree);
@@ -102,9 +101,6 @@ int pack_tree_open(int rootfd, const struct pack_entry *e, struct weft_error *er
 /* Copies a scanned tree into the empty directory dstfd (not synced). */
 bool pack_tree_copy(int srcfd, const struct pack_tree *tree, int dstfd, struct weft_error *err);
 
-/* A relative '/'-separated path with no empty, "." or ".." component and no
- * control character. */
-bool pack_path_check(const char *path, struct weft_error *err);
 /*
  * openat() of a relative path that never leaves rootfd: no component may be
  * a symlink. With O_CREAT, missing parent directories are created.

@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,54 +53,6 @@ bool pack_write_all(int fd, const void *buf, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
-	}
-	return true;
-}
-
-bool pack_path_check(const char *path, struct weft_error *err)
-{
-	if (path[0] == '\0') {
-		weft_error_set(err, "empty path");
-		return false;
-	}
-	if (path[0] == '/') {
-		weft_error_set(err, "%s: absolute path refused", path);
-		return false;
-	}
-	if (strlen(path) >= PATH_MAX) {
-		weft_error_set(err, "path too long (limit %d bytes)", PATH_MAX - 1);
-		return false;
-	}
-	int depth = 0;
-	const char *p = path;
-	while (true) {
-		const char *end = strchrnul(p, '/');
-		size_t len = (size_t)(end - p);
-		if (len == 0) {
-			weft_error_set(err, "%s: empty path component refused", path);
-			return false;
-		}
-		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.')) {
-			weft_error_set(err, "%s: '%.*s' path component refused", path, (int)len,
-				p);
-			return false;
-		}
-		if (++depth > WEFT_PKG_MAX_DEPTH) {
-			weft_error_set(err, "%s: nested deeper than %d", path, WEFT_PKG_MAX_DEPTH);
-			return false;
-		}
-		if (*end == '\0') {
-			break;
-		}
-		p = end + 1;
-	}
-	/* Tabs and newlines would make the signed digest lines ambiguous. */
-	for (const unsigned char *c = (const unsigned char *)path; *c != '\0'; c++) {
-		if (*c < 0x20 || *c == 0x7f) {
-			weft_error_set(err, "%s: file name with a control character refused",
-				path);
-			return false;
-		}
 	}
 	return true;
 }
@@ -355,7 +306,7 @@ static bool check_stat(const char *path, const struct stat *st, struct pack_tree
 	struct weft_error *err)
 {
 	if (S_ISDIR(st->st_mode)) {
-		return true;
+		return weft_pkg_tally_add(&tree->tally, path, true, 0, err);
 	}
 	if (!S_ISREG(st->st_mode)) {
 		weft_error_set(err, "%s: %s refused (only regular files and directories)", path,
@@ -367,22 +318,8 @@ static bool check_stat(const char *path, const struct stat *st, struct pack_tree
 			(uintmax_t)st->st_nlink);
 		return false;
 	}
-	if ((uint64_t)st->st_size > WEFT_PKG_MAX_FILE_SIZE) {
-		weft_error_set(err, "%s: file too large (%jd bytes, limit %llu)", path,
-			(intmax_t)st->st_size, WEFT_PKG_MAX_FILE_SIZE);
-		return false;
-	}
-	if (++tree->files > WEFT_PKG_MAX_FILES) {
-		weft_error_set(err, "too many files (limit %d)", WEFT_PKG_MAX_FILES);
-		return false;
-	}
-	tree->total_size += (uint64_t)st->st_size;
-	if (tree->total_size > WEFT_PKG_MAX_TOTAL_SIZE) {
-		weft_error_set(err, "package too large (limit %llu bytes)",
-			WEFT_PKG_MAX_TOTAL_SIZE);
-		return false;
-	}
-	return true;
+	/* Judged by st_size, before reading anything. */
+	return weft_pkg_tally_add(&tree->tally, path, false, (uint64_t)st->st_size, err);
 }
 
 static bool scan_dir(int dirfd, const char *prefix, int depth, struct pack_tree *tree,
@@ -413,7 +350,7 @@ static bool scan_dir(int dirfd, const char *prefix, int depth, struct pack_tree 
 			break;
 		}
 		struct stat st;
-		if (!pack_path_check(path, err)) {
+		if (!weft_pkg_path_check(path, err)) {
 			ok = false;
 		} else if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			weft_error_errno(err, "%s", path);

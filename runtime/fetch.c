@@ -108,11 +108,13 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* The lowercase host of an http(s) URL, or NULL with *why set. */
-static char *url_host(struct runtime_curl *c, const char *url, const char **why)
+/* The lowercase host of an http(s) URL, and in *port its port (the scheme's
+ * default when it names none); NULL with *why set. */
+static char *url_host(struct runtime_curl *c, const char *url, char **port, const char **why)
 {
 	CURLU *u = c->url();
-	char *scheme = NULL, *host = NULL, *result = NULL;
+	char *scheme = NULL, *host = NULL, *port_part = NULL, *result = NULL;
+	*port = NULL;
 	if (u == NULL) {
 		*why = "out of memory";
 		return NULL;
@@ -126,13 +128,18 @@ static char *url_host(struct runtime_curl *c, const char *url, const char **why)
 		*why = "only http and https URLs can be fetched";
 		goto out;
 	}
-	if (c->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+	if (c->url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+		c->url_get(u, CURLUPART_PORT, &port_part, CURLU_DEFAULT_PORT) != CURLUE_OK) {
 		*why = "invalid URL";
 		goto out;
 	}
 	result = strdup(host);
-	if (result == NULL) {
+	*port = strdup(port_part);
+	if (result == NULL || *port == NULL) {
 		*why = "out of memory";
+		free(result);
+		free(*port);
+		result = *port = NULL;
 		goto out;
 	}
 	for (char *p = result; *p != '\0'; p++) {
@@ -141,6 +148,7 @@ static char *url_host(struct runtime_curl *c, const char *url, const char **why)
 out:
 	c->free(scheme);
 	c->free(host);
+	c->free(port_part);
 	c->url_cleanup(u);
 	return result;
 }
@@ -234,7 +242,7 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 	struct curl_slist *headers = NULL;
 	struct body_buf body = { .max = host->limits->fetch_body_bytes };
 	const char *why = NULL;
-	char *host_name = NULL;
+	char *host_name = NULL, *port = NULL;
 	struct runtime_curl *c = NULL;
 	CURL *curl = NULL;
 	char curl_error[CURL_ERROR_SIZE];
@@ -279,12 +287,13 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 	}
 	for (int hop = 0;; hop++) {
 		free(host_name);
-		host_name = url_host(c, url, &why);
+		free(port);
+		host_name = url_host(c, url, &port, &why);
 		if (host_name == NULL) {
 			val_result_err(result, "%s: %s", why, url);
 			goto out;
 		}
-		if (!runtime_grants_allow_host(host->grants, host_name)) {
+		if (!runtime_grants_allow_host(host->grants, host_name, port)) {
 			weft_log(WEFT_WARN, "fetch %s: capability not granted: net:fetch:%s", url,
 				host_name);
 			val_result_err(result, "capability not granted: net:fetch:%s", host_name);
@@ -376,6 +385,7 @@ out:
 		c->slist_free_all(headers);
 	}
 	free(host_name);
+	free(port);
 	free(body.data);
 	free(req_body);
 	free(method);

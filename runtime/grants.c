@@ -1,14 +1,13 @@
 /*
  * Capability strings (design §4) as the runtime enforces them. appd has
  * already checked them against the signed manifest; here they only decide
- * what the guest may do.
+ * what the guest may do, read by the same libweft parser.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "runtime.h"
+#include "weft/capability.h"
 
 void runtime_grants_init(struct runtime_grants *grants)
 {
@@ -23,60 +22,41 @@ void runtime_grants_finish(struct runtime_grants *grants)
 	weft_strv_finish(&grants->fetch_hosts);
 }
 
-static bool valid_host(const char *host)
-{
-	if (host[0] == '\0' || strlen(host) > 253) {
-		return false;
-	}
-	for (const char *p = host; *p != '\0'; p++) {
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.') {
-			return false;
-		}
-	}
-	return true;
-}
-
 bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct weft_error *err)
 {
-	static const char fetch_prefix[] = "net:fetch:";
-
-	if (strcmp(cap, "fs:rw:app-data") == 0) {
-		grants->app_data = 2;
-	} else if (strcmp(cap, "fs:read:app-data") == 0) {
-		grants->app_data = grants->app_data > 1 ? 2 : 1;
-	} else if (strcmp(cap, "fs:rw:xdg-documents") == 0) {
-		grants->documents = 2;
-	} else if (strcmp(cap, "fs:read:xdg-documents") == 0) {
-		grants->documents = grants->documents > 1 ? 2 : 1;
-	} else if (strcmp(cap, "net:fetch:*") == 0) {
-		grants->fetch_any = true;
-	} else if (strncmp(cap, fetch_prefix, strlen(fetch_prefix)) == 0) {
-		const char *host = cap + strlen(fetch_prefix);
-		if (!valid_host(host)) {
-			weft_error_set(err, "bad host in capability %s", cap);
-			return false;
-		}
-		char *lower = strdup(host);
-		if (lower == NULL) {
-			weft_error_set(err, "out of memory");
-			return false;
-		}
-		for (char *p = lower; *p != '\0'; p++) {
-			*p = (char)tolower((unsigned char)*p);
-		}
-		if (!weft_strv_push_take(&grants->fetch_hosts, lower)) {
-			weft_error_set(err, "out of memory");
-			return false;
-		}
-	} else if (strcmp(cap, "sys:notifications") == 0) {
-		grants->notifications = true;
-	} else if (strcmp(cap, "sys:clipboard:read") == 0) {
-		grants->clipboard_read = true;
-	} else if (strcmp(cap, "sys:clipboard:write") == 0) {
-		grants->clipboard_write = true;
-	} else if (strcmp(cap, "hw:gpu:compute") != 0 && strcmp(cap, "hw:gpu:render") != 0) {
-		weft_error_set(err, "unknown capability %s", cap);
+	/* The rule weft-pack and appd applied, so that what they let through runs. */
+	const char *host;
+	const struct weft_capability *c = weft_capability_parse(cap, &host, err);
+	if (c == NULL) {
 		return false;
+	}
+	switch (c->grant) {
+	case WEFT_GRANT_RESERVED:
+		break;
+	case WEFT_GRANT_DIR: {
+		int level = c->writable ? 2 : 1;
+		int *grant = c->dir == WEFT_DIR_APP_DATA ? &grants->app_data : &grants->documents;
+		*grant = *grant > level ? *grant : level;
+		break;
+	}
+	case WEFT_GRANT_FETCH:
+		if (host == NULL) {
+			grants->fetch_any = true;
+		} else if (!weft_strv_contains(&grants->fetch_hosts, host) &&
+			!weft_strv_push(&grants->fetch_hosts, host)) {
+			weft_error_set(err, "out of memory");
+			return false;
+		}
+		break;
+	case WEFT_GRANT_NOTIFICATIONS:
+		grants->notifications = true;
+		break;
+	case WEFT_GRANT_CLIPBOARD_READ:
+		grants->clipboard_read = true;
+		break;
+	case WEFT_GRANT_CLIPBOARD_WRITE:
+		grants->clipboard_write = true;
+		break;
 	}
 	if (!weft_strv_contains(&grants->caps, cap) && !weft_strv_push(&grants->caps, cap)) {
 		weft_error_set(err, "out of memory");
@@ -85,13 +65,20 @@ bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct w
 	return true;
 }
 
-bool runtime_grants_allow_host(const struct runtime_grants *grants, const char *host)
+bool runtime_grants_allow_host(const struct runtime_grants *grants, const char *host,
+	const char *port)
 {
 	if (grants->fetch_any) {
 		return true;
 	}
+	size_t host_len = strlen(host);
 	for (size_t i = 0; i < grants->fetch_hosts.len; i++) {
-		if (strcasecmp(grants->fetch_hosts.items[i], host) == 0) {
+		/* "host" allows every port, "host:port" that one only. */
+		const char *granted = grants->fetch_hosts.items[i];
+		if (strncmp(granted, host, host_len) == 0 &&
+			(granted[host_len] == '\0' ||
+				(granted[host_len] == ':' &&
+					strcmp(granted + host_len + 1, port) == 0))) {
 			return true;
 		}
 	}

@@ -16,7 +16,7 @@
 struct runtime_grants {
 	struct weft_strv caps; /* every granted capability string, as given */
 	bool fetch_any;
-	struct weft_strv fetch_hosts;
+	struct weft_strv fetch_hosts; /* "host" or "host:port", as granted */
 	bool notifications;
 	bool clipboard_read, clipboard_write;
 	/* 0 not granted, 1 read-only, 2 writable */
@@ -28,8 +28,10 @@ void runtime_grants_init(struct runtime_grants *grants);
 void runtime_grants_finish(struct runtime_grants *grants);
 /* Adds one capability string; unknown ones are an error. */
 bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct weft_error *err);
-/* Whether fetch may reach host (already lowercased by the URL parser). */
-bool runtime_grants_allow_host(const struct runtime_grants *grants, const char *host);
+/* Whether fetch may reach host (already lowercased by the URL parser) on port
+ * (decimal, the scheme's default when the URL has none). */
+bool runtime_grants_allow_host(const struct runtime_grants *grants, const char *host,
+	const char *port);
 
 struct runtime_preopen {
 	char *host_path;

@@ -179,6 +179,63 @@ static void test_unknown(void)
 	EXPECT(weft_capability_lookup(NULL, NULL) == NULL);
 }
 
+/* Decodes \xNN in place. */
+static void unescape(char *s)
+{
+	char *out = s;
+	for (char *in = s; *in != '\0'; in++) {
+		unsigned byte;
+		if (in[0] == '\\' && in[1] == 'x' && sscanf(in + 2, "%2x", &byte) == 1) {
+			*out++ = (char)byte;
+			in += 3;
+		} else {
+			*out++ = *in;
+		}
+	}
+	*out = '\0';
+}
+
+/* The table every program is tested against: same verdict, same words. */
+static void test_shared_table(void)
+{
+	const char *path = getenv("WEFT_TEST_CAPABILITIES");
+	ASSERT(path != NULL);
+	FILE *f = fopen(path, "r");
+	ASSERT(f != NULL);
+	char line[1024];
+	size_t rows = 0, refused = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		char *tab = strchr(line, '\t');
+		if (line[0] == '#' || tab == NULL) {
+			continue;
+		}
+		*tab = '\0';
+		const char *want = tab + 1;
+		unescape(line);
+		rows++;
+		struct weft_error err = { 0 };
+		const char *host = "stale";
+		const struct weft_capability *cap = weft_capability_parse(line, &host, &err);
+		if (strcmp(want, "ok") == 0) {
+			EXPECT(cap != NULL);
+			if (cap == NULL) {
+				fprintf(stderr, "# '%s' refused: %s\n", line, err.msg);
+			}
+			continue;
+		}
+		refused++;
+		EXPECT(cap == NULL && host == NULL);
+		if (strcmp(err.msg, want) != 0) {
+			fprintf(stderr, "# '%s':\n#   want %s\n#   got  %s\n", line, want,
+				err.msg);
+			test_failed = true;
+		}
+	}
+	fclose(f);
+	EXPECT(rows > 30 && refused > 20);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_table),
 	TEST_CASE(test_dirs),
@@ -187,6 +244,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_fetch_host_malformed),
 	TEST_CASE(test_hostname_length),
 	TEST_CASE(test_unknown),
+	TEST_CASE(test_shared_table),
 };
 
 int main(int argc, char **argv)

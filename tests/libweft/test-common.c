@@ -68,12 +68,29 @@ static void test_now_ms(void)
 	EXPECT(after - before < 5000);
 }
 
+static void test_escape(void)
+{
+	char buf[16];
+	EXPECT_STR_EQ(weft_escape("plain", 5, buf, sizeof(buf)), "plain");
+	/* Control bytes, and bytes that are not UTF-8, as \xNN; UTF-8 kept. */
+	EXPECT_STR_EQ(weft_escape("a\nb\x1b", 4, buf, sizeof(buf)), "a\\x0ab\\x1b");
+	EXPECT_STR_EQ(weft_escape("\xc3\xa9\xff\xc3", 4, buf, sizeof(buf)), "\xc3\xa9\\xff\\xc3");
+	EXPECT_STR_EQ(weft_escape("a\0b", 3, buf, sizeof(buf)), "a\\x00b");
+	/* Exactly full, then one byte over: cut with "...", never inside a piece. */
+	EXPECT_STR_EQ(weft_escape("0123456789abcde", 15, buf, sizeof(buf)), "0123456789abcde");
+	EXPECT_STR_EQ(weft_escape("0123456789abcdef", 16, buf, sizeof(buf)), "0123456789ab...");
+	EXPECT_STR_EQ(weft_escape("0123456789a\x01\x02", 13, buf, sizeof(buf)), "0123456789a...");
+	EXPECT_STR_EQ(weft_escape("0123456789\xc3\xa9wxyz", 16, buf, sizeof(buf)),
+		"0123456789\xc3\xa9...");
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_parse_long),
 	TEST_CASE(test_strv),
 	TEST_CASE(test_error_prefix),
 	TEST_CASE(test_utf8),
 	TEST_CASE(test_now_ms),
+	TEST_CASE(test_escape),
 };
 
 int main(int argc, char **argv)

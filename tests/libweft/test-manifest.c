@@ -455,6 +455,202 @@ static void test_size_limit(void)
 	free(tmp);
 }
 
+/* The shapes in which TOML nests; each deep_text() of n puts a value n levels down. */
+enum deep_shape {
+	DEEP_DOTTED_KEY, /* a.a.a = 1 */
+	DEEP_HEADER, /* [a.a.a] */
+	DEEP_ARRAY_HEADER, /* [[a.a]]: the array, then the table in it */
+	DEEP_INLINE_TABLE, /* a = {a = {a = 1}} */
+	DEEP_ARRAY, /* a = [[1]] */
+	DEEP_INLINE_DOTTED, /* a = {a.a = 1} */
+	DEEP_MIXED, /* [a.a] a.a = [{a = [1]}] */
+	DEEP_SHAPES,
+};
+
+static void append(char **text, size_t *len, const char *s, size_t times)
+{
+	size_t n = strlen(s);
+	char *grown = realloc(*text, *len + n * times + 1);
+	if (grown == NULL) {
+		abort();
+	}
+	*text = grown;
+	for (size_t i = 0; i < times; i++) {
+		memcpy(*text + *len, s, n);
+		*len += n;
+	}
+	(*text)[*len] = '\0';
+}
+
+/* A document, after two harmless lines, whose deepest node is n levels down (n >= 8). */
+static char *deep_text(enum deep_shape shape, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	append(&text, &len, "# comment\n\n", 1);
+	switch (shape) {
+	case DEEP_DOTTED_KEY:
+		append(&text, &len, "a.", n - 1);
+		append(&text, &len, "a = 1\n", 1);
+		break;
+	case DEEP_HEADER:
+		append(&text, &len, "[a", 1);
+		append(&text, &len, ".a", n - 1);
+		append(&text, &len, "]\n", 1);
+		break;
+	case DEEP_ARRAY_HEADER:
+		append(&text, &len, "[[a", 1);
+		append(&text, &len, ".a", n - 2);
+		append(&text, &len, "]]\n", 1);
+		break;
+	case DEEP_INLINE_TABLE:
+		append(&text, &len, "a = ", 1);
+		append(&text, &len, "{a = ", n - 1);
+		append(&text, &len, "1", 1);
+		append(&text, &len, "}", n - 1);
+		append(&text, &len, "\n", 1);
+		break;
+	case DEEP_ARRAY:
+		append(&text, &len, "a = ", 1);
+		append(&text, &len, "[", n - 1);
+		append(&text, &len, "1", 1);
+		append(&text, &len, "]", n - 1);
+		append(&text, &len, "\n", 1);
+		break;
+	case DEEP_INLINE_DOTTED:
+		append(&text, &len, "a = {", 1);
+		append(&text, &len, "a.", n - 2);
+		append(&text, &len, "a = 1}\n", 1);
+		break;
+	case DEEP_MIXED:
+		/* Table 2, key 4, array 4, its table 5, keys 5 + k, array, element. */
+		append(&text, &len, "[a.a]\na.a = [{", 1);
+		append(&text, &len, "a.", n - 7);
+		append(&text, &len, "a = [1]}]\n", 1);
+		break;
+	case DEEP_SHAPES:
+		abort();
+	}
+	return text;
+}
+
+/* "<name>:<line>: nesting deeper than 16 levels", the line where the deep part starts. */
+static char *deep_error(enum deep_shape shape, const char *name)
+{
+	return weft_strdup_printf("%s:%d: nesting deeper than %d levels", name,
+		shape == DEEP_MIXED ? 4 : 3, WEFT_MANIFEST_MAX_NESTING);
+}
+
+static bool has_nesting_error(const struct weft_diags *diags)
+{
+	return has_diag(diags, WEFT_DIAG_ERROR, "nesting deeper than");
+}
+
+static void test_nesting_limit(void)
+{
+	for (int shape = 0; shape < DEEP_SHAPES; shape++) {
+		/* At the limit the parser sees it (and finds no [package]). */
+		char *text = deep_text(shape, WEFT_MANIFEST_MAX_NESTING);
+		struct weft_diags diags;
+		weft_diags_init(&diags);
+		EXPECT(weft_manifest_parse(text, strlen(text), "deep.toml", &diags) == NULL);
+		if (has_nesting_error(&diags) ||
+			!has_diag(&diags, WEFT_DIAG_ERROR, "package: missing required table")) {
+			fprintf(stderr, "# shape %d at the limit:\n", shape);
+			dump_diags(text, &diags);
+			test_failed = true;
+		}
+		weft_diags_finish(&diags);
+		free(text);
+
+		/* One level more is refused before the parser, with one error. */
+		text = deep_text(shape, WEFT_MANIFEST_MAX_NESTING + 1);
+		char *expect = deep_error(shape, "deep.toml");
+		weft_diags_init(&diags);
+		EXPECT(weft_manifest_parse(text, strlen(text), "deep.toml", &diags) == NULL);
+		if (diags.len != 1 || strcmp(diags.items[0].msg, expect) != 0) {
+			fprintf(stderr, "# shape %d over the limit:\n", shape);
+			dump_diags(text, &diags);
+			test_failed = true;
+		}
+		weft_diags_finish(&diags);
+		free(expect);
+		free(text);
+	}
+}
+
+/* Deep enough to overflow toml++'s recursion, within the size limit. */
+static void test_nesting_attack(void)
+{
+	for (int shape = 0; shape < DEEP_SHAPES; shape++) {
+		size_t n = 8;
+		char *text = deep_text(shape, n);
+		while (strlen(text) < WEFT_MANIFEST_MAX_SIZE - 4096) {
+			free(text);
+			n *= 2;
+			text = deep_text(shape, n);
+		}
+		free(text);
+		text = deep_text(shape, n / 2);
+		char *expect = deep_error(shape, "wapp.toml");
+		struct weft_diags diags;
+		weft_diags_init(&diags);
+		EXPECT(weft_manifest_parse(text, strlen(text), NULL, &diags) == NULL);
+		EXPECT(diags.len == 1 && has_diag(&diags, WEFT_DIAG_ERROR, expect));
+		weft_diags_finish(&diags);
+
+		/* Through a file, as every program loads it. */
+		char *tmp = test_mkdtemp();
+		test_write_file(tmp, "wapp.toml", text, strlen(text));
+		char *path = weft_path_join(tmp, "wapp.toml");
+		check_bad(path, expect);
+		weft_diags_init(&diags);
+		EXPECT(weft_manifest_load_partial(path, &diags) == NULL);
+		EXPECT(has_nesting_error(&diags));
+		weft_diags_finish(&diags);
+		free(path);
+		test_rmtree(tmp);
+		free(tmp);
+		free(expect);
+		free(text);
+	}
+}
+
+/* Dots and brackets that are not structure do not count. */
+static void test_nesting_not_fooled(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	append(&text, &len,
+		"[package]\nid = \"a.b.c\"\nname = \"N\"\nversion = \"1.2.3\"\n"
+		"description = \"",
+		1);
+	append(&text, &len, "a.[{", 200);
+	append(&text, &len, "\"\nauthor = '", 1);
+	append(&text, &len, "[a.b]", 200);
+	append(&text, &len, "'\n# ", 1);
+	append(&text, &len, "a.[{", 200);
+	append(&text, &len, "\n\"x.y\".\"z[w]\" = \"\"\"\n", 1);
+	append(&text, &len, "[[a.b]]\n\\\"\"\" {a.b = [\n", 100);
+	append(&text, &len, "\"\"\"\"\"\nfloats = [", 1);
+	append(&text, &len, "1.5, 2.5e3, 1979-05-27 07:32:00.999, ", 200);
+	append(&text, &len, "]\ndates.x = 1979-05-27T07:32:00Z # a.b.c\n", 1);
+	append(&text, &len, counter_tail, 1);
+	struct weft_diags diags;
+	weft_diags_init(&diags);
+	struct weft_manifest *m = weft_manifest_parse(text, len, "mem.toml", &diags);
+	EXPECT(m != NULL);
+	EXPECT(!has_nesting_error(&diags));
+	if (m == NULL) {
+		dump_diags("mem.toml", &diags);
+	} else {
+		EXPECT(strlen(m->description) == 800);
+	}
+	weft_manifest_destroy(m);
+	weft_diags_finish(&diags);
+	free(text);
+}
+
 static void test_load_errors(void)
 {
 	char *tmp = test_mkdtemp();
@@ -553,6 +749,9 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_nul_in_key),
 	TEST_CASE(test_long_value_is_cut),
 	TEST_CASE(test_size_limit),
+	TEST_CASE(test_nesting_limit),
+	TEST_CASE(test_nesting_attack),
+	TEST_CASE(test_nesting_not_fooled),
 	TEST_CASE(test_load_errors),
 	TEST_CASE(test_partial),
 	TEST_CASE(test_destroy_null),

@@ -447,13 +447,20 @@ static void test_bad_names_refused(void)
 {
 	char *dir = make_package();
 	write_str(dir, "ui/new\nline", "x");
-	EXPECT(scan_fails(dir, NULL, "newline or a tab"));
+	EXPECT(scan_fails(dir, NULL, "ui/new\\x0aline: file name with a control character"));
 	test_rmtree(dir);
 	free(dir);
 
 	dir = make_package();
 	write_str(dir, "tab\there", "x");
-	EXPECT(scan_fails(dir, NULL, "newline or a tab"));
+	EXPECT(scan_fails(dir, NULL, "tab\\x09here: file name with a control character"));
+	test_rmtree(dir);
+	free(dir);
+
+	/* Not UTF-8: named, escaped. */
+	dir = make_package();
+	write_str(dir, "ui/caf\xe9.html", "x");
+	EXPECT(scan_fails(dir, NULL, "ui/caf\\xe9.html: file name is not UTF-8"));
 	test_rmtree(dir);
 	free(dir);
 }
@@ -478,8 +485,8 @@ static void test_size_limits(void)
 
 	double start = now();
 	struct weft_scan_opts opts = { .max_file_size = 256ull * 1024 * 1024 };
-	EXPECT(scan_fails(dir, &opts, "huge is 2147483648 bytes, over the limit"));
-	EXPECT(scan_fails(dir, NULL, "huge is 2147483648 bytes, over the limit"));
+	EXPECT(scan_fails(dir, &opts, "huge: file too large (2147483648 bytes, limit 268435456)"));
+	EXPECT(scan_fails(dir, NULL, "huge: file too large (2147483648 bytes, limit 268435456)"));
 	EXPECT(now() - start < 0.5);
 
 	/* The limit is inclusive. */
@@ -490,10 +497,10 @@ static void test_size_limits(void)
 	EXPECT(weft_pkg_scan(dir, &opts, &files, &err));
 	weft_pkg_files_finish(&files);
 	opts.max_file_size = 999;
-	EXPECT(scan_fails(dir, &opts, "huge is 1000 bytes"));
+	EXPECT(scan_fails(dir, &opts, "huge: file too large (1000 bytes, limit 999)"));
 
 	opts = (struct weft_scan_opts){ .max_total_size = 1000 };
-	EXPECT(scan_fails(dir, &opts, "total size limit"));
+	EXPECT(scan_fails(dir, &opts, "package too large (limit 1000 bytes)"));
 	test_rmtree(dir);
 	free(dir);
 }
@@ -522,7 +529,8 @@ static void test_depth_limit(void)
 {
 	char *dir = test_mkdtemp();
 	char rel[PATH_MAX] = "";
-	for (int i = 0; i < WEFT_PKG_MAX_DEPTH; i++) {
+	/* A path of WEFT_PKG_MAX_DEPTH components is fine, one more is not. */
+	for (int i = 0; i < WEFT_PKG_MAX_DEPTH - 1; i++) {
 		strcat(rel, "d/");
 	}
 	char file[PATH_MAX];
@@ -550,7 +558,7 @@ static void test_file_count_limit(void)
 		write_str(dir, name, "");
 	}
 	struct weft_scan_opts opts = { .max_files = 4 };
-	EXPECT(scan_fails(dir, &opts, "more than 4 files"));
+	EXPECT(scan_fails(dir, &opts, "too many files (limit 4)"));
 
 	opts.max_files = 5;
 	struct weft_pkg_files files;
@@ -564,10 +572,102 @@ static void test_file_count_limit(void)
 		snprintf(name, sizeof(name), "d%d", i);
 		make_dir(dir, name);
 	}
-	opts.max_files = 5;
-	EXPECT(scan_fails(dir, &opts, "more than 5 directories"));
+	opts.max_dirs = 5;
+	EXPECT(scan_fails(dir, &opts, "too many directories (limit 5)"));
+	opts.max_dirs = 6;
+	EXPECT(weft_pkg_scan(dir, &opts, &files, &err));
+	weft_pkg_files_finish(&files);
 	test_rmtree(dir);
 	free(dir);
+}
+
+static bool path_refused(const char *path, const char *want)
+{
+	struct weft_error err = { 0 };
+	if (weft_pkg_path_check(path, &err)) {
+		fprintf(stderr, "# path accepted: %s\n", path);
+		return false;
+	}
+	if (strcmp(err.msg, want) != 0) {
+		fprintf(stderr, "# want: %s\n# got:  %s\n", want, err.msg);
+		return false;
+	}
+	return true;
+}
+
+static void test_path_check(void)
+{
+	struct weft_error err = { 0 };
+	EXPECT(weft_pkg_path_check("ui/index.html", &err));
+	EXPECT(weft_pkg_path_check("ui/caf\xc3\xa9 \xe2\x9c\x93.html", &err));
+	EXPECT(path_refused("", "empty path"));
+	EXPECT(path_refused("/etc/passwd", "/etc/passwd: absolute path refused"));
+	EXPECT(path_refused("a//b", "a//b: empty path component refused"));
+	EXPECT(path_refused("a/", "a/: empty path component refused"));
+	EXPECT(path_refused("a/../b", "a/../b: '..' path component refused"));
+	EXPECT(path_refused("./b", "./b: '.' path component refused"));
+	EXPECT(path_refused("a\tb", "a\\x09b: file name with a control character refused"));
+	EXPECT(path_refused("a\x7f", "a\\x7f: file name with a control character refused"));
+	/* Latin-1, an overlong '/', a surrogate, a cut sequence. */
+	EXPECT(path_refused("caf\xe9", "caf\\xe9: file name is not UTF-8"));
+	EXPECT(path_refused("a\xc0\xaf"
+			    "b",
+		"a\\xc0\\xafb: file name is not UTF-8"));
+	EXPECT(path_refused("\xed\xa0\x80", "\\xed\\xa0\\x80: file name is not UTF-8"));
+	EXPECT(path_refused("x\xe2\x9c", "x\\xe2\\x9c: file name is not UTF-8"));
+
+	char name[WEFT_PKG_MAX_NAME + 2];
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	EXPECT(!weft_pkg_path_check(name, &err) &&
+		strstr(err.msg, "name longer than 255") != NULL);
+	name[WEFT_PKG_MAX_NAME] = '\0';
+	EXPECT(weft_pkg_path_check(name, &err));
+
+	char deep[3 * WEFT_PKG_MAX_DEPTH + 8] = "";
+	for (int i = 0; i < WEFT_PKG_MAX_DEPTH; i++) {
+		strcat(deep, i == 0 ? "d" : "/d");
+	}
+	EXPECT(weft_pkg_path_check(deep, &err));
+	strcat(deep, "/d");
+	EXPECT(!weft_pkg_path_check(deep, &err) && strstr(err.msg, "nested deeper than 32"));
+
+	char *longpath = calloc(1, WEFT_PKG_MAX_PATH + 2);
+	ASSERT(longpath != NULL);
+	for (size_t i = 0; i <= WEFT_PKG_MAX_PATH; i++) {
+		longpath[i] = i % 200 == 199 ? '/' : 'p';
+	}
+	EXPECT(!weft_pkg_path_check(longpath, &err) &&
+		strstr(err.msg, "path longer than 4095 bytes") != NULL);
+	free(longpath);
+}
+
+static void test_tally(void)
+{
+	struct weft_error err = { 0 };
+	struct weft_pkg_tally tally = { 0 };
+	for (int i = 0; i < WEFT_PKG_MAX_DIRS; i++) {
+		ASSERT(weft_pkg_tally_add(&tally, "d", true, 0, &err));
+	}
+	EXPECT(!weft_pkg_tally_add(&tally, "d", true, 0, &err));
+	EXPECT_STR_EQ(err.msg, "too many directories (limit 10000)");
+	for (int i = 0; i < WEFT_PKG_MAX_FILES; i++) {
+		ASSERT(weft_pkg_tally_add(&tally, "f", false, 1, &err));
+	}
+	EXPECT(!weft_pkg_tally_add(&tally, "f", false, 0, &err));
+	EXPECT_STR_EQ(err.msg, "too many files (limit 10000)");
+
+	tally = (struct weft_pkg_tally){ 0 };
+	EXPECT(weft_pkg_tally_add(&tally, "big", false, WEFT_PKG_MAX_FILE_SIZE, &err));
+	EXPECT(!weft_pkg_tally_add(&tally, "big\n", false, WEFT_PKG_MAX_FILE_SIZE + 1, &err));
+	EXPECT_STR_EQ(err.msg, "big\\x0a: file too large (268435457 bytes, limit 268435456)");
+	for (int i = 0; i < 3; i++) {
+		EXPECT(weft_pkg_tally_add(&tally, "big", false, WEFT_PKG_MAX_FILE_SIZE, &err));
+	}
+	EXPECT(tally.total_size == WEFT_PKG_MAX_TOTAL_SIZE);
+	EXPECT(!weft_pkg_tally_add(&tally, "one", false, 1, &err));
+	EXPECT_STR_EQ(err.msg, "package too large (limit 1073741824 bytes)");
+	EXPECT(weft_pkg_tally_add(&tally, "empty", false, 0, &err));
 }
 
 int main(int argc, char **argv)
@@ -587,6 +687,8 @@ int main(int argc, char **argv)
 		TEST_CASE(test_hardlinks),
 		TEST_CASE(test_depth_limit),
 		TEST_CASE(test_file_count_limit),
+		TEST_CASE(test_path_check),
+		TEST_CASE(test_tally),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from packutil import COMPONENT, CORE_MODULE, assert_one_error_line, make_package
+from packutil import COMPONENT, CORE_MODULE, REPO, assert_one_error_line, make_package
 
 ID = "org.example.hello"
 
@@ -144,3 +144,46 @@ def test_hard_link_and_fifo(wp, tmp_path):
     os.unlink(pkg / "copy.wasm")
     os.mkfifo(pkg / "ui" / "fifo")
     check_fails(wp, pkg, "fifo")
+
+
+# ---- capabilities: one rule for check, install, appd and the runtime ----
+
+def capability_table():
+    """(capability, "ok" or its error) from the table every program is tested against."""
+    rows = []
+    path = REPO / "tests" / "libweft" / "capabilities.tsv"
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#"):
+            cap, want = line.split("\t")
+            rows.append((cap.encode().decode("unicode_escape"), want))
+    return rows
+
+
+def toml_string(s):
+    """s for a TOML basic string (between the quotes make_package adds)."""
+    return "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or c in '"\\' else c for c in s)
+
+
+def test_capabilities_as_the_shared_table_says(wp, tmp_path):
+    rows = capability_table()
+    good = [cap for cap, want in rows if want == "ok"]
+    bad = [(cap, want) for cap, want in rows if want != "ok"]
+    pkg = make_package(tmp_path / "good" / ID, capabilities=map(toml_string, good))
+    assert wp.run("check", pkg, ok=True).stdout == "OK\n"
+
+    pkg = make_package(tmp_path / "bad" / ID, capabilities=[toml_string(c) for c, _ in bad])
+    r = wp.run("check", pkg)
+    assert r.returncode == 1
+    assert errors(r) == [f"error: {pkg}/wapp.toml:7: package.capabilities[{i}]: {want}"
+                         for i, (_, want) in enumerate(bad)]
+
+
+@pytest.mark.parametrize("cap", ["net:fetch:Example.com", "net:fetch:example.com:080",
+                                 "net:everything"])
+def test_install_refuses_a_capability_in_the_same_words(wp, tmp_path, cap):
+    want = dict(capability_table())[cap]
+    pkg = wp.signed_package(tmp_path / ID, capabilities=[cap])
+    r = wp.run("install", pkg, ok=False)
+    assert r.stderr == (f"weft-pack: install: {pkg}: wapp.toml:7: package.capabilities[0]: "
+                        f"{want} (see weft-pack check)\n")
+    assert wp.store_entries() == []

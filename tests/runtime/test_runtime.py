@@ -133,6 +133,19 @@ def test_fetch_granted(env, http_server):
                    'ok 201 application/json {"echo":"hi"}']
 
 
+def test_fetch_granted_on_its_port_only(env, http_server):
+    port = int(http_server.rsplit(":", 1)[1])
+    out, _ = probe(env, f"fetch {http_server}/hello\n", ["--grant", f"net:fetch:127.0.0.1:{port}"])
+    assert out == ["ok 200 text/plain hello from loopback 1"]
+    other = port + 1 if port < 65535 else port - 1
+    out, _ = probe(env, f"fetch {http_server}/hello\n",
+                   ["--grant", f"net:fetch:127.0.0.1:{other}"])
+    assert out == ["err capability not granted: net:fetch:127.0.0.1"]
+    # http's default port, when the URL names none.
+    out, _ = probe(env, "fetch http://127.0.0.1/hello\n", ["--grant", f"net:fetch:127.0.0.1:{port}"])
+    assert out == ["err capability not granted: net:fetch:127.0.0.1"]
+
+
 def test_fetch_any_host(env, http_server):
     out, _ = probe(env, f"fetch {http_server}/redirect-same\n", ["--grant", "net:fetch:*"])
     assert out == ["ok 200 text/plain hello from loopback 1"]
@@ -282,7 +295,31 @@ def test_control_channel_requests(env, session):
 def test_unknown_capability_rejected(env):
     r = run_dev(env, ["--grant", "net:everything", app(COUNTER)])
     assert r.returncode != 0
-    assert r.stderr.decode().strip() == "weft-runtime: unknown capability net:everything"
+    assert r.stderr.decode().strip() == "weft-runtime: unknown capability 'net:everything'"
+
+
+def capability_table():
+    """(capability, "ok" or its error) from the table every program is tested against."""
+    rows = []
+    path = os.path.join(os.path.dirname(__file__), "..", "libweft", "capabilities.tsv")
+    with open(path) as f:
+        for line in f.read().splitlines():
+            if line and not line.startswith("#"):
+                cap, want = line.split("\t")
+                rows.append((cap.encode().decode("unicode_escape"), want))
+    return rows
+
+
+def test_capabilities_as_the_shared_table_says(env):
+    """What weft-pack check lets through runs; what it refuses, this refuses
+    in the same words."""
+    for cap, want in capability_table():
+        r = run_dev(env, ["--grant", cap, probe_package(env)])
+        err = r.stderr.decode()
+        if want == "ok":
+            assert r.returncode == 0, (cap, err)
+        else:
+            assert r.returncode != 0 and err == f"weft-runtime: {want}\n", (cap, err)
 
 
 # --- limits ----------------------------------------------------------------

@@ -37,11 +37,16 @@ extern const struct weft_capability weft_capabilities[];
 extern const size_t weft_capabilities_len;
 
 /*
- * Looks up a capability string. For "net:fetch:<host>", *host (when host is
- * not NULL) points at the host part of cap, with its ":port" if it has one;
- * it is NULL for every other entry, "net:fetch:*" included. Returns NULL for
- * an unknown or malformed string.
+ * Parses a capability string: the one rule wapp.toml, weft-pack, appd and
+ * weft-runtime all apply. For "net:fetch:<host>", *host (when host is not
+ * NULL) points at the host part of cap, with its ":port" if it has one; it
+ * is NULL for every other entry, "net:fetch:*" included. Returns NULL for an
+ * unknown or malformed string, with err saying which and why, in the same
+ * words wherever it is refused.
  */
+const struct weft_capability *weft_capability_parse(const char *cap, const char **host,
+	struct weft_error *err);
+/* weft_capability_parse() without the reason. */
 const struct weft_capability *weft_capability_lookup(const char *cap, const char **host);
 
 #endif

@@ -52,6 +52,13 @@ bool weft_parse_long(const char *s, long min, long max, long *out);
  * (no overlong forms, no surrogates), or len when all of it is. */
 size_t weft_utf8_invalid_at(const char *s, size_t len);
 
+/*
+ * len bytes of s made fit for a one-line message in buf (size >= 8): control
+ * bytes and bytes that are not UTF-8 as \xNN, cut with "..." when it does not
+ * fit. Returns buf.
+ */
+const char *weft_escape(const char *s, size_t len, char *buf, size_t size);
+
 /* malloc'd "a/b", or NULL when out of memory. */
 char *weft_path_join(const char *a, const char *b);
 /* malloc'd printf; NULL when out of memory. */

@@ -10,6 +10,8 @@
 
 #define WEFT_MANIFEST_FILE "wapp.toml"
 #define WEFT_MANIFEST_MAX_SIZE (64 * 1024)
+/* Levels of tables and arrays: a manifest needs 3 ([package] capabilities[i]). */
+#define WEFT_MANIFEST_MAX_NESTING 16
 
 struct weft_manifest {
 	char *id;

@@ -18,11 +18,40 @@
 #define WEFT_PUBKEY_LEN 32
 #define WEFT_SIGNATURE_LEN 64
 
-/* Limits for what a package may hold; install uses the defaults. */
+/*
+ * What a package may hold: one set of limits, which bundle, check, sign,
+ * install, verify and appd all apply, through weft_pkg_path_check() and
+ * weft_pkg_tally_add().
+ */
 #define WEFT_PKG_MAX_FILE_SIZE (256ull * 1024 * 1024)
 #define WEFT_PKG_MAX_TOTAL_SIZE (1024ull * 1024 * 1024)
 #define WEFT_PKG_MAX_FILES 10000
-#define WEFT_PKG_MAX_DEPTH 32
+#define WEFT_PKG_MAX_DIRS 10000
+#define WEFT_PKG_MAX_DEPTH 32 /* components in a path */
+#define WEFT_PKG_MAX_NAME 255 /* bytes in one component */
+#define WEFT_PKG_MAX_PATH 4095 /* bytes in a path */
+
+/*
+ * Whether path, relative and '/'-separated, may name an entry of a package:
+ * no empty, "." or ".." component, within the depth and length limits,
+ * UTF-8, and no control character (a tab or a newline would make the
+ * digest's lines ambiguous). err names the entry, escaped.
+ */
+bool weft_pkg_path_check(const char *path, struct weft_error *err);
+
+/* A running count of a package's entries against the limits. */
+struct weft_pkg_tally {
+	/* 0: the WEFT_PKG_MAX_* default. */
+	uint64_t max_file_size, max_total_size;
+	size_t max_files, max_dirs;
+	size_t files, dirs;
+	uint64_t total_size;
+};
+
+/* Counts one entry at path, a directory or a regular file of size bytes;
+ * false, with err saying which limit, once the package is past one. */
+bool weft_pkg_tally_add(struct weft_pkg_tally *tally, const char *path, bool dir, uint64_t size,
+	struct weft_error *err);
 
 struct weft_pkg_file {
 	char *path; /* relative, '/'-separated */
@@ -40,12 +69,13 @@ struct weft_scan_opts {
 	uint64_t max_total_size; /* 0: WEFT_PKG_MAX_TOTAL_SIZE */
 	bool refuse_hardlinks; /* regular files with more than one link */
 	size_t max_files; /* 0: WEFT_PKG_MAX_FILES */
+	size_t max_dirs; /* 0: WEFT_PKG_MAX_DIRS */
 };
 
 /*
  * Lists and hashes every regular file under dir, sorted. Symlinks, devices,
- * fifos and sockets are refused, as are files over the size limits. opts may
- * be NULL for the defaults.
+ * fifos and sockets are refused, as is whatever weft_pkg_path_check() or
+ * the limits refuse. opts may be NULL for the defaults.
  */
 bool weft_pkg_scan(const char *dir, const struct weft_scan_opts *opts, struct weft_pkg_files *out,
 	struct weft_error *err);
