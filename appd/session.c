@@ -185,6 +185,13 @@ struct json_object *appd_session_to_json(const struct appd_session *s)
 		json_object_array_add(caps, json_object_new_string(s->plan.capabilities.items[i]));
 	}
 	json_object_object_add(obj, "capabilities", caps);
+	/* appd's, the same for every session: said per session so that whoever
+	 * looks at one sees whether it is contained. */
+	const char *why_not = appd_limits_not_enforced(s->appd->limits);
+	char limits[512];
+	snprintf(limits, sizeof(limits), "%s%s", why_not != NULL ? "not enforced: " : "enforced",
+		why_not != NULL ? why_not : "");
+	json_object_object_add(obj, "limits", json_object_new_string(limits));
 	if (s->reason[0] != '\0') {
 		json_object_object_add(obj, "reason", json_object_new_string(s->reason));
 	}
