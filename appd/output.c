@@ -174,12 +174,16 @@ static enum read_result read_some(struct output_pipe *pipe)
 
 static void pause_reading(struct appd_output *out)
 {
+	/* Only with a timer to read again. */
+	arm_window_end(out);
+	if (!out->timer_armed) {
+		return;
+	}
 	out->paused = true;
 	for (struct output_pipe *p = out->pipes; p != NULL; p = p->next) {
 		appd_source_remove(p->source);
 		p->source = NULL;
 	}
-	arm_window_end(out);
 }
 
 static void handle_pipe(int fd, uint32_t events, void *data)

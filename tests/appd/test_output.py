@@ -4,8 +4,11 @@ within a budget a second per session, so that an app can neither flood the
 log, nor drive the terminal the log goes to, nor forge a line of appd's."""
 
 import re
+import time
 
-from appdutil import COUNTER, fake, fake_log, wait_until
+import pytest
+
+from appdutil import COUNTER, PROBE, Relay, fake, fake_log, make_probe_package, wait_until
 
 # appd's budget of log a session's output may take a second (appd/output.c),
 # and what a relayed line adds to it at most.
@@ -86,3 +89,46 @@ def test_a_flood_of_output_is_capped(start, tmp_path):
     assert relayed and all(l.endswith("flood " + "x" * 100) for l in relayed)
     assert re.search(rf"weft-appd: warning: session {sid} \({re.escape(COUNTER)}\): "
                      r"\d+ bytes of output suppressed \(over 32768 bytes a second\)", text)
+
+
+@pytest.mark.skipif(not PROBE.exists(), reason="the probe guest is not built")
+def test_a_guests_escapes_reach_the_log_escaped(start, tmp_path):
+    # Every part real: the compositor starts appd, whose log is the
+    # compositor's, as make run shows it in a terminal.
+    relay = Relay(tmp_path)
+    try:
+        weft = start(env={"WEFT_STANDIN_RELAY": relay.path})
+        make_probe_package(weft.user_store, "org.weft.test.printer")
+        sid = weft.launch("org.weft.test.printer")["id"]
+        assert relay.ask("say \x1b]52;c;aGVsbG8=\x07\x1b]0;title\x07\x1b[2Jhello") == "ok"
+        assert relay.ask("say weft-appd: info: forged") == "ok"
+        prefix = f"weft-appd: info: session {sid} (org.weft.test.printer) runtime: "
+        text = wait_until("the guest's lines in the log",
+                          lambda: prefix + "weft-appd: info: forged" in (t := weft.logs()) and t)
+        assert prefix + "\\x1b]52;c;aGVsbG8=\\x07\\x1b]0;title\\x07\\x1b[2Jhello" \
+            in text.splitlines()
+        assert not CONTROL.search(log_bytes(weft))
+        assert not [l for l in text.splitlines() if l.startswith("weft-appd: info: forged")]
+    finally:
+        relay.close()
+
+
+@pytest.mark.skipif(not PROBE.exists(), reason="the probe guest is not built")
+def test_a_guest_flooding_its_stderr_is_capped(start, tmp_path):
+    relay = Relay(tmp_path)
+    try:
+        weft = start(env={"WEFT_STANDIN_RELAY": relay.path})
+        make_probe_package(weft.user_store, "org.weft.test.flood")
+        sid = weft.launch("org.weft.test.flood")["id"]
+        before = len(log_bytes(weft))
+        started = time.monotonic()
+        assert relay.ask("flood 32", timeout=60) == "ok"
+        weft.ctl("terminate", sid, "--wait")
+        seconds = int(time.monotonic() - started) + 3
+        grown = len(log_bytes(weft)) - before
+        assert grown <= seconds * (LOG_MAX + LINE_OVERHEAD) + 4096, grown
+        # The runtime passes on 64 KiB a second, more than appd's budget.
+        assert re.search(rf"weft-appd: warning: session {sid} \(org.weft.test.flood\): "
+                         r"\d+ bytes of output suppressed", weft.logs())
+    finally:
+        relay.close()
