@@ -40,6 +40,7 @@ def test_output_is_escaped_and_marked_with_its_session(start, tmp_path):
     wait_until("the fake runtime to speak", lambda: log.exists() and
                any("said" in e for e in fake_log(log)))
     prefix = f"weft-appd: info: session {sid} ({COUNTER}) runtime: "
+    wait_until("the app-shell to speak", lambda: "[31mred" in weft.logs())
     weft.ctl("terminate", sid, "--wait")
     # The last line, without its newline, comes once the runtime is gone.
     text = wait_until("the runtime's output in appd's log",
@@ -57,11 +58,10 @@ def test_output_is_escaped_and_marked_with_its_session(start, tmp_path):
     for line in lines:
         if "forged" in line or "set the clipboard" in line:
             assert line.startswith(prefix), line
+    # The app-shell's output is marked as the app-shell's.
+    assert f"weft-appd: info: session {sid} ({COUNTER}) app-shell: \\x1b[31mred" in lines
     cut = [l for l in lines if l.startswith(prefix + "yyy")]
     assert len(cut) == 1 and cut[0].endswith(" [cut]") and len(cut[0]) < 2048, cut
-    # The app-shell's output is marked as the app-shell's.
-    shell = f"weft-appd: info: session {sid} ({COUNTER}) app-shell: \\x1b[31mred"
-    assert shell in lines
 
 
 def test_a_flood_of_output_is_capped(start, tmp_path):
