@@ -1,4 +1,4 @@
-"""What session processes print (design §2): appd relays it into its log
+"""What session processes print: appd relays it into its log
 line by line, escaped, marked with the session and process it came from,
 within a budget a second per session, so that an app can neither flood the
 log, nor drive the terminal the log goes to, nor forge a line of appd's."""
