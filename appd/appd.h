@@ -10,6 +10,7 @@
  *   spawn.c       starting session processes
  *   spare.c       the prewarmed app-shell a launch adopts
  *   limits.c      resource limits
+ *   output.c      relaying what session processes print
  *   restore.c     which apps to bring back after a restart
  */
 #ifndef APPD_APPD_H
@@ -160,6 +161,31 @@ bool appd_compositor_clipboard(struct appd_compositor *compositor, const char *t
 	appd_reply_func func, void *data, uint64_t *request, struct weft_error *err);
 void appd_compositor_cancel(struct appd_compositor *compositor, uint64_t request);
 void appd_compositor_close_session(struct appd_compositor *compositor, const char *session_id);
+
+/* ---- output.c ---- */
+
+/* Relays the output of one owner's processes (a session's, the spare's) into
+ * appd's log, each line as "OWNER NAME: text", escaped, within a budget a
+ * second. */
+struct appd_output;
+
+struct appd_output *appd_output_create(struct appd_loop *loop, const char *owner,
+	struct weft_error *err);
+/* Relays what is left in the pipes (their writers have exited) and frees
+ * it. Accepts NULL. */
+void appd_output_destroy(struct appd_output *out);
+/* A new pipe for one process's stdout and stderr: *write_fd is for the
+ * child, the caller's to close once the child has it. Returns the pipe's id,
+ * 0 on failure. */
+uint64_t appd_output_open(struct appd_output *out, const char *name, int *write_fd,
+	struct weft_error *err);
+/* Relays the read end fd of a pipe (taken, also on failure) as name. Returns
+ * its id, 0 on failure. */
+uint64_t appd_output_add(struct appd_output *out, const char *name, int fd,
+	struct weft_error *err);
+/* Stops relaying pipe id, once what was read of it is relayed, and returns
+ * its read end, or -1 when it is gone (its writers closed it). */
+int appd_output_take(struct appd_output *out, uint64_t id);
 
 /* ---- restore.c ---- */
 

@@ -24,6 +24,8 @@ struct appd_limits {
 	enum appd_limits_kind kind;
 	struct appd_limits_config config;
 	char description[512];
+	/* Why the memory and CPU limits do not apply; empty when they do. */
+	char not_enforced[384];
 	sd_bus *bus; /* systemd */
 	char *parent; /* cgroup: where session cgroups go */
 	bool parent_is_ours; /* cgroup: we made parent and remove it at exit */
@@ -69,6 +71,11 @@ const char *appd_limits_name(const struct appd_limits *limits)
 const char *appd_limits_describe(const struct appd_limits *limits)
 {
 	return limits->description;
+}
+
+const char *appd_limits_not_enforced(const struct appd_limits *limits)
+{
+	return limits->not_enforced[0] != '\0' ? limits->not_enforced : NULL;
 }
 
 /* ---- small file helpers ---- */
@@ -134,7 +141,53 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Sets why not, when dir lacks the memory or cpu controller (or cannot be read). */
+static void check_controllers(struct appd_limits *limits, const char *dir, const char *whose)
+{
+	char *path = dir != NULL ? weft_strdup_printf("%s/cgroup.controllers", dir) : NULL;
+	char *controllers = path != NULL ? read_file(path) : NULL;
+	bool memory = has_word(controllers, "memory"), cpu = has_word(controllers, "cpu");
+	if (path == NULL) {
+		snprintf(limits->not_enforced, sizeof(limits->not_enforced), "out of memory");
+	} else if (!memory || !cpu) {
+		snprintf(limits->not_enforced, sizeof(limits->not_enforced),
+			"%s (%s) has no %s controller", whose, dir,
+			!memory && !cpu   ? "memory or cpu"
+				: !memory ? "memory"
+					  : "cpu");
+	}
+	free(controllers);
+	free(path);
+}
+
 /* ---- systemd ---- */
+
+static char *cgroup2_mount(void);
+
+/* systemd sets MemoryMax and CPUQuota on a scope all the same, but they
+ * only bite when the user manager was given those controllers. */
+static void systemd_check_controllers(struct appd_limits *limits)
+{
+	sd_bus_error error = SD_BUS_ERROR_NULL;
+	char *cgroup = NULL;
+	int r = sd_bus_get_property_string(limits->bus, SYSTEMD_DEST, SYSTEMD_PATH,
+		SYSTEMD_MANAGER, "ControlGroup", &error, &cgroup);
+	char *mount = cgroup2_mount();
+	if (r < 0 || mount == NULL) {
+		snprintf(limits->not_enforced, sizeof(limits->not_enforced),
+			"cannot tell which controllers the systemd user manager has (%s)",
+			mount == NULL                   ? "no cgroup v2 hierarchy"
+				: error.message != NULL ? error.message
+							: strerror(-r));
+	} else {
+		char *dir = weft_strdup_printf("%s%s", mount, cgroup);
+		check_controllers(limits, dir, "the systemd user manager's cgroup");
+		free(dir);
+	}
+	sd_bus_error_free(&error);
+	free(cgroup);
+	free(mount);
+}
 
 static bool systemd_open(struct appd_limits *limits, struct weft_error *err)
 {
@@ -160,6 +213,7 @@ static bool systemd_open(struct appd_limits *limits, struct weft_error *err)
 		"CPUQuota=%u%%",
 		version, (unsigned long long)limits->config.memory_max, limits->config.cpu_quota);
 	free(version);
+	systemd_check_controllers(limits);
 	return true;
 }
 
@@ -435,6 +489,13 @@ static bool cgroup_open(struct appd_limits *limits, struct weft_error *err)
 	limits->cpu = has_word(controllers, "cpu") &&
 		write_file(limits->parent, "cgroup.subtree_control", "+cpu");
 	free(controllers);
+	if (!limits->memory || !limits->cpu) {
+		snprintf(limits->not_enforced, sizeof(limits->not_enforced),
+			"the cgroup %s has no %s controller to give its sessions", limits->parent,
+			!limits->memory && !limits->cpu ? "memory or cpu"
+				: !limits->memory       ? "memory"
+							: "cpu");
+	}
 	if (limits->memory || limits->cpu) {
 		snprintf(limits->description, sizeof(limits->description),
 			"cgroup v2 at %s: memory.max=%s%llu, cpu.max=%s%u%%", limits->parent,
@@ -491,6 +552,21 @@ static bool cgroup_session(struct appd_limits_session *ls, const char *session_i
 
 /* ---- the interface ---- */
 
+/* 512M, as --memory-max takes it. */
+static void format_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "GMK";
+	for (int i = 0; i < 3; i++) {
+		unsigned shift = 30 - 10 * (unsigned)i;
+		if (bytes >= (1ull << shift) && bytes % (1ull << shift) == 0) {
+			snprintf(buf, size, "%llu%c", (unsigned long long)(bytes >> shift),
+				units[i]);
+			return;
+		}
+	}
+	snprintf(buf, size, "%llu", (unsigned long long)bytes);
+}
+
 struct appd_limits *appd_limits_create(const struct appd_limits_config *config,
 	struct weft_error *err)
 {
@@ -528,13 +604,28 @@ struct appd_limits *appd_limits_create(const struct appd_limits_config *config,
 			snprintf(limits->description, sizeof(limits->description),
 				"none (%s; %s): sessions run without resource limits",
 				why_not_systemd.msg, why_not_cgroup.msg);
+			snprintf(limits->not_enforced, sizeof(limits->not_enforced),
+				"no systemd user manager (%s) and no cgroup v2 subtree of ours "
+				"(%s)",
+				why_not_systemd.msg, why_not_cgroup.msg);
 		} else {
 			snprintf(limits->description, sizeof(limits->description),
 				"none, as asked: sessions run without resource limits");
+			snprintf(limits->not_enforced, sizeof(limits->not_enforced),
+				"--limits none");
 		}
 	}
-	weft_log(limits->kind == APPD_LIMITS_NONE ? WEFT_WARN : WEFT_INFO, "limits: %s",
-		limits->description);
+	weft_log(WEFT_INFO, "limits: %s", limits->description);
+	if (limits->not_enforced[0] != '\0') {
+		char size[32];
+		format_size(limits->config.memory_max, size, sizeof(size));
+		weft_log(WEFT_WARN,
+			"limits: the memory (%s) and CPU (%u%%) limits of sessions are not "
+			"enforced: %s; to have them, run appd in a systemd user session whose "
+			"user@.service delegates the memory and cpu controllers, or in a cgroup "
+			"v2 subtree delegated to this user with both",
+			size, limits->config.cpu_quota, limits->not_enforced);
+	}
 	return limits;
 }
 

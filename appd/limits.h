@@ -43,6 +43,9 @@ void appd_limits_destroy(struct appd_limits *limits);
 const char *appd_limits_name(const struct appd_limits *limits);
 /* One line for humans: what is enforced and where. */
 const char *appd_limits_describe(const struct appd_limits *limits);
+/* Why the memory and CPU limits do not apply to sessions (no controllers
+ * delegated, no limits at all), or NULL when they do. */
+const char *appd_limits_not_enforced(const struct appd_limits *limits);
 
 struct appd_limits_session *appd_limits_session_create(struct appd_limits *limits,
 	const char *app_id, const char *session_id, struct weft_error *err);

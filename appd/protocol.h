@@ -22,7 +22,8 @@
  *
  * SESSION: {"id", "app_id", "state", "runtime_pid", "app_shell_pid",
  *   "started_at" (Unix ms), "ended_at", "launch_ms" (launch to running),
- *   "capabilities": [...], "reason",
+ *   "capabilities": [...], "limits": "enforced" | "not enforced: WHY"
+ *   (the memory and CPU limits), "reason",
  *   "exit": {"process": "runtime"|"app-shell", "status": N | "signal": N}}
  *   (pids, ended_at, reason and exit only when known).
  * APP: {"id", "name", "version", "description", "capabilities", "path"}.

@@ -79,6 +79,7 @@ struct appd_session {
 	int64_t launch_ms; /* launch to running; -1 until then */
 	struct appd_proc runtime, shell;
 	struct appd_limits_session *limits;
+	struct appd_output *output; /* what runtime and app-shell print */
 
 	int control_fd; /* our end of the runtime control channel */
 	struct appd_source *control_source;
@@ -185,6 +186,13 @@ struct json_object *appd_session_to_json(const struct appd_session *s)
 		json_object_array_add(caps, json_object_new_string(s->plan.capabilities.items[i]));
 	}
 	json_object_object_add(obj, "capabilities", caps);
+	/* appd's, the same for every session: said per session so that whoever
+	 * looks at one sees whether it is contained. */
+	const char *why_not = appd_limits_not_enforced(s->appd->limits);
+	char limits[512];
+	snprintf(limits, sizeof(limits), "%s%s", why_not != NULL ? "not enforced: " : "enforced",
+		why_not != NULL ? why_not : "");
+	json_object_object_add(obj, "limits", json_object_new_string(limits));
 	if (s->reason[0] != '\0') {
 		json_object_object_add(obj, "reason", json_object_new_string(s->reason));
 	}
@@ -369,6 +377,9 @@ static void session_finish(struct appd_session *s)
 	signal_session(s, SIGKILL);
 	reap(&s->runtime);
 	reap(&s->shell);
+	/* Their last words, such as a trap's backtrace, are in the pipes. */
+	appd_output_destroy(s->output);
+	s->output = NULL;
 	close_handover(s);
 	cancel_clipboard_calls(s);
 	appd_source_remove(s->control_source);
@@ -505,7 +516,13 @@ static bool spawn(struct appd_session *s, struct appd_proc *proc, struct appd_sp
 {
 	struct appd_child child;
 	sp->cgroup_procs_fd = s->limits != NULL ? appd_limits_session_procs_fd(s->limits) : -1;
-	if (!appd_spawn_start(sp, &child, err)) {
+	if (appd_output_open(s->output, proc->name, &sp->output_fd, err) == 0) {
+		weft_error_prefix(err, "start %s", proc->name);
+		return false;
+	}
+	bool started = appd_spawn_start(sp, &child, err);
+	close(sp->output_fd);
+	if (!started) {
 		weft_error_prefix(err, "start %s", proc->name);
 		return false;
 	}
@@ -538,6 +555,11 @@ static bool adopt_spare(struct appd_session *s)
 		return false;
 	}
 	struct weft_error err = { 0 };
+	/* What it prints from now on is the session's. */
+	if (child.output_fd >= 0 &&
+		appd_output_add(s->output, s->shell.name, child.output_fd, &err) == 0) {
+		weft_log(WEFT_WARN, "session %s: the spare's output: %s", s->id, err.msg);
+	}
 	int fds[] = { s->shell_ipc_fd, s->wayland_fd };
 	bool ok = appd_limits_session_adopt(s->limits, child.pid, &err) &&
 		appd_spare_adopt(&child, s->app_id, s->id, s->plan.package_dir, s->runtime.pid,
@@ -899,6 +921,7 @@ static void session_free_unstarted(struct appd_session *s)
 		close(s->control_fd);
 	}
 	appd_source_remove(s->timer);
+	appd_output_destroy(s->output);
 	appd_limits_session_destroy(s->limits);
 	appd_plan_finish(&s->plan);
 	free(s->app_id);
@@ -990,7 +1013,12 @@ struct appd_session *appd_session_launch(struct appd *appd, const char *app_id, 
 	s->limits = appd_limits_session_create(appd->limits, app_id, s->id, err);
 	s->timer = s->limits != NULL ? appd_loop_add_timer(appd->loop, handle_timer, s, err)
 				     : NULL;
-	bool ok = s->timer != NULL && weft_ipc_socketpair(control, err) &&
+	if (s->timer != NULL) {
+		char owner[160];
+		snprintf(owner, sizeof(owner), "session %s (%s)", s->id, app_id);
+		s->output = appd_output_create(appd->loop, owner, err);
+	}
+	bool ok = s->output != NULL && weft_ipc_socketpair(control, err) &&
 		weft_ipc_socketpair(ipc, err);
 	if (ok) {
 		s->control_fd = control[0];

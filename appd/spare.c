@@ -32,6 +32,8 @@ struct appd_spare {
 	int pidfd;
 	int sock;
 	struct appd_source *exit_source, *sock_source;
+	struct appd_output *output; /* what spares print */
+	uint64_t output_id; /* this spare's pipe */
 	bool ready;
 	bool capable; /* some spare said READY: this app-shell can prewarm */
 	int failures;
@@ -140,6 +142,8 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 	}
 	struct appd_child child;
 	if (ok) {
+		int output_fd = -1;
+		spare->output_id = appd_output_open(spare->output, "app-shell", &output_fd, err);
 		/* Its own group until a session adopts it; no cgroup: limits are
 		 * a session's, and it joins them on adoption. */
 		struct appd_spawn sp = {
@@ -150,8 +154,13 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 			.nfds = 1,
 			.pgid = 0,
 			.cgroup_procs_fd = -1,
+			.output_fd = output_fd,
 		};
-		ok = appd_spawn_start(&sp, &child, err);
+		ok = spare->output_id != 0 && appd_spawn_start(&sp, &child, err);
+		/* The pipe is the child's now; without one, it ends and goes. */
+		if (output_fd >= 0) {
+			close(output_fd);
+		}
 		weft_strv_finish(&env);
 	}
 	weft_strv_finish(&argv);
@@ -204,8 +213,12 @@ struct appd_spare *appd_spare_create(struct appd *appd, struct weft_error *err)
 	spare->appd = appd;
 	forget(spare);
 	snprintf(spare->why, sizeof(spare->why), "starting");
-	spare->timer = appd_loop_add_timer(appd->loop, handle_timer, spare, err);
+	spare->output = appd_output_create(appd->loop, "spare", err);
+	spare->timer = spare->output != NULL
+		? appd_loop_add_timer(appd->loop, handle_timer, spare, err)
+		: NULL;
 	if (spare->timer == NULL) {
+		appd_output_destroy(spare->output);
 		free(spare);
 		return NULL;
 	}
@@ -228,6 +241,7 @@ void appd_spare_destroy(struct appd_spare *spare)
 		close(spare->sock);
 	}
 	forget(spare);
+	appd_output_destroy(spare->output);
 	appd_source_remove(spare->timer);
 	free(spare);
 }
@@ -248,6 +262,7 @@ bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child)
 		.pid = spare->pid,
 		.pidfd = spare->pidfd,
 		.sock = spare->sock,
+		.output_fd = appd_output_take(spare->output, spare->output_id),
 	};
 	forget(spare);
 	snprintf(spare->why, sizeof(spare->why), "adopted by a launch; the next one starts soon");

@@ -21,12 +21,13 @@ struct appd;
 struct appd_spare;
 struct json_object;
 
-/* A spare handed over to a session: its pid, pidfd and adoption socket,
- * all the session's now. */
+/* A spare handed over to a session: its pid, pidfd, adoption socket and
+ * the read end of its output pipe (or -1), all the session's now. */
 struct appd_spare_child {
 	pid_t pid;
 	int pidfd;
 	int sock;
+	int output_fd;
 };
 
 /* Starts the first spare. Never fails for want of one: appd runs without. */

@@ -52,6 +52,14 @@ static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, i
 			_exit(127);
 		}
 	}
+	int output = spawn->output_fd >= 0
+		? fcntl(spawn->output_fd, F_DUPFD_CLOEXEC, CHILD_FD_SCRATCH)
+		: -1;
+	if (spawn->output_fd >= 0 &&
+		(output < 0 || dup2(output, STDOUT_FILENO) < 0 ||
+			dup2(output, STDERR_FILENO) < 0)) {
+		_exit(127);
+	}
 	if (dup2(null_fd, STDIN_FILENO) < 0) {
 		_exit(127);
 	}

@@ -19,6 +19,9 @@ struct appd_spawn {
 	 * but stdin (/dev/null), stdout and stderr. */
 	const int *fds;
 	size_t nfds;
+	/* The child's stdout and stderr (a pipe appd relays), or -1 for appd's
+	 * own. */
+	int output_fd;
 	pid_t pgid; /* 0: lead a new process group */
 	int cgroup_procs_fd; /* a cgroup.procs to join, or -1 */
 };

@@ -73,3 +73,53 @@ void _weft_log(enum weft_log_level level, const char *fmt, ...)
 	va_end(args);
 	fprintf(stderr, "%s\n", line);
 }
+
+/* The length of the UTF-8 character at s that a terminal may show as it is,
+ * or 0 for a byte to escape. */
+static size_t printable_char_len(const char *s, size_t len)
+{
+	unsigned char c = (unsigned char)s[0];
+	if (c < 0x80) {
+		return c >= 0x20 && c != 0x7f && c != '\\' ? 1 : 0;
+	}
+	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+	if (n > len || weft_utf8_invalid_at(s, n) != n) {
+		return 0;
+	}
+	/* C1 controls: CSI (U+009B) and OSC (U+009D) to some terminals. */
+	if (c == 0xc2 && (unsigned char)s[1] < 0xa0) {
+		return 0;
+	}
+	return n;
+}
+
+size_t weft_log_escape(const char *text, size_t len, char *out, size_t size)
+{
+	size_t i = 0, o = 0;
+	while (i < len) {
+		size_t n = printable_char_len(text + i, len - i);
+		const char *piece = text + i;
+		size_t piece_len = n;
+		char esc[5];
+		if (n == 0) {
+			if (text[i] == '\\') {
+				memcpy(esc, "\\\\", 3);
+			} else {
+				snprintf(esc, sizeof(esc), "\\x%02x", (unsigned char)text[i]);
+			}
+			piece = esc;
+			piece_len = strlen(esc);
+			n = 1;
+		}
+		if (o + piece_len >= size) {
+			break;
+		}
+		memcpy(out + o, piece, piece_len);
+		o += piece_len;
+		i += n;
+	}
+	if (size > 0) {
+		out[o] = '\0';
+	}
+	return i;
+}

@@ -308,22 +308,6 @@ static bool open_package(struct options *o, char **component, char **app_id,
 	return true;
 }
 
-static intptr_t stdout_to_stderr(void *data, const unsigned char *buf, size_t len)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(STDERR_FILENO, buf + done, len - done);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return (intptr_t)len;
-}
-
 static bool add_preopen(wasi_config_t *wasi, const char *host, const char *guest, bool ro,
 	struct weft_error *err)
 {
@@ -345,7 +329,7 @@ static bool add_preopen(wasi_config_t *wasi, const char *host, const char *guest
 }
 
 static wasi_config_t *make_wasi(struct options *o, const char *app_id, int stdin_fd,
-	struct weft_error *err)
+	struct runtime_output *output, struct weft_error *err)
 {
 	wasi_config_t *wasi = wasi_config_new();
 	char stdin_path[64];
@@ -357,13 +341,10 @@ static wasi_config_t *make_wasi(struct options *o, const char *app_id, int stdin
 	}
 	const char *argv[] = { app_id };
 	wasi_config_set_argv(wasi, 1, argv);
-	if (o->dev_mode) {
-		/* stdout carries the IPC messages in developer mode. */
-		wasi_config_set_stdout_custom(wasi, stdout_to_stderr, NULL, NULL);
-	} else {
-		wasi_config_inherit_stdout(wasi);
-	}
-	wasi_config_inherit_stderr(wasi);
+	/* Both to stderr in developer mode, where stdout carries the IPC
+	 * messages; as appd gave them otherwise (its pipe). */
+	runtime_output_init(output, o->dev_mode ? STDERR_FILENO : STDOUT_FILENO, STDERR_FILENO);
+	runtime_output_configure(wasi, output);
 
 	bool ok = true;
 	if (o->grants.app_data > 0) {
@@ -523,6 +504,8 @@ int main(int argc, char **argv)
 	struct session session = { .dev_fd = -1 };
 	struct doorbell doorbell;
 	struct runtime_memory_limit memory = { 0 };
+	struct runtime_output output = { 0 };
+	bool have_output = false;
 	char *component_path = NULL, *app_id = NULL, *cache_dir = NULL;
 	wasm_engine_t *engine = NULL;
 	wasmtime_component_t *component = NULL;
@@ -643,10 +626,11 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	host.doorbell = &doorbell;
-	wasi_config_t *wasi = make_wasi(&o, app_id, doorbell.guest_fd, &err);
+	wasi_config_t *wasi = make_wasi(&o, app_id, doorbell.guest_fd, &output, &err);
 	if (wasi == NULL) {
 		goto fail;
 	}
+	have_output = true;
 	error = wasmtime_context_set_wasi(ctx, wasi);
 	if (error != NULL) {
 		runtime_error_take(&err, error);
@@ -726,6 +710,9 @@ fail:
 		fprintf(stderr, "weft-runtime: %s\n", err.msg);
 	}
 out:
+	if (have_output) {
+		runtime_output_finish(&output);
+	}
 	fflush(stdout);
 	/* Threads may still be in the middle of things; nothing left to clean
 	 * up that the kernel will not. */

@@ -5,6 +5,7 @@
 #ifndef WEFT_RUNTIME_H
 #define WEFT_RUNTIME_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -56,6 +57,28 @@ struct runtime_memory_limit {
 /* Makes the engine allocate linear memories through limit, which must
  * outlive the engine. */
 void runtime_memory_configure(wasm_config_t *config, struct runtime_memory_limit *limit);
+
+/* The guest's stdout and stderr (output.c): at most RUNTIME_OUTPUT_MAX
+ * bytes a second of the two; the rest is dropped and counted. */
+struct runtime_output_stream {
+	struct runtime_output *output;
+	int fd;
+	bool mid_line; /* the last byte written was not a newline */
+};
+
+struct runtime_output {
+	struct runtime_output_stream out, err;
+	pthread_mutex_t lock;
+	int64_t window_start;
+	size_t written, dropped; /* in this second */
+};
+
+/* The guest's stdout goes to stdout_fd, its stderr to stderr_fd. */
+void runtime_output_init(struct runtime_output *output, int stdout_fd, int stderr_fd);
+/* Gives the guest's stdout and stderr to output, which must outlive wasi. */
+void runtime_output_configure(wasi_config_t *wasi, struct runtime_output *output);
+/* Says on stderr what was dropped, if anything; at exit. */
+void runtime_output_finish(struct runtime_output *output);
 
 /* State the weft:app host functions share; lives as long as the guest runs. */
 struct runtime_host {

@@ -348,6 +348,10 @@ static int cmd_state(struct ctl *ctl, const char *id)
 		char text[512];
 		describe_state(session, text, sizeof(text));
 		printf("%s\n", text);
+		const char *limits = weft_json_get_string(session, "limits");
+		if (limits != NULL) {
+			printf("limits: %s\n", limits);
+		}
 	}
 	json_object_put(reply);
 	return 0;
@@ -392,8 +396,12 @@ static int cmd_ps(struct ctl *ctl)
 	} else {
 		size_t n = json_object_array_length(sessions);
 		if (n > 0) {
-			printf("%-8s %-32s %-9s %s\n", "SESSION", "APP", "STATE", "PIDS");
+			printf("%-8s %-32s %-9s %-6s %s\n", "SESSION", "APP", "STATE", "LIMITS",
+				"PIDS");
 		}
+		/* Why limits are not enforced is appd's, the same for every session:
+		 * said once, under the table. */
+		const char *why_not = NULL;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *s = json_object_array_get_idx(sessions, i);
 			struct json_object *rpid = get(s, "runtime_pid"),
@@ -410,9 +418,21 @@ static int cmd_ps(struct ctl *ctl)
 						json_object_get_int(spid));
 				}
 			}
-			printf("%-8s %-32s %-9s %s\n", weft_json_get_string(s, "id"),
+			const char *limits = weft_json_get_string(s, "limits");
+			bool enforced = limits != NULL && strcmp(limits, "enforced") == 0;
+			if (limits != NULL && !enforced) {
+				why_not = limits;
+			}
+			printf("%-8s %-32s %-9s %-6s %s\n", weft_json_get_string(s, "id"),
 				weft_json_get_string(s, "app_id"),
-				weft_json_get_string(s, "state"), pids);
+				weft_json_get_string(s, "state"),
+				limits == NULL     ? "?"
+					: enforced ? "yes"
+						   : "no",
+				pids);
+		}
+		if (why_not != NULL) {
+			printf("\nLIMITS no: memory and CPU limits %s\n", why_not);
 		}
 	}
 	json_object_put(reply);

@@ -13,6 +13,7 @@
  *
  * For tests: WEFT_STANDIN_NO_FRAME=1 never draws (the session never gets
  * its first frame); WEFT_STANDIN_EXIT=N exits with N at once;
+ * WEFT_STANDIN_SAY=TEXT writes TEXT to stderr first;
  * WEFT_STANDIN_RELAY=PATH connects to the SOCK_SEQPACKET socket at PATH and
  * relays messages between it and the component instead of asking "get",
  * so that a test can play the page.
@@ -309,6 +310,11 @@ int main(int argc, char **argv)
 	if (optind != argc - 1) {
 		fprintf(stderr, "weft-app-shell (stand-in): expected one PACKAGE_DIR\n");
 		return 1;
+	}
+	const char *say = getenv("WEFT_STANDIN_SAY");
+	if (say != NULL) {
+		fputs(say, stderr);
+		fflush(stderr);
 	}
 	const char *exit_now = getenv("WEFT_STANDIN_EXIT");
 	if (exit_now != NULL) {

@@ -47,7 +47,8 @@ def test_launch_wait_runs_and_terminate_stops(weft):
     assert [(s["id"], s["app_id"], s["state"]) for s in ps] == [(sid, COUNTER, "running")]
     status, out, _ = plain(weft, "ps")
     assert status == 0
-    assert out.splitlines()[1].split() == [sid, COUNTER, "running", f"{runtime},{shell}"]
+    # The tests run appd with --limits none.
+    assert out.splitlines()[1].split() == [sid, COUNTER, "running", "no", f"{runtime},{shell}"]
 
     done = weft.ctl_json("terminate", sid, "--wait")
     assert done["state"] == "stopped" and done["reason"] == "terminated"
@@ -61,9 +62,10 @@ def test_human_output(weft):
     status, out, _ = plain(weft, "launch", COUNTER, "--wait")
     assert status == 0
     sid = out.strip()
-    assert plain(weft, "state", sid) == (0, "running\n", "")
+    limits = "limits: not enforced: --limits none\n"
+    assert plain(weft, "state", sid) == (0, "running\n" + limits, "")
     assert plain(weft, "terminate", sid, "--wait") == (0, "stopped: terminated\n", "")
-    assert plain(weft, "state", sid) == (0, "stopped: terminated\n", "")
+    assert plain(weft, "state", sid) == (0, "stopped: terminated\n" + limits, "")
     status, out, _ = plain(weft, "list")
     assert out.splitlines()[0].split() == ["ID", "VERSION", "NAME"]
     assert [line.split()[0] for line in out.splitlines()[1:]] == [COUNTER, NOTES]

@@ -8,11 +8,13 @@ import os
 import signal
 import socket
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from appdutil import COUNTER, NOTES, Watcher, Weft, alive, fake, fake_log, make_package, wait_until
+from appdutil import COUNTER, NOTES, WEFTCTL, Watcher, Weft, alive, fake, fake_log, make_package, \
+    wait_until
 
 def launch_error(weft, app_id):
     r = weft.ctl("launch", app_id, check=False)
@@ -271,6 +273,64 @@ def test_limits_cgroup(start):
     assert not session_dir.exists()
     assert weft.stop() == 0
     assert not session_dir.parent.exists()
+
+
+def limits_enforceable():
+    """Whether a cgroup of appd's, in the cgroup v2 hierarchy it runs in, can
+    have the memory and cpu controllers: read from the hierarchy itself (the
+    tests' appd has no systemd user manager to ask)."""
+    mount = next((l.split()[4] for l in open("/proc/self/mountinfo")
+                  if l.split()[l.split().index("-") + 1] == "cgroup2"), None)
+    own = next((l[3:].strip() for l in open("/proc/self/cgroup") if l.startswith("0::")), None)
+    if mount is None or own is None:
+        return False
+    # In the root cgroup appd makes its own beside it; elsewhere it needs
+    # its cgroup delegated, writable.
+    where = Path(mount + own.rstrip("/")) if own != "/" else Path(mount)
+    controllers = (where / "cgroup.controllers").read_text().split()
+    writable = os.access(where, os.W_OK) and (
+        own == "/" or os.access(where / "cgroup.subtree_control", os.W_OK))
+    return writable and "memory" in controllers and "cpu" in controllers
+
+
+WARNING = ("weft-appd: warning: limits: the memory (512M) and CPU (200%) limits of "
+           "sessions are not enforced: ")
+
+
+@pytest.mark.parametrize("limits", ["auto", "none"])
+def test_each_session_says_whether_its_limits_are_enforced(start, tmp_path, limits):
+    # No user bus: auto tries systemd, then a cgroup of its own.
+    weft, _ = fake(start, "requests", tmp_path, appd_args=["--limits", limits],
+                   env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"})
+    enforced = limits == "auto" and limits_enforceable()
+    sid = weft.launch(COUNTER)["id"]
+    said = weft.state(sid)["limits"]
+    assert [s["limits"] for s in weft.ctl_json("ps")] == [said]
+    warnings = [l for l in weft.logs().splitlines() if l.startswith(WARNING)]
+    if enforced:
+        assert said == "enforced" and warnings == []
+    else:
+        assert said.startswith("not enforced: "), said
+        why = said[len("not enforced: "):]
+        if limits == "none":
+            assert why == "--limits none"
+        # Said at start, once, with what to do about it.
+        assert len(warnings) == 1 and warnings[0].startswith(WARNING + why + "; "), warnings
+        assert "systemd user session" in warnings[0]
+
+    # People see it too.
+    out = subprocess.run([str(WEFTCTL), "--socket", str(weft.socket), "state", sid],
+                         env=weft.env, capture_output=True, text=True, check=True).stdout
+    assert out == f"running\nlimits: {said}\n"
+    out = subprocess.run([str(WEFTCTL), "--socket", str(weft.socket), "ps"],
+                         env=weft.env, capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    assert lines[0].split() == ["SESSION", "APP", "STATE", "LIMITS", "PIDS"]
+    assert lines[1].split()[:4] == [sid, COUNTER, "running", "yes" if enforced else "no"]
+    if enforced:
+        assert len(lines) == 2
+    else:
+        assert lines[2:] == ["", f"LIMITS no: memory and CPU limits {said}"]
 
 
 def test_limits_by_name_must_work(tmp_path):

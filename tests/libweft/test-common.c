@@ -4,6 +4,7 @@
 
 #include "test.h"
 #include "weft/common.h"
+#include "weft/log.h"
 
 static void test_parse_long(void)
 {
@@ -59,6 +60,22 @@ static void test_utf8(void)
 	EXPECT(weft_utf8_invalid_at("x\xe2\x82", 3) == 1);
 }
 
+static void test_log_escape(void)
+{
+	char out[64];
+	/* OSC 52 and clear-screen, a tab, DEL, a backslash, a C1 CSI, a byte
+	 * that is not UTF-8: each shown, none acted on. */
+	const char in[] = "\x1b]52;c;aGk=\x07\x1b[2J\tx\x7f\\ \xc2\x9b \xff caf\xc3\xa9";
+	EXPECT(weft_log_escape(in, sizeof(in) - 1, out, sizeof(out)) == sizeof(in) - 1);
+	EXPECT_STR_EQ(out,
+		"\\x1b]52;c;aGk=\\x07\\x1b[2J\\x09x\\x7f\\\\ \\xc2\\x9b \\xff caf\xc3\xa9");
+	/* Cut before a character that does not fit, never inside one. */
+	EXPECT(weft_log_escape("ab\x1b", 3, out, 6) == 2);
+	EXPECT_STR_EQ(out, "ab");
+	EXPECT(weft_log_escape("a\xc3\xa9", 3, out, 3) == 1);
+	EXPECT_STR_EQ(out, "a");
+}
+
 static void test_now_ms(void)
 {
 	int64_t before = weft_now_ms();
@@ -89,6 +106,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_strv),
 	TEST_CASE(test_error_prefix),
 	TEST_CASE(test_utf8),
+	TEST_CASE(test_log_escape),
 	TEST_CASE(test_now_ms),
 	TEST_CASE(test_escape),
 };

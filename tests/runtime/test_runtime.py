@@ -1,6 +1,7 @@
 """weft-runtime end to end: real components over their real channels."""
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -113,6 +114,20 @@ def dev_package(env, app_id, wasm):
 def probe_package(env):
     """The probe guest as a package directory, for developer mode."""
     return dev_package(env, "org.weft.test.probe", guest("probe"))
+
+
+def test_guest_output_is_capped(env):
+    # 32 MiB of lines to stderr and stdout: a second's worth reaches the
+    # runtime's stderr (developer mode), then a count of what was dropped.
+    start = time.monotonic()
+    out, err = probe(env, "say hello\nflood 32\n")
+    elapsed = time.monotonic() - start
+    assert out == ["ok", "ok"]
+    assert "\nhello\n" + "x" * 100 + "\n" in err, err[:300]
+    allowed = (int(elapsed) + 2) * 64 * 1024 + 4096
+    assert len(err) <= allowed, (len(err), allowed)
+    assert re.search(r"^weft-runtime: \d+ bytes of the guest's output dropped "
+                     r"\(over 65536 bytes a second\)$", err, re.M), err[-300:]
 
 
 def test_fetch_without_grant(env, http_server):

@@ -12,6 +12,8 @@
  *   alloc <MiB>          -> "ok" | "err no memory" (malloc, kept)
  *   memsize              -> "ok <bytes of linear memory>"
  *   peek <address>       -> "ok <byte>", or a trap past the end of memory
+ *   say <text>           -> "ok", after writing text and a newline to stderr
+ *   flood <MiB>          -> "ok", after writing MiB of lines to stderr and stdout
  *   exit <code>          -> exits
  */
 #include <errno.h>
@@ -110,6 +112,19 @@ static void do_peek(const char *arg)
 	reply("ok %u", *p);
 }
 
+static void do_flood(unsigned long mib)
+{
+	char line[101];
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\n';
+	for (unsigned long i = 0; i < (mib << 20) / sizeof(line); i++) {
+		fwrite(line, 1, sizeof(line), i % 2 == 0 ? stderr : stdout);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	reply("ok");
+}
+
 int main(void)
 {
 	wapp_ready();
@@ -156,6 +171,12 @@ int main(void)
 			reply("ok %zu", __builtin_wasm_memory_size(0) * 65536);
 		} else if (strcmp(msg, "peek") == 0 && arg != NULL) {
 			do_peek(arg);
+		} else if (strcmp(msg, "say") == 0) {
+			fprintf(stderr, "%s\n", arg != NULL ? arg : "");
+			fflush(stderr);
+			reply("ok");
+		} else if (strcmp(msg, "flood") == 0 && arg != NULL) {
+			do_flood(strtoul(arg, NULL, 10));
 		} else if (strcmp(msg, "exit") == 0) {
 			exit(arg != NULL ? atoi(arg) : 0);
 		} else {
