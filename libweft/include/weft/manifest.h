@@ -10,6 +10,9 @@
 
 #define WEFT_MANIFEST_FILE "wapp.toml"
 #define WEFT_MANIFEST_MAX_SIZE (64 * 1024)
+/* [package] description, in characters: a summary for lists, which appd
+ * sends whole in its replies. */
+#define WEFT_MANIFEST_DESCRIPTION_MAX 1024
 
 struct weft_manifest {
 	char *id;
