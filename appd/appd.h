@@ -115,7 +115,8 @@ struct appd_plan {
 
 /* Resolves app_id in the store, verifies it (unless allow_untrusted lets an
  * untrusted one through), reads its manifest and turns its capabilities
- * into runtime arguments. */
+ * into runtime arguments. Slow for a large package: launch.c runs it in a
+ * child, never on the loop. */
 bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
 	const char **code, struct weft_error *err);
 void appd_plan_finish(struct appd_plan *plan);
