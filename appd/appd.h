@@ -3,6 +3,7 @@
  *   main.c        options, signals, the loop
  *   control.c     the control socket and its clients (protocol.h)
  *   session.c     one app session's lifecycle (design §2)
+ *   launch.c      a launch while its package is checked, off the loop
  *   plan.c        package → verified manifest → runtime command line
  *   apps.c        the installed apps
  *   manifest.c    reading a manifest where a parser crash cannot reach appd
@@ -44,6 +45,9 @@ struct appd_session;
 struct appd_control;
 struct appd_compositor;
 struct appd_spare;
+struct appd_launch;
+struct appd_plan;
+struct appd_restore;
 
 struct appd {
 	struct appd_config config;
@@ -54,6 +58,9 @@ struct appd {
 	struct appd_spare *spare; /* NULL: --no-prewarm */
 	struct appd_session *sessions; /* newest first, live and ended */
 	size_t live, ended;
+	struct appd_launch *launches; /* packages being checked, oldest first */
+	size_t nlaunches;
+	struct appd_restore *restore; /* apps still to bring back, or NULL */
 	uint64_t next_session;
 	char *restore_path;
 	bool quitting;
@@ -74,9 +81,10 @@ enum appd_state {
 
 const char *appd_state_name(enum appd_state state);
 
-/* Starts a session of app_id. On failure *code is a protocol error code. */
-struct appd_session *appd_session_launch(struct appd *appd, const char *app_id, const char **code,
-	struct weft_error *err);
+/* Starts a session of app_id with plan, whose contents it takes (launch.c
+ * made it). On failure *code is a protocol error code. */
+struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
+	struct appd_plan *plan, const char **code, struct weft_error *err);
 /* Begins teardown; a session already stopping or ended is left alone. */
 void appd_session_terminate(struct appd_session *session);
 struct appd_session *appd_session_find(struct appd *appd, const char *id);
@@ -88,7 +96,8 @@ const char *appd_session_app_id(const struct appd_session *session);
 struct json_object *appd_session_to_json(const struct appd_session *session);
 /* "first_frame", "window_closed" or "client_gone" from the compositor. */
 void appd_session_compositor_event(struct appd *appd, const char *event, const char *session_id);
-/* Terminates every live session; appd->done is set once all have ended. */
+/* Terminates every live session; appd->done is set once all have ended
+ * and no launch is left. */
 void appd_sessions_stop_all(struct appd *appd);
 /* Frees every session record; all must have ended. */
 void appd_sessions_free(struct appd *appd);
@@ -108,10 +117,36 @@ struct appd_plan {
 
 /* Resolves app_id in the store, verifies it (unless allow_untrusted lets an
  * untrusted one through), reads its manifest and turns its capabilities
- * into runtime arguments. */
+ * into runtime arguments. Slow for a large package: launch.c runs it in a
+ * child, never on the loop. */
 bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
 	const char **code, struct weft_error *err);
 void appd_plan_finish(struct appd_plan *plan);
+/* The plan as the package check sends it to appd, and back. */
+struct json_object *appd_plan_to_json(const struct appd_plan *plan);
+bool appd_plan_from_json(struct appd_plan *plan, struct json_object *obj, struct weft_error *err);
+
+/* ---- launch.c ---- */
+
+/* How a launch ended: the session, or NULL with a protocol error code and a
+ * message. */
+typedef void (*appd_launch_func)(void *data, struct appd_session *session, const char *code,
+	const char *message);
+
+/* Checks app_id's package in a child of its own and, once it passes, starts
+ * the session; done runs then, or when the launch failed, unless
+ * appd_launch_forget() comes first. Fails at once (NULL, *code and err set)
+ * when the launch cannot begin; done never runs before this returns. */
+struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, appd_launch_func done,
+	void *data, const char **code, struct weft_error *err);
+/* The launch goes on, but nobody is told how it ends. */
+void appd_launch_forget(struct appd_launch *launch);
+/* Ends every check (appd is quitting); each launch then fails as "busy". */
+void appd_launches_stop(struct appd *appd);
+/* Frees what is left of every launch, when appd exits in a hurry. */
+void appd_launches_free(struct appd *appd);
+/* [{"app_id", "pid"}...]: the checks in progress, oldest first. */
+struct json_object *appd_launches_to_json(const struct appd *appd);
 
 /* ---- manifest.c ---- */
 
@@ -194,6 +229,8 @@ void appd_restore_save(struct appd *appd);
 /* Reads what a previous appd saved: the next session number, and, when
  * launch is true, launches its apps again. */
 void appd_restore_load(struct appd *appd, bool launch);
+/* Stops bringing apps back (appd is quitting). */
+void appd_restore_finish(struct appd *appd);
 
 /* ---- main.c ---- */
 

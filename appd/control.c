@@ -1,11 +1,20 @@
 /*
  * The control socket (protocol.h): weftctl and the shell talk to appd here.
- * Only peers with our uid are served. Every request gets one reply; a peer
- * that breaks framing (a message over the cap) or does not read its
- * replies is disconnected, so that no client can stall the loop.
+ * Only peers with our uid are served. Every request gets one reply, in the
+ * order they came; a peer that breaks framing (a message over the cap) or
+ * does not read its replies is disconnected, so that no client can stall
+ * the loop. A launch is answered once its package has been checked, off the
+ * loop; the client's next requests wait for that, other clients do not.
+ *
+ * Connections are few (MAX_CLIENTS), and idle ones must not keep others
+ * out: when all are taken, a new one takes the place of the one that has
+ * been idle longest: not subscribed, no request in flight or unread. At
+ * most half may subscribe, so that there is one unless the others all wait
+ * for launches.
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +28,7 @@
 #include "weft/log.h"
 
 #define MAX_CLIENTS 64
+#define MAX_SUBSCRIBERS (MAX_CLIENTS / 2)
 /* Messages handled per wake-up, so that one client cannot starve others. */
 #define BATCH 16
 
@@ -26,10 +36,14 @@ struct client {
 	struct client *prev, *next;
 	struct appd_control *control;
 	int fd;
-	struct appd_source *source;
+	struct appd_source *source; /* NULL while a launch is in flight */
 	pid_t pid;
 	bool subscribed;
 	bool broken; /* to be destroyed once no handler holds it */
+	uint64_t last_active; /* control->tick at connect or its last request */
+	/* A launch whose reply is owed, and the request it answers. */
+	struct appd_launch *launch;
+	struct json_object *launch_request;
 };
 
 struct appd_control {
@@ -39,10 +53,13 @@ struct appd_control {
 	struct appd_source *source;
 	struct client *clients;
 	size_t nclients;
+	uint64_t tick; /* counts connections and requests, to order them */
 	/* A client's request is being handled: clients that fail now (an
 	 * event to a subscriber, say) are only marked, and swept after. */
 	bool handling;
 };
+
+static void handle_client(int fd, uint32_t events, void *data);
 
 static void client_destroy(struct client *client)
 {
@@ -56,6 +73,9 @@ static void client_destroy(struct client *client)
 		client->next->prev = client->prev;
 	}
 	control->nclients--;
+	/* The launch goes on without anyone to tell. */
+	appd_launch_forget(client->launch);
+	json_object_put(client->launch_request);
 	appd_source_remove(client->source);
 	close(client->fd);
 	free(client);
@@ -83,15 +103,33 @@ static void sweep(struct appd_control *control)
 	}
 }
 
-/* Takes reply. False when the client had to go. */
-static bool client_send(struct client *client, struct json_object *reply)
+/*
+ * Takes reply, which answers req (NULL: a message that is no request's). A
+ * reply too large for one message becomes a too_large error, which fits: an
+ * id is at most WEFT_APPD_ID_MAX bytes. False when the client had to go.
+ */
+static bool client_reply(struct client *client, struct json_object *req, struct json_object *reply)
 {
 	if (reply == NULL) {
 		weft_log(WEFT_ERROR, "control: out of memory for a reply");
-		return true;
+		reply = weft_ipc_reply_error(req, "internal", "out of memory");
+		if (reply == NULL) {
+			return true;
+		}
 	}
 	struct weft_error err = { 0 };
 	bool ok = weft_ipc_send_json(client->fd, reply, NULL, 0, &err);
+	if (!ok && errno == EMSGSIZE) {
+		size_t len = 0;
+		json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &len);
+		weft_log(WEFT_WARN, "control: client %d: a reply of %zu bytes is over the cap",
+			(int)client->pid, len);
+		json_object_put(reply);
+		reply = weft_ipc_reply_error(req, "too_large",
+			"the reply is %zu bytes, more than a message may hold (%d)", len,
+			WEFT_MSG_MAX);
+		ok = reply != NULL && weft_ipc_send_json(client->fd, reply, NULL, 0, &err);
+	}
 	json_object_put(reply);
 	if (!ok) {
 		weft_log(WEFT_WARN, "control: client %d: %s; disconnecting", (int)client->pid,
@@ -99,6 +137,25 @@ static bool client_send(struct client *client, struct json_object *reply)
 		client_drop(client);
 	}
 	return ok;
+}
+
+/* The string member key of req, or NULL with *reply set: json-c strings
+ * have a length, and a NUL inside one would cut it short in C. */
+static const char *get_string(struct json_object *req, const char *key, struct json_object **reply)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(req, key, &v) ||
+		!json_object_is_type(v, json_type_string)) {
+		*reply = weft_ipc_reply_error(req, "invalid_argument", "missing %s", key);
+		return NULL;
+	}
+	const char *s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
+		*reply = weft_ipc_reply_error(req, "invalid_argument", "%s holds a NUL character",
+			key);
+		return NULL;
+	}
+	return s;
 }
 
 static struct json_object *reply_with(struct json_object *req, const char *key,
@@ -118,9 +175,8 @@ static struct json_object *reply_with(struct json_object *req, const char *key,
 static struct appd_session *find_session(struct appd *appd, struct json_object *req,
 	struct json_object **reply)
 {
-	const char *id = weft_json_get_string(req, "session_id");
+	const char *id = get_string(req, "session_id", reply);
 	if (id == NULL) {
-		*reply = weft_ipc_reply_error(req, "invalid_argument", "missing session_id");
 		return NULL;
 	}
 	struct appd_session *s = appd_session_find(appd, id);
@@ -130,20 +186,62 @@ static struct appd_session *find_session(struct appd *appd, struct json_object *
 	return s;
 }
 
+static bool client_listen(struct client *client)
+{
+	struct weft_error err = { 0 };
+	client->source = appd_loop_add_fd(client->control->appd->loop, client->fd, EPOLLIN,
+		handle_client, client, &err);
+	if (client->source == NULL) {
+		weft_log(WEFT_WARN, "control: %s", err.msg);
+	}
+	return client->source != NULL;
+}
+
+static void handle_launched(void *data, struct appd_session *session, const char *code,
+	const char *message)
+{
+	struct client *client = data;
+	struct appd_control *control = client->control;
+	struct json_object *req = client->launch_request;
+	client->launch = NULL;
+	client->launch_request = NULL;
+	bool nested = control->handling;
+	control->handling = true;
+	struct json_object *reply = session != NULL
+		? reply_with(req, "session", appd_session_to_json(session))
+		: weft_ipc_reply_error(req, code, "%s", message);
+	/* Its next requests, which waited, are read again. */
+	if (client_reply(client, req, reply) && !client->broken && !client_listen(client)) {
+		client_drop(client);
+	}
+	json_object_put(req);
+	control->handling = nested;
+	if (!nested) {
+		sweep(control);
+	}
+}
+
+/* NULL: the reply comes once the package has been checked. */
 static struct json_object *handle_launch(struct client *client, struct json_object *req)
 {
-	const char *app_id = weft_json_get_string(req, "app_id");
+	struct json_object *reply = NULL;
+	const char *app_id = get_string(req, "app_id", &reply);
 	if (app_id == NULL) {
-		return weft_ipc_reply_error(req, "invalid_argument", "missing app_id");
+		return reply;
 	}
 	const char *code = NULL;
 	struct weft_error err = { 0 };
-	struct appd_session *s = appd_session_launch(client->control->appd, app_id, &code, &err);
-	if (s == NULL) {
+	client->launch = appd_launch_start(client->control->appd, app_id, handle_launched, client,
+		&code, &err);
+	if (client->launch == NULL) {
 		weft_log(WEFT_WARN, "launch %.255s: %s", app_id, err.msg);
 		return weft_ipc_reply_error(req, code, "%s", err.msg);
 	}
-	return reply_with(req, "session", appd_session_to_json(s));
+	client->launch_request = json_object_get(req);
+	/* Nothing more is read from it until the reply has gone. */
+	appd_source_remove(client->source);
+	client->source = NULL;
+	return NULL;
 }
 
 static struct json_object *handle_terminate(struct client *client, struct json_object *req)
@@ -189,18 +287,70 @@ static struct json_object *handle_sessions(struct client *client, struct json_ob
 	return reply_with(req, "sessions", list);
 }
 
+/* One page of the apps, sorted by id: those after "after", at most "limit"
+ * of them and WEFT_APPD_APPS_PAGE_MAX bytes; "more" when others follow. */
 static struct json_object *handle_apps(struct client *client, struct json_object *req)
 {
+	struct json_object *v, *reply = NULL;
+	const char *after = NULL;
+	if (json_object_object_get_ex(req, "after", &v) &&
+		(after = get_string(req, "after", &reply)) == NULL) {
+		return reply;
+	}
+	int64_t limit = INT64_MAX;
+	if (json_object_object_get_ex(req, "limit", &v)) {
+		limit = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
+		if (limit < 1) {
+			return weft_ipc_reply_error(req, "invalid_argument",
+				"limit must be a whole number of at least 1");
+		}
+	}
 	struct weft_error err = { 0 };
 	struct json_object *apps = appd_apps_list(&err);
-	if (apps == NULL) {
-		return weft_ipc_reply_error(req, "internal", "%s", err.msg);
+	struct json_object *page = apps != NULL ? json_object_new_array() : NULL;
+	if (page == NULL) {
+		json_object_put(apps);
+		return weft_ipc_reply_error(req, "internal", "%s",
+			apps == NULL ? err.msg : "out of memory");
 	}
-	return reply_with(req, "apps", apps);
+	size_t n = json_object_array_length(apps), bytes = 0;
+	int64_t count = 0;
+	bool more = false;
+	for (size_t i = 0; i < n && !more; i++) {
+		struct json_object *app = json_object_array_get_idx(apps, i);
+		const char *id = weft_json_get_string(app, "id");
+		if (after != NULL && strcmp(id, after) <= 0) {
+			continue;
+		}
+		size_t len = 0;
+		json_object_to_json_string_length(app, JSON_C_TO_STRING_PLAIN, &len);
+		/* A page holds one app at least, which always fits: a manifest is
+		 * at most 64 KiB. */
+		if (count == limit || (count > 0 && bytes + len + 1 > WEFT_APPD_APPS_PAGE_MAX)) {
+			more = true;
+		} else if (json_object_array_add(page, json_object_get(app)) == 0) {
+			bytes += len + 1;
+			count++;
+		}
+	}
+	json_object_put(apps);
+	reply = reply_with(req, "apps", page);
+	if (reply != NULL) {
+		json_object_object_add(reply, "more", json_object_new_boolean(more));
+	}
+	return reply;
 }
 
 static struct json_object *handle_subscribe(struct client *client, struct json_object *req)
 {
+	size_t subscribers = 0;
+	for (struct client *c = client->control->clients; c != NULL; c = c->next) {
+		subscribers += c->subscribed;
+	}
+	if (!client->subscribed && subscribers >= MAX_SUBSCRIBERS) {
+		return weft_ipc_reply_error(req, "busy",
+			"%d connections are subscribed, the most appd serves", MAX_SUBSCRIBERS);
+	}
 	client->subscribed = true;
 	return weft_ipc_reply_ok(req);
 }
@@ -236,6 +386,7 @@ static struct json_object *handle_info(struct client *client, struct json_object
 	json_object_object_add(reply, "spare", appd_spare_to_json(appd->spare));
 	json_object_object_add(reply, "app_shell",
 		json_object_new_string(appd->config.app_shell_path));
+	json_object_object_add(reply, "launching", appd_launches_to_json(appd));
 	return reply;
 }
 
@@ -253,14 +404,28 @@ static const struct {
 	{ "info", handle_info },
 };
 
+/* The reply, or NULL when it comes later (a launch). */
 static struct json_object *handle_request(struct client *client, struct json_object *req)
 {
-	struct json_object *type_obj;
+	struct json_object *id, *type_obj;
+	if (json_object_object_get_ex(req, "id", &id)) {
+		size_t len = 0;
+		json_object_to_json_string_length(id, JSON_C_TO_STRING_PLAIN, &len);
+		if (len > WEFT_APPD_ID_MAX) {
+			/* Not echoed: it may be what makes a reply too large. */
+			return weft_ipc_reply_error(NULL, "bad_request",
+				"the id is %zu bytes of JSON, more than %d", len,
+				WEFT_APPD_ID_MAX);
+		}
+	}
 	if (!json_object_object_get_ex(req, "type", &type_obj) ||
 		!json_object_is_type(type_obj, json_type_string)) {
 		return weft_ipc_reply_error(req, "bad_request", "missing type");
 	}
 	const char *type = json_object_get_string(type_obj);
+	if (strlen(type) != (size_t)json_object_get_string_len(type_obj)) {
+		return weft_ipc_reply_error(req, "bad_request", "type holds a NUL character");
+	}
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
 		if (strcmp(type, requests[i].type) == 0) {
 			return requests[i].handle(client, req);
@@ -285,21 +450,28 @@ static bool serve(struct client *client)
 				return true;
 			}
 			if (errno == EBADMSG) {
-				client_send(client,
+				client_reply(client, NULL,
 					weft_ipc_reply_error(NULL, "bad_request", "%s", err.msg));
 				continue;
 			}
 			if (errno == EMSGSIZE) {
 				/* Framing broken: say why, then hang up. */
-				client_send(client,
+				client_reply(client, NULL,
 					weft_ipc_reply_error(NULL, "too_large", "%s", err.msg));
 			}
 			weft_log(WEFT_WARN, "control: client %d: %s; disconnecting",
 				(int)client->pid, err.msg);
 			return false;
 		}
-		client_send(client, handle_request(client, req));
+		client->last_active = ++client->control->tick;
+		struct json_object *reply = handle_request(client, req);
+		if (reply != NULL) {
+			client_reply(client, req, reply);
+		}
 		json_object_put(req);
+		if (client->launch != NULL) {
+			break; /* the rest waits for its reply */
+		}
 	}
 	return !client->broken;
 }
@@ -314,6 +486,44 @@ static void handle_client(int fd, uint32_t events, void *data)
 	}
 	control->handling = false;
 	sweep(control);
+}
+
+/* Closes a connection to make room: one whose peer has gone, else the one
+ * idle longest. False when none is idle. */
+static bool evict_idle(struct appd_control *control)
+{
+	struct client *oldest = NULL;
+	for (struct client *c = control->clients; c != NULL; c = c->next) {
+		if (c->launch != NULL || c->broken) {
+			continue;
+		}
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		int ready = poll(&pfd, 1, 0);
+		if (ready == 1 && (pfd.revents & (POLLHUP | POLLERR))) {
+			/* Gone; its hangup is just not handled yet. */
+			client_destroy(c);
+			return true;
+		}
+		if (ready != 0 || c->subscribed) {
+			continue; /* a request waits to be read, or it is in use */
+		}
+		if (oldest == NULL || c->last_active < oldest->last_active) {
+			oldest = c;
+		}
+	}
+	if (oldest == NULL) {
+		return false;
+	}
+	weft_log(WEFT_INFO, "control: %d clients; closing the one idle longest (pid %d)",
+		MAX_CLIENTS, (int)oldest->pid);
+	struct json_object *msg = weft_ipc_reply_error(NULL, "busy",
+		"closed: this connection was idle longest when appd needed room for another");
+	if (msg != NULL) {
+		weft_ipc_send_json(oldest->fd, msg, NULL, 0, NULL);
+		json_object_put(msg);
+	}
+	client_destroy(oldest);
+	return true;
 }
 
 static void handle_accept(int fd, uint32_t events, void *data)
@@ -339,7 +549,7 @@ static void handle_accept(int fd, uint32_t events, void *data)
 			refusal = "permission_denied";
 			weft_log(WEFT_WARN, "control: refused pid %d: uid %u is not ours",
 				(int)cred.pid, (unsigned)cred.uid);
-		} else if (control->nclients >= MAX_CLIENTS) {
+		} else if (control->nclients >= MAX_CLIENTS && !evict_idle(control)) {
 			refusal = "busy";
 			weft_log(WEFT_WARN, "control: refused pid %d: %d clients already",
 				(int)cred.pid, MAX_CLIENTS);
@@ -363,10 +573,8 @@ static void handle_accept(int fd, uint32_t events, void *data)
 		client->control = control;
 		client->fd = cfd;
 		client->pid = cred.pid;
-		client->source = appd_loop_add_fd(control->appd->loop, cfd, EPOLLIN, handle_client,
-			client, &err);
-		if (client->source == NULL) {
-			weft_log(WEFT_WARN, "control: %s", err.msg);
+		client->last_active = ++control->tick;
+		if (!client_listen(client)) {
 			close(cfd);
 			free(client);
 			continue;
@@ -429,9 +637,19 @@ size_t appd_control_broadcast(struct appd_control *control, struct json_object *
 	struct client *next;
 	for (struct client *client = control->clients; client != NULL; client = next) {
 		next = client->next;
-		if (client->subscribed && !client->broken &&
-			client_send(client, json_object_get(event))) {
+		if (!client->subscribed || client->broken) {
+			continue;
+		}
+		struct weft_error err = { 0 };
+		if (weft_ipc_send_json(client->fd, event, NULL, 0, &err)) {
 			sent++;
+		} else if (errno == EMSGSIZE) {
+			/* The event's fault, not the client's: it keeps its connection. */
+			weft_log(WEFT_WARN, "control: an event is too large to send: %s", err.msg);
+		} else {
+			weft_log(WEFT_WARN, "control: client %d: %s; disconnecting",
+				(int)client->pid, err.msg);
+			client_drop(client);
 		}
 	}
 	return sent;

@@ -477,6 +477,8 @@ int main(int argc, char **argv)
 	weft_log(WEFT_INFO, "every session has ended; exiting");
 
 out:
+	appd_launches_free(&appd);
+	appd_restore_finish(&appd);
 	appd_spare_destroy(appd.spare);
 	appd_sessions_free(&appd);
 	appd_control_destroy(appd.control);

@@ -6,6 +6,7 @@
  * not declared is granted.
  */
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,6 +178,100 @@ bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untru
 		*code = NULL;
 	}
 	return ok;
+}
+
+static struct json_object *strv_json(const struct weft_strv *v)
+{
+	struct json_object *array = json_object_new_array();
+	for (size_t i = 0; array != NULL && i < v->len; i++) {
+		struct json_object *item = json_object_new_string(v->items[i]);
+		if (item == NULL || json_object_array_add(array, item) != 0) {
+			json_object_put(item);
+			json_object_put(array);
+			return NULL;
+		}
+	}
+	return array;
+}
+
+struct json_object *appd_plan_to_json(const struct appd_plan *plan)
+{
+	struct json_object *obj = json_object_new_object();
+	struct json_object *caps = strv_json(&plan->capabilities);
+	struct json_object *args = strv_json(&plan->runtime_args);
+	if (obj == NULL || caps == NULL || args == NULL) {
+		json_object_put(obj);
+		json_object_put(caps);
+		json_object_put(args);
+		return NULL;
+	}
+	json_object_object_add(obj, "package_dir", json_object_new_string(plan->package_dir));
+	json_object_object_add(obj, "component", json_object_new_string(plan->component));
+	if (plan->data_dir != NULL) {
+		json_object_object_add(obj, "data_dir", json_object_new_string(plan->data_dir));
+	}
+	json_object_object_add(obj, "capabilities", caps);
+	json_object_object_add(obj, "runtime_args", args);
+	json_object_object_add(obj, "trusted", json_object_new_boolean(plan->trusted));
+	return obj;
+}
+
+/* A copy of the string member key, or NULL when it is missing or not a
+ * string without NULs. */
+static char *copy_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(obj, key, &v) ||
+		!json_object_is_type(v, json_type_string) ||
+		strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
+		return NULL;
+	}
+	return strdup(json_object_get_string(v));
+}
+
+static bool copy_strv(struct json_object *obj, const char *key, struct weft_strv *out)
+{
+	struct json_object *array;
+	if (!json_object_object_get_ex(obj, key, &array) ||
+		!json_object_is_type(array, json_type_array)) {
+		return false;
+	}
+	size_t n = json_object_array_length(array);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *item = json_object_array_get_idx(array, i);
+		if (!json_object_is_type(item, json_type_string) ||
+			!weft_strv_push(out, json_object_get_string(item))) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool appd_plan_from_json(struct appd_plan *plan, struct json_object *obj, struct weft_error *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	weft_strv_init(&plan->capabilities);
+	weft_strv_init(&plan->runtime_args);
+	struct json_object *v;
+	plan->package_dir = copy_string(obj, "package_dir");
+	plan->component = copy_string(obj, "component");
+	bool ok = plan->package_dir != NULL && plan->component != NULL;
+	if (ok && json_object_object_get_ex(obj, "data_dir", &v)) {
+		plan->data_dir = copy_string(obj, "data_dir");
+		ok = plan->data_dir != NULL;
+	}
+	ok = ok && copy_strv(obj, "capabilities", &plan->capabilities) &&
+		copy_strv(obj, "runtime_args", &plan->runtime_args) &&
+		json_object_object_get_ex(obj, "trusted", &v) &&
+		json_object_is_type(v, json_type_boolean);
+	if (!ok) {
+		weft_error_set(err, "the package check sent a malformed plan");
+		appd_plan_finish(plan);
+		memset(plan, 0, sizeof(*plan));
+		return false;
+	}
+	plan->trusted = json_object_get_boolean(v);
+	return true;
 }
 
 void appd_plan_finish(struct appd_plan *plan)

@@ -2,8 +2,9 @@
  * Session restore: appd writes which apps are open (and its next session
  * number, so that ids stay unique) to a small file beside its socket. An
  * appd that starts after one that died, or was stopped, brings those apps
- * back as new sessions. The runtime dir is per login, so a new login starts
- * empty.
+ * back as new sessions, one after the other, in the order they were opened.
+ * Apps that are still being checked or brought back count as open. The
+ * runtime dir is per login, so a new login starts empty.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,15 @@
 #include <unistd.h>
 
 #include "appd.h"
+#include "weft/ipc.h"
 #include "weft/log.h"
+
+/* The apps a restore has yet to bring back. */
+struct appd_restore {
+	struct appd *appd;
+	struct json_object *apps; /* the saved list */
+	size_t next; /* the first not launched yet */
+};
 
 void appd_restore_save(struct appd *appd)
 {
@@ -40,6 +49,20 @@ void appd_restore_save(struct appd *appd)
 				json_object_new_string(appd_session_app_id(s)));
 		}
 	}
+	struct json_object *launches = appd_launches_to_json(appd);
+	size_t n = launches != NULL ? json_object_array_length(launches) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *app_id = weft_json_get_string(json_object_array_get_idx(launches, i),
+			"app_id");
+		json_object_array_add(apps, json_object_new_string(app_id));
+	}
+	json_object_put(launches);
+	struct appd_restore *r = appd->restore;
+	n = r != NULL ? json_object_array_length(r->apps) : 0;
+	for (size_t i = r != NULL ? r->next : 0; i < n; i++) {
+		json_object_array_add(apps,
+			json_object_get(json_object_array_get_idx(r->apps, i)));
+	}
 	json_object_object_add(state, "apps", apps);
 
 	char *tmp = weft_strdup_printf("%s.tmp", appd->restore_path);
@@ -60,6 +83,41 @@ void appd_restore_save(struct appd *appd)
 	}
 	free(tmp);
 	json_object_put(state);
+}
+
+static void launch_next(struct appd_restore *r);
+
+static void handle_launched(void *data, struct appd_session *session, const char *code,
+	const char *message)
+{
+	struct appd_restore *r = data;
+	if (session != NULL) {
+		weft_log(WEFT_INFO, "restore: %s", appd_session_app_id(session));
+	} else {
+		weft_log(WEFT_WARN, "restore: %s", message);
+	}
+	launch_next(r);
+}
+
+/* One at a time, so that the sessions come back in their order. */
+static void launch_next(struct appd_restore *r)
+{
+	struct appd *appd = r->appd;
+	size_t n = json_object_array_length(r->apps);
+	while (r->next < n && !appd->quitting) {
+		struct json_object *item = json_object_array_get_idx(r->apps, r->next++);
+		if (!json_object_is_type(item, json_type_string)) {
+			continue;
+		}
+		const char *app_id = json_object_get_string(item);
+		const char *code = NULL;
+		struct weft_error err = { 0 };
+		if (appd_launch_start(appd, app_id, handle_launched, r, &code, &err) != NULL) {
+			return;
+		}
+		weft_log(WEFT_WARN, "restore: %s: %s", app_id, err.msg);
+	}
+	appd_restore_finish(appd);
 }
 
 void appd_restore_load(struct appd *appd, bool launch)
@@ -83,24 +141,27 @@ void appd_restore_load(struct appd *appd, bool launch)
 		}
 	}
 	if (launch && json_object_object_get_ex(state, "apps", &apps) &&
-		json_object_is_type(apps, json_type_array)) {
-		/* Launching rewrites the file; work from our copy. */
-		size_t n = json_object_array_length(apps);
-		for (size_t i = 0; i < n; i++) {
-			const char *app_id = json_object_get_string(
-				json_object_array_get_idx(apps, i));
-			if (app_id == NULL) {
-				continue;
-			}
-			const char *code = NULL;
-			struct weft_error err = { 0 };
-			struct appd_session *s = appd_session_launch(appd, app_id, &code, &err);
-			if (s == NULL) {
-				weft_log(WEFT_WARN, "restore: %s", err.msg);
-			} else {
-				weft_log(WEFT_INFO, "restore: %s", app_id);
-			}
+		json_object_is_type(apps, json_type_array) && json_object_array_length(apps) > 0) {
+		struct appd_restore *r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			weft_log(WEFT_ERROR, "restore: out of memory");
+		} else {
+			r->appd = appd;
+			r->apps = json_object_get(apps);
+			appd->restore = r;
+			launch_next(r);
 		}
 	}
 	json_object_put(state);
+}
+
+void appd_restore_finish(struct appd *appd)
+{
+	struct appd_restore *r = appd->restore;
+	if (r == NULL) {
+		return;
+	}
+	appd->restore = NULL;
+	json_object_put(r->apps);
+	free(r);
 }

@@ -401,7 +401,7 @@ static void session_finish(struct appd_session *s)
 		appd_restore_save(appd);
 	}
 	prune_history(appd, s);
-	if (appd->quitting && appd->live == 0) {
+	if (appd->quitting && appd->live == 0 && appd->launches == NULL) {
 		appd->done = true;
 	}
 }
@@ -966,44 +966,28 @@ static bool start_runtime(struct appd_session *s, int control_fd, int ipc_fd,
 	return ok;
 }
 
-struct appd_session *appd_session_launch(struct appd *appd, const char *app_id, const char **code,
-	struct weft_error *err)
+struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
+	struct appd_plan *plan, const char **code, struct weft_error *err)
 {
-	if (appd->quitting) {
-		*code = "busy";
-		weft_error_set(err, "appd is shutting down");
-		return NULL;
-	}
-	if (appd->live >= appd->config.max_sessions) {
-		*code = "busy";
-		weft_error_set(err, "%zu sessions are live, the most appd runs at once",
-			appd->live);
-		return NULL;
-	}
+	*code = "internal";
 	struct appd_session *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		*code = "internal";
+	if (s == NULL || (s->app_id = strdup(app_id)) == NULL) {
 		weft_error_set(err, "out of memory");
+		appd_plan_finish(plan);
+		free(s);
 		return NULL;
 	}
 	s->appd = appd;
+	s->plan = *plan;
 	s->control_fd = s->shell_ipc_fd = s->wayland_fd = -1;
 	s->runtime = (struct appd_proc){ .session = s, .name = "runtime", .pidfd = -1 };
 	s->shell = (struct appd_proc){ .session = s, .name = "app-shell", .pidfd = -1 };
-	s->app_id = strdup(app_id);
-	if (s->app_id == NULL) {
-		*code = "internal";
-		weft_error_set(err, "out of memory");
-		free(s);
+	if (appd->quitting) {
+		*code = "busy";
+		weft_error_set(err, "appd is shutting down");
+		session_free_unstarted(s);
 		return NULL;
 	}
-	if (!appd_plan_make(&s->plan, app_id, appd->config.allow_untrusted, code, err)) {
-		appd_plan_finish(&s->plan);
-		free(s->app_id);
-		free(s);
-		return NULL;
-	}
-	*code = "internal";
 	snprintf(s->id, sizeof(s->id), "%llu", (unsigned long long)appd->next_session++);
 	s->started_at = appd_wall_ms();
 	s->started_mono = weft_now_ms();
@@ -1070,12 +1054,14 @@ struct appd_session *appd_session_launch(struct appd *appd, const char *app_id, 
 void appd_sessions_stop_all(struct appd *appd)
 {
 	appd->quitting = true;
+	/* Each ends as its check exits, then counts no more. */
+	appd_launches_stop(appd);
 	for (struct appd_session *s = appd->sessions; s != NULL; s = s->next) {
 		if (s->state < APPD_STOPPING) {
 			session_stop(s, false, NULL, "appd is shutting down");
 		}
 	}
-	if (appd->live == 0) {
+	if (appd->live == 0 && appd->launches == NULL) {
 		appd->done = true;
 	}
 }

@@ -512,6 +512,15 @@ static struct json_object *reply_new(struct json_object *request)
 	if (reply == NULL || request == NULL || !json_object_object_get_ex(request, "id", &id)) {
 		return reply;
 	}
+	/* A null id is json-c's NULL, which add_field() takes for out of
+	 * memory: it is echoed like any other. */
+	if (id == NULL) {
+		if (json_object_object_add(reply, "id", NULL) != 0) {
+			json_object_put(reply);
+			return NULL;
+		}
+		return reply;
+	}
 	/* Shared with the request; json-c counts references. */
 	if (!add_field(reply, "id", json_object_get(id))) {
 		json_object_put(reply);

@@ -284,6 +284,18 @@ static void check_name(struct check *c, const struct weft_toml_node *node)
 	}
 }
 
+static void check_description(struct check *c, const struct weft_toml_node *node)
+{
+	size_t chars;
+	if (!utf8_length(node->str, node->str_len, &chars)) {
+		report(c, WEFT_DIAG_ERROR, node->line, node->path, "is not valid UTF-8");
+	} else if (chars > WEFT_MANIFEST_DESCRIPTION_MAX) {
+		report(c, WEFT_DIAG_ERROR, node->line, node->path,
+			"is %zu characters long, more than %d", chars,
+			WEFT_MANIFEST_DESCRIPTION_MAX);
+	}
+}
+
 static void check_not_empty(struct check *c, const struct weft_toml_node *node)
 {
 	if (node->str_len == 0) {
@@ -393,6 +405,7 @@ static void check_package(struct check *c, size_t package, struct weft_manifest 
 		m->version = take(c, node);
 	}
 	if ((node = get_string(c, package, "description", false)) != NULL) {
+		check_description(c, node);
 		m->description = take(c, node);
 	}
 	if ((node = get_string(c, package, "author", false)) != NULL) {

@@ -121,9 +121,9 @@ static struct json_object *receive(struct ctl *ctl, int64_t deadline, const char
 	}
 }
 
-/* Sends {"type": type, ...fields} and returns the reply (or NULL after
- * printing why). The caller puts the reply. */
-static struct json_object *request(struct ctl *ctl, struct json_object *req)
+/* Sends {"type": type, ...fields} and returns the reply, within timeout_ms
+ * (or NULL after printing why). The caller puts the reply. */
+static struct json_object *request_within(struct ctl *ctl, struct json_object *req, int timeout_ms)
 {
 	int64_t id = ctl->next_id++;
 	json_object_object_add(req, "id", json_object_new_int64(id));
@@ -134,7 +134,7 @@ static struct json_object *request(struct ctl *ctl, struct json_object *req)
 		fail("%s", err.msg);
 		return NULL;
 	}
-	int64_t deadline = weft_now_ms() + REPLY_TIMEOUT_MS;
+	int64_t deadline = weft_now_ms() + timeout_ms;
 	for (;;) {
 		const char *why = NULL;
 		struct json_object *msg = receive(ctl, deadline, &why);
@@ -165,6 +165,11 @@ static struct json_object *request(struct ctl *ctl, struct json_object *req)
 		}
 		return msg;
 	}
+}
+
+static struct json_object *request(struct ctl *ctl, struct json_object *req)
+{
+	return request_within(ctl, req, REPLY_TIMEOUT_MS);
 }
 
 static struct json_object *new_request(const char *type)
@@ -260,7 +265,9 @@ static int cmd_launch(struct ctl *ctl, const char *app_id)
 	}
 	struct json_object *req = new_request("launch");
 	json_object_object_add(req, "app_id", json_object_new_string(app_id));
-	struct json_object *reply = request(ctl, req);
+	/* appd answers once it has checked the package, which for a large one
+	 * takes seconds. */
+	struct json_object *reply = request_within(ctl, req, ctl->timeout_ms);
 	if (reply == NULL) {
 		return EXIT_FAIL;
 	}
@@ -357,13 +364,58 @@ static int cmd_state(struct ctl *ctl, const char *id)
 	return 0;
 }
 
+/* Every app, one page after another (appd/protocol.h); NULL after printing
+ * why. */
+static struct json_object *list_apps(struct ctl *ctl)
+{
+	struct json_object *apps = json_object_new_array();
+	if (apps == NULL) {
+		fail("out of memory");
+		return NULL;
+	}
+	for (;;) {
+		struct json_object *req = new_request("apps");
+		size_t n = json_object_array_length(apps);
+		if (n > 0) {
+			const char *last = weft_json_get_string(json_object_array_get_idx(apps,
+									n - 1),
+				"id");
+			json_object_object_add(req, "after", json_object_new_string(last));
+		}
+		struct json_object *reply = request(ctl, req);
+		if (reply == NULL) {
+			json_object_put(apps);
+			return NULL;
+		}
+		struct json_object *page = get(reply, "apps");
+		size_t len = json_object_is_type(page, json_type_array)
+			? json_object_array_length(page)
+			: 0;
+		bool more = json_object_get_boolean(get(reply, "more"));
+		bool ok = true;
+		for (size_t i = 0; ok && i < len; i++) {
+			struct json_object *app = json_object_array_get_idx(page, i);
+			ok = weft_json_get_string(app, "id") != NULL &&
+				json_object_array_add(apps, json_object_get(app)) == 0;
+		}
+		json_object_put(reply);
+		if (!ok || (more && len == 0)) {
+			json_object_put(apps);
+			fail("appd sent a malformed page of apps");
+			return NULL;
+		}
+		if (!more) {
+			return apps;
+		}
+	}
+}
+
 static int cmd_list(struct ctl *ctl)
 {
-	struct json_object *reply = request(ctl, new_request("apps"));
-	if (reply == NULL) {
+	struct json_object *apps = list_apps(ctl);
+	if (apps == NULL) {
 		return EXIT_FAIL;
 	}
-	struct json_object *apps = get(reply, "apps");
 	if (ctl->json) {
 		print_json(apps);
 	} else {
@@ -378,7 +430,7 @@ static int cmd_list(struct ctl *ctl)
 				weft_json_get_string(app, "name"));
 		}
 	}
-	json_object_put(reply);
+	json_object_put(apps);
 	return 0;
 }
 
@@ -470,6 +522,16 @@ static int cmd_info(struct ctl *ctl)
 				printf(" (%s)", why);
 			}
 			printf("\n");
+		}
+		/* Launches whose packages are being checked. */
+		struct json_object *launching = get(reply, "launching");
+		size_t n = json_object_is_type(launching, json_type_array)
+			? json_object_array_length(launching)
+			: 0;
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *l = json_object_array_get_idx(launching, i);
+			printf("checking: %s (pid %d)\n", weft_json_get_string(l, "app_id"),
+				json_object_get_int(get(l, "pid")));
 		}
 	}
 	json_object_put(reply);

@@ -3,12 +3,21 @@ malformed input an error and never a crash, and only our uid is served."""
 
 import json
 import os
+import select
+import signal
 import socket
 import stat
+import subprocess
 
 import pytest
 
-from appdutil import COUNTER, MSG_MAX, fake, fd_count, settled_fd_count, wait_until
+from appdutil import COUNTER, MSG_MAX, WEFTCTL, alive, fake, fd_count, make_package, \
+    settled_fd_count, sign, wait_until
+
+# appd/control.c and protocol.h
+MAX_CLIENTS = 64
+MAX_SUBSCRIBERS = 32
+ID_MAX = 1024
 
 
 @pytest.fixture
@@ -41,6 +50,14 @@ def error_code(reply):
     (b'{"type": "terminate", "session_id": "999"}', "not_found"),
     (b'{"type": "state", "session_id": ["1"]}', "invalid_argument"),
     (b'{"type": "state", "session_id": "x"}', "not_found"),
+    # A NUL would cut the string short in C: refused, not taken as what
+    # comes before it.
+    (b'{"type": "launch", "app_id": "org.weft.demo.counter\\u0000x"}', "invalid_argument"),
+    (b'{"type": "state", "session_id": "1\\u0000x"}', "invalid_argument"),
+    (b'{"type": "info\\u0000x"}', "bad_request"),
+    (b'{"type": "apps", "after": "a\\u0000"}', "invalid_argument"),
+    (b'{"type": "apps", "limit": 0}', "invalid_argument"),
+    (b'{"type": "apps", "limit": "2"}', "invalid_argument"),
 ])
 def test_bad_requests_get_errors(appd, message, code):
     assert error_code(appd.request(message)) == code
@@ -77,8 +94,9 @@ def test_a_client_that_goes_away_mid_request_does_no_harm(appd):
         sock = appd.connect()
         sock.send(json.dumps({"type": "launch", "app_id": COUNTER}).encode())
         sock.close()
-    sessions = appd.ctl_json("ps", "--all")
-    assert len(sessions) == 20
+    # The launches go on once their packages are checked.
+    sessions = wait_until("20 sessions", lambda: len(s := appd.ctl_json("ps", "--all")) == 20
+                          and s, timeout=60)
     for s in sessions:
         appd.ctl("terminate", s["id"], "--wait")
 
@@ -161,3 +179,224 @@ def test_a_subscriber_that_does_not_read_is_dropped(start, tmp_path):
     lazy.settimeout(5)
     while (msg := lazy.recv(MSG_MAX)) != b"":
         assert json.loads(msg)["event"] == "state"
+
+
+def test_an_app_id_with_a_nul_is_refused(appd):
+    reply = appd.request(b'{"type": "launch", "app_id": "org.weft.demo.counter\\u0000evil"}')
+    assert error_code(reply) == "invalid_argument"
+    assert "app_id holds a NUL character" in reply["error"]["message"]
+    assert appd.ctl_json("ps", "--all") == []
+
+
+def test_a_null_id_is_echoed(appd):
+    sock = appd.connect()
+    sock.send(b'{"id": null, "type": "info"}')
+    sock.send(b'{"id": null, "type": "teleport"}')
+    sock.send(b'{"id": 3, "type": "info"}')
+    replies = [json.loads(sock.recv(MSG_MAX)) for _ in range(3)]
+    assert "id" in replies[0] and replies[0]["id"] is None and replies[0]["ok"] is True
+    assert replies[1]["id"] is None and error_code(replies[1]) == "unknown_request"
+    assert replies[2]["id"] == 3
+    sock.close()
+
+
+def test_an_id_too_large_to_echo_is_refused_without_it(appd):
+    sock = appd.connect()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * MSG_MAX)
+    # A valid request, whose reply, echoing the id, would not fit.
+    big = json.dumps({"type": "info", "id": "x" * (MSG_MAX - 100)}).encode()
+    assert len(big) < MSG_MAX
+    try:
+        sock.send(big)
+    except OSError as e:
+        pytest.skip(f"cannot send {len(big)} bytes here: {e}")
+    reply = json.loads(sock.recv(MSG_MAX))
+    assert error_code(reply) == "bad_request" and "id" not in reply, reply
+    assert f"more than {ID_MAX}" in reply["error"]["message"]
+    # Just small enough is echoed, and the connection still serves.
+    ok_id = ["y" * (ID_MAX - 4)]
+    assert len(json.dumps(ok_id, separators=(",", ":"))) == ID_MAX
+    reply = appd.request({"type": "info", "id": ok_id}, sock=sock)
+    assert reply["ok"] is True and reply["id"] == ok_id
+    sock.close()
+
+
+def human(appd, *args):
+    """weftctl ARGS without --json."""
+    return subprocess.run([str(WEFTCTL), "--socket", str(appd.socket), *args], env=appd.env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def write_manifest(store, app_id, description):
+    d = store / app_id
+    d.mkdir()
+    (d / "wapp.toml").write_text(
+        f'[package]\nid = "{app_id}"\nname = "App {app_id[-4:]}"\nversion = "1.0"\n'
+        f'description = "{description}"\n'
+        '[runtime]\nmodule = "app.wasm"\n[ui]\nentry = "ui/index.html"\n')
+
+
+def test_long_app_lists_are_paged(appd):
+    # Descriptions of 62 KB (no longer valid manifests: at most 1024
+    # characters), and more apps than fit in one message.
+    for i in range(18):
+        write_manifest(appd.user_store, f"org.test.long{i:04d}", "d" * 62000)
+    ids = [f"org.test.many{i:04d}" for i in range(1100)]
+    for app_id in ids:
+        write_manifest(appd.user_store, app_id, "é" * 1000)
+
+    listed = appd.ctl_json("list")
+    listed_ids = [a["id"] for a in listed]
+    assert listed_ids == sorted(listed_ids)
+    assert [i for i in listed_ids if i.startswith("org.test.")] == ids
+    assert COUNTER in listed_ids
+    assert len(json.dumps(listed).encode()) > MSG_MAX
+
+    # The human listing too.
+    r = human(appd, "list")
+    assert r.returncode == 0, r.stderr
+    assert [line.split()[0] for line in r.stdout.splitlines()[1:]] == listed_ids
+
+    # Pages by hand: each fits, follows the last, and says whether more do.
+    sock = appd.connect()
+    seen, after, pages = [], None, 0
+    while True:
+        req = {"type": "apps", "id": pages} | ({"after": after} if after else {})
+        sock.send(json.dumps(req).encode())
+        raw = sock.recv(MSG_MAX + 1)
+        assert len(raw) <= MSG_MAX
+        reply = json.loads(raw)
+        assert reply["ok"] is True and reply["id"] == pages, reply
+        pages += 1
+        seen += [a["id"] for a in reply["apps"]]
+        if not reply["more"]:
+            break
+        after = seen[-1]
+    assert pages >= 2 and seen == listed_ids
+    reply = appd.request({"type": "apps", "after": ids[10], "limit": 3}, sock=sock)
+    assert [a["id"] for a in reply["apps"]] == ids[11:14] and reply["more"] is True
+    reply = appd.request({"type": "apps", "after": listed_ids[-1]}, sock=sock)
+    assert reply["apps"] == [] and reply["more"] is False
+    sock.close()
+
+
+def test_idle_connections_do_not_lock_others_out(appd):
+    idle = []
+    for _ in range(MAX_CLIENTS):
+        idle.append(appd.connect())
+        assert appd.request({"type": "info"}, sock=idle[-1])["ok"] is True
+    assert appd.request({"type": "info"}, sock=idle[0])["ok"] is True
+    # A new client gets in, in the place of the one idle longest: not
+    # idle[0], which asked something since.
+    assert appd.ctl_json("info")["ok"] is True
+    idle[1].settimeout(10)
+    assert error_code(json.loads(idle[1].recv(MSG_MAX))) == "busy"
+    assert idle[1].recv(MSG_MAX) == b""
+    assert appd.request({"type": "info"}, sock=idle[0])["ok"] is True
+    # And so on, for as many as come.
+    for _ in range(2 * MAX_CLIENTS):
+        assert appd.ctl("ps").returncode == 0
+    assert appd.request({"type": "info"}, sock=idle[-1])["ok"] is True
+    for sock in idle:
+        sock.close()
+
+
+def test_subscribers_keep_their_place(appd):
+    subscribers = [appd.connect() for _ in range(MAX_SUBSCRIBERS)]
+    for sock in subscribers:
+        assert appd.request({"type": "subscribe"}, sock=sock)["ok"] is True
+    # At most half the connections may subscribe, so that a new client
+    # always finds an idle one to replace.
+    extra = appd.connect()
+    reply = appd.request({"type": "subscribe"}, sock=extra)
+    assert error_code(reply) == "busy"
+    idle = [appd.connect() for _ in range(MAX_CLIENTS)]
+    assert appd.ctl_json("info")["subscribers"] == MAX_SUBSCRIBERS
+    # Every subscriber still gets events.
+    appd.request({"type": "launch", "app_id": COUNTER})
+    for sock in subscribers:
+        event = json.loads(sock.recv(MSG_MAX))
+        assert event["event"] == "state" and event["session"]["app_id"] == COUNTER
+    for sock in subscribers + idle + [extra]:
+        sock.close()
+
+
+BIG = "org.weft.test.big"
+
+
+def launch_big(appd):
+    """Launches a signed package of 750 MB (the issue's example; sparse, so
+    cheap to make, not to hash) and holds its check, once info shows it, with
+    SIGSTOP: from then on nothing depends on how fast it hashes. The
+    launching socket and the check's pid."""
+    package = make_package(appd.user_store, BIG, signed=False)
+    for i in range(3):
+        with open(package / f"blob{i}", "wb") as f:
+            f.truncate(250 * 1000 * 1000)
+    sign(package)
+
+    launcher = appd.connect()
+    launcher.settimeout(120)
+    launcher.send(json.dumps({"id": "L", "type": "launch", "app_id": BIG}).encode())
+
+    # info is answered while the check runs, and names its process.
+    def checking():
+        for launch in appd.ctl_json("info").get("launching", []):
+            if launch["app_id"] == BIG:
+                return launch["pid"]
+        assert not select.select([launcher], [], [], 0)[0], \
+            "the launch was answered before the check was ever seen running"
+        return None
+    pid = wait_until("the package check to show in info", checking, timeout=30)
+    os.kill(pid, signal.SIGSTOP)
+    return launcher, pid
+
+
+def test_checking_a_package_does_not_block_the_loop(appd):
+    """A launch's package check runs in a child of appd's: other clients are
+    served while it runs, and the launch is answered when it is done."""
+    app_id = BIG
+    launcher, pid = launch_big(appd)
+    try:
+        assert [s["app_id"] for s in appd.ctl_json("ps")] == []
+        assert appd.request({"type": "info"})["launching"] == [{"app_id": app_id, "pid": pid}]
+        assert f"checking: {app_id} (pid {pid})" in human(appd, "info").stdout
+        assert not select.select([launcher], [], [], 0)[0]
+        # The launching client's next request waits for the launch's reply.
+        launcher.send(json.dumps({"id": "I", "type": "info"}).encode())
+        assert not select.select([launcher], [], [], 0.2)[0]
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    reply = json.loads(launcher.recv(MSG_MAX))
+    assert reply["id"] == "L" and reply["session"]["app_id"] == app_id, reply
+    assert json.loads(launcher.recv(MSG_MAX))["id"] == "I"
+    assert appd.ctl_json("info")["launching"] == []
+    appd.ctl("terminate", reply["session"]["id"], "--wait")
+    launcher.close()
+
+
+def test_stopping_appd_ends_a_check_in_progress(appd):
+    launcher, pid = launch_big(appd)
+    appd.proc.send_signal(signal.SIGTERM)
+    reply = json.loads(launcher.recv(MSG_MAX))
+    assert reply["id"] == "L" and error_code(reply) == "busy", reply
+    assert reply["error"]["message"] == "appd is shutting down"
+    assert appd.proc.wait(timeout=30) == 0
+    assert not alive(pid)
+    launcher.close()
+
+
+def test_a_failed_check_is_the_launch_reply(appd):
+    app_id = "org.weft.test.unsigned"
+    make_package(appd.user_store, app_id, signed=False)
+    sock = appd.connect()
+    # Replies in order, the launch's when its check is done.
+    sock.send(json.dumps({"id": 1, "type": "launch", "app_id": app_id}).encode())
+    sock.send(json.dumps({"id": 2, "type": "launch", "app_id": "org.weft.missing"}).encode())
+    sock.send(json.dumps({"id": 3, "type": "info"}).encode())
+    replies = [json.loads(sock.recv(MSG_MAX)) for _ in range(3)]
+    assert [r["id"] for r in replies] == [1, 2, 3]
+    assert error_code(replies[0]) == "untrusted"
+    assert error_code(replies[1]) == "not_installed"
+    assert replies[2]["launching"] == []
+    sock.close()

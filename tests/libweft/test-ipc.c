@@ -643,7 +643,8 @@ static void test_replies(void)
 	struct json_object *sreq = json_tokener_parse("{\"id\":\"abc\"}");
 	struct json_object *oreq = json_tokener_parse("{\"id\":{\"n\":[1]}}");
 	struct json_object *noid = json_tokener_parse("{\"method\":\"list\"}");
-	ASSERT(req != NULL && sreq != NULL && oreq != NULL && noid != NULL);
+	struct json_object *nullid = json_tokener_parse("{\"id\":null}");
+	ASSERT(req != NULL && sreq != NULL && oreq != NULL && noid != NULL && nullid != NULL);
 
 	struct json_object *r = weft_ipc_reply_ok(req);
 	EXPECT_STR_EQ(plain(r), "{\"id\":42,\"ok\":true}");
@@ -659,6 +660,14 @@ static void test_replies(void)
 	json_object_put(r);
 	r = weft_ipc_reply_ok(NULL);
 	EXPECT_STR_EQ(plain(r), "{\"ok\":true}");
+	json_object_put(r);
+	/* json-c's null is a NULL object, echoed like any other id. */
+	r = weft_ipc_reply_ok(nullid);
+	EXPECT_STR_EQ(plain(r), "{\"id\":null,\"ok\":true}");
+	json_object_put(r);
+	r = weft_ipc_reply_error(nullid, "bad-request", "no");
+	EXPECT_STR_EQ(plain(r),
+		"{\"id\":null,\"error\":{\"code\":\"bad-request\",\"message\":\"no\"}}");
 	json_object_put(r);
 
 	r = weft_ipc_reply_error(req, "not-found", "no app %s (%d)", "org.x", 3);
@@ -677,6 +686,7 @@ static void test_replies(void)
 	json_object_put(sreq);
 	json_object_put(oreq);
 	json_object_put(noid);
+	json_object_put(nullid);
 }
 
 static void test_json_get_string(void)

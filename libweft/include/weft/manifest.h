@@ -12,6 +12,9 @@
 #define WEFT_MANIFEST_MAX_SIZE (64 * 1024)
 /* Levels of tables and arrays: a manifest needs 3 ([package] capabilities[i]). */
 #define WEFT_MANIFEST_MAX_NESTING 16
+/* [package] description, in characters: a summary for lists, which appd
+ * sends whole in its replies. */
+#define WEFT_MANIFEST_DESCRIPTION_MAX 1024
 
 struct weft_manifest {
 	char *id;

@@ -1,0 +1,360 @@
+/*
+ * A launch while its package is checked (design §2 step 2). Hashing every
+ * file of a package (up to 1 GiB) and checking its signature takes seconds,
+ * and no channel may block the loop (design §3): a short-lived child of
+ * appd's resolves the package, verifies it and reads its manifest
+ * (appd_plan_make), sends the plan back over a socket and exits. Its exit
+ * is the event that starts the session, or fails the launch; every other
+ * client is served meanwhile. A check that crashes takes only itself down.
+ *
+ * The plan is the child's, so what runs is what it checked, as much as when
+ * the check ran on the loop: the runtime and app-shell open the package's
+ * files by path after the check, then as now.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appd.h"
+#include "weft/app_id.h"
+#include "weft/ipc.h"
+#include "weft/log.h"
+
+/* Hashing 1 GiB, the largest package, takes a few seconds; a check that
+ * takes this long is stuck (a hung file system, say). */
+#define CHECK_TIMEOUT_MS 60000
+/* The answer's fd in the child. */
+#define CHILD_ANSWER_FD 3
+
+struct appd_launch {
+	struct appd_launch *prev, *next;
+	struct appd *appd;
+	char *app_id;
+	pid_t pid;
+	int pidfd;
+	int answer_fd; /* our end of the child's socket */
+	struct appd_source *source; /* the pidfd */
+	struct appd_source *timer;
+	bool timed_out;
+	bool linked; /* in appd->launches */
+	appd_launch_func done; /* NULL once forgotten */
+	void *data;
+};
+
+/* In the child: checks the package and sends the plan, or why not. */
+static void run_check(int fd, const char *app_id, bool allow_untrusted, pid_t parent)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+		_exit(127);
+	}
+	prctl(PR_SET_NAME, "weft-appd-check");
+	/* None of appd's fds stay open in here (its epoll set, sockets,
+	 * pidfds): only stdio and the answer. */
+	if (dup2(fd, CHILD_ANSWER_FD) < 0) {
+		_exit(127);
+	}
+	close_range(CHILD_ANSWER_FD + 1, ~0u, 0);
+
+	struct appd_plan plan;
+	const char *code = NULL;
+	struct weft_error err = { 0 };
+	struct json_object *answer;
+	if (appd_plan_make(&plan, app_id, allow_untrusted, &code, &err)) {
+		answer = json_object_new_object();
+		struct json_object *obj = appd_plan_to_json(&plan);
+		if (answer == NULL || obj == NULL) {
+			_exit(1);
+		}
+		json_object_object_add(answer, "plan", obj);
+	} else {
+		answer = weft_ipc_reply_error(NULL, code, "%s", err.msg);
+	}
+	bool sent = answer != NULL && weft_ipc_send_json(CHILD_ANSWER_FD, answer, NULL, 0, &err);
+	if (answer != NULL && !sent) {
+		weft_log(WEFT_ERROR, "launch %s: %s", app_id, err.msg);
+	}
+	/* No atexit handlers, no leak check: this is a copy of appd. */
+	_exit(sent ? 0 : 1);
+}
+
+static void check_done(struct appd *appd)
+{
+	if (appd->quitting && appd->live == 0 && appd->launches == NULL) {
+		appd->done = true;
+	}
+}
+
+/* Out of appd's list: from then on, a session it starts counts as live
+ * instead. */
+static void launch_unlink(struct appd_launch *launch)
+{
+	struct appd *appd = launch->appd;
+	if (!launch->linked) {
+		return;
+	}
+	if (launch->prev != NULL) {
+		launch->prev->next = launch->next;
+	} else {
+		appd->launches = launch->next;
+	}
+	if (launch->next != NULL) {
+		launch->next->prev = launch->prev;
+	}
+	launch->prev = launch->next = NULL;
+	launch->linked = false;
+	appd->nlaunches--;
+}
+
+/* Sources go before their fds (loop.h). */
+static void launch_destroy(struct appd_launch *launch)
+{
+	launch_unlink(launch);
+	appd_source_remove(launch->source);
+	appd_source_remove(launch->timer);
+	if (launch->pidfd >= 0) {
+		close(launch->pidfd);
+	}
+	if (launch->answer_fd >= 0) {
+		close(launch->answer_fd);
+	}
+	free(launch->app_id);
+	free(launch);
+}
+
+/* What the child's answer says: the session started, or why not. */
+static struct appd_session *take_answer(struct appd_launch *launch, const siginfo_t *info,
+	char *code, size_t code_size, struct weft_error *err)
+{
+	struct appd *appd = launch->appd;
+	snprintf(code, code_size, "internal");
+	if (appd->quitting) {
+		snprintf(code, code_size, "busy");
+		weft_error_set(err, "appd is shutting down");
+		return NULL;
+	}
+	if (launch->timed_out) {
+		weft_error_set(err, "checking the package took longer than %d s",
+			CHECK_TIMEOUT_MS / 1000);
+		return NULL;
+	}
+	bool hangup = false;
+	struct json_object *answer = weft_ipc_recv_json(launch->answer_fd, NULL, NULL, &hangup,
+		err);
+	if (answer == NULL) {
+		if (info->si_code != CLD_EXITED) {
+			weft_error_set(err,
+				"checking the package failed: killed by signal %d (%s)",
+				info->si_status, strsignal(info->si_status));
+		} else if (hangup || errno == EAGAIN) {
+			weft_error_set(err, "checking the package failed: exit status %d",
+				info->si_status);
+		} else {
+			weft_error_prefix(err, "checking the package");
+		}
+		return NULL;
+	}
+	struct appd_session *session = NULL;
+	struct json_object *plan_obj, *error;
+	struct appd_plan plan;
+	if (json_object_object_get_ex(answer, "error", &error)) {
+		const char *c = weft_json_get_string(error, "code");
+		const char *m = weft_json_get_string(error, "message");
+		snprintf(code, code_size, "%s", c != NULL ? c : "internal");
+		weft_error_set(err, "%s", m != NULL ? m : "the package check failed");
+	} else if (!json_object_object_get_ex(answer, "plan", &plan_obj)) {
+		weft_error_set(err, "the package check sent no plan");
+	} else if (appd_plan_from_json(&plan, plan_obj, err)) {
+		const char *c = NULL;
+		session = appd_session_start(appd, launch->app_id, &plan, &c, err);
+		if (session == NULL) {
+			snprintf(code, code_size, "%s", c != NULL ? c : "internal");
+		}
+	}
+	json_object_put(answer);
+	return session;
+}
+
+static void handle_exit(int fd, uint32_t events, void *data)
+{
+	struct appd_launch *launch = data;
+	struct appd *appd = launch->appd;
+	siginfo_t info = { 0 };
+	if (waitid(P_PIDFD, (id_t)launch->pidfd, &info, WEXITED | WNOHANG) != 0 ||
+		info.si_pid == 0) {
+		return;
+	}
+	launch_unlink(launch);
+	char code[64];
+	struct weft_error err = { 0 };
+	struct appd_session *session = take_answer(launch, &info, code, sizeof(code), &err);
+	if (session == NULL) {
+		weft_log(WEFT_WARN, "launch %s: %s", launch->app_id, err.msg);
+	}
+	/* The session's first event may have cost the client that asked its
+	 * connection, in which case the launch was forgotten. */
+	if (launch->done != NULL) {
+		launch->done(launch->data, session, session != NULL ? NULL : code,
+			session != NULL ? NULL : err.msg);
+	}
+	launch_destroy(launch);
+	check_done(appd);
+}
+
+static void handle_timeout(void *data)
+{
+	struct appd_launch *launch = data;
+	weft_log(WEFT_WARN,
+		"launch %s: the package check (pid %d) is still running after %d s; "
+		"killing it",
+		launch->app_id, (int)launch->pid, CHECK_TIMEOUT_MS / 1000);
+	launch->timed_out = true;
+	pidfd_send_signal(launch->pidfd, SIGKILL, NULL, 0);
+}
+
+struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, appd_launch_func done,
+	void *data, const char **code, struct weft_error *err)
+{
+	*code = "busy";
+	if (appd->quitting) {
+		weft_error_set(err, "appd is shutting down");
+		return NULL;
+	}
+	if (appd->live + appd->nlaunches >= appd->config.max_sessions) {
+		weft_error_set(err,
+			"%zu sessions are live or launching, the most appd runs at once",
+			appd->live + appd->nlaunches);
+		return NULL;
+	}
+	*code = "invalid_argument";
+	if (!weft_app_id_valid(app_id, err)) {
+		weft_error_prefix(err, "invalid app id");
+		return NULL;
+	}
+	*code = "internal";
+	struct appd_launch *launch = calloc(1, sizeof(*launch));
+	if (launch == NULL || (launch->app_id = strdup(app_id)) == NULL) {
+		free(launch);
+		weft_error_set(err, "out of memory");
+		return NULL;
+	}
+	launch->appd = appd;
+	launch->pidfd = launch->answer_fd = -1;
+	launch->done = done;
+	launch->data = data;
+	int sv[2];
+	if (!weft_ipc_socketpair(sv, err)) {
+		launch_destroy(launch);
+		return NULL;
+	}
+	launch->answer_fd = sv[0];
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
+		weft_error_errno(err, "package check socket");
+		close(sv[1]);
+		launch_destroy(launch);
+		return NULL;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		weft_error_errno(err, "fork");
+		close(sv[1]);
+		launch_destroy(launch);
+		return NULL;
+	}
+	if (pid == 0) {
+		run_check(sv[1], app_id, appd->config.allow_untrusted, parent);
+	}
+	close(sv[1]);
+	launch->pid = pid;
+	/* Race-free: the child is ours and nobody else reaps it. */
+	launch->pidfd = pidfd_open(pid, 0);
+	if (launch->pidfd < 0) {
+		weft_error_errno(err, "pidfd_open %d", (int)pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		launch_destroy(launch);
+		return NULL;
+	}
+	launch->source = appd_loop_add_fd(appd->loop, launch->pidfd, EPOLLIN, handle_exit, launch,
+		err);
+	launch->timer = launch->source != NULL
+		? appd_loop_add_timer(appd->loop, handle_timeout, launch, err)
+		: NULL;
+	if (launch->timer == NULL || !appd_timer_arm(launch->timer, CHECK_TIMEOUT_MS)) {
+		if (launch->timer != NULL) {
+			weft_error_errno(err, "timerfd_settime");
+		}
+		pidfd_send_signal(launch->pidfd, SIGKILL, NULL, 0);
+		siginfo_t info;
+		while (waitid(P_PIDFD, (id_t)launch->pidfd, &info, WEXITED) != 0 &&
+			errno == EINTR) {
+		}
+		launch_destroy(launch);
+		return NULL;
+	}
+	/* Oldest first, as restore saves them. */
+	struct appd_launch **link = &appd->launches, *prev = NULL;
+	while (*link != NULL) {
+		prev = *link;
+		link = &(*link)->next;
+	}
+	*link = launch;
+	launch->prev = prev;
+	launch->linked = true;
+	appd->nlaunches++;
+	weft_log(WEFT_DEBUG, "launch %s: checking the package (pid %d)", app_id, (int)pid);
+	*code = NULL;
+	return launch;
+}
+
+void appd_launch_forget(struct appd_launch *launch)
+{
+	if (launch != NULL) {
+		launch->done = NULL;
+		launch->data = NULL;
+	}
+}
+
+void appd_launches_stop(struct appd *appd)
+{
+	for (struct appd_launch *l = appd->launches; l != NULL; l = l->next) {
+		pidfd_send_signal(l->pidfd, SIGKILL, NULL, 0);
+	}
+}
+
+void appd_launches_free(struct appd *appd)
+{
+	while (appd->launches != NULL) {
+		struct appd_launch *launch = appd->launches;
+		/* PR_SET_PDEATHSIG ends it once we are gone; no waiting here. */
+		pidfd_send_signal(launch->pidfd, SIGKILL, NULL, 0);
+		launch_destroy(launch);
+	}
+}
+
+struct json_object *appd_launches_to_json(const struct appd *appd)
+{
+	struct json_object *array = json_object_new_array();
+	for (struct appd_launch *l = appd->launches; array != NULL && l != NULL; l = l->next) {
+		struct json_object *obj = json_object_new_object();
+		if (obj == NULL) {
+			break;
+		}
+		json_object_object_add(obj, "app_id", json_object_new_string(l->app_id));
+		json_object_object_add(obj, "pid", json_object_new_int(l->pid));
+		json_object_array_add(array, obj);
+	}
+	return array;
+}
