@@ -361,15 +361,345 @@ static void report_says_every_layer(void)
 	weft_sandbox_policy_destroy(policy);
 }
 
+
+/* Files: what the app must not read or write, and what it must. */
+static void files(void)
+{
+	struct weft_sandbox_policy *ro = policy_runtime(false);
+	struct weft_sandbox_policy *rw = policy_runtime(true);
+	const char *home = getenv("HOME");
+	bool real_home = home != NULL && access(home, F_OK) == 0 && strcmp(home, "/") != 0;
+	const char *probes[] = {
+		fmt("read=%s", fx.secret),
+		fmt("ls=%s", fx.home),
+		real_home ? fmt("ls=%s", home) : "ls=/",
+		"read=/etc/passwd",
+		"read=/etc/shadow",
+		fmt("write=%s/evil.pub", fx.trust),
+		fmt("write=%s/new", fx.pkg),
+		fmt("write=%s", fx.manifest),
+		fmt("read=%s", fx.manifest),
+		fmt("read=%s", fx.note),
+		fmt("write=%s/written", fx.data),
+		fmt("mkdir=%s/sub", fx.data),
+		fmt("read=%s/escape", fx.data),
+		fmt("read=%s/escape-etc", fx.data),
+		fmt("write=%s", fx.tmp_probe),
+		"write=/dev/shm/probe",
+		"write=/usr/probe",
+		"write=/probe",
+		"read=/usr/lib/os-release",
+		"write=/dev/null",
+		"read=/proc/self/maps",
+		"write=/proc/self/oom_score_adj",
+		NULL,
+	};
+	struct output out;
+	ASSERT(run_try(ro, "none", probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "read=%s", fx.secret);
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "ls=%s", fx.home);
+	if (real_home) {
+		EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "ls=%s", home);
+	}
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "read=/etc/passwd");
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "read=/etc/shadow");
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "write=%s/evil.pub", fx.trust);
+	EXPECT_PROBE(&out, "fail EROFS", "read-only bind", "write=%s/new", fx.pkg);
+	EXPECT_PROBE(&out, "fail EROFS", "read-only bind", "write=%s", fx.manifest);
+	EXPECT_PROBE(&out, "ok", "the package is readable", "read=%s", fx.manifest);
+	EXPECT_PROBE(&out, "ok", "app data is readable", "read=%s", fx.note);
+	EXPECT_PROBE(&out, "fail EROFS", "no fs:rw grant", "write=%s/written", fx.data);
+	EXPECT_PROBE(&out, "fail EROFS", "no fs:rw grant", "mkdir=%s/sub", fx.data);
+	EXPECT_PROBE(&out, "fail ENOENT", "the link's target is not in the root",
+		"read=%s/escape", fx.data);
+	EXPECT_PROBE(&out, "fail ENOENT", "the link's target is not in the root",
+		"read=%s/escape-etc", fx.data);
+	EXPECT_PROBE(&out, "ok", "a private /tmp", "write=%s", fx.tmp_probe);
+	EXPECT(access(fx.tmp_probe, F_OK) != 0 && errno == ENOENT);
+	EXPECT_PROBE(&out, "ok", "a private /dev/shm", "write=/dev/shm/probe");
+	EXPECT_PROBE(&out, "fail EROFS", "read-only bind", "write=/usr/probe");
+	EXPECT_PROBE(&out, "fail EROFS", "read-only root", "write=/probe");
+	EXPECT_PROBE(&out, "ok", "libraries are readable", "read=/usr/lib/os-release");
+	EXPECT_PROBE(&out, "ok", "a harmless device", "write=/dev/null");
+	EXPECT_PROBE(&out, "ok", "glibc reads it", "read=/proc/self/maps");
+	EXPECT_PROBE(&out, "fail EROFS", "a read-only /proc",
+		"write=/proc/self/oom_score_adj");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+
+	/* The grant: the positive control. */
+	ASSERT(run_try(rw, "none", probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "ok", "fs:rw:app-data", "write=%s/written", fx.data);
+	EXPECT_PROBE(&out, "ok", "fs:rw:app-data", "mkdir=%s/sub", fx.data);
+	EXPECT_PROBE(&out, "fail EROFS", "read-only bind", "write=%s/new", fx.pkg);
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "read=%s/escape", fx.data);
+	char written[PATH_MAX];
+	path_in(written, fx.data, "written");
+	EXPECT(access(written, F_OK) == 0);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(ro);
+	weft_sandbox_policy_destroy(rw);
+}
+
+/* Sockets: the compositor's, appd's, X11's, and the network. */
+static void sockets(void)
+{
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	const char *probes[] = {
+		fmt("unix=%s", fx.wayland),
+		fmt("unix=%s", fx.appd),
+		"unix=/tmp/.X11-unix/X0",
+		fmt("abstract=%s", fx.abstract),
+		"abstract=/tmp/.X11-unix/X0",
+		fmt("tcp=127.0.0.1:%d", fx.tcp_port),
+		fmt("udp=127.0.0.1:%d", fx.udp_port),
+		"tcp=1.1.1.1:443",
+		NULL,
+	};
+	struct output out;
+	ASSERT(run_try(policy, "none", probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "unix=%s", fx.wayland);
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "unix=%s", fx.appd);
+	EXPECT_PROBE(&out, "fail ENOENT", "a private /tmp", "unix=/tmp/.X11-unix/X0");
+	EXPECT_PROBE(&out, "fail ECONNREFUSED", "abstract names are per network namespace",
+		"abstract=%s", fx.abstract);
+	EXPECT_PROBE(&out, "fail ECONNREFUSED", "abstract names are per network namespace",
+		"abstract=/tmp/.X11-unix/X0");
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock: no TCP port allowed", "tcp=127.0.0.1:%d",
+		fx.tcp_port);
+	EXPECT_PROBE(&out, "fail ENETUNREACH", "an empty network namespace, lo down",
+		"udp=127.0.0.1:%d", fx.udp_port);
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock: no TCP port allowed", "tcp=1.1.1.1:443");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* Other processes: this test stands for appd and the compositor. */
+static void processes(void)
+{
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	int me = (int)getpid();
+	const char *probes[] = {
+		fmt("ptrace=%d", me),
+		fmt("vm-read=%d", me),
+		fmt("pidfd-getfd=%d", me),
+		fmt("kill=%d", me),
+		fmt("environ=%d", me),
+		"kill=1",
+		NULL,
+	};
+	struct output out;
+	ASSERT(run_try(policy, "none", probes, -1, &out, NULL));
+	/* Outside its pid namespace nothing has a number. */
+	EXPECT_PROBE(&out, "fail ESRCH", "another pid namespace", "ptrace=%d", me);
+	EXPECT_PROBE(&out, "fail ESRCH", "another pid namespace", "vm-read=%d", me);
+	EXPECT_PROBE(&out, "fail ESRCH", "another pid namespace", "pidfd-getfd=%d", me);
+	EXPECT_PROBE(&out, "fail ESRCH", "another pid namespace", "kill=%d", me);
+	EXPECT_PROBE(&out, "fail ENOENT", "a /proc of its own", "environ=%d", me);
+	EXPECT_PROBE(&out, "ok", "itself", "kill=1");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static const char *const kernel_probes[] = {
+	"unshare-user",
+	"unshare-net",
+	"mount",
+	"chroot",
+	"bpf",
+	"perf",
+	"userfaultfd",
+	"io-uring",
+	"exec-sh",
+	NULL,
+};
+
+/* The kernel's riskier corners, with the OS layers alone. */
+static void kernel_without_seccomp(void)
+{
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	struct output out;
+	ASSERT(run_try(policy, "none", kernel_probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail ENOSPC", "max_user_namespaces 0 in its namespace",
+		"unshare-user");
+	EXPECT_PROBE(&out, "fail EPERM", "no capabilities", "unshare-net");
+	EXPECT_PROBE(&out, "fail EPERM", "no capabilities", "mount");
+	EXPECT_PROBE(&out, "fail EPERM", "no capabilities", "chroot");
+	EXPECT_PROBE(&out, "fail EPERM", "no CAP_BPF", "bpf");
+	EXPECT_PROBE(&out, "fail EACCES", "perf_event_paranoid, no CAP_PERFMON", "perf");
+	EXPECT_PROBE(&out, "fail EPERM", "no CAP_SYS_PTRACE", "userfaultfd");
+	/* Only seccomp stops io_uring: see the cases below. */
+	EXPECT_PROBE(&out, "ok", "no layer but seccomp covers it", "io-uring");
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock: execute only the program", "exec-sh");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static void kernel_with_app_shell_seccomp(void)
+{
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	const char *probes[] = { "status", "unshare-user", "unshare-net", "mount", "chroot", "bpf",
+		"perf", "userfaultfd", "io-uring", fmt("tcp=127.0.0.1:%d", fx.tcp_port),
+		fmt("unix=%s", fx.wayland), "tiocsti=0", "exec-sh", NULL };
+	struct output out;
+	ASSERT(run_try(policy, "app-shell", probes, -1, &out, NULL));
+	const char *status = result_of(&out, "status");
+	EXPECT(status != NULL && strstr(status, " Seccomp=2 ") != NULL);
+	EXPECT(status != NULL && strstr(status, " NoNewPrivs=1 ") != NULL);
+	EXPECT(status != NULL && strstr(status, " CapEff=0000000000000000 ") != NULL);
+	const char *eperm[] = { "unshare-user", "unshare-net", "mount", "chroot", "bpf", "perf",
+		"userfaultfd", "tiocsti=0", "exec-sh" };
+	for (size_t i = 0; i < sizeof(eperm) / sizeof(eperm[0]); i++) {
+		EXPECT_PROBE(&out, "fail EPERM", "seccomp", "%s", eperm[i]);
+	}
+	EXPECT_PROBE(&out, "fail ENOSYS", "seccomp: as if the kernel had none", "io-uring");
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "tcp=127.0.0.1:%d", fx.tcp_port);
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "unix=%s", fx.wayland);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static void kernel_with_runtime_seccomp(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(true);
+	const char *probes[] = { "status", "io-uring", "unshare-user", "exec-sh", NULL };
+	struct output out;
+	ASSERT(run_try(policy, "runtime", probes, -1, &out, NULL));
+	const char *status = result_of(&out, "status");
+	EXPECT(status != NULL && strstr(status, " Seccomp=2 ") != NULL);
+	EXPECT_PROBE(&out, "fail ENOSYS", "seccomp: as if the kernel had none", "io-uring");
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp", "unshare-user");
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp", "exec-sh");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* A read-only memfd handed over (a keymap, a clipboard transfer) must stay
+ * read-only, even reopened through /proc/self/fd: sealing does that. */
+static void sealed_memfd(void)
+{
+	int memfd = memfd_create("weft-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ASSERT(memfd >= 0);
+	ASSERT(write(memfd, "keymap", 6) == 6);
+	ASSERT(fcntl(memfd, F_ADD_SEALS,
+		       F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	int ro = open(path, O_RDONLY | O_CLOEXEC);
+	close(memfd);
+	ASSERT(ro >= 0);
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	const char *probes[] = { "memfd-rw=4", "read=/proc/self/fd/4", NULL };
+	struct output out;
+	bool ok = run_try(policy, "none", probes, ro, &out, NULL);
+	close(ro);
+	ASSERT(ok);
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_WRITE", "memfd-rw=4");
+	EXPECT_PROBE(&out, "ok", "reading is what it was given for", "read=/proc/self/fd/4");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static void limits(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	const char *probes[] = { "forkbomb", "membomb", "status", NULL };
+	struct output out;
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "none", probes, -1, &out, &report));
+	dump(&out);
+	/* pid_max 301 in its pid namespace (root ignores RLIMIT_NPROC), or
+	 * RLIMIT_NPROC first for anyone else. */
+	EXPECT_PROBE(&out, "fail EAGAIN", "pid_max or RLIMIT_NPROC", "forkbomb");
+	if (report.limits.data_bytes != 0) {
+		EXPECT_PROBE(&out, "fail ENOMEM", "RLIMIT_DATA", "membomb");
+	} else {
+		printf("# membomb not checked: an ASan build sets no RLIMIT_DATA\n");
+	}
+	EXPECT(result_of(&out, "status") != NULL);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* The spare depends on no app: it sees no package and no app data. */
+static void spare_sees_no_app(void)
+{
+	struct weft_error err;
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_spare(NULL, &err);
+	ASSERT(policy != NULL);
+	const char *probes[] = { fmt("ls=%s", fx.pkg), fmt("ls=%s", fx.data), "ls=/etc/fonts",
+		"ls=/usr/share", "status", NULL };
+	struct output out;
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "app-shell", probes, -1, &out, &report));
+	EXPECT_PROBE(&out, "fail ENOENT", "no package yet", "ls=%s", fx.pkg);
+	EXPECT_PROBE(&out, "fail ENOENT", "no app data", "ls=%s", fx.data);
+	EXPECT_PROBE(&out, "ok", "fontconfig reads it", "ls=/etc/fonts");
+	EXPECT_PROBE(&out, "ok", "Mesa and fonts", "ls=/usr/share");
+	EXPECT(report.kind == WEFT_SANDBOX_SPARE);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* A layer that cannot be applied stops the child, which says which. */
+static void failure_is_reported(void)
+{
+	char copy[PATH_MAX];
+	path_in(copy, fx.dir, "not-executable");
+	int in = open(try_path(), O_RDONLY | O_CLOEXEC);
+	int outfd = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT(in >= 0 && outfd >= 0);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		ASSERT(write(outfd, buf, (size_t)n) == n);
+	}
+	close(in);
+	close(outfd);
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	char *argv[] = { copy, NULL };
+	struct weft_sandbox_exec exec = { .path = copy, .argv = argv, .pgid = -1 };
+	struct weft_sandbox_child child;
+	struct weft_error err;
+	ASSERT(weft_sandbox_spawn(policy, &exec, &child, &err));
+	weft_sandbox_child_release(&child, true);
+	EXPECT(!weft_sandbox_child_wait_exec(&child, &err));
+	fprintf(stderr, "# %s\n", err.msg);
+	char want[PATH_MAX + 64];
+	snprintf(want, sizeof(want), "sandbox: exec %s: Permission denied", copy);
+	EXPECT_STR_EQ(err.msg, want);
+	siginfo_t info = { 0 };
+	EXPECT(waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) == 0);
+	EXPECT(info.si_code == CLD_EXITED && info.si_status == WEFT_SANDBOX_EXIT_SETUP);
+	close(child.pidfd);
+	weft_sandbox_policy_destroy(policy);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(report_says_every_layer),
+		TEST_CASE(files),
+		TEST_CASE(sockets),
+		TEST_CASE(processes),
+		TEST_CASE(kernel_without_seccomp),
+		TEST_CASE(kernel_with_app_shell_seccomp),
+		TEST_CASE(kernel_with_runtime_seccomp),
+		TEST_CASE(sealed_memfd),
+		TEST_CASE(limits),
+		TEST_CASE(spare_sees_no_app),
+		TEST_CASE(failure_is_reported),
 	};
 	fixture_setup();
-	(void)dump;
-	(void)policy_app_shell;
-	(void)fmt;
 	int rc = test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	test_rmtree(fx.dir);
 	return rc;
