@@ -361,8 +361,9 @@ static void child_drop_caps(const struct plan *plan)
 
 static void child_landlock(const struct plan *plan)
 {
-	/* Rules for the mounts the child made itself. */
-	for (size_t i = 0; i < plan->nmounts; i++) {
+	/* Rules for the mounts the child made itself; without a new root they
+	 * would name the host's /tmp and /proc. */
+	for (size_t i = 0; plan->namespaces && i < plan->nmounts; i++) {
 		const struct plan_mount *m = &plan->mounts[i];
 		if (m->kind != MOUNT_TMPFS && m->kind != MOUNT_PROC) {
 			continue;
@@ -524,6 +525,15 @@ static int read_cap_last(void)
 		fclose(f);
 	}
 	return last;
+}
+
+/* Whether this process may empty its bounding set. */
+static bool have_setpcap(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	return syscall(SYS_capget, &hdr, data) == 0 &&
+		(data[CAP_TO_INDEX(CAP_SETPCAP)].effective & CAP_TO_MASK(CAP_SETPCAP)) != 0;
 }
 
 struct spawn_state {
@@ -792,7 +802,7 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 		 * CAP_SETPCAP the bounding set stays as it is. */
 		report->degraded = "no user namespaces: no namespaces, no new root";
 		s.plan.namespaces = false;
-		s.plan.drop_bounding = geteuid() == 0;
+		s.plan.drop_bounding = have_setpcap();
 		pid = clone_child(0, &pidfd);
 	} else if (pid < 0) {
 		weft_error_errno(err,

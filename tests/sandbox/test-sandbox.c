@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -338,7 +339,7 @@ static void report_says_every_layer(void)
 	snprintf(want, sizeof(want),
 		"ok CapInh=0000000000000000 CapPrm=0000000000000000 CapEff=0000000000000000 "
 		"CapBnd=0000000000000000 CapAmb=0000000000000000 NoNewPrivs=1 Seccomp=0 "
-		"landlock-abi=%d pid=1 uid=%u",
+		"capget-eff=0 nnp=1 landlock-abi=%d pid=1 uid=%u",
 		abi, getuid());
 	EXPECT_PROBE(&out, want, "every capability dropped", "status");
 	EXPECT(out.status == 0);
@@ -684,6 +685,146 @@ static void failure_is_reported(void)
 	weft_sandbox_policy_destroy(policy);
 }
 
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0) {
+		close(fd);
+	}
+	return ok;
+}
+
+static void degraded_in_child(void)
+{
+	/* A user namespace in which no more may be created. */
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	ASSERT(unshare(CLONE_NEWUSER) == 0);
+	snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
+	ASSERT(write_file("/proc/self/setgroups", "deny") &&
+		write_file("/proc/self/uid_map", map));
+	snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
+	ASSERT(write_file("/proc/self/gid_map", map) &&
+		write_file("/proc/sys/user/max_user_namespaces", "0"));
+
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	const char *probes[] = { "status", "read=/etc/passwd", fmt("read=%s", fx.secret),
+		fmt("read=%s", fx.manifest), fmt("write=%s/x", fx.pkg), "exec-sh", NULL };
+	struct output out;
+	/* Refused unless the policy allows it. */
+	EXPECT(!run_try(policy, "none", probes, -1, &out, NULL));
+	weft_sandbox_policy_allow_degraded(policy, true);
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "none", probes, -1, &out, &report));
+	EXPECT(report.namespaces == 0 && !report.new_root && report.degraded != NULL);
+	char line[1024];
+	weft_sandbox_report_format(&report, line, sizeof(line));
+	fprintf(stderr, "# %s\n", line);
+	EXPECT(strstr(line, "no namespaces; host root") != NULL);
+	EXPECT(strstr(line, "DEGRADED: no user namespaces") != NULL);
+	/* Landlock alone still holds: the host's root is there, but denied. */
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock", "read=/etc/passwd");
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock", "read=%s", fx.secret);
+	EXPECT_PROBE(&out, "ok", "the package is readable", "read=%s", fx.manifest);
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock", "write=%s/x", fx.pkg);
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock", "exec-sh");
+	/* The host's /proc is not allowed: it shows every process. */
+	const char *status = result_of(&out, "status");
+	EXPECT(status != NULL && strstr(status, " status-file=EACCES ") != NULL);
+	EXPECT(status != NULL && strstr(status, " capget-eff=0 nnp=1 ") != NULL);
+	EXPECT(report.caps_dropped);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* Where the kernel refuses user namespaces, a spawn fails with one clear
+ * line; a policy that allows degrading starts with the other layers, and
+ * the report says so. */
+static void degraded_without_user_namespaces(void)
+{
+	pid_t pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		degraded_in_child();
+		fflush(stdout);
+		_exit(test_failed ? 1 : 0);
+	}
+	int status;
+	ASSERT(waitpid(pid, &status, 0) == pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Whether uid 65534 can run the test and the probe program where they are. */
+static bool nobody_can_run(const char *self)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		bool ok = setgroups(0, NULL) == 0 && setgid(65534) == 0 && setuid(65534) == 0 &&
+			access(self, X_OK) == 0 && access(try_path(), X_OK) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		WEXITSTATUS(status) == 0;
+}
+
+static bool user_namespaces_work(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		WEXITSTATUS(status) == 0;
+}
+
+/*
+ * WEFT_SANDBOX_AS_NOBODY=1: as root, runs these cases again as uid 65534
+ * (through setpriv); otherwise says why not. -1 when not asked.
+ */
+static int as_nobody(int argc, char **argv)
+{
+	const char *mode = getenv("WEFT_SANDBOX_AS_NOBODY");
+	if (mode == NULL || mode[0] == '\0') {
+		return -1;
+	}
+	if (strcmp(mode, "inner") == 0) {
+		if (!user_namespaces_work()) {
+			printf("1..0 # SKIP unprivileged user namespaces are disabled here\n");
+			return 0;
+		}
+		return -1;
+	}
+	if (getuid() != 0) {
+		printf("1..0 # SKIP not root: the sandbox suite itself ran as uid %u\n", getuid());
+		return 0;
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		perror("/proc/self/exe");
+		return 1;
+	}
+	self[n] = '\0';
+	if (!nobody_can_run(self)) {
+		printf("1..0 # SKIP uid 65534 cannot run %s or %s\n", self, try_path());
+		return 0;
+	}
+	char *args[32] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+		self };
+	for (int i = 1; i < argc && i + 6 < 31; i++) {
+		args[i + 5] = argv[i];
+	}
+	setenv("WEFT_SANDBOX_AS_NOBODY", "inner", 1);
+	fflush(stdout);
+	execvp("setpriv", args);
+	perror("setpriv");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -698,9 +839,14 @@ int main(int argc, char **argv)
 		TEST_CASE(limits),
 		TEST_CASE(spare_sees_no_app),
 		TEST_CASE(failure_is_reported),
+		TEST_CASE(degraded_without_user_namespaces),
 	};
+	int rc = as_nobody(argc, argv);
+	if (rc >= 0) {
+		return rc;
+	}
 	fixture_setup();
-	int rc = test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+	rc = test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	test_rmtree(fx.dir);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
 #include <linux/io_uring.h>
 #include <linux/landlock.h>
 #include <linux/perf_event.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -329,9 +331,19 @@ static void print_status(void)
 	}
 	if (f != NULL) {
 		fclose(f);
+	} else {
+		fprintf(out, " status-file=%s", strerrorname_np(errno));
 	}
+	/* The same from syscalls, for where /proc is out of reach. */
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	long rc = syscall(SYS_capget, &hdr, caps);
+	fprintf(out, " capget-eff=%s", rc == 0 && caps[0].effective == 0 && caps[1].effective == 0 ?
+				 "0" :
+				 "not-0");
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	fprintf(out, " landlock-abi=%ld pid=%d uid=%u\n", abi, getpid(), getuid());
+	fprintf(out, " nnp=%d landlock-abi=%ld pid=%d uid=%u\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0),
+		abi, getpid(), getuid());
 }
 
 static void report(const char *probe, int rc)
