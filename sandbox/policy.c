@@ -89,8 +89,8 @@ static struct sandbox_path *push_path(struct weft_sandbox_policy *policy, struct
 }
 
 /* Adds path as it is; optional paths that do not exist are skipped. */
-static bool add(struct weft_sandbox_policy *policy, const char *path, bool writable,
-	bool optional, struct weft_error *err)
+static bool add(struct weft_sandbox_policy *policy, const char *path, bool writable, bool optional,
+	struct weft_error *err)
 {
 	if (path == NULL || path[0] != '/') {
 		weft_error_set(err, "sandbox path %s: not absolute", path ? path : "(null)");
@@ -273,7 +273,8 @@ static struct weft_sandbox_policy *create_renderer(enum weft_sandbox_kind kind,
 	if (!add_list(policy, renderer_paths, sizeof(renderer_paths) / sizeof(renderer_paths[0]),
 		    true, err) ||
 		!add(policy, "/dev/dri", false, true, err) ||
-		!add_env(policy, renderer_env, sizeof(renderer_env) / sizeof(renderer_env[0]), err)) {
+		!add_env(policy, renderer_env, sizeof(renderer_env) / sizeof(renderer_env[0]),
+			err)) {
 		weft_sandbox_policy_destroy(policy);
 		return NULL;
 	}

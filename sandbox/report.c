@@ -101,8 +101,7 @@ void weft_sandbox_report_format(const struct weft_sandbox_report *r, char *buf, 
 	put(&o, r->new_root ? "; new root" : "; host root");
 	if (r->landlock_abi > 0) {
 		put(&o, "; landlock ABI %d (kernel %d): %zu fs rights, tcp ", r->landlock_abi,
-			r->landlock_kernel_abi,
-			(size_t)__builtin_popcountll(r->landlock_fs));
+			r->landlock_kernel_abi, (size_t)__builtin_popcountll(r->landlock_fs));
 		if (r->landlock_net != 0) {
 			put_names(&o, r->landlock_net, net_rights, N(net_rights));
 		} else {
@@ -180,7 +179,8 @@ struct json_object *weft_sandbox_report_json(const struct weft_sandbox_report *r
 		json_object_put(obj);
 		return NULL;
 	}
-	bool ok = add(obj, "limits", limits) && add(obj, "kind", json_object_new_string(sandbox_kind_name(r->kind))) &&
+	bool ok = add(obj, "limits", limits) &&
+		add(obj, "kind", json_object_new_string(sandbox_kind_name(r->kind))) &&
 		add(obj, "namespaces", names_array(r->namespaces, namespaces, N(namespaces))) &&
 		add(obj, "new_root", json_object_new_boolean(r->new_root)) &&
 		add(landlock, "abi", json_object_new_int(r->landlock_abi)) &&
@@ -196,8 +196,8 @@ struct json_object *weft_sandbox_report_json(const struct weft_sandbox_report *r
 		add(limits, "nproc", json_object_new_uint64(r->limits.nproc)) &&
 		add(limits, "pid_max", json_object_new_uint64(r->limits.pids_max)) &&
 		add(obj, "seccomp", json_object_new_string(r->seccomp ? r->seccomp : "none")) &&
-		(r->degraded == NULL ? json_object_object_add(obj, "degraded", NULL) == 0 :
-				       add(obj, "degraded", json_object_new_string(r->degraded)));
+		(r->degraded == NULL ? json_object_object_add(obj, "degraded", NULL) == 0
+				     : add(obj, "degraded", json_object_new_string(r->degraded)));
 	if (!ok) {
 		json_object_put(obj);
 		return NULL;

@@ -143,8 +143,8 @@ scmp_filter_ctx weft_sandbox_seccomp_app_shell_build(struct weft_error *err)
 	}
 	/* Servo's ipc-channel pairs; no other family. */
 	ok = ok &&
-		rule(ctx, SCMP_ACT_ERRNO(EPERM), "socketpair", 1,
-			&SCMP_A0(SCMP_CMP_NE, AF_UNIX), err);
+		rule(ctx, SCMP_ACT_ERRNO(EPERM), "socketpair", 1, &SCMP_A0(SCMP_CMP_NE, AF_UNIX),
+			err);
 	/* Typing into a terminal, or the console's, on the user's behalf. */
 	ok = ok &&
 		rule(ctx, SCMP_ACT_ERRNO(EPERM), "ioctl", 1,

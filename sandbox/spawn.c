@@ -372,7 +372,8 @@ static void child_landlock(const struct plan *plan)
 		if (fd < 0) {
 			child_fail(plan, STEP_LANDLOCK, errno, m->target);
 		}
-		int rc = sandbox_landlock_allow(plan->ruleset, fd, m->access, plan->handled_fs, true);
+		int rc = sandbox_landlock_allow(plan->ruleset, fd, m->access, plan->handled_fs,
+			true);
 		close(fd);
 		if (rc != 0) {
 			child_fail(plan, STEP_LANDLOCK, -rc, m->target);
@@ -460,7 +461,8 @@ static _Noreturn void child_main(struct plan *plan)
 
 static int compare_mounts(const void *a, const void *b)
 {
-	return strcmp(((const struct plan_mount *)a)->target, ((const struct plan_mount *)b)->target);
+	return strcmp(((const struct plan_mount *)a)->target,
+		((const struct plan_mount *)b)->target);
 }
 
 static bool is_beneath(const char *path, const char *dir)
@@ -502,7 +504,8 @@ static char *elf_interpreter(const char *path, struct weft_error *err)
 		}
 		interp = calloc(1, ph.p_filesz + 1);
 		if (interp == NULL ||
-			pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) {
+			pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) !=
+				(ssize_t)ph.p_filesz) {
 			weft_error_set(err, "%s: cannot read PT_INTERP", path);
 			free(interp);
 			interp = NULL;
@@ -549,8 +552,8 @@ static void state_finish(struct spawn_state *s)
 	free(s->plan.source_fds);
 	free(s->exec_path);
 	free(s->interp);
-	int *fds[] = { &s->plan.ruleset, &s->plan.null_fd, &s->gate[0], &s->gate[1],
-		&s->status[0], &s->status[1] };
+	int *fds[] = { &s->plan.ruleset, &s->plan.null_fd, &s->gate[0], &s->gate[1], &s->status[0],
+		&s->status[1] };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -582,9 +585,9 @@ static bool allow_path(struct plan *plan, const char *path, uint64_t access,
 		return false;
 	}
 	struct stat st;
-	int rc = fstat(fd, &st) != 0 ? -errno :
-					sandbox_landlock_allow(plan->ruleset, fd, access,
-						plan->handled_fs, S_ISDIR(st.st_mode));
+	int rc = fstat(fd, &st) != 0 ? -errno
+				     : sandbox_landlock_allow(plan->ruleset, fd, access,
+					       plan->handled_fs, S_ISDIR(st.st_mode));
 	close(fd);
 	if (rc != 0) {
 		errno = -rc;
@@ -599,7 +602,9 @@ static bool plan_mounts(struct spawn_state *s, const struct weft_sandbox_policy 
 {
 	struct plan *plan = &s->plan;
 	static const struct plan_mount extra[] = {
-		{ .target = "/tmp", .kind = MOUNT_TMPFS, .access = SANDBOX_FS_READ | SANDBOX_FS_WRITE },
+		{ .target = "/tmp",
+			.kind = MOUNT_TMPFS,
+			.access = SANDBOX_FS_READ | SANDBOX_FS_WRITE },
 		{ .target = "/dev/shm",
 			.kind = MOUNT_TMPFS,
 			.access = SANDBOX_FS_READ | SANDBOX_FS_WRITE },
@@ -623,7 +628,8 @@ static bool plan_mounts(struct spawn_state *s, const struct weft_sandbox_policy 
 			.source = p->kind == SANDBOX_PATH_SYMLINK ? p->link : p->path,
 			.kind = p->kind == SANDBOX_PATH_SYMLINK ? MOUNT_SYMLINK : MOUNT_BIND,
 			.is_dir = p->kind == SANDBOX_PATH_DIR ||
-				(p->kind == SANDBOX_PATH_DEVICE && strcmp(p->path, "/dev/dri") == 0),
+				(p->kind == SANDBOX_PATH_DEVICE &&
+					strcmp(p->path, "/dev/dri") == 0),
 			.writable = p->writable,
 			.device = p->kind == SANDBOX_PATH_DEVICE,
 			.access = path_access(p),
@@ -725,16 +731,17 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 #ifdef SANDBOX_UNDER_ASAN
 	report->limits.data_bytes = 0;
 #endif
-	report->landlock_abi = report->landlock_kernel_abi < SANDBOX_LANDLOCK_ABI_KNOWN ?
-		report->landlock_kernel_abi :
-		SANDBOX_LANDLOCK_ABI_KNOWN;
+	report->landlock_abi = report->landlock_kernel_abi < SANDBOX_LANDLOCK_ABI_KNOWN
+		? report->landlock_kernel_abi
+		: SANDBOX_LANDLOCK_ABI_KNOWN;
 	if (report->landlock_abi > 0) {
 		if (!plan_landlock(s, report, err)) {
 			return false;
 		}
 	} else if (!policy->allow_degraded) {
-		weft_error_set(err, "sandbox: the kernel offers no Landlock (not built in, or not "
-				    "in its lsm= list); refusing to start %s without it",
+		weft_error_set(err,
+			"sandbox: the kernel offers no Landlock (not built in, or not "
+			"in its lsm= list); refusing to start %s without it",
 			exec->path);
 		return false;
 	} else {
@@ -843,7 +850,9 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 		close(child->status_fd);
 		waitid(P_PIDFD, (id_t)child->pidfd, NULL, WEXITED);
 		close(child->pidfd);
-		*child = (struct weft_sandbox_child){ .pidfd = -1, .gate_fd = -1, .status_fd = -1 };
+		*child = (struct weft_sandbox_child){ .pidfd = -1,
+			.gate_fd = -1,
+			.status_fd = -1 };
 		return false;
 	}
 	return true;

@@ -338,12 +338,11 @@ static void print_status(void)
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { 0 };
 	long rc = syscall(SYS_capget, &hdr, caps);
-	fprintf(out, " capget-eff=%s", rc == 0 && caps[0].effective == 0 && caps[1].effective == 0 ?
-				 "0" :
-				 "not-0");
+	fprintf(out, " capget-eff=%s",
+		rc == 0 && caps[0].effective == 0 && caps[1].effective == 0 ? "0" : "not-0");
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	fprintf(out, " nnp=%d landlock-abi=%ld pid=%d uid=%u\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0),
-		abi, getpid(), getuid());
+	fprintf(out, " nnp=%d landlock-abi=%ld pid=%d uid=%u\n",
+		prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), abi, getpid(), getuid());
 }
 
 static void report(const char *probe, int rc)
@@ -455,7 +454,8 @@ int main(int argc, char **argv)
 	int i = 1;
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
 		if (strcmp(argv[i], "--help") == 0) {
-			printf("usage: weft-sandbox-try [--out FD] [--seccomp none|runtime|app-shell] "
+			printf("usage: weft-sandbox-try [--out FD] [--seccomp "
+			       "none|runtime|app-shell] "
 			       "PROBE[=ARG]...\n");
 			return 0;
 		}
@@ -467,13 +467,15 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--out") == 0 && weft_parse_long(argv[i + 1], 1, 1024, &fd)) {
 			out = fdopen((int)fd, "w");
 			if (out == NULL) {
-				fprintf(stderr, "weft-sandbox-try: fd %ld: %s\n", fd, strerror(errno));
+				fprintf(stderr, "weft-sandbox-try: fd %ld: %s\n", fd,
+					strerror(errno));
 				return 1;
 			}
 		} else if (strcmp(argv[i], "--seccomp") == 0) {
 			install_seccomp(argv[i + 1]);
 		} else {
-			fprintf(stderr, "weft-sandbox-try: bad option %s %s\n", argv[i], argv[i + 1]);
+			fprintf(stderr, "weft-sandbox-try: bad option %s %s\n", argv[i],
+				argv[i + 1]);
 			return 2;
 		}
 	}

@@ -116,8 +116,7 @@ struct weft_sandbox_report {
 };
 
 /* One line for a person: "user,mnt,pid,... namespaces; new root; ...". */
-void weft_sandbox_report_format(const struct weft_sandbox_report *report, char *buf,
-	size_t size);
+void weft_sandbox_report_format(const struct weft_sandbox_report *report, char *buf, size_t size);
 /* A new json-c object; the caller json_object_put()s it. NULL when out of
  * memory. */
 struct json_object *weft_sandbox_report_json(const struct weft_sandbox_report *report);
