@@ -152,6 +152,7 @@ static bool add(struct weft_sandbox_policy *policy, const char *path, bool writa
 			free(p->path);
 			return false;
 		}
+		p->is_dir = S_ISDIR(st.st_mode);
 		p->writable = writable;
 	}
 	if (p->path == NULL || (p->kind == SANDBOX_PATH_SYMLINK && p->link == NULL)) {

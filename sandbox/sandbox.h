@@ -61,6 +61,7 @@ struct sandbox_path {
 	char *path; /* canonical, absolute */
 	char *link; /* SANDBOX_PATH_SYMLINK: its target */
 	enum sandbox_path_kind kind;
+	bool is_dir;
 	bool writable;
 };
 
