@@ -144,8 +144,9 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 	struct weft_error *err);
 /* Lets the child go on (go) or exit quietly (!go); closes the gate. */
 void weft_sandbox_child_release(struct weft_sandbox_child *child, bool go);
-/* Waits until the child exec'd (true) or reported why it could not (false,
- * with err naming the layer and errno). Closes status_fd. */
+/* Waits until the child exec'd (true; also when it was killed before) or
+ * reported why it could not (false, with err naming the layer and errno).
+ * Closes status_fd. */
 bool weft_sandbox_child_wait_exec(struct weft_sandbox_child *child, struct weft_error *err);
 
 /* The Landlock ABI of the running kernel; 0 without Landlock. */
