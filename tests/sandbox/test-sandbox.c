@@ -764,6 +764,77 @@ static void degraded_without_user_namespaces(void)
 	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* The real weft-runtime, with the counter, starts and answers under the
+ * runtime's policy: the policy is enough for what it guards. */
+static void runtime_runs_inside(void)
+{
+	const char *runtime = getenv("WEFT_SANDBOX_RUNTIME");
+	const char *package = getenv("WEFT_SANDBOX_COUNTER");
+	if (runtime == NULL || runtime[0] == '\0' || access(runtime, X_OK) != 0 ||
+		package == NULL || access(package, R_OK) != 0) {
+		test_skip("weft-runtime or the counter package not built");
+		return;
+	}
+	char component[PATH_MAX];
+	path_in(component, package, "app.wasm");
+	struct weft_sandbox_app app = { .package_dir = package,
+		.data_dir = fx.data,
+		.data_rw = true };
+	struct weft_error err;
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_runtime(&app, &err);
+	ASSERT(policy != NULL);
+	int ipc[2], control[2];
+	ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ipc) == 0);
+	ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) == 0);
+	char *argv[] = { (char *)runtime, "--no-cache", "--ipc-fd", "3", "--control-fd", "4",
+		"--grant", "fs:rw:app-data", "--data", fx.data, component, NULL };
+	int fds[] = { ipc[1], control[1] };
+	struct weft_sandbox_exec exec = { .path = runtime,
+		.argv = argv,
+		.fds = fds,
+		.nfds = 2,
+		.pgid = -1 };
+	struct weft_sandbox_child child;
+	bool ok = weft_sandbox_spawn(policy, &exec, &child, &err);
+	close(ipc[1]);
+	close(control[1]);
+	if (!ok) {
+		fprintf(stderr, "# %s\n", err.msg);
+		test_failed = true;
+	} else {
+		weft_sandbox_child_release(&child, true);
+		EXPECT(weft_sandbox_child_wait_exec(&child, &err));
+		char msg[256] = { 0 };
+		struct pollfd pfd = { .fd = control[0], .events = POLLIN };
+		EXPECT(poll(&pfd, 1, 60000) == 1);
+		ssize_t n = recv(control[0], msg, sizeof(msg) - 1, MSG_DONTWAIT);
+		EXPECT(n > 0 && strcmp(msg, "READY\n") == 0);
+		if (n <= 0 || strcmp(msg, "READY\n") != 0) {
+			fprintf(stderr, "# weft-runtime said \"%s\" instead of READY\n", msg);
+		}
+		/* It is pid 1 of its namespace: SIGTERM reaches it only because
+		 * it waits for it (blocked, in sigtimedwait). */
+		EXPECT(syscall(SYS_pidfd_send_signal, child.pidfd, SIGTERM, NULL, 0) == 0);
+		struct pollfd exited = { .fd = child.pidfd, .events = POLLIN };
+		bool ended = poll(&exited, 1, 60000) == 1;
+		EXPECT(ended);
+		if (!ended) {
+			syscall(SYS_pidfd_send_signal, child.pidfd, SIGKILL, NULL, 0);
+		}
+		siginfo_t info = { 0 };
+		EXPECT(waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) == 0);
+		EXPECT(info.si_code == CLD_EXITED && info.si_status == 0);
+		close(child.pidfd);
+		close(control[0]);
+		close(ipc[0]);
+		weft_sandbox_policy_destroy(policy);
+		return;
+	}
+	close(control[0]);
+	close(ipc[0]);
+	weft_sandbox_policy_destroy(policy);
+}
+
 /* Whether uid 65534 can run the test and the probe program where they are. */
 static bool nobody_can_run(const char *self)
 {
@@ -848,6 +919,7 @@ int main(int argc, char **argv)
 		TEST_CASE(spare_sees_no_app),
 		TEST_CASE(failure_is_reported),
 		TEST_CASE(degraded_without_user_namespaces),
+		TEST_CASE(runtime_runs_inside),
 	};
 	int rc = as_nobody(argc, argv);
 	if (rc >= 0) {

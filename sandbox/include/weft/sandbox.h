@@ -15,9 +15,10 @@
  * thing in main (see weft_sandbox_seccomp_app_shell()).
  *
  * The child is pid 1 of its pid namespace: SIGKILL from outside always
- * works, but any other signal (SIGTERM) reaches it only if it has installed
- * a handler for that signal (a signalfd with the signal blocked is not
- * enough). When it exits, every process of its namespace is killed.
+ * works, but any other signal (SIGTERM) reaches it only if it handles it
+ * (a handler, or blocked and read with sigwait or a signalfd); with the
+ * default disposition the kernel drops it. When it exits, every process of
+ * its namespace is killed.
  */
 #ifndef WEFT_SANDBOX_H
 #define WEFT_SANDBOX_H
