@@ -176,6 +176,17 @@ scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
 	 * memory, which a filter cannot read: ENOSYS makes glibc fall back to
 	 * clone. */
 	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	/* io_uring's IORING_OP_SOCKET and IORING_OP_OPENAT would go around this
+	 * filter. The default denies it already; ENOSYS, as on a kernel built
+	 * without it, makes libraries take their fallback instead of failing. */
+	static const int io_uring[] = {
+		SCMP_SYS(io_uring_setup),
+		SCMP_SYS(io_uring_enter),
+		SCMP_SYS(io_uring_register),
+	};
+	for (size_t i = 0; rc == 0 && i < sizeof(io_uring) / sizeof(io_uring[0]); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), io_uring[i], 0);
+	}
 	bool ok = rc == 0 && add_names(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err);
 	ok = ok &&
 		add(ctx, SCMP_SYS(clone), 1,
@@ -209,7 +220,7 @@ scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
 	}
 	if (rc != 0 && ok) {
 		errno = -rc;
-		weft_error_errno(err, "seccomp: clone3");
+		weft_error_errno(err, "seccomp: clone3 and io_uring");
 		ok = false;
 	}
 	if (!ok) {

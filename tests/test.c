@@ -11,6 +11,12 @@
 #include "test.h"
 
 bool test_failed;
+const char *test_skipped;
+
+void test_skip(const char *reason)
+{
+	test_skipped = reason;
+}
 
 int test_main(const struct test_case *cases, size_t n, int argc, char **argv)
 {
@@ -25,9 +31,14 @@ int test_main(const struct test_case *cases, size_t n, int argc, char **argv)
 			continue;
 		}
 		test_failed = false;
+		test_skipped = NULL;
 		cases[i].fn();
 		run++;
-		printf("%s %zu - %s\n", test_failed ? "not ok" : "ok", run, cases[i].name);
+		if (test_skipped != NULL && !test_failed) {
+			printf("ok %zu - %s # SKIP %s\n", run, cases[i].name, test_skipped);
+		} else {
+			printf("%s %zu - %s\n", test_failed ? "not ok" : "ok", run, cases[i].name);
+		}
 		fflush(stdout);
 		failures += test_failed;
 	}

@@ -17,6 +17,11 @@ struct test_case {
 };
 
 extern bool test_failed;
+/* Set by test_skip(): the case is reported "ok ... # SKIP reason". */
+extern const char *test_skipped;
+
+/* Marks the current case skipped, for a reason that must stay valid. */
+void test_skip(const char *reason);
 
 /* clang-format off */
 #define TEST_CASE(fn) { #fn, fn }

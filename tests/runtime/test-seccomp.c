@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <linux/sched.h>
 #include <pthread.h>
 #include <sched.h>
@@ -172,6 +173,17 @@ static int try_execve(void)
 	return result(execve("/bin/true", argv, environ));
 }
 
+static int try_io_uring(void)
+{
+	/* IORING_OP_SOCKET and IORING_OP_OPENAT would go around the filter. */
+	struct io_uring_params params = { 0 };
+	long fd = syscall(SYS_io_uring_setup, 8, &params);
+	if (fd >= 0) {
+		close((int)fd);
+	}
+	return result(fd);
+}
+
 static int try_kill_parent(void)
 {
 	return result(kill(getppid(), 0));
@@ -198,6 +210,10 @@ static void dangerous_syscalls_fail(void)
 	EXPECT(try_under_policy(try_unix_socket, false) == EPERM);
 	/* glibc falls back from clone3 to clone on ENOSYS. */
 	EXPECT(try_under_policy(try_clone3, false) == ENOSYS);
+	/* As on a kernel without io_uring, so that libraries take their
+	 * fallback; with or without a network grant. */
+	EXPECT(try_under_policy(try_io_uring, false) == ENOSYS);
+	EXPECT(try_under_policy(try_io_uring, true) == ENOSYS);
 }
 
 static void network_only_with_grant(void)

@@ -1,0 +1,936 @@
+/*
+ * Escape tests: weft-sandbox-try, started through weft_sandbox_spawn() with
+ * the runtime's, the app-shell's and the spare's policies, tries what an
+ * exploited app would; each attempt must fail with the errno of the layer
+ * that stops it (named beside each check), and the positive controls must
+ * work. With WEFT_SANDBOX_AS_NOBODY=1 the same cases run as uid 65534.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "weft/sandbox.h"
+
+#define MAX_LINES 128
+
+struct fixture {
+	char *dir;
+	char home[PATH_MAX], secret[PATH_MAX], trust[PATH_MAX];
+	char pkg[PATH_MAX], manifest[PATH_MAX], data[PATH_MAX], note[PATH_MAX];
+	char run[PATH_MAX], wayland[PATH_MAX], appd[PATH_MAX];
+	char abstract[64];
+	char tmp_probe[PATH_MAX];
+	int listeners[4];
+	int tcp_port, udp_port;
+};
+
+static struct fixture fx;
+
+struct output {
+	char *lines[MAX_LINES];
+	size_t n;
+	int status; /* the try program's wait status */
+};
+
+static const char *try_path(void)
+{
+	const char *path = getenv("WEFT_SANDBOX_TRY");
+	if (path == NULL) {
+		fprintf(stderr, "# WEFT_SANDBOX_TRY is not set (run through meson test)\n");
+		exit(1);
+	}
+	return path;
+}
+
+static void path_in(char *buf, const char *dir, const char *rel)
+{
+	snprintf(buf, PATH_MAX, "%s/%s", dir, rel);
+}
+
+static int listen_unix(const char *path, bool abstract)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	size_t len = strlen(path);
+	memcpy(addr.sun_path + (abstract ? 1 : 0), path, len);
+	socklen_t size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+		(abstract ? 1 : 0));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, size) != 0 || listen(fd, 4) != 0) {
+		perror(path);
+		abort();
+	}
+	return fd;
+}
+
+static int listen_inet(int type, int *port)
+{
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+		(type == SOCK_STREAM && listen(fd, 4) != 0) ||
+		getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+		perror("127.0.0.1 listener");
+		abort();
+	}
+	*port = ntohs(addr.sin_port);
+	return fd;
+}
+
+/* What an app's processes must not reach, around what they may. */
+static void fixture_setup(void)
+{
+	fx.dir = test_mkdtemp();
+	char *real = realpath(fx.dir, NULL);
+	free(fx.dir);
+	fx.dir = real;
+	path_in(fx.home, fx.dir, "home");
+	path_in(fx.secret, fx.home, ".ssh/id_ed25519");
+	path_in(fx.trust, fx.home, ".local/share/weft/trusted-keys");
+	path_in(fx.pkg, fx.dir, "apps/org.example.app");
+	path_in(fx.manifest, fx.pkg, "wapp.toml");
+	path_in(fx.data, fx.dir, "data/org.example.app");
+	path_in(fx.note, fx.data, "note.txt");
+	path_in(fx.run, fx.dir, "run");
+	path_in(fx.wayland, fx.run, "wayland-0");
+	path_in(fx.appd, fx.run, "weft/appd.sock");
+	test_write_file(fx.dir, "home/.ssh/id_ed25519", "secret", 6);
+	test_write_file(fx.dir, "home/.local/share/weft/trusted-keys/demo.pub", "key", 3);
+	test_write_file(fx.dir, "apps/org.example.app/wapp.toml", "[app]\n", 6);
+	test_write_file(fx.dir, "data/org.example.app/note.txt", "note", 4);
+	test_write_file(fx.dir, "run/weft/.keep", "", 0);
+	char link[PATH_MAX];
+	path_in(link, fx.data, "escape");
+	if (symlink(fx.secret, link) != 0) {
+		perror(link);
+		abort();
+	}
+	path_in(link, fx.data, "escape-etc");
+	if (symlink("/etc/passwd", link) != 0) {
+		perror(link);
+		abort();
+	}
+	fx.listeners[0] = listen_unix(fx.wayland, false);
+	fx.listeners[1] = listen_unix(fx.appd, false);
+	snprintf(fx.abstract, sizeof(fx.abstract), "weft-sandbox-test-%d", (int)getpid());
+	fx.listeners[2] = listen_unix(fx.abstract, true);
+	fx.listeners[3] = listen_inet(SOCK_STREAM, &fx.tcp_port);
+	int udp = listen_inet(SOCK_DGRAM, &fx.udp_port);
+	(void)udp;
+	snprintf(fx.tmp_probe, sizeof(fx.tmp_probe), "/tmp/weft-sandbox-probe-%d", (int)getpid());
+}
+
+static void output_finish(struct output *out)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		free(out->lines[i]);
+	}
+	out->n = 0;
+}
+
+static void read_lines(int fd, struct output *out)
+{
+	char buf[8192];
+	size_t len = 0;
+	int64_t deadline = weft_now_ms() + 60000;
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int left = (int)(deadline - weft_now_ms());
+		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
+			fprintf(stderr, "# weft-sandbox-try said nothing for 60 s\n");
+			break;
+		}
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0) {
+			break;
+		}
+		len += (size_t)n;
+		if (len == sizeof(buf) - 1) {
+			break;
+		}
+	}
+	buf[len] = '\0';
+	for (char *save, *line = strtok_r(buf, "\n", &save); line != NULL && out->n < MAX_LINES;
+		line = strtok_r(NULL, "\n", &save)) {
+		out->lines[out->n++] = strdup(line);
+	}
+}
+
+/*
+ * Starts weft-sandbox-try under policy as appd starts an app process, with
+ * its output on fd 3 and extra_fd (if >= 0) as fd 4; false when it could not
+ * start, with the reason printed.
+ */
+static bool run_try(const struct weft_sandbox_policy *policy, const char *seccomp,
+	const char *const *probes, int extra_fd, struct output *out,
+	struct weft_sandbox_report *report)
+{
+	*out = (struct output){ .status = -1 };
+	char *argv[64] = { (char *)try_path(), "--out", "3", "--seccomp", (char *)seccomp };
+	size_t argc = 5;
+	for (size_t i = 0; probes[i] != NULL && argc + 1 < 64; i++) {
+		argv[argc++] = (char *)probes[i];
+	}
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		perror("pipe");
+		return false;
+	}
+	int fds[2] = { pipefd[1], extra_fd };
+	struct weft_sandbox_exec exec = {
+		.path = try_path(),
+		.argv = argv,
+		.fds = fds,
+		.nfds = extra_fd >= 0 ? 2 : 1,
+		.pgid = -1,
+	};
+	struct weft_sandbox_child child;
+	struct weft_error err;
+	bool ok = weft_sandbox_spawn(policy, &exec, &child, &err);
+	close(pipefd[1]);
+	if (!ok) {
+		fprintf(stderr, "# spawn: %s\n", err.msg);
+		close(pipefd[0]);
+		return false;
+	}
+	if (report != NULL) {
+		*report = child.report;
+	}
+	weft_sandbox_child_release(&child, true);
+	ok = weft_sandbox_child_wait_exec(&child, &err);
+	if (!ok) {
+		fprintf(stderr, "# %s\n", err.msg);
+	}
+	read_lines(pipefd[0], out);
+	close(pipefd[0]);
+	siginfo_t info = { 0 };
+	syscall(SYS_pidfd_send_signal, child.pidfd, SIGKILL, NULL, 0);
+	if (waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) == 0) {
+		out->status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+	}
+	close(child.pidfd);
+	if (ok && out->status != 0) {
+		fprintf(stderr, "# weft-sandbox-try exited with %d\n", out->status);
+	}
+	return ok;
+}
+
+/* The result printed for probe ("ok", "fail EACCES"), or NULL. */
+static const char *result_of(const struct output *out, const char *probe)
+{
+	size_t len = strlen(probe);
+	for (size_t i = 0; i < out->n; i++) {
+		if (strncmp(out->lines[i], probe, len) == 0 && out->lines[i][len] == ' ') {
+			return out->lines[i] + len + 1;
+		}
+	}
+	return NULL;
+}
+
+static bool expect_result(const struct output *out, const char *probe, const char *want,
+	const char *why, int line)
+{
+	const char *got = result_of(out, probe);
+	if (got != NULL && strcmp(got, want) == 0) {
+		return true;
+	}
+	fprintf(stderr, "# line %d: %s: expected \"%s\" (%s), got \"%s\"\n", line, probe, want,
+		why, got ? got : "(no line)");
+	test_failed = true;
+	return false;
+}
+
+/* EXPECT_PROBE(out, "fail EACCES", "why", "read=%s", path) */
+#define EXPECT_PROBE(out, want, why, ...) \
+	do { \
+		char _probe[PATH_MAX + 32]; \
+		snprintf(_probe, sizeof(_probe), __VA_ARGS__); \
+		expect_result(out, _probe, want, why, __LINE__); \
+	} while (0)
+
+/* Probe arguments, freed when the program ends. */
+static char *formatted[256];
+static size_t nformatted;
+
+static char *fmt(const char *f, ...) WEFT_PRINTF(1, 2);
+
+static char *fmt(const char *f, ...)
+{
+	va_list args;
+	va_start(args, f);
+	char *s = NULL;
+	if (nformatted == sizeof(formatted) / sizeof(formatted[0]) || vasprintf(&s, f, args) < 0) {
+		abort();
+	}
+	va_end(args);
+	formatted[nformatted++] = s;
+	return s;
+}
+
+static struct weft_sandbox_policy *policy_runtime(bool data_rw)
+{
+	struct weft_sandbox_app app = {
+		.package_dir = fx.pkg,
+		.data_dir = fx.data,
+		.data_rw = data_rw,
+	};
+	struct weft_error err;
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_runtime(&app, &err);
+	if (policy == NULL) {
+		fprintf(stderr, "# %s\n", err.msg);
+		abort();
+	}
+	return policy;
+}
+
+static struct weft_sandbox_policy *policy_app_shell(void)
+{
+	struct weft_sandbox_app app = { .package_dir = fx.pkg };
+	struct weft_error err;
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_app_shell(&app, &err);
+	if (policy == NULL) {
+		fprintf(stderr, "# %s\n", err.msg);
+		abort();
+	}
+	return policy;
+}
+
+static void dump(const struct output *out)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		fprintf(stderr, "#   %s\n", out->lines[i]);
+	}
+}
+
+static void report_says_every_layer(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	const char *probes[] = { "status", NULL };
+	struct output out;
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "none", probes, -1, &out, &report));
+	int abi = weft_sandbox_landlock_abi();
+	EXPECT(abi >= 6); /* this kernel: 7; the tests below assume scopes */
+	EXPECT(report.namespaces == 0x7f);
+	EXPECT(report.new_root);
+	EXPECT(report.landlock_abi == (abi < 7 ? abi : 7));
+	EXPECT(__builtin_popcountll(report.landlock_fs) == 16);
+	EXPECT(report.landlock_net == 3);
+	EXPECT(report.landlock_scoped == 3);
+	EXPECT(report.caps_dropped);
+	EXPECT(report.no_new_privs);
+	EXPECT(report.limits.pids_max == 301);
+	EXPECT(report.degraded == NULL);
+	/* Every set empty, no new privileges, pid 1 of its own namespace. */
+	char want[256];
+	snprintf(want, sizeof(want),
+		"ok CapInh=0000000000000000 CapPrm=0000000000000000 CapEff=0000000000000000 "
+		"CapBnd=0000000000000000 CapAmb=0000000000000000 NoNewPrivs=1 Seccomp=0 "
+		"capget-eff=0 nnp=1 landlock-abi=%d pid=1 uid=%u",
+		abi, getuid());
+	EXPECT_PROBE(&out, want, "every capability dropped", "status");
+	EXPECT(out.status == 0);
+
+	char line[1024];
+	weft_sandbox_report_format(&report, line, sizeof(line));
+	fprintf(stderr, "# %s\n", line);
+	EXPECT(strstr(line, "user,mnt,pid,net,ipc,uts,cgroup namespaces; new root") != NULL);
+	EXPECT(strstr(line, "DEGRADED") == NULL);
+	struct json_object *json = weft_sandbox_report_json(&report);
+	ASSERT(json != NULL);
+	struct json_object *landlock, *value;
+	EXPECT(json_object_object_get_ex(json, "landlock", &landlock) &&
+		json_object_object_get_ex(landlock, "abi", &value) &&
+		json_object_get_int(value) == report.landlock_abi);
+	EXPECT(json_object_object_get_ex(json, "no_new_privs", &value) &&
+		json_object_get_boolean(value));
+	json_object_put(json);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* Files: what the app must not read or write, and what it must. */
+static void files(void)
+{
+	struct weft_sandbox_policy *ro = policy_runtime(false);
+	struct weft_sandbox_policy *rw = policy_runtime(true);
+	const char *home = getenv("HOME");
+	bool real_home = home != NULL && access(home, F_OK) == 0 && strcmp(home, "/") != 0;
+	const char *probes[] = {
+		fmt("read=%s", fx.secret),
+		fmt("ls=%s", fx.home),
+		real_home ? fmt("ls=%s", home) : "ls=/",
+		"read=/etc/passwd",
+		"read=/etc/shadow",
+		fmt("write=%s/evil.pub", fx.trust),
+		fmt("write=%s/new", fx.pkg),
+		fmt("write=%s", fx.manifest),
+		fmt("read=%s", fx.manifest),
+		fmt("read=%s", fx.note),
+		fmt("write=%s/written", fx.data),
+		fmt("mkdir=%s/sub", fx.data),
+		fmt("read=%s/escape", fx.data),
+		fmt("read=%s/escape-etc", fx.data),
+		fmt("write=%s", fx.tmp_probe),
+		"write=/dev/shm/probe",
+		"write=/usr/probe",
+		"write=/probe",
+		"read=/usr/lib/os-release",
+		"write=/dev/null",
+		"read=/proc/self/maps",
+		"write=/proc/self/oom_score_adj",
+		NULL,
+	};
+	struct output out;
+	ASSERT(run_try(ro, "none", probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "read=%s", fx.secret);
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "ls=%s", fx.home);
+	if (real_home) {
+		EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "ls=%s", home);
+	}
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "read=/etc/passwd");
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "read=/etc/shadow");
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "write=%s/evil.pub", fx.trust);
+	EXPECT_PROBE(&out, "fail EROFS", "read-only bind", "write=%s/new", fx.pkg);
+	EXPECT_PROBE(&out, "fail EROFS", "read-only bind", "write=%s", fx.manifest);
+	EXPECT_PROBE(&out, "ok", "the package is readable", "read=%s", fx.manifest);
+	EXPECT_PROBE(&out, "ok", "app data is readable", "read=%s", fx.note);
+	EXPECT_PROBE(&out, "fail EROFS", "no fs:rw grant", "write=%s/written", fx.data);
+	EXPECT_PROBE(&out, "fail EROFS", "no fs:rw grant", "mkdir=%s/sub", fx.data);
+	EXPECT_PROBE(&out, "fail ENOENT", "the link's target is not in the root", "read=%s/escape",
+		fx.data);
+	EXPECT_PROBE(&out, "fail ENOENT", "the link's target is not in the root",
+		"read=%s/escape-etc", fx.data);
+	EXPECT_PROBE(&out, "ok", "a private /tmp", "write=%s", fx.tmp_probe);
+	EXPECT(access(fx.tmp_probe, F_OK) != 0 && errno == ENOENT);
+	EXPECT_PROBE(&out, "ok", "a private /dev/shm", "write=/dev/shm/probe");
+	EXPECT_PROBE(&out, "fail EROFS", "read-only bind", "write=/usr/probe");
+	EXPECT_PROBE(&out, "fail EROFS", "read-only root", "write=/probe");
+	EXPECT_PROBE(&out, "ok", "libraries are readable", "read=/usr/lib/os-release");
+	EXPECT_PROBE(&out, "ok", "a harmless device", "write=/dev/null");
+	EXPECT_PROBE(&out, "ok", "glibc reads it", "read=/proc/self/maps");
+	EXPECT_PROBE(&out, "fail EROFS", "a read-only /proc", "write=/proc/self/oom_score_adj");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+
+	/* The grant: the positive control. */
+	ASSERT(run_try(rw, "none", probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "ok", "fs:rw:app-data", "write=%s/written", fx.data);
+	EXPECT_PROBE(&out, "ok", "fs:rw:app-data", "mkdir=%s/sub", fx.data);
+	EXPECT_PROBE(&out, "fail EROFS", "read-only bind", "write=%s/new", fx.pkg);
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "read=%s/escape", fx.data);
+	char written[PATH_MAX];
+	path_in(written, fx.data, "written");
+	EXPECT(access(written, F_OK) == 0);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(ro);
+	weft_sandbox_policy_destroy(rw);
+}
+
+/* Sockets: the compositor's, appd's, X11's, and the network. */
+static void sockets(void)
+{
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	const char *probes[] = {
+		fmt("unix=%s", fx.wayland),
+		fmt("unix=%s", fx.appd),
+		"unix=/tmp/.X11-unix/X0",
+		fmt("abstract=%s", fx.abstract),
+		"abstract=/tmp/.X11-unix/X0",
+		fmt("tcp=127.0.0.1:%d", fx.tcp_port),
+		fmt("udp=127.0.0.1:%d", fx.udp_port),
+		"tcp=1.1.1.1:443",
+		NULL,
+	};
+	struct output out;
+	ASSERT(run_try(policy, "none", probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "unix=%s", fx.wayland);
+	EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "unix=%s", fx.appd);
+	EXPECT_PROBE(&out, "fail ENOENT", "a private /tmp", "unix=/tmp/.X11-unix/X0");
+	EXPECT_PROBE(&out, "fail ECONNREFUSED", "abstract names are per network namespace",
+		"abstract=%s", fx.abstract);
+	EXPECT_PROBE(&out, "fail ECONNREFUSED", "abstract names are per network namespace",
+		"abstract=/tmp/.X11-unix/X0");
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock: no TCP port allowed", "tcp=127.0.0.1:%d",
+		fx.tcp_port);
+	EXPECT_PROBE(&out, "fail ENETUNREACH", "an empty network namespace, lo down",
+		"udp=127.0.0.1:%d", fx.udp_port);
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock: no TCP port allowed", "tcp=1.1.1.1:443");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* Other processes: this test stands for appd and the compositor. */
+static void processes(void)
+{
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	int me = (int)getpid();
+	const char *probes[] = {
+		fmt("ptrace=%d", me),
+		fmt("vm-read=%d", me),
+		fmt("pidfd-getfd=%d", me),
+		fmt("kill=%d", me),
+		fmt("environ=%d", me),
+		"kill=1",
+		NULL,
+	};
+	struct output out;
+	ASSERT(run_try(policy, "none", probes, -1, &out, NULL));
+	/* Outside its pid namespace nothing has a number. */
+	EXPECT_PROBE(&out, "fail ESRCH", "another pid namespace", "ptrace=%d", me);
+	EXPECT_PROBE(&out, "fail ESRCH", "another pid namespace", "vm-read=%d", me);
+	EXPECT_PROBE(&out, "fail ESRCH", "another pid namespace", "pidfd-getfd=%d", me);
+	EXPECT_PROBE(&out, "fail ESRCH", "another pid namespace", "kill=%d", me);
+	EXPECT_PROBE(&out, "fail ENOENT", "a /proc of its own", "environ=%d", me);
+	EXPECT_PROBE(&out, "ok", "itself", "kill=1");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static const char *const kernel_probes[] = {
+	"unshare-user",
+	"unshare-net",
+	"mount",
+	"chroot",
+	"bpf",
+	"perf",
+	"userfaultfd",
+	"io-uring",
+	"exec-sh",
+	NULL,
+};
+
+/* The kernel's riskier corners, with the OS layers alone. */
+static void kernel_without_seccomp(void)
+{
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	struct output out;
+	ASSERT(run_try(policy, "none", kernel_probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail ENOSPC", "max_user_namespaces 0 in its namespace",
+		"unshare-user");
+	EXPECT_PROBE(&out, "fail EPERM", "no capabilities", "unshare-net");
+	EXPECT_PROBE(&out, "fail EPERM", "no capabilities", "mount");
+	EXPECT_PROBE(&out, "fail EPERM", "no capabilities", "chroot");
+	EXPECT_PROBE(&out, "fail EPERM", "no CAP_BPF", "bpf");
+	EXPECT_PROBE(&out, "fail EACCES", "perf_event_paranoid, no CAP_PERFMON", "perf");
+	EXPECT_PROBE(&out, "fail EPERM", "no CAP_SYS_PTRACE", "userfaultfd");
+	/* Only seccomp stops io_uring: see the cases below. */
+	EXPECT_PROBE(&out, "ok", "no layer but seccomp covers it", "io-uring");
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock: execute only the program", "exec-sh");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static void kernel_with_app_shell_seccomp(void)
+{
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	const char *probes[] = { "status", "unshare-user", "unshare-net", "mount", "chroot", "bpf",
+		"perf", "userfaultfd", "io-uring", fmt("tcp=127.0.0.1:%d", fx.tcp_port),
+		fmt("unix=%s", fx.wayland), "tiocsti=0", "exec-sh", NULL };
+	struct output out;
+	ASSERT(run_try(policy, "app-shell", probes, -1, &out, NULL));
+	const char *status = result_of(&out, "status");
+	EXPECT(status != NULL && strstr(status, " Seccomp=2 ") != NULL);
+	EXPECT(status != NULL && strstr(status, " NoNewPrivs=1 ") != NULL);
+	EXPECT(status != NULL && strstr(status, " CapEff=0000000000000000 ") != NULL);
+	const char *eperm[] = { "unshare-user", "unshare-net", "mount", "chroot", "bpf", "perf",
+		"userfaultfd", "tiocsti=0", "exec-sh" };
+	for (size_t i = 0; i < sizeof(eperm) / sizeof(eperm[0]); i++) {
+		EXPECT_PROBE(&out, "fail EPERM", "seccomp", "%s", eperm[i]);
+	}
+	EXPECT_PROBE(&out, "fail ENOSYS", "seccomp: as if the kernel had none", "io-uring");
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "tcp=127.0.0.1:%d", fx.tcp_port);
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "unix=%s", fx.wayland);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static void kernel_with_runtime_seccomp(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(true);
+	const char *probes[] = { "status", "io-uring", "unshare-user", "exec-sh", NULL };
+	struct output out;
+	ASSERT(run_try(policy, "runtime", probes, -1, &out, NULL));
+	const char *status = result_of(&out, "status");
+	EXPECT(status != NULL && strstr(status, " Seccomp=2 ") != NULL);
+	EXPECT_PROBE(&out, "fail ENOSYS", "seccomp: as if the kernel had none", "io-uring");
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp", "unshare-user");
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp", "exec-sh");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* A read-only memfd handed over (a keymap, a clipboard transfer) must stay
+ * read-only, even reopened through /proc/self/fd: sealing does that. */
+static void sealed_memfd(void)
+{
+	int memfd = memfd_create("weft-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	ASSERT(memfd >= 0);
+	ASSERT(write(memfd, "keymap", 6) == 6);
+	ASSERT(fcntl(memfd, F_ADD_SEALS,
+		       F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	int ro = open(path, O_RDONLY | O_CLOEXEC);
+	close(memfd);
+	ASSERT(ro >= 0);
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	const char *probes[] = { "memfd-rw=4", "read=/proc/self/fd/4", NULL };
+	struct output out;
+	bool ok = run_try(policy, "none", probes, ro, &out, NULL);
+	close(ro);
+	ASSERT(ok);
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_WRITE", "memfd-rw=4");
+	EXPECT_PROBE(&out, "ok", "reading is what it was given for", "read=/proc/self/fd/4");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static void limits(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	const char *forkbomb[] = { "forkbomb", NULL };
+	const char *membomb[] = { "membomb", NULL };
+	struct output out;
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "none", forkbomb, -1, &out, &report));
+	dump(&out);
+	/* pid_max 301 in its pid namespace (root ignores RLIMIT_NPROC), or
+	 * RLIMIT_NPROC first for anyone else. */
+	EXPECT_PROBE(&out, "fail EAGAIN", "pid_max or RLIMIT_NPROC", "forkbomb");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	if (report.limits.data_bytes == 0) {
+		printf("# membomb not tried: an ASan build sets no RLIMIT_DATA\n");
+	} else {
+		/* Reserving (not touching) 64 MiB at a time. */
+		ASSERT(run_try(policy, "none", membomb, -1, &out, &report));
+		dump(&out);
+		EXPECT_PROBE(&out, "fail ENOMEM", "RLIMIT_DATA", "membomb");
+		EXPECT(out.status == 0);
+		output_finish(&out);
+	}
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* The spare depends on no app: it sees no package and no app data. */
+static void spare_sees_no_app(void)
+{
+	struct weft_error err;
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_spare(NULL, &err);
+	ASSERT(policy != NULL);
+	const char *probes[] = { fmt("ls=%s", fx.pkg), fmt("ls=%s", fx.data), "ls=/etc/fonts",
+		"ls=/usr/share", "status", NULL };
+	struct output out;
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "app-shell", probes, -1, &out, &report));
+	EXPECT_PROBE(&out, "fail ENOENT", "no package yet", "ls=%s", fx.pkg);
+	EXPECT_PROBE(&out, "fail ENOENT", "no app data", "ls=%s", fx.data);
+	EXPECT_PROBE(&out, "ok", "fontconfig reads it", "ls=/etc/fonts");
+	EXPECT_PROBE(&out, "ok", "Mesa and fonts", "ls=/usr/share");
+	EXPECT(report.kind == WEFT_SANDBOX_SPARE);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* A layer that cannot be applied stops the child, which says which. */
+static void failure_is_reported(void)
+{
+	char copy[PATH_MAX];
+	path_in(copy, fx.dir, "not-executable");
+	int in = open(try_path(), O_RDONLY | O_CLOEXEC);
+	int outfd = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ASSERT(in >= 0 && outfd >= 0);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		ASSERT(write(outfd, buf, (size_t)n) == n);
+	}
+	close(in);
+	close(outfd);
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	char *argv[] = { copy, NULL };
+	struct weft_sandbox_exec exec = { .path = copy, .argv = argv, .pgid = -1 };
+	struct weft_sandbox_child child;
+	struct weft_error err;
+	ASSERT(weft_sandbox_spawn(policy, &exec, &child, &err));
+	weft_sandbox_child_release(&child, true);
+	EXPECT(!weft_sandbox_child_wait_exec(&child, &err));
+	fprintf(stderr, "# %s\n", err.msg);
+	char want[PATH_MAX + 64];
+	snprintf(want, sizeof(want), "sandbox: exec %s: Permission denied", copy);
+	EXPECT_STR_EQ(err.msg, want);
+	siginfo_t info = { 0 };
+	EXPECT(waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) == 0);
+	EXPECT(info.si_code == CLD_EXITED && info.si_status == WEFT_SANDBOX_EXIT_SETUP);
+	close(child.pidfd);
+	weft_sandbox_policy_destroy(policy);
+}
+
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (fd >= 0) {
+		close(fd);
+	}
+	return ok;
+}
+
+static void degraded_in_child(void)
+{
+	/* A user namespace in which no more may be created. */
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	ASSERT(unshare(CLONE_NEWUSER) == 0);
+	snprintf(map, sizeof(map), "%u %u 1\n", uid, uid);
+	ASSERT(write_file("/proc/self/setgroups", "deny") &&
+		write_file("/proc/self/uid_map", map));
+	snprintf(map, sizeof(map), "%u %u 1\n", gid, gid);
+	ASSERT(write_file("/proc/self/gid_map", map) &&
+		write_file("/proc/sys/user/max_user_namespaces", "0"));
+
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	const char *probes[] = { "status", "read=/etc/passwd", fmt("read=%s", fx.secret),
+		fmt("read=%s", fx.manifest), fmt("write=%s/x", fx.pkg), "exec-sh", NULL };
+	struct output out;
+	/* Refused unless the policy allows it. */
+	EXPECT(!run_try(policy, "none", probes, -1, &out, NULL));
+	weft_sandbox_policy_allow_degraded(policy, true);
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "none", probes, -1, &out, &report));
+	EXPECT(report.namespaces == 0 && !report.new_root && report.degraded != NULL);
+	char line[1024];
+	weft_sandbox_report_format(&report, line, sizeof(line));
+	fprintf(stderr, "# %s\n", line);
+	EXPECT(strstr(line, "no namespaces; host root") != NULL);
+	EXPECT(strstr(line, "DEGRADED: no user namespaces") != NULL);
+	/* Landlock alone still holds: the host's root is there, but denied. */
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock", "read=/etc/passwd");
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock", "read=%s", fx.secret);
+	EXPECT_PROBE(&out, "ok", "the package is readable", "read=%s", fx.manifest);
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock", "write=%s/x", fx.pkg);
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock", "exec-sh");
+	/* The host's /proc is not allowed: it shows every process. */
+	const char *status = result_of(&out, "status");
+	EXPECT(status != NULL && strstr(status, " status-file=EACCES ") != NULL);
+	EXPECT(status != NULL && strstr(status, " capget-eff=0 nnp=1 ") != NULL);
+	EXPECT(report.caps_dropped);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* Where the kernel refuses user namespaces, a spawn fails with one clear
+ * line; a policy that allows degrading starts with the other layers, and
+ * the report says so. */
+static void degraded_without_user_namespaces(void)
+{
+	pid_t pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		degraded_in_child();
+		fflush(stdout);
+		_exit(test_failed ? 1 : 0);
+	}
+	int status;
+	ASSERT(waitpid(pid, &status, 0) == pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The real weft-runtime, with the counter, starts and answers under the
+ * runtime's policy: the policy is enough for what it guards. */
+static void runtime_runs_inside(void)
+{
+	const char *runtime = getenv("WEFT_SANDBOX_RUNTIME");
+	const char *package = getenv("WEFT_SANDBOX_COUNTER");
+	if (runtime == NULL || runtime[0] == '\0' || access(runtime, X_OK) != 0 ||
+		package == NULL || access(package, R_OK) != 0) {
+		test_skip("weft-runtime or the counter package not built");
+		return;
+	}
+	char component[PATH_MAX];
+	path_in(component, package, "app.wasm");
+	struct weft_sandbox_app app = { .package_dir = package,
+		.data_dir = fx.data,
+		.data_rw = true };
+	struct weft_error err;
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_runtime(&app, &err);
+	ASSERT(policy != NULL);
+	int ipc[2], control[2];
+	ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ipc) == 0);
+	ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) == 0);
+	char *argv[] = { (char *)runtime, "--no-cache", "--ipc-fd", "3", "--control-fd", "4",
+		"--grant", "fs:rw:app-data", "--data", fx.data, component, NULL };
+	int fds[] = { ipc[1], control[1] };
+	struct weft_sandbox_exec exec = { .path = runtime,
+		.argv = argv,
+		.fds = fds,
+		.nfds = 2,
+		.pgid = -1 };
+	struct weft_sandbox_child child;
+	bool ok = weft_sandbox_spawn(policy, &exec, &child, &err);
+	close(ipc[1]);
+	close(control[1]);
+	if (!ok) {
+		fprintf(stderr, "# %s\n", err.msg);
+		test_failed = true;
+	} else {
+		weft_sandbox_child_release(&child, true);
+		EXPECT(weft_sandbox_child_wait_exec(&child, &err));
+		char msg[256] = { 0 };
+		struct pollfd pfd = { .fd = control[0], .events = POLLIN };
+		EXPECT(poll(&pfd, 1, 60000) == 1);
+		ssize_t n = recv(control[0], msg, sizeof(msg) - 1, MSG_DONTWAIT);
+		EXPECT(n > 0 && strcmp(msg, "READY\n") == 0);
+		if (n <= 0 || strcmp(msg, "READY\n") != 0) {
+			fprintf(stderr, "# weft-runtime said \"%s\" instead of READY\n", msg);
+		}
+		/* It is pid 1 of its namespace: SIGTERM reaches it only because
+		 * it waits for it (blocked, in sigtimedwait). */
+		EXPECT(syscall(SYS_pidfd_send_signal, child.pidfd, SIGTERM, NULL, 0) == 0);
+		struct pollfd exited = { .fd = child.pidfd, .events = POLLIN };
+		bool ended = poll(&exited, 1, 60000) == 1;
+		EXPECT(ended);
+		if (!ended) {
+			syscall(SYS_pidfd_send_signal, child.pidfd, SIGKILL, NULL, 0);
+		}
+		siginfo_t info = { 0 };
+		EXPECT(waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) == 0);
+		EXPECT(info.si_code == CLD_EXITED && info.si_status == 0);
+		close(child.pidfd);
+		close(control[0]);
+		close(ipc[0]);
+		weft_sandbox_policy_destroy(policy);
+		return;
+	}
+	close(control[0]);
+	close(ipc[0]);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* Whether uid 65534 can run the test and the probe program where they are. */
+static bool nobody_can_run(const char *self)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		bool ok = setgroups(0, NULL) == 0 && setgid(65534) == 0 && setuid(65534) == 0 &&
+			access(self, X_OK) == 0 && access(try_path(), X_OK) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		WEXITSTATUS(status) == 0;
+}
+
+static bool user_namespaces_work(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		WEXITSTATUS(status) == 0;
+}
+
+/*
+ * WEFT_SANDBOX_AS_NOBODY=1: as root, runs these cases again as uid 65534
+ * (through setpriv); otherwise says why not. -1 when not asked.
+ */
+static int as_nobody(int argc, char **argv)
+{
+	const char *mode = getenv("WEFT_SANDBOX_AS_NOBODY");
+	if (mode == NULL || mode[0] == '\0') {
+		return -1;
+	}
+	if (strcmp(mode, "inner") == 0) {
+		if (!user_namespaces_work()) {
+			printf("1..0 # SKIP unprivileged user namespaces are disabled here\n");
+			return 0;
+		}
+		return -1;
+	}
+	if (getuid() != 0) {
+		printf("1..0 # SKIP not root: the sandbox suite itself ran as uid %u\n", getuid());
+		return 0;
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		perror("/proc/self/exe");
+		return 1;
+	}
+	self[n] = '\0';
+	if (!nobody_can_run(self)) {
+		printf("1..0 # SKIP uid 65534 cannot run %s or %s\n", self, try_path());
+		return 0;
+	}
+	char *args[32] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+		self };
+	for (int i = 1; i < argc && i + 6 < 31; i++) {
+		args[i + 5] = argv[i];
+	}
+	setenv("WEFT_SANDBOX_AS_NOBODY", "inner", 1);
+	fflush(stdout);
+	execvp("setpriv", args);
+	perror("setpriv");
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct test_case cases[] = {
+		TEST_CASE(report_says_every_layer),
+		TEST_CASE(files),
+		TEST_CASE(sockets),
+		TEST_CASE(processes),
+		TEST_CASE(kernel_without_seccomp),
+		TEST_CASE(kernel_with_app_shell_seccomp),
+		TEST_CASE(kernel_with_runtime_seccomp),
+		TEST_CASE(sealed_memfd),
+		TEST_CASE(limits),
+		TEST_CASE(spare_sees_no_app),
+		TEST_CASE(failure_is_reported),
+		TEST_CASE(degraded_without_user_namespaces),
+		TEST_CASE(runtime_runs_inside),
+	};
+	int rc = as_nobody(argc, argv);
+	if (rc >= 0) {
+		return rc;
+	}
+	fixture_setup();
+	rc = test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
+	test_rmtree(fx.dir);
+	free(fx.dir);
+	while (nformatted > 0) {
+		free(formatted[--nformatted]);
+	}
+	return rc;
+}

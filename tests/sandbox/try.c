@@ -1,0 +1,487 @@
+/*
+ * weft-sandbox-try: run inside the sandbox (started by weft_sandbox_spawn()
+ * exactly as an app process is), it tries what an exploited app would and
+ * prints one line per probe: "PROBE ok" or "PROBE fail ERRNO-NAME".
+ *
+ *   weft-sandbox-try [--out FD] [--seccomp none|runtime|app-shell] PROBE[=ARG]...
+ *
+ * --seccomp installs the filter that binary installs itself, first. Probes
+ * run in order; exec-sh, when it works, replaces the program, so it goes
+ * last. The program ends with _exit(): LeakSanitizer's exit check needs
+ * ptrace and clone, which the probes forbid.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/io_uring.h>
+#include <linux/landlock.h>
+#include <linux/perf_event.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "seccomp_policy.h"
+#include "weft/common.h"
+#include "weft/sandbox-seccomp.h"
+
+static FILE *out;
+
+/* 0 when it worked, else the errno. */
+static int result(long rc)
+{
+	return rc < 0 ? errno : 0;
+}
+
+static long parse_pid(const char *arg)
+{
+	long pid;
+	if (arg == NULL || !weft_parse_long(arg, 1, 1 << 30, &pid)) {
+		fprintf(stderr, "weft-sandbox-try: bad pid '%s'\n", arg ? arg : "");
+		_exit(2);
+	}
+	return pid;
+}
+
+static int probe_read(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return errno;
+	}
+	char c;
+	int rc = result(read(fd, &c, 1));
+	close(fd);
+	return rc;
+}
+
+static int probe_write(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		return errno;
+	}
+	int rc = result(write(fd, "x", 1));
+	close(fd);
+	return rc;
+}
+
+static int probe_ls(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		return errno;
+	}
+	close(fd);
+	return 0;
+}
+
+static int connect_unix(const char *path, bool abstract)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return errno;
+	}
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	size_t len = strlen(path);
+	if (len + 1 >= sizeof(addr.sun_path)) {
+		close(fd);
+		return ENAMETOOLONG;
+	}
+	memcpy(addr.sun_path + (abstract ? 1 : 0), path, len);
+	socklen_t size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+		(abstract ? 1 : 0));
+	int rc = result(connect(fd, (struct sockaddr *)&addr, size));
+	close(fd);
+	return rc;
+}
+
+static int connect_inet(const char *arg, int type)
+{
+	const char *colon = arg ? strrchr(arg, ':') : NULL;
+	long port;
+	if (colon == NULL || !weft_parse_long(colon + 1, 1, 65535, &port)) {
+		fprintf(stderr, "weft-sandbox-try: want HOST:PORT, not '%s'\n", arg ? arg : "");
+		_exit(2);
+	}
+	char host[64];
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - arg), arg);
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+		fprintf(stderr, "weft-sandbox-try: bad address '%s'\n", host);
+		_exit(2);
+	}
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return errno;
+	}
+	int rc = result(connect(fd, (struct sockaddr *)&addr, sizeof(addr)));
+	if (rc == 0 && type == SOCK_DGRAM) {
+		rc = result(send(fd, "x", 1, 0));
+	}
+	close(fd);
+	return rc;
+}
+
+static int probe_io_uring(void)
+{
+	struct io_uring_params params = { 0 };
+	long fd = syscall(SYS_io_uring_setup, 8, &params);
+	if (fd >= 0) {
+		close((int)fd);
+	}
+	return result(fd);
+}
+
+static int probe_ptrace(long pid)
+{
+	long rc = ptrace(PTRACE_ATTACH, (pid_t)pid, NULL, NULL);
+	if (rc == 0) {
+		ptrace(PTRACE_DETACH, (pid_t)pid, NULL, NULL);
+	}
+	return result(rc);
+}
+
+static int probe_vm_read(long pid)
+{
+	char buf[8];
+	static char there[8];
+	struct iovec local = { buf, sizeof(buf) };
+	struct iovec remote = { there, sizeof(there) };
+	return result(process_vm_readv((pid_t)pid, &local, 1, &remote, 1, 0));
+}
+
+static int probe_pidfd_getfd(long pid)
+{
+	long pidfd = syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0) {
+		return errno;
+	}
+	long fd = syscall(SYS_pidfd_getfd, (int)pidfd, 0, 0);
+	int rc = result(fd);
+	if (fd >= 0) {
+		close((int)fd);
+	}
+	close((int)pidfd);
+	return rc;
+}
+
+static int probe_environ(long pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+	return probe_read(path);
+}
+
+static int probe_memfd_rw(const char *arg)
+{
+	long fd;
+	if (arg == NULL || !weft_parse_long(arg, 0, 1 << 20, &fd)) {
+		fprintf(stderr, "weft-sandbox-try: bad fd '%s'\n", arg ? arg : "");
+		_exit(2);
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%ld", fd);
+	int rw = open(path, O_RDWR | O_CLOEXEC);
+	if (rw < 0) {
+		return errno;
+	}
+	int rc = result(pwrite(rw, "X", 1, 0));
+	close(rw);
+	return rc;
+}
+
+static int probe_exec_sh(void)
+{
+	char *argv[] = { "sh", "-c", "echo exec-sh ok", NULL };
+	char *envp[] = { NULL };
+	fflush(out);
+	/* Whatever the shell prints comes out on our stdout, not --out:
+	 * a missing line is the escape. */
+	execve("/bin/sh", argv, envp);
+	return errno;
+}
+
+static int probe_tiocsti(const char *arg)
+{
+	long fd;
+	if (arg == NULL || !weft_parse_long(arg, 0, 1 << 20, &fd)) {
+		fd = 0;
+	}
+	char c = '#';
+	return result(ioctl((int)fd, TIOCSTI, &c));
+}
+
+static int probe_bpf(void)
+{
+	union bpf_attr attr = {
+		.map_type = BPF_MAP_TYPE_ARRAY,
+		.key_size = 4,
+		.value_size = 4,
+		.max_entries = 1,
+	};
+	long fd = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd >= 0) {
+		close((int)fd);
+	}
+	return result(fd);
+}
+
+static int probe_perf(void)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.disabled = 1,
+	};
+	long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+	if (fd >= 0) {
+		close((int)fd);
+	}
+	return result(fd);
+}
+
+static int probe_userfaultfd(void)
+{
+	long fd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (fd >= 0) {
+		close((int)fd);
+	}
+	return result(fd);
+}
+
+/* Forks until the kernel says no; the children wait to be killed. */
+static int probe_forkbomb(int *count)
+{
+	int rc = 0;
+	*count = 0;
+	for (int i = 0; i < 4096; i++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			rc = errno;
+			break;
+		}
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		(*count)++;
+	}
+	/* pid 1 of the namespace: -1 is everyone else in it. Outside a pid
+	 * namespace this would be everyone we may signal, so only inside. */
+	if (getpid() == 1) {
+		kill(-1, SIGKILL);
+	}
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+	}
+	return rc;
+}
+
+/* Reserves memory (without touching it) until the kernel says no. */
+static int probe_membomb(long *mib)
+{
+	enum { CHUNK = 64 << 20, MAX = 1024 };
+	void *chunks[MAX];
+	int n = 0, rc = 0;
+	for (; n < MAX; n++) {
+		chunks[n] = malloc(CHUNK);
+		if (chunks[n] == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+	}
+	*mib = (long)n * (CHUNK >> 20);
+	while (n > 0) {
+		free(chunks[--n]);
+	}
+	return rc;
+}
+
+static void print_status(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	fprintf(out, "status ok");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		static const char *const keys[] = { "CapEff:", "CapPrm:", "CapBnd:", "CapAmb:",
+			"CapInh:", "NoNewPrivs:", "Seccomp:" };
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			size_t len = strlen(keys[i]);
+			if (strncmp(line, keys[i], len) == 0) {
+				line[strcspn(line, "\n")] = '\0';
+				fprintf(out, " %.*s=%s", (int)len - 1, line,
+					line + len + strspn(line + len, " \t"));
+			}
+		}
+	}
+	if (f != NULL) {
+		fclose(f);
+	} else {
+		fprintf(out, " status-file=%s", strerrorname_np(errno));
+	}
+	/* The same from syscalls, for where /proc is out of reach. */
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = { 0 };
+	long rc = syscall(SYS_capget, &hdr, caps);
+	fprintf(out, " capget-eff=%s",
+		rc == 0 && caps[0].effective == 0 && caps[1].effective == 0 ? "0" : "not-0");
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	fprintf(out, " nnp=%d landlock-abi=%ld pid=%d uid=%u\n",
+		prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), abi, getpid(), getuid());
+}
+
+static void report(const char *probe, int rc)
+{
+	if (rc == 0) {
+		fprintf(out, "%s ok\n", probe);
+	} else {
+		const char *name = strerrorname_np(rc);
+		fprintf(out, "%s fail %s\n", probe, name ? name : "E?");
+	}
+	fflush(out);
+}
+
+static void run_probe(const char *spec)
+{
+	char name[64];
+	const char *eq = strchr(spec, '=');
+	const char *arg = eq ? eq + 1 : NULL;
+	snprintf(name, sizeof(name), "%.*s", (int)(eq ? (size_t)(eq - spec) : strlen(spec)), spec);
+	int rc;
+	if (strcmp(name, "status") == 0) {
+		print_status();
+		return;
+	} else if (strcmp(name, "read") == 0) {
+		rc = probe_read(arg ? arg : "");
+	} else if (strcmp(name, "write") == 0) {
+		rc = probe_write(arg ? arg : "");
+	} else if (strcmp(name, "mkdir") == 0) {
+		rc = result(mkdir(arg ? arg : "", 0700));
+	} else if (strcmp(name, "ls") == 0) {
+		rc = probe_ls(arg ? arg : "");
+	} else if (strcmp(name, "unix") == 0) {
+		rc = connect_unix(arg ? arg : "", false);
+	} else if (strcmp(name, "abstract") == 0) {
+		rc = connect_unix(arg ? arg : "", true);
+	} else if (strcmp(name, "tcp") == 0) {
+		rc = connect_inet(arg, SOCK_STREAM);
+	} else if (strcmp(name, "udp") == 0) {
+		rc = connect_inet(arg, SOCK_DGRAM);
+	} else if (strcmp(name, "io-uring") == 0) {
+		rc = probe_io_uring();
+	} else if (strcmp(name, "ptrace") == 0) {
+		rc = probe_ptrace(parse_pid(arg));
+	} else if (strcmp(name, "vm-read") == 0) {
+		rc = probe_vm_read(parse_pid(arg));
+	} else if (strcmp(name, "pidfd-getfd") == 0) {
+		rc = probe_pidfd_getfd(parse_pid(arg));
+	} else if (strcmp(name, "kill") == 0) {
+		rc = result(kill((pid_t)parse_pid(arg), 0));
+	} else if (strcmp(name, "environ") == 0) {
+		rc = probe_environ(parse_pid(arg));
+	} else if (strcmp(name, "memfd-rw") == 0) {
+		rc = probe_memfd_rw(arg);
+	} else if (strcmp(name, "unshare-user") == 0) {
+		rc = result(unshare(CLONE_NEWUSER));
+	} else if (strcmp(name, "unshare-net") == 0) {
+		rc = result(unshare(CLONE_NEWNET));
+	} else if (strcmp(name, "mount") == 0) {
+		rc = result(mount("none", "/tmp", "tmpfs", 0, NULL));
+	} else if (strcmp(name, "chroot") == 0) {
+		rc = result(chroot("/tmp"));
+	} else if (strcmp(name, "exec-sh") == 0) {
+		rc = probe_exec_sh();
+	} else if (strcmp(name, "tiocsti") == 0) {
+		rc = probe_tiocsti(arg);
+	} else if (strcmp(name, "bpf") == 0) {
+		rc = probe_bpf();
+	} else if (strcmp(name, "perf") == 0) {
+		rc = probe_perf();
+	} else if (strcmp(name, "userfaultfd") == 0) {
+		rc = probe_userfaultfd();
+	} else if (strcmp(name, "forkbomb") == 0) {
+		int count;
+		rc = probe_forkbomb(&count);
+		fprintf(out, "# forkbomb: %d children\n", count);
+	} else if (strcmp(name, "membomb") == 0) {
+		long mib;
+		rc = probe_membomb(&mib);
+		fprintf(out, "# membomb: %ld MiB\n", mib);
+	} else {
+		fprintf(stderr, "weft-sandbox-try: unknown probe '%s'\n", name);
+		_exit(2);
+	}
+	report(spec, rc);
+}
+
+static void install_seccomp(const char *which)
+{
+	struct weft_error err;
+	bool ok = true;
+	if (strcmp(which, "runtime") == 0) {
+		ok = runtime_seccomp_install(&(struct runtime_seccomp_opts){ 0 }, &err);
+	} else if (strcmp(which, "app-shell") == 0) {
+		ok = weft_sandbox_seccomp_app_shell_install(&err);
+	} else if (strcmp(which, "none") != 0) {
+		fprintf(stderr, "weft-sandbox-try: --seccomp none|runtime|app-shell, not '%s'\n",
+			which);
+		_exit(2);
+	}
+	if (!ok) {
+		fprintf(stderr, "weft-sandbox-try: %s\n", err.msg);
+		_exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	out = stdout;
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (strcmp(argv[i], "--help") == 0) {
+			printf("usage: weft-sandbox-try [--out FD] [--seccomp "
+			       "none|runtime|app-shell] "
+			       "PROBE[=ARG]...\n");
+			return 0;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "weft-sandbox-try: %s needs a value\n", argv[i]);
+			return 2;
+		}
+		long fd;
+		if (strcmp(argv[i], "--out") == 0 && weft_parse_long(argv[i + 1], 1, 1024, &fd)) {
+			out = fdopen((int)fd, "w");
+			if (out == NULL) {
+				fprintf(stderr, "weft-sandbox-try: fd %ld: %s\n", fd,
+					strerror(errno));
+				return 1;
+			}
+		} else if (strcmp(argv[i], "--seccomp") == 0) {
+			install_seccomp(argv[i + 1]);
+		} else {
+			fprintf(stderr, "weft-sandbox-try: bad option %s %s\n", argv[i],
+				argv[i + 1]);
+			return 2;
+		}
+	}
+	for (; i < argc; i++) {
+		run_probe(argv[i]);
+	}
+	fflush(out);
+	_exit(0);
+}
