@@ -1,17 +1,21 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "loop.h"
+#include "weft/log.h"
 
 #define MAX_EVENTS 32
 
 struct appd_source {
 	struct appd_loop *loop;
+	/* What epoll watches, always the loop's own: a duplicate of the
+	 * owner's fd, or the timerfd. -1 once removed. */
 	int fd;
-	bool owns_fd; /* timers */
+	int owner_fd; /* what callbacks get */
 	appd_fd_func fd_func;
 	appd_timer_func timer_func;
 	void *data;
@@ -42,20 +46,12 @@ struct appd_loop *appd_loop_create(struct weft_error *err)
 	return loop;
 }
 
-static void source_free(struct appd_source *source)
-{
-	if (source->owns_fd) {
-		close(source->fd);
-	}
-	free(source);
-}
-
 static void free_removed(struct appd_loop *loop)
 {
 	while (loop->removed != NULL) {
 		struct appd_source *source = loop->removed;
 		loop->removed = source->next_removed;
-		source_free(source);
+		free(source);
 	}
 }
 
@@ -65,26 +61,31 @@ void appd_loop_destroy(struct appd_loop *loop)
 		return;
 	}
 	free_removed(loop);
-	/* Sources still registered belong to objects that outlive the loop
-	 * only in error paths; their owners free them with the loop gone. */
+	if (loop->nsources > 0) {
+		weft_log(WEFT_ERROR, "event loop: %zu sources left at exit", loop->nsources);
+	}
 	close(loop->epoll_fd);
 	free(loop);
 }
 
-static struct appd_source *add_source(struct appd_loop *loop, int fd, uint32_t events, void *data,
-	struct weft_error *err)
+/* Takes own, the fd epoll is to watch: closed on failure. */
+static struct appd_source *add_source(struct appd_loop *loop, int own, int owner_fd,
+	uint32_t events, void *data, struct weft_error *err)
 {
 	struct appd_source *source = calloc(1, sizeof(*source));
 	if (source == NULL) {
 		weft_error_set(err, "out of memory");
+		close(own);
 		return NULL;
 	}
 	source->loop = loop;
-	source->fd = fd;
+	source->fd = own;
+	source->owner_fd = owner_fd;
 	source->data = data;
 	struct epoll_event ev = { .events = events, .data.ptr = source };
-	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		weft_error_errno(err, "epoll_ctl add fd %d", fd);
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, own, &ev) < 0) {
+		weft_error_errno(err, "epoll_ctl add fd %d", owner_fd);
+		close(own);
 		free(source);
 		return NULL;
 	}
@@ -95,7 +96,17 @@ static struct appd_source *add_source(struct appd_loop *loop, int fd, uint32_t e
 struct appd_source *appd_loop_add_fd(struct appd_loop *loop, int fd, uint32_t events,
 	appd_fd_func func, void *data, struct weft_error *err)
 {
-	struct appd_source *source = add_source(loop, fd, events, data, err);
+	/* epoll watches open files, not fd numbers: a registration lives on
+	 * while any process holds the file, a child between fork and exec
+	 * included, and only the fd it was added with can delete it. With
+	 * an fd of its own the loop can always do that, whenever and
+	 * whatever the owner closes. */
+	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own < 0) {
+		weft_error_errno(err, "watch fd %d", fd);
+		return NULL;
+	}
+	struct appd_source *source = add_source(loop, own, fd, events, data, err);
 	if (source != NULL) {
 		source->fd_func = func;
 	}
@@ -110,13 +121,10 @@ struct appd_source *appd_loop_add_timer(struct appd_loop *loop, appd_timer_func 
 		weft_error_errno(err, "timerfd_create");
 		return NULL;
 	}
-	struct appd_source *source = add_source(loop, fd, EPOLLIN, data, err);
-	if (source == NULL) {
-		close(fd);
-		return NULL;
+	struct appd_source *source = add_source(loop, fd, fd, EPOLLIN, data, err);
+	if (source != NULL) {
+		source->timer_func = func;
 	}
-	source->owns_fd = true;
-	source->timer_func = func;
 	return source;
 }
 
@@ -136,16 +144,20 @@ void appd_source_remove(struct appd_source *source)
 		return;
 	}
 	struct appd_loop *loop = source->loop;
-	/* The fd may already be closed by its owner, which removes it from
-	 * the epoll set by itself; an error here says nothing useful. */
-	epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, source->fd, NULL);
+	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, source->fd, NULL) != 0) {
+		/* Cannot happen with an fd of our own. */
+		weft_log_errno(WEFT_ERROR, "event loop: remove fd %d", source->owner_fd);
+	}
+	close(source->fd);
+	source->fd = -1;
 	loop->nsources--;
 	source->removed = true;
+	/* Events of this batch may still point at it. */
 	if (loop->dispatching) {
 		source->next_removed = loop->removed;
 		loop->removed = source;
 	} else {
-		source_free(source);
+		free(source);
 	}
 }
 
@@ -173,7 +185,7 @@ bool appd_loop_dispatch(struct appd_loop *loop, int timeout_ms, struct weft_erro
 				source->timer_func(source->data);
 			}
 		} else {
-			source->fd_func(source->fd, events[i].events, source->data);
+			source->fd_func(source->owner_fd, events[i].events, source->data);
 		}
 	}
 	loop->dispatching = false;

@@ -2,7 +2,14 @@
  * appd's event loop: one epoll set, fd sources and timers, no threads.
  *
  * A source removed while the loop is dispatching is only marked, and freed
- * after the batch, so a callback may remove any source, its own included.
+ * after the batch, so a callback may remove any source, its own included:
+ * no event reaches a removed source, not even one of the same batch.
+ *
+ * The loop watches its own duplicate of each fd. epoll watches open files,
+ * not fd numbers, so a registration outlives the fd it was made with
+ * while another process holds the file (a child between fork and exec
+ * does), and only that fd can delete it; with its own the loop always
+ * can. Owners still remove a source before they close its fd.
  */
 #ifndef APPD_LOOP_H
 #define APPD_LOOP_H
@@ -20,10 +27,11 @@ typedef void (*appd_fd_func)(int fd, uint32_t events, void *data);
 typedef void (*appd_timer_func)(void *data);
 
 struct appd_loop *appd_loop_create(struct weft_error *err);
-/* Frees every source that is left. */
+/* Their owners remove every source first. */
 void appd_loop_destroy(struct appd_loop *loop);
 
-/* Watches fd (which stays the caller's) for events (EPOLLIN and so on). */
+/* Watches fd (which stays the caller's, and is what func gets) for events
+ * (EPOLLIN and so on), through a duplicate the source owns. */
 struct appd_source *appd_loop_add_fd(struct appd_loop *loop, int fd, uint32_t events,
 	appd_fd_func func, void *data, struct weft_error *err);
 /* A disarmed one-shot timer. */
@@ -31,7 +39,8 @@ struct appd_source *appd_loop_add_timer(struct appd_loop *loop, appd_timer_func 
 	struct weft_error *err);
 /* Fires once after ms milliseconds; 0 disarms. */
 bool appd_timer_arm(struct appd_source *timer, int ms);
-/* Accepts NULL. */
+/* Stops watching and frees the source; the owner's fd stays open. Accepts
+ * NULL. */
 void appd_source_remove(struct appd_source *source);
 
 /* Waits up to timeout_ms (-1: no limit) and runs what is ready. */

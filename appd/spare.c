@@ -41,6 +41,7 @@ struct appd_spare {
 	char why[160]; /* why there is none, for info */
 };
 
+/* Forgets the spare's process; its fds stay open for whoever took them. */
 static void forget(struct appd_spare *spare)
 {
 	appd_source_remove(spare->exit_source);
@@ -49,6 +50,19 @@ static void forget(struct appd_spare *spare)
 	spare->pid = 0;
 	spare->pidfd = spare->sock = -1;
 	spare->ready = false;
+}
+
+/* Forgets it and closes its fds: out of the loop first, then closed. */
+static void forget_and_close(struct appd_spare *spare)
+{
+	int pidfd = spare->pidfd, sock = spare->sock;
+	forget(spare);
+	if (pidfd >= 0) {
+		close(pidfd);
+	}
+	if (sock >= 0) {
+		close(sock);
+	}
 }
 
 /* A spare that died before READY counts against the app-shell. */
@@ -86,9 +100,7 @@ static void handle_exit(int fd, uint32_t events, void *data)
 	}
 	weft_log(WEFT_INFO, "spare app-shell %d: %s", (int)spare->pid, what);
 	bool was_ready = spare->ready;
-	close(spare->pidfd);
-	close(spare->sock);
-	forget(spare);
+	forget_and_close(spare);
 	if (was_ready) {
 		spare->failures = 0;
 		snprintf(spare->why, sizeof(spare->why), "%s", what);
@@ -181,9 +193,7 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 	if (spare->sock_source == NULL) {
 		pidfd_send_signal(spare->pidfd, SIGKILL, NULL, 0);
 		waitid(P_PIDFD, (id_t)spare->pidfd, &(siginfo_t){ 0 }, WEXITED);
-		close(spare->pidfd);
-		close(spare->sock);
-		forget(spare);
+		forget_and_close(spare);
 		return false;
 	}
 	weft_log(WEFT_DEBUG, "spare app-shell is pid %d", (int)spare->pid);
@@ -237,8 +247,7 @@ void appd_spare_destroy(struct appd_spare *spare)
 		while (waitid(P_PIDFD, (id_t)spare->pidfd, &info, WEXITED) != 0 &&
 			errno == EINTR) {
 		}
-		close(spare->pidfd);
-		close(spare->sock);
+		forget_and_close(spare);
 	}
 	forget(spare);
 	appd_output_destroy(spare->output);

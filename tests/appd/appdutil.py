@@ -69,14 +69,37 @@ def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def settled_fd_count(pid):
-    """pid's fd count once it is done with what was going on (the lowest in
-    a fifth of a second): appd handles a client's hangup after it left."""
-    counts = []
-    for _ in range(10):
-        counts.append(fd_count(pid))
-        time.sleep(0.02)
-    return min(counts)
+def accepted_connections(pid, path):
+    """How many connections accepted on the Unix socket listening at path
+    pid still holds: a connection its client closed stays until pid has
+    handled the hangup."""
+    inodes = set()
+    with open("/proc/net/unix") as f:
+        next(f)
+        for line in f:
+            # Num RefCount Protocol Flags Type St Inode Path; a listener
+            # has __SO_ACCEPTCON in its flags, what it accepted its path.
+            fields = line.split()
+            if len(fields) >= 8 and fields[7] == str(path) and fields[3] != "00010000":
+                inodes.add(fields[6])
+    held = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        held += link.startswith("socket:[") and link[len("socket:["):-1] in inodes
+    return held
+
+
+def settled_fd_count(pid, listening_path):
+    """pid's fd count once it has let go of every connection accepted on
+    listening_path (appd's control socket, the compositor's Wayland
+    socket): a client that left is gone from it only after pid handled the
+    hangup. Call it with no connection of the test's open."""
+    wait_until(f"{pid} to let go of the connections to {listening_path}",
+               lambda: accepted_connections(pid, listening_path) == 0)
+    return fd_count(pid)
 
 
 def processes_with_env(marker):
@@ -370,11 +393,14 @@ class Weft:
 
     # ---- the screen ----
 
+    def wayland_socket(self):
+        """The compositor's Wayland socket (a Path)."""
+        return next(p for p in self.run_dir.iterdir()
+                    if p.name.startswith("wayland-") and not p.name.endswith(".lock"))
+
     def display_env(self):
         """self.env with WAYLAND_DISPLAY naming the compositor's socket."""
-        name = next(p.name for p in self.run_dir.iterdir()
-                    if p.name.startswith("wayland-") and not p.name.endswith(".lock"))
-        return dict(self.env, WAYLAND_DISPLAY=name)
+        return dict(self.env, WAYLAND_DISPLAY=self.wayland_socket().name)
 
     def screenshot(self):
         """(width, height, pixel(x, y) -> 0xRRGGBB) of the compositor's output."""

@@ -152,8 +152,8 @@ def twenty_at_once(weft, launch_timeout, while_running=None):
     no process, no session, no fd in appd or the compositor. appd's spare
     app-shell, when it keeps one, is the only process it may have left."""
     settled_spare(weft)
-    baseline_appd = settled_fd_count(weft.appd_pid)
-    baseline_compositor = settled_fd_count(weft.proc.pid)
+    baseline_appd = settled_fd_count(weft.appd_pid, weft.socket)
+    baseline_compositor = settled_fd_count(weft.proc.pid, weft.wayland_socket())
     launches = [weftctl(weft, "launch", COUNTER, "--wait", "--timeout", str(launch_timeout))
                 for _ in range(20)]
     sessions = []

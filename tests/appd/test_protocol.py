@@ -102,7 +102,7 @@ def test_a_client_that_goes_away_mid_request_does_no_harm(appd):
 
 
 def test_fds_sent_to_appd_are_not_kept(appd):
-    before = settled_fd_count(appd.appd_pid)
+    before = settled_fd_count(appd.appd_pid, appd.socket)
     sock = appd.connect()
     r, w = os.pipe()
     socket.send_fds(sock, [json.dumps({"type": "info"}).encode()], [r, w])

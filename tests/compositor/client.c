@@ -222,6 +222,31 @@ int tc_compositor_fd_count(struct tc_compositor *c)
 	return n;
 }
 
+int tc_compositor_settled_fd_count(struct tc_compositor *c, struct tc_client *client)
+{
+	/* The compositor closes the fds it sent a client once they are sent,
+	 * which may be after the client read them; it answers the second
+	 * roundtrip only after it did. */
+	tc_client_roundtrip(client);
+	tc_client_roundtrip(client);
+	return tc_compositor_fd_count(c);
+}
+
+int tc_compositor_wait_fd_count(struct tc_compositor *c, int n, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int count = tc_compositor_fd_count(c);
+	while (count != n && now_ms() < deadline) {
+		usleep(10 * 1000);
+		count = tc_compositor_fd_count(c);
+	}
+	if (count != n) {
+		fprintf(stderr, "# the compositor holds %d fds after %d ms, not %d\n", count,
+			timeout_ms, n);
+	}
+	return count;
+}
+
 int tc_compositor_stop(struct tc_compositor *c)
 {
 	int status = -1;
@@ -794,6 +819,27 @@ int tc_client_copy_sends(struct tc_client *client, bool *cancelled)
 		*cancelled = client->source_cancelled;
 	}
 	return client->source_sends;
+}
+
+bool tc_client_wait_reader_gone(struct tc_client *client, int timeout_ms)
+{
+	if (client->n_silent_fds == 0) {
+		return false;
+	}
+	/* A pipe's write end reports an error once no reader is left. */
+	struct pollfd pfd = { .fd = client->silent_fds[client->n_silent_fds - 1] };
+	int64_t deadline = now_ms() + timeout_ms;
+	int64_t left;
+	while ((left = deadline - now_ms()) > 0) {
+		int n = poll(&pfd, 1, (int)left);
+		if (n > 0 && (pfd.revents & POLLERR)) {
+			return true;
+		}
+		if (n < 0 && errno != EINTR) {
+			return false;
+		}
+	}
+	return false;
 }
 
 bool tc_client_offered(struct tc_client *client, const char *mime_type)

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 struct json_object;
+struct tc_client;
 
 struct tc_compositor {
 	pid_t pid;
@@ -38,6 +39,16 @@ void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *
 bool tc_compositor_alive(struct tc_compositor *c);
 /* The number of fds the compositor holds open. */
 int tc_compositor_fd_count(struct tc_compositor *c);
+/* The same, with nothing that client's requests so far made it open for a
+ * moment (a keymap, a pipe it sent) still open. */
+int tc_compositor_settled_fd_count(struct tc_compositor *c, struct tc_client *client);
+/* Waits up to timeout_ms for the compositor to hold n fds: it lets go of
+ * them in its own time, after the reply or the hangup that ends their use.
+ * Its count then (n, or what it held at the deadline, said on stderr). */
+int tc_compositor_wait_fd_count(struct tc_compositor *c, int n, int timeout_ms);
+/* A deadline for what the compositor does in its own time, generous for a
+ * loaded machine and a sanitizer build. */
+#define TC_SETTLE_MS 20000
 /* SIGTERM, wait, and remove the runtime dir. Returns the exit status. */
 int tc_compositor_stop(struct tc_compositor *c);
 
@@ -55,7 +66,6 @@ struct json_object *tc_control_event(struct tc_compositor *c, const char *name, 
 /* A Wayland connection fd tagged as the app (app_id, session_id). */
 int tc_control_create_client(struct tc_compositor *c, const char *app_id, const char *session_id);
 
-struct tc_client;
 struct tc_window;
 
 struct tc_client *tc_client_connect(struct tc_compositor *c);
@@ -88,6 +98,9 @@ void tc_client_copy(struct tc_client *client, const char *text, const char *mime
 	enum tc_copy_mode mode);
 /* How many send requests the client's source got, and whether it was cancelled. */
 int tc_client_copy_sends(struct tc_client *client, bool *cancelled);
+/* Waits up to timeout_ms for the reader of the pipe a TC_COPY_SILENT source
+ * kept last to close its end; whether it did. */
+bool tc_client_wait_reader_gone(struct tc_client *client, int timeout_ms);
 /* Whether the client has been offered a selection holding mime_type. */
 bool tc_client_offered(struct tc_client *client, const char *mime_type);
 /* Asks for the selection offered to the client as mime_type; the read end

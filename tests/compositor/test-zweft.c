@@ -45,7 +45,6 @@ static void teardown(struct fixture *f)
 {
 	tc_client_destroy(f->tester);
 	tc_client_destroy(f->shell);
-	usleep(200000);
 	int status = tc_compositor_stop(&f->c);
 	EXPECT(status == 0);
 }
@@ -407,7 +406,7 @@ static void presentation_feedback_arrives(void)
 	struct tc_client *app = app_client(&f, APP, "s1");
 	ASSERT(app != NULL);
 	struct tc_window *win = tc_zweft_window_create(app, APP, "application", 0, 0, 0, 0, RED);
-	for (int i = 0; i < 50 && tc_window_state(win)->presentation_feedbacks == 0; i++) {
+	for (int i = 0; i < 1000 && tc_window_state(win)->presentation_feedbacks == 0; i++) {
 		usleep(20000);
 		tc_client_roundtrip(app);
 	}
