@@ -140,6 +140,12 @@ def test_appd_passes_requests_and_answers_through(fake_clipboard):
 def test_a_runtime_that_floods_is_told_to_wait(fake_clipboard):
     weft, comp, log, _ = fake_clipboard("clipboard-burst")
     reads = [comp.expect("clipboard_read") for _ in range(4)]
+    # The fifth is refused while the four are open: answer them only once
+    # appd has replied to it, or an answer may free a place first.
+    wait_until("the reply to the fifth read",
+               lambda: log.exists() and any(e.get("reply", {}).get("id") == 14
+                                            for e in fake_log(log)),
+               timeout=15)
     for r in reads:
         comp.sock.send(json.dumps({"id": r["id"], "ok": True, "text": "x"}).encode())
     got = replies(log)
