@@ -35,6 +35,8 @@ struct appd_spare {
 	struct appd_output *output; /* what spares print */
 	uint64_t output_id; /* this spare's pipe */
 	bool ready;
+	bool sandboxed;
+	struct weft_sandbox_report report;
 	bool capable; /* some spare said READY: this app-shell can prewarm */
 	int failures;
 	bool disabled;
@@ -133,12 +135,17 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 	}
 	struct weft_strv argv, env;
 	weft_strv_init(&argv);
+	weft_strv_init(&env);
+	struct weft_sandbox_policy *policy = NULL;
 	bool ok = weft_strv_push(&argv, appd->config.app_shell_path) &&
 		weft_strv_push(&argv, "--prewarm") && weft_strv_push(&argv, "3");
 	if (!ok) {
 		weft_error_set(err, "out of memory");
-	} else {
+	} else if (appd->config.insecure_no_sandbox) {
 		ok = appd_child_env(&env, NULL, err);
+	} else {
+		policy = appd_sandbox_spare(&appd->config, err);
+		ok = policy != NULL;
 	}
 	struct appd_child child;
 	if (ok) {
@@ -150,6 +157,7 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 			.path = appd->config.app_shell_path,
 			.argv = argv.items,
 			.envp = env.items,
+			.policy = policy,
 			.fds = &pair[1],
 			.nfds = 1,
 			.pgid = 0,
@@ -161,15 +169,26 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 		if (output_fd >= 0) {
 			close(output_fd);
 		}
-		weft_strv_finish(&env);
 	}
+	weft_sandbox_policy_destroy(policy);
+	weft_strv_finish(&env);
 	weft_strv_finish(&argv);
 	close(pair[1]);
 	if (!ok) {
 		close(pair[0]);
 		return false;
 	}
-	appd_child_release(&child, true);
+	if (!appd_child_release(&child, true, err)) {
+		/* It could not enter its sandbox, and exits. */
+		waitid(P_PIDFD, (id_t)child.pidfd, &(siginfo_t){ 0 }, WEXITED);
+		close(child.pidfd);
+		close(pair[0]);
+		return false;
+	}
+	spare->sandboxed = child.sandboxed;
+	if (child.sandboxed) {
+		spare->report = child.sandbox.report;
+	}
 	spare->pid = child.pid;
 	spare->pidfd = child.pidfd;
 	spare->sock = pair[0];
@@ -186,7 +205,11 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 		forget(spare);
 		return false;
 	}
-	weft_log(WEFT_DEBUG, "spare app-shell is pid %d", (int)spare->pid);
+	char line[1024] = "NO SANDBOX (--insecure-no-sandbox)";
+	if (spare->sandboxed) {
+		weft_sandbox_report_format(&spare->report, line, sizeof(line));
+	}
+	weft_log(WEFT_DEBUG, "spare app-shell is pid %d; %s", (int)spare->pid, line);
 	return true;
 }
 
@@ -263,6 +286,8 @@ bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child)
 		.pidfd = spare->pidfd,
 		.sock = spare->sock,
 		.output_fd = appd_output_take(spare->output, spare->output_id),
+		.sandboxed = spare->sandboxed,
+		.report = spare->report,
 	};
 	forget(spare);
 	snprintf(spare->why, sizeof(spare->why), "adopted by a launch; the next one starts soon");

@@ -6,6 +6,11 @@
  * inherited fds but its socket); on adoption it joins the session's group
  * itself, and appd puts it under the session's limits.
  *
+ * The spare runs in the spare's sandbox policy (appd/sandbox.c): the
+ * renderer's files and every app store read-only, since nothing can be
+ * mounted into it on adoption; packages are public, and no app data is
+ * there (the app-shell needs none).
+ *
  * An app-shell that cannot prewarm (one that exits before it says READY the
  * first time, as the test suite's stand-in does) is not asked again: every
  * session then spawns its app-shell as before.
@@ -16,6 +21,7 @@
 #include <sys/types.h>
 
 #include "weft/common.h"
+#include "weft/sandbox.h"
 
 struct appd;
 struct appd_spare;
@@ -28,6 +34,8 @@ struct appd_spare_child {
 	int pidfd;
 	int sock;
 	int output_fd;
+	bool sandboxed;
+	struct weft_sandbox_report report; /* the spare policy's */
 };
 
 /* Starts the first spare. Never fails for want of one: appd runs without. */

@@ -359,6 +359,20 @@ static int cmd_state(struct ctl *ctl, const char *id)
 		if (limits != NULL) {
 			printf("limits: %s\n", limits);
 		}
+		/* One line per process, "sandbox runtime: ...": what its
+		 * sandbox holds, or that it has none. */
+		struct json_object *sandbox = get(session, "sandbox");
+		if (sandbox != NULL && json_object_is_type(sandbox, json_type_object)) {
+			json_object_object_foreach(sandbox, name, proc)
+			{
+				const char *summary = weft_json_get_string(proc, "summary");
+				if (summary != NULL) {
+					printf("%s\n", summary);
+				} else {
+					printf("sandbox %s: ?\n", name);
+				}
+			}
+		}
 	}
 	json_object_put(reply);
 	return 0;
