@@ -307,7 +307,12 @@ bool appd_spare_adopt(const struct appd_spare_child *child, const char *app_id,
 	json_object_object_add(msg, "app_id", json_object_new_string(app_id));
 	json_object_object_add(msg, "session", json_object_new_string(session_id));
 	json_object_object_add(msg, "package_dir", json_object_new_string(package_dir));
-	json_object_object_add(msg, "pgid", json_object_new_int(pgid));
+	/* A sandboxed spare is pid 1 of its pid namespace and cannot name the
+	 * session's group: it stays in its own, and appd signals it by its
+	 * pidfd (session.c does for every app-shell). */
+	if (!child->sandboxed) {
+		json_object_object_add(msg, "pgid", json_object_new_int(pgid));
+	}
 	bool ok = weft_ipc_send_json(child->sock, msg, fds, nfds, err);
 	json_object_put(msg);
 	if (!ok) {

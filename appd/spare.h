@@ -45,7 +45,8 @@ void appd_spare_destroy(struct appd_spare *spare);
 /* Takes the spare, when one that can be adopted is there; a new one is
  * started a little later, so as not to slow the launch that took it. */
 bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child);
-/* Sends the adoption message: the shell's command line and its fds. */
+/* Sends the adoption message: the shell's command line and its fds, and
+ * pgid to join unless the spare is sandboxed (app-shell/adopt.h). */
 bool appd_spare_adopt(const struct appd_spare_child *child, const char *app_id,
 	const char *session_id, const char *package_dir, pid_t pgid, const int *fds, size_t nfds,
 	struct weft_error *err);
