@@ -6,13 +6,16 @@ state and sessions."""
 
 import json
 import os
+import shutil
+import signal
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from appdutil import COUNTER, PROBE, WEFTCTL, Relay, make_package, make_probe_package, \
-    wait_until
+from appdutil import APPD, COUNTER, PROBE, WEFTCTL, Relay, make_package, \
+    make_probe_package, stop_process, wait_until
 
 NAMESPACES = {"user": "user", "mnt": "mnt", "pid": "pid", "net": "net", "ipc": "ipc",
               "uts": "uts", "cgroup": "cgroup"}
@@ -198,3 +201,53 @@ def test_insecure_no_sandbox_is_said_plainly(start):
     assert report["summary"] == "sandbox runtime: NONE: appd runs with --insecure-no-sandbox"
     assert ns(session["runtime_pid"], "mnt") == ns(weft.appd_pid, "mnt")
     assert "--insecure-no-sandbox: apps run WITHOUT their OS sandbox" in weft.logs()
+
+
+def without_user_namespaces(cmd):
+    """cmd in a user namespace of its own whose processes may create no
+    more: a kernel that refuses them, as far as cmd can tell."""
+    return ["unshare", "--user", "--map-root-user", "sh", "-c",
+            'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"', "sh", *cmd]
+
+
+@pytest.fixture
+def no_userns_env():
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1)")
+    probe = subprocess.run(without_user_namespaces(["true"]), capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a user namespace without user namespaces: {probe.stderr}")
+    run_dir = tempfile.mkdtemp(prefix="weft-nouserns-")
+    yield dict(os.environ, XDG_RUNTIME_DIR=run_dir, WEFT_LOG="info")
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_appd_refuses_to_start_where_apps_cannot_be_sandboxed(no_userns_env):
+    r = subprocess.run(without_user_namespaces([str(APPD), "--no-compositor", "--limits",
+                                                "none"]),
+                       env=no_userns_env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r
+    assert "weft-appd: error: cannot sandbox apps: the kernel refuses new user namespaces" \
+        in r.stderr
+    assert "refusing to start (--insecure-no-sandbox runs them unconfined)" in r.stderr
+    assert not (Path(no_userns_env["XDG_RUNTIME_DIR"]) / "weft" / "appd.sock").exists()
+
+
+def test_insecure_no_sandbox_starts_there_and_says_so(no_userns_env):
+    sock = Path(no_userns_env["XDG_RUNTIME_DIR"]) / "weft" / "appd.sock"
+    proc = subprocess.Popen(without_user_namespaces([str(APPD), "--no-compositor", "--limits",
+                                                     "none", "--insecure-no-sandbox"]),
+                            env=no_userns_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        def info():
+            r = subprocess.run([str(WEFTCTL), "--json", "--socket", str(sock), "info"],
+                               env=no_userns_env, capture_output=True, text=True)
+            return r.returncode == 0 and json.loads(r.stdout)
+        assert wait_until("appd to answer", info, timeout=15)["sandbox"] == \
+            "NONE: --insecure-no-sandbox"
+    finally:
+        status = stop_process(proc, signal.SIGTERM, 20)
+    out = proc.stdout.read()
+    assert status == 0, out
+    assert "--insecure-no-sandbox: apps run WITHOUT their OS sandbox" in out
