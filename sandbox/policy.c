@@ -41,6 +41,9 @@ static const char *const renderer_paths[] = {
 	"/etc/glvnd",
 	"/etc/drirc",
 	"/etc/localtime",
+	/* Servo's network stack loads the trust store at start, and panics
+	 * without one; never all of /etc/ssl, whose private/ is root's keys. */
+	"/etc/ssl/certs",
 	"/var/cache/fontconfig",
 	"/sys/devices/system/cpu",
 };

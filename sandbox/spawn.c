@@ -558,6 +558,119 @@ static char *script_interpreter(const char *path, struct weft_error *err)
 	return interp;
 }
 
+/* File offset of virtual address addr, from the program's PT_LOAD
+ * segments; -1 when none holds it. */
+static off_t elf_offset(int fd, const Elf64_Ehdr *eh, uint64_t addr)
+{
+	for (unsigned int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		off_t off = (off_t)(eh->e_phoff + (uint64_t)i * eh->e_phentsize);
+		if (pread(fd, &ph, sizeof(ph), off) != sizeof(ph)) {
+			return -1;
+		}
+		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr &&
+			addr < ph.p_vaddr + ph.p_filesz) {
+			return (off_t)(ph.p_offset + (addr - ph.p_vaddr));
+		}
+	}
+	return -1;
+}
+
+/*
+ * The directories the program's DT_RUNPATH (or DT_RPATH) names, with
+ * $ORIGIN expanded, canonical, those that exist (a weft-app-shell in the
+ * build tree finds libweftview.so in $ORIGIN/../webview): the sandbox shows
+ * them read-only, as the loader needs them. Entries with other dynamic
+ * tokens are left out. false only when out of memory.
+ */
+static bool elf_runpath(const char *path, struct weft_strv *dirs)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return true;
+	}
+	Elf64_Ehdr eh;
+	uint64_t strtab = 0, runpath = 0;
+	bool have_runpath = false, have_strtab = false;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+		memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+		eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 256) {
+		close(fd);
+		return true;
+	}
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		off_t off = (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize);
+		if (pread(fd, &ph, sizeof(ph), off) != sizeof(ph)) {
+			break;
+		}
+		if (ph.p_type != PT_DYNAMIC) {
+			continue;
+		}
+		size_t n = ph.p_filesz / sizeof(Elf64_Dyn);
+		for (size_t j = 0; j < n && j < 4096; j++) {
+			Elf64_Dyn d;
+			if (pread(fd, &d, sizeof(d), (off_t)(ph.p_offset + j * sizeof(d))) !=
+				sizeof(d)) {
+				break;
+			}
+			if (d.d_tag == DT_NULL) {
+				break;
+			} else if (d.d_tag == DT_STRTAB) {
+				strtab = d.d_un.d_ptr;
+				have_strtab = true;
+			} else if (d.d_tag == DT_RUNPATH ||
+				(d.d_tag == DT_RPATH && !have_runpath)) {
+				runpath = d.d_un.d_val;
+				have_runpath = true;
+			}
+		}
+		break;
+	}
+	char list[PATH_MAX];
+	off_t at = have_runpath && have_strtab ? elf_offset(fd, &eh, strtab) : -1;
+	ssize_t got = at >= 0 ? pread(fd, list, sizeof(list) - 1, at + (off_t)runpath) : -1;
+	close(fd);
+	if (got <= 0) {
+		return true;
+	}
+	list[got] = '\0';
+	char origin[PATH_MAX];
+	snprintf(origin, sizeof(origin), "%s", path);
+	char *slash = strrchr(origin, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+	}
+	char *save = NULL;
+	for (char *entry = strtok_r(list, ":", &save); entry != NULL;
+		entry = strtok_r(NULL, ":", &save)) {
+		char dir[PATH_MAX];
+		const char *rest = NULL;
+		if (strncmp(entry, "$ORIGIN", 7) == 0) {
+			rest = entry + 7;
+		} else if (strncmp(entry, "${ORIGIN}", 9) == 0) {
+			rest = entry + 9;
+		}
+		if (rest != NULL) {
+			snprintf(dir, sizeof(dir), "%s%s", origin, rest);
+		} else {
+			snprintf(dir, sizeof(dir), "%s", entry);
+		}
+		struct stat st;
+		char *real = dir[0] == '/' && strchr(dir, '$') == NULL ? realpath(dir, NULL)
+								       : NULL;
+		if (real == NULL || stat(real, &st) != 0 || !S_ISDIR(st.st_mode) ||
+			weft_strv_contains(dirs, real)) {
+			free(real);
+			continue;
+		}
+		if (!weft_strv_push_take(dirs, real)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static int read_cap_last(void)
 {
 	int last = CAP_LAST_CAP;
@@ -585,6 +698,7 @@ struct spawn_state {
 	char *exec_path;
 	char *interp; /* the program's ELF interpreter, or its script interpreter's */
 	char *script_interp; /* a script's "#!" program (canonical), or NULL */
+	struct weft_strv runpath; /* the program's DT_RUNPATH directories */
 	int gate[2], status[2];
 };
 
@@ -595,6 +709,7 @@ static void state_finish(struct spawn_state *s)
 	free(s->exec_path);
 	free(s->interp);
 	free(s->script_interp);
+	weft_strv_finish(&s->runpath);
 	int *fds[] = { &s->plan.ruleset, &s->plan.null_fd, &s->gate[0], &s->gate[1], &s->status[0],
 		&s->status[1] };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -658,8 +773,9 @@ static bool plan_mounts(struct spawn_state *s, const struct weft_sandbox_policy 
 		{ .target = "/dev/stderr", .source = "/proc/self/fd/2", .kind = MOUNT_SYMLINK },
 	};
 	size_t nextra = sizeof(extra) / sizeof(extra[0]);
-	plan->mounts = calloc(policy->npaths + nextra + 1, sizeof(*plan->mounts));
-	plan->source_fds = calloc(policy->npaths + nextra + 1, sizeof(*plan->source_fds));
+	size_t n = policy->npaths + nextra + 1 + s->runpath.len;
+	plan->mounts = calloc(n, sizeof(*plan->mounts));
+	plan->source_fds = calloc(n, sizeof(*plan->source_fds));
 	if (plan->mounts == NULL || plan->source_fds == NULL) {
 		weft_error_set(err, "out of memory");
 		return false;
@@ -686,6 +802,21 @@ static bool plan_mounts(struct spawn_state *s, const struct weft_sandbox_policy 
 	};
 	for (size_t i = 0; i < nextra; i++) {
 		plan->mounts[plan->nmounts++] = extra[i];
+	}
+	for (size_t i = 0; i < s->runpath.len; i++) {
+		bool listed = false;
+		for (size_t j = 0; j < policy->npaths && !listed; j++) {
+			listed = strcmp(policy->paths[j].path, s->runpath.items[i]) == 0;
+		}
+		if (!listed) {
+			plan->mounts[plan->nmounts++] = (struct plan_mount){
+				.target = s->runpath.items[i],
+				.source = s->runpath.items[i],
+				.kind = MOUNT_BIND,
+				.is_dir = true,
+				.access = SANDBOX_FS_READ,
+			};
+		}
 	}
 	qsort(plan->mounts, plan->nmounts, sizeof(*plan->mounts), compare_mounts);
 	/* Read-only paths inside a read-only bind need no mount of their own
@@ -777,6 +908,10 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 	s->script_interp = script_interpreter(s->exec_path, err);
 	if (s->script_interp == NULL && err->msg[0] != '\0') {
 		weft_error_prefix(err, "sandbox");
+		return false;
+	}
+	if (!elf_runpath(s->exec_path, &s->runpath)) {
+		weft_error_set(err, "out of memory");
 		return false;
 	}
 	s->interp = elf_interpreter(s->script_interp != NULL ? s->script_interp : s->exec_path,
