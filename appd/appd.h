@@ -252,8 +252,10 @@ struct weft_sandbox_policy *appd_sandbox_runtime(const struct appd_config *confi
 	const char *app_id, const struct appd_plan *plan, struct weft_error *err);
 struct weft_sandbox_policy *appd_sandbox_app_shell(const struct appd_config *config,
 	const struct appd_plan *plan, struct weft_error *err);
+/* The app stores that exist, canonical: what the spare is shown. */
+bool appd_sandbox_stores(struct weft_strv *stores, struct weft_error *err);
 struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
-	struct weft_error *err);
+	const struct weft_strv *stores, struct weft_error *err);
 /* What one process (name: "runtime", "app-shell") got, for state and
  * sessions: the report's JSON with "enforced" and "summary" (its one line,
  * "sandbox NAME: ..."), or {"enforced": false, "summary": ...}. */

@@ -54,7 +54,7 @@ static const char *const network_paths[] = {
 	"/etc/nsswitch.conf",
 	"/etc/host.conf",
 	"/etc/gai.conf",
-	"/etc/ssl",
+	"/etc/ssl/certs", /* never /etc/ssl/private */
 	"/etc/ca-certificates",
 };
 
@@ -311,33 +311,39 @@ struct weft_sandbox_policy *appd_sandbox_app_shell(const struct appd_config *con
 	return policy;
 }
 
-struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
-	struct weft_error *err)
+bool appd_sandbox_stores(struct weft_strv *stores, struct weft_error *err)
 {
-	struct weft_strv roots, stores;
+	struct weft_strv roots;
 	weft_strv_init(&roots);
-	weft_strv_init(&stores);
+	weft_strv_init(stores);
 	bool ok = weft_store_roots(&roots, err);
 	/* The stores as they really are: a session's package directory is
-	 * canonical (plan.c), and the sandbox shows canonical paths. */
+	 * canonical (plan.c), and the sandbox shows canonical paths. A store
+	 * that does not exist yet is left out. */
 	for (size_t i = 0; ok && i < roots.len; i++) {
 		char *real = realpath(roots.items[i], NULL);
-		if (real != NULL && !weft_strv_push_take(&stores, real)) {
-			free(real);
+		if (real != NULL && !weft_strv_push_take(stores, real)) {
 			weft_error_set(err, "out of memory");
 			ok = false;
 		}
 	}
-	/* A weft_strv is NULL-terminated. */
-	struct weft_sandbox_policy *policy = ok
-		? weft_sandbox_policy_spare((const char *const *)stores.items, err)
-		: NULL;
+	weft_strv_finish(&roots);
+	if (!ok) {
+		weft_strv_finish(stores);
+	}
+	return ok;
+}
+
+struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
+	const struct weft_strv *stores, struct weft_error *err)
+{
+	/* A weft_strv is NULL-terminated (or has no items at all). */
+	struct weft_sandbox_policy *policy =
+		weft_sandbox_policy_spare((const char *const *)stores->items, err);
 	if (policy != NULL && !add_common(config, policy, err)) {
 		weft_sandbox_policy_destroy(policy);
 		policy = NULL;
 	}
-	weft_strv_finish(&roots);
-	weft_strv_finish(&stores);
 	return policy;
 }
 

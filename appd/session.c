@@ -575,7 +575,7 @@ static bool spawn(struct appd_session *s, struct appd_proc *proc, struct appd_sp
 static bool adopt_spare(struct appd_session *s)
 {
 	struct appd_spare_child child;
-	if (!appd_spare_take(s->appd->spare, &child)) {
+	if (!appd_spare_take(s->appd->spare, s->plan.package_dir, &child)) {
 		return false;
 	}
 	struct weft_error err = { 0 };

@@ -37,6 +37,7 @@ struct appd_spare {
 	bool ready;
 	bool sandboxed;
 	struct weft_sandbox_report report;
+	struct weft_strv stores; /* sandboxed: the app stores it sees */
 	bool capable; /* some spare said READY: this app-shell can prewarm */
 	int failures;
 	bool disabled;
@@ -144,7 +145,9 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 	} else if (appd->config.insecure_no_sandbox) {
 		ok = appd_child_env(&env, NULL, err);
 	} else {
-		policy = appd_sandbox_spare(&appd->config, err);
+		weft_strv_finish(&spare->stores);
+		ok = appd_sandbox_stores(&spare->stores, err);
+		policy = ok ? appd_sandbox_spare(&appd->config, &spare->stores, err) : NULL;
 		ok = policy != NULL;
 	}
 	struct appd_child child;
@@ -266,14 +269,40 @@ void appd_spare_destroy(struct appd_spare *spare)
 	forget(spare);
 	appd_output_destroy(spare->output);
 	appd_source_remove(spare->timer);
+	weft_strv_finish(&spare->stores);
 	free(spare);
 }
 
-bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child)
+/* Whether the sandboxed spare sees package_dir: it cannot be shown more
+ * once it runs. */
+static bool sees(const struct appd_spare *spare, const char *package_dir)
+{
+	if (!spare->sandboxed) {
+		return true;
+	}
+	for (size_t i = 0; i < spare->stores.len; i++) {
+		size_t len = strlen(spare->stores.items[i]);
+		if (strncmp(package_dir, spare->stores.items[i], len) == 0 &&
+			package_dir[len] == '/') {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool appd_spare_take(struct appd_spare *spare, const char *package_dir,
+	struct appd_spare_child *child)
 {
 	/* One still warming up is ahead of a new process all the same; but
 	 * only an app-shell known to prewarm is worth the wait. */
 	if (spare == NULL || spare->pid <= 0 || !spare->capable || spare->sock_source == NULL) {
+		return false;
+	}
+	if (!sees(spare, package_dir)) {
+		weft_log(WEFT_INFO,
+			"spare app-shell %d: %s is in no app store it was shown; "
+			"starting an app-shell instead",
+			(int)spare->pid, package_dir);
 		return false;
 	}
 	siginfo_t info = { 0 };

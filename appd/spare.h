@@ -42,9 +42,12 @@ struct appd_spare_child {
 struct appd_spare *appd_spare_create(struct appd *appd, struct weft_error *err);
 /* Kills and reaps the spare. Accepts NULL. */
 void appd_spare_destroy(struct appd_spare *spare);
-/* Takes the spare, when one that can be adopted is there; a new one is
- * started a little later, so as not to slow the launch that took it. */
-bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child);
+/* Takes the spare, when one that can be adopted for package_dir is there
+ * (a sandboxed spare sees only the app stores that existed when it
+ * started); a new one is started a little later, so as not to slow the
+ * launch that took it. */
+bool appd_spare_take(struct appd_spare *spare, const char *package_dir,
+	struct appd_spare_child *child);
 /* Sends the adoption message: the shell's command line and its fds, and
  * pgid to join unless the spare is sandboxed (app-shell/adopt.h). */
 bool appd_spare_adopt(const struct appd_spare_child *child, const char *app_id,

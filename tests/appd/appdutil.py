@@ -46,7 +46,8 @@ MSG_MAX = 1024 * 1024
 # into their sandbox (--sandbox-pass-env) when a test sets it.
 SANDBOX_PASS_ENV = ("WEFT_TEST_RUN", "FAKE_RUNTIME", "FAKE_RUNTIME_LOG", "FAKE_RUNTIME_MODES",
                     "FAKE_RUNTIME_IGNORE_TERM", "FAKE_RUNTIME_SAY", "WEFT_STANDIN_NO_FRAME",
-                    "WEFT_STANDIN_EXIT", "WEFT_STANDIN_SAY", "WEFT_STANDIN_RELAY")
+                    "WEFT_STANDIN_EXIT", "WEFT_STANDIN_SAY", "WEFT_STANDIN_RELAY",
+                    "WEFT_STANDIN_PREWARM")
 
 
 def wait_until(what, fn, timeout=10.0, interval=0.02):

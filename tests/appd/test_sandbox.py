@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from appdutil import APPD, COUNTER, PROBE, WEFTCTL, Relay, make_package, \
-    make_probe_package, stop_process, wait_until
+from appdutil import APPD, APPS, COUNTER, PROBE, STANDIN_CONNECTED, WEFTCTL, Relay, \
+    make_package, make_probe_package, settled_spare, stop_process, wait_until
 
 NAMESPACES = {"user": "user", "mnt": "mnt", "pid": "pid", "net": "net", "ipc": "ipc",
               "uts": "uts", "cgroup": "cgroup"}
@@ -112,6 +112,31 @@ def test_session_processes_run_in_their_sandbox(weft):
     # appd said it at launch, too.
     assert f"runtime is pid {session['runtime_pid']}; {sandbox['runtime']['summary']}" \
         in weft.logs()
+
+
+def test_the_spare_app_shell_runs_in_its_sandbox_and_is_adopted(start):
+    # The stand-in prewarms only when asked to.
+    weft = start(env={"WEFT_STANDIN_PREWARM": "1"})
+    spare = settled_spare(weft)
+    assert spare is not None
+    # It belongs to no app yet: every app store read-only, no app data.
+    root = f"/proc/{spare}/root"
+    store = Path(os.path.realpath(APPS))
+    assert os.path.exists(f"{root}{store / COUNTER}/wapp.toml")
+    assert "ro" in mount_of(spare, store)
+    assert os.path.isdir(f"{root}{weft.user_store.resolve()}")
+    session = running(weft)
+    assert session["app_shell_pid"] == spare
+    report = session["sandbox"]["app-shell"]
+    check_process(weft, spare, report, "spare")
+    # Inside its pid namespace it could not join the session's group: it
+    # keeps its own, and appd signals it by its pidfd.
+    assert os.getpgid(spare) == spare
+    assert f"session {session['id']}: adopted the spare app-shell {spare}" in weft.logs()
+    wait_until("a window, connected", lambda: weft.centre_colour() == STANDIN_CONNECTED)
+    ended = json.loads(weft.ctl("terminate", session["id"], "--wait").stdout)
+    assert ended["state"] == "stopped" and "exit" not in ended, ended
+    wait_until("the adopted spare to be gone", lambda: not os.path.exists(f"/proc/{spare}"))
 
 
 def test_teardown_reaches_every_sandboxed_process(weft):
