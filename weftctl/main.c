@@ -515,12 +515,13 @@ static int cmd_info(struct ctl *ctl)
 		print_json(reply);
 	} else {
 		struct json_object *pid = get(reply, "pid"), *comp = get(reply, "compositor");
-		printf("pid: %d\nversion: %s\ncompositor: %s\nlimits: %s\nruntime: %s\n"
-		       "app-shell: %s\n",
+		const char *sandbox = weft_json_get_string(reply, "sandbox");
+		printf("pid: %d\nversion: %s\ncompositor: %s\nlimits: %s\nsandbox: %s\n"
+		       "runtime: %s\napp-shell: %s\n",
 			json_object_get_int(pid), weft_json_get_string(reply, "version"),
 			json_object_get_boolean(comp) ? "yes" : "no",
 			weft_json_get_string(reply, "limits_detail"),
-			weft_json_get_string(reply, "runtime"),
+			sandbox != NULL ? sandbox : "?", weft_json_get_string(reply, "runtime"),
 			weft_json_get_string(reply, "app_shell"));
 		/* The prewarmed app-shell the next launch will take, if any. */
 		struct json_object *spare = get(reply, "spare");

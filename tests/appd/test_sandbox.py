@@ -112,6 +112,9 @@ def test_session_processes_run_in_their_sandbox(weft):
     # appd said it at launch, too.
     assert f"runtime is pid {session['runtime_pid']}; {sandbox['runtime']['summary']}" \
         in weft.logs()
+    info = subprocess.run([str(WEFTCTL), "--socket", str(weft.socket), "info"],
+                          env=weft.env, capture_output=True, text=True, check=True).stdout
+    assert "sandbox: enforced" in info.splitlines()
 
 
 def test_the_spare_app_shell_runs_in_its_sandbox_and_is_adopted(start):
