@@ -13,12 +13,16 @@ static bool fill(struct app_adoption *a, struct json_object *msg, struct weft_er
 	const char *app_id = weft_json_get_string(msg, "app_id");
 	const char *session = weft_json_get_string(msg, "session");
 	const char *dir = weft_json_get_string(msg, "package_dir");
-	struct json_object *pgid;
-	if (app_id == NULL || session == NULL || dir == NULL ||
-		!json_object_object_get_ex(msg, "pgid", &pgid) ||
+	struct json_object *pgid = NULL;
+	if (app_id == NULL || session == NULL || dir == NULL) {
+		weft_error_set(err, "adoption: app_id, session and package_dir are required");
+		return false;
+	}
+	/* No pgid: a sandboxed shell, which cannot name the session's group
+	 * from inside its pid namespace; appd signals it by its pidfd. */
+	if (json_object_object_get_ex(msg, "pgid", &pgid) &&
 		!json_object_is_type(pgid, json_type_int)) {
-		weft_error_set(err,
-			"adoption: app_id, session, package_dir and pgid are required");
+		weft_error_set(err, "adoption: pgid is not a number");
 		return false;
 	}
 	if (!weft_app_id_valid(app_id, err)) {
@@ -26,8 +30,8 @@ static bool fill(struct app_adoption *a, struct json_object *msg, struct weft_er
 		return false;
 	}
 	/* Never our own group or init's: only a session's, led by its runtime. */
-	int64_t n = json_object_get_int64(pgid);
-	if (n <= 1 || n > INT32_MAX || (pid_t)n == getpgrp()) {
+	int64_t n = pgid != NULL ? json_object_get_int64(pgid) : 0;
+	if (pgid != NULL && (n <= 1 || n > INT32_MAX || (pid_t)n == getpgrp())) {
 		weft_error_set(err, "adoption: bad pgid %lld", (long long)n);
 		return false;
 	}

@@ -9,7 +9,9 @@
  *        (absent when appd runs without a compositor)
  *
  * pgid is the session's process group, which the shell joins itself: a
- * process that has exec'd can no longer be moved by its parent.
+ * process that has exec'd can no longer be moved by its parent. A shell in
+ * its sandbox is pid 1 of its own pid namespace and cannot name that group:
+ * appd leaves pgid out, and signals it by its pidfd instead.
  */
 #ifndef APP_SHELL_ADOPT_H
 #define APP_SHELL_ADOPT_H
@@ -25,7 +27,7 @@ struct app_adoption {
 	char *app_id;
 	char *session;
 	char *package_dir;
-	pid_t pgid;
+	pid_t pgid; /* 0: none given, stay in our own group */
 	int ipc_fd;
 	int wayland_fd; /* -1: none */
 };

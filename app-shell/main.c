@@ -524,8 +524,8 @@ static bool prewarm(struct app *app, int fd, struct weft_error *err)
 		return false;
 	}
 	/* Joined before anything of the app runs, so that appd's signals to
-	 * the session's group reach us. */
-	if (setpgid(0, app->adoption.pgid) != 0) {
+	 * the session's group reach us (a sandboxed shell is given none). */
+	if (app->adoption.pgid > 0 && setpgid(0, app->adoption.pgid) != 0) {
 		weft_error_errno(err, "join process group %d", (int)app->adoption.pgid);
 		return false;
 	}

@@ -11,6 +11,7 @@
  *   spawn.c       starting session processes
  *   spare.c       the prewarmed app-shell a launch adopts
  *   limits.c      resource limits
+ *   sandbox.c     what each session process is shown (libweftsandbox)
  *   output.c      relaying what session processes print
  *   restore.c     which apps to bring back after a restart
  */
@@ -39,6 +40,12 @@ struct appd_config {
 	char *runtime_path;
 	char *app_shell_path;
 	struct appd_limits_config limits;
+	/* Session processes start outside any sandbox: only by
+	 * --insecure-no-sandbox, never by default. */
+	bool insecure_no_sandbox;
+	/* For development and tests: host paths every session process is
+	 * shown, read-write and read-only, and variables passed on. */
+	struct weft_strv sandbox_share, sandbox_share_ro, sandbox_pass_env;
 };
 
 struct appd_session;
@@ -231,6 +238,29 @@ void appd_restore_save(struct appd *appd);
 void appd_restore_load(struct appd *appd, bool launch);
 /* Stops bringing apps back (appd is quitting). */
 void appd_restore_finish(struct appd *appd);
+
+/* ---- sandbox.c ---- */
+
+struct weft_sandbox_policy;
+struct weft_sandbox_report;
+
+/* Whether this kernel can give session processes their sandbox: Landlock
+ * and unprivileged user namespaces. */
+bool appd_sandbox_check(struct weft_error *err);
+/* The policies of a session's runtime and app-shell, and of the spare. */
+struct weft_sandbox_policy *appd_sandbox_runtime(const struct appd_config *config,
+	const char *app_id, const struct appd_plan *plan, struct weft_error *err);
+struct weft_sandbox_policy *appd_sandbox_app_shell(const struct appd_config *config,
+	const struct appd_plan *plan, struct weft_error *err);
+/* The app stores that exist, canonical: what the spare is shown. */
+bool appd_sandbox_stores(struct weft_strv *stores, struct weft_error *err);
+struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
+	const struct weft_strv *stores, struct weft_error *err);
+/* What one process (name: "runtime", "app-shell") got, for state and
+ * sessions: the report's JSON with "enforced" and "summary" (its one line,
+ * "sandbox NAME: ..."), or {"enforced": false, "summary": ...}. */
+struct json_object *appd_sandbox_json(const char *name, bool sandboxed,
+	const struct weft_sandbox_report *report);
 
 /* ---- main.c ---- */
 

@@ -374,6 +374,10 @@ static struct json_object *handle_info(struct client *client, struct json_object
 		json_object_new_string(appd_limits_name(appd->limits)));
 	json_object_object_add(reply, "limits_detail",
 		json_object_new_string(appd_limits_describe(appd->limits)));
+	json_object_object_add(reply, "sandbox",
+		json_object_new_string(appd->config.insecure_no_sandbox
+				? "NONE: --insecure-no-sandbox"
+				: "enforced"));
 	size_t subscribers = 0;
 	for (struct client *c = client->control->clients; c != NULL; c = c->next) {
 		subscribers += c->subscribed;

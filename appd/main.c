@@ -52,6 +52,12 @@ static const char usage[] =
 	"  --memory-max SIZE        memory per session, e.g. 512M (512M)\n"
 	"  --cpu-quota PERCENT      CPU per session, in percent of one CPU (200)\n"
 	"  --cgroup-parent PATH     cgroup v2 directory for session cgroups\n"
+	"  --insecure-no-sandbox    start apps WITHOUT their OS sandbox (namespaces,\n"
+	"                           Landlock); only where the kernel cannot give one\n"
+	"  --sandbox-share PATH     show PATH read-write to every session process\n"
+	"                           (development and tests; repeatable)\n"
+	"  --sandbox-share-ro PATH  the same, read-only\n"
+	"  --sandbox-pass-env NAME  pass appd's variable NAME to session processes\n"
 	"  -d, --debug              verbose logging\n"
 	"  -h, --help               show this help\n"
 	"  -v, --version            show the version\n";
@@ -145,6 +151,10 @@ enum {
 	OPT_MEMORY_MAX,
 	OPT_CPU_QUOTA,
 	OPT_CGROUP_PARENT,
+	OPT_INSECURE_NO_SANDBOX,
+	OPT_SANDBOX_SHARE,
+	OPT_SANDBOX_SHARE_RO,
+	OPT_SANDBOX_PASS_ENV,
 };
 
 /* Returns -1 to go on, else the exit status. */
@@ -166,6 +176,10 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 		{ "memory-max", required_argument, NULL, OPT_MEMORY_MAX },
 		{ "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
 		{ "cgroup-parent", required_argument, NULL, OPT_CGROUP_PARENT },
+		{ "insecure-no-sandbox", no_argument, NULL, OPT_INSECURE_NO_SANDBOX },
+		{ "sandbox-share", required_argument, NULL, OPT_SANDBOX_SHARE },
+		{ "sandbox-share-ro", required_argument, NULL, OPT_SANDBOX_SHARE_RO },
+		{ "sandbox-pass-env", required_argument, NULL, OPT_SANDBOX_PASS_ENV },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -250,6 +264,39 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 			break;
 		case OPT_CGROUP_PARENT:
 			config->limits.cgroup_parent = optarg;
+			break;
+		case OPT_INSECURE_NO_SANDBOX:
+			config->insecure_no_sandbox = true;
+			break;
+		case OPT_SANDBOX_SHARE:
+		case OPT_SANDBOX_SHARE_RO: {
+			char *real = realpath(optarg, NULL);
+			if (real == NULL) {
+				fprintf(stderr, "weft-appd: bad %s %s: %s\n",
+					opt == OPT_SANDBOX_SHARE ? "--sandbox-share"
+								 : "--sandbox-share-ro",
+					optarg, strerror(errno));
+				return 2;
+			}
+			if (!weft_strv_push_take(opt == OPT_SANDBOX_SHARE
+					    ? &config->sandbox_share
+					    : &config->sandbox_share_ro,
+				    real)) {
+				fprintf(stderr, "weft-appd: out of memory\n");
+				return 1;
+			}
+			break;
+		}
+		case OPT_SANDBOX_PASS_ENV:
+			if (optarg[0] == '\0' || strchr(optarg, '=') != NULL) {
+				fprintf(stderr, "weft-appd: bad --sandbox-pass-env %s (a name)\n",
+					optarg);
+				return 2;
+			}
+			if (!weft_strv_push(&config->sandbox_pass_env, optarg)) {
+				fprintf(stderr, "weft-appd: out of memory\n");
+				return 1;
+			}
 			break;
 		case 'd':
 			weft_log_init("weft-appd", WEFT_DEBUG);
@@ -361,6 +408,18 @@ static void handle_signal(int fd, uint32_t events, void *data)
 static bool setup(struct appd *appd, int *signal_fd, struct appd_source **signal_source,
 	struct weft_error *err)
 {
+	struct weft_error why = { 0 };
+	if (appd->config.insecure_no_sandbox) {
+		weft_log(WEFT_WARN,
+			"--insecure-no-sandbox: apps run WITHOUT their OS sandbox; "
+			"code injected into one reaches everything this user can");
+	} else if (!appd_sandbox_check(&why)) {
+		weft_error_set(err,
+			"cannot sandbox apps: %s; refusing to start (--insecure-no-sandbox "
+			"runs them unconfined)",
+			why.msg);
+		return false;
+	}
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -434,11 +493,17 @@ int main(int argc, char **argv)
 		},
 		.next_session = 1,
 	};
+	weft_strv_init(&appd.config.sandbox_share);
+	weft_strv_init(&appd.config.sandbox_share_ro);
+	weft_strv_init(&appd.config.sandbox_pass_env);
 	int status = parse_args(argc, argv, &appd.config);
 	if (status >= 0) {
 		free(appd.config.socket_path);
 		free(appd.config.runtime_path);
 		free(appd.config.app_shell_path);
+		weft_strv_finish(&appd.config.sandbox_share);
+		weft_strv_finish(&appd.config.sandbox_share_ro);
+		weft_strv_finish(&appd.config.sandbox_pass_env);
 		return status;
 	}
 
@@ -451,10 +516,10 @@ int main(int argc, char **argv)
 		weft_log(WEFT_ERROR, "%s", err.msg);
 		goto out;
 	}
-	weft_log(WEFT_INFO, "listening on %s; runtime %s, app-shell %s%s", appd.config.socket_path,
-		appd.config.runtime_path, appd.config.app_shell_path,
-		appd.config.allow_untrusted ? "; untrusted packages allowed (developer mode)"
-					    : "");
+	weft_log(WEFT_INFO, "listening on %s; runtime %s, app-shell %s%s%s",
+		appd.config.socket_path, appd.config.runtime_path, appd.config.app_shell_path,
+		appd.config.allow_untrusted ? "; untrusted packages allowed (developer mode)" : "",
+		appd.config.insecure_no_sandbox ? "; NO SANDBOX" : "");
 	/* Without a compositor there is no window to prewarm for. Without a
 	 * spare, launches are slower, not broken. */
 	if (!appd.config.no_prewarm && appd.compositor != NULL) {
@@ -497,5 +562,8 @@ out:
 	free(appd.config.socket_path);
 	free(appd.config.runtime_path);
 	free(appd.config.app_shell_path);
+	weft_strv_finish(&appd.config.sandbox_share);
+	weft_strv_finish(&appd.config.sandbox_share_ro);
+	weft_strv_finish(&appd.config.sandbox_pass_env);
 	return status;
 }

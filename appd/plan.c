@@ -47,6 +47,20 @@ static bool make_dirs(const char *path, struct weft_error *err)
 	return ok;
 }
 
+/* The sandbox shows every path where it really is: the runtime and the
+ * app-shell are given these. */
+static bool canonical(char **path, struct weft_error *err)
+{
+	char *real = realpath(*path, NULL);
+	if (real == NULL) {
+		weft_error_errno(err, "%s", *path);
+		return false;
+	}
+	free(*path);
+	*path = real;
+	return true;
+}
+
 static bool verify(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
 	const char **code, struct weft_error *err)
 {
@@ -105,6 +119,7 @@ static bool grant(struct appd_plan *plan, const char *app_id, const char *cap,
 	if (c->grant == WEFT_GRANT_DIR && c->dir == WEFT_DIR_APP_DATA && plan->data_dir == NULL) {
 		plan->data_dir = weft_path_app_data(app_id, err);
 		if (plan->data_dir == NULL || !make_dirs(plan->data_dir, err) ||
+			!canonical(&plan->data_dir, err) ||
 			!weft_strv_push(&plan->runtime_args, "--data") ||
 			!weft_strv_push(&plan->runtime_args, plan->data_dir)) {
 			weft_error_prefix(err, "app data");
@@ -132,7 +147,7 @@ bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untru
 	}
 	*code = "not_installed";
 	plan->package_dir = weft_store_find(app_id, err);
-	if (plan->package_dir == NULL) {
+	if (plan->package_dir == NULL || !canonical(&plan->package_dir, err)) {
 		return false;
 	}
 	if (!verify(plan, app_id, allow_untrusted, code, err)) {

@@ -34,6 +34,7 @@
 #include "spawn.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
+#include "weft/sandbox.h"
 
 /* Ended sessions kept for state queries. */
 #define HISTORY_MAX 64
@@ -56,6 +57,8 @@ struct appd_proc {
 	bool exited;
 	int code; /* CLD_EXITED, CLD_KILLED or CLD_DUMPED */
 	int status; /* the exit status or the signal */
+	bool sandboxed;
+	struct weft_sandbox_report sandbox; /* what it was started in */
 };
 
 /* A runtime's clipboard request, passed on to the compositor. */
@@ -193,6 +196,16 @@ struct json_object *appd_session_to_json(const struct appd_session *s)
 	snprintf(limits, sizeof(limits), "%s%s", why_not != NULL ? "not enforced: " : "enforced",
 		why_not != NULL ? why_not : "");
 	json_object_object_add(obj, "limits", json_object_new_string(limits));
+	struct json_object *sandbox = json_object_new_object();
+	const struct appd_proc *procs[] = { &s->runtime, &s->shell };
+	for (size_t i = 0; sandbox != NULL && i < 2; i++) {
+		if (procs[i]->pid > 0) {
+			json_object_object_add(sandbox, procs[i]->name,
+				appd_sandbox_json(procs[i]->name, procs[i]->sandboxed,
+					&procs[i]->sandbox));
+		}
+	}
+	json_object_object_add(obj, "sandbox", sandbox);
 	if (s->reason[0] != '\0') {
 		json_object_object_add(obj, "reason", json_object_new_string(s->reason));
 	}
@@ -527,18 +540,29 @@ static bool spawn(struct appd_session *s, struct appd_proc *proc, struct appd_sp
 		return false;
 	}
 	bool ok = appd_limits_session_attach(s->limits, child.pid, err);
-	appd_child_release(&child, ok);
-	if (ok) {
+	bool exec_ok = appd_child_release(&child, ok, err);
+	proc->sandboxed = child.sandboxed;
+	if (child.sandboxed) {
+		proc->sandbox = child.sandbox.report;
+	}
+	if (ok && exec_ok) {
 		ok = watch_proc(s, proc, &child, err);
 	} else {
-		/* It exits 127 at its closed gate; keep it to reap. */
+		/* It exits at its closed gate, or where its sandbox failed;
+		 * keep it to reap. */
+		weft_error_prefix(err, "start %s", proc->name);
 		proc->pid = child.pid;
 		proc->pidfd = child.pidfd;
 		proc->exited = true;
+		ok = false;
 	}
 	if (ok) {
-		weft_log(WEFT_DEBUG, "session %s: %s is pid %d", s->id, proc->name,
-			(int)child.pid);
+		char line[1024] = "NO SANDBOX (--insecure-no-sandbox)";
+		if (child.sandboxed) {
+			weft_sandbox_report_format(&child.sandbox.report, line, sizeof(line));
+		}
+		weft_log(WEFT_INFO, "session %s: %s is pid %d; %s", s->id, proc->name,
+			(int)child.pid, line);
 	}
 	return ok;
 }
@@ -551,7 +575,7 @@ static bool spawn(struct appd_session *s, struct appd_proc *proc, struct appd_sp
 static bool adopt_spare(struct appd_session *s)
 {
 	struct appd_spare_child child;
-	if (!appd_spare_take(s->appd->spare, &child)) {
+	if (!appd_spare_take(s->appd->spare, s->plan.package_dir, &child)) {
 		return false;
 	}
 	struct weft_error err = { 0 };
@@ -567,6 +591,8 @@ static bool adopt_spare(struct appd_session *s)
 	close(child.sock);
 	if (ok) {
 		struct appd_child spawned = { .pid = child.pid, .pidfd = child.pidfd };
+		s->shell.sandboxed = child.sandboxed;
+		s->shell.sandbox = child.report;
 		ok = watch_proc(s, &s->shell, &spawned, &err);
 		if (!ok) {
 			/* Ours to end and reap with the session. */
@@ -611,12 +637,19 @@ static void start_shell(struct appd_session *s)
 		weft_strv_push(&argv, "--session") && weft_strv_push(&argv, s->id) &&
 		weft_strv_push(&argv, "--ipc-fd") && weft_strv_push(&argv, "3") &&
 		weft_strv_push(&argv, s->plan.package_dir);
-	/* WAYLAND_SOCKET is libwayland's: the client takes the fd and clears it. */
+	/* WAYLAND_SOCKET is libwayland's: the client takes the fd and clears
+	 * it. The compositor's socket path is never in the sandbox. */
 	const char *extra[] = { s->wayland_fd >= 0 ? "WAYLAND_SOCKET=4" : NULL, NULL };
+	struct weft_sandbox_policy *policy = NULL;
+	weft_strv_init(&env);
 	if (!ok) {
 		weft_error_set(&err, "out of memory");
-	} else {
+	} else if (appd->config.insecure_no_sandbox) {
 		ok = appd_child_env(&env, extra, &err);
+	} else {
+		policy = appd_sandbox_app_shell(&appd->config, &s->plan, &err);
+		ok = policy != NULL &&
+			(extra[0] == NULL || weft_sandbox_policy_setenv(policy, extra[0], &err));
 	}
 	if (ok) {
 		int fds[] = { s->shell_ipc_fd, s->wayland_fd };
@@ -624,13 +657,15 @@ static void start_shell(struct appd_session *s)
 			.path = appd->config.app_shell_path,
 			.argv = argv.items,
 			.envp = env.items,
+			.policy = policy,
 			.fds = fds,
 			.nfds = s->wayland_fd >= 0 ? 2 : 1,
 			.pgid = s->runtime.pid,
 		};
 		ok = spawn(s, &s->shell, &sp, &err);
-		weft_strv_finish(&env);
 	}
+	weft_sandbox_policy_destroy(policy);
+	weft_strv_finish(&env);
 	weft_strv_finish(&argv);
 	/* Its ends are its own now, or nobody's. */
 	close_handover(s);
@@ -947,7 +982,16 @@ static bool start_runtime(struct appd_session *s, int control_fd, int ipc_fd,
 		weft_strv_finish(&argv);
 		return false;
 	}
-	if (!appd_child_env(&env, NULL, err)) {
+	struct weft_sandbox_policy *policy = NULL;
+	weft_strv_init(&env);
+	if (appd->config.insecure_no_sandbox) {
+		ok = appd_child_env(&env, NULL, err);
+	} else {
+		policy = appd_sandbox_runtime(&appd->config, s->app_id, &s->plan, err);
+		ok = policy != NULL;
+	}
+	if (!ok) {
+		weft_error_prefix(err, "start runtime");
 		weft_strv_finish(&argv);
 		return false;
 	}
@@ -956,11 +1000,13 @@ static bool start_runtime(struct appd_session *s, int control_fd, int ipc_fd,
 		.path = appd->config.runtime_path,
 		.argv = argv.items,
 		.envp = env.items,
+		.policy = policy,
 		.fds = fds,
 		.nfds = 2,
 		.pgid = 0,
 	};
 	ok = spawn(s, &s->runtime, &sp, err);
+	weft_sandbox_policy_destroy(policy);
 	weft_strv_finish(&env);
 	weft_strv_finish(&argv);
 	return ok;

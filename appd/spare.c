@@ -35,6 +35,9 @@ struct appd_spare {
 	struct appd_output *output; /* what spares print */
 	uint64_t output_id; /* this spare's pipe */
 	bool ready;
+	bool sandboxed;
+	struct weft_sandbox_report report;
+	struct weft_strv stores; /* sandboxed: the app stores it sees */
 	bool capable; /* some spare said READY: this app-shell can prewarm */
 	int failures;
 	bool disabled;
@@ -145,12 +148,19 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 	}
 	struct weft_strv argv, env;
 	weft_strv_init(&argv);
+	weft_strv_init(&env);
+	struct weft_sandbox_policy *policy = NULL;
 	bool ok = weft_strv_push(&argv, appd->config.app_shell_path) &&
 		weft_strv_push(&argv, "--prewarm") && weft_strv_push(&argv, "3");
 	if (!ok) {
 		weft_error_set(err, "out of memory");
-	} else {
+	} else if (appd->config.insecure_no_sandbox) {
 		ok = appd_child_env(&env, NULL, err);
+	} else {
+		weft_strv_finish(&spare->stores);
+		ok = appd_sandbox_stores(&spare->stores, err);
+		policy = ok ? appd_sandbox_spare(&appd->config, &spare->stores, err) : NULL;
+		ok = policy != NULL;
 	}
 	struct appd_child child;
 	if (ok) {
@@ -162,6 +172,7 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 			.path = appd->config.app_shell_path,
 			.argv = argv.items,
 			.envp = env.items,
+			.policy = policy,
 			.fds = &pair[1],
 			.nfds = 1,
 			.pgid = 0,
@@ -173,15 +184,26 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 		if (output_fd >= 0) {
 			close(output_fd);
 		}
-		weft_strv_finish(&env);
 	}
+	weft_sandbox_policy_destroy(policy);
+	weft_strv_finish(&env);
 	weft_strv_finish(&argv);
 	close(pair[1]);
 	if (!ok) {
 		close(pair[0]);
 		return false;
 	}
-	appd_child_release(&child, true);
+	if (!appd_child_release(&child, true, err)) {
+		/* It could not enter its sandbox, and exits. */
+		waitid(P_PIDFD, (id_t)child.pidfd, &(siginfo_t){ 0 }, WEXITED);
+		close(child.pidfd);
+		close(pair[0]);
+		return false;
+	}
+	spare->sandboxed = child.sandboxed;
+	if (child.sandboxed) {
+		spare->report = child.sandbox.report;
+	}
 	spare->pid = child.pid;
 	spare->pidfd = child.pidfd;
 	spare->sock = pair[0];
@@ -196,7 +218,11 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 		forget_and_close(spare);
 		return false;
 	}
-	weft_log(WEFT_DEBUG, "spare app-shell is pid %d", (int)spare->pid);
+	char line[1024] = "NO SANDBOX (--insecure-no-sandbox)";
+	if (spare->sandboxed) {
+		weft_sandbox_report_format(&spare->report, line, sizeof(line));
+	}
+	weft_log(WEFT_DEBUG, "spare app-shell is pid %d; %s", (int)spare->pid, line);
 	return true;
 }
 
@@ -252,14 +278,40 @@ void appd_spare_destroy(struct appd_spare *spare)
 	forget(spare);
 	appd_output_destroy(spare->output);
 	appd_source_remove(spare->timer);
+	weft_strv_finish(&spare->stores);
 	free(spare);
 }
 
-bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child)
+/* Whether the sandboxed spare sees package_dir: it cannot be shown more
+ * once it runs. */
+static bool sees(const struct appd_spare *spare, const char *package_dir)
+{
+	if (!spare->sandboxed) {
+		return true;
+	}
+	for (size_t i = 0; i < spare->stores.len; i++) {
+		size_t len = strlen(spare->stores.items[i]);
+		if (strncmp(package_dir, spare->stores.items[i], len) == 0 &&
+			package_dir[len] == '/') {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool appd_spare_take(struct appd_spare *spare, const char *package_dir,
+	struct appd_spare_child *child)
 {
 	/* One still warming up is ahead of a new process all the same; but
 	 * only an app-shell known to prewarm is worth the wait. */
 	if (spare == NULL || spare->pid <= 0 || !spare->capable || spare->sock_source == NULL) {
+		return false;
+	}
+	if (!sees(spare, package_dir)) {
+		weft_log(WEFT_INFO,
+			"spare app-shell %d: %s is in no app store it was shown; "
+			"starting an app-shell instead",
+			(int)spare->pid, package_dir);
 		return false;
 	}
 	siginfo_t info = { 0 };
@@ -272,6 +324,8 @@ bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child)
 		.pidfd = spare->pidfd,
 		.sock = spare->sock,
 		.output_fd = appd_output_take(spare->output, spare->output_id),
+		.sandboxed = spare->sandboxed,
+		.report = spare->report,
 	};
 	forget(spare);
 	snprintf(spare->why, sizeof(spare->why), "adopted by a launch; the next one starts soon");
@@ -291,7 +345,12 @@ bool appd_spare_adopt(const struct appd_spare_child *child, const char *app_id,
 	json_object_object_add(msg, "app_id", json_object_new_string(app_id));
 	json_object_object_add(msg, "session", json_object_new_string(session_id));
 	json_object_object_add(msg, "package_dir", json_object_new_string(package_dir));
-	json_object_object_add(msg, "pgid", json_object_new_int(pgid));
+	/* A sandboxed spare is pid 1 of its pid namespace and cannot name the
+	 * session's group: it stays in its own, and appd signals it by its
+	 * pidfd (session.c does for every app-shell). */
+	if (!child->sandboxed) {
+		json_object_object_add(msg, "pgid", json_object_new_int(pgid));
+	}
 	bool ok = weft_ipc_send_json(child->sock, msg, fds, nfds, err);
 	json_object_put(msg);
 	if (!ok) {

@@ -6,6 +6,11 @@
  * inherited fds but its socket); on adoption it joins the session's group
  * itself, and appd puts it under the session's limits.
  *
+ * The spare runs in the spare's sandbox policy (appd/sandbox.c): the
+ * renderer's files and every app store read-only, since nothing can be
+ * mounted into it on adoption; packages are public, and no app data is
+ * there (the app-shell needs none).
+ *
  * An app-shell that cannot prewarm (one that exits before it says READY the
  * first time, as the test suite's stand-in does) is not asked again: every
  * session then spawns its app-shell as before.
@@ -16,6 +21,7 @@
 #include <sys/types.h>
 
 #include "weft/common.h"
+#include "weft/sandbox.h"
 
 struct appd;
 struct appd_spare;
@@ -28,16 +34,22 @@ struct appd_spare_child {
 	int pidfd;
 	int sock;
 	int output_fd;
+	bool sandboxed;
+	struct weft_sandbox_report report; /* the spare policy's */
 };
 
 /* Starts the first spare. Never fails for want of one: appd runs without. */
 struct appd_spare *appd_spare_create(struct appd *appd, struct weft_error *err);
 /* Kills and reaps the spare. Accepts NULL. */
 void appd_spare_destroy(struct appd_spare *spare);
-/* Takes the spare, when one that can be adopted is there; a new one is
- * started a little later, so as not to slow the launch that took it. */
-bool appd_spare_take(struct appd_spare *spare, struct appd_spare_child *child);
-/* Sends the adoption message: the shell's command line and its fds. */
+/* Takes the spare, when one that can be adopted for package_dir is there
+ * (a sandboxed spare sees only the app stores that existed when it
+ * started); a new one is started a little later, so as not to slow the
+ * launch that took it. */
+bool appd_spare_take(struct appd_spare *spare, const char *package_dir,
+	struct appd_spare_child *child);
+/* Sends the adoption message: the shell's command line and its fds, and
+ * pgid to join unless the spare is sandboxed (app-shell/adopt.h). */
 bool appd_spare_adopt(const struct appd_spare_child *child, const char *app_id,
 	const char *session_id, const char *package_dir, pid_t pgid, const int *fds, size_t nfds,
 	struct weft_error *err);

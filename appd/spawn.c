@@ -75,11 +75,58 @@ static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, i
 	_exit(127);
 }
 
+/* Moves the gated child into the cgroup: a sandboxed child is in a new
+ * cgroup namespace already, whose root is ours, so appd does it. */
+static bool join_cgroup(int procs_fd, pid_t pid, struct weft_error *err)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	if (write(procs_fd, buf, (size_t)len) != len) {
+		weft_error_errno(err, "move %d into the session's cgroup", (int)pid);
+		return false;
+	}
+	return true;
+}
+
+static bool spawn_sandboxed(const struct appd_spawn *spawn, struct appd_child *child,
+	struct weft_error *err)
+{
+	struct weft_sandbox_exec exec = {
+		.path = spawn->path,
+		.argv = spawn->argv,
+		.fds = spawn->fds,
+		.nfds = spawn->nfds,
+		.output_fd = spawn->output_fd,
+		.pgid = spawn->pgid,
+	};
+	if (!weft_sandbox_spawn(spawn->policy, &exec, &child->sandbox, err)) {
+		return false;
+	}
+	child->sandboxed = true;
+	child->pid = child->sandbox.pid;
+	child->pidfd = child->sandbox.pidfd;
+	if (spawn->cgroup_procs_fd >= 0 && !join_cgroup(spawn->cgroup_procs_fd, child->pid, err)) {
+		weft_sandbox_child_release(&child->sandbox, false);
+		close(child->sandbox.status_fd);
+		siginfo_t info;
+		while (waitid(P_PIDFD, (id_t)child->pidfd, &info, WEXITED) != 0 &&
+			errno == EINTR) {
+		}
+		close(child->pidfd);
+		child->pid = 0;
+		child->pidfd = -1;
+		return false;
+	}
+	return true;
+}
+
 bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
 	struct weft_error *err)
 {
-	child->pid = 0;
-	child->pidfd = child->gate_fd = -1;
+	*child = (struct appd_child){ .pidfd = -1, .gate_fd = -1 };
+	if (spawn->policy != NULL) {
+		return spawn_sandboxed(spawn, child, err);
+	}
 	if (spawn->nfds > CHILD_MAX_FDS) {
 		weft_error_set(err, "spawn %s: too many fds", spawn->path);
 		return false;
@@ -121,7 +168,7 @@ bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
 	child->pidfd = pidfd_open(pid, 0);
 	if (child->pidfd < 0) {
 		weft_error_errno(err, "pidfd_open %d", (int)pid);
-		appd_child_release(child, false);
+		appd_child_release(child, false, err);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		child->pid = 0;
@@ -130,10 +177,21 @@ bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
 	return true;
 }
 
-void appd_child_release(struct appd_child *child, bool go)
+bool appd_child_release(struct appd_child *child, bool go, struct weft_error *err)
 {
+	if (child->sandboxed) {
+		weft_sandbox_child_release(&child->sandbox, go);
+		if (!go) {
+			close(child->sandbox.status_fd);
+			child->sandbox.status_fd = -1;
+			return true;
+		}
+		/* Its setup is a few syscalls: exec follows in a millisecond
+		 * or two, and a failure is worth one clear line. */
+		return weft_sandbox_child_wait_exec(&child->sandbox, err);
+	}
 	if (child->gate_fd < 0) {
-		return;
+		return true;
 	}
 	if (go) {
 		ssize_t n;
@@ -143,6 +201,7 @@ void appd_child_release(struct appd_child *child, bool go)
 	}
 	close(child->gate_fd);
 	child->gate_fd = -1;
+	return true;
 }
 
 static bool is_own_variable(const char *entry)

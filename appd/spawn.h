@@ -3,6 +3,14 @@
  * for SIGKILL when appd dies, joins its session's process group (and
  * cgroup, when limits have one), and waits at a gate until appd has put it
  * wherever limits want it before it runs anything.
+ *
+ * With a policy (always, unless appd runs with --insecure-no-sandbox) the
+ * child is started by libweftsandbox: new namespaces, a root of only what
+ * the policy shows, no capabilities, Landlock (sandbox/README.md). It is
+ * then pid 1 of its own pid namespace: SIGKILL from appd always works, any
+ * other signal only if the program handles it (weft-runtime and the
+ * app-shell read SIGTERM from a signalfd), and when it exits everything it
+ * started inside goes with it.
  */
 #ifndef APPD_SPAWN_H
 #define APPD_SPAWN_H
@@ -10,11 +18,15 @@
 #include <sys/types.h>
 
 #include "weft/common.h"
+#include "weft/sandbox.h"
 
 struct appd_spawn {
 	const char *path;
 	char *const *argv;
+	/* The sandbox's environment is its policy's: envp is for a child
+	 * started without one. */
 	char *const *envp;
+	const struct weft_sandbox_policy *policy; /* NULL: no sandbox */
 	/* These become fds 3, 4, ... in the child; nothing else is inherited
 	 * but stdin (/dev/null), stdout and stderr. */
 	const int *fds;
@@ -30,13 +42,17 @@ struct appd_child {
 	pid_t pid;
 	int pidfd;
 	int gate_fd; /* write end: appd_child_release() lets the child exec */
+	bool sandboxed;
+	struct weft_sandbox_child sandbox; /* when sandboxed: its gate, status and report */
 };
 
 /* Forks the child, which waits at its gate. */
 bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
 	struct weft_error *err);
-/* Lets the child go on to exec (go true) or makes it exit 127 (go false). */
-void appd_child_release(struct appd_child *child, bool go);
+/* Lets the child go on to exec (go true) or makes it exit 127 (go false).
+ * A sandboxed child is waited for until it exec'd: false, with err naming
+ * the layer it could not apply, when it could not (it exits). */
+bool appd_child_release(struct appd_child *child, bool go, struct weft_error *err);
 
 /* A copy of environ without the variables that are appd's own (its
  * compositor fd, systemd's notify socket, any display), plus extra

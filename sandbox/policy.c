@@ -41,6 +41,9 @@ static const char *const renderer_paths[] = {
 	"/etc/glvnd",
 	"/etc/drirc",
 	"/etc/localtime",
+	/* Servo's network stack loads the trust store at start, and panics
+	 * without one; never all of /etc/ssl, whose private/ is root's keys. */
+	"/etc/ssl/certs",
 	"/var/cache/fontconfig",
 	"/sys/devices/system/cpu",
 };
@@ -67,8 +70,12 @@ const char *sandbox_kind_name(enum weft_sandbox_kind kind)
 
 const char *sandbox_seccomp_name(enum weft_sandbox_kind kind)
 {
-	/* Installed by the binary itself, first thing in main. */
-	return kind == WEFT_SANDBOX_RUNTIME ? "weft-runtime allowlist" : "weft-app-shell denylist";
+	/* Installed by the binary itself, first thing in main. weft-app-shell
+	 * does not install its denylist yet (it needs a Servo build to prove
+	 * Servo keeps working under it): say so rather than claim it. */
+	return kind == WEFT_SANDBOX_RUNTIME
+		? "weft-runtime allowlist"
+		: "none yet (weft-app-shell does not install its denylist)";
 }
 
 static struct sandbox_path *push_path(struct weft_sandbox_policy *policy, struct weft_error *err)
@@ -367,4 +374,26 @@ const struct weft_sandbox_limits *weft_sandbox_policy_limits(
 void weft_sandbox_policy_allow_degraded(struct weft_sandbox_policy *policy, bool allow)
 {
 	policy->allow_degraded = allow;
+}
+
+bool weft_sandbox_policy_share_network(struct weft_sandbox_policy *policy,
+	const uint16_t *tcp_connect_ports, size_t nports, struct weft_error *err)
+{
+	if (nports > WEFT_SANDBOX_MAX_PORTS) {
+		weft_error_set(err, "sandbox: more than %d TCP ports", WEFT_SANDBOX_MAX_PORTS);
+		return false;
+	}
+	policy->host_network = true;
+	policy->any_tcp_port = tcp_connect_ports == NULL;
+	policy->ntcp_ports = 0;
+	for (size_t i = 0; i < nports; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < policy->ntcp_ports; j++) {
+			seen = seen || policy->tcp_ports[j] == tcp_connect_ports[i];
+		}
+		if (!seen) {
+			policy->tcp_ports[policy->ntcp_ports++] = tcp_connect_ports[i];
+		}
+	}
+	return true;
 }

@@ -128,9 +128,36 @@ void weft_sandbox_report_format(const struct weft_sandbox_report *r, char *buf, 
 	put(&o, " nofile=%llu nproc=%llu core=0; pid_max=%u; seccomp by the binary: %s",
 		(unsigned long long)r->limits.nofile, (unsigned long long)r->limits.nproc,
 		r->limits.pids_max, r->seccomp ? r->seccomp : "none");
+	if (r->network != NULL) {
+		put(&o, "; network: %s, tcp connect to port", r->network);
+		const char *sep = r->ntcp_connect_ports == 1 ? " " : "s ";
+		for (size_t i = 0; i < r->ntcp_connect_ports; i++) {
+			put(&o, "%s%u", sep, r->tcp_connect_ports[i]);
+			sep = ",";
+		}
+		if (r->any_tcp_port) {
+			put(&o, "s: any");
+		} else if (r->ntcp_connect_ports == 0) {
+			put(&o, "s: none");
+		}
+	}
 	if (r->degraded != NULL) {
 		put(&o, "; DEGRADED: %s", r->degraded);
 	}
+}
+
+static struct json_object *ports_array(const struct weft_sandbox_report *r)
+{
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; arr != NULL && i < r->ntcp_connect_ports; i++) {
+		struct json_object *port = json_object_new_int(r->tcp_connect_ports[i]);
+		if (port == NULL || json_object_array_add(arr, port) != 0) {
+			json_object_put(port);
+			json_object_put(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }
 
 static bool add(struct json_object *obj, const char *key, struct json_object *value)
@@ -196,6 +223,12 @@ struct json_object *weft_sandbox_report_json(const struct weft_sandbox_report *r
 		add(limits, "nproc", json_object_new_uint64(r->limits.nproc)) &&
 		add(limits, "pid_max", json_object_new_uint64(r->limits.pids_max)) &&
 		add(obj, "seccomp", json_object_new_string(r->seccomp ? r->seccomp : "none")) &&
+		add(obj, "network",
+			json_object_new_string(r->network != NULL
+					? r->network
+					: "none: a namespace of its own")) &&
+		(r->any_tcp_port ? add(obj, "tcp_connect_ports", json_object_new_string("any"))
+				 : add(obj, "tcp_connect_ports", ports_array(r))) &&
 		(r->degraded == NULL ? json_object_object_add(obj, "degraded", NULL) == 0
 				     : add(obj, "degraded", json_object_new_string(r->degraded)));
 	if (!ok) {

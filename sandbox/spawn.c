@@ -120,6 +120,7 @@ struct plan {
 	char *const *envp;
 	const int *fds;
 	size_t nfds;
+	int output_fd; /* -1: inherited */
 	int gate, status, null_fd;
 };
 
@@ -412,6 +413,7 @@ static _Noreturn void child_main(struct plan *plan)
 	for (size_t i = 0; i < plan->nfds; i++) {
 		moved[i] = fcntl(plan->fds[i], F_DUPFD_CLOEXEC, low);
 	}
+	int output = plan->output_fd >= 0 ? fcntl(plan->output_fd, F_DUPFD_CLOEXEC, low) : -1;
 	int status = fcntl(plan->status, F_DUPFD_CLOEXEC, low);
 	if (status >= 0) {
 		plan->status = status;
@@ -420,7 +422,8 @@ static _Noreturn void child_main(struct plan *plan)
 	if (plan->ruleset >= 0) {
 		plan->ruleset = fcntl(plan->ruleset, F_DUPFD_CLOEXEC, low);
 	}
-	if (status < 0 || plan->null_fd < 0 || (plan->ruleset < 0 && plan->handled_fs != 0)) {
+	if (status < 0 || plan->null_fd < 0 || (plan->ruleset < 0 && plan->handled_fs != 0) ||
+		(plan->output_fd >= 0 && output < 0)) {
 		child_fail(plan, STEP_FDS, errno, "fcntl");
 	}
 	for (size_t i = 0; i < plan->nfds; i++) {
@@ -430,6 +433,9 @@ static _Noreturn void child_main(struct plan *plan)
 	}
 	if (dup2(plan->null_fd, STDIN_FILENO) < 0) {
 		child_fail(plan, STEP_FDS, errno, "/dev/null");
+	}
+	if (output >= 0 && (dup2(output, STDOUT_FILENO) < 0 || dup2(output, STDERR_FILENO) < 0)) {
+		child_fail(plan, STEP_FDS, errno, "stdout");
 	}
 	/* The rest, ours included, closes at exec. */
 	if (close_range((unsigned int)low, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
@@ -517,6 +523,154 @@ out:
 	return interp;
 }
 
+/* The canonical path of the program a "#!" script names (malloc'd), or NULL
+ * with err->msg empty when path is no script. The kernel execs it, so
+ * Landlock must allow that; it must be shown in the root (under /usr). */
+static char *script_interpreter(const char *path, struct weft_error *err)
+{
+	err->msg[0] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		weft_error_errno(err, "open %s", path);
+		return NULL;
+	}
+	char line[256];
+	ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
+	close(fd);
+	if (n < 2 || line[0] != '#' || line[1] != '!') {
+		return NULL;
+	}
+	line[n] = '\0';
+	char *start = line + 2;
+	while (*start == ' ' || *start == '\t') {
+		start++;
+	}
+	size_t len = strcspn(start, " \t\n");
+	if (start[len] == '\0' || len == 0) {
+		weft_error_set(err, "%s: bad \"#!\" line", path);
+		return NULL;
+	}
+	start[len] = '\0';
+	char *interp = realpath(start, NULL);
+	if (interp == NULL) {
+		weft_error_errno(err, "%s: interpreter %s", path, start);
+	}
+	return interp;
+}
+
+/* File offset of virtual address addr, from the program's PT_LOAD
+ * segments; -1 when none holds it. */
+static off_t elf_offset(int fd, const Elf64_Ehdr *eh, uint64_t addr)
+{
+	for (unsigned int i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+		off_t off = (off_t)(eh->e_phoff + (uint64_t)i * eh->e_phentsize);
+		if (pread(fd, &ph, sizeof(ph), off) != sizeof(ph)) {
+			return -1;
+		}
+		if (ph.p_type == PT_LOAD && addr >= ph.p_vaddr &&
+			addr < ph.p_vaddr + ph.p_filesz) {
+			return (off_t)(ph.p_offset + (addr - ph.p_vaddr));
+		}
+	}
+	return -1;
+}
+
+/*
+ * The directories the program's DT_RUNPATH (or DT_RPATH) names, with
+ * $ORIGIN expanded, canonical, those that exist (a weft-app-shell in the
+ * build tree finds libweftview.so in $ORIGIN/../webview): the sandbox shows
+ * them read-only, as the loader needs them. Entries with other dynamic
+ * tokens are left out. false only when out of memory.
+ */
+static bool elf_runpath(const char *path, struct weft_strv *dirs)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return true;
+	}
+	Elf64_Ehdr eh;
+	uint64_t strtab = 0, runpath = 0;
+	bool have_runpath = false, have_strtab = false;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+		memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+		eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum > 256) {
+		close(fd);
+		return true;
+	}
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		off_t off = (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize);
+		if (pread(fd, &ph, sizeof(ph), off) != sizeof(ph)) {
+			break;
+		}
+		if (ph.p_type != PT_DYNAMIC) {
+			continue;
+		}
+		size_t n = ph.p_filesz / sizeof(Elf64_Dyn);
+		for (size_t j = 0; j < n && j < 4096; j++) {
+			Elf64_Dyn d;
+			if (pread(fd, &d, sizeof(d), (off_t)(ph.p_offset + j * sizeof(d))) !=
+				sizeof(d)) {
+				break;
+			}
+			if (d.d_tag == DT_NULL) {
+				break;
+			} else if (d.d_tag == DT_STRTAB) {
+				strtab = d.d_un.d_ptr;
+				have_strtab = true;
+			} else if (d.d_tag == DT_RUNPATH ||
+				(d.d_tag == DT_RPATH && !have_runpath)) {
+				runpath = d.d_un.d_val;
+				have_runpath = true;
+			}
+		}
+		break;
+	}
+	char list[PATH_MAX];
+	off_t at = have_runpath && have_strtab ? elf_offset(fd, &eh, strtab) : -1;
+	ssize_t got = at >= 0 ? pread(fd, list, sizeof(list) - 1, at + (off_t)runpath) : -1;
+	close(fd);
+	if (got <= 0) {
+		return true;
+	}
+	list[got] = '\0';
+	char origin[PATH_MAX];
+	snprintf(origin, sizeof(origin), "%s", path);
+	char *slash = strrchr(origin, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+	}
+	char *save = NULL;
+	for (char *entry = strtok_r(list, ":", &save); entry != NULL;
+		entry = strtok_r(NULL, ":", &save)) {
+		char dir[PATH_MAX];
+		const char *rest = NULL;
+		if (strncmp(entry, "$ORIGIN", 7) == 0) {
+			rest = entry + 7;
+		} else if (strncmp(entry, "${ORIGIN}", 9) == 0) {
+			rest = entry + 9;
+		}
+		if (rest != NULL) {
+			snprintf(dir, sizeof(dir), "%s%s", origin, rest);
+		} else {
+			snprintf(dir, sizeof(dir), "%s", entry);
+		}
+		struct stat st;
+		char *real = dir[0] == '/' && strchr(dir, '$') == NULL ? realpath(dir, NULL)
+								       : NULL;
+		if (real == NULL || stat(real, &st) != 0 || !S_ISDIR(st.st_mode) ||
+			weft_strv_contains(dirs, real)) {
+			free(real);
+			continue;
+		}
+		if (!weft_strv_push_take(dirs, real)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static int read_cap_last(void)
 {
 	int last = CAP_LAST_CAP;
@@ -542,7 +696,9 @@ static bool have_setpcap(void)
 struct spawn_state {
 	struct plan plan;
 	char *exec_path;
-	char *interp;
+	char *interp; /* the program's ELF interpreter, or its script interpreter's */
+	char *script_interp; /* a script's "#!" program (canonical), or NULL */
+	struct weft_strv runpath; /* the program's DT_RUNPATH directories */
 	int gate[2], status[2];
 };
 
@@ -552,6 +708,8 @@ static void state_finish(struct spawn_state *s)
 	free(s->plan.source_fds);
 	free(s->exec_path);
 	free(s->interp);
+	free(s->script_interp);
+	weft_strv_finish(&s->runpath);
 	int *fds[] = { &s->plan.ruleset, &s->plan.null_fd, &s->gate[0], &s->gate[1], &s->status[0],
 		&s->status[1] };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -615,8 +773,9 @@ static bool plan_mounts(struct spawn_state *s, const struct weft_sandbox_policy 
 		{ .target = "/dev/stderr", .source = "/proc/self/fd/2", .kind = MOUNT_SYMLINK },
 	};
 	size_t nextra = sizeof(extra) / sizeof(extra[0]);
-	plan->mounts = calloc(policy->npaths + nextra + 1, sizeof(*plan->mounts));
-	plan->source_fds = calloc(policy->npaths + nextra + 1, sizeof(*plan->source_fds));
+	size_t n = policy->npaths + nextra + 1 + s->runpath.len;
+	plan->mounts = calloc(n, sizeof(*plan->mounts));
+	plan->source_fds = calloc(n, sizeof(*plan->source_fds));
 	if (plan->mounts == NULL || plan->source_fds == NULL) {
 		weft_error_set(err, "out of memory");
 		return false;
@@ -643,6 +802,21 @@ static bool plan_mounts(struct spawn_state *s, const struct weft_sandbox_policy 
 	};
 	for (size_t i = 0; i < nextra; i++) {
 		plan->mounts[plan->nmounts++] = extra[i];
+	}
+	for (size_t i = 0; i < s->runpath.len; i++) {
+		bool listed = false;
+		for (size_t j = 0; j < policy->npaths && !listed; j++) {
+			listed = strcmp(policy->paths[j].path, s->runpath.items[i]) == 0;
+		}
+		if (!listed) {
+			plan->mounts[plan->nmounts++] = (struct plan_mount){
+				.target = s->runpath.items[i],
+				.source = s->runpath.items[i],
+				.kind = MOUNT_BIND,
+				.is_dir = true,
+				.access = SANDBOX_FS_READ,
+			};
+		}
 	}
 	qsort(plan->mounts, plan->nmounts, sizeof(*plan->mounts), compare_mounts);
 	/* Read-only paths inside a read-only bind need no mount of their own
@@ -678,7 +852,11 @@ static bool plan_landlock(struct spawn_state *s, struct weft_sandbox_report *rep
 	report->landlock_fs = attr.handled_access_fs;
 	report->landlock_net = attr.handled_access_net;
 	report->landlock_scoped = attr.scoped;
-	plan->ruleset = sandbox_landlock_create(report->landlock_abi, err);
+	if (report->any_tcp_port) {
+		report->landlock_net &= ~LANDLOCK_ACCESS_NET_CONNECT_TCP;
+	}
+	plan->ruleset = sandbox_landlock_create(report->landlock_abi,
+		report->any_tcp_port ? LANDLOCK_ACCESS_NET_CONNECT_TCP : 0, err);
 	if (plan->ruleset < 0) {
 		return false;
 	}
@@ -687,6 +865,21 @@ static bool plan_landlock(struct spawn_state *s, struct weft_sandbox_report *rep
 		if (m->kind == MOUNT_BIND && !allow_path(plan, m->source, m->access, err)) {
 			return false;
 		}
+	}
+	for (size_t i = 0; i < report->ntcp_connect_ports; i++) {
+		int rc = sandbox_landlock_allow_port(plan->ruleset, report->tcp_connect_ports[i],
+			report->landlock_net);
+		if (rc != 0) {
+			errno = -rc;
+			weft_error_errno(err, "sandbox: landlock rule for TCP port %u",
+				report->tcp_connect_ports[i]);
+			return false;
+		}
+	}
+	if (s->script_interp != NULL &&
+		!allow_path(plan, s->script_interp,
+			LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE, err)) {
+		return false;
 	}
 	return s->interp == NULL ||
 		allow_path(plan, s->interp,
@@ -712,7 +905,17 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 		weft_error_errno(err, "sandbox: %s", exec->path);
 		return false;
 	}
-	s->interp = elf_interpreter(s->exec_path, err);
+	s->script_interp = script_interpreter(s->exec_path, err);
+	if (s->script_interp == NULL && err->msg[0] != '\0') {
+		weft_error_prefix(err, "sandbox");
+		return false;
+	}
+	if (!elf_runpath(s->exec_path, &s->runpath)) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	s->interp = elf_interpreter(s->script_interp != NULL ? s->script_interp : s->exec_path,
+		err);
 	if (s->interp == NULL && err->msg[0] != '\0') {
 		weft_error_prefix(err, "sandbox");
 		return false;
@@ -728,6 +931,13 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 		.limits = policy->limits,
 		.seccomp = sandbox_seccomp_name(policy->kind),
 	};
+	if (policy->host_network) {
+		report->network = "host namespace, pending a broker";
+		report->ntcp_connect_ports = policy->ntcp_ports;
+		report->any_tcp_port = policy->any_tcp_port;
+		memcpy(report->tcp_connect_ports, policy->tcp_ports,
+			policy->ntcp_ports * sizeof(policy->tcp_ports[0]));
+	}
 #ifdef SANDBOX_UNDER_ASAN
 	report->limits.data_bytes = 0;
 #endif
@@ -760,6 +970,7 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 	plan->envp = policy->env.items;
 	plan->fds = exec->fds;
 	plan->nfds = exec->nfds;
+	plan->output_fd = exec->output_fd > 0 ? exec->output_fd : -1;
 	plan->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (plan->null_fd < 0) {
 		weft_error_errno(err, "open /dev/null");
@@ -803,7 +1014,8 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 	int pidfd = -1;
 	s.plan.namespaces = true;
 	s.plan.drop_bounding = true;
-	pid_t pid = clone_child(NS_FLAGS, &pidfd);
+	uint64_t ns_flags = NS_FLAGS & ~(uint64_t)(policy->host_network ? CLONE_NEWNET : 0);
+	pid_t pid = clone_child(ns_flags, &pidfd);
 	if (pid < 0 && policy->allow_degraded && errno != ENOMEM) {
 		/* No user namespaces: the other layers still hold, and without
 		 * CAP_SETPCAP the bounding set stays as it is. */
@@ -829,8 +1041,8 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 
 	if (s.plan.namespaces) {
 		report->namespaces = WEFT_SANDBOX_NS_USER | WEFT_SANDBOX_NS_MOUNT |
-			WEFT_SANDBOX_NS_PID | WEFT_SANDBOX_NS_NET | WEFT_SANDBOX_NS_IPC |
-			WEFT_SANDBOX_NS_UTS | WEFT_SANDBOX_NS_CGROUP;
+			WEFT_SANDBOX_NS_PID | (policy->host_network ? 0 : WEFT_SANDBOX_NS_NET) |
+			WEFT_SANDBOX_NS_IPC | WEFT_SANDBOX_NS_UTS | WEFT_SANDBOX_NS_CGROUP;
 		report->new_root = true;
 	} else {
 		report->limits.pids_max = 0;

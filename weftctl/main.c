@@ -359,6 +359,20 @@ static int cmd_state(struct ctl *ctl, const char *id)
 		if (limits != NULL) {
 			printf("limits: %s\n", limits);
 		}
+		/* One line per process, "sandbox runtime: ...": what its
+		 * sandbox holds, or that it has none. */
+		struct json_object *sandbox = get(session, "sandbox");
+		if (sandbox != NULL && json_object_is_type(sandbox, json_type_object)) {
+			json_object_object_foreach(sandbox, name, proc)
+			{
+				const char *summary = weft_json_get_string(proc, "summary");
+				if (summary != NULL) {
+					printf("%s\n", summary);
+				} else {
+					printf("sandbox %s: ?\n", name);
+				}
+			}
+		}
 	}
 	json_object_put(reply);
 	return 0;
@@ -501,12 +515,13 @@ static int cmd_info(struct ctl *ctl)
 		print_json(reply);
 	} else {
 		struct json_object *pid = get(reply, "pid"), *comp = get(reply, "compositor");
-		printf("pid: %d\nversion: %s\ncompositor: %s\nlimits: %s\nruntime: %s\n"
-		       "app-shell: %s\n",
+		const char *sandbox = weft_json_get_string(reply, "sandbox");
+		printf("pid: %d\nversion: %s\ncompositor: %s\nlimits: %s\nsandbox: %s\n"
+		       "runtime: %s\napp-shell: %s\n",
 			json_object_get_int(pid), weft_json_get_string(reply, "version"),
 			json_object_get_boolean(comp) ? "yes" : "no",
 			weft_json_get_string(reply, "limits_detail"),
-			weft_json_get_string(reply, "runtime"),
+			sandbox != NULL ? sandbox : "?", weft_json_get_string(reply, "runtime"),
 			weft_json_get_string(reply, "app_shell"));
 		/* The prewarmed app-shell the next launch will take, if any. */
 		struct json_object *spare = get(reply, "spare");

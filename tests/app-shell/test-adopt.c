@@ -93,6 +93,13 @@ static void well_formed(void)
 	ASSERT(adopt(GOOD_MSG("4242"), false, 0, &a, &hangup, &err));
 	EXPECT(a.ipc_fd >= 0 && a.wayland_fd == -1);
 	app_adoption_finish(&a);
+
+	/* A sandboxed shell is given no group to join. */
+	ASSERT(adopt("{\"app_id\":\"org.weft.demo.counter\",\"session\":\"7\","
+		     "\"package_dir\":\"/p\"}",
+		true, 0, &a, &hangup, &err));
+	EXPECT(a.pgid == 0);
+	app_adoption_finish(&a);
 }
 
 static void refused(void)
@@ -103,7 +110,6 @@ static void refused(void)
 		"{\"session\":\"7\",\"package_dir\":\"/p\",\"pgid\":4242}",
 		"{\"app_id\":\"org.weft.demo.counter\",\"package_dir\":\"/p\",\"pgid\":4242}",
 		"{\"app_id\":\"org.weft.demo.counter\",\"session\":\"7\",\"pgid\":4242}",
-		"{\"app_id\":\"org.weft.demo.counter\",\"session\":\"7\",\"package_dir\":\"/p\"}",
 		"{\"app_id\":\"org.weft.demo.counter\",\"session\":\"7\",\"package_dir\":\"/p\","
 		"\"pgid\":\"4242\"}",
 		/* Not an app id: no other origin may be served. */

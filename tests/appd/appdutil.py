@@ -42,6 +42,13 @@ STANDIN_CONNECTED = 0x20A040
 
 MSG_MAX = 1024 * 1024
 
+# What the test doubles read from their environment, which appd passes on
+# into their sandbox (--sandbox-pass-env) when a test sets it.
+SANDBOX_PASS_ENV = ("WEFT_TEST_RUN", "FAKE_RUNTIME", "FAKE_RUNTIME_LOG", "FAKE_RUNTIME_MODES",
+                    "FAKE_RUNTIME_IGNORE_TERM", "FAKE_RUNTIME_SAY", "WEFT_STANDIN_NO_FRAME",
+                    "WEFT_STANDIN_EXIT", "WEFT_STANDIN_SAY", "WEFT_STANDIN_RELAY",
+                    "WEFT_STANDIN_PREWARM")
+
 
 def wait_until(what, fn, timeout=10.0, interval=0.02):
     """fn() until it returns something true; that value, or AssertionError."""
@@ -311,10 +318,15 @@ class Weft:
         if runtime is not None:
             e["WEFT_RUNTIME"] = str(runtime)
         e.update(env or {})
+        # Session processes run in their sandbox with a clean environment:
+        # this one, passed on, marks them as this Weft's.
+        e["WEFT_TEST_RUN"] = str(self.run_dir)
         self.env = e
         self.marker = f"XDG_RUNTIME_DIR={self.run_dir}".encode()
+        self.child_marker = f"WEFT_TEST_RUN={self.run_dir}".encode()
 
-        appd_cmd = [str(APPD), "--grace", "1000", "--limits", "none", *appd_args]
+        appd_cmd = [str(APPD), "--grace", "1000", "--limits", "none",
+                    *self.sandbox_args(e), *appd_args]
         self.log = open(self.log_path, "wb")
         if compositor:
             cmd = [str(COMPOSITOR), "--backend", "headless", "--size", "1280x720", "--no-shell",
@@ -333,6 +345,23 @@ class Weft:
             self.stop()
             self.cleanup()
             raise
+
+    @staticmethod
+    def sandbox_args(env):
+        """What the test doubles need to see in their sandbox: their
+        variables, the sanitizer's suppressions, the fake runtime's log and
+        the relay's socket (only those a test asked for)."""
+        args = ["--sandbox-share-ro", str(LSAN_SUPP)]
+        for name in SANDBOX_PASS_ENV:
+            args += ["--sandbox-pass-env", name]
+        log = env.get("FAKE_RUNTIME_LOG")
+        if log:
+            Path(log).touch()
+            args += ["--sandbox-share", log]
+        relay = env.get("WEFT_STANDIN_RELAY")
+        if relay:
+            args += ["--sandbox-share-ro", str(Path(relay).parent)]
+        return args
 
     # ---- appd ----
 
@@ -419,7 +448,7 @@ class Weft:
         return self.log_path.read_text(errors="replace")
 
     def leftovers(self):
-        return processes_with_env(self.marker)
+        return processes_with_env(self.marker) + processes_with_env(self.child_marker)
 
     def stop(self):
         """Stops everything; returns the exit status of the process we started."""

@@ -11,6 +11,11 @@
  * Like the real one it exits 0 when its window is closed, the IPC peer
  * hangs up or SIGTERM arrives, and 1 with a line on stderr otherwise.
  *
+ * With WEFT_STANDIN_PREWARM=1 it also takes the real one's --prewarm FD:
+ * it says READY on FD, waits for appd's adoption message
+ * (app-shell/adopt.h) and goes on as if started with what it carries.
+ * Without it, --prewarm is refused, so that appd keeps no spare.
+ *
  * For tests: WEFT_STANDIN_NO_FRAME=1 never draws (the session never gets
  * its first frame); WEFT_STANDIN_EXIT=N exits with N at once;
  * WEFT_STANDIN_SAY=TEXT writes TEXT to stderr first;
@@ -32,6 +37,7 @@
 #include <unistd.h>
 #include <wayland-client.h>
 
+#include "adopt.h"
 #include "weft/ipc.h"
 #include "weft/manifest.h"
 #include "zweft-shell-unstable-v1-client-protocol.h"
@@ -273,6 +279,7 @@ int main(int argc, char **argv)
 		{ "app-id", required_argument, NULL, 'a' },
 		{ "session", required_argument, NULL, 's' },
 		{ "ipc-fd", required_argument, NULL, 'i' },
+		{ "prewarm", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -283,6 +290,7 @@ int main(int argc, char **argv)
 		.running = true,
 	};
 	const char *want_id = NULL;
+	int prewarm_fd = -1;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -299,6 +307,15 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'p':
+			prewarm_fd = parse_fd(optarg);
+			if (getenv("WEFT_STANDIN_PREWARM") == NULL || prewarm_fd < 0) {
+				fprintf(stderr,
+					"weft-app-shell (stand-in): no --prewarm without "
+					"WEFT_STANDIN_PREWARM=1\n");
+				return 1;
+			}
+			break;
 		case 'h':
 			puts("usage: weft-app-shell [--app-id ID] [--session S] [--ipc-fd N] "
 			     "PACKAGE_DIR");
@@ -307,7 +324,37 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (optind != argc - 1) {
+	struct app_adoption adoption = { .ipc_fd = -1, .wayland_fd = -1 };
+	const char *package_dir = optind == argc - 1 ? argv[optind] : NULL;
+	if (prewarm_fd >= 0 && optind == argc) {
+		struct weft_error err = { 0 };
+		bool hangup = false;
+		if (send(prewarm_fd, "READY", 5, MSG_NOSIGNAL) != 5 ||
+			!app_adoption_recv(prewarm_fd, &adoption, &hangup, &err)) {
+			if (hangup) {
+				return 0;
+			}
+			fprintf(stderr, "weft-app-shell (stand-in): adoption: %s\n",
+				err.msg[0] != '\0' ? err.msg : strerror(errno));
+			return 1;
+		}
+		close(prewarm_fd);
+		if (adoption.pgid > 0 && setpgid(0, adoption.pgid) != 0) {
+			fprintf(stderr, "weft-app-shell (stand-in): join group %d: %s\n",
+				(int)adoption.pgid, strerror(errno));
+			return 1;
+		}
+		if (adoption.wayland_fd >= 0) {
+			char value[16];
+			snprintf(value, sizeof(value), "%d", adoption.wayland_fd);
+			setenv("WAYLAND_SOCKET", value, 1);
+			adoption.wayland_fd = -1;
+		}
+		st.ipc_fd = adoption.ipc_fd;
+		adoption.ipc_fd = -1;
+		want_id = adoption.app_id;
+		package_dir = adoption.package_dir;
+	} else if (package_dir == NULL) {
 		fprintf(stderr, "weft-app-shell (stand-in): expected one PACKAGE_DIR\n");
 		return 1;
 	}
@@ -318,25 +365,27 @@ int main(int argc, char **argv)
 	}
 	const char *exit_now = getenv("WEFT_STANDIN_EXIT");
 	if (exit_now != NULL) {
+		app_adoption_finish(&adoption);
 		return atoi(exit_now);
 	}
 	st.no_frame = getenv("WEFT_STANDIN_NO_FRAME") != NULL;
 
-	char *path = weft_path_join(argv[optind], WEFT_MANIFEST_FILE);
+	char *path = weft_path_join(package_dir, WEFT_MANIFEST_FILE);
 	struct weft_diags diags;
 	weft_diags_init(&diags);
 	struct weft_manifest *manifest = path != NULL ? weft_manifest_load(path, &diags) : NULL;
 	weft_diags_finish(&diags);
 	free(path);
 	if (manifest == NULL) {
-		fprintf(stderr, "weft-app-shell (stand-in): %s: no valid manifest\n",
-			argv[optind]);
+		fprintf(stderr, "weft-app-shell (stand-in): %s: no valid manifest\n", package_dir);
+		app_adoption_finish(&adoption);
 		return 1;
 	}
 	if (want_id != NULL && strcmp(want_id, manifest->id) != 0) {
 		fprintf(stderr, "weft-app-shell (stand-in): --app-id %s is not %s\n", want_id,
 			manifest->id);
 		weft_manifest_destroy(manifest);
+		app_adoption_finish(&adoption);
 		return 1;
 	}
 	st.app_id = manifest->id;
@@ -418,6 +467,7 @@ int main(int argc, char **argv)
 		wl_display_disconnect(st.display);
 	}
 	weft_manifest_destroy(manifest);
+	app_adoption_finish(&adoption);
 	if (st.relay_fd >= 0) {
 		close(st.relay_fd);
 	}

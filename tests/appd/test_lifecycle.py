@@ -63,6 +63,9 @@ def test_human_output(weft):
     assert status == 0
     sid = out.strip()
     limits = "limits: not enforced: --limits none\n"
+    # One line per process: what its sandbox holds.
+    limits += "".join(p["summary"] + "\n" for p in weft.state(sid)["sandbox"].values())
+    assert limits.count("\nsandbox ") == 2
     assert plain(weft, "state", sid) == (0, "running\n" + limits, "")
     assert plain(weft, "terminate", sid, "--wait") == (0, "stopped: terminated\n", "")
     assert plain(weft, "state", sid) == (0, "stopped: terminated\n" + limits, "")

@@ -321,7 +321,8 @@ def test_each_session_says_whether_its_limits_are_enforced(start, tmp_path, limi
     # People see it too.
     out = subprocess.run([str(WEFTCTL), "--socket", str(weft.socket), "state", sid],
                          env=weft.env, capture_output=True, text=True, check=True).stdout
-    assert out == f"running\nlimits: {said}\n"
+    sandbox = "".join(p["summary"] + "\n" for p in weft.state(sid)["sandbox"].values())
+    assert out == f"running\nlimits: {said}\n{sandbox}"
     out = subprocess.run([str(WEFTCTL), "--socket", str(weft.socket), "ps"],
                          env=weft.env, capture_output=True, text=True, check=True).stdout
     lines = out.splitlines()

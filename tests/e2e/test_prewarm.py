@@ -1,6 +1,6 @@
 """appd's spare app-shell (weft-app-shell --prewarm): Servo started before
-any launch, adopted by the next one, which joins its session like a spawned
-app-shell; a new spare follows, and none outlives appd."""
+any launch, in the spare's sandbox, adopted by the next one, which joins
+its session's limits; a new spare follows, and none outlives appd."""
 
 import os
 import signal
@@ -39,10 +39,15 @@ def test_launch_adopts_the_spare(weft):
     assert session["state"] == "running"
     assert session["app_shell_pid"] == spare
     assert f"session {session['id']}: adopted the spare app-shell {spare}" in weft.logs()
-    # It joined the session exactly as a spawned app-shell does: the
-    # runtime's process group, whatever cgroup the runtime is in.
-    assert os.getpgid(spare) == session["runtime_pid"]
+    # It joined the session's cgroup, whatever cgroup the runtime is in.
+    # In its sandbox it is pid 1 of its own pid namespace and cannot name
+    # the runtime's process group: it keeps its own, and appd signals it by
+    # its pidfd (the teardown below ends it).
     assert cgroup_of(spare) == cgroup_of(session["runtime_pid"])
+    assert os.getpgid(spare) == spare
+    report = session["sandbox"]["app-shell"]
+    assert report["enforced"] is True and report["kind"] == "spare", report
+    assert os.readlink(f"/proc/{spare}/ns/pid") != os.readlink(f"/proc/{weft.appd_pid}/ns/pid")
     wait_until("the counter's window", lambda: counter_on_screen(weft), timeout=60)
 
     # A new spare follows; the next launch adopts that one.

@@ -1,0 +1,369 @@
+/*
+ * What each session process is shown (issue 11, sandbox/README.md): the
+ * policies appd hands libweftsandbox, built from a session's plan.
+ *
+ *   runtime    the package read-only; app data read-only or read-write as
+ *              the manifest grants fs:read/fs:rw:app-data, and the
+ *              documents directory likewise; a component cache of the
+ *              app's own (so that one app cannot plant a compiled artifact
+ *              another app loads); with a net:fetch grant the host's
+ *              network namespace and TCP connect to the granted ports (a
+ *              known gap until a broker connects for it), else no network.
+ *   app-shell  the package read-only, the renderer's fonts and Mesa data;
+ *              its Wayland connection is an fd (WAYLAND_SOCKET), never the
+ *              compositor's socket path. No app data.
+ *   spare      the renderer's policy and every app store read-only, since
+ *              a spare cannot gain mounts when a session adopts it:
+ *              packages are public, app data is not and is never there.
+ *
+ * Each child's environment holds only what its policy sets, the variables
+ * appd passes on (WEFT_LOG, the sanitizers' options, --sandbox-pass-env)
+ * and the process's own.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appd.h"
+#include "weft/paths.h"
+#include "weft/sandbox.h"
+
+/* Passed on to every session process when appd has them. */
+static const char *const passed_env[] = {
+	"WEFT_LOG",
+	"ASAN_OPTIONS",
+	"UBSAN_OPTIONS",
+	"LSAN_OPTIONS",
+};
+
+#define FETCH_PREFIX "net:fetch:"
+
+/* What a runtime that fetches reads to resolve names and check
+ * certificates; only those that exist are shown. */
+static const char *const network_paths[] = {
+	"/etc/resolv.conf",
+	"/etc/hosts",
+	"/etc/nsswitch.conf",
+	"/etc/host.conf",
+	"/etc/gai.conf",
+	"/etc/ssl/certs", /* never /etc/ssl/private */
+	"/etc/ca-certificates",
+};
+
+bool appd_sandbox_check(struct weft_error *err)
+{
+	int abi = weft_sandbox_landlock_abi();
+	if (abi <= 0) {
+		weft_error_set(err,
+			"the kernel offers no Landlock (not built in, or not in its lsm= "
+			"list)");
+		return false;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		weft_error_errno(err, "fork");
+		return false;
+	}
+	if (pid == 0) {
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) == 0
+				? 0
+				: (errno & 0x7f) + 1);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			weft_error_errno(err, "waitpid");
+			return false;
+		}
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		int e = WIFEXITED(status) ? WEXITSTATUS(status) - 1 : 0;
+		weft_error_set(err,
+			"the kernel refuses new user namespaces (%s; "
+			"kernel.unprivileged_userns_clone or user.max_user_namespaces?)",
+			e > 0 ? strerror(e) : "the check failed");
+		return false;
+	}
+	return true;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* mkdir -p, private to the user. */
+static bool make_dirs(const char *path, struct weft_error *err)
+{
+	char *copy = strdup(path);
+	if (copy == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	bool ok = true;
+	for (char *p = copy + 1; ok; p++) {
+		if (*p != '/' && *p != '\0') {
+			continue;
+		}
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+			weft_error_errno(err, "mkdir %s", copy);
+			ok = false;
+		}
+		*p = saved;
+		if (saved == '\0') {
+			break;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+static bool setenv_fmt(struct weft_sandbox_policy *policy, struct weft_error *err, const char *fmt,
+	...) WEFT_PRINTF(3, 4);
+
+static bool setenv_fmt(struct weft_sandbox_policy *policy, struct weft_error *err, const char *fmt,
+	...)
+{
+	char *entry = NULL;
+	va_list args;
+	va_start(args, fmt);
+	int n = vasprintf(&entry, fmt, args);
+	va_end(args);
+	if (n < 0) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	bool ok = weft_sandbox_policy_setenv(policy, entry, err);
+	free(entry);
+	return ok;
+}
+
+/* What every session process gets from appd's configuration: the shared
+ * paths of --sandbox-share(-ro) and the variables passed on. */
+static bool add_common(const struct appd_config *config, struct weft_sandbox_policy *policy,
+	struct weft_error *err)
+{
+	for (size_t i = 0; i < config->sandbox_share_ro.len; i++) {
+		if (!weft_sandbox_policy_add_path(policy, config->sandbox_share_ro.items[i], false,
+			    err)) {
+			return false;
+		}
+	}
+	for (size_t i = 0; i < config->sandbox_share.len; i++) {
+		if (!weft_sandbox_policy_add_path(policy, config->sandbox_share.items[i], true,
+			    err)) {
+			return false;
+		}
+	}
+	for (size_t i = 0;
+		i < sizeof(passed_env) / sizeof(passed_env[0]) + config->sandbox_pass_env.len;
+		i++) {
+		const char *name = i < sizeof(passed_env) / sizeof(passed_env[0])
+			? passed_env[i]
+			: config->sandbox_pass_env
+				  .items[i - sizeof(passed_env) / sizeof(passed_env[0])];
+		const char *value = getenv(name);
+		if (value != NULL && !setenv_fmt(policy, err, "%s=%s", name, value)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The granted TCP ports of the net:fetch capabilities; false (any port)
+ * when one grants a host without a port, which allows every port. */
+static bool fetch_ports(const struct appd_plan *plan, uint16_t *ports, size_t *nports, bool *any)
+{
+	*nports = 0;
+	*any = false;
+	bool granted = false;
+	for (size_t i = 0; i < plan->capabilities.len; i++) {
+		const char *cap = plan->capabilities.items[i];
+		if (strncmp(cap, FETCH_PREFIX, strlen(FETCH_PREFIX)) != 0) {
+			continue;
+		}
+		granted = true;
+		const char *colon = strrchr(cap + strlen(FETCH_PREFIX), ':');
+		long port;
+		if (colon == NULL || !weft_parse_long(colon + 1, 1, 65535, &port)) {
+			*any = true;
+		} else if (*nports < WEFT_SANDBOX_MAX_PORTS) {
+			ports[(*nports)++] = (uint16_t)port;
+		} else {
+			*any = true;
+		}
+	}
+	return granted;
+}
+
+/* $XDG_CACHE_HOME/weft/apps/APP_ID: the app's own component cache. */
+static char *cache_dir(const char *app_id, struct weft_error *err)
+{
+	const char *home = getenv("XDG_CACHE_HOME");
+	char *dir;
+	if (home != NULL && home[0] == '/') {
+		dir = weft_strdup_printf("%s/weft/apps/%s", home, app_id);
+	} else if ((home = getenv("HOME")) != NULL && home[0] == '/') {
+		dir = weft_strdup_printf("%s/.cache/weft/apps/%s", home, app_id);
+	} else {
+		weft_error_set(err, "no cache directory: neither XDG_CACHE_HOME nor HOME is set");
+		return NULL;
+	}
+	if (dir == NULL) {
+		weft_error_set(err, "out of memory");
+		return NULL;
+	}
+	if (!make_dirs(dir, err)) {
+		free(dir);
+		return NULL;
+	}
+	char *real = realpath(dir, NULL);
+	if (real == NULL) {
+		weft_error_errno(err, "%s", dir);
+	}
+	free(dir);
+	return real;
+}
+
+/* The documents directory the runtime would use, when one exists. */
+static char *documents_dir(void)
+{
+	const char *v = getenv("XDG_DOCUMENTS_DIR");
+	const char *home = getenv("HOME");
+	char *dir = NULL;
+	if (v != NULL && v[0] == '/') {
+		dir = strdup(v);
+	} else if (home != NULL && home[0] == '/') {
+		dir = weft_strdup_printf("%s/Documents", home);
+	}
+	char *real = dir != NULL ? realpath(dir, NULL) : NULL;
+	free(dir);
+	return real;
+}
+
+struct weft_sandbox_policy *appd_sandbox_runtime(const struct appd_config *config,
+	const char *app_id, const struct appd_plan *plan, struct weft_error *err)
+{
+	const struct weft_strv *caps = &plan->capabilities;
+	struct weft_sandbox_app app = {
+		.package_dir = plan->package_dir,
+		.data_dir = plan->data_dir,
+		.data_rw = weft_strv_contains(caps, "fs:rw:app-data"),
+	};
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_runtime(&app, err);
+	if (policy == NULL) {
+		return NULL;
+	}
+	char *cache = cache_dir(app_id, err);
+	bool ok = cache != NULL && weft_sandbox_policy_add_path(policy, cache, true, err) &&
+		setenv_fmt(policy, err, "XDG_CACHE_HOME=%s", cache) &&
+		weft_sandbox_policy_setenv(policy, "HOME=/tmp", err);
+	free(cache);
+	bool docs_rw = weft_strv_contains(caps, "fs:rw:xdg-documents");
+	if (ok && (docs_rw || weft_strv_contains(caps, "fs:read:xdg-documents"))) {
+		char *docs = documents_dir();
+		if (docs != NULL) {
+			ok = weft_sandbox_policy_add_path(policy, docs, docs_rw, err) &&
+				setenv_fmt(policy, err, "XDG_DOCUMENTS_DIR=%s", docs);
+		}
+		free(docs);
+	}
+	uint16_t ports[WEFT_SANDBOX_MAX_PORTS];
+	size_t nports;
+	bool any;
+	if (ok && fetch_ports(plan, ports, &nports, &any)) {
+		ok = weft_sandbox_policy_share_network(policy, any ? NULL : ports, nports, err);
+		for (size_t i = 0; ok && i < sizeof(network_paths) / sizeof(network_paths[0]);
+			i++) {
+			if (exists(network_paths[i])) {
+				ok = weft_sandbox_policy_add_path(policy, network_paths[i], false,
+					err);
+			}
+		}
+	}
+	if (!ok || !add_common(config, policy, err)) {
+		weft_sandbox_policy_destroy(policy);
+		return NULL;
+	}
+	return policy;
+}
+
+struct weft_sandbox_policy *appd_sandbox_app_shell(const struct appd_config *config,
+	const struct appd_plan *plan, struct weft_error *err)
+{
+	struct weft_sandbox_app app = { .package_dir = plan->package_dir };
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_app_shell(&app, err);
+	if (policy != NULL && !add_common(config, policy, err)) {
+		weft_sandbox_policy_destroy(policy);
+		return NULL;
+	}
+	return policy;
+}
+
+bool appd_sandbox_stores(struct weft_strv *stores, struct weft_error *err)
+{
+	struct weft_strv roots;
+	weft_strv_init(&roots);
+	weft_strv_init(stores);
+	bool ok = weft_store_roots(&roots, err);
+	/* The stores as they really are: a session's package directory is
+	 * canonical (plan.c), and the sandbox shows canonical paths. A store
+	 * that does not exist yet is left out. */
+	for (size_t i = 0; ok && i < roots.len; i++) {
+		char *real = realpath(roots.items[i], NULL);
+		if (real != NULL && !weft_strv_push_take(stores, real)) {
+			weft_error_set(err, "out of memory");
+			ok = false;
+		}
+	}
+	weft_strv_finish(&roots);
+	if (!ok) {
+		weft_strv_finish(stores);
+	}
+	return ok;
+}
+
+struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
+	const struct weft_strv *stores, struct weft_error *err)
+{
+	/* A weft_strv is NULL-terminated (or has no items at all). */
+	struct weft_sandbox_policy *policy =
+		weft_sandbox_policy_spare((const char *const *)stores->items, err);
+	if (policy != NULL && !add_common(config, policy, err)) {
+		weft_sandbox_policy_destroy(policy);
+		policy = NULL;
+	}
+	return policy;
+}
+
+struct json_object *appd_sandbox_json(const char *name, bool sandboxed,
+	const struct weft_sandbox_report *report)
+{
+	struct json_object *obj;
+	char line[1024];
+	if (sandboxed) {
+		obj = weft_sandbox_report_json(report);
+		weft_sandbox_report_format(report, line, sizeof(line));
+	} else {
+		obj = json_object_new_object();
+		snprintf(line, sizeof(line),
+			"sandbox %s: NONE: appd runs with --insecure-no-sandbox", name);
+	}
+	if (obj == NULL) {
+		return NULL;
+	}
+	json_object_object_add(obj, "enforced", json_object_new_boolean(sandboxed));
+	json_object_object_add(obj, "summary", json_object_new_string(line));
+	return obj;
+}

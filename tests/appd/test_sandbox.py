@@ -1,0 +1,281 @@
+"""Every session process runs in its OS sandbox (issue 11, sandbox/README.md),
+seen from outside: the real compositor, appd, runtime and the stand-in
+app-shell, checked through /proc (capabilities, no_new_privs, seccomp,
+namespaces, what their root holds) against what appd reports for them in
+state and sessions."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from appdutil import APPD, APPS, COUNTER, PROBE, STANDIN_CONNECTED, WEFTCTL, Relay, \
+    make_package, make_probe_package, settled_spare, stop_process, wait_until
+
+NAMESPACES = {"user": "user", "mnt": "mnt", "pid": "pid", "net": "net", "ipc": "ipc",
+              "uts": "uts", "cgroup": "cgroup"}
+
+needs_probe = pytest.mark.skipif(not PROBE.exists(), reason="the probe guest is not built")
+
+
+def status(pid):
+    """/proc/PID/status as a dict of strings."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return fields
+
+
+def ns(pid, name):
+    return os.readlink(f"/proc/{pid}/ns/{name}")
+
+
+def mount_of(pid, path):
+    """The mount options of the mount at path in pid's mount namespace
+    (the last one there wins), or None when nothing is mounted there."""
+    found = None
+    for line in Path(f"/proc/{pid}/mountinfo").read_text().splitlines():
+        fields = line.split()
+        if fields[4] == str(path):
+            found = fields[5].split(",")
+    return found
+
+
+def running(weft, app_id=COUNTER):
+    sid = weft.launch(app_id)["id"]
+    return weft.wait_state(sid, "running")
+
+
+def check_process(weft, pid, report, kind):
+    """What /proc says of pid agrees with appd's report, and is a sandbox."""
+    st = status(pid)
+    assert report["enforced"] is True
+    assert report["kind"] == kind
+    # Every capability gone, in every set.
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(st[cap], 16) == 0, (cap, st[cap])
+    assert report["caps_dropped"] is True
+    assert st["NoNewPrivs"] == "1" and report["no_new_privs"] is True
+    # A namespace in the report is one of its own; one not in it is appd's.
+    for name in NAMESPACES:
+        own = ns(pid, name) != ns(weft.appd_pid, name)
+        assert own == (name in report["namespaces"]), (name, report["namespaces"])
+    assert report["new_root"] is True
+    assert report["landlock"]["abi"] > 0
+    # Its root holds none of the user's world: not the compositor's or
+    # appd's sockets, not the trust store, not the log, not app data. (The
+    # test's $HOME holds the user store, whose packages are shown.)
+    root = Path(f"/proc/{pid}/root")
+    for path in (weft.run_dir, weft.socket, weft.config_home, weft.log_path,
+                 weft.data_home / "weft" / "data", Path("/etc/passwd"), Path("/root"),
+                 Path(os.environ.get("HOME", "/root"))):
+        assert not os.path.lexists(f"{root}{path}"), path
+    home = f"{root}{weft.tmp}"
+    assert not os.path.lexists(home) or os.listdir(home) == ["data"]
+    assert os.path.exists(f"{root}/usr/lib")
+    return st
+
+
+def test_session_processes_run_in_their_sandbox(weft):
+    session = running(weft)
+    sandbox = session["sandbox"]
+    assert set(sandbox) == {"runtime", "app-shell"}
+    st = check_process(weft, session["runtime_pid"], sandbox["runtime"], "runtime")
+    # weft-runtime installs its allowlist first thing in main.
+    assert st["Seccomp"] == "2" and sandbox["runtime"]["seccomp"] == "weft-runtime allowlist"
+    assert sandbox["runtime"]["network"].startswith("none")
+    check_process(weft, session["app_shell_pid"], sandbox["app-shell"], "app-shell")
+    # The app-shell's filter is not installed by any app-shell yet, and the
+    # report does not claim it is.
+    assert status(session["app_shell_pid"])["Seccomp"] == "0"
+    assert sandbox["app-shell"]["seccomp"].startswith("none yet")
+    # The package is there, read-only; app data is not (the counter has none).
+    package = Path(os.path.realpath(weft.env["WEFT_APP_STORE"])) / COUNTER
+    assert os.path.exists(f"/proc/{session['runtime_pid']}/root{package}/wapp.toml")
+    assert "ro" in mount_of(session["runtime_pid"], package)
+
+    # The same in sessions, and once per process for people.
+    listed = next(s for s in weft.ctl_json("ps") if s["id"] == session["id"])
+    assert listed["sandbox"] == sandbox
+    text = subprocess.run([str(WEFTCTL), "--socket", str(weft.socket), "state", session["id"]],
+                          env=weft.env, capture_output=True, text=True, check=True).stdout
+    lines = [l for l in text.splitlines() if l.startswith("sandbox ")]
+    assert lines == [sandbox["runtime"]["summary"], sandbox["app-shell"]["summary"]]
+    assert lines[0].startswith("sandbox runtime: user,mnt,pid,net,ipc,uts,cgroup namespaces; ")
+    assert lines[1].startswith("sandbox app-shell: ")
+    # appd said it at launch, too.
+    assert f"runtime is pid {session['runtime_pid']}; {sandbox['runtime']['summary']}" \
+        in weft.logs()
+    info = subprocess.run([str(WEFTCTL), "--socket", str(weft.socket), "info"],
+                          env=weft.env, capture_output=True, text=True, check=True).stdout
+    assert "sandbox: enforced" in info.splitlines()
+
+
+def test_the_spare_app_shell_runs_in_its_sandbox_and_is_adopted(start):
+    # The stand-in prewarms only when asked to.
+    weft = start(env={"WEFT_STANDIN_PREWARM": "1"})
+    spare = settled_spare(weft)
+    assert spare is not None
+    # It belongs to no app yet: every app store read-only, no app data.
+    root = f"/proc/{spare}/root"
+    store = Path(os.path.realpath(APPS))
+    assert os.path.exists(f"{root}{store / COUNTER}/wapp.toml")
+    assert "ro" in mount_of(spare, store)
+    assert os.path.isdir(f"{root}{weft.user_store.resolve()}")
+    session = running(weft)
+    assert session["app_shell_pid"] == spare
+    report = session["sandbox"]["app-shell"]
+    check_process(weft, spare, report, "spare")
+    # Inside its pid namespace it could not join the session's group: it
+    # keeps its own, and appd signals it by its pidfd.
+    assert os.getpgid(spare) == spare
+    assert f"session {session['id']}: adopted the spare app-shell {spare}" in weft.logs()
+    wait_until("a window, connected", lambda: weft.centre_colour() == STANDIN_CONNECTED)
+    ended = json.loads(weft.ctl("terminate", session["id"], "--wait").stdout)
+    assert ended["state"] == "stopped" and "exit" not in ended, ended
+    wait_until("the adopted spare to be gone", lambda: not os.path.exists(f"/proc/{spare}"))
+
+
+def test_teardown_reaches_every_sandboxed_process(weft):
+    session = running(weft)
+    pids = [session["runtime_pid"], session["app_shell_pid"]]
+    ended = json.loads(weft.ctl("terminate", session["id"], "--wait").stdout)
+    # The runtime (pid 1 of its namespace) reads SIGTERM and ends cleanly.
+    assert ended["state"] == "stopped", ended
+    assert "exit" not in ended
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}")
+
+
+def test_network_only_with_a_fetch_grant(start):
+    weft = start(compositor=False)
+    make_package(weft.user_store, "org.weft.test.fetcher",
+                 capabilities=["net:fetch:example.org:8443"])
+    fetcher = weft.launch("org.weft.test.fetcher")
+    plain = weft.launch(COUNTER)
+    report = fetcher["sandbox"]["runtime"]
+    # The known gap, said as such: the host's network, but nothing else
+    # of the host; TCP connect to the granted port only.
+    assert "net" not in report["namespaces"]
+    assert ns(fetcher["runtime_pid"], "net") == ns(weft.appd_pid, "net")
+    assert report["network"] == "host namespace, pending a broker"
+    assert report["tcp_connect_ports"] == [8443]
+    assert "connect_tcp" in report["landlock"]["net"]
+    assert "network: host namespace, pending a broker, tcp connect to port 8443" \
+        in report["summary"]
+    check_process(weft, fetcher["runtime_pid"], report, "runtime")
+    # Without a grant, no network at all.
+    assert ns(plain["runtime_pid"], "net") != ns(weft.appd_pid, "net")
+    assert plain["sandbox"]["runtime"]["tcp_connect_ports"] == []
+
+
+def test_each_app_has_a_component_cache_of_its_own(start, cache_dir):
+    weft = start(compositor=False)
+    make_package(weft.user_store, "org.weft.test.other")
+    first = weft.launch(COUNTER)
+    second = weft.launch("org.weft.test.other")
+    mine = Path(cache_dir) / "weft" / "apps" / COUNTER
+    theirs = Path(cache_dir) / "weft" / "apps" / "org.weft.test.other"
+    wait_until("both caches", lambda: list(mine.glob("weft/components/*.cwasm")) and
+               list(theirs.glob("weft/components/*.cwasm")), timeout=60)
+    root = f"/proc/{first['runtime_pid']}/root"
+    assert os.path.isdir(f"{root}{mine.resolve()}")
+    assert "rw" in mount_of(first["runtime_pid"], mine.resolve())
+    assert not os.path.lexists(f"{root}{theirs.resolve()}")
+    # Nor the shared cache a runtime outside appd uses.
+    assert not os.path.lexists(f"{root}{Path(cache_dir).resolve() / 'weft' / 'components'}")
+    weft.ctl("terminate", second["id"], "--wait")
+
+
+@needs_probe
+@pytest.mark.parametrize("grant,writable", [("fs:rw:app-data", True),
+                                            ("fs:read:app-data", False)])
+def test_app_data_is_writable_only_with_fs_rw(start, tmp_path, grant, writable):
+    # In a directory of its own: appd shows the relay's directory to the
+    # app-shell, and nothing else of the test's.
+    (tmp_path / "relay").mkdir()
+    relay = Relay(tmp_path / "relay")
+    try:
+        weft = start(env={"WEFT_STANDIN_RELAY": relay.path})
+        app_id = "org.weft.test.data"
+        make_probe_package(weft.user_store, app_id, [grant])
+        session = weft.launch(app_id)
+        data = (weft.data_home / "weft" / "data" / app_id).resolve()
+        answer = relay.ask("write /data/note hello")
+        assert (answer == "ok") == writable, answer
+        assert (data / "note").exists() == writable
+        # The sandbox's mount says the same, whatever WASI would allow.
+        options = mount_of(session["runtime_pid"], data)
+        assert options is not None and ("rw" if writable else "ro") in options, \
+            Path(f"/proc/{session['runtime_pid']}/mountinfo").read_text()
+        if not writable:
+            assert relay.ask("read /data/note").startswith("err")
+    finally:
+        relay.close()
+
+
+def test_insecure_no_sandbox_is_said_plainly(start):
+    weft = start(compositor=False, appd_args=["--insecure-no-sandbox"])
+    assert weft.ctl_json("info")["sandbox"] == "NONE: --insecure-no-sandbox"
+    session = weft.launch(COUNTER)
+    report = session["sandbox"]["runtime"]
+    assert report["enforced"] is False
+    assert report["summary"] == "sandbox runtime: NONE: appd runs with --insecure-no-sandbox"
+    assert ns(session["runtime_pid"], "mnt") == ns(weft.appd_pid, "mnt")
+    assert "--insecure-no-sandbox: apps run WITHOUT their OS sandbox" in weft.logs()
+
+
+def without_user_namespaces(cmd):
+    """cmd in a user namespace of its own whose processes may create no
+    more: a kernel that refuses them, as far as cmd can tell."""
+    return ["unshare", "--user", "--map-root-user", "sh", "-c",
+            'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"', "sh", *cmd]
+
+
+@pytest.fixture
+def no_userns_env():
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1)")
+    probe = subprocess.run(without_user_namespaces(["true"]), capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a user namespace without user namespaces: {probe.stderr}")
+    run_dir = tempfile.mkdtemp(prefix="weft-nouserns-")
+    yield dict(os.environ, XDG_RUNTIME_DIR=run_dir, WEFT_LOG="info")
+    shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_appd_refuses_to_start_where_apps_cannot_be_sandboxed(no_userns_env):
+    r = subprocess.run(without_user_namespaces([str(APPD), "--no-compositor", "--limits",
+                                                "none"]),
+                       env=no_userns_env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r
+    assert "weft-appd: error: cannot sandbox apps: the kernel refuses new user namespaces" \
+        in r.stderr
+    assert "refusing to start (--insecure-no-sandbox runs them unconfined)" in r.stderr
+    assert not (Path(no_userns_env["XDG_RUNTIME_DIR"]) / "weft" / "appd.sock").exists()
+
+
+def test_insecure_no_sandbox_starts_there_and_says_so(no_userns_env):
+    sock = Path(no_userns_env["XDG_RUNTIME_DIR"]) / "weft" / "appd.sock"
+    proc = subprocess.Popen(without_user_namespaces([str(APPD), "--no-compositor", "--limits",
+                                                     "none", "--insecure-no-sandbox"]),
+                            env=no_userns_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        def info():
+            r = subprocess.run([str(WEFTCTL), "--json", "--socket", str(sock), "info"],
+                               env=no_userns_env, capture_output=True, text=True)
+            return r.returncode == 0 and json.loads(r.stdout)
+        assert wait_until("appd to answer", info, timeout=15)["sandbox"] == \
+            "NONE: --insecure-no-sandbox"
+    finally:
+        status = stop_process(proc, signal.SIGTERM, 20)
+    out = proc.stdout.read()
+    assert status == 0, out
+    assert "--insecure-no-sandbox: apps run WITHOUT their OS sandbox" in out
