@@ -19,34 +19,6 @@
 #include "weft/package.h"
 #include "weft/paths.h"
 
-/* mkdir -p, private to the user: app data is nobody else's. */
-static bool make_dirs(const char *path, struct weft_error *err)
-{
-	char *copy = strdup(path);
-	if (copy == NULL) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
-	bool ok = true;
-	for (char *p = copy + 1; ok; p++) {
-		if (*p != '/' && *p != '\0') {
-			continue;
-		}
-		char saved = *p;
-		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-			weft_error_errno(err, "mkdir %s", copy);
-			ok = false;
-		}
-		*p = saved;
-		if (saved == '\0') {
-			break;
-		}
-	}
-	free(copy);
-	return ok;
-}
-
 /* The sandbox shows every path where it really is: the runtime and the
  * app-shell are given these. */
 static bool canonical(char **path, struct weft_error *err)
@@ -118,7 +90,7 @@ static bool grant(struct appd_plan *plan, const char *app_id, const char *cap,
 	}
 	if (c->grant == WEFT_GRANT_DIR && c->dir == WEFT_DIR_APP_DATA && plan->data_dir == NULL) {
 		plan->data_dir = weft_path_app_data(app_id, err);
-		if (plan->data_dir == NULL || !make_dirs(plan->data_dir, err) ||
+		if (plan->data_dir == NULL || !weft_make_dirs(plan->data_dir, 0700, err) ||
 			!canonical(&plan->data_dir, err) ||
 			!weft_strv_push(&plan->runtime_args, "--data") ||
 			!weft_strv_push(&plan->runtime_args, plan->data_dir)) {

@@ -101,34 +101,6 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* mkdir -p, private to the user. */
-static bool make_dirs(const char *path, struct weft_error *err)
-{
-	char *copy = strdup(path);
-	if (copy == NULL) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
-	bool ok = true;
-	for (char *p = copy + 1; ok; p++) {
-		if (*p != '/' && *p != '\0') {
-			continue;
-		}
-		char saved = *p;
-		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-			weft_error_errno(err, "mkdir %s", copy);
-			ok = false;
-		}
-		*p = saved;
-		if (saved == '\0') {
-			break;
-		}
-	}
-	free(copy);
-	return ok;
-}
-
 static bool setenv_fmt(struct weft_sandbox_policy *policy, struct weft_error *err, const char *fmt,
 	...) WEFT_PRINTF(3, 4);
 
@@ -224,7 +196,7 @@ static char *cache_dir(const char *app_id, struct weft_error *err)
 		weft_error_set(err, "out of memory");
 		return NULL;
 	}
-	if (!make_dirs(dir, err)) {
+	if (!weft_make_dirs(dir, 0700, err)) {
 		free(dir);
 		return NULL;
 	}

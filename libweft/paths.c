@@ -256,3 +256,39 @@ char *weft_store_find(const char *app_id, struct weft_error *err)
 	}
 	return found;
 }
+
+bool weft_make_dirs(const char *path, mode_t mode, struct weft_error *err)
+{
+	char *copy = strdup(path);
+	if (copy == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	for (char *p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0') {
+			continue;
+		}
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) != 0 && errno != EEXIST) {
+			weft_error_errno(err, "mkdir %s", copy);
+			free(copy);
+			return false;
+		}
+		*p = saved;
+		if (saved == '\0') {
+			break;
+		}
+	}
+	free(copy);
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		weft_error_errno(err, "%s", path);
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		weft_error_set(err, "%s: not a directory", path);
+		return false;
+	}
+	return true;
+}

@@ -207,7 +207,7 @@ static int trust_add(int argc, char *argv[])
 		goto out;
 	}
 	/* The trust store decides what runs: keep it private to the user. */
-	if (!pack_mkdir_p(dir, 0700, &err)) {
+	if (!weft_make_dirs(dir, 0700, &err)) {
 		pack_fail(cmd, "%s", err.msg);
 		goto out;
 	}

@@ -108,8 +108,6 @@ bool pack_tree_copy(int srcfd, const struct pack_tree *tree, int dstfd, struct w
 int pack_open_beneath(int rootfd, const char *path, int flags, mode_t mode);
 /* Creates dir and its missing parents under rootfd (mode 0755). */
 bool pack_mkdirs_beneath(int rootfd, const char *path, struct weft_error *err);
-/* mkdir -p, with mode for the directories it creates. */
-bool pack_mkdir_p(const char *path, mode_t mode, struct weft_error *err);
 /* Removes name under dirfd and everything below it, without following
  * symlinks. A missing name is not an error. */
 bool pack_rmtree_at(int dirfd, const char *name, struct weft_error *err);

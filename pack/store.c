@@ -350,7 +350,7 @@ static bool store_open(struct store *store, bool create, struct weft_error *err)
 	if (store->path == NULL) {
 		return false;
 	}
-	if (create && !pack_mkdir_p(store->path, 0755, err)) {
+	if (create && !weft_make_dirs(store->path, 0755, err)) {
 		return false;
 	}
 	store->fd = open(store->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

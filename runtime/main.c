@@ -25,6 +25,7 @@
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/manifest.h"
+#include "weft/paths.h"
 
 struct options {
 	bool dev_mode;
@@ -238,33 +239,6 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 	return true;
 }
 
-/* mkdir -p, for directories we own (cache, app data). */
-static bool make_dirs(const char *path, mode_t mode, struct weft_error *err)
-{
-	char *copy = strdup(path);
-	if (copy == NULL) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
-	for (char *p = copy + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char saved = *p;
-			*p = '\0';
-			if (mkdir(copy, mode) != 0 && errno != EEXIST) {
-				weft_error_errno(err, "mkdir %s", copy);
-				free(copy);
-				return false;
-			}
-			*p = saved;
-			if (saved == '\0') {
-				break;
-			}
-		}
-	}
-	free(copy);
-	return true;
-}
-
 static char *xdg_dir(const char *var, const char *fallback)
 {
 	const char *v = getenv(var);
@@ -362,7 +336,7 @@ static wasi_config_t *make_wasi(struct options *o, const char *app_id, int stdin
 			weft_error_set(err, "no app data directory (set HOME or use --data)");
 			ok = false;
 		} else {
-			ok = make_dirs(dir, 0700, err) &&
+			ok = weft_make_dirs(dir, 0700, err) &&
 				add_preopen(wasi, dir, "/data", o->grants.app_data == 1, err);
 		}
 		free(dir);
@@ -555,7 +529,7 @@ int main(int argc, char **argv)
 			? weft_strdup_printf("%s/weft/components", cache_home)
 			: NULL;
 		free(cache_home);
-		if (cache_dir != NULL && !make_dirs(cache_dir, 0700, &err)) {
+		if (cache_dir != NULL && !weft_make_dirs(cache_dir, 0700, &err)) {
 			weft_log(WEFT_WARN, "cache disabled: %s", err.msg);
 			free(cache_dir);
 			cache_dir = NULL;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "seccomp_policy.h"
+#include "weft/sandbox-seccomp.h"
 
 static const char *const allowed[] = {
 	/* memory */
@@ -232,20 +233,7 @@ scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
 
 bool runtime_seccomp_install(const struct runtime_seccomp_opts *opts, struct weft_error *err)
 {
-	scmp_filter_ctx ctx = runtime_seccomp_build(opts, err);
-	if (ctx == NULL) {
-		return false;
-	}
 	/* Threads Wasmtime or tokio already started get the filter too. */
-	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	if (rc == 0) {
-		rc = seccomp_load(ctx);
-	}
-	seccomp_release(ctx);
-	if (rc != 0) {
-		errno = -rc;
-		weft_error_errno(err, "seccomp: load");
-		return false;
-	}
-	return true;
+	scmp_filter_ctx ctx = runtime_seccomp_build(opts, err);
+	return ctx != NULL && weft_sandbox_seccomp_load(ctx, err);
 }

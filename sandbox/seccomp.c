@@ -158,13 +158,8 @@ scmp_filter_ctx weft_sandbox_seccomp_app_shell_build(struct weft_error *err)
 	return ctx;
 }
 
-bool weft_sandbox_seccomp_app_shell_install(struct weft_error *err)
+bool weft_sandbox_seccomp_load(scmp_filter_ctx ctx, struct weft_error *err)
 {
-	scmp_filter_ctx ctx = weft_sandbox_seccomp_app_shell_build(err);
-	if (ctx == NULL) {
-		return false;
-	}
-	/* Threads started before it get it too. */
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc == 0) {
 		rc = seccomp_load(ctx);
@@ -176,4 +171,11 @@ bool weft_sandbox_seccomp_app_shell_install(struct weft_error *err)
 		return false;
 	}
 	return true;
+}
+
+bool weft_sandbox_seccomp_app_shell_install(struct weft_error *err)
+{
+	/* Threads started before it get it too. */
+	scmp_filter_ctx ctx = weft_sandbox_seccomp_app_shell_build(err);
+	return ctx != NULL && weft_sandbox_seccomp_load(ctx, err);
 }

@@ -5,6 +5,8 @@
 #ifndef WEFT_PATHS_H
 #define WEFT_PATHS_H
 
+#include <sys/types.h>
+
 #include "weft/common.h"
 
 #define WEFT_SYSTEM_STORE "/usr/share/weft/apps"
@@ -33,5 +35,9 @@ bool weft_trust_dirs(struct weft_strv *out, struct weft_error *err);
  * NULL with err set ("not installed").
  */
 char *weft_store_find(const char *app_id, struct weft_error *err);
+
+/* mkdir -p with mode for the directories it creates; true when path is a
+ * directory afterwards. */
+bool weft_make_dirs(const char *path, mode_t mode, struct weft_error *err);
 
 #endif

@@ -10,6 +10,9 @@
 
 #include "weft/common.h"
 
+/* Loads ctx for every thread of the process (TSYNC) and releases it. */
+bool weft_sandbox_seccomp_load(scmp_filter_ctx ctx, struct weft_error *err);
+
 /* The filter, not loaded; the caller seccomp_release()s it. */
 scmp_filter_ctx weft_sandbox_seccomp_app_shell_build(struct weft_error *err);
 /* Builds and loads it for every thread of the process. */
