@@ -450,7 +450,6 @@ static _Noreturn void child_main(struct plan *plan)
 		child_fail(plan, STEP_RLIMIT, errno, "RLIMIT_CORE");
 	}
 	child_rlimit(plan, RLIMIT_DATA, plan->limits.data_bytes, "RLIMIT_DATA");
-	child_rlimit(plan, RLIMIT_NOFILE, plan->limits.nofile, "RLIMIT_NOFILE");
 	child_rlimit(plan, RLIMIT_NPROC, plan->limits.nproc, "RLIMIT_NPROC");
 	child_drop_caps(plan);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
@@ -459,6 +458,10 @@ static _Noreturn void child_main(struct plan *plan)
 	if (plan->ruleset >= 0) {
 		child_landlock(plan);
 	}
+	/* Last: until exec the child still holds the parent's fds (closed on
+	 * exec), which may number more than the limit, and every open above
+	 * would fail with EMFILE. */
+	child_rlimit(plan, RLIMIT_NOFILE, plan->limits.nofile, "RLIMIT_NOFILE");
 	execve(plan->path, plan->argv, plan->envp);
 	child_fail(plan, STEP_EXEC, errno, plan->path);
 }

@@ -638,6 +638,34 @@ static void limits(void)
 	weft_sandbox_policy_destroy(policy);
 }
 
+/* A parent with more fds open than the child's RLIMIT_NOFILE (appd with
+ * many sessions): the child still builds its sandbox. */
+static void crowded_parent(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	uint64_t nofile = weft_sandbox_policy_limits(policy)->nofile;
+	ASSERT(nofile > 0 && nofile < 1000);
+	int held[1000];
+	size_t n = 0;
+	while (n < nofile + 16) {
+		held[n] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		ASSERT(held[n] >= 0);
+		n++;
+	}
+	const char *probes[] = { "status", NULL };
+	struct output out;
+	struct weft_sandbox_report report;
+	bool ran = run_try(policy, "none", probes, -1, &out, &report);
+	for (size_t i = 0; i < n; i++) {
+		close(held[i]);
+	}
+	ASSERT(ran);
+	dump(&out);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
 /* The spare depends on no app: it sees no package and no app data. */
 static void spare_sees_no_app(void)
 {
@@ -916,6 +944,7 @@ int main(int argc, char **argv)
 		TEST_CASE(kernel_with_runtime_seccomp),
 		TEST_CASE(sealed_memfd),
 		TEST_CASE(limits),
+		TEST_CASE(crowded_parent),
 		TEST_CASE(spare_sees_no_app),
 		TEST_CASE(failure_is_reported),
 		TEST_CASE(degraded_without_user_namespaces),
