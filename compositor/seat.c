@@ -4,6 +4,7 @@
  * clients make through it.
  */
 #include <stdlib.h>
+#include <unistd.h>
 #include <wayland-server-core.h>
 #include <wlr/backend/headless.h>
 #include <wlr/types/wlr_cursor.h>
@@ -25,6 +26,7 @@
 
 #include "server.h"
 #include "view.h"
+#include "weft/common.h"
 #include "weft/log.h"
 
 struct weft_keyboard {
@@ -33,6 +35,7 @@ struct weft_keyboard {
 	struct wl_list link; /* weft_server.keyboards */
 	struct wl_listener modifiers;
 	struct wl_listener key;
+	struct wl_listener keymap;
 	struct wl_listener destroy;
 };
 
@@ -55,6 +58,37 @@ static void handle_keyboard_modifiers(struct wl_listener *listener, void *data)
 	struct wlr_seat *seat = keyboard->server->seat;
 	wlr_seat_set_keyboard(seat, keyboard->device);
 	wlr_seat_keyboard_notify_modifiers(seat, &keyboard->device->keyboard->modifiers);
+}
+
+/*
+ * wlroots 0.15 hands every client the same keymap fd: a file in /dev/shm
+ * reopened read-only and chmodded to 0, which its owner (an app running as
+ * the compositor's user, outside the sandbox) can chmod back, reopen
+ * read-write through /proc/self/fd and write into, retyping every other
+ * app's keys. Replace it, before the seat sends it, by a sealed memfd that
+ * nobody can write. wlroots closes keymap_fd when the keymap changes or
+ * the keyboard goes. Runs first of the keymap listeners: it is added when
+ * the keyboard comes, before the seat adds its own.
+ */
+static void handle_keyboard_keymap(struct wl_listener *listener, void *data)
+{
+	struct weft_keyboard *keyboard = wl_container_of(listener, keyboard, keymap);
+	struct wlr_keyboard *wlr_keyboard = keyboard->device->keyboard;
+	if (wlr_keyboard->keymap_string == NULL) {
+		return;
+	}
+	struct weft_error err;
+	int fd = weft_memfd_sealed("weft-keymap", wlr_keyboard->keymap_string,
+		wlr_keyboard->keymap_size, &err);
+	if (fd < 0) {
+		weft_log(WEFT_ERROR, "keyboard %s: clients get wlroots' keymap: %s",
+			keyboard->device->name, err.msg);
+		return;
+	}
+	if (wlr_keyboard->keymap_fd >= 0) {
+		close(wlr_keyboard->keymap_fd);
+	}
+	wlr_keyboard->keymap_fd = fd;
 }
 
 static void handle_keyboard_key(struct wl_listener *listener, void *data)
@@ -86,6 +120,7 @@ static void handle_keyboard_destroy(struct wl_listener *listener, void *data)
 	struct weft_server *server = keyboard->server;
 	wl_list_remove(&keyboard->modifiers.link);
 	wl_list_remove(&keyboard->key.link);
+	wl_list_remove(&keyboard->keymap.link);
 	wl_list_remove(&keyboard->destroy.link);
 	wl_list_remove(&keyboard->link);
 	/* Hand the seat to a keyboard that is left (a virtual keyboard's client
@@ -114,6 +149,8 @@ static void add_keyboard(struct weft_server *server, struct wlr_input_device *de
 	}
 	keyboard->server = server;
 	keyboard->device = device;
+	keyboard->keymap.notify = handle_keyboard_keymap;
+	wl_signal_add(&device->keyboard->events.keymap, &keyboard->keymap);
 
 	if (set_keymap) {
 		/* NULL names: xkbcommon reads XKB_DEFAULT_{RULES,MODEL,LAYOUT,...}. */

@@ -1,10 +1,13 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "weft/common.h"
 
@@ -251,4 +254,41 @@ const char *weft_escape(const char *s, size_t len, char *buf, size_t size)
 	}
 	buf[out] = '\0';
 	return buf;
+}
+
+int weft_memfd_sealed(const char *name, const void *data, size_t len, struct weft_error *err)
+{
+	const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		weft_error_errno(err, "memfd_create");
+		return -1;
+	}
+	const char *p = data;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			weft_error_errno(err, "cannot fill the memfd %s", name);
+			close(fd);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, seals) != 0) {
+		weft_error_errno(err, "cannot seal the memfd %s", name);
+		close(fd);
+		return -1;
+	}
+	int applied = fcntl(fd, F_GET_SEALS);
+	if (applied < 0 || (applied & seals) != seals) {
+		weft_error_set(err, "the memfd %s is not sealed (seals 0x%x)", name,
+			applied < 0 ? 0 : (unsigned)applied);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -444,6 +444,7 @@ struct tc_client {
 	struct wl_touch *touch;
 	int touch_downs;
 	struct wl_keyboard *wl_keyboard;
+	int keymap_fd; /* the last wl_keyboard.keymap fd, or -1 */
 	int keys_pressed;
 	uint32_t last_key;
 	struct wl_output *output;
@@ -580,7 +581,11 @@ static const struct wl_touch_listener touch_listener = {
 static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format, int32_t fd,
 	uint32_t size)
 {
-	close(fd);
+	struct tc_client *client = data;
+	if (client->keymap_fd >= 0) {
+		close(client->keymap_fd);
+	}
+	client->keymap_fd = fd;
 }
 
 static void keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -932,6 +937,7 @@ static struct tc_client *client_init(struct wl_display *display)
 		die("calloc");
 	}
 	client->display = display;
+	client->keymap_fd = -1;
 	wl_list_init(&client->windows);
 	wl_list_init(&client->buffers);
 	client->registry = wl_display_get_registry(display);
@@ -974,6 +980,9 @@ void tc_client_destroy(struct tc_client *client)
 		free(client->globals[i]);
 	}
 	xkb_keymap_unref(client->keymap);
+	if (client->keymap_fd >= 0) {
+		close(client->keymap_fd);
+	}
 	if (client->keyboard != NULL) {
 		zwp_virtual_keyboard_v1_destroy(client->keyboard);
 		client->keyboard = NULL;
@@ -1041,6 +1050,24 @@ int tc_client_keys_pressed(struct tc_client *client, uint32_t *last_key)
 		*last_key = client->last_key;
 	}
 	return client->keys_pressed;
+}
+
+int tc_client_keymap_fd(struct tc_client *client, int timeout_ms)
+{
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (client->keymap_fd < 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+			(now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed > timeout_ms || wl_display_roundtrip(client->display) < 0) {
+			return -1;
+		}
+	}
+	int fd = client->keymap_fd;
+	client->keymap_fd = -1;
+	return fd;
 }
 
 bool tc_client_roundtrip(struct tc_client *client)

@@ -77,6 +77,9 @@ bool tc_client_has_global(struct tc_client *client, const char *interface);
 int tc_client_touch_downs(struct tc_client *client);
 /* Key presses this client's wl_keyboard received, and the last key's evdev code. */
 int tc_client_keys_pressed(struct tc_client *client, uint32_t *last_key);
+/* The fd of the last wl_keyboard.keymap the client got (the caller owns
+ * it), waiting up to timeout_ms for one; -1 if none came. */
+int tc_client_keymap_fd(struct tc_client *client, int timeout_ms);
 /* False once the connection has failed (e.g. a protocol error). */
 bool tc_client_roundtrip(struct tc_client *client);
 /* Whether the compositor sent a protocol error; if so its code and interface. */

@@ -1,5 +1,9 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -101,6 +105,45 @@ static void test_escape(void)
 		"0123456789\xc3\xa9...");
 }
 
+/* The sealed memfd holds the bytes, and neither it nor a read-write reopen
+ * through /proc/self/fd can write, grow, shrink or unseal it. */
+static void test_memfd_sealed(void)
+{
+	struct weft_error err;
+	int fd = weft_memfd_sealed("weft-test", "keymap", 6, &err);
+	ASSERT(fd >= 0);
+	EXPECT(fcntl(fd, F_GETFD) == FD_CLOEXEC);
+	EXPECT(fcntl(fd, F_GET_SEALS) ==
+		(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL));
+	char buf[8] = { 0 };
+	EXPECT(pread(fd, buf, sizeof(buf), 0) == 6 && memcmp(buf, "keymap", 6) == 0);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int rw = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT(rw >= 0);
+	errno = 0;
+	EXPECT(pwrite(rw, "X", 1, 0) == -1 && errno == EPERM);
+	errno = 0;
+	EXPECT(mmap(NULL, 6, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0) == MAP_FAILED &&
+		errno == EPERM);
+	errno = 0;
+	EXPECT(ftruncate(rw, 0) == -1 && errno == EPERM);
+	errno = 0;
+	EXPECT(ftruncate(rw, 4096) == -1 && errno == EPERM);
+	errno = 0;
+	EXPECT(fcntl(rw, F_ADD_SEALS, 0) == -1 && errno == EPERM);
+	close(rw);
+	EXPECT(pread(fd, buf, sizeof(buf), 0) == 6 && memcmp(buf, "keymap", 6) == 0);
+	close(fd);
+
+	/* Empty is fine too: a keymap of nothing is still sealed. */
+	fd = weft_memfd_sealed("weft-test", NULL, 0, &err);
+	ASSERT(fd >= 0);
+	EXPECT(fcntl(fd, F_GET_SEALS) ==
+		(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL));
+	close(fd);
+}
+
 static const struct test_case cases[] = {
 	TEST_CASE(test_parse_long),
 	TEST_CASE(test_strv),
@@ -109,6 +152,7 @@ static const struct test_case cases[] = {
 	TEST_CASE(test_log_escape),
 	TEST_CASE(test_now_ms),
 	TEST_CASE(test_escape),
+	TEST_CASE(test_memfd_sealed),
 };
 
 int main(int argc, char **argv)

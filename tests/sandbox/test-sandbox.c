@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <linux/input-event-codes.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -25,6 +26,7 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "test.h"
 #include "weft/sandbox.h"
 
@@ -231,6 +233,48 @@ static bool run_try(const struct weft_sandbox_policy *policy, const char *seccom
 		fprintf(stderr, "# weft-sandbox-try exited with %d\n", out->status);
 	}
 	return ok;
+}
+
+/* The same with no sandbox at all: an app of the same user outside it (an
+ * ordinary Wayland client, or appd's --insecure-no-sandbox). */
+static bool run_try_unsandboxed(const char *const *probes, int extra_fd, struct output *out)
+{
+	*out = (struct output){ .status = -1 };
+	char *argv[64] = { (char *)try_path(), "--out", "3", "--seccomp", "none" };
+	size_t argc = 5;
+	for (size_t i = 0; probes[i] != NULL && argc + 1 < 64; i++) {
+		argv[argc++] = (char *)probes[i];
+	}
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		perror("pipe");
+		return false;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return false;
+	}
+	if (pid == 0) {
+		/* fd 4 first: the pipe's write end may be fd 4 itself. */
+		int out_fd = fcntl(pipefd[1], F_DUPFD, 10);
+		if (out_fd < 0 || dup2(extra_fd, 4) != 4 || fcntl(4, F_SETFD, 0) != 0 ||
+			dup2(out_fd, 3) != 3) {
+			_exit(127);
+		}
+		execv(try_path(), argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	read_lines(pipefd[0], out);
+	close(pipefd[0]);
+	int status;
+	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+		out->status = WEXITSTATUS(status);
+	}
+	return true;
 }
 
 /* The result printed for probe ("ok", "fail EACCES"), or NULL. */
@@ -611,6 +655,70 @@ static void sealed_memfd(void)
 	weft_sandbox_policy_destroy(policy);
 }
 
+/*
+ * The keymap the real compositor hands every client (wl_keyboard.keymap) is
+ * shared by all of them: an app that could write into it would retype the
+ * keys of every other app. wlroots 0.15's own keymap fd is a file in the
+ * host's /dev/shm, reopened read-only and chmodded to 0, which an app of the
+ * same user outside the sandbox can chmod back and reopen read-write; the
+ * compositor sends a sealed memfd instead. Received over a real Wayland
+ * connection and handed to the probe as the app-shell gets it, nothing the
+ * probe tries writes into it, even reopened through /proc/self/fd after a
+ * chmod (it owns it).
+ */
+static void compositor_keymap(void)
+{
+	if (getenv("WEFT_COMPOSITOR") == NULL) {
+		test_skip("weft-compositor is not built");
+		return;
+	}
+	struct tc_compositor compositor;
+	tc_compositor_start(&compositor, 0, NULL);
+	struct tc_client *typist = tc_client_connect(&compositor);
+	struct tc_client *app = tc_client_connect(&compositor);
+	/* A virtual keyboard's first key makes it the seat's keyboard, and its
+	 * keymap goes to every client with a wl_keyboard. */
+	tc_key(typist, NULL, KEY_A);
+	int keymap = tc_client_keymap_fd(app, TC_SETTLE_MS);
+	ASSERT(keymap >= 0);
+	int seals = fcntl(keymap, F_GET_SEALS);
+	fprintf(stderr, "# keymap seals: %d (%s)\n", seals, seals < 0 ? strerror(errno) : "");
+	EXPECT(seals == (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL));
+
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	const char *probes[] = { "memfd-rw=4", "mmap-write=4", "fd-write=4", "fd-truncate=4",
+		"chmod-rw=4", "read=/proc/self/fd/4", NULL };
+	struct output out;
+	bool ok = run_try(policy, "app-shell", probes, keymap, &out, NULL);
+	ASSERT(ok);
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_WRITE", "memfd-rw=4");
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_WRITE", "mmap-write=4");
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_WRITE", "fd-write=4");
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_SHRINK", "fd-truncate=4");
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_WRITE", "chmod-rw=4");
+	EXPECT_PROBE(&out, "ok", "reading is what it was given for", "read=/proc/self/fd/4");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+
+	/* Outside the sandbox only the seals hold (wlroots' file: "ok"). */
+	const char *outside[] = { "memfd-rw=4", "chmod-rw=4", NULL };
+	ASSERT(run_try_unsandboxed(outside, keymap, &out));
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_WRITE", "memfd-rw=4");
+	EXPECT_PROBE(&out, "fail EPERM", "F_SEAL_WRITE", "chmod-rw=4");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+
+	/* The keymap every client maps is still the compositor's. */
+	char head[32] = { 0 };
+	EXPECT(pread(keymap, head, sizeof(head) - 1, 0) > 0);
+	EXPECT(strncmp(head, "xkb_keymap", strlen("xkb_keymap")) == 0);
+	close(keymap);
+	tc_client_destroy(app);
+	tc_client_destroy(typist);
+	EXPECT(tc_compositor_stop(&compositor) == 0);
+}
+
 static void limits(void)
 {
 	struct weft_sandbox_policy *policy = policy_runtime(false);
@@ -943,6 +1051,7 @@ int main(int argc, char **argv)
 		TEST_CASE(kernel_with_app_shell_seccomp),
 		TEST_CASE(kernel_with_runtime_seccomp),
 		TEST_CASE(sealed_memfd),
+		TEST_CASE(compositor_keymap),
 		TEST_CASE(limits),
 		TEST_CASE(crowded_parent),
 		TEST_CASE(spare_sees_no_app),

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -203,6 +204,35 @@ static int probe_memfd_rw(const char *arg)
 	int rc = result(pwrite(rw, "X", 1, 0));
 	close(rw);
 	return rc;
+}
+
+/* What a client could do to a read-only fd of shared memory it was given
+ * (fd 4, a keymap) to write into it: map it shared and writable, write or
+ * truncate through it, or chmod it back and reopen it read-write. */
+static int probe_shared_fd(const char *name, const char *arg)
+{
+	long fd;
+	if (arg == NULL || !weft_parse_long(arg, 0, 1 << 20, &fd)) {
+		fprintf(stderr, "weft-sandbox-try: bad fd '%s'\n", arg ? arg : "");
+		_exit(2);
+	}
+	if (strcmp(name, "mmap-write") == 0) {
+		void *p = mmap(NULL, 1, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
+		if (p == MAP_FAILED) {
+			return errno;
+		}
+		munmap(p, 1);
+		return 0;
+	} else if (strcmp(name, "fd-write") == 0) {
+		return result(pwrite((int)fd, "X", 1, 0));
+	} else if (strcmp(name, "fd-truncate") == 0) {
+		return result(ftruncate((int)fd, 0));
+	}
+	/* chmod-rw */
+	if (fchmod((int)fd, 0600) != 0) {
+		return errno;
+	}
+	return probe_memfd_rw(arg);
 }
 
 static int probe_exec_sh(void)
@@ -396,6 +426,9 @@ static void run_probe(const char *spec)
 		rc = probe_environ(parse_pid(arg));
 	} else if (strcmp(name, "memfd-rw") == 0) {
 		rc = probe_memfd_rw(arg);
+	} else if (strcmp(name, "mmap-write") == 0 || strcmp(name, "fd-write") == 0 ||
+		strcmp(name, "fd-truncate") == 0 || strcmp(name, "chmod-rw") == 0) {
+		rc = probe_shared_fd(name, arg);
 	} else if (strcmp(name, "unshare-user") == 0) {
 		rc = result(unshare(CLONE_NEWUSER));
 	} else if (strcmp(name, "unshare-net") == 0) {

@@ -64,4 +64,10 @@ char *weft_path_join(const char *a, const char *b);
 /* malloc'd printf; NULL when out of memory. */
 char *weft_strdup_printf(const char *fmt, ...) WEFT_PRINTF(1, 2);
 
+/* A memfd holding the len bytes at data, sealed so that nobody, not even a
+ * receiver that reopens it through /proc/self/fd, can write, shrink or grow
+ * it or change its seals: what is handed to an app process read-only.
+ * Returns the fd (close-on-exec), or -1 with err set. */
+int weft_memfd_sealed(const char *name, const void *data, size_t len, struct weft_error *err);
+
 #endif
