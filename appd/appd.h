@@ -165,6 +165,11 @@ struct weft_manifest;
  * first error, or how the child failed) when there is no valid manifest.
  */
 struct weft_manifest *appd_manifest_load(const char *path, struct weft_error *err);
+/* The same for many: out[i] is the manifest of paths[i], or NULL with
+ * errs[i] set. One child reads them all (another goes on after one that
+ * crashed), so that listing the store costs one fork, not one an app. */
+void appd_manifest_load_many(const char *const *paths, size_t n, struct weft_manifest **out,
+	struct weft_error *errs);
 
 /* ---- apps.c ---- */
 

@@ -45,30 +45,49 @@ static void scan_root(const char *root, struct json_object *apps, struct weft_st
 	if (d == NULL) {
 		return;
 	}
+	struct weft_strv ids, dirs, paths;
+	weft_strv_init(&ids);
+	weft_strv_init(&dirs);
+	weft_strv_init(&paths);
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
+	bool ok = true;
+	while (ok && (e = readdir(d)) != NULL) {
 		if (!weft_app_id_valid(e->d_name, NULL) || weft_strv_contains(seen, e->d_name)) {
 			continue;
 		}
 		char *dir = weft_path_join(root, e->d_name);
 		char *path = dir != NULL ? weft_path_join(dir, WEFT_MANIFEST_FILE) : NULL;
-		struct weft_error err = { 0 };
-		struct weft_manifest *m = path != NULL ? appd_manifest_load(path, &err) : NULL;
-		if (m == NULL) {
-			weft_log(WEFT_WARN, "apps: %s: skipped: %s", dir != NULL ? dir : e->d_name,
-				path != NULL ? err.msg : "out of memory");
-		} else if (strcmp(m->id, e->d_name) == 0) {
-			struct json_object *app = app_json(dir, m);
-			if (app != NULL) {
-				json_object_array_add(apps, app);
-				weft_strv_push(seen, e->d_name);
-			}
-		}
-		weft_manifest_destroy(m);
+		ok = path != NULL && weft_strv_push(&ids, e->d_name) &&
+			weft_strv_push(&dirs, dir) && weft_strv_push(&paths, path);
 		free(path);
 		free(dir);
 	}
 	closedir(d);
+	struct weft_manifest **manifests = calloc(paths.len + 1, sizeof(*manifests));
+	struct weft_error *errs = calloc(paths.len + 1, sizeof(*errs));
+	if (!ok || manifests == NULL || errs == NULL) {
+		weft_log(WEFT_WARN, "apps: %s: out of memory", root);
+		paths.len = 0;
+	}
+	appd_manifest_load_many((const char *const *)paths.items, paths.len, manifests, errs);
+	for (size_t i = 0; i < paths.len; i++) {
+		struct weft_manifest *m = manifests[i];
+		if (m == NULL) {
+			weft_log(WEFT_WARN, "apps: %s: skipped: %s", dirs.items[i], errs[i].msg);
+		} else if (strcmp(m->id, ids.items[i]) == 0) {
+			struct json_object *app = app_json(dirs.items[i], m);
+			if (app != NULL) {
+				json_object_array_add(apps, app);
+				weft_strv_push(seen, ids.items[i]);
+			}
+		}
+		weft_manifest_destroy(m);
+	}
+	free(manifests);
+	free(errs);
+	weft_strv_finish(&ids);
+	weft_strv_finish(&dirs);
+	weft_strv_finish(&paths);
 }
 
 static int compare_ids(const void *a, const void *b)

@@ -79,70 +79,93 @@ static bool write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-/* In the child: {"manifest": {...}} or {"error": "..."} on fd, then exit. */
-static _Noreturn void child_main(const char *path, int fd)
+/* In the child: for each path, one line {"manifest": {...}} or {"error":
+ * "..."} on fd (plain JSON has no raw newline), then exit. */
+static _Noreturn void child_main(const char *const *paths, size_t n, int fd)
 {
-	struct weft_diags diags;
-	weft_diags_init(&diags);
-	struct weft_manifest *m = weft_manifest_load(path, &diags);
-	struct json_object *reply = json_object_new_object();
-	struct json_object *value = m != NULL ? manifest_to_json(m)
-					      : json_object_new_string(first_error(&diags));
-	bool ok = reply != NULL && value != NULL;
-	if (ok) {
-		json_object_object_add(reply, m != NULL ? "manifest" : "error", value);
-		const char *text = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
-		ok = text != NULL && write_all(fd, text, strlen(text));
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++) {
+		struct weft_diags diags;
+		weft_diags_init(&diags);
+		struct weft_manifest *m = weft_manifest_load(paths[i], &diags);
+		struct json_object *reply = json_object_new_object();
+		struct json_object *value = m != NULL
+			? manifest_to_json(m)
+			: json_object_new_string(first_error(&diags));
+		ok = reply != NULL && value != NULL;
+		if (ok) {
+			json_object_object_add(reply, m != NULL ? "manifest" : "error", value);
+			const char *text = json_object_to_json_string_ext(reply,
+				JSON_C_TO_STRING_PLAIN);
+			ok = text != NULL && write_all(fd, text, strlen(text)) &&
+				write_all(fd, "\n", 1);
+		}
+		json_object_put(reply);
+		weft_manifest_destroy(m);
+		weft_diags_finish(&diags);
 	}
 	/* No cleanup: the process ends here, and exit handlers are appd's. */
 	_exit(ok ? 0 : 1);
 }
 
-/* Reads the child's reply until it closes the pipe; NULL on time-out or overflow. */
-static char *read_reply(int fd, size_t *len, struct weft_error *err)
+/* A child's replies as they come, one line each. */
+struct reader {
+	int fd;
+	char *buf;
+	size_t len; /* bytes in buf */
+	size_t start; /* where the next line starts */
+};
+
+/* The next line, NUL-terminated in place; NULL at the end of the stream,
+ * on time-out (no progress for CHILD_TIMEOUT_MS) or when a line is too long,
+ * with err set for the last two. */
+static char *read_line(struct reader *r, struct weft_error *err)
 {
-	char *buf = malloc(REPLY_MAX + 1);
-	if (buf == NULL) {
-		weft_error_set(err, "out of memory");
-		return NULL;
-	}
-	*len = 0;
 	int64_t deadline = weft_now_ms() + CHILD_TIMEOUT_MS;
 	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->len - r->start);
+		if (nl != NULL) {
+			*nl = '\0';
+			char *line = r->buf + r->start;
+			r->start = (size_t)(nl - r->buf) + 1;
+			return line;
+		}
+		/* Keep the partial line at the front. */
+		memmove(r->buf, r->buf + r->start, r->len - r->start);
+		r->len -= r->start;
+		r->start = 0;
+		if (r->len > REPLY_MAX) {
+			weft_error_set(err, "the manifest parser said too much");
+			return NULL;
+		}
 		int64_t left = deadline - weft_now_ms();
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int r = left > 0 ? poll(&pfd, 1, (int)left) : 0;
-		if (r < 0 && errno == EINTR) {
+		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+		int rc = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+		if (rc < 0 && errno == EINTR) {
 			continue;
 		}
-		if (r == 0) {
+		if (rc == 0) {
 			weft_error_set(err, "the manifest parser took too long");
-			break;
+			return NULL;
 		}
-		if (r < 0) {
+		if (rc < 0) {
 			weft_error_errno(err, "poll");
-			break;
+			return NULL;
 		}
-		ssize_t n = read(fd, buf + *len, REPLY_MAX + 1 - *len);
+		ssize_t n = read(r->fd, r->buf + r->len, REPLY_MAX + 2 - r->len);
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
 		if (n < 0) {
 			weft_error_errno(err, "read from the manifest parser");
-			break;
+			return NULL;
 		}
 		if (n == 0) {
-			buf[*len] = '\0';
-			return buf;
+			return NULL;
 		}
-		*len += (size_t)n;
-		if (*len > REPLY_MAX) {
-			weft_error_set(err, "the manifest parser said too much");
-			break;
-		}
+		r->len += (size_t)n;
+		deadline = weft_now_ms() + CHILD_TIMEOUT_MS;
 	}
-	free(buf);
-	return NULL;
 }
 
 /* How the child ended, as an error; true when it exited 0. */
@@ -212,48 +235,14 @@ static struct weft_manifest *manifest_from_json(struct json_object *obj, struct 
 	return m;
 }
 
-struct weft_manifest *appd_manifest_load(const char *path, struct weft_error *err)
+/* One reply line as a manifest, or NULL with err set. */
+static struct weft_manifest *parse_reply(const char *reply, struct weft_error *err)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		weft_error_errno(err, "pipe");
-		return NULL;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		weft_error_errno(err, "fork");
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		/* Nothing of appd's but the pipe: no client or epoll stays open
-		 * because of us. */
-		int fd = pipefd[1] == 3 ? 3 : dup2(pipefd[1], 3);
-		if (fd < 0) {
-			_exit(1);
-		}
-		close_range(4, ~0u, 0);
-		child_main(path, fd);
-	}
-	close(pipefd[1]);
-	size_t len = 0;
-	char *reply = read_reply(pipefd[0], &len, err);
-	close(pipefd[0]);
-	struct weft_error child_err = { 0 };
-	if (!reap(pid, reply == NULL, &child_err) && reply != NULL) {
-		*err = child_err;
-		free(reply);
-		return NULL;
-	}
-	if (reply == NULL) {
-		return NULL;
-	}
+	size_t len = strlen(reply);
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *obj = tok != NULL ? json_tokener_parse_ex(tok, reply, (int)len) : NULL;
 	bool complete = tok != NULL && json_tokener_get_error(tok) == json_tokener_success;
 	json_tokener_free(tok);
-	free(reply);
 	struct weft_manifest *m = NULL;
 	struct json_object *value;
 	if (obj == NULL || !complete) {
@@ -266,5 +255,81 @@ struct weft_manifest *appd_manifest_load(const char *path, struct weft_error *er
 		weft_error_set(err, "the manifest parser's reply is malformed");
 	}
 	json_object_put(obj);
+	return m;
+}
+
+/* Starts a parser child for paths; its replies come on *fd. */
+static pid_t start_child(const char *const *paths, size_t n, int *fd, struct weft_error *err)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		weft_error_errno(err, "pipe");
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		weft_error_errno(err, "fork");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* Nothing of appd's but the pipe: no client or epoll stays open
+		 * because of us. */
+		int out = pipefd[1] == 3 ? 3 : dup2(pipefd[1], 3);
+		if (out < 0) {
+			_exit(1);
+		}
+		close_range(4, ~0u, 0);
+		child_main(paths, n, out);
+	}
+	close(pipefd[1]);
+	*fd = pipefd[0];
+	return pid;
+}
+
+void appd_manifest_load_many(const char *const *paths, size_t n, struct weft_manifest **out,
+	struct weft_error *errs)
+{
+	char *buf = malloc(REPLY_MAX + 2);
+	size_t next = 0;
+	while (next < n) {
+		out[next] = NULL;
+		if (buf == NULL) {
+			weft_error_set(&errs[next++], "out of memory");
+			continue;
+		}
+		struct reader r = { .buf = buf };
+		pid_t pid = start_child(paths + next, n - next, &r.fd, &errs[next]);
+		if (pid < 0) {
+			next++;
+			continue;
+		}
+		struct weft_error read_err = { 0 };
+		char *line;
+		while (next < n && (line = read_line(&r, &read_err)) != NULL) {
+			out[next] = parse_reply(line, &errs[next]);
+			next++;
+		}
+		close(r.fd);
+		/* Killed when it stalled or said too much; a crash costs the
+		 * manifest it was reading, and the next child goes on after it. */
+		bool stuck = read_err.msg[0] != '\0';
+		struct weft_error child_err = { 0 };
+		if (!reap(pid, stuck, &child_err) && next < n) {
+			errs[next] = stuck ? read_err : child_err;
+			out[next++] = NULL;
+		} else if (next < n) {
+			weft_error_set(&errs[next], "the manifest parser stopped early");
+			out[next++] = NULL;
+		}
+	}
+	free(buf);
+}
+
+struct weft_manifest *appd_manifest_load(const char *path, struct weft_error *err)
+{
+	struct weft_manifest *m = NULL;
+	appd_manifest_load_many(&path, 1, &m, err);
 	return m;
 }
