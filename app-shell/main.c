@@ -28,6 +28,7 @@
 #include "weft/app_id.h"
 #include "weft/log.h"
 #include "weft/manifest.h"
+#include "weft/sandbox-seccomp.h"
 #include "weft/webview.h"
 #include "window.h"
 
@@ -676,6 +677,62 @@ static void teardown(struct app *app)
 	free(app->wayland_display);
 }
 
+/*
+ * Started by hand with WAYLAND_DISPLAY (appd always hands over a connected
+ * fd): the filter allows no connect(), so connect now, before it, and hand
+ * the connection on as WAYLAND_SOCKET. Nothing is sent on a new connection
+ * until the first request, so the fd is as fresh as one appd would give.
+ */
+static bool connect_display_early(struct weft_error *err)
+{
+	if (getenv("WAYLAND_SOCKET") != NULL) {
+		return true;
+	}
+	struct wl_display *display = wl_display_connect(NULL);
+	if (display == NULL) {
+		weft_error_errno(err, "cannot connect to the Wayland compositor");
+		return false;
+	}
+	int fd = dup(wl_display_get_fd(display));
+	wl_display_disconnect(display);
+	if (fd < 0) {
+		weft_error_errno(err, "dup the Wayland connection");
+		return false;
+	}
+	char value[16];
+	snprintf(value, sizeof(value), "%d", fd);
+	setenv("WAYLAND_SOCKET", value, 1);
+	return true;
+}
+
+/*
+ * The app-shell's seccomp filter (libweftsandbox), before Servo, Mesa or
+ * anything else starts a thread. Loaded with TSYNC: had a library's
+ * constructor started a thread, it gets the filter too, or the load fails.
+ */
+static bool install_filter(struct weft_error *err)
+{
+	/* For the log: how many threads the filter had to be synced to (1 on
+	 * this build: no linked library starts one before main). */
+	long threads = 0;
+	FILE *status = fopen("/proc/self/status", "re");
+	if (status) {
+		char line[128];
+		while (fgets(line, sizeof(line), status)) {
+			if (sscanf(line, "Threads: %ld", &threads) == 1) {
+				break;
+			}
+		}
+		fclose(status);
+	}
+	if (!weft_sandbox_seccomp_app_shell_install(err)) {
+		return false;
+	}
+	weft_log(WEFT_DEBUG, "seccomp: the app-shell denylist is in force (%ld thread%s)", threads,
+		threads == 1 ? "" : "s");
+	return true;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -755,6 +812,10 @@ int main(int argc, char *argv[])
 	};
 	struct weft_error err = { 0 };
 	int ipc_fd = -1;
+	if ((!prewarmed && !connect_display_early(&err)) || !install_filter(&err)) {
+		weft_log(WEFT_ERROR, "%s", err.msg);
+		return 1;
+	}
 	/* A closed peer must be an error from send, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 
