@@ -44,7 +44,6 @@ enum renderer { RENDERER_AUTO, RENDERER_GPU, RENDERER_SOFTWARE };
 
 struct app {
 	const char *package_dir;
-	char *wayland_display; /* --prewarm: the one we were started with */
 	struct app_adoption adoption; /* --prewarm: what appd gave us */
 	enum renderer renderer;
 	struct weft_manifest *manifest;
@@ -452,11 +451,6 @@ static const struct weft_webview_listener warm_listener = {
  */
 static bool prewarm(struct app *app, int fd, struct weft_error *err)
 {
-	const char *display = getenv("WAYLAND_DISPLAY");
-	if (display && !(app->wayland_display = strdup(display))) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
 	if (!start_engine(app, err)) {
 		return false;
 	}
@@ -530,19 +524,16 @@ static bool prewarm(struct app *app, int fd, struct weft_error *err)
 		weft_error_errno(err, "join process group %d", (int)app->adoption.pgid);
 		return false;
 	}
-	if (app->adoption.wayland_fd >= 0) {
-		char value[16];
-		snprintf(value, sizeof(value), "%d", app->adoption.wayland_fd);
-		setenv("WAYLAND_SOCKET", value, 1);
-		/* libwayland owns it from now on. */
-		app->adoption.wayland_fd = -1;
-	} else if (app->wayland_display) {
-		/* No connection given: the window's is the display we were
-		 * started with, as for a shell started without --prewarm. */
-		setenv("WAYLAND_DISPLAY", app->wayland_display, 1);
-	} else {
-		unsetenv("WAYLAND_DISPLAY");
+	if (app->adoption.wayland_fd < 0) {
+		/* The seccomp filter allows no connect of our own. */
+		weft_error_set(err, "prewarm: the adoption carried no Wayland connection");
+		return false;
 	}
+	char value[16];
+	snprintf(value, sizeof(value), "%d", app->adoption.wayland_fd);
+	setenv("WAYLAND_SOCKET", value, 1);
+	/* libwayland owns it from now on. */
+	app->adoption.wayland_fd = -1;
 	app->package_dir = app->adoption.package_dir;
 	weft_log(WEFT_INFO, "adopted for %s, session %s", app->adoption.app_id,
 		app->adoption.session);
@@ -674,7 +665,6 @@ static void teardown(struct app *app)
 	weft_manifest_destroy(app->manifest);
 	free(app->url);
 	app_adoption_finish(&app->adoption);
-	free(app->wayland_display);
 }
 
 /*
