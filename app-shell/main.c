@@ -28,6 +28,7 @@
 #include "weft/app_id.h"
 #include "weft/log.h"
 #include "weft/manifest.h"
+#include "weft/sandbox-seccomp.h"
 #include "weft/webview.h"
 #include "window.h"
 
@@ -43,7 +44,6 @@ enum renderer { RENDERER_AUTO, RENDERER_GPU, RENDERER_SOFTWARE };
 
 struct app {
 	const char *package_dir;
-	char *wayland_display; /* --prewarm: the one we were started with */
 	struct app_adoption adoption; /* --prewarm: what appd gave us */
 	enum renderer renderer;
 	struct weft_manifest *manifest;
@@ -451,11 +451,6 @@ static const struct weft_webview_listener warm_listener = {
  */
 static bool prewarm(struct app *app, int fd, struct weft_error *err)
 {
-	const char *display = getenv("WAYLAND_DISPLAY");
-	if (display && !(app->wayland_display = strdup(display))) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
 	if (!start_engine(app, err)) {
 		return false;
 	}
@@ -529,19 +524,16 @@ static bool prewarm(struct app *app, int fd, struct weft_error *err)
 		weft_error_errno(err, "join process group %d", (int)app->adoption.pgid);
 		return false;
 	}
-	if (app->adoption.wayland_fd >= 0) {
-		char value[16];
-		snprintf(value, sizeof(value), "%d", app->adoption.wayland_fd);
-		setenv("WAYLAND_SOCKET", value, 1);
-		/* libwayland owns it from now on. */
-		app->adoption.wayland_fd = -1;
-	} else if (app->wayland_display) {
-		/* No connection given: the window's is the display we were
-		 * started with, as for a shell started without --prewarm. */
-		setenv("WAYLAND_DISPLAY", app->wayland_display, 1);
-	} else {
-		unsetenv("WAYLAND_DISPLAY");
+	if (app->adoption.wayland_fd < 0) {
+		/* The seccomp filter allows no connect of our own. */
+		weft_error_set(err, "prewarm: the adoption carried no Wayland connection");
+		return false;
 	}
+	char value[16];
+	snprintf(value, sizeof(value), "%d", app->adoption.wayland_fd);
+	setenv("WAYLAND_SOCKET", value, 1);
+	/* libwayland owns it from now on. */
+	app->adoption.wayland_fd = -1;
 	app->package_dir = app->adoption.package_dir;
 	weft_log(WEFT_INFO, "adopted for %s, session %s", app->adoption.app_id,
 		app->adoption.session);
@@ -673,7 +665,62 @@ static void teardown(struct app *app)
 	weft_manifest_destroy(app->manifest);
 	free(app->url);
 	app_adoption_finish(&app->adoption);
-	free(app->wayland_display);
+}
+
+/*
+ * Started by hand with WAYLAND_DISPLAY (appd always hands over a connected
+ * fd): the filter allows no connect(), so connect now, before it, and hand
+ * the connection on as WAYLAND_SOCKET. Nothing is sent on a new connection
+ * until the first request, so the fd is as fresh as one appd would give.
+ */
+static bool connect_display_early(struct weft_error *err)
+{
+	if (getenv("WAYLAND_SOCKET") != NULL) {
+		return true;
+	}
+	struct wl_display *display = wl_display_connect(NULL);
+	if (display == NULL) {
+		weft_error_errno(err, "cannot connect to the Wayland compositor");
+		return false;
+	}
+	int fd = dup(wl_display_get_fd(display));
+	wl_display_disconnect(display);
+	if (fd < 0) {
+		weft_error_errno(err, "dup the Wayland connection");
+		return false;
+	}
+	char value[16];
+	snprintf(value, sizeof(value), "%d", fd);
+	setenv("WAYLAND_SOCKET", value, 1);
+	return true;
+}
+
+/*
+ * The app-shell's seccomp filter (libweftsandbox), before Servo, Mesa or
+ * anything else starts a thread. Loaded with TSYNC: had a library's
+ * constructor started a thread, it gets the filter too, or the load fails.
+ */
+static bool install_filter(struct weft_error *err)
+{
+	/* For the log: how many threads the filter had to be synced to (1 on
+	 * this build: no linked library starts one before main). */
+	long threads = 0;
+	FILE *status = fopen("/proc/self/status", "re");
+	if (status) {
+		char line[128];
+		while (fgets(line, sizeof(line), status)) {
+			if (sscanf(line, "Threads: %ld", &threads) == 1) {
+				break;
+			}
+		}
+		fclose(status);
+	}
+	if (!weft_sandbox_seccomp_app_shell_install(err)) {
+		return false;
+	}
+	weft_log(WEFT_DEBUG, "seccomp: the app-shell denylist is in force (%ld thread%s)", threads,
+		threads == 1 ? "" : "s");
+	return true;
 }
 
 static void usage(FILE *out)
@@ -755,6 +802,10 @@ int main(int argc, char *argv[])
 	};
 	struct weft_error err = { 0 };
 	int ipc_fd = -1;
+	if ((!prewarmed && !connect_display_early(&err)) || !install_filter(&err)) {
+		weft_log(WEFT_ERROR, "%s", err.msg);
+		return 1;
+	}
 	/* A closed peer must be an error from send, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 

@@ -40,6 +40,9 @@
 #include "adopt.h"
 #include "weft/ipc.h"
 #include "weft/manifest.h"
+#ifdef STANDIN_SECCOMP
+#include "weft/sandbox-seccomp.h"
+#endif
 #include "zweft-shell-unstable-v1-client-protocol.h"
 
 #define STANDIN_WAITING 0xff404040u
@@ -273,7 +276,7 @@ static int parse_fd(const char *s)
 	return end != s && *end == '\0' && v >= 0 && v < 65536 ? (int)v : -1;
 }
 
-int main(int argc, char **argv)
+static int standin_main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "app-id", required_argument, NULL, 'a' },
@@ -324,6 +327,42 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/*
+	 * The real one's seccomp filter, installed as early: it allows no
+	 * socket() or connect(), so what this stand-in connects to by path (the
+	 * test's relay, a WAYLAND_DISPLAY when started by hand) is connected
+	 * first, as the real one connects its WAYLAND_DISPLAY.
+	 */
+	const char *relay = getenv("WEFT_STANDIN_RELAY");
+	const char *relay_error = NULL;
+	struct weft_error relay_err = { 0 };
+	if (relay != NULL && (st.relay_fd = weft_ipc_connect(relay, &relay_err)) < 0) {
+		relay_error = relay_err.msg;
+	}
+	if (prewarm_fd < 0 && getenv("WAYLAND_SOCKET") == NULL &&
+		getenv("WAYLAND_DISPLAY") != NULL) {
+		struct wl_display *display = wl_display_connect(NULL);
+		int fd = display != NULL ? dup(wl_display_get_fd(display)) : -1;
+		if (display != NULL) {
+			wl_display_disconnect(display);
+		}
+		if (fd < 0) {
+			fprintf(stderr, "weft-app-shell (stand-in): cannot connect to %s\n",
+				getenv("WAYLAND_DISPLAY"));
+			return 1;
+		}
+		char value[16];
+		snprintf(value, sizeof(value), "%d", fd);
+		setenv("WAYLAND_SOCKET", value, 1);
+	}
+#ifdef STANDIN_SECCOMP
+	struct weft_error filter_err = { 0 };
+	if (!weft_sandbox_seccomp_app_shell_install(&filter_err)) {
+		fprintf(stderr, "weft-app-shell (stand-in): %s\n", filter_err.msg);
+		return 1;
+	}
+#endif
+
 	struct app_adoption adoption = { .ipc_fd = -1, .wayland_fd = -1 };
 	const char *package_dir = optind == argc - 1 ? argv[optind] : NULL;
 	if (prewarm_fd >= 0 && optind == argc) {
@@ -400,14 +439,10 @@ int main(int argc, char **argv)
 	if (getenv("WAYLAND_SOCKET") != NULL || getenv("WAYLAND_DISPLAY") != NULL) {
 		open_window(&st);
 	}
-	const char *relay = getenv("WEFT_STANDIN_RELAY");
-	if (relay != NULL) {
-		struct weft_error err = { 0 };
-		st.relay_fd = weft_ipc_connect(relay, &err);
-		if (st.relay_fd < 0) {
-			stop(&st, 1, "relay: %s", err.msg);
-		}
-	} else if (st.ipc_fd >= 0 && send(st.ipc_fd, "get", 3, MSG_NOSIGNAL) != 3) {
+	if (relay_error != NULL) {
+		stop(&st, 1, "relay: %s", relay_error);
+	} else if (relay == NULL && st.ipc_fd >= 0 &&
+		send(st.ipc_fd, "get", 3, MSG_NOSIGNAL) != 3) {
 		stop(&st, 1, "IPC: %s", strerror(errno));
 	}
 
@@ -473,4 +508,18 @@ int main(int argc, char **argv)
 	}
 	close(signal_fd);
 	return st.status;
+}
+
+int main(int argc, char **argv)
+{
+	int status = standin_main(argc, argv);
+#ifdef STANDIN_SECCOMP
+	/* Out through _exit(), as weft-sandbox-try: LeakSanitizer's exit check
+	 * ptraces the process, which the filter forbids (the ASan lane would
+	 * see "LeakSanitizer has encountered a fatal error"). */
+	fflush(NULL);
+	_exit(status);
+#else
+	return status;
+#endif
 }

@@ -91,10 +91,10 @@ def test_session_processes_run_in_their_sandbox(weft):
     assert st["Seccomp"] == "2" and sandbox["runtime"]["seccomp"] == "weft-runtime allowlist"
     assert sandbox["runtime"]["network"].startswith("none")
     check_process(weft, session["app_shell_pid"], sandbox["app-shell"], "app-shell")
-    # The app-shell's filter is not installed by any app-shell yet, and the
-    # report does not claim it is.
-    assert status(session["app_shell_pid"])["Seccomp"] == "0"
-    assert sandbox["app-shell"]["seccomp"].startswith("none yet")
+    # The app-shell installs its denylist first thing in main (the stand-in
+    # the same one; tests/e2e checks the real one), as its report says.
+    assert status(session["app_shell_pid"])["Seccomp"] == "2"
+    assert sandbox["app-shell"]["seccomp"] == "weft-app-shell denylist"
     # The package is there, read-only; app data is not (the counter has none).
     package = Path(os.path.realpath(weft.env["WEFT_APP_STORE"])) / COUNTER
     assert os.path.exists(f"/proc/{session['runtime_pid']}/root{package}/wapp.toml")
@@ -132,6 +132,8 @@ def test_the_spare_app_shell_runs_in_its_sandbox_and_is_adopted(start):
     assert session["app_shell_pid"] == spare
     report = session["sandbox"]["app-shell"]
     check_process(weft, spare, report, "spare")
+    assert status(spare)["Seccomp"] == "2"
+    assert report["seccomp"] == "weft-app-shell denylist"
     # Inside its pid namespace it could not join the session's group: it
     # keeps its own, and appd signals it by its pidfd.
     assert os.getpgid(spare) == spare

@@ -90,6 +90,16 @@ def buttons(frame):
 def test_counter_counts_to_two(weft):
     session = weft.launch(COUNTER)
     assert session["state"] == "running"
+    count_to_two(weft)
+
+    done = weft.ctl_json("terminate", session["id"], "--wait")
+    assert done["state"] == "stopped"
+    assert not alive(session["runtime_pid"]) and not alive(session["app_shell_pid"])
+
+
+def count_to_two(weft):
+    """Clicks the running counter's + three times and - once, and checks
+    the screen showed 0, 1, 2, 3 and then 2 again."""
     # Park the pointer where it covers nothing that is compared.
     user_input(weft, "click", "5", str(HEIGHT - 5))
 
@@ -114,10 +124,6 @@ def test_counter_counts_to_two(weft):
     # 0, 1, 2, 3 all look different, and 3 - 1 looks exactly like 0 + 2.
     assert len(set(shots)) == 4
     assert two == shots[2]
-
-    done = weft.ctl_json("terminate", session["id"], "--wait")
-    assert done["state"] == "stopped"
-    assert not alive(session["runtime_pid"]) and not alive(session["app_shell_pid"])
 
 
 def test_notes_text_survives_a_new_session(weft):

@@ -562,6 +562,8 @@ static const char *const kernel_probes[] = {
 	"userfaultfd",
 	"io-uring",
 	"exec-sh",
+	"socketpair=unix",
+	"socketpair=inet",
 	NULL,
 };
 
@@ -582,17 +584,25 @@ static void kernel_without_seccomp(void)
 	/* Only seccomp stops io_uring: see the cases below. */
 	EXPECT_PROBE(&out, "ok", "no layer but seccomp covers it", "io-uring");
 	EXPECT_PROBE(&out, "fail EACCES", "Landlock: execute only the program", "exec-sh");
+	EXPECT_PROBE(&out, "ok", "Servo's ipc-channel", "socketpair=unix");
+	EXPECT_PROBE(&out, "fail EOPNOTSUPP", "the kernel's own answer", "socketpair=inet");
 	EXPECT(out.status == 0);
 	output_finish(&out);
 	weft_sandbox_policy_destroy(policy);
 }
 
+/* The filter weft-app-shell (and the stand-in) install, through the same
+ * weft_sandbox_seccomp_app_shell_install(): the errno of each call it
+ * denies, and the calls the app-shell needs still work. */
 static void kernel_with_app_shell_seccomp(void)
 {
 	struct weft_sandbox_policy *policy = policy_app_shell();
+	int me = (int)getpid();
 	const char *probes[] = { "status", "unshare-user", "unshare-net", "mount", "chroot", "bpf",
 		"perf", "userfaultfd", "io-uring", fmt("tcp=127.0.0.1:%d", fx.tcp_port),
-		fmt("unix=%s", fx.wayland), "tiocsti=0", "exec-sh", NULL };
+		fmt("udp=127.0.0.1:%d", fx.udp_port), fmt("unix=%s", fx.wayland), "tiocsti=0",
+		"exec-sh", fmt("ptrace=%d", me), fmt("vm-read=%d", me), "socketpair=unix",
+		"socketpair=inet", "kill=1", NULL };
 	struct output out;
 	ASSERT(run_try(policy, "app-shell", probes, -1, &out, NULL));
 	const char *status = result_of(&out, "status");
@@ -600,13 +610,20 @@ static void kernel_with_app_shell_seccomp(void)
 	EXPECT(status != NULL && strstr(status, " NoNewPrivs=1 ") != NULL);
 	EXPECT(status != NULL && strstr(status, " CapEff=0000000000000000 ") != NULL);
 	const char *eperm[] = { "unshare-user", "unshare-net", "mount", "chroot", "bpf", "perf",
-		"userfaultfd", "tiocsti=0", "exec-sh" };
+		"userfaultfd", "tiocsti=0", "exec-sh", "socketpair=inet" };
 	for (size_t i = 0; i < sizeof(eperm) / sizeof(eperm[0]); i++) {
 		EXPECT_PROBE(&out, "fail EPERM", "seccomp", "%s", eperm[i]);
 	}
 	EXPECT_PROBE(&out, "fail ENOSYS", "seccomp: as if the kernel had none", "io-uring");
 	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "tcp=127.0.0.1:%d", fx.tcp_port);
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "udp=127.0.0.1:%d", fx.udp_port);
 	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "unix=%s", fx.wayland);
+	/* Before the pid namespace's ESRCH. */
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp", "ptrace=%d", me);
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp", "vm-read=%d", me);
+	/* What it needs. */
+	EXPECT_PROBE(&out, "ok", "Servo's ipc-channel", "socketpair=unix");
+	EXPECT_PROBE(&out, "ok", "signals to itself", "kill=1");
 	EXPECT(out.status == 0);
 	output_finish(&out);
 	weft_sandbox_policy_destroy(policy);

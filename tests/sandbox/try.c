@@ -148,6 +148,24 @@ static int probe_io_uring(void)
 	return result(fd);
 }
 
+/* socketpair=unix|inet: a connected pair, as Servo's ipc-channel makes. */
+static int probe_socketpair(const char *arg)
+{
+	int family = arg && strcmp(arg, "inet") == 0 ? AF_INET : AF_UNIX;
+	if (!arg || (strcmp(arg, "inet") != 0 && strcmp(arg, "unix") != 0)) {
+		fprintf(stderr, "weft-sandbox-try: socketpair=unix|inet, not '%s'\n",
+			arg ? arg : "");
+		_exit(2);
+	}
+	int pair[2];
+	int rc = result(socketpair(family, SOCK_STREAM | SOCK_CLOEXEC, 0, pair));
+	if (rc == 0) {
+		close(pair[0]);
+		close(pair[1]);
+	}
+	return rc;
+}
+
 static int probe_ptrace(long pid)
 {
 	long rc = ptrace(PTRACE_ATTACH, (pid_t)pid, NULL, NULL);
@@ -414,6 +432,8 @@ static void run_probe(const char *spec)
 		rc = connect_inet(arg, SOCK_DGRAM);
 	} else if (strcmp(name, "io-uring") == 0) {
 		rc = probe_io_uring();
+	} else if (strcmp(name, "socketpair") == 0) {
+		rc = probe_socketpair(arg);
 	} else if (strcmp(name, "ptrace") == 0) {
 		rc = probe_ptrace(parse_pid(arg));
 	} else if (strcmp(name, "vm-read") == 0) {
