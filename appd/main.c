@@ -22,6 +22,7 @@
 #include "appd.h"
 #include "protocol.h"
 #include "spare.h"
+#include "spawn.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/paths.h"
@@ -516,6 +517,8 @@ int main(int argc, char **argv)
 		weft_log(WEFT_ERROR, "%s", err.msg);
 		goto out;
 	}
+	unsigned long nofile = appd_spawn_raise_nofile();
+	weft_log(WEFT_DEBUG, "up to %lu open files", nofile);
 	weft_log(WEFT_INFO, "listening on %s; runtime %s, app-shell %s%s%s",
 		appd.config.socket_path, appd.config.runtime_path, appd.config.app_shell_path,
 		appd.config.allow_untrusted ? "; untrusted packages allowed (developer mode)" : "",

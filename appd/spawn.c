@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,27 @@ extern char **environ;
 /* First fd the child's inherited fds are moved to before they are put in place. */
 #define CHILD_FD_SCRATCH 64
 #define CHILD_MAX_FDS 8
+
+/* The soft RLIMIT_NOFILE appd started with, for unsandboxed children;
+ * RLIM_INFINITY: not raised. */
+static rlim_t inherited_nofile = RLIM_INFINITY;
+
+unsigned long appd_spawn_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		return 0;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t old = rl.rlim_cur;
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			return (unsigned long)old;
+		}
+		inherited_nofile = old;
+	}
+	return (unsigned long)rl.rlim_cur;
+}
 
 /* In the child: nothing here may return. */
 static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, int null_fd)
@@ -28,6 +50,12 @@ static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, i
 	signal(SIGPIPE, SIG_DFL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
 		_exit(127);
+	}
+	/* Programs that use select() break past 1024 fds: the old limit. */
+	struct rlimit nofile;
+	if (inherited_nofile != RLIM_INFINITY && getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+		nofile.rlim_cur = inherited_nofile;
+		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	if (setpgid(0, spawn->pgid) != 0) {
 		_exit(127);

@@ -46,6 +46,12 @@ struct appd_child {
 	struct weft_sandbox_child sandbox; /* when sandboxed: its gate, status and report */
 };
 
+/* Raises appd's soft RLIMIT_NOFILE to its hard limit (appd holds a few fds
+ * per session and client, and its loop a dup of each it watches); children
+ * started without a sandbox get the old soft limit back, sandboxed ones
+ * their policy's. Returns the new soft limit. */
+unsigned long appd_spawn_raise_nofile(void);
+
 /* Forks the child, which waits at its gate. */
 bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
 	struct weft_error *err);

@@ -281,3 +281,36 @@ def test_insecure_no_sandbox_starts_there_and_says_so(no_userns_env):
     out = proc.stdout.read()
     assert status == 0, out
     assert "--insecure-no-sandbox: apps run WITHOUT their OS sandbox" in out
+
+
+def open_files_limit(pid):
+    """The soft and hard 'Max open files' of pid, as ints (or 'unlimited')."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            soft, hard = line.split()[3:5]
+            return soft, hard
+    raise AssertionError(f"no Max open files in /proc/{pid}/limits")
+
+
+def test_appd_has_room_for_its_fds_and_children_their_own_limit(start):
+    # appd holds fds for every session and client, and its loop a dup of
+    # each it watches: it raises its soft limit to the hard one. A
+    # sandboxed runtime gets its policy's limit; an unsandboxed child the
+    # limit appd started with. appd starts here with a soft limit of 512.
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 512:
+        pytest.skip(f"the hard open-files limit is {hard}: nothing to raise")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (512, hard))
+    try:
+        weft = start(compositor=False)
+        insecure = start(compositor=False, appd_args=["--insecure-no-sandbox"])
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    for w in (weft, insecure):
+        assert open_files_limit(w.appd_pid)[0] == open_files_limit(w.appd_pid)[1] != "512"
+    session = weft.launch(COUNTER)
+    report = session["sandbox"]["runtime"]
+    assert open_files_limit(session["runtime_pid"])[0] == str(report["limits"]["nofile"])
+    session = insecure.launch(COUNTER)
+    assert open_files_limit(session["runtime_pid"])[0] == "512"
