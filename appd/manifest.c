@@ -63,22 +63,6 @@ static struct json_object *manifest_to_json(const struct weft_manifest *m)
 	return obj;
 }
 
-static bool write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			return false;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* In the child: for each path, one line {"manifest": {...}} or {"error":
  * "..."} on fd (plain JSON has no raw newline), then exit. */
 static _Noreturn void child_main(const char *const *paths, size_t n, int fd)
@@ -97,8 +81,8 @@ static _Noreturn void child_main(const char *const *paths, size_t n, int fd)
 			json_object_object_add(reply, m != NULL ? "manifest" : "error", value);
 			const char *text = json_object_to_json_string_ext(reply,
 				JSON_C_TO_STRING_PLAIN);
-			ok = text != NULL && write_all(fd, text, strlen(text)) &&
-				write_all(fd, "\n", 1);
+			ok = text != NULL && weft_write_all(fd, text, strlen(text)) &&
+				weft_write_all(fd, "\n", 1);
 		}
 		json_object_put(reply);
 		weft_manifest_destroy(m);

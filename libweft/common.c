@@ -190,70 +190,21 @@ size_t weft_utf8_invalid_at(const char *str, size_t len)
 	return len;
 }
 
-/* The bytes s[i] starts a valid UTF-8 sequence of, or 0. */
-static size_t utf8_sequence(const char *s, size_t i, size_t len)
+bool weft_write_all(int fd, const void *data, size_t len)
 {
-	unsigned char c = (unsigned char)s[i];
-	size_t n = 0;
-	if (c < 0x80) {
-		n = 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-	}
-	if (n == 0 || n > len - i || weft_utf8_invalid_at(s + i, n) != n) {
-		return 0;
-	}
-	return n;
-}
-
-/* Writes what s[i] becomes into piece; returns the input bytes it took. */
-static size_t escape_piece(const char *s, size_t i, size_t len, char piece[8], size_t *piece_len)
-{
-	unsigned char c = (unsigned char)s[i];
-	size_t n = utf8_sequence(s, i, len);
-	if (n == 0 || c < 0x20 || c == 0x7f) {
-		snprintf(piece, 8, "\\x%02x", c);
-		*piece_len = 4;
-		return 1;
-	}
-	memcpy(piece, s + i, n);
-	*piece_len = n;
-	return n;
-}
-
-const char *weft_escape(const char *s, size_t len, char *buf, size_t size)
-{
-	/* Does all of it fit? */
-	size_t need = 0;
-	for (size_t i = 0; i < len;) {
-		char piece[8];
-		size_t piece_len;
-		i += escape_piece(s, i, len, piece, &piece_len);
-		need += piece_len;
-	}
-	size_t room = need < size ? size - 1 : size - 4;
-	size_t out = 0, i = 0;
-	while (i < len) {
-		char piece[8];
-		size_t piece_len;
-		size_t took = escape_piece(s, i, len, piece, &piece_len);
-		if (out + piece_len > room) {
-			break;
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR) {
+			continue;
 		}
-		memcpy(buf + out, piece, piece_len);
-		out += piece_len;
-		i += took;
+		if (n <= 0) {
+			return false;
+		}
+		p += n;
+		len -= (size_t)n;
 	}
-	if (i < len) {
-		memcpy(buf + out, "...", 3);
-		out += 3;
-	}
-	buf[out] = '\0';
-	return buf;
+	return true;
 }
 
 int weft_memfd_sealed(const char *name, const void *data, size_t len, struct weft_error *err)
@@ -264,19 +215,10 @@ int weft_memfd_sealed(const char *name, const void *data, size_t len, struct wef
 		weft_error_errno(err, "memfd_create");
 		return -1;
 	}
-	const char *p = data;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, p + done, len - done);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n <= 0) {
-			weft_error_errno(err, "cannot fill the memfd %s", name);
-			close(fd);
-			return -1;
-		}
-		done += (size_t)n;
+	if (!weft_write_all(fd, data, len)) {
+		weft_error_errno(err, "cannot fill the memfd %s", name);
+		close(fd);
+		return -1;
 	}
 	if (fcntl(fd, F_ADD_SEALS, seals) != 0) {
 		weft_error_errno(err, "cannot seal the memfd %s", name);

@@ -76,11 +76,11 @@ void _weft_log(enum weft_log_level level, const char *fmt, ...)
 
 /* The length of the UTF-8 character at s that a terminal may show as it is,
  * or 0 for a byte to escape. */
-static size_t printable_char_len(const char *s, size_t len)
+static size_t printable_char_len(const char *s, size_t len, bool keep_backslash)
 {
 	unsigned char c = (unsigned char)s[0];
 	if (c < 0x80) {
-		return c >= 0x20 && c != 0x7f && c != '\\' ? 1 : 0;
+		return c >= 0x20 && c != 0x7f && (c != '\\' || keep_backslash) ? 1 : 0;
 	}
 	size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
 	if (n > len || weft_utf8_invalid_at(s, n) != n) {
@@ -93,11 +93,11 @@ static size_t printable_char_len(const char *s, size_t len)
 	return n;
 }
 
-size_t weft_log_escape(const char *text, size_t len, char *out, size_t size)
+static size_t escape(const char *text, size_t len, char *out, size_t size, bool keep_backslash)
 {
 	size_t i = 0, o = 0;
 	while (i < len) {
-		size_t n = printable_char_len(text + i, len - i);
+		size_t n = printable_char_len(text + i, len - i, keep_backslash);
 		const char *piece = text + i;
 		size_t piece_len = n;
 		char esc[5];
@@ -122,4 +122,20 @@ size_t weft_log_escape(const char *text, size_t len, char *out, size_t size)
 		out[o] = '\0';
 	}
 	return i;
+}
+
+size_t weft_log_escape(const char *text, size_t len, char *out, size_t size)
+{
+	return escape(text, len, out, size, false);
+}
+
+/* weft_escape (weft/common.h) shares the log's rules, but a backslash stays
+ * as it is in a message that quotes a value. */
+const char *weft_escape(const char *s, size_t len, char *buf, size_t size)
+{
+	if (escape(s, len, buf, size, true) < len) {
+		escape(s, len, buf, size - 3, true);
+		memcpy(buf + strlen(buf), "...", 4);
+	}
+	return buf;
 }

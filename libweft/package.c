@@ -462,21 +462,6 @@ static bool digest_fd(int dirfd, unsigned char digest[WEFT_SHA256_LEN], struct w
 	return true;
 }
 
-static bool write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0 && errno == EINTR) {
-			continue;
-		} else if (w < 0) {
-			return false;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 /* Temp file, fsync, rename: a reader sees the old signature or the new one, whole. */
 static bool write_signature(int dirfd, const char *hex, struct weft_error *err)
 {
@@ -495,7 +480,7 @@ static bool write_signature(int dirfd, const char *hex, struct weft_error *err)
 		weft_error_errno(err, "create %s", tmp);
 		return false;
 	}
-	if (!write_all(fd, hex, strlen(hex)) || fsync(fd) < 0) {
+	if (!weft_write_all(fd, hex, strlen(hex)) || fsync(fd) < 0) {
 		weft_error_errno(err, "write %s", tmp);
 		goto fail;
 	}

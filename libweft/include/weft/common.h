@@ -54,10 +54,13 @@ size_t weft_utf8_invalid_at(const char *s, size_t len);
 
 /*
  * len bytes of s made fit for a one-line message in buf (size >= 8): control
- * bytes and bytes that are not UTF-8 as \xNN, cut with "..." when it does not
- * fit. Returns buf.
+ * bytes, C1 controls and bytes that are not UTF-8 as \xNN, as
+ * weft_log_escape() does but with backslashes kept, cut with "..." when it
+ * does not fit. Returns buf.
  */
 const char *weft_escape(const char *s, size_t len, char *buf, size_t size);
+/* write() until all of it is written; false on an error (errno set). */
+bool weft_write_all(int fd, const void *data, size_t len);
 
 /* malloc'd "a/b", or NULL when out of memory. */
 char *weft_path_join(const char *a, const char *b);
