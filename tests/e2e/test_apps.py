@@ -126,6 +126,22 @@ def count_to_two(weft):
     assert two == shots[2]
 
 
+def test_notes_takes_typing_without_a_click(weft):
+    """The text area has the keyboard focus once the note is loaded: a
+    person types into a new notes window without reaching for the mouse."""
+    text = "typed at once"
+    session = weft.launch(NOTES)
+    # Servo draws a black focus ring just outside the text area's grey border.
+    wait_until("the text area to have the keyboard focus",
+               lambda: Frame(weft).pixel(11, HEIGHT // 2) == 0x000000, timeout=60, interval=0.2)
+    user_input(weft, "type", text)
+    user_input(weft, "key", "Control", "s")
+    saved = weft.data_home / "weft" / "data" / NOTES / "notes.txt"
+    wait_until("notes.txt to hold what was typed",
+               lambda: saved.exists() and saved.read_bytes() == text.encode(), timeout=30)
+    weft.ctl_json("terminate", session["id"], "--wait")
+
+
 def test_notes_text_survives_a_new_session(weft):
     text = 'Hello WEFT 42\nsecond "line" \\ end'
     session = weft.launch(NOTES)
@@ -150,5 +166,9 @@ def test_notes_text_survives_a_new_session(weft):
 
     again = weft.launch(NOTES)
     assert again["id"] != session["id"]
+    # The new window focuses its text area; take the focus out again.
+    wait_until("the text area to have the keyboard focus",
+               lambda: Frame(weft).pixel(11, HEIGHT // 2) == 0x000000, timeout=60, interval=0.2)
+    user_input(weft, "click", str(WIDTH // 2), str(HEIGHT - 25))
     assert settled(weft, area, unlike=empty) == before
     weft.ctl_json("terminate", again["id"], "--wait")

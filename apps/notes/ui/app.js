@@ -44,8 +44,15 @@ function onMessage(payload) {
 		text.value = msg.text;
 		setStatus("Loaded");
 	}
+	const first = text.disabled;
 	text.disabled = false;
 	updateChars();
+	// Typing goes into the note from the start, as in any editor; a person
+	// who already moved the focus elsewhere keeps it there.
+	if (first && (document.activeElement === null || document.activeElement === document.body)) {
+		text.focus();
+		text.setSelectionRange(text.value.length, text.value.length);
+	}
 }
 
 function save() {
