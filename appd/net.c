@@ -30,8 +30,8 @@
  * more is a runtime gone wrong. */
 #define NET_CALLS_MAX 4
 /* Connects of one session: a burst of this many, then this many a second. */
-#define NET_BURST 32
-#define NET_PER_SECOND 8
+#define NET_BURST 64
+#define NET_PER_SECOND 32
 /* appd kills a child that has not answered this long after its connect's
  * own time-out (a resolver that hangs). */
 #define NET_KILL_SLACK_MS 1000
