@@ -278,8 +278,9 @@ struct appd_net;
 typedef void (*appd_net_func)(void *data, struct json_object *reply, int fd);
 
 /* A broker for capabilities' net:fetch grants; owner names it in the log
- * ("session 3"). func gets every answer, never before appd_net_connect()
- * returns... except for a request refused at once. */
+ * ("session 3"). func gets the answer to each request: from within
+ * appd_net_connect() when it is refused at once, else later, from the
+ * loop. */
 struct appd_net *appd_net_create(struct appd *appd, const char *owner,
 	const struct weft_strv *capabilities, appd_net_func func, void *data,
 	struct weft_error *err);
