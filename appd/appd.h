@@ -12,6 +12,7 @@
  *   spare.c       the prewarmed app-shell a launch adopts
  *   limits.c      resource limits
  *   sandbox.c     what each session process is shown (libweftsandbox)
+ *   net.c         connections for a runtime's net:fetch grants, off the loop
  *   output.c      relaying what session processes print
  *   restore.c     which apps to bring back after a restart
  */
@@ -266,6 +267,29 @@ struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
  * "sandbox NAME: ..."), or {"enforced": false, "summary": ...}. */
 struct json_object *appd_sandbox_json(const char *name, bool sandboxed,
 	const struct weft_sandbox_report *report);
+
+/* ---- net.c ---- */
+
+/* The network broker of one session (weft/net.h). */
+struct appd_net;
+
+/* The reply to a runtime's connect request (taken), and the connected
+ * socket to pass with it, or -1; the broker closes fd afterwards. */
+typedef void (*appd_net_func)(void *data, struct json_object *reply, int fd);
+
+/* A broker for capabilities' net:fetch grants; owner names it in the log
+ * ("session 3"). func gets the answer to each request: from within
+ * appd_net_connect() when it is refused at once, else later, from the
+ * loop. */
+struct appd_net *appd_net_create(struct appd *appd, const char *owner,
+	const struct weft_strv *capabilities, appd_net_func func, void *data,
+	struct weft_error *err);
+/* Kills the connects in flight; their requests go unanswered. Accepts NULL. */
+void appd_net_destroy(struct appd_net *net);
+/* Answers a runtime's {"type": "connect", "host", "port", "timeout_ms"}
+ * through func: at once when it is refused, else once a child of appd's
+ * has connected, failed, or run out of time. */
+void appd_net_connect(struct appd_net *net, struct json_object *req);
 
 /* ---- main.c ---- */
 

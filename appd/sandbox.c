@@ -6,9 +6,9 @@
  *              the manifest grants fs:read/fs:rw:app-data, and the
  *              documents directory likewise; a component cache of the
  *              app's own (so that one app cannot plant a compiled artifact
- *              another app loads); with a net:fetch grant the host's
- *              network namespace and TCP connect to the granted ports (a
- *              known gap until a broker connects for it), else no network.
+ *              another app loads); no network, granted or not (appd's
+ *              broker connects for a net:fetch grant, net.c), and with
+ *              such a grant the CA trust store, to verify https servers.
  *   app-shell  the package read-only, the renderer's fonts and Mesa data;
  *              its Wayland connection is an fd (WAYLAND_SOCKET), never the
  *              compositor's socket path. No app data.
@@ -46,14 +46,9 @@ static const char *const passed_env[] = {
 
 #define FETCH_PREFIX "net:fetch:"
 
-/* What a runtime that fetches reads to resolve names and check
- * certificates; only those that exist are shown. */
-static const char *const network_paths[] = {
-	"/etc/resolv.conf",
-	"/etc/hosts",
-	"/etc/nsswitch.conf",
-	"/etc/host.conf",
-	"/etc/gai.conf",
+/* What a runtime that fetches reads to check certificates (its connections
+ * come from appd: no resolver files); only those that exist are shown. */
+static const char *const trust_paths[] = {
 	"/etc/ssl/certs", /* never /etc/ssl/private */
 	"/etc/ca-certificates",
 };
@@ -153,30 +148,15 @@ static bool add_common(const struct appd_config *config, struct weft_sandbox_pol
 	return true;
 }
 
-/* The granted TCP ports of the net:fetch capabilities; false (any port)
- * when one grants a host without a port, which allows every port. */
-static bool fetch_ports(const struct appd_plan *plan, uint16_t *ports, size_t *nports, bool *any)
+static bool fetches(const struct appd_plan *plan)
 {
-	*nports = 0;
-	*any = false;
-	bool granted = false;
 	for (size_t i = 0; i < plan->capabilities.len; i++) {
-		const char *cap = plan->capabilities.items[i];
-		if (strncmp(cap, FETCH_PREFIX, strlen(FETCH_PREFIX)) != 0) {
-			continue;
-		}
-		granted = true;
-		const char *colon = strrchr(cap + strlen(FETCH_PREFIX), ':');
-		long port;
-		if (colon == NULL || !weft_parse_long(colon + 1, 1, 65535, &port)) {
-			*any = true;
-		} else if (*nports < WEFT_SANDBOX_MAX_PORTS) {
-			ports[(*nports)++] = (uint16_t)port;
-		} else {
-			*any = true;
+		if (strncmp(plan->capabilities.items[i], FETCH_PREFIX, strlen(FETCH_PREFIX)) ==
+			0) {
+			return true;
 		}
 	}
-	return granted;
+	return false;
 }
 
 /* $XDG_CACHE_HOME/weft/apps/APP_ID: the app's own component cache. */
@@ -251,17 +231,10 @@ struct weft_sandbox_policy *appd_sandbox_runtime(const struct appd_config *confi
 		}
 		free(docs);
 	}
-	uint16_t ports[WEFT_SANDBOX_MAX_PORTS];
-	size_t nports;
-	bool any;
-	if (ok && fetch_ports(plan, ports, &nports, &any)) {
-		ok = weft_sandbox_policy_share_network(policy, any ? NULL : ports, nports, err);
-		for (size_t i = 0; ok && i < sizeof(network_paths) / sizeof(network_paths[0]);
-			i++) {
-			if (exists(network_paths[i])) {
-				ok = weft_sandbox_policy_add_path(policy, network_paths[i], false,
-					err);
-			}
+	for (size_t i = 0; ok && fetches(plan) && i < sizeof(trust_paths) / sizeof(trust_paths[0]);
+		i++) {
+		if (exists(trust_paths[i])) {
+			ok = weft_sandbox_policy_add_path(policy, trust_paths[i], false, err);
 		}
 	}
 	if (!ok || !add_common(config, policy, err)) {

@@ -7,7 +7,8 @@
  * The runtime's control channel carries READY, then its requests: a
  * notification goes to the subscribers, a clipboard request to the
  * compositor, and its answer back to the runtime when the compositor gives
- * it (or fails to in time).
+ * it (or fails to in time), a connect to the session's network broker
+ * (net.c), and the connected socket back with its answer.
  *
  * Any end (terminate, either process exiting, the window closing) tears
  * the whole session down the same way: SIGTERM to the group, a grace
@@ -34,6 +35,7 @@
 #include "spawn.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
+#include "weft/net.h"
 #include "weft/sandbox.h"
 
 /* Ended sessions kept for state queries. */
@@ -92,6 +94,7 @@ struct appd_session {
 	uint64_t wayland_request;
 	struct clipboard_call *clipboard_calls;
 	size_t n_clipboard_calls;
+	struct appd_net *net; /* connects for its net:fetch grants */
 	bool ready;
 	bool client_gone;
 	struct appd_source *timer; /* start deadline, then grace */
@@ -321,6 +324,8 @@ static void session_stop(struct appd_session *s, bool crashed, struct appd_proc 
 	s->culprit = culprit;
 	close_handover(s);
 	cancel_clipboard_calls(s);
+	appd_net_destroy(s->net);
+	s->net = NULL;
 	if (s->shell.pid > 0 && s->appd->compositor != NULL) {
 		appd_compositor_close_session(s->appd->compositor, s->id);
 	}
@@ -395,6 +400,8 @@ static void session_finish(struct appd_session *s)
 	s->output = NULL;
 	close_handover(s);
 	cancel_clipboard_calls(s);
+	appd_net_destroy(s->net);
+	s->net = NULL;
 	appd_source_remove(s->control_source);
 	s->control_source = NULL;
 	if (s->control_fd >= 0) {
@@ -695,22 +702,30 @@ static void handle_wayland(void *data, int fd, const char *error)
 
 /* ---- the runtime control channel ---- */
 
-/* Takes reply, which may be NULL (out of memory). */
-static void control_reply(struct appd_session *s, struct json_object *reply)
+/* Takes reply, which may be NULL (out of memory); passes fd along with it
+ * unless it is -1. */
+static void control_reply_fd(struct appd_session *s, struct json_object *reply, int fd)
 {
 	struct weft_error err = { 0 };
-	if (reply != NULL && !weft_ipc_send_json(s->control_fd, reply, NULL, 0, &err)) {
+	if (reply != NULL &&
+		!weft_ipc_send_json(s->control_fd, reply, &fd, fd >= 0 ? 1 : 0, &err)) {
 		bool too_large = errno == EMSGSIZE;
 		weft_log(WEFT_WARN, "session %s: control: %s", s->id, err.msg);
 		if (too_large) {
 			/* A clipboard's text near the cap, and a longer id than the
 			 * compositor's: the reply echoes the request's id. */
-			control_reply(s,
+			control_reply_fd(s,
 				weft_ipc_reply_error(reply, "too_large",
-					"the reply does not fit in a message"));
+					"the reply does not fit in a message"),
+				-1);
 		}
 	}
 	json_object_put(reply);
+}
+
+static void control_reply(struct appd_session *s, struct json_object *reply)
+{
+	control_reply_fd(s, reply, -1);
 }
 
 static bool has_capability(struct appd_session *s, const char *cap)
@@ -849,6 +864,12 @@ static void handle_control_request(struct appd_session *s, const char *buf, size
 		reply = route_clipboard(s, req, true);
 	} else if (strcmp(type, "clipboard-write") == 0) {
 		reply = route_clipboard(s, req, false);
+	} else if (strcmp(type, WEFT_NET_CONNECT) == 0 && s->net == NULL) {
+		reply = weft_ipc_reply_error(req, "unavailable", "the session is stopping");
+	} else if (strcmp(type, WEFT_NET_CONNECT) == 0) {
+		/* The broker answers, now or once it has connected. */
+		appd_net_connect(s->net, req);
+		reply = NULL;
 	} else {
 		reply = weft_ipc_reply_error(req, "unknown_request", "%s", type);
 	}
@@ -857,6 +878,11 @@ static void handle_control_request(struct appd_session *s, const char *buf, size
 		control_reply(s, reply);
 	}
 	json_object_put(req);
+}
+
+static void handle_connect_answer(void *data, struct json_object *reply, int fd)
+{
+	control_reply_fd(data, reply, fd);
 }
 
 static void handle_ready(struct appd_session *s)
@@ -951,6 +977,7 @@ void appd_session_compositor_event(struct appd *appd, const char *event, const c
 static void session_free_unstarted(struct appd_session *s)
 {
 	close_handover(s);
+	appd_net_destroy(s->net);
 	appd_source_remove(s->control_source);
 	if (s->control_fd >= 0) {
 		close(s->control_fd);
@@ -1048,7 +1075,13 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 		snprintf(owner, sizeof(owner), "session %s (%s)", s->id, app_id);
 		s->output = appd_output_create(appd->loop, owner, err);
 	}
-	bool ok = s->output != NULL && weft_ipc_socketpair(control, err) &&
+	if (s->output != NULL) {
+		char owner[48];
+		snprintf(owner, sizeof(owner), "session %s", s->id);
+		s->net = appd_net_create(appd, owner, &s->plan.capabilities, handle_connect_answer,
+			s, err);
+	}
+	bool ok = s->net != NULL && weft_ipc_socketpair(control, err) &&
 		weft_ipc_socketpair(ipc, err);
 	if (ok) {
 		s->control_fd = control[0];

@@ -92,7 +92,7 @@ static bool is_label_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-static bool valid_hostname(const char *host, size_t len)
+bool weft_capability_host_valid(const char *host, size_t len)
 {
 	if (len == 0 || len > HOSTNAME_MAX) {
 		return false;
@@ -137,9 +137,9 @@ static bool valid_host_port(const char *s)
 {
 	const char *colon = strchr(s, ':');
 	if (colon == NULL) {
-		return valid_hostname(s, strlen(s));
+		return weft_capability_host_valid(s, strlen(s));
 	}
-	return valid_hostname(s, (size_t)(colon - s)) && valid_port(colon + 1);
+	return weft_capability_host_valid(s, (size_t)(colon - s)) && valid_port(colon + 1);
 }
 
 const struct weft_capability *weft_capability_parse(const char *cap, const char **host,

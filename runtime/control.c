@@ -2,7 +2,8 @@
  * The runtime control channel (design §3): READY, then JSON requests that
  * appd routes (notifications to the shell, clipboard to the compositor).
  * Each request carries an "id" and waits, with a time-out, for the reply
- * that echoes it.
+ * that echoes it. A "connect" (weft/net.h) is answered with a connected
+ * socket: the runtime has no network of its own.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -16,8 +17,11 @@
 
 #include "runtime.h"
 #include "weft/ipc.h"
+#include "weft/net.h"
 
 #define CONTROL_TIMEOUT_MS 5000
+/* How much longer than a connect's own time-out its answer may take. */
+#define CONNECT_SLACK_MS 3000
 
 static bool control_write(int fd, const char *data, size_t len, struct weft_error *err)
 {
@@ -41,10 +45,13 @@ bool runtime_control_ready(struct runtime_host *host, struct weft_error *err)
 	return control_write(host->control_fd, "READY\n", 6, err);
 }
 
-/* Waits for the reply to request id; other messages are not for us. */
-static struct json_object *await_reply(int fd, uint64_t id, struct weft_error *err)
+/* Waits for the reply to request id; other messages are not for us. The
+ * first fd the reply carries goes to *fd (when fd is not NULL), every
+ * other is closed. */
+static struct json_object *await_reply(int fd, uint64_t id, int timeout_ms, int *rfd,
+	struct weft_error *err)
 {
-	long deadline = weft_now_ms() + CONTROL_TIMEOUT_MS;
+	long deadline = weft_now_ms() + timeout_ms;
 	char *buf = malloc(WEFT_MSG_MAX);
 	if (buf == NULL) {
 		weft_error_set(err, "out of memory");
@@ -62,14 +69,17 @@ static struct json_object *await_reply(int fd, uint64_t id, struct weft_error *e
 			weft_error_set(err, "control channel: no reply from appd");
 			break;
 		}
-		ssize_t n = read(fd, buf, WEFT_MSG_MAX);
-		if (n < 0 && errno == EINTR) {
+		int fds[WEFT_MSG_MAX_FDS];
+		size_t nfds = 0;
+		ssize_t n = weft_ipc_recv(fd, buf, WEFT_MSG_MAX, fds, &nfds, err);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
 			continue;
 		}
 		if (n <= 0) {
-			weft_error_errno(err, "control channel: read");
 			if (n == 0) {
 				weft_error_set(err, "control channel: appd hung up");
+			} else {
+				weft_error_prefix(err, "control channel");
 			}
 			break;
 		}
@@ -78,9 +88,17 @@ static struct json_object *await_reply(int fd, uint64_t id, struct weft_error *e
 						      : NULL;
 		json_tokener_free(tok);
 		struct json_object *jid;
-		if (msg != NULL && json_object_is_type(msg, json_type_object) &&
+		bool ours = msg != NULL && json_object_is_type(msg, json_type_object) &&
 			json_object_object_get_ex(msg, "id", &jid) &&
-			(uint64_t)json_object_get_uint64(jid) == id) {
+			(uint64_t)json_object_get_uint64(jid) == id;
+		for (size_t i = 0; i < nfds; i++) {
+			if (ours && i == 0 && rfd != NULL) {
+				*rfd = fds[0];
+			} else {
+				close(fds[i]);
+			}
+		}
+		if (ours) {
 			reply = msg;
 			break;
 		}
@@ -90,13 +108,45 @@ static struct json_object *await_reply(int fd, uint64_t id, struct weft_error *e
 	return reply;
 }
 
+/* Sends req (taken) with a fresh id on fd and waits for its reply. */
+static struct json_object *call(struct runtime_host *host, int fd, struct json_object *req,
+	int timeout_ms, int *rfd, struct weft_error *err)
+{
+	uint64_t id = ++host->next_request;
+	json_object_object_add(req, "id", json_object_new_uint64(id));
+	size_t len;
+	const char *s = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &len);
+	bool ok = len <= WEFT_MSG_MAX && control_write(fd, s, len, err);
+	if (len > WEFT_MSG_MAX) {
+		weft_error_set(err, "request too large");
+	}
+	json_object_put(req);
+	return ok ? await_reply(fd, id, timeout_ms, rfd, err) : NULL;
+}
+
+/* Whether reply is an error; then err holds its message, and *denied
+ * (when denied is not NULL) says whether it was permission_denied. */
+static bool reply_failed(struct json_object *reply, bool *denied, struct weft_error *err)
+{
+	struct json_object *e, *msg, *c;
+	if (!json_object_object_get_ex(reply, "error", &e)) {
+		return false;
+	}
+	const char *m = json_object_object_get_ex(e, "message", &msg) ? json_object_get_string(msg)
+								      : "request refused";
+	weft_error_set(err, "%s", m);
+	if (denied != NULL) {
+		*denied = json_object_object_get_ex(e, "code", &c) &&
+			strcmp(json_object_get_string(c), WEFT_NET_NOT_GRANTED) == 0;
+	}
+	return true;
+}
+
 bool runtime_control_request(struct runtime_host *host, const char *type, const char *k1,
 	const char *v1, const char *k2, const char *v2, const char *k3, const char *v3,
 	char **text, struct weft_error *err)
 {
-	uint64_t id = ++host->next_request;
 	struct json_object *req = json_object_new_object();
-	json_object_object_add(req, "id", json_object_new_uint64(id));
 	json_object_object_add(req, "type", json_object_new_string(type));
 	const char *keys[] = { k1, k2, k3 };
 	const char *vals[] = { v1, v2, v3 };
@@ -105,29 +155,14 @@ bool runtime_control_request(struct runtime_host *host, const char *type, const 
 			json_object_object_add(req, keys[i], json_object_new_string(vals[i]));
 		}
 	}
-	size_t len;
-	const char *s = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &len);
-	bool ok = len <= WEFT_MSG_MAX && control_write(host->control_fd, s, len, err);
-	if (len > WEFT_MSG_MAX) {
-		weft_error_set(err, "request too large");
-	}
-	json_object_put(req);
-	if (!ok) {
-		return false;
-	}
-
-	struct json_object *reply = await_reply(host->control_fd, id, err);
+	struct json_object *reply = call(host, host->control_fd, req, CONTROL_TIMEOUT_MS, NULL,
+		err);
 	if (reply == NULL) {
 		return false;
 	}
-	struct json_object *e, *msg, *t;
-	if (json_object_object_get_ex(reply, "error", &e)) {
-		const char *m = json_object_object_get_ex(e, "message", &msg)
-			? json_object_get_string(msg)
-			: "request refused";
-		weft_error_set(err, "%s", m);
-		ok = false;
-	} else if (text != NULL) {
+	bool ok = !reply_failed(reply, NULL, err);
+	struct json_object *t;
+	if (ok && text != NULL) {
 		if (json_object_object_get_ex(reply, "text", &t) &&
 			json_object_is_type(t, json_type_string)) {
 			*text = strdup(json_object_get_string(t));
@@ -139,6 +174,38 @@ bool runtime_control_request(struct runtime_host *host, const char *type, const 
 			weft_error_set(err, "control channel: reply without text");
 			ok = false;
 		}
+	}
+	json_object_put(reply);
+	return ok;
+}
+
+bool runtime_control_connect(struct runtime_host *host, int fd, const char *name, unsigned port,
+	int timeout_ms, int *sock, char *address, bool *denied, struct weft_error *err)
+{
+	*sock = -1;
+	*denied = false;
+	address[0] = '\0';
+	struct json_object *req = json_object_new_object();
+	json_object_object_add(req, "type", json_object_new_string(WEFT_NET_CONNECT));
+	json_object_object_add(req, WEFT_NET_HOST, json_object_new_string(name));
+	json_object_object_add(req, WEFT_NET_PORT, json_object_new_int((int)port));
+	json_object_object_add(req, WEFT_NET_TIMEOUT_MS, json_object_new_int(timeout_ms));
+	/* appd answers once it has connected, or given up after timeout_ms. */
+	struct json_object *reply = call(host, fd, req, timeout_ms + CONNECT_SLACK_MS, sock, err);
+	if (reply == NULL) {
+		return false;
+	}
+	bool ok = !reply_failed(reply, denied, err);
+	const char *a = weft_json_get_string(reply, WEFT_NET_ADDRESS);
+	if (ok && *sock < 0) {
+		weft_error_set(err, "appd sent no socket");
+		ok = false;
+	}
+	if (ok) {
+		snprintf(address, WEFT_NET_ADDRESS_MAX, "%s", a != NULL ? a : "");
+	} else if (*sock >= 0) {
+		close(*sock);
+		*sock = -1;
 	}
 	json_object_put(reply);
 	return ok;

@@ -1,14 +1,19 @@
 /*
- * weft:app/fetch over libcurl. The host is checked against the grants on
- * the URL and again on every redirect, which we follow ourselves for that
- * reason; only http and https are spoken, with time-outs and a cap on the
- * response size.
+ * weft:app/fetch over libcurl, on connections the runtime does not make:
+ * for the URL and again for every redirect, which we follow ourselves for
+ * that reason, appd (net.c) checks the host and port against the grants,
+ * resolves and connects, and hands over the socket. libcurl is given that
+ * socket as already connected and the address appd used as the host's
+ * only one, so that it neither resolves nor connects; https is still
+ * verified against the host's name. Only http and https are spoken, with
+ * time-outs and a cap on the response size.
  */
 #include <ctype.h>
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime.h"
 #include "val.h"
@@ -106,6 +111,28 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	memcpy(b->data + b->len, ptr, n);
 	b->len += n;
 	return n;
+}
+
+/* The socket appd connected, handed to libcurl once. */
+static curl_socket_t open_brokered(void *data, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	int *fd = data;
+	int taken = *fd;
+	*fd = -1; /* libcurl's from now on, and closed by it */
+	return taken >= 0 ? taken : CURL_SOCKET_BAD;
+}
+
+static int sockopt_connected(void *data, curl_socket_t fd, curlsocktype purpose)
+{
+	return CURL_SOCKOPT_ALREADY_CONNECTED;
+}
+
+/* "host:port:address" for CURLOPT_RESOLVE, an IPv6 address in brackets. */
+static char *resolve_entry(const char *host, const char *port, const char *address)
+{
+	bool v6 = strchr(address, ':') != NULL;
+	return weft_strdup_printf("%s:%s:%s%s%s", host, port, v6 ? "[" : "", address,
+		v6 ? "]" : "");
 }
 
 /* The lowercase host of an http(s) URL, and in *port its port (the scheme's
@@ -245,7 +272,13 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 	char *host_name = NULL, *port = NULL;
 	struct runtime_curl *c = NULL;
 	CURL *curl = NULL;
+	struct curl_slist *resolve = NULL;
+	int sock = -1;
 	char curl_error[CURL_ERROR_SIZE];
+	/* Resolving and connecting get at most 10 s of the fetch's time. */
+	long connect_ms = host->limits->fetch_timeout_ms < WEFT_NET_TIMEOUT_MAX_MS
+		? host->limits->fetch_timeout_ms
+		: WEFT_NET_TIMEOUT_MAX_MS;
 
 	if (url == NULL || method == NULL) {
 		val_result_err(result, "out of memory");
@@ -293,11 +326,39 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 			val_result_err(result, "%s: %s", why, url);
 			goto out;
 		}
-		if (!runtime_grants_allow_host(host->grants, host_name, port)) {
-			weft_log(WEFT_WARN, "fetch %s: capability not granted: net:fetch:%s", url,
-				host_name);
-			val_result_err(result, "capability not granted: net:fetch:%s", host_name);
+		/* An IPv6 address comes in brackets from the URL. */
+		size_t name_len = strlen(host_name);
+		bool bracketed = name_len > 2 && host_name[0] == '[';
+		char *name = bracketed ? strndup(host_name + 1, name_len - 2) : strdup(host_name);
+		if (name == NULL) {
+			val_result_err(result, "out of memory");
 			goto out;
+		}
+		char address[WEFT_NET_ADDRESS_MAX];
+		bool denied;
+		struct weft_error net_err = { 0 };
+		bool connected = runtime_net_connect(host, name, (unsigned)strtoul(port, NULL, 10),
+			(int)connect_ms, &sock, address, &denied, &net_err);
+		free(name);
+		if (!connected) {
+			if (denied) {
+				weft_log(WEFT_WARN, "fetch %s: %s", url, net_err.msg);
+				val_result_err(result, "%s", net_err.msg);
+			} else {
+				val_result_err(result, "fetch %s: %s", url, net_err.msg);
+			}
+			goto out;
+		}
+		c->slist_free_all(resolve);
+		resolve = NULL;
+		if (!bracketed) {
+			char *entry = resolve_entry(host_name, port, address);
+			resolve = entry != NULL ? c->slist_append(NULL, entry) : NULL;
+			free(entry);
+			if (resolve == NULL) {
+				val_result_err(result, "out of memory");
+				goto out;
+			}
 		}
 
 		c->easy_reset(curl);
@@ -305,9 +366,15 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 		c->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 		c->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 		c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-			host->limits->fetch_timeout_ms < 10000 ? host->limits->fetch_timeout_ms
-							       : 10000L);
+		/* appd's socket, for this request only; no resolving, no proxy. */
+		c->easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_brokered);
+		c->easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &sock);
+		c->easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, sockopt_connected);
+		c->easy_setopt(curl, CURLOPT_RESOLVE, resolve);
+		c->easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+		c->easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+		c->easy_setopt(curl, CURLOPT_PROXY, "");
+		c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 		c->easy_setopt(curl, CURLOPT_TIMEOUT_MS, host->limits->fetch_timeout_ms);
 		c->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 		c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -336,6 +403,11 @@ void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *ar
 
 		body.len = 0;
 		CURLcode rc = c->easy_perform(curl);
+		if (sock >= 0) {
+			/* libcurl stopped before it wanted a connection. */
+			close(sock);
+			sock = -1;
+		}
 		if (rc != CURLE_OK) {
 			if (body.too_large) {
 				val_result_err(result, "fetch %s: response larger than %zu bytes",
@@ -383,6 +455,10 @@ out:
 	if (c != NULL) {
 		c->easy_cleanup(curl);
 		c->slist_free_all(headers);
+		c->slist_free_all(resolve);
+	}
+	if (sock >= 0) {
+		close(sock);
 	}
 	free(host_name);
 	free(port);

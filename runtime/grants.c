@@ -13,20 +13,19 @@ void runtime_grants_init(struct runtime_grants *grants)
 {
 	memset(grants, 0, sizeof(*grants));
 	weft_strv_init(&grants->caps);
-	weft_strv_init(&grants->fetch_hosts);
+	weft_net_grants_init(&grants->net);
 }
 
 void runtime_grants_finish(struct runtime_grants *grants)
 {
 	weft_strv_finish(&grants->caps);
-	weft_strv_finish(&grants->fetch_hosts);
+	weft_net_grants_finish(&grants->net);
 }
 
 bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct weft_error *err)
 {
 	/* The rule weft-pack and appd applied, so that what they let through runs. */
-	const char *host;
-	const struct weft_capability *c = weft_capability_parse(cap, &host, err);
+	const struct weft_capability *c = weft_capability_parse(cap, NULL, err);
 	if (c == NULL) {
 		return false;
 	}
@@ -40,11 +39,7 @@ bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct w
 		break;
 	}
 	case WEFT_GRANT_FETCH:
-		if (host == NULL) {
-			grants->fetch_any = true;
-		} else if (!weft_strv_contains(&grants->fetch_hosts, host) &&
-			!weft_strv_push(&grants->fetch_hosts, host)) {
-			weft_error_set(err, "out of memory");
+		if (!weft_net_grants_add(&grants->net, cap, err)) {
 			return false;
 		}
 		break;
@@ -63,24 +58,4 @@ bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct w
 		return false;
 	}
 	return true;
-}
-
-bool runtime_grants_allow_host(const struct runtime_grants *grants, const char *host,
-	const char *port)
-{
-	if (grants->fetch_any) {
-		return true;
-	}
-	size_t host_len = strlen(host);
-	for (size_t i = 0; i < grants->fetch_hosts.len; i++) {
-		/* "host" allows every port, "host:port" that one only. */
-		const char *granted = grants->fetch_hosts.items[i];
-		if (strncmp(granted, host, host_len) == 0 &&
-			(granted[host_len] == '\0' ||
-				(granted[host_len] == ':' &&
-					strcmp(granted + host_len + 1, port) == 0))) {
-			return true;
-		}
-	}
-	return false;
 }

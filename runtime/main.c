@@ -474,7 +474,7 @@ int main(int argc, char **argv)
 		},
 	};
 	struct weft_error err = { 0 };
-	struct runtime_host host = { .control_fd = -1, .ipc_fd = -1 };
+	struct runtime_host host = { .control_fd = -1, .ipc_fd = -1, .net_fd = -1 };
 	struct session session = { .dev_fd = -1 };
 	struct doorbell doorbell;
 	struct runtime_memory_limit memory = { 0 };
@@ -497,6 +497,15 @@ int main(int argc, char **argv)
 	}
 	if (!session_block_signals(&err) || !parse_args(&o, argc, argv, &err)) {
 		goto fail;
+	}
+	/* Without appd, fetch's connections come from a child of ours, started
+	 * while we have one thread. */
+	host.net_fd = o.control_fd;
+	if (o.control_fd < 0 && !weft_net_grants_empty(&o.grants.net)) {
+		host.net_fd = runtime_net_broker_start(&o.grants.net, &err);
+		if (host.net_fd < 0) {
+			goto fail;
+		}
 	}
 	if (o.dev_mode) {
 		if (!open_package(&o, &component_path, &app_id, &err)) {
@@ -621,13 +630,8 @@ int main(int argc, char **argv)
 	if (!doorbell_start(&doorbell, &err)) {
 		goto fail;
 	}
-	if (o.sandbox) {
-		struct runtime_seccomp_opts sopts = {
-			.network = o.grants.fetch_any || o.grants.fetch_hosts.len > 0,
-		};
-		if (!runtime_seccomp_install(&sopts, &err)) {
-			goto fail;
-		}
+	if (o.sandbox && !runtime_seccomp_install(&err)) {
+		goto fail;
 	}
 
 	log_stage(&start, "sandbox in force");

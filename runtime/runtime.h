@@ -12,12 +12,12 @@
 #include <wasmtime.h>
 
 #include "weft/common.h"
+#include "weft/net.h"
 
 /* What the app may do, from --grant flags (design §4). */
 struct runtime_grants {
 	struct weft_strv caps; /* every granted capability string, as given */
-	bool fetch_any;
-	struct weft_strv fetch_hosts; /* "host" or "host:port", as granted */
+	struct weft_net_grants net; /* net:fetch, for the developer-mode broker */
 	bool notifications;
 	bool clipboard_read, clipboard_write;
 	/* 0 not granted, 1 read-only, 2 writable */
@@ -29,10 +29,6 @@ void runtime_grants_init(struct runtime_grants *grants);
 void runtime_grants_finish(struct runtime_grants *grants);
 /* Adds one capability string; unknown ones are an error. */
 bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct weft_error *err);
-/* Whether fetch may reach host (already lowercased by the URL parser) on port
- * (decimal, the scheme's default when the URL has none). */
-bool runtime_grants_allow_host(const struct runtime_grants *grants, const char *host,
-	const char *port);
 
 struct runtime_preopen {
 	char *host_path;
@@ -86,6 +82,9 @@ struct runtime_host {
 	const struct runtime_limits *limits;
 	int ipc_fd; /* SOCK_SEQPACKET to the app-shell (or the dev-mode pump) */
 	int control_fd; /* to appd; -1 in developer mode */
+	/* Where connections come from (net.c): control_fd, the developer-mode
+	 * broker, or -1 (no net:fetch grant in developer mode). */
+	int net_fd;
 	bool dev_mode;
 	const char *fetch_ca_file; /* developer mode: the only CAs https trusts */
 	char *dev_clipboard; /* developer mode stands in for the compositor */
@@ -128,5 +127,18 @@ bool runtime_control_ready(struct runtime_host *host, struct weft_error *err);
 bool runtime_control_request(struct runtime_host *host, const char *type, const char *k1,
 	const char *v1, const char *k2, const char *v2, const char *k3, const char *v3,
 	char **text, struct weft_error *err);
+/* A "connect" request (weft/net.h) on fd: the connected socket in *sock
+ * and its address in address (WEFT_NET_ADDRESS_MAX bytes); false with err,
+ * and *denied when the grants did not allow it. */
+bool runtime_control_connect(struct runtime_host *host, int fd, const char *name, unsigned port,
+	int timeout_ms, int *sock, char *address, bool *denied, struct weft_error *err);
+
+/* Developer mode: starts the child that connects for fetch (net.c); call it
+ * before any thread exists. Returns the runtime's end of its socket. */
+int runtime_net_broker_start(const struct weft_net_grants *grants, struct weft_error *err);
+/* A connection to name:port for fetch, from appd or the developer-mode
+ * broker: as runtime_control_connect(). */
+bool runtime_net_connect(struct runtime_host *host, const char *name, unsigned port,
+	int timeout_ms, int *fd, char *address, bool *denied, struct weft_error *err);
 
 #endif

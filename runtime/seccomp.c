@@ -1,6 +1,8 @@
 /*
  * An allowlist: what Wasmtime, WASI (files in preopened directories,
- * clocks, random), our IPC and, with a network grant, libcurl need.
+ * clocks, random), our IPC and libcurl on a socket appd connected need.
+ * No socket() of any family, with a network grant or without: only
+ * socketpair(AF_UNIX); connect() does nothing (below).
  * Everything else fails with EPERM rather than killing the process, so a
  * missing entry shows up as an error message, not a mystery crash.
  */
@@ -135,11 +137,6 @@ static const char *const allowed[] = {
 	"getpeername",
 };
 
-static const char *const network[] = {
-	"connect",
-	"bind",
-};
-
 static bool add(scmp_filter_ctx ctx, int nr, unsigned int n, const struct scmp_arg_cmp *cmp,
 	const char *name, struct weft_error *err)
 {
@@ -165,8 +162,7 @@ static bool add_names(scmp_filter_ctx ctx, const char *const *names, size_t n,
 	return true;
 }
 
-scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
-	struct weft_error *err)
+scmp_filter_ctx runtime_seccomp_build(struct weft_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (ctx == NULL) {
@@ -187,6 +183,15 @@ scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
 	};
 	for (size_t i = 0; rc == 0 && i < sizeof(io_uring) / sizeof(io_uring[0]); i++) {
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), io_uring[i], 0);
+	}
+	/* Every socket the runtime holds is connected already (it makes none:
+	 * socketpair(AF_UNIX), and what appd hands over), so connect() never
+	 * runs: it returns 0 and does nothing. libcurl 7.88 (Debian 12) calls it
+	 * again on a socket it was told is connected (curl issue 10626, fixed
+	 * in 8.0); a real connect() could disconnect appd's socket, which lives
+	 * in appd's network namespace, and connect it elsewhere. */
+	if (rc == 0) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(connect), 0);
 	}
 	bool ok = rc == 0 && add_names(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err);
 	ok = ok &&
@@ -212,16 +217,9 @@ scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
 	ok = ok &&
 		add(ctx, SCMP_SYS(socketpair), 1, &SCMP_A0(SCMP_CMP_EQ, AF_UNIX), "socketpair",
 			err);
-	if (ok && opts->network) {
-		ok = add(ctx, SCMP_SYS(socket), 1, &SCMP_A0(SCMP_CMP_EQ, AF_INET), "socket",
-			     err) &&
-			add(ctx, SCMP_SYS(socket), 1, &SCMP_A0(SCMP_CMP_EQ, AF_INET6), "socket",
-				err) &&
-			add_names(ctx, network, sizeof(network) / sizeof(network[0]), err);
-	}
 	if (rc != 0 && ok) {
 		errno = -rc;
-		weft_error_errno(err, "seccomp: clone3 and io_uring");
+		weft_error_errno(err, "seccomp: clone3, io_uring and connect");
 		ok = false;
 	}
 	if (!ok) {
@@ -231,9 +229,9 @@ scmp_filter_ctx runtime_seccomp_build(const struct runtime_seccomp_opts *opts,
 	return ctx;
 }
 
-bool runtime_seccomp_install(const struct runtime_seccomp_opts *opts, struct weft_error *err)
+bool runtime_seccomp_install(struct weft_error *err)
 {
 	/* Threads Wasmtime or tokio already started get the filter too. */
-	scmp_filter_ctx ctx = runtime_seccomp_build(opts, err);
+	scmp_filter_ctx ctx = runtime_seccomp_build(err);
 	return ctx != NULL && weft_sandbox_seccomp_load(ctx, err);
 }

@@ -1,4 +1,5 @@
 """weft-runtime end to end: real components over their real channels."""
+import array
 import json
 import os
 import re
@@ -141,9 +142,13 @@ def test_fetch_other_host_not_granted(env, http_server):
     assert out == ["err capability not granted: net:fetch:127.0.0.1"]
 
 
+def port_of(url):
+    return int(url.rsplit(":", 1)[1])
+
+
 def test_fetch_granted(env, http_server):
     out, _ = probe(env, f"fetch {http_server}/hello\npost {http_server}/echo hi\n",
-                   ["--grant", "net:fetch:127.0.0.1"])
+                   ["--grant", f"net:fetch:127.0.0.1:{port_of(http_server)}"])
     assert out == ["ok 200 text/plain hello from loopback 1",
                    'ok 201 application/json {"echo":"hi"}']
 
@@ -155,52 +160,69 @@ def test_fetch_granted_on_its_port_only(env, http_server):
     other = port + 1 if port < 65535 else port - 1
     out, _ = probe(env, f"fetch {http_server}/hello\n",
                    ["--grant", f"net:fetch:127.0.0.1:{other}"])
-    assert out == ["err capability not granted: net:fetch:127.0.0.1"]
+    assert out == [f"err capability not granted: net:fetch:127.0.0.1:{port}"]
     # http's default port, when the URL names none.
     out, _ = probe(env, "fetch http://127.0.0.1/hello\n", ["--grant", f"net:fetch:127.0.0.1:{port}"])
-    assert out == ["err capability not granted: net:fetch:127.0.0.1"]
+    assert out == ["err capability not granted: net:fetch:127.0.0.1:80"]
+    # A grant without a port is http's and https's: 80 and 443 only.
+    out, _ = probe(env, f"fetch {http_server}/hello\n", ["--grant", "net:fetch:127.0.0.1"])
+    assert out == [f"err capability not granted: net:fetch:127.0.0.1:{port}"]
 
 
-def test_fetch_any_host(env, http_server):
-    out, _ = probe(env, f"fetch {http_server}/redirect-same\n", ["--grant", "net:fetch:*"])
+def test_fetch_any_host_is_any_public_one(env, http_server):
+    # net:fetch:* reaches public addresses only, on ports 80 and 443: not
+    # this machine, even typed in as an address.
+    out, _ = probe(env, "fetch http://127.0.0.1/hello\n", ["--grant", "net:fetch:*"])
+    assert out == ["err 127.0.0.1, a loopback address: apps reach those only by address, "
+                   "granted as such (net:fetch:127.0.0.1:80)"]
+    out, _ = probe(env, f"fetch {http_server}/hello\n", ["--grant", "net:fetch:*"])
+    assert out == [f"err capability not granted: net:fetch:127.0.0.1:{port_of(http_server)}"]
+
+
+def test_fetch_redirect_to_the_same_host(env, http_server):
+    out, _ = probe(env, f"fetch {http_server}/redirect-same\n",
+                   ["--grant", f"net:fetch:127.0.0.1:{port_of(http_server)}"])
     assert out == ["ok 200 text/plain hello from loopback 1"]
 
 
 def test_fetch_redirect_to_other_host_is_checked(env, http_server):
     out, _ = probe(env, f"fetch {http_server}/redirect-other\n",
-                   ["--grant", "net:fetch:127.0.0.1"])
+                   ["--grant", f"net:fetch:127.0.0.1:{port_of(http_server)}"])
     assert out == ["err capability not granted: net:fetch:localhost"]
 
 
 def test_dev_mode_waits_for_slow_answers(env, http_server):
     # The answer comes well after the quiet period that ends a session
     # whose guest does not answer at all.
-    out, _ = probe(env, f"fetch {http_server}/slow\n", ["--grant", "net:fetch:127.0.0.1"])
+    out, _ = probe(env, f"fetch {http_server}/slow\n",
+                   ["--grant", f"net:fetch:127.0.0.1:{port_of(http_server)}"])
     assert out == ["ok 200 text/plain slow"]
 
 
 def test_fetch_size_cap(env, http_server):
     out, _ = probe(env, f"fetch {http_server}/big\n",
-                   ["--grant", "net:fetch:127.0.0.1", "--fetch-max-bytes", "100000"])
+                   ["--grant", f"net:fetch:127.0.0.1:{port_of(http_server)}",
+                    "--fetch-max-bytes", "100000"])
     assert len(out) == 1 and out[0].startswith("err ") and "larger than 100000" in out[0]
 
 
 def test_fetch_https(env, https_server, tls_cert):
     # Developer mode may name the only CAs to trust, for a local server.
     out, _ = probe(env, f"fetch https://localhost:{https_server}/hello\n",
-                   ["--grant", "net:fetch:localhost", "--fetch-ca-file", tls_cert[0]])
+                   ["--grant", f"net:fetch:localhost:{https_server}",
+                    "--fetch-ca-file", tls_cert[0]])
     assert out == ["ok 200 text/plain hello from loopback 1"]
 
 
 def test_fetch_https_verifies_the_server(env, https_server, tls_cert):
     # Not signed by a CA the runtime trusts.
     out, _ = probe(env, f"fetch https://localhost:{https_server}/hello\n",
-                   ["--grant", "net:fetch:localhost", "--fetch-timeout", "5"])
+                   ["--grant", f"net:fetch:localhost:{https_server}", "--fetch-timeout", "5"])
     assert len(out) == 1 and out[0].startswith("err fetch https://localhost:"), out
     assert "certificate" in out[0].lower()
     # Trusted, but not for this name.
     out, _ = probe(env, f"fetch https://127.0.0.1:{https_server}/hello\n",
-                   ["--grant", "net:fetch:127.0.0.1", "--fetch-ca-file", tls_cert[0],
+                   ["--grant", f"net:fetch:127.0.0.1:{https_server}", "--fetch-ca-file", tls_cert[0],
                     "--fetch-timeout", "5"])
     assert len(out) == 1 and out[0].startswith("err fetch https://127.0.0.1:"), out
     reason = out[0].split("/hello: ", 1)[1]
@@ -304,6 +326,47 @@ def test_control_channel_requests(env, session):
                                                           "message": "user said no"}})
                    .encode())
     assert s.recv() == "err user said no"
+    assert s.end()[0] == 0
+
+
+def test_fetch_asks_appd_for_its_connection(env, session, http_server):
+    # Under appd the runtime has no network: it asks appd (here the test)
+    # for a connected socket on its control channel, and never connects or
+    # resolves itself.
+    port = int(http_server.rsplit(":", 1)[1])
+    s = session(guest("probe"), ["--grant", f"net:fetch:127.0.0.1:{port}"])
+    s.wait_ready()
+    s.send(f"fetch {http_server}/hello")
+    s.control.settimeout(5)
+    req = json.loads(s.control.recv(1 << 20))
+    assert {k: req[k] for k in ("type", "host", "port")} == \
+        {"type": "connect", "host": "127.0.0.1", "port": port}, req
+    assert 0 < req["timeout_ms"] <= 10000
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        reply = json.dumps({"id": req["id"], "ok": True, "address": "127.0.0.1"}).encode()
+        s.control.sendmsg([reply], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                     array.array("i", [conn.fileno()]))])
+    assert s.recv() == "ok 200 text/plain hello from loopback 1"
+
+    # appd's refusal is the fetch's error, in appd's words.
+    s.send(f"fetch {http_server}/hello")
+    req = json.loads(s.control.recv(1 << 20))
+    s.control.send(json.dumps({"id": req["id"], "error": {
+        "code": "connect_failed",
+        "message": f"connect to 127.0.0.1:{port} (127.0.0.1): Connection refused"}}).encode())
+    assert s.recv() == (f"err fetch {http_server}/hello: connect to 127.0.0.1:{port} "
+                        "(127.0.0.1): Connection refused")
+    s.send(f"fetch {http_server}/hello")
+    req = json.loads(s.control.recv(1 << 20))
+    s.control.send(json.dumps({"id": req["id"], "error": {
+        "code": "permission_denied",
+        "message": "capability not granted: net:fetch:127.0.0.1"}}).encode())
+    assert s.recv() == "err capability not granted: net:fetch:127.0.0.1"
+    # An ok without a socket is no connection.
+    s.send(f"fetch {http_server}/hello")
+    req = json.loads(s.control.recv(1 << 20))
+    s.control.send(json.dumps({"id": req["id"], "ok": True, "address": "127.0.0.1"}).encode())
+    assert s.recv() == f"err fetch {http_server}/hello: appd sent no socket"
     assert s.end()[0] == 0
 
 

@@ -645,6 +645,40 @@ static void kernel_with_runtime_seccomp(void)
 	weft_sandbox_policy_destroy(policy);
 }
 
+/* The runtime's network, granted net:fetch or not (appd connects for it):
+ * the runtime's policy, with its filter and without. */
+static void runtime_network(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	const char *probes[] = {
+		fmt("tcp=127.0.0.1:%d", fx.tcp_port),
+		fmt("udp=127.0.0.1:%d", fx.udp_port),
+		"tcp=1.1.1.1:443",
+		"udp=1.1.1.1:53",
+		NULL,
+	};
+	struct output out;
+	ASSERT(run_try(policy, "runtime", probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "tcp=127.0.0.1:%d", fx.tcp_port);
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "udp=127.0.0.1:%d", fx.udp_port);
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "tcp=1.1.1.1:443");
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "udp=1.1.1.1:53");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	/* Beneath the filter, the namespace and Landlock. */
+	ASSERT(run_try(policy, "none", probes, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock: no TCP port allowed", "tcp=127.0.0.1:%d",
+		fx.tcp_port);
+	EXPECT_PROBE(&out, "fail ENETUNREACH", "an empty network namespace, lo down",
+		"udp=127.0.0.1:%d", fx.udp_port);
+	EXPECT_PROBE(&out, "fail EACCES", "Landlock: no TCP port allowed", "tcp=1.1.1.1:443");
+	EXPECT_PROBE(&out, "fail ENETUNREACH", "an empty network namespace, lo down",
+		"udp=1.1.1.1:53");
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
 /* A read-only memfd handed over (a keymap, a clipboard transfer) must stay
  * read-only, even reopened through /proc/self/fd: sealing does that. */
 static void sealed_memfd(void)
@@ -1067,6 +1101,7 @@ int main(int argc, char **argv)
 		TEST_CASE(kernel_without_seccomp),
 		TEST_CASE(kernel_with_app_shell_seccomp),
 		TEST_CASE(kernel_with_runtime_seccomp),
+		TEST_CASE(runtime_network),
 		TEST_CASE(sealed_memfd),
 		TEST_CASE(compositor_keymap),
 		TEST_CASE(limits),

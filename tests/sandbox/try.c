@@ -487,7 +487,7 @@ static void install_seccomp(const char *which)
 	struct weft_error err;
 	bool ok = true;
 	if (strcmp(which, "runtime") == 0) {
-		ok = runtime_seccomp_install(&(struct runtime_seccomp_opts){ 0 }, &err);
+		ok = runtime_seccomp_install(&err);
 	} else if (strcmp(which, "app-shell") == 0) {
 		ok = weft_sandbox_seccomp_app_shell_install(&err);
 	} else if (strcmp(which, "none") != 0) {

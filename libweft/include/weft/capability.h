@@ -46,6 +46,10 @@ extern const size_t weft_capabilities_len;
  */
 const struct weft_capability *weft_capability_parse(const char *cap, const char **host,
 	struct weft_error *err);
+/* Whether the len bytes at host are a host name as net:fetch:<host> may name
+ * it: lowercase labels of letters, digits and inner hyphens, dot-separated
+ * (an IPv4 address is one). */
+bool weft_capability_host_valid(const char *host, size_t len);
 /* weft_capability_parse() without the reason. */
 const struct weft_capability *weft_capability_lookup(const char *cap, const char **host);
 

@@ -87,8 +87,8 @@ const struct weft_sandbox_limits *weft_sandbox_policy_limits(
  * namespaces, no Landlock); the report says what was left out. Off by
  * default: then such a spawn fails. */
 void weft_sandbox_policy_allow_degraded(struct weft_sandbox_policy *policy, bool allow);
-/* Keeps the host's network namespace (a runtime granted net:fetch, which
- * connects itself until a broker does it): every other layer stays, and
+/* Keeps the host's network namespace (no WEFT process uses it: appd
+ * connects for a runtime's net:fetch grants): every other layer stays, and
  * Landlock still handles TCP bind (no port) and connect, allowing these
  * ports only; tcp_connect_ports NULL: connect to any port. A known gap,
  * and the report says so. At most WEFT_SANDBOX_MAX_PORTS ports. */

@@ -1,0 +1,395 @@
+/*
+ * The network broker (issue 11, weft/net.h): a runtime has no network of
+ * its own, so its "connect" requests come here. appd checks the host and
+ * port against the session's net:fetch grants, then a short-lived child,
+ * weft-appd-net, resolves the host and connects, off the loop, and sends
+ * the connected socket back; appd passes it to the runtime with
+ * SCM_RIGHTS. What a hostile runtime can make of it is bounded: a few
+ * connects of one session at a time, a rate, a time-out, and the rules of
+ * weft/net.h (granted ports only, no private address by name).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "appd.h"
+#include "weft/ipc.h"
+#include "weft/log.h"
+#include "weft/net.h"
+
+/* Connects of one session in flight: the runtime asks one at a time, so
+ * more is a runtime gone wrong. */
+#define NET_CALLS_MAX 4
+/* Connects of one session: a burst of this many, then this many a second. */
+#define NET_BURST 64
+#define NET_PER_SECOND 32
+/* appd kills a child that has not answered this long after its connect's
+ * own time-out (a resolver that hangs). */
+#define NET_KILL_SLACK_MS 1000
+/* The answer's fd in the child. */
+#define CHILD_ANSWER_FD 3
+
+struct net_call {
+	struct net_call *next;
+	struct appd_net *net;
+	struct json_object *request; /* the runtime's, whose id the reply echoes */
+	char *host;
+	unsigned port;
+	int timeout_ms;
+	pid_t pid;
+	int pidfd;
+	int answer_fd; /* our end of the child's socket */
+	struct appd_source *source; /* the pidfd */
+	struct appd_source *timer;
+	bool timed_out;
+};
+
+struct appd_net {
+	struct appd *appd;
+	char owner[64]; /* "session N", for the log */
+	struct weft_net_grants grants;
+	appd_net_func func;
+	void *data;
+	struct net_call *calls;
+	size_t ncalls;
+	int64_t tokens_ms; /* the bucket: tokens, in ms of refill */
+	int64_t refilled_at;
+};
+
+struct appd_net *appd_net_create(struct appd *appd, const char *owner,
+	const struct weft_strv *capabilities, appd_net_func func, void *data,
+	struct weft_error *err)
+{
+	struct appd_net *net = calloc(1, sizeof(*net));
+	if (net == NULL) {
+		weft_error_set(err, "out of memory");
+		return NULL;
+	}
+	net->appd = appd;
+	snprintf(net->owner, sizeof(net->owner), "%s", owner);
+	net->func = func;
+	net->data = data;
+	net->tokens_ms = (int64_t)NET_BURST * 1000;
+	net->refilled_at = weft_now_ms();
+	weft_net_grants_init(&net->grants);
+	/* The manifest's grants, read once by libweft's one parser. */
+	for (size_t i = 0; i < capabilities->len; i++) {
+		if (!weft_net_grants_add(&net->grants, capabilities->items[i], err)) {
+			appd_net_destroy(net);
+			return NULL;
+		}
+	}
+	return net;
+}
+
+/* Sources go before their fds (loop.h); a child still running is killed
+ * and reaped. */
+static void call_destroy(struct net_call *call)
+{
+	appd_source_remove(call->source);
+	appd_source_remove(call->timer);
+	if (call->pidfd >= 0) {
+		pidfd_send_signal(call->pidfd, SIGKILL, NULL, 0);
+		siginfo_t info;
+		while (waitid(P_PIDFD, (id_t)call->pidfd, &info, WEXITED) != 0 && errno == EINTR) {
+		}
+		close(call->pidfd);
+	}
+	if (call->answer_fd >= 0) {
+		close(call->answer_fd);
+	}
+	json_object_put(call->request);
+	free(call->host);
+	free(call);
+}
+
+static void call_unlink(struct net_call *call)
+{
+	struct appd_net *net = call->net;
+	for (struct net_call **link = &net->calls; *link != NULL; link = &(*link)->next) {
+		if (*link == call) {
+			*link = call->next;
+			net->ncalls--;
+			return;
+		}
+	}
+}
+
+void appd_net_destroy(struct appd_net *net)
+{
+	if (net == NULL) {
+		return;
+	}
+	while (net->calls != NULL) {
+		struct net_call *call = net->calls;
+		net->calls = call->next;
+		call_destroy(call);
+	}
+	weft_net_grants_finish(&net->grants);
+	free(net);
+}
+
+/* Takes reply; fd is passed along when not -1, then closed. */
+static void answer(struct appd_net *net, struct json_object *reply, int fd)
+{
+	net->func(net->data, reply, fd);
+	if (fd >= 0) {
+		close(fd);
+	}
+}
+
+/* In the child: resolves, connects and sends the socket, or why not. */
+static void run_connect(struct appd_net *net, struct net_call *call, int fd, pid_t parent)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+		_exit(127);
+	}
+	prctl(PR_SET_NAME, "weft-appd-net");
+	/* None of appd's fds stay open in here: only stdio and the answer. */
+	if (dup2(fd, CHILD_ANSWER_FD) < 0) {
+		_exit(127);
+	}
+	close_range(CHILD_ANSWER_FD + 1, ~0u, 0);
+	char address[WEFT_NET_ADDRESS_MAX];
+	const char *code = NULL;
+	struct weft_error err = { 0 };
+	int sock = weft_net_connect(&net->grants, call->host, call->port, call->timeout_ms,
+		address, &code, &err);
+	struct json_object *reply = sock >= 0 ? json_object_new_object()
+					      : weft_ipc_reply_error(NULL, code, "%s", err.msg);
+	if (reply != NULL && sock >= 0) {
+		json_object_object_add(reply, WEFT_NET_ADDRESS, json_object_new_string(address));
+	}
+	bool sent = reply != NULL &&
+		weft_ipc_send_json(CHILD_ANSWER_FD, reply, &sock, sock >= 0 ? 1 : 0, &err);
+	/* No atexit handlers, no leak check: this is a copy of appd. */
+	_exit(sent ? 0 : 1);
+}
+
+/* The child's answer as the runtime's reply, with the socket in *fd. */
+static struct json_object *take_answer(struct net_call *call, const siginfo_t *info, int *fd)
+{
+	struct json_object *req = call->request;
+	*fd = -1;
+	if (call->timed_out) {
+		return weft_ipc_reply_error(req, WEFT_NET_TIMEOUT,
+			"connect to %s:%u: no connection within %d ms", call->host, call->port,
+			call->timeout_ms);
+	}
+	int fds[WEFT_MSG_MAX_FDS];
+	size_t nfds = 0;
+	bool hangup = false;
+	struct weft_error err = { 0 };
+	struct json_object *ans = weft_ipc_recv_json(call->answer_fd, fds, &nfds, &hangup, &err);
+	if (ans == NULL) {
+		return weft_ipc_reply_error(req, "internal",
+			"connect to %s:%u: the broker child failed (%s %d)", call->host,
+			call->port, info->si_code == CLD_EXITED ? "exit status" : "signal",
+			info->si_status);
+	}
+	for (size_t i = 1; i < nfds; i++) {
+		close(fds[i]);
+	}
+	struct json_object *error, *reply;
+	if (json_object_object_get_ex(ans, "error", &error)) {
+		const char *c = weft_json_get_string(error, "code");
+		const char *m = weft_json_get_string(error, "message");
+		reply = weft_ipc_reply_error(req, c != NULL ? c : "internal", "%s",
+			m != NULL ? m : "connect failed");
+		if (nfds > 0) {
+			close(fds[0]);
+		}
+	} else if (nfds == 0) {
+		reply = weft_ipc_reply_error(req, "internal", "the broker child sent no socket");
+	} else {
+		const char *address = weft_json_get_string(ans, WEFT_NET_ADDRESS);
+		reply = weft_ipc_reply_ok(req);
+		if (reply != NULL) {
+			json_object_object_add(reply, WEFT_NET_ADDRESS,
+				json_object_new_string(address != NULL ? address : ""));
+		}
+		*fd = fds[0];
+	}
+	json_object_put(ans);
+	return reply;
+}
+
+static void handle_exit(int fd, uint32_t events, void *data)
+{
+	struct net_call *call = data;
+	struct appd_net *net = call->net;
+	siginfo_t info = { 0 };
+	if (waitid(P_PIDFD, (id_t)call->pidfd, &info, WEXITED | WNOHANG) != 0 ||
+		info.si_pid == 0) {
+		return;
+	}
+	close(call->pidfd);
+	call->pidfd = -1;
+	call_unlink(call);
+	int sock;
+	struct json_object *reply = take_answer(call, &info, &sock);
+	struct json_object *error;
+	if (reply != NULL && json_object_object_get_ex(reply, "error", &error)) {
+		weft_log(WEFT_WARN, "%s: connect %s:%u failed: %s", net->owner, call->host,
+			call->port, weft_json_get_string(error, "message"));
+	} else if (reply != NULL) {
+		weft_log(WEFT_DEBUG, "%s: connected to %s:%u at %s", net->owner, call->host,
+			call->port, weft_json_get_string(reply, WEFT_NET_ADDRESS));
+	}
+	call_destroy(call);
+	answer(net, reply, sock);
+}
+
+static void handle_timeout(void *data)
+{
+	struct net_call *call = data;
+	call->timed_out = true;
+	pidfd_send_signal(call->pidfd, SIGKILL, NULL, 0);
+}
+
+/* Takes a token from the session's bucket, if there is one. */
+static bool rate_ok(struct appd_net *net)
+{
+	int64_t now = weft_now_ms();
+	int64_t full = (int64_t)NET_BURST * 1000;
+	net->tokens_ms += (now - net->refilled_at) * NET_PER_SECOND;
+	net->tokens_ms = net->tokens_ms > full ? full : net->tokens_ms;
+	net->refilled_at = now;
+	if (net->tokens_ms < 1000) {
+		return false;
+	}
+	net->tokens_ms -= 1000;
+	return true;
+}
+
+/* Starts the child; NULL with *reply set when the request is answered at
+ * once. */
+static struct net_call *call_start(struct appd_net *net, struct json_object *req, const char *host,
+	unsigned port, int timeout_ms, struct weft_error *err)
+{
+	struct net_call *call = calloc(1, sizeof(*call));
+	if (call == NULL || (call->host = strdup(host)) == NULL) {
+		free(call);
+		weft_error_set(err, "out of memory");
+		return NULL;
+	}
+	call->net = net;
+	call->request = json_object_get(req);
+	call->port = port;
+	call->timeout_ms = timeout_ms;
+	call->pidfd = call->answer_fd = -1;
+	int sv[2];
+	if (!weft_ipc_socketpair(sv, err)) {
+		call_destroy(call);
+		return NULL;
+	}
+	call->answer_fd = sv[0];
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
+		weft_error_errno(err, "broker socket");
+		close(sv[1]);
+		call_destroy(call);
+		return NULL;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		weft_error_errno(err, "fork");
+		close(sv[1]);
+		call_destroy(call);
+		return NULL;
+	}
+	if (pid == 0) {
+		run_connect(net, call, sv[1], parent);
+	}
+	close(sv[1]);
+	call->pid = pid;
+	call->pidfd = pidfd_open(pid, 0);
+	if (call->pidfd < 0) {
+		weft_error_errno(err, "pidfd_open %d", (int)pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		call_destroy(call);
+		return NULL;
+	}
+	call->source = appd_loop_add_fd(net->appd->loop, call->pidfd, EPOLLIN, handle_exit, call,
+		err);
+	call->timer = call->source != NULL
+		? appd_loop_add_timer(net->appd->loop, handle_timeout, call, err)
+		: NULL;
+	if (call->timer == NULL || !appd_timer_arm(call->timer, timeout_ms + NET_KILL_SLACK_MS)) {
+		if (call->timer != NULL) {
+			weft_error_errno(err, "timerfd_settime");
+		}
+		call_destroy(call);
+		return NULL;
+	}
+	return call;
+}
+
+void appd_net_connect(struct appd_net *net, struct json_object *req)
+{
+	const char *host = weft_json_get_string(req, WEFT_NET_HOST);
+	struct json_object *jport = NULL, *jtimeout = NULL;
+	json_object_object_get_ex(req, WEFT_NET_PORT, &jport);
+	json_object_object_get_ex(req, WEFT_NET_TIMEOUT_MS, &jtimeout);
+	int64_t port = json_object_is_type(jport, json_type_int) ? json_object_get_int64(jport)
+								 : 0;
+	int64_t timeout = json_object_is_type(jtimeout, json_type_int)
+		? json_object_get_int64(jtimeout)
+		: WEFT_NET_TIMEOUT_MAX_MS;
+	if (host == NULL || port <= 0 || port > 65535) {
+		answer(net,
+			weft_ipc_reply_error(req, "invalid_argument",
+				"host (a string) and port (1-65535) are required"),
+			-1);
+		return;
+	}
+	timeout = timeout < 1                       ? 1
+		: timeout > WEFT_NET_TIMEOUT_MAX_MS ? WEFT_NET_TIMEOUT_MAX_MS
+						    : timeout;
+	/* Whatever the runtime says, appd checks: the grants first, before
+	 * anything is resolved. */
+	struct weft_error err = { 0 };
+	char q[80];
+	const char *shown = weft_escape(host, strlen(host), q, sizeof(q));
+	if (!weft_net_allowed(&net->grants, host, (unsigned)port, &err)) {
+		weft_log(WEFT_WARN, "%s: connect %s:%lld refused: %s", net->owner, shown,
+			(long long)port, err.msg);
+		answer(net, weft_ipc_reply_error(req, WEFT_NET_NOT_GRANTED, "%s", err.msg), -1);
+		return;
+	}
+	const char *busy = NULL;
+	if (net->ncalls >= NET_CALLS_MAX) {
+		busy = "too many connects at once";
+	} else if (!rate_ok(net)) {
+		busy = "too many connects a second";
+	}
+	if (busy != NULL) {
+		weft_log(WEFT_WARN, "%s: connect %s:%lld refused: %s", net->owner, shown,
+			(long long)port, busy);
+		answer(net, weft_ipc_reply_error(req, "busy", "%s", busy), -1);
+		return;
+	}
+	struct net_call *call = call_start(net, req, host, (unsigned)port, (int)timeout, &err);
+	if (call == NULL) {
+		weft_log(WEFT_ERROR, "%s: connect %s:%lld: %s", net->owner, shown, (long long)port,
+			err.msg);
+		answer(net, weft_ipc_reply_error(req, "internal", "%s", err.msg), -1);
+		return;
+	}
+	call->next = net->calls;
+	net->calls = call;
+	net->ncalls++;
+}

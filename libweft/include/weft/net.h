@@ -1,0 +1,89 @@
+/*
+ * net:fetch grants as the network broker enforces them (design §4,
+ * issue 11). An app's runtime has no network of its own: the process that
+ * has one (appd, or in developer mode weft-runtime's helper) checks a host
+ * and port against the grants, resolves the host, connects, and hands the
+ * runtime the connected socket. What it may connect to:
+ *
+ *   - net:fetch:HOST:PORT grants that port of HOST; net:fetch:HOST and
+ *     net:fetch:* the ports 80 and 443 (http's and https's) only.
+ *   - A name is connected to only at public addresses. Loopback,
+ *     link-local, private (RFC 1918, unique-local, 100.64.0.0/10) and the
+ *     other special-purpose ranges are refused, so that a granted name
+ *     cannot be pointed at the user's own machine or network (DNS
+ *     rebinding). Such an address is reached only through a grant that
+ *     names it literally (net:fetch:192.168.1.10:8080), or, for loopback,
+ *     through net:fetch:localhost, which is 127.0.0.1 and ::1 without
+ *     asking the resolver. The unspecified address, multicast and the
+ *     reserved 240.0.0.0/4 are never reached.
+ *   - net:fetch:* grants any name or address, at public addresses only.
+ *
+ * The request on the runtime control channel (weft-appd(8)):
+ *   {"id", "type": "connect", "host": H, "port": N, "timeout_ms": N}
+ *   -> {"id", "ok": true, "address": A} with the connected socket
+ *      (SCM_RIGHTS), or {"id", "error": {"code", "message"}}.
+ */
+#ifndef WEFT_NET_H
+#define WEFT_NET_H
+
+#include <sys/socket.h>
+
+#include "weft/common.h"
+
+#define WEFT_NET_CONNECT "connect"
+#define WEFT_NET_HOST "host"
+#define WEFT_NET_PORT "port"
+#define WEFT_NET_TIMEOUT_MS "timeout_ms"
+#define WEFT_NET_ADDRESS "address"
+
+/* Error codes of a refused connect, besides busy and invalid_argument. */
+#define WEFT_NET_NOT_GRANTED "permission_denied"
+#define WEFT_NET_UNRESOLVED "unresolved"
+#define WEFT_NET_CONNECT_FAILED "connect_failed"
+#define WEFT_NET_TIMEOUT "timeout"
+
+/* The longest a connect may take, resolving included. */
+#define WEFT_NET_TIMEOUT_MAX_MS 10000
+/* An address as text: INET6_ADDRSTRLEN. */
+#define WEFT_NET_ADDRESS_MAX 46
+
+struct weft_net_grant {
+	char *host;
+	unsigned port; /* 0: 80 and 443 */
+};
+
+struct weft_net_grants {
+	bool any; /* net:fetch:* */
+	struct weft_net_grant *items;
+	size_t len;
+};
+
+void weft_net_grants_init(struct weft_net_grants *grants);
+void weft_net_grants_finish(struct weft_net_grants *grants);
+/* Adds cap, read by libweft's capability parser, when it is a net:fetch
+ * grant; any other valid capability is left alone. */
+bool weft_net_grants_add(struct weft_net_grants *grants, const char *cap, struct weft_error *err);
+bool weft_net_grants_empty(const struct weft_net_grants *grants);
+
+/* Whether host:port may be asked for at all, before anything is resolved;
+ * else err says "capability not granted: net:fetch:HOST" (HOST is granted
+ * on no port) or "...:HOST:PORT" (on others), or that host is no host. */
+bool weft_net_allowed(const struct weft_net_grants *grants, const char *host, unsigned port,
+	struct weft_error *err);
+
+/* The special-purpose range addr is in ("loopback", "private", ...), or
+ * NULL for a public address. */
+const char *weft_net_address_class(const struct sockaddr *addr);
+
+/*
+ * Checks host:port against grants, resolves host and connects, within
+ * timeout_ms for each address tried (resolving is bounded by the resolver's
+ * own time-outs: appd bounds the whole from outside). Returns the connected
+ * socket (blocking, close-on-exec) and its address as text in address
+ * (WEFT_NET_ADDRESS_MAX bytes); -1 with *code one of the codes above and
+ * err the reason.
+ */
+int weft_net_connect(const struct weft_net_grants *grants, const char *host, unsigned port,
+	int timeout_ms, char *address, const char **code, struct weft_error *err);
+
+#endif
