@@ -84,16 +84,7 @@ static bool write_file(const char *dir, const char *name, const char *value)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		return false;
-	}
-	size_t len = strlen(value);
-	ssize_t n = write(fd, value, len);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return n == (ssize_t)len;
+	return weft_write_kernel_file(path, value);
 }
 
 static char *read_file(const char *path)

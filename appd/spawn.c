@@ -63,12 +63,7 @@ static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, i
 	if (spawn->cgroup_procs_fd >= 0 && write(spawn->cgroup_procs_fd, "0\n", 2) != 2) {
 		_exit(127);
 	}
-	char go = 0;
-	ssize_t n;
-	do {
-		n = read(gate, &go, 1);
-	} while (n < 0 && errno == EINTR);
-	if (n != 1 || go != '1') {
+	if (!weft_gate_wait(gate)) {
 		_exit(127);
 	}
 	/* Out of the way first, so that putting one in place never clobbers
@@ -218,17 +213,7 @@ bool appd_child_release(struct appd_child *child, bool go, struct weft_error *er
 		 * or two, and a failure is worth one clear line. */
 		return weft_sandbox_child_wait_exec(&child->sandbox, err);
 	}
-	if (child->gate_fd < 0) {
-		return true;
-	}
-	if (go) {
-		ssize_t n;
-		do {
-			n = write(child->gate_fd, "1", 1);
-		} while (n < 0 && errno == EINTR);
-	}
-	close(child->gate_fd);
-	child->gate_fd = -1;
+	weft_gate_release(&child->gate_fd, go);
 	return true;
 }
 

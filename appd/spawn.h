@@ -9,8 +9,9 @@
  * the policy shows, no capabilities, Landlock (sandbox/README.md). It is
  * then pid 1 of its own pid namespace: SIGKILL from appd always works, any
  * other signal only if the program handles it (weft-runtime and the
- * app-shell read SIGTERM from a signalfd), and when it exits everything it
- * started inside goes with it.
+ * app-shell read SIGTERM from a signalfd; it starts blocked, so one sent
+ * before they do waits), and when it exits everything it started inside
+ * goes with it.
  */
 #ifndef APPD_SPAWN_H
 #define APPD_SPAWN_H

@@ -207,6 +207,45 @@ bool weft_write_all(int fd, const void *data, size_t len)
 	return true;
 }
 
+bool weft_write_kernel_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return false;
+	}
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)len;
+}
+
+bool weft_gate_wait(int fd)
+{
+	char go = 0;
+	ssize_t n;
+	do {
+		n = read(fd, &go, 1);
+	} while (n < 0 && errno == EINTR);
+	return n == 1 && go == '1';
+}
+
+void weft_gate_release(int *fd, bool go)
+{
+	if (*fd < 0) {
+		return;
+	}
+	if (go) {
+		ssize_t n;
+		do {
+			n = write(*fd, "1", 1);
+		} while (n < 0 && errno == EINTR);
+	}
+	close(*fd);
+	*fd = -1;
+}
+
 int weft_memfd_sealed(const char *name, const void *data, size_t len, struct weft_error *err)
 {
 	const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -60,6 +61,7 @@ struct plan_mount {
 
 enum step {
 	STEP_GATE,
+	STEP_TERMINAL,
 	STEP_FDS,
 	STEP_ID_MAP,
 	STEP_MOUNT_PRIVATE,
@@ -80,6 +82,7 @@ enum step {
 
 static const char *const step_names[] = {
 	[STEP_GATE] = "gate",
+	[STEP_TERMINAL] = "controlling terminal",
 	[STEP_FDS] = "fds",
 	[STEP_ID_MAP] = "uid/gid map",
 	[STEP_MOUNT_PRIVATE] = "make mounts private",
@@ -175,20 +178,6 @@ static void child_fd_path(char *buf, size_t size, int fd)
 	buf[len] = '\0';
 }
 
-static bool child_write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		return false;
-	}
-	size_t len = strlen(text);
-	ssize_t n = write(fd, text, len);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return n == (ssize_t)len;
-}
-
 /* mkdir -p of rel (relative to the new root), with or without its last
  * component. */
 static void child_mkdirs(const struct plan *plan, const char *rel, bool last)
@@ -271,12 +260,12 @@ static void child_mount(const struct plan *plan, size_t i)
 		/* Limits that belong to this pid and user namespace, while the
 		 * child still may write them. */
 		if (plan->pid_max[0] != '\0' &&
-			!child_write_file("proc/sys/kernel/pid_max", plan->pid_max)) {
+			!weft_write_kernel_file("proc/sys/kernel/pid_max", plan->pid_max)) {
 			child_fail(plan, STEP_SYSCTL, errno, "/proc/sys/kernel/pid_max");
 		}
 		for (size_t s = 0; s < sizeof(namespace_sysctls) / sizeof(namespace_sysctls[0]);
 			s++) {
-			if (!child_write_file(namespace_sysctls[s], "0\n")) {
+			if (!weft_write_kernel_file(namespace_sysctls[s], "0\n")) {
 				child_fail(plan, STEP_SYSCTL, errno, namespace_sysctls[s]);
 			}
 		}
@@ -287,9 +276,9 @@ static void child_mount(const struct plan *plan, size_t i)
 
 static void child_build_root(const struct plan *plan)
 {
-	if (!child_write_file("/proc/self/setgroups", "deny") ||
-		!child_write_file("/proc/self/uid_map", plan->uid_map) ||
-		!child_write_file("/proc/self/gid_map", plan->gid_map)) {
+	if (!weft_write_kernel_file("/proc/self/setgroups", "deny") ||
+		!weft_write_kernel_file("/proc/self/uid_map", plan->uid_map) ||
+		!weft_write_kernel_file("/proc/self/gid_map", plan->gid_map)) {
 		child_fail(plan, STEP_ID_MAP, errno, "/proc/self/uid_map");
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
@@ -386,25 +375,51 @@ static void child_landlock(const struct plan *plan)
 	close(plan->ruleset);
 }
 
+/*
+ * The terminal appd was started from, if any, is not the app's: a process
+ * without a controlling terminal gets EPERM from TIOCSTI on any terminal fd
+ * that reaches it, and cannot acquire one (it leads no session).
+ * TIOCNOTTY rather than setsid(): the child stays in the caller's session,
+ * where the parent can still put it in a process group it chose.
+ */
+static void child_drop_terminal(const struct plan *plan)
+{
+	int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (tty < 0 && errno == ENXIO) {
+		return; /* it has none */
+	}
+	if (tty < 0 || ioctl(tty, TIOCNOTTY) != 0) {
+		child_fail(plan, STEP_TERMINAL, errno, "/dev/tty");
+	}
+	close(tty);
+}
+
 static _Noreturn void child_main(struct plan *plan)
 {
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The caller's blocked signals and ignored SIGPIPE are not the
+	 * program's. As pid 1 of its namespace, though, it starts with the
+	 * ending signals blocked: the kernel drops a signal to a namespace's
+	 * init that is neither handled nor blocked, so a SIGTERM sent before
+	 * the program handles it would be lost. Blocked, it waits (across
+	 * exec) for the program's signalfd, sigwait or handler. */
+	sigset_t mask;
+	sigemptyset(&mask);
+	if (plan->namespaces) {
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGHUP);
+	}
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	/* Before the gate: if the parent is gone already, the gate reads EOF. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
 		child_fail(plan, STEP_GATE, errno, "PR_SET_PDEATHSIG");
 	}
-	char go = 0;
-	ssize_t n;
-	do {
-		n = read(plan->gate, &go, 1);
-	} while (n < 0 && errno == EINTR);
-	if (n != 1 || go != '1') {
+	if (!weft_gate_wait(plan->gate)) {
 		_exit(127);
 	}
 	close(plan->gate);
+	child_drop_terminal(plan);
 
 	/* Everything of ours goes above the final numbers first, so that
 	 * putting one fd in place never clobbers another. */
@@ -1075,17 +1090,7 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 
 void weft_sandbox_child_release(struct weft_sandbox_child *child, bool go)
 {
-	if (child->gate_fd < 0) {
-		return;
-	}
-	if (go) {
-		ssize_t n;
-		do {
-			n = write(child->gate_fd, "1", 1);
-		} while (n < 0 && errno == EINTR);
-	}
-	close(child->gate_fd);
-	child->gate_fd = -1;
+	weft_gate_release(&child->gate_fd, go);
 }
 
 bool weft_sandbox_child_wait_exec(struct weft_sandbox_child *child, struct weft_error *err)

@@ -3,6 +3,7 @@ headless compositor starting the real appd (or appd on its own with
 --no-compositor), weftctl, raw protocol requests, screenshots with grim, and
 looking for processes that should be gone."""
 
+import fcntl
 import json
 import os
 import shlex
@@ -11,6 +12,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import termios
 import threading
 import time
 from pathlib import Path
@@ -280,7 +282,7 @@ class Weft:
     """A private WEFT: compositor + appd, or appd alone (compositor=False)."""
 
     def __init__(self, tmp_path, cache_dir, compositor=True, appd_args=(), env=None,
-                 runtime=None, run_dir=None, compositor_fd=None):
+                 runtime=None, run_dir=None, compositor_fd=None, terminal=False):
         self.tmp = Path(tmp_path)
         self.tmp.mkdir(parents=True)
         # Short, since socket paths are: pytest's own can be too long. A
@@ -328,6 +330,15 @@ class Weft:
         appd_cmd = [str(APPD), "--grace", "1000", "--limits", "none",
                     *self.sandbox_args(e), *appd_args]
         self.log = open(self.log_path, "wb")
+        # terminal: started from a shell, as a job of a new session whose
+        # controlling terminal is a pty (its stdin), kept until the end.
+        self.pty_master = None
+        stdin, setup = subprocess.DEVNULL, None
+        if terminal:
+            self.pty_master, stdin = os.openpty()
+
+            def setup():
+                fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         if compositor:
             cmd = [str(COMPOSITOR), "--backend", "headless", "--size", "1280x720", "--no-shell",
                    "--expose-test-protocols", "--appd", shlex.join(appd_cmd)]
@@ -336,9 +347,12 @@ class Weft:
             cmd = appd_cmd + ["--compositor-fd", str(compositor_fd)]
         else:
             cmd = appd_cmd + ["--no-compositor"]
-        self.proc = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(cmd, env=e, stdin=stdin, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=terminal,
+                                     preexec_fn=setup,
                                      pass_fds=() if compositor_fd is None else (compositor_fd,))
+        if terminal:
+            os.close(stdin)
         try:
             self.wait_for_appd()
         except AssertionError:
@@ -454,6 +468,9 @@ class Weft:
         """Stops everything; returns the exit status of the process we started."""
         status = stop_process(self.proc, signal.SIGTERM, 20)
         self.log.close()
+        if self.pty_master is not None:
+            os.close(self.pty_master)
+            self.pty_master = None
         return status
 
     def cleanup(self):

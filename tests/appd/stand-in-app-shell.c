@@ -444,9 +444,8 @@ static int standin_main(int argc, char **argv)
 	} else if (relay == NULL && st.ipc_fd >= 0 &&
 		send(st.ipc_fd, "get", 3, MSG_NOSIGNAL) != 3) {
 		/* A runtime already gone (a session ended at once) is the peer
-		 * hanging up, which ends the real app-shell with 0 too. As pid 1
-		 * of its sandbox, a SIGTERM that came before the signalfd was
-		 * lost, so this is how such a session ends. */
+		 * hanging up, which ends the real app-shell with 0 too; it may
+		 * come before the SIGTERM waiting in the signalfd is read. */
 		if (errno == EPIPE || errno == ECONNRESET) {
 			stop(&st, 0, NULL);
 		} else {

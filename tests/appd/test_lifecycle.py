@@ -7,8 +7,8 @@ import os
 import signal
 import subprocess
 
-from appdutil import COUNTER, NOTES, STANDIN_CONNECTED, WEFTCTL, Watcher, alive, fd_count, \
-    settled_fd_count, settled_spare, wait_until
+from appdutil import COUNTER, NOTES, STANDIN_CONNECTED, WEFTCTL, Watcher, alive, fake, \
+    fake_log, fd_count, settled_fd_count, settled_spare, wait_until
 
 
 def session_pids(session):
@@ -114,6 +114,45 @@ def test_terminate_while_starting_before_ready(weft):
     assert w.states(sid) == ["starting", "stopping", "stopped"]
     w.close()
     assert not alive(launched["session"]["runtime_pid"])
+
+
+def test_terminate_at_once_needs_no_sigkill(start):
+    # Each session process is pid 1 of its pid namespace, where the kernel
+    # drops a SIGTERM that is neither handled nor blocked. appd's SIGTERM,
+    # sent while the runtime is still starting (before it blocks SIGTERM
+    # for its signal thread), must wait for it, not be lost until the
+    # SIGKILL after the grace period: a minute here.
+    weft = start(appd_args=("--grace", "60000"))
+    w = Watcher(weft)
+    known = weft.ctl_json("ps", "--all")
+    sid = str(int(known[-1]["id"]) + 1 if known else 1)
+    sock = weft.connect()
+    sock.send(json.dumps({"id": 1, "type": "launch", "app_id": COUNTER}).encode())
+    sock.send(json.dumps({"id": 2, "type": "terminate", "session_id": sid}).encode())
+    launched = json.loads(sock.recv(1 << 20))
+    terminated = json.loads(sock.recv(1 << 20))
+    sock.close()
+    assert launched["session"]["id"] == sid and terminated["id"] == 2
+    assert w.states(sid, timeout=30) == ["starting", "stopping", "stopped"]
+    w.close()
+    ended = weft.state(sid)
+    assert ended["state"] == "stopped" and ended["reason"] == "terminated", ended
+    assert "SIGKILL" not in weft.logs()
+
+
+def test_sigterm_before_the_runtime_handles_it(start, tmp_path):
+    # The same without a race: the fake runtime takes its time before it
+    # handles SIGTERM, until after appd sent it.
+    weft, log = fake(start, "term-late", tmp_path, appd_args=("--grace", "60000"))
+    sid = weft.launch(wait=False)["id"]
+    wait_until("the runtime to start", lambda: {"waiting": True} in fake_log(log))
+    assert weft.ctl_json("terminate", sid)["state"] == "stopping"
+    with open(log, "a") as f:
+        f.write(json.dumps({"go": True}) + "\n")
+    ended = weft.wait_state(sid, "stopped", "crashed", timeout=30)
+    assert ended["state"] == "stopped" and ended["reason"] == "terminated", ended
+    assert {"term": True} in fake_log(log)
+    assert "SIGKILL" not in weft.logs()
 
 
 def test_terminate_while_starting_waiting_for_first_frame(start):

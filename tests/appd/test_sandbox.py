@@ -224,6 +224,28 @@ def test_app_data_is_writable_only_with_fs_rw(start, tmp_path, grant, writable):
         relay.close()
 
 
+def controlling_terminal(pid):
+    """The tty_nr of /proc/PID/stat: 0 when it has no controlling terminal."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[4])
+
+
+def test_no_session_process_has_appds_terminal(start):
+    # appd started from a shell: with the terminal as their controlling
+    # terminal, its children could type into it (TIOCSTI) through any fd of
+    # it. Without the sandbox they have it (the control).
+    weft = start(terminal=True, env={"WEFT_STANDIN_PREWARM": "1"})
+    assert controlling_terminal(weft.appd_pid) != 0
+    spare = settled_spare(weft)
+    assert spare is not None and controlling_terminal(spare) == 0
+    session = running(weft)
+    for pid in (session["runtime_pid"], session["app_shell_pid"], settled_spare(weft)):
+        assert controlling_terminal(pid) == 0, pid
+    insecure = start(compositor=False, appd_args=["--insecure-no-sandbox"], terminal=True)
+    session = insecure.launch(COUNTER)
+    assert controlling_terminal(session["runtime_pid"]) == \
+        controlling_terminal(insecure.appd_pid) != 0
+
+
 def test_insecure_no_sandbox_is_said_plainly(start):
     weft = start(compositor=False, appd_args=["--insecure-no-sandbox"])
     assert weft.ctl_json("info")["sandbox"] == "NONE: --insecure-no-sandbox"

@@ -13,17 +13,22 @@
 #include <linux/input-event-codes.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pty.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <grp.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -49,6 +54,14 @@ struct output {
 	char *lines[MAX_LINES];
 	size_t n;
 	int status; /* the try program's wait status */
+	char partial[8192]; /* a line not complete yet */
+	size_t partial_len;
+};
+
+/* A try program started and not yet reaped. */
+struct running {
+	struct weft_sandbox_child child;
+	int out_fd;
 };
 
 static const char *try_path(void)
@@ -146,34 +159,51 @@ static void output_finish(struct output *out)
 		free(out->lines[i]);
 	}
 	out->n = 0;
+	out->partial_len = 0;
 }
 
-static void read_lines(int fd, struct output *out)
+/*
+ * Reads the try program's lines from fd into out until one is want (NULL:
+ * until EOF); false when want never came (EOF, or 60 s of silence).
+ */
+static bool read_lines_until(int fd, struct output *out, const char *want)
 {
-	char buf[8192];
-	size_t len = 0;
 	int64_t deadline = weft_now_ms() + 60000;
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int left = (int)(deadline - weft_now_ms());
 		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
 			fprintf(stderr, "# weft-sandbox-try said nothing for 60 s\n");
-			break;
+			return false;
 		}
-		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		size_t room = sizeof(out->partial) - 1 - out->partial_len;
+		ssize_t n = room > 0 ? read(fd, out->partial + out->partial_len, room) : 0;
 		if (n <= 0) {
-			break;
+			return want == NULL;
 		}
-		len += (size_t)n;
-		if (len == sizeof(buf) - 1) {
-			break;
+		out->partial_len += (size_t)n;
+		out->partial[out->partial_len] = '\0';
+		char *line = out->partial, *nl;
+		bool found = false;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			found = found || (want != NULL && strcmp(line, want) == 0);
+			if (out->n < MAX_LINES) {
+				out->lines[out->n++] = strdup(line);
+			}
+			line = nl + 1;
+		}
+		out->partial_len -= (size_t)(line - out->partial);
+		memmove(out->partial, line, out->partial_len + 1);
+		if (found) {
+			return true;
 		}
 	}
-	buf[len] = '\0';
-	for (char *save, *line = strtok_r(buf, "\n", &save); line != NULL && out->n < MAX_LINES;
-		line = strtok_r(NULL, "\n", &save)) {
-		out->lines[out->n++] = strdup(line);
-	}
+}
+
+static void read_lines(int fd, struct output *out)
+{
+	read_lines_until(fd, out, NULL);
 }
 
 /*
@@ -181,11 +211,10 @@ static void read_lines(int fd, struct output *out)
  * its output on fd 3 and extra_fd (if >= 0) as fd 4; false when it could not
  * start, with the reason printed.
  */
-static bool run_try(const struct weft_sandbox_policy *policy, const char *seccomp,
-	const char *const *probes, int extra_fd, struct output *out,
+static bool try_start(const struct weft_sandbox_policy *policy, const char *seccomp,
+	const char *const *probes, int extra_fd, struct running *run,
 	struct weft_sandbox_report *report)
 {
-	*out = (struct output){ .status = -1 };
 	char *argv[64] = { (char *)try_path(), "--out", "3", "--seccomp", (char *)seccomp };
 	size_t argc = 5;
 	for (size_t i = 0; probes[i] != NULL && argc + 1 < 64; i++) {
@@ -204,31 +233,51 @@ static bool run_try(const struct weft_sandbox_policy *policy, const char *seccom
 		.nfds = extra_fd >= 0 ? 2 : 1,
 		.pgid = -1,
 	};
-	struct weft_sandbox_child child;
 	struct weft_error err;
-	bool ok = weft_sandbox_spawn(policy, &exec, &child, &err);
+	bool ok = weft_sandbox_spawn(policy, &exec, &run->child, &err);
 	close(pipefd[1]);
 	if (!ok) {
 		fprintf(stderr, "# spawn: %s\n", err.msg);
 		close(pipefd[0]);
 		return false;
 	}
+	run->out_fd = pipefd[0];
 	if (report != NULL) {
-		*report = child.report;
+		*report = run->child.report;
 	}
-	weft_sandbox_child_release(&child, true);
-	ok = weft_sandbox_child_wait_exec(&child, &err);
-	if (!ok) {
+	weft_sandbox_child_release(&run->child, true);
+	if (!weft_sandbox_child_wait_exec(&run->child, &err)) {
 		fprintf(stderr, "# %s\n", err.msg);
+		return false;
 	}
-	read_lines(pipefd[0], out);
-	close(pipefd[0]);
+	return true;
+}
+
+/* Reads the rest of its output, and reaps it (SIGKILLed if still there). */
+static void try_finish(struct running *run, struct output *out)
+{
+	read_lines(run->out_fd, out);
+	close(run->out_fd);
 	siginfo_t info = { 0 };
-	syscall(SYS_pidfd_send_signal, child.pidfd, SIGKILL, NULL, 0);
-	if (waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) == 0) {
+	syscall(SYS_pidfd_send_signal, run->child.pidfd, SIGKILL, NULL, 0);
+	if (waitid(P_PIDFD, (id_t)run->child.pidfd, &info, WEXITED) == 0) {
 		out->status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
 	}
-	close(child.pidfd);
+	close(run->child.pidfd);
+}
+
+/* try_start() and try_finish(); false when it could not start. */
+static bool run_try(const struct weft_sandbox_policy *policy, const char *seccomp,
+	const char *const *probes, int extra_fd, struct output *out,
+	struct weft_sandbox_report *report)
+{
+	*out = (struct output){ .status = -1 };
+	struct running run = { .child = { .pidfd = -1 }, .out_fd = -1 };
+	bool ok = try_start(policy, seccomp, probes, extra_fd, &run, report);
+	if (run.child.pidfd < 0) {
+		return false;
+	}
+	try_finish(&run, out);
 	if (ok && out->status != 0) {
 		fprintf(stderr, "# weft-sandbox-try exited with %d\n", out->status);
 	}
@@ -260,7 +309,8 @@ static bool run_try_unsandboxed(const char *const *probes, int extra_fd, struct 
 	if (pid == 0) {
 		/* fd 4 first: the pipe's write end may be fd 4 itself. */
 		int out_fd = fcntl(pipefd[1], F_DUPFD, 10);
-		if (out_fd < 0 || dup2(extra_fd, 4) != 4 || fcntl(4, F_SETFD, 0) != 0 ||
+		if (out_fd < 0 ||
+			(extra_fd >= 0 && (dup2(extra_fd, 4) != 4 || fcntl(4, F_SETFD, 0) != 0)) ||
 			dup2(out_fd, 3) != 3) {
 			_exit(127);
 		}
@@ -770,6 +820,293 @@ static void compositor_keymap(void)
 	EXPECT(tc_compositor_stop(&compositor) == 0);
 }
 
+/* The first line "shmid KEY ID" of out, or -1. */
+static int shmid_of(const struct output *out, long key)
+{
+	char prefix[32];
+	snprintf(prefix, sizeof(prefix), "shmid %ld ", key);
+	for (size_t i = 0; i < out->n; i++) {
+		if (strncmp(out->lines[i], prefix, strlen(prefix)) == 0) {
+			return atoi(out->lines[i] + strlen(prefix));
+		}
+	}
+	return -1;
+}
+
+/* A SysV key of our own on the host: a segment created with it, or -1. */
+static int host_segment(long *key)
+{
+	for (long k = 0x57450000L + (getpid() & 0xfff) * 16; k < 0x57460000L; k++) {
+		int id = shmget((key_t)k, 4096, IPC_CREAT | IPC_EXCL | 0600);
+		if (id >= 0 || errno != EEXIST) {
+			*key = k;
+			return id;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Another app's shared memory. App A (a sandboxed try program) creates a
+ * POSIX object in its /dev/shm and a SysV segment, and holds them while app B
+ * looks for them by name, key and id; the host has one of each too. Each
+ * sandbox has a private /dev/shm (ENOENT) and its own ipc namespace (a key:
+ * ENOENT; an id: EINVAL); the app-shell's and the runtime's filters deny
+ * SysV IPC before that (EPERM). An app outside the sandbox reaches the
+ * host's (the control).
+ */
+static void shared_memory(void)
+{
+	char posix_a[64], posix_b[64], posix_host[64];
+	snprintf(posix_a, sizeof(posix_a), "/weft-sandbox-a-%d", (int)getpid());
+	snprintf(posix_b, sizeof(posix_b), "/weft-sandbox-b-%d", (int)getpid());
+	snprintf(posix_host, sizeof(posix_host), "/weft-sandbox-host-%d", (int)getpid());
+	long key_host = 0;
+	int id_host = host_segment(&key_host);
+	ASSERT(id_host >= 0);
+	long key_a = key_host + 1;
+	int host_fd = shm_open(posix_host, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (host_fd < 0) {
+		fprintf(stderr, "# shm_open %s: %s\n", posix_host, strerror(errno));
+		shmctl(id_host, IPC_RMID, NULL);
+		ASSERT(host_fd >= 0);
+	}
+	close(host_fd);
+
+	/* App A, which keeps its objects until the test closes hold[1]. */
+	int hold[2];
+	ASSERT(pipe2(hold, O_CLOEXEC) == 0);
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	const char *a_probes[] = { fmt("shm-create=%s", posix_a), fmt("sysv-create=%ld", key_a),
+		"wait=4", fmt("shm-open=%s", posix_a), fmt("sysv-get=%ld", key_a), NULL };
+	struct output a_out = { .status = -1 };
+	struct running a = { .child = { .pidfd = -1 }, .out_fd = -1 };
+	bool started = try_start(policy, "none", a_probes, hold[0], &a, NULL);
+	close(hold[0]);
+	char held[64];
+	snprintf(held, sizeof(held), "sysv-create=%ld ok", key_a);
+	bool holding = started && read_lines_until(a.out_fd, &a_out, held);
+	int id_a = shmid_of(&a_out, key_a);
+	if (!holding) {
+		dump(&a_out);
+	}
+	EXPECT(holding && id_a >= 0);
+	EXPECT_PROBE(&a_out, "ok", "its own /dev/shm", "shm-create=%s", posix_a);
+
+	/* App B, with the OS layers alone, then with each binary's filter. */
+	const char *b_probes[] = { fmt("shm-open=%s", posix_a), fmt("shm-open=%s", posix_host),
+		fmt("shm-create=%s", posix_b), fmt("sysv-get=%ld", key_a),
+		fmt("sysv-attach=%d", id_a), fmt("sysv-get=%ld", key_host),
+		fmt("sysv-attach=%d", id_host), NULL };
+	struct output out;
+	if (holding && run_try(policy, "none", b_probes, -1, &out, NULL)) {
+		EXPECT_PROBE(&out, "fail ENOENT", "a private /dev/shm", "shm-open=%s", posix_a);
+		EXPECT_PROBE(&out, "fail ENOENT", "a private /dev/shm", "shm-open=%s", posix_host);
+		EXPECT_PROBE(&out, "ok", "its own /dev/shm", "shm-create=%s", posix_b);
+		EXPECT_PROBE(&out, "fail ENOENT", "an ipc namespace of its own", "sysv-get=%ld",
+			key_a);
+		EXPECT_PROBE(&out, "fail EINVAL", "an ipc namespace of its own", "sysv-attach=%d",
+			id_a);
+		EXPECT_PROBE(&out, "fail ENOENT", "an ipc namespace of its own", "sysv-get=%ld",
+			key_host);
+		EXPECT_PROBE(&out, "fail EINVAL", "an ipc namespace of its own", "sysv-attach=%d",
+			id_host);
+		EXPECT(out.status == 0);
+		output_finish(&out);
+	} else {
+		test_failed = true;
+	}
+	static const char *const filters[] = { "app-shell", "runtime" };
+	for (size_t i = 0; holding && i < 2; i++) {
+		if (!run_try(policy, filters[i], b_probes, -1, &out, NULL)) {
+			test_failed = true;
+			continue;
+		}
+		EXPECT_PROBE(&out, "fail ENOENT", "a private /dev/shm", "shm-open=%s", posix_a);
+		EXPECT_PROBE(&out, "fail EPERM", "seccomp: no SysV IPC", "sysv-get=%ld", key_a);
+		EXPECT_PROBE(&out, "fail EPERM", "seccomp: no SysV IPC", "sysv-attach=%d", id_a);
+		EXPECT_PROBE(&out, "fail EPERM", "seccomp: no SysV IPC", "sysv-attach=%d",
+			id_host);
+		EXPECT(out.status == 0);
+		output_finish(&out);
+	}
+	/* Nor does the host see app A's. */
+	int fd = shm_open(posix_a, O_RDWR | O_CLOEXEC, 0);
+	EXPECT(fd < 0 && errno == ENOENT);
+	EXPECT(shmget((key_t)key_a, 0, 0) < 0 && errno == ENOENT);
+	if (fd >= 0) {
+		close(fd);
+	}
+
+	/* App A still has both: they were there all along. */
+	close(hold[1]);
+	if (started) {
+		try_finish(&a, &a_out);
+		EXPECT_PROBE(&a_out, "ok", "its own object", "shm-open=%s", posix_a);
+		EXPECT_PROBE(&a_out, "ok", "its own segment", "sysv-get=%ld", key_a);
+		EXPECT(a_out.status == 0);
+	}
+	output_finish(&a_out);
+
+	/* The control: outside the sandbox the host's objects are there. */
+	const char *outside[] = { fmt("shm-open=%s", posix_host), fmt("sysv-get=%ld", key_host),
+		fmt("sysv-attach=%d", id_host), NULL };
+	if (run_try_unsandboxed(outside, -1, &out)) {
+		EXPECT_PROBE(&out, "ok", "the host's /dev/shm", "shm-open=%s", posix_host);
+		EXPECT_PROBE(&out, "ok", "the host's ipc namespace", "sysv-get=%ld", key_host);
+		EXPECT_PROBE(&out, "ok", "the host's ipc namespace", "sysv-attach=%d", id_host);
+		EXPECT(out.status == 0);
+		output_finish(&out);
+	} else {
+		test_failed = true;
+	}
+	shm_unlink(posix_host);
+	shmctl(id_host, IPC_RMID, NULL);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* Whether the kernel lets TIOCSTI through to its tty checks
+ * (dev.tty.legacy_tiocsti); without it, anyone without CAP_SYS_ADMIN gets
+ * EIO first. */
+static bool legacy_tiocsti(void)
+{
+	char buf[8] = { 0 };
+	int fd = open("/proc/sys/dev/tty/legacy_tiocsti", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return true; /* older kernels: always */
+	}
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n <= 0 || buf[0] != '0';
+}
+
+/* Characters waiting to be read on the pty's terminal side. */
+static int pending_input(int tty)
+{
+	int n = -1;
+	return ioctl(tty, TIOCINQ, &n) == 0 ? n : -1;
+}
+
+static void terminal_in_child(void)
+{
+	int master, tty;
+	ASSERT(openpty(&master, &tty, NULL, NULL, NULL) == 0);
+	/* Raw: what TIOCSTI pushes is readable at once, no line needed. */
+	struct termios raw;
+	ASSERT(tcgetattr(tty, &raw) == 0);
+	cfmakeraw(&raw);
+	ASSERT(tcsetattr(tty, TCSANOW, &raw) == 0);
+	/* This process stands for appd started from a terminal. */
+	ASSERT(setsid() >= 0 && ioctl(tty, TIOCSCTTY, 0) == 0);
+	bool legacy = legacy_tiocsti();
+	fprintf(stderr, "# dev.tty.legacy_tiocsti: %d\n", legacy);
+
+	/* The control: an app outside the sandbox types into the terminal. */
+	const char *probes[] = { "open-tty", "tiocsti=4", NULL };
+	struct output out;
+	ASSERT(run_try_unsandboxed(probes, tty, &out));
+	EXPECT_PROBE(&out, "ok", "its controlling terminal", "open-tty");
+	if (legacy || getuid() == 0) {
+		EXPECT_PROBE(&out, "ok", "its controlling terminal", "tiocsti=4");
+		EXPECT(pending_input(tty) == 1);
+	} else {
+		EXPECT_PROBE(&out, "fail EIO", "dev.tty.legacy_tiocsti 0", "tiocsti=4");
+	}
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	tcflush(tty, TCIFLUSH);
+	EXPECT(pending_input(tty) == 0);
+
+	/* The sandbox has no controlling terminal and no /dev/tty, with the
+	 * OS layers alone and with the app-shell's filter. */
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	static const char *const filters[] = { "none", "app-shell" };
+	for (size_t i = 0; i < 2; i++) {
+		ASSERT(run_try(policy, filters[i], probes, tty, &out, NULL));
+		EXPECT_PROBE(&out, "fail ENOENT", "not in the root", "open-tty");
+		if (i == 0) {
+			EXPECT_PROBE(&out, legacy ? "fail EPERM" : "fail EIO",
+				legacy ? "not its controlling terminal"
+				       : "dev.tty.legacy_tiocsti 0",
+				"tiocsti=4");
+		} else {
+			EXPECT_PROBE(&out, "fail EPERM", "seccomp", "tiocsti=4");
+		}
+		EXPECT(pending_input(tty) == 0);
+		EXPECT(out.status == 0);
+		output_finish(&out);
+	}
+	weft_sandbox_policy_destroy(policy);
+	/* Closing the pty hangs up its session: this process. */
+	signal(SIGHUP, SIG_IGN);
+	close(tty);
+	close(master);
+}
+
+/*
+ * TIOCSTI: appd started from a terminal must not let an app type into it.
+ * The test gives the try program a real pty that is the controlling
+ * terminal of its parent (a new session, as a shell's job would be).
+ */
+static void terminal(void)
+{
+	pid_t pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		terminal_in_child();
+		fflush(stdout);
+		_exit(test_failed ? 1 : 0);
+	}
+	int status;
+	ASSERT(waitpid(pid, &status, 0) == pid);
+	EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * The process is pid 1 of its pid namespace, and the kernel drops a signal
+ * to a namespace's init that it does not handle and has not blocked. A
+ * SIGTERM from appd before the program handles it (while it starts) must
+ * not be lost: the sandbox starts it with SIGTERM blocked, so it waits
+ * until the program installs a handler and unblocks it, or reads it from a
+ * signalfd. The try program takes its time (until the test closes fd 4)
+ * before it does either; SIGTERM comes first.
+ */
+static void sigterm_before_handler(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	static const char *const modes[] = { "handler", "signalfd" };
+	for (size_t i = 0; i < 2; i++) {
+		int go[2];
+		ASSERT(pipe2(go, O_CLOEXEC) == 0);
+		const char *probes[] = { fmt("term-late=%s,4", modes[i]), "status", NULL };
+		struct output out = { .status = -1 };
+		struct running run = { .child = { .pidfd = -1 }, .out_fd = -1 };
+		bool started = try_start(policy, "none", probes, go[0], &run, NULL);
+		close(go[0]);
+		bool waiting = started && read_lines_until(run.out_fd, &out, "term-late waiting");
+		EXPECT(waiting);
+		if (waiting) {
+			EXPECT(syscall(SYS_pidfd_send_signal, run.child.pidfd, SIGTERM, NULL, 0) ==
+				0);
+		}
+		close(go[1]);
+		if (run.child.pidfd >= 0) {
+			try_finish(&run, &out);
+		}
+		EXPECT_PROBE(&out, "ok", "SIGTERM waited for its handler", "term-late=%s,4",
+			modes[i]);
+		const char *status = result_of(&out, "status");
+		EXPECT(status != NULL && strstr(status, " pid=1 ") != NULL);
+		/* It ended by itself, not by the SIGKILL that reaps it. */
+		EXPECT(out.status == 0);
+		if (test_failed) {
+			dump(&out);
+		}
+		output_finish(&out);
+	}
+	weft_sandbox_policy_destroy(policy);
+}
+
 static void limits(void)
 {
 	struct weft_sandbox_policy *policy = policy_runtime(false);
@@ -1104,6 +1441,9 @@ int main(int argc, char **argv)
 		TEST_CASE(runtime_network),
 		TEST_CASE(sealed_memfd),
 		TEST_CASE(compositor_keymap),
+		TEST_CASE(shared_memory),
+		TEST_CASE(terminal),
+		TEST_CASE(sigterm_before_handler),
 		TEST_CASE(limits),
 		TEST_CASE(crowded_parent),
 		TEST_CASE(spare_sees_no_app),

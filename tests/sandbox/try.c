@@ -28,6 +28,8 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -274,6 +276,129 @@ static int probe_tiocsti(const char *arg)
 	return result(ioctl((int)fd, TIOCSTI, &c));
 }
 
+/* /dev/tty: the controlling terminal, if the process has one. */
+static int probe_open_tty(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		return errno;
+	}
+	close(fd);
+	return 0;
+}
+
+/* POSIX shared memory: a file in /dev/shm, named as another app would. */
+static int probe_shm(const char *name, bool create)
+{
+	int fd = shm_open(name ? name : "", O_RDWR | (create ? O_CREAT | O_EXCL : 0), 0600);
+	if (fd < 0) {
+		return errno;
+	}
+	int rc = create ? result(ftruncate(fd, 4096)) : 0;
+	close(fd);
+	return rc;
+}
+
+static long parse_number(const char *arg)
+{
+	long n;
+	if (arg == NULL || !weft_parse_long(arg, 0, INT32_MAX, &n)) {
+		fprintf(stderr, "weft-sandbox-try: bad number '%s'\n", arg ? arg : "");
+		_exit(2);
+	}
+	return n;
+}
+
+/* SysV shared memory by key: sysv-create prints the segment's id. */
+static int probe_sysv_create(const char *arg)
+{
+	long key = parse_number(arg);
+	int id = shmget((key_t)key, 4096, IPC_CREAT | IPC_EXCL | 0600);
+	if (id < 0) {
+		return errno;
+	}
+	fprintf(out, "shmid %ld %d\n", key, id);
+	return 0;
+}
+
+static int probe_sysv_attach(const char *arg)
+{
+	void *p = shmat((int)parse_number(arg), NULL, SHM_RDONLY);
+	if (p == (void *)-1) {
+		return errno;
+	}
+	shmdt(p);
+	return 0;
+}
+
+/* Blocks until fd (a pipe from the test) reaches EOF: holds what the probes
+ * before made (a shared memory object lives as long as this sandbox). */
+static int probe_wait(const char *arg)
+{
+	fflush(out);
+	int fd = (int)parse_number(arg);
+	char buf[64];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+	}
+	return result(n);
+}
+
+static volatile sig_atomic_t got_term;
+
+static void handle_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+/*
+ * term-late=handler|signalfd,FD: a program that takes its time before it
+ * handles SIGTERM. It waits for EOF on FD (the test sends SIGTERM first),
+ * then installs a handler and unblocks SIGTERM (handler) or reads it from a
+ * signalfd (signalfd, as weft-app-shell does): "ok" when the SIGTERM sent
+ * before is there, "fail ESRCH" when it was lost.
+ */
+static int probe_term_late(const char *arg)
+{
+	const char *comma = arg ? strchr(arg, ',') : NULL;
+	if (comma == NULL) {
+		fprintf(stderr, "weft-sandbox-try: term-late=handler|signalfd,FD\n");
+		_exit(2);
+	}
+	bool use_signalfd = strncmp(arg, "signalfd,", 9) == 0;
+	fprintf(out, "term-late waiting\n");
+	int rc = probe_wait(comma + 1);
+	if (rc != 0) {
+		return rc;
+	}
+	sigset_t term;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	if (use_signalfd) {
+		if (sigprocmask(SIG_BLOCK, &term, NULL) != 0) {
+			return errno;
+		}
+		int fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
+		if (fd < 0) {
+			return errno;
+		}
+		struct signalfd_siginfo info;
+		got_term = read(fd, &info, sizeof(info)) == sizeof(info) &&
+			info.ssi_signo == SIGTERM;
+		close(fd);
+	} else {
+		struct sigaction sa = { .sa_handler = handle_term };
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGTERM, &sa, NULL) != 0 ||
+			sigprocmask(SIG_UNBLOCK, &term, NULL) != 0) {
+			return errno;
+		}
+		/* A pending SIGTERM is delivered as sigprocmask returns. */
+	}
+	return got_term ? 0 : ESRCH;
+}
+
 static int probe_bpf(void)
 {
 	union bpf_attr attr = {
@@ -461,6 +586,22 @@ static void run_probe(const char *spec)
 		rc = probe_exec_sh();
 	} else if (strcmp(name, "tiocsti") == 0) {
 		rc = probe_tiocsti(arg);
+	} else if (strcmp(name, "open-tty") == 0) {
+		rc = probe_open_tty();
+	} else if (strcmp(name, "shm-create") == 0) {
+		rc = probe_shm(arg, true);
+	} else if (strcmp(name, "shm-open") == 0) {
+		rc = probe_shm(arg, false);
+	} else if (strcmp(name, "sysv-create") == 0) {
+		rc = probe_sysv_create(arg);
+	} else if (strcmp(name, "sysv-get") == 0) {
+		rc = result(shmget((key_t)parse_number(arg), 0, 0));
+	} else if (strcmp(name, "sysv-attach") == 0) {
+		rc = probe_sysv_attach(arg);
+	} else if (strcmp(name, "wait") == 0) {
+		rc = probe_wait(arg);
+	} else if (strcmp(name, "term-late") == 0) {
+		rc = probe_term_late(arg);
 	} else if (strcmp(name, "bpf") == 0) {
 		rc = probe_bpf();
 	} else if (strcmp(name, "perf") == 0) {

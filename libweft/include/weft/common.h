@@ -62,6 +62,26 @@ const char *weft_escape(const char *s, size_t len, char *buf, size_t size);
 /* write() until all of it is written; false on an error (errno set). */
 bool weft_write_all(int fd, const void *data, size_t len);
 
+/*
+ * Writes text to the existing file at path in one write(), as procfs and
+ * cgroupfs files want (a uid_map or cgroup.procs takes no partial writes);
+ * false with errno kept when it could not. Only syscalls: safe in a child
+ * forked from a multi-threaded parent.
+ */
+bool weft_write_kernel_file(const char *path, const char *text);
+
+/*
+ * A gate: a pipe on which a forked child waits, before it execs, until its
+ * parent has put it where it belongs (a process group, a cgroup) and says
+ * go. Both sides make only syscalls.
+ *
+ * weft_gate_wait() (the child) is true when told to go, false when the
+ * parent closed the gate or died. weft_gate_release() (the parent) says go
+ * (or not), closes *fd and sets it to -1; nothing when *fd is -1.
+ */
+bool weft_gate_wait(int fd);
+void weft_gate_release(int *fd, bool go);
+
 /* malloc'd "a/b", or NULL when out of memory. */
 char *weft_path_join(const char *a, const char *b);
 /* malloc'd printf; NULL when out of memory. */

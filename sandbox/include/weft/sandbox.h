@@ -17,8 +17,11 @@
  * The child is pid 1 of its pid namespace: SIGKILL from outside always
  * works, but any other signal (SIGTERM) reaches it only if it handles it
  * (a handler, or blocked and read with sigwait or a signalfd); with the
- * default disposition the kernel drops it. When it exits, every process of
- * its namespace is killed.
+ * default disposition the kernel drops it. So that a SIGTERM sent before
+ * the program handles it is not lost, it starts with SIGTERM, SIGINT and
+ * SIGHUP blocked: it reads them (signalfd, sigwait) or installs a handler
+ * and unblocks them. When it exits, every process of its namespace is
+ * killed. It has no controlling terminal.
  */
 #ifndef WEFT_SANDBOX_H
 #define WEFT_SANDBOX_H
