@@ -507,6 +507,15 @@ class Watcher:
             return states if states and states[-1] in until else None
         return wait_until(f"session {sid} to reach {'/'.join(until)}", seen, timeout=timeout)
 
+    def wait_for(self, event, timeout=15):
+        """The events of one kind, once there is at least one (appd sends
+        them as it answers, so a reply seen elsewhere may still be on its way
+        here)."""
+        def seen():
+            with self.lock:
+                return [e for e in self.events if e.get("event") == event]
+        return wait_until(f"a {event} event", seen, timeout=timeout)
+
     def close(self):
         self.proc.terminate()
         self.proc.wait()

@@ -137,6 +137,7 @@ def test_control_requests_get_replies(start, tmp_path):
     assert replies[3]["error"]["code"] == "invalid_argument"
     assert replies[4]["error"]["code"] == "unknown_request"
     assert replies[None]["error"]["code"] == "bad_request"
+    watcher.wait_for("notification")
     watcher.close()
     notes = [e for e in watcher.events if e.get("event") == "notification"]
     assert notes == [{"event": "notification", "session_id": session["id"],
