@@ -718,7 +718,7 @@ static bool install_filter(struct weft_error *err)
 	if (!weft_sandbox_seccomp_app_shell_install(err)) {
 		return false;
 	}
-	weft_log(WEFT_DEBUG, "seccomp: the app-shell denylist is in force (%ld thread%s)", threads,
+	weft_log(WEFT_DEBUG, "seccomp: the app-shell allowlist is in force (%ld thread%s)", threads,
 		threads == 1 ? "" : "s");
 	return true;
 }
