@@ -73,7 +73,8 @@ const char *sandbox_seccomp_name(enum weft_sandbox_kind kind)
 	/* Installed by the binary itself, first thing in main: weft-runtime
 	 * its allowlist, weft-app-shell (and so the spare) its own allowlist,
 	 * weft_sandbox_seccomp_app_shell_install(). */
-	return kind == WEFT_SANDBOX_RUNTIME ? "weft-runtime allowlist" : "weft-app-shell allowlist";
+	return kind == WEFT_SANDBOX_RUNTIME ? "weft-runtime allowlist"
+					    : "weft-app-shell allowlist";
 }
 
 static struct sandbox_path *push_path(struct weft_sandbox_policy *policy, struct weft_error *err)

@@ -266,8 +266,8 @@ static const char *const missing[] = {
 
 /* CLONE_NEWTIME is clone3's and unshare's only: in clone's flags, 0x80 is
  * part of the exit signal. */
-#define CLONE_NAMESPACES                                                                         \
-	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |              \
+#define CLONE_NAMESPACES \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | \
 		CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 /* The ioctls of glibc (isatty, FIONBIO), Rust std (FIOCLEX) and tokio
@@ -445,8 +445,7 @@ static bool argument_rules(scmp_filter_ctx ctx, struct weft_error *err)
 	}
 	/* Asking is fine (glibc, ASan); READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE
 	 * and the like are not. */
-	ok = ok &&
-		rule(ctx, allow, "personality", 1, &SCMP_A0(SCMP_CMP_EQ, 0xffffffffu), err) &&
+	ok = ok && rule(ctx, allow, "personality", 1, &SCMP_A0(SCMP_CMP_EQ, 0xffffffffu), err) &&
 		rule(ctx, eperm, "personality", 1, &SCMP_A0(SCMP_CMP_NE, 0xffffffffu), err);
 	/* Its own signals (raise, abort, a signal to one of its threads);
 	 * nobody else's (nor its process group's). */

@@ -614,12 +614,12 @@ static void kernel_with_app_shell_seccomp(void)
 		"chroot", "bpf", "perf", "userfaultfd", "syscall=add_key", "syscall=keyctl",
 		"syscall=acct", "syscall=kexec_load", "syscall=init_module", "syscall=reboot",
 		"syscall=setns", "syscall=shmget", "syscall=process_vm_writev", "io-uring",
-		"clone3", fmt("tcp=127.0.0.1:%d", fx.tcp_port), fmt("udp=127.0.0.1:%d", fx.udp_port),
-		fmt("unix=%s", fx.wayland), "tiocsti=0", "exec-sh", fmt("ptrace=%d", me),
-		fmt("vm-read=%d", me), fmt("kill=%d", me), "socketpair=inet", "fork",
-		"clone-newuser", "personality", "sigsys-handler", "syscall=kcmp", "syscall=kcmp",
-		"syscall=syslog", "syscall=name_to_handle_at", "ioctl-pgrp", "socketpair=unix",
-		"thread", "mmap-exec", "kill=1", NULL };
+		"clone3", fmt("tcp=127.0.0.1:%d", fx.tcp_port),
+		fmt("udp=127.0.0.1:%d", fx.udp_port), fmt("unix=%s", fx.wayland), "tiocsti=0",
+		"exec-sh", fmt("ptrace=%d", me), fmt("vm-read=%d", me), fmt("kill=%d", me),
+		"socketpair=inet", "fork", "clone-newuser", "personality", "sigsys-handler",
+		"syscall=kcmp", "syscall=kcmp", "syscall=syslog", "syscall=name_to_handle_at",
+		"ioctl-pgrp", "socketpair=unix", "thread", "mmap-exec", "kill=1", NULL };
 	struct output out;
 	ASSERT(run_try(policy, "app-shell", probes, -1, &out, NULL));
 	const char *status = result_of(&out, "status");
@@ -654,8 +654,9 @@ static void kernel_with_app_shell_seccomp(void)
 			unlisted[i]);
 	}
 	const char *said = ") is not in the app-shell's allowlist: it fails with ENOSYS";
-	EXPECT(lines_containing(&out, fmt("weft-sandbox-try: warning: seccomp: kcmp (%d%s",
-					      SYS_kcmp, said)) == 1);
+	EXPECT(lines_containing(&out,
+		       fmt("weft-sandbox-try: warning: seccomp: kcmp (%d%s", SYS_kcmp, said)) ==
+		1);
 	EXPECT(lines_containing(&out, fmt("seccomp: syslog (%d%s", SYS_syslog, said)) == 1);
 	EXPECT(lines_containing(&out, fmt("seccomp: ioctl (%d%s", SYS_ioctl, said)) == 1);
 	/* What it needs. */

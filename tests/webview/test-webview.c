@@ -701,8 +701,12 @@ static size_t make_bmp(uint8_t *buf, size_t size, int width, int height, uint32_
 	}
 	memset(buf, 0, len);
 	const uint32_t fields[][2] = {
-		{ 2, (uint32_t)len }, { 10, 54 }, { 14, 40 }, { 18, (uint32_t)width },
-		{ 22, (uint32_t)height }, { 34, (uint32_t)(row * (size_t)height) },
+		{ 2, (uint32_t)len },
+		{ 10, 54 },
+		{ 14, 40 },
+		{ 18, (uint32_t)width },
+		{ 22, (uint32_t)height },
+		{ 34, (uint32_t)(row * (size_t)height) },
 	};
 	buf[0] = 'B';
 	buf[1] = 'M';
