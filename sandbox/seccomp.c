@@ -50,7 +50,7 @@
 
 static const char *const allowed[] = {
 	/* memory: malloc, mozjemalloc, SpiderMonkey's and llvmpipe's JIT code,
-	 * Rust's stack guards (mincore), wl_shm buffers and Servo's
+	 * a probe at start (mincore), wl_shm buffers and Servo's
 	 * ipc-channel shared memory (memfd_create) */
 	"brk",
 	"mmap",
@@ -88,7 +88,7 @@ static const char *const allowed[] = {
 	"restart_syscall",
 	"exit",
 	"exit_group",
-	/* who am I (glibc, SpiderMonkey's getpid on every GC slice, sqlite) */
+	/* who am I (glibc, libglvnd's EGL asks getpid on every call, sqlite) */
 	"getpid",
 	"gettid",
 	"getppid",
