@@ -718,8 +718,8 @@ static bool install_filter(struct weft_error *err)
 	if (!weft_sandbox_seccomp_app_shell_install(err)) {
 		return false;
 	}
-	weft_log(WEFT_DEBUG, "seccomp: the app-shell denylist is in force (%ld thread%s)", threads,
-		threads == 1 ? "" : "s");
+	weft_log(WEFT_DEBUG, "seccomp: the app-shell allowlist is in force (%ld thread%s)",
+		threads, threads == 1 ? "" : "s");
 	return true;
 }
 
@@ -727,8 +727,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: weft-app-shell [--app-id ID] [--session S] [--ipc-fd N]\n"
-		"                      [--renderer auto|gpu|software] PACKAGE_DIR\n"
+		"                      [--renderer auto|gpu|software] [--no-seccomp]\n"
+		"                      PACKAGE_DIR\n"
 		"       weft-app-shell --prewarm N [--renderer auto|gpu|software]\n"
+		"                      [--no-seccomp]\n"
 		"\n"
 		"Shows the app's HTML UI, rendered by Servo, in a Wayland window.\n"
 		"\n"
@@ -740,6 +742,8 @@ static void usage(FILE *out)
 		"  --renderer R    gpu: EGL into the window; software: llvmpipe into\n"
 		"                  shm buffers; auto (default): gpu when there is a\n"
 		"                  DRM render node, with software as the fallback\n"
+		"  --no-seccomp    do not install the seccomp allowlist (measuring\n"
+		"                  what it costs; weft-appd never passes it)\n"
 		"  -h, --help      show this help\n");
 }
 
@@ -753,6 +757,7 @@ int main(int argc, char *argv[])
 		{ "ipc-fd", required_argument, NULL, 'i' },
 		{ "renderer", required_argument, NULL, 'r' },
 		{ "prewarm", required_argument, NULL, 'p' },
+		{ "no-seccomp", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -761,6 +766,7 @@ int main(int argc, char *argv[])
 	const char *ipc_arg = NULL;
 	const char *renderer_arg = NULL;
 	const char *prewarm_arg = NULL;
+	bool seccomp = true;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -778,6 +784,9 @@ int main(int argc, char *argv[])
 			break;
 		case 'p':
 			prewarm_arg = optarg;
+			break;
+		case 'n':
+			seccomp = false;
 			break;
 		case 'h':
 			usage(stdout);
@@ -802,9 +811,12 @@ int main(int argc, char *argv[])
 	};
 	struct weft_error err = { 0 };
 	int ipc_fd = -1;
-	if ((!prewarmed && !connect_display_early(&err)) || !install_filter(&err)) {
+	if ((!prewarmed && !connect_display_early(&err)) || (seccomp && !install_filter(&err))) {
 		weft_log(WEFT_ERROR, "%s", err.msg);
 		return 1;
+	}
+	if (!seccomp) {
+		weft_log(WEFT_WARN, "seccomp: no filter (--no-seccomp)");
 	}
 	/* A closed peer must be an error from send, not a signal. */
 	signal(SIGPIPE, SIG_IGN);

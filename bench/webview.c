@@ -3,7 +3,9 @@
  *
  *   start → first frame   fork of weft-app-shell until the compositor reports
  *                         the window's first frame, and until the page's
- *                         colour is on screen (screencopy)
+ *                         colour is on screen (screencopy); each run starts
+ *                         the shell twice, with its seccomp allowlist and
+ *                         with --no-seccomp, in alternating order
  *   PSS                   of the weft-app-shell process, page shown
  *   IPC round trip        host → page → host through the bridge
  *
@@ -27,7 +29,7 @@
 #include "test.h"
 
 #define APP_ID "org.weft.bench.webview"
-#define RUNS 5
+#define RUNS 10
 #define ROUND_TRIPS 500
 
 static const char manifest[] = "[package]\n"
@@ -95,7 +97,7 @@ static long pss_kib(pid_t pid)
 	return kib;
 }
 
-static pid_t spawn_shell(const char *bin, int wayland, int ipc, const char *package)
+static pid_t spawn_shell(const char *bin, int wayland, int ipc, const char *package, bool seccomp)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -105,10 +107,43 @@ static pid_t spawn_shell(const char *bin, int wayland, int ipc, const char *pack
 		dup2(ipc, 11);
 		setenv("WAYLAND_SOCKET", "10", 1);
 		unsetenv("WAYLAND_DISPLAY");
-		execl(bin, bin, "--ipc-fd", "11", package, (char *)NULL);
+		if (seccomp) {
+			execl(bin, bin, "--ipc-fd", "11", package, (char *)NULL);
+		} else {
+			execl(bin, bin, "--no-seccomp", "--ipc-fd", "11", package, (char *)NULL);
+		}
 		_exit(127);
 	}
 	return pid;
+}
+
+/*
+ * Starts the shell and times its first frame and its page on screen, in
+ * microseconds; the shell keeps running, *pid, with *ipc its IPC peer.
+ * false if the page never showed.
+ */
+static bool start_shell(struct tc_compositor *c, const char *bin, const char *package,
+	const char *session, bool seccomp, double *first_frame, double *content, pid_t *pid,
+	int *ipc)
+{
+	*pid = -1;
+	*ipc = -1;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		return false;
+	}
+	double t0 = now_us();
+	int wayland = tc_control_create_client(c, APP_ID, session);
+	*pid = spawn_shell(bin, wayland, sv[1], package, seccomp);
+	close(wayland);
+	close(sv[1]);
+	*ipc = sv[0];
+	struct json_object *ev = tc_control_event(c, "first_frame", 60000);
+	*first_frame = now_us() - t0;
+	bool shown = ev && screen_shows(c, 0x2a7fd4, t0 + 60e6);
+	*content = now_us() - t0;
+	json_object_put(ev);
+	return shown;
 }
 
 /* Host → page → host, n times; fills rtt with microseconds. */
@@ -175,6 +210,7 @@ int main(void)
 	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
 
 	double first_frame[RUNS], content[RUNS], reference[RUNS], rtt_median = -1;
+	double bare_first_frame[RUNS], bare_content[RUNS];
 	long pss = -1;
 	int runs = 0;
 	for (int run = 0; run < RUNS; run++) {
@@ -193,40 +229,42 @@ int main(void)
 		tc_client_destroy(plain);
 		json_object_put(tc_control_event(&c, "client_gone", 2000));
 
-		snprintf(session, sizeof(session), "s%d", run);
-		int sv[2];
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-			return 1;
+		/* With the filter and without, which first alternating. */
+		bool shown = true;
+		for (int k = 0; shown && k < 2; k++) {
+			bool seccomp = (run + k) % 2 == 0;
+			snprintf(session, sizeof(session), "%c%d", seccomp ? 's' : 'n', run);
+			pid_t pid;
+			int ipc;
+			double *frame = seccomp ? &first_frame[run] : &bare_first_frame[run];
+			double *page_shown = seccomp ? &content[run] : &bare_content[run];
+			shown = start_shell(&c, bin, package, session, seccomp, frame, page_shown,
+				&pid, &ipc);
+			if (!shown) {
+				fprintf(stderr, "webview bench: run %d%s: the page never showed\n",
+					run, seccomp ? "" : " (--no-seccomp)");
+				if (pid > 0) {
+					kill(pid, SIGKILL);
+				}
+			} else if (seccomp && run == RUNS - 1) {
+				usleep(1000000);
+				pss = pss_kib(pid);
+				static double rtt[ROUND_TRIPS];
+				if (ipc_round_trips(ipc, rtt, ROUND_TRIPS)) {
+					rtt_median = median(rtt, ROUND_TRIPS);
+				}
+			}
+			if (ipc >= 0) {
+				close(ipc); /* the shell exits on hangup */
+			}
+			if (pid > 0) {
+				waitpid(pid, NULL, 0);
+			}
 		}
-		t0 = now_us();
-		int wayland = tc_control_create_client(&c, APP_ID, session);
-		pid_t pid = spawn_shell(bin, wayland, sv[1], package);
-		close(wayland);
-		close(sv[1]);
-		struct json_object *ev = tc_control_event(&c, "first_frame", 60000);
-		first_frame[run] = now_us() - t0;
-		bool shown = ev && screen_shows(&c, 0x2a7fd4, t0 + 60e6);
-		content[run] = now_us() - t0;
-		json_object_put(ev);
 		if (!shown) {
-			fprintf(stderr, "webview bench: run %d: the page never showed\n", run);
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			close(sv[0]);
 			break;
 		}
 		runs++;
-		if (run == RUNS - 1) {
-			usleep(1000000);
-			pss = pss_kib(pid);
-			static double rtt[ROUND_TRIPS];
-			if (ipc_round_trips(sv[0], rtt, ROUND_TRIPS)) {
-				rtt_median = median(rtt, ROUND_TRIPS);
-			}
-		}
-		close(sv[0]); /* the shell exits on hangup */
-		int status = 0;
-		waitpid(pid, &status, 0);
 	}
 	tc_compositor_stop(&c);
 	test_rmtree(package);
@@ -235,10 +273,13 @@ int main(void)
 		return 1;
 	}
 
-	printf("webview: start -> first frame    median %8.1f ms   (C zweft client: %.1f ms)\n",
-		median(first_frame, (size_t)runs) / 1e3, median(reference, (size_t)runs) / 1e3);
-	printf("webview: start -> page on screen median %8.1f ms   (target <= 250 ms)\n",
-		median(content, (size_t)runs) / 1e3);
+	printf("webview: start -> first frame    median %8.1f ms   (C zweft client: %.1f ms; "
+	       "--no-seccomp: %.1f ms)\n",
+		median(first_frame, (size_t)runs) / 1e3, median(reference, (size_t)runs) / 1e3,
+		median(bare_first_frame, (size_t)runs) / 1e3);
+	printf("webview: start -> page on screen median %8.1f ms   (target <= 250 ms; "
+	       "--no-seccomp: %.1f ms)\n",
+		median(content, (size_t)runs) / 1e3, median(bare_content, (size_t)runs) / 1e3);
 	printf("webview: app-shell PSS                 %8.1f MB   (target, with runtime: <= 80 "
 	       "MB)\n",
 		pss / 1024.0);

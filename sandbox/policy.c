@@ -71,9 +71,10 @@ const char *sandbox_kind_name(enum weft_sandbox_kind kind)
 const char *sandbox_seccomp_name(enum weft_sandbox_kind kind)
 {
 	/* Installed by the binary itself, first thing in main: weft-runtime
-	 * its allowlist, weft-app-shell (and so the spare) its denylist,
+	 * its allowlist, weft-app-shell (and so the spare) its own allowlist,
 	 * weft_sandbox_seccomp_app_shell_install(). */
-	return kind == WEFT_SANDBOX_RUNTIME ? "weft-runtime allowlist" : "weft-app-shell denylist";
+	return kind == WEFT_SANDBOX_RUNTIME ? "weft-runtime allowlist"
+					    : "weft-app-shell allowlist";
 }
 
 static struct sandbox_path *push_path(struct weft_sandbox_policy *policy, struct weft_error *err)

@@ -1588,7 +1588,7 @@ void tc_key(struct tc_client *client, const char *const *mods, uint32_t key)
 	tc_client_roundtrip(client);
 }
 
-void tc_click(struct tc_client *client, int x, int y)
+static void pointer_move(struct tc_client *client, uint32_t t, int x, int y)
 {
 	if (client->pointer == NULL) {
 		if (client->pointer_manager == NULL) {
@@ -1598,10 +1598,26 @@ void tc_click(struct tc_client *client, int x, int y)
 		client->pointer = zwlr_virtual_pointer_manager_v1_create_virtual_pointer(
 			client->pointer_manager, client->seat);
 	}
-	uint32_t t = (uint32_t)now_ms();
 	zwlr_virtual_pointer_v1_motion_absolute(client->pointer, t, (uint32_t)x, (uint32_t)y,
 		OUTPUT_WIDTH, OUTPUT_HEIGHT);
 	zwlr_virtual_pointer_v1_frame(client->pointer);
+}
+
+void tc_scroll(struct tc_client *client, int x, int y, double dy)
+{
+	uint32_t t = (uint32_t)now_ms();
+	pointer_move(client, t, x, y);
+	zwlr_virtual_pointer_v1_axis_source(client->pointer, WL_POINTER_AXIS_SOURCE_WHEEL);
+	zwlr_virtual_pointer_v1_axis(client->pointer, t, WL_POINTER_AXIS_VERTICAL_SCROLL,
+		wl_fixed_from_double(dy));
+	zwlr_virtual_pointer_v1_frame(client->pointer);
+	tc_client_roundtrip(client);
+}
+
+void tc_click(struct tc_client *client, int x, int y)
+{
+	uint32_t t = (uint32_t)now_ms();
+	pointer_move(client, t, x, y);
 	zwlr_virtual_pointer_v1_button(client->pointer, t, BTN_LEFT, 1);
 	zwlr_virtual_pointer_v1_frame(client->pointer);
 	zwlr_virtual_pointer_v1_button(client->pointer, t + 1, BTN_LEFT, 0);

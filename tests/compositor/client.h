@@ -161,5 +161,7 @@ void tc_image_finish(struct tc_image *image);
 void tc_key(struct tc_client *client, const char *const *mods, uint32_t key);
 /* Virtual pointer: move to (x, y) on the 1280x720 output and click the left button. */
 void tc_click(struct tc_client *client, int x, int y);
+/* A wheel turn of dy (surface-local units, positive: down) with the pointer at (x, y). */
+void tc_scroll(struct tc_client *client, int x, int y, double dy);
 
 #endif

@@ -641,38 +641,78 @@ static void kernel_without_seccomp(void)
 	weft_sandbox_policy_destroy(policy);
 }
 
+/* How many lines of out contain needle. */
+static size_t lines_containing(const struct output *out, const char *needle)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < out->n; i++) {
+		n += strstr(out->lines[i], needle) != NULL;
+	}
+	return n;
+}
+
 /* The filter weft-app-shell (and the stand-in) install, through the same
- * weft_sandbox_seccomp_app_shell_install(): the errno of each call it
- * denies, and the calls the app-shell needs still work. */
+ * weft_sandbox_seccomp_app_shell_install(): an allowlist. The exact errno of
+ * each group it denies, the answer (and the line) for a call it does not
+ * list, and the calls the app-shell needs still work. */
 static void kernel_with_app_shell_seccomp(void)
 {
 	struct weft_sandbox_policy *policy = policy_app_shell();
 	int me = (int)getpid();
-	const char *probes[] = { "status", "unshare-user", "unshare-net", "mount", "chroot", "bpf",
-		"perf", "userfaultfd", "io-uring", fmt("tcp=127.0.0.1:%d", fx.tcp_port),
+	/* Its complaints (stderr) on --out, after the filter is in force. */
+	const char *probes[] = { "--stderr", "3", "status", "unshare-user", "unshare-net", "mount",
+		"chroot", "bpf", "perf", "userfaultfd", "syscall=add_key", "syscall=keyctl",
+		"syscall=acct", "syscall=kexec_load", "syscall=init_module", "syscall=reboot",
+		"syscall=setns", "syscall=shmget", "syscall=process_vm_writev", "io-uring",
+		"clone3", fmt("tcp=127.0.0.1:%d", fx.tcp_port),
 		fmt("udp=127.0.0.1:%d", fx.udp_port), fmt("unix=%s", fx.wayland), "tiocsti=0",
-		"exec-sh", fmt("ptrace=%d", me), fmt("vm-read=%d", me), "socketpair=unix",
-		"socketpair=inet", "kill=1", NULL };
+		"exec-sh", fmt("ptrace=%d", me), fmt("vm-read=%d", me), fmt("kill=%d", me),
+		"socketpair=inet", "fork", "clone-newuser", "personality", "sigsys-handler",
+		"syscall=kcmp", "syscall=kcmp", "syscall=syslog", "syscall=name_to_handle_at",
+		"ioctl-pgrp", "socketpair=unix", "thread", "mmap-exec", "kill=1", NULL };
 	struct output out;
 	ASSERT(run_try(policy, "app-shell", probes, -1, &out, NULL));
 	const char *status = result_of(&out, "status");
 	EXPECT(status != NULL && strstr(status, " Seccomp=2 ") != NULL);
 	EXPECT(status != NULL && strstr(status, " NoNewPrivs=1 ") != NULL);
 	EXPECT(status != NULL && strstr(status, " CapEff=0000000000000000 ") != NULL);
+	/* What issue 11 names: EPERM, before any other layer answers. */
 	const char *eperm[] = { "unshare-user", "unshare-net", "mount", "chroot", "bpf", "perf",
-		"userfaultfd", "tiocsti=0", "exec-sh", "socketpair=inet" };
+		"userfaultfd", "syscall=add_key", "syscall=keyctl", "syscall=acct",
+		"syscall=kexec_load", "syscall=init_module", "syscall=reboot", "syscall=setns",
+		"syscall=shmget", "syscall=process_vm_writev", "tiocsti=0", "exec-sh",
+		"socketpair=inet", "personality", "sigsys-handler" };
 	for (size_t i = 0; i < sizeof(eperm) / sizeof(eperm[0]); i++) {
 		EXPECT_PROBE(&out, "fail EPERM", "seccomp", "%s", eperm[i]);
 	}
 	EXPECT_PROBE(&out, "fail ENOSYS", "seccomp: as if the kernel had none", "io-uring");
+	EXPECT_PROBE(&out, "fail ENOSYS", "seccomp: glibc falls back to clone", "clone3");
 	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "tcp=127.0.0.1:%d", fx.tcp_port);
 	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "udp=127.0.0.1:%d", fx.udp_port);
 	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no socket()", "unix=%s", fx.wayland);
 	/* Before the pid namespace's ESRCH. */
 	EXPECT_PROBE(&out, "fail EPERM", "seccomp", "ptrace=%d", me);
 	EXPECT_PROBE(&out, "fail EPERM", "seccomp", "vm-read=%d", me);
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: its own signals only", "kill=%d", me);
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: threads only", "fork");
+	EXPECT_PROBE(&out, "fail EPERM", "seccomp: no namespace flags", "clone-newuser");
+	/* Not in the list at all: ENOSYS, and one line naming the call. */
+	const char *unlisted[] = { "syscall=kcmp", "syscall=syslog", "syscall=name_to_handle_at",
+		"ioctl-pgrp" };
+	for (size_t i = 0; i < sizeof(unlisted) / sizeof(unlisted[0]); i++) {
+		EXPECT_PROBE(&out, "fail ENOSYS", "seccomp: not in the allowlist", "%s",
+			unlisted[i]);
+	}
+	const char *said = ") is not in the app-shell's allowlist: it fails with ENOSYS";
+	EXPECT(lines_containing(&out,
+		       fmt("weft-sandbox-try: warning: seccomp: kcmp (%d%s", SYS_kcmp, said)) ==
+		1);
+	EXPECT(lines_containing(&out, fmt("seccomp: syslog (%d%s", SYS_syslog, said)) == 1);
+	EXPECT(lines_containing(&out, fmt("seccomp: ioctl (%d%s", SYS_ioctl, said)) == 1);
 	/* What it needs. */
 	EXPECT_PROBE(&out, "ok", "Servo's ipc-channel", "socketpair=unix");
+	EXPECT_PROBE(&out, "ok", "clone without namespace flags", "thread");
+	EXPECT_PROBE(&out, "ok", "SpiderMonkey's and llvmpipe's JITs", "mmap-exec");
 	EXPECT_PROBE(&out, "ok", "signals to itself", "kill=1");
 	EXPECT(out.status == 0);
 	output_finish(&out);

@@ -3,9 +3,12 @@
  * exactly as an app process is), it tries what an exploited app would and
  * prints one line per probe: "PROBE ok" or "PROBE fail ERRNO-NAME".
  *
- *   weft-sandbox-try [--out FD] [--seccomp none|runtime|app-shell] PROBE[=ARG]...
+ *   weft-sandbox-try [--out FD] [--seccomp none|runtime|app-shell] [--stderr FD]
+ *                    PROBE[=ARG]...
  *
- * --seccomp installs the filter that binary installs itself, first. Probes
+ * --seccomp installs the filter that binary installs itself, first (what
+ * the app-shell's says of a call it refuses goes to stderr: --stderr moves
+ * it, e.g. onto --out's fd, after the filter is in force). Probes
  * run in order; exec-sh, when it works, replaces the program, so it goes
  * last. The program ends with _exit(): LeakSanitizer's exit check needs
  * ptrace and clone, which the probes forbid.
@@ -18,6 +21,7 @@
 #include <linux/io_uring.h>
 #include <linux/landlock.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/shm.h>
@@ -485,6 +490,81 @@ static int probe_membomb(long *mib)
 	return rc;
 }
 
+/* syscall=NAME: the call with every argument -1, as Flatpak's try-syscall
+ * does: the kernel refuses such arguments (EBADF, EINVAL, EFAULT, ESRCH), so
+ * EPERM or ENOSYS is a filter's answer. */
+static int probe_syscall(const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name ? name : "");
+	if (nr < 0) {
+		fprintf(stderr, "weft-sandbox-try: unknown syscall '%s'\n", name ? name : "");
+		_exit(2);
+	}
+	return result(syscall(nr, -1L, -1L, -1L, -1L, -1L, -1L));
+}
+
+static void *thread_main(void *data)
+{
+	return data;
+}
+
+/* A thread, as glibc makes it (clone3, then clone where that is ENOSYS). */
+static int probe_thread(void)
+{
+	pthread_t thread;
+	int rc = pthread_create(&thread, NULL, thread_main, NULL);
+	if (rc != 0) {
+		return rc;
+	}
+	return pthread_join(thread, NULL);
+}
+
+static int probe_fork(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		_exit(0);
+	}
+	if (pid < 0) {
+		return errno;
+	}
+	return waitpid(pid, NULL, 0) == pid ? 0 : errno;
+}
+
+/* A new process in a new user namespace, by clone's flags. */
+static int probe_clone_newuser(void)
+{
+	long pid = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid == 0) {
+		_exit(0);
+	}
+	if (pid < 0) {
+		return errno;
+	}
+	return waitpid((pid_t)pid, NULL, 0) == pid ? 0 : errno;
+}
+
+/* Memory that becomes executable, as a JIT's code does (llvmpipe: RWX). */
+static int probe_mmap_exec(void)
+{
+	size_t size = (size_t)sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		-1, 0);
+	if (p == MAP_FAILED) {
+		return errno;
+	}
+	int rc = result(mprotect(p, size, PROT_READ | PROT_EXEC));
+	munmap(p, size);
+	return rc;
+}
+
+/* Replacing the SIGSYS handler a seccomp filter may rely on. */
+static int probe_sigsys_handler(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	return result(sigaction(SIGSYS, &sa, NULL));
+}
+
 static void print_status(void)
 {
 	FILE *f = fopen("/proc/self/status", "re");
@@ -608,6 +688,25 @@ static void run_probe(const char *spec)
 		rc = probe_perf();
 	} else if (strcmp(name, "userfaultfd") == 0) {
 		rc = probe_userfaultfd();
+	} else if (strcmp(name, "syscall") == 0) {
+		rc = probe_syscall(arg);
+	} else if (strcmp(name, "thread") == 0) {
+		rc = probe_thread();
+	} else if (strcmp(name, "fork") == 0) {
+		rc = probe_fork();
+	} else if (strcmp(name, "clone-newuser") == 0) {
+		rc = probe_clone_newuser();
+	} else if (strcmp(name, "clone3") == 0) {
+		rc = result(syscall(SYS_clone3, NULL, 0));
+	} else if (strcmp(name, "mmap-exec") == 0) {
+		rc = probe_mmap_exec();
+	} else if (strcmp(name, "personality") == 0) {
+		rc = result(personality(READ_IMPLIES_EXEC));
+	} else if (strcmp(name, "ioctl-pgrp") == 0) {
+		pid_t pgrp;
+		rc = result(ioctl(0, TIOCGPGRP, &pgrp));
+	} else if (strcmp(name, "sigsys-handler") == 0) {
+		rc = probe_sigsys_handler();
 	} else if (strcmp(name, "forkbomb") == 0) {
 		int count;
 		rc = probe_forkbomb(&count);
@@ -649,7 +748,7 @@ int main(int argc, char **argv)
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
 		if (strcmp(argv[i], "--help") == 0) {
 			printf("usage: weft-sandbox-try [--out FD] [--seccomp "
-			       "none|runtime|app-shell] "
+			       "none|runtime|app-shell] [--stderr FD] "
 			       "PROBE[=ARG]...\n");
 			return 0;
 		}
@@ -667,6 +766,13 @@ int main(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--seccomp") == 0) {
 			install_seccomp(argv[i + 1]);
+		} else if (strcmp(argv[i], "--stderr") == 0 &&
+			weft_parse_long(argv[i + 1], 0, 1024, &fd)) {
+			if (dup2((int)fd, STDERR_FILENO) < 0) {
+				fprintf(stderr, "weft-sandbox-try: --stderr %ld: %s\n", fd,
+					strerror(errno));
+				return 1;
+			}
 		} else {
 			fprintf(stderr, "weft-sandbox-try: bad option %s %s\n", argv[i],
 				argv[i + 1]);

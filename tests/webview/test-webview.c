@@ -655,6 +655,150 @@ static void demo_counter_renders(void)
 	tc_compositor_stop(&c);
 }
 
+/* A page with what the other cases leave out: an image, a font from the
+ * package besides fontconfig's, a text field and a page taller than the
+ * window. */
+#define RICH_ID "org.weft.test.rich"
+static const char rich_manifest[] = "[package]\n"
+				    "id = \"" RICH_ID "\"\n"
+				    "name = \"Rich\"\n"
+				    "version = \"1.0.0\"\n"
+				    "[runtime]\n"
+				    "module = \"app.wasm\"\n"
+				    "[ui]\n"
+				    "entry = \"ui/index.html\"\n";
+
+static const char rich_page[] =
+	"<!DOCTYPE html>\n"
+	"<html><head><meta charset=\"utf-8\"><style>\n"
+	"@font-face { font-family: Packaged; src: url(\"font.ttf\"); }\n"
+	"html, body { margin: 0; font-family: Packaged, sans-serif; }\n"
+	"#top { height: 720px; background: #ff0000; }\n"
+	"#bottom { height: 2000px; background: #0000ff; }\n"
+	"img { position: absolute; left: 600px; top: 100px; width: 100px; height: 100px; }\n"
+	"input { position: absolute; left: 100px; top: 100px; width: 300px; height: 40px;"
+	" font-size: 24px; }\n"
+	"</style></head><body>\n"
+	"<div id=\"top\"><img src=\"pic.bmp\"><input id=\"text\"></div>\n"
+	"<div id=\"bottom\">Text in the packaged font.</div>\n"
+	"<script>\n"
+	"const text = document.getElementById('text');\n"
+	"text.addEventListener('input', () => weftIpc.send('text ' + text.value));\n"
+	"let said = false;\n"
+	"window.addEventListener('scroll', () => {\n"
+	"  if (!said && window.scrollY > 0) { said = true; weftIpc.send('scrolled'); }\n"
+	"});\n"
+	"window.addEventListener('load', () => weftIpc.send('ready'));\n"
+	"</script></body></html>\n";
+
+/* A width x height BMP of one colour (24 bits, rows bottom-up, padded to 4). */
+static size_t make_bmp(uint8_t *buf, size_t size, int width, int height, uint32_t rgb)
+{
+	size_t row = ((size_t)width * 3 + 3) & ~(size_t)3;
+	size_t len = 54 + row * (size_t)height;
+	if (len > size) {
+		abort();
+	}
+	memset(buf, 0, len);
+	const uint32_t fields[][2] = {
+		{ 2, (uint32_t)len },
+		{ 10, 54 },
+		{ 14, 40 },
+		{ 18, (uint32_t)width },
+		{ 22, (uint32_t)height },
+		{ 34, (uint32_t)(row * (size_t)height) },
+	};
+	buf[0] = 'B';
+	buf[1] = 'M';
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		for (int b = 0; b < 4; b++) {
+			buf[fields[i][0] + b] = (uint8_t)(fields[i][1] >> (8 * b));
+		}
+	}
+	buf[26] = 1; /* planes */
+	buf[28] = 24; /* bits per pixel */
+	for (int y = 0; y < height; y++) {
+		for (int x = 0; x < width; x++) {
+			uint8_t *px = buf + 54 + row * (size_t)y + (size_t)x * 3;
+			px[0] = (uint8_t)rgb;
+			px[1] = (uint8_t)(rgb >> 8);
+			px[2] = (uint8_t)(rgb >> 16);
+		}
+	}
+	return len;
+}
+
+/* Messages from the page until one is want, up to timeout_ms. */
+static bool peer_waits_for(struct shell *shell, char *buf, const char *want, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int64_t left;
+	while ((left = deadline - now_ms()) > 0 && peer_recv(shell, buf, (int)left) > 0) {
+		if (strcmp(buf, want) == 0) {
+			return true;
+		}
+	}
+	fprintf(stderr, "# the page never said \"%s\"\n", want);
+	return false;
+}
+
+/*
+ * The shell's seccomp allowlist lets it do all of that: the image decoded
+ * and shown, text typed into the field, a wheel scrolling the page, and no
+ * call outside the list (its SIGSYS handler would have said so).
+ */
+static void rich_page_under_the_filter(void)
+{
+	char *package = test_mkdtemp();
+	test_write_file(package, "wapp.toml", rich_manifest, strlen(rich_manifest));
+	test_write_file(package, "app.wasm", "", 0);
+	test_write_file(package, "ui/index.html", rich_page, strlen(rich_page));
+	static uint8_t bmp[54 + 8 * 4 * 8];
+	test_write_file(package, "ui/pic.bmp", bmp, make_bmp(bmp, sizeof(bmp), 8, 8, 0x00ff00));
+	/* Any TrueType font will do; the page falls back to fontconfig's. */
+	FILE *font = fopen("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "rb");
+	if (font != NULL) {
+		static char data[1 << 20];
+		size_t n = fread(data, 1, sizeof(data), font);
+		fclose(font);
+		test_write_file(package, "ui/font.ttf", data, n);
+	}
+
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
+	struct shell shell = { 0 };
+	shell_start(&shell, &c, RICH_ID, package, true, NULL, false);
+	char *buf = malloc(MSG_MAX + 1);
+	ASSERT(buf != NULL);
+	ASSERT(peer_waits_for(&shell, buf, "ready", TIMEOUT_MS));
+	EXPECT(screen_shows(&c, 650, 150, 0x00ff00, TIMEOUT_MS));
+	EXPECT(screen_shows(&c, 640, 600, 0xff0000, 5000));
+
+	struct tc_client *input = tc_client_connect(&c);
+	tc_click(input, 250, 120);
+	tc_key(input, NULL, KEY_A);
+	tc_key(input, NULL, KEY_B);
+	EXPECT(peer_waits_for(&shell, buf, "text ab", 10000));
+
+	/* Until the page's blue bottom half comes up. */
+	int64_t deadline = now_ms() + 20000;
+	bool scrolled = false;
+	while (!scrolled && now_ms() < deadline) {
+		tc_scroll(input, 640, 400, 200);
+		scrolled = screen_shows(&c, 640, 300, 0x0000ff, 500);
+	}
+	EXPECT(scrolled);
+	EXPECT(peer_waits_for(&shell, buf, "scrolled", 10000));
+	tc_client_destroy(input);
+
+	EXPECT(!log_contains(&shell, "is not in the app-shell's allowlist"));
+	free(buf);
+	shell_finish(&shell);
+	tc_compositor_stop(&c);
+	test_rmtree(package);
+	free(package);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -666,6 +810,7 @@ int main(int argc, char **argv)
 		TEST_CASE(adopted_shell_refuses_loads),
 		TEST_CASE(without_ipc_fd_not_connected),
 		TEST_CASE(demo_counter_renders),
+		TEST_CASE(rich_page_under_the_filter),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }
