@@ -287,6 +287,37 @@ static void many_clients_leak_nothing(void)
 	}
 }
 
+/*
+ * At the quit, every listener the compositor added is off the objects it
+ * listened to before they go: the compositor checks that and exits 1 if not,
+ * naming the object (wlroots 0.15 does not check). Every kind of listener is
+ * added first: windows, virtual keyboard and pointer, a client that left and
+ * one still connected.
+ */
+static void quit_leaves_no_listener_behind(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *left = tc_client_connect(&c);
+	tc_xdg_window_create(left, "left", RED);
+	tc_click(left, 640, 360);
+	tc_key(left, NULL, KEY_A);
+	tc_client_destroy(left);
+
+	struct tc_client *stays = tc_client_connect(&c);
+	tc_xdg_window_create(stays, "stays", GREEN);
+	tc_click(stays, 10, 10);
+	tc_key(stays, super, KEY_TAB);
+	EXPECT(tc_client_roundtrip(stays));
+
+	int status = tc_compositor_stop(&c);
+	EXPECT(status == 0);
+	if (status != 0) {
+		fprintf(stderr, "# exit status 0x%x\n", status);
+	}
+	tc_client_destroy(stays);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -299,6 +330,7 @@ int main(int argc, char **argv)
 		TEST_CASE(covered_windows_rest),
 		TEST_CASE(garbage_writer_is_disconnected),
 		TEST_CASE(many_clients_leak_nothing),
+		TEST_CASE(quit_leaves_no_listener_behind),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }
