@@ -94,6 +94,10 @@ static void add_popup(struct wlr_xdg_surface *xdg_surface)
 		return;
 	}
 	struct wlr_scene_node *node = wlr_scene_xdg_surface_create(parent_node, xdg_surface);
+	if (node == NULL) {
+		wl_resource_post_no_memory(xdg_surface->resource);
+		return;
+	}
 	xdg_surface->data = node;
 }
 
@@ -125,7 +129,9 @@ static void handle_new_xdg_surface(struct wl_listener *listener, void *data)
 		? wlr_scene_xdg_surface_create(&xdg->view.tree->node, xdg_surface)
 		: NULL;
 	if (node == NULL) {
-		wl_list_remove(&xdg->view.link);
+		/* The view's tree (whose data points at the view) and its
+		 * strings go with it. */
+		weft_view_finish(&xdg->view);
 		free(xdg);
 		wl_resource_post_no_memory(xdg_surface->resource);
 		return;
