@@ -71,16 +71,14 @@ static void xdg_window_fills_output(void)
 	struct tc_image img;
 	ASSERT(tc_screencopy(client, &img));
 	EXPECT(img.width == 1280 && img.height == 720);
-	EXPECT(tc_image_pixel(&img, 10, 10) == 0xff0000);
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
-	EXPECT(tc_image_pixel(&img, 1279, 719) == 0xff0000);
+	EXPECT(tc_image_check(&img, "xdg-window-fills-output", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* Gone from the screen once destroyed. */
 	tc_window_destroy(window);
 	tc_client_roundtrip(client);
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0x000000);
+	EXPECT(tc_image_check(&img, "xdg-window-destroyed", TC_TOLERANCE));
 	tc_image_finish(&img);
 	tc_client_destroy(client);
 	EXPECT(tc_compositor_stop(&c) == 0);
@@ -99,7 +97,7 @@ static void newest_on_top_and_super_tab(void)
 
 	struct tc_image img;
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0x00ff00);
+	EXPECT(tc_image_check(&img, "xdg-newest-on-top", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	tc_key(client, super, KEY_TAB);
@@ -107,7 +105,7 @@ static void newest_on_top_and_super_tab(void)
 	EXPECT(tc_window_state(red)->state & 4);
 	EXPECT(!(tc_window_state(green)->state & 4));
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	EXPECT(tc_image_check(&img, "xdg-super-tab", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* Super+Q asks the focused toplevel to close. */
@@ -198,14 +196,14 @@ static void covered_windows_rest(void)
 	EXPECT(tc_window_redraw_frame(top, GREEN, 1000));
 	struct tc_image img;
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0x00ff00);
+	EXPECT(tc_image_check(&img, "xdg-opaque-covers", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* On top again, it is drawn and its frames come. */
 	tc_key(client, super, KEY_TAB);
 	EXPECT(tc_window_redraw_frame(below, RED, 1000));
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	EXPECT(tc_image_check(&img, "xdg-covered-raised", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* And once the opaque window is gone, whatever it covered shows. */
@@ -214,7 +212,7 @@ static void covered_windows_rest(void)
 	tc_window_destroy(top);
 	EXPECT(tc_window_redraw_frame(below, RED, 1000));
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	EXPECT(tc_image_check(&img, "xdg-opaque-gone", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	tc_window_destroy(below);
