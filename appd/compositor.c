@@ -68,12 +68,15 @@ static void arm_timer(struct appd_compositor *compositor)
 			first = p->deadline;
 		}
 	}
+	int ms = 0;
 	if (first > 0) {
-		int64_t ms = first - weft_now_ms();
+		int64_t left = first - weft_now_ms();
 		/* 0 would disarm it. */
-		appd_timer_arm(compositor->timer, ms > 0 ? (int)ms : 1);
-	} else {
-		appd_timer_arm(compositor->timer, 0);
+		ms = left > 0 ? (int)left : 1;
+	}
+	if (!appd_timer_arm(compositor->timer, ms)) {
+		/* Answers still come, or the hangup fails the requests. */
+		weft_log_errno(WEFT_ERROR, "compositor: cannot arm the reply timer");
 	}
 }
 
@@ -200,7 +203,7 @@ static void hangup(struct appd_compositor *compositor)
 	appd_sessions_stop_all(appd);
 	/* Nothing will answer now; the stopped sessions cancelled theirs. */
 	fail_pending(compositor, "unavailable", "the compositor is gone");
-	appd_timer_arm(compositor->timer, 0);
+	arm_timer(compositor);
 }
 
 static void handle_readable(int fd, uint32_t events, void *data)

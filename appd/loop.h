@@ -37,8 +37,9 @@ struct appd_source *appd_loop_add_fd(struct appd_loop *loop, int fd, uint32_t ev
 /* A disarmed one-shot timer. */
 struct appd_source *appd_loop_add_timer(struct appd_loop *loop, appd_timer_func func, void *data,
 	struct weft_error *err);
-/* Fires once after ms milliseconds; 0 disarms. */
-bool appd_timer_arm(struct appd_source *timer, int ms);
+/* Fires once after ms milliseconds; 0 disarms. A timer that cannot be
+ * armed never fires, and its owner must do something else then. */
+__attribute__((warn_unused_result)) bool appd_timer_arm(struct appd_source *timer, int ms);
 /* Stops watching and frees the source; the owner's fd stays open. Accepts
  * NULL. */
 void appd_source_remove(struct appd_source *source);

@@ -310,6 +310,18 @@ static void cancel_clipboard_calls(struct appd_session *s)
 static void session_stop(struct appd_session *s, bool crashed, struct appd_proc *culprit,
 	const char *fmt, ...) WEFT_PRINTF(4, 5);
 
+static void handle_timer(void *data);
+
+/* What the session's timer would do later, done now when it cannot be
+ * armed: a stopping session gets its SIGKILL at once rather than never. */
+static void arm_timer(struct appd_session *s, int ms)
+{
+	if (!appd_timer_arm(s->timer, ms)) {
+		weft_log_errno(WEFT_ERROR, "session %s: cannot arm its timer; acting now", s->id);
+		handle_timer(s);
+	}
+}
+
 static void session_stop(struct appd_session *s, bool crashed, struct appd_proc *culprit,
 	const char *fmt, ...)
 {
@@ -335,7 +347,7 @@ static void session_stop(struct appd_session *s, bool crashed, struct appd_proc 
 		session_finish(s);
 		return;
 	}
-	appd_timer_arm(s->timer, s->appd->config.grace_ms);
+	arm_timer(s, s->appd->config.grace_ms);
 }
 
 void appd_session_terminate(struct appd_session *session)
@@ -500,7 +512,7 @@ static void handle_exit(int fd, uint32_t events, void *data)
 			runtime_hung_up(s)) {
 			/* The runtime is on its way out, and the app-shell only saw
 			 * its peer go: the runtime's status tells what happened. */
-			appd_timer_arm(s->timer, EXIT_SETTLE_MS);
+			arm_timer(s, EXIT_SETTLE_MS);
 			return;
 		}
 		stop_for_exit(s);
@@ -629,7 +641,10 @@ static void start_shell(struct appd_session *s)
 	if (!s->ready || s->wayland_pending || s->shell.pid > 0 || s->state != APPD_STARTING) {
 		return;
 	}
-	appd_timer_arm(s->timer, 0);
+	if (!appd_timer_arm(s->timer, 0)) {
+		/* Its firing now finds nothing to do. */
+		weft_log_errno(WEFT_WARN, "session %s: disarm the ready timer", s->id);
+	}
 	/* appd keeps a spare only with a compositor, whose first-frame
 	 * event makes the session running. */
 	if (adopt_spare(s)) {
@@ -968,7 +983,7 @@ void appd_session_compositor_event(struct appd *appd, const char *event, const c
 		/* Usually the app-shell on its way out: let its exit status
 		 * say how it ended, but do not wait for it for ever. */
 		s->client_gone = true;
-		appd_timer_arm(s->timer, CLIENT_GONE_MS);
+		arm_timer(s, CLIENT_GONE_MS);
 	}
 }
 
@@ -1102,6 +1117,10 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 		s->wayland_pending = ok;
 	}
 	ok = ok && start_runtime(s, control[1], ipc[0], err);
+	if (ok && !appd_timer_arm(s->timer, appd->config.ready_timeout_ms)) {
+		weft_error_errno(err, "arm the ready timer");
+		ok = false;
+	}
 	if (control[1] >= 0) {
 		close(control[1]);
 	}
@@ -1116,7 +1135,6 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 		session_free_unstarted(s);
 		return NULL;
 	}
-	appd_timer_arm(s->timer, appd->config.ready_timeout_ms);
 
 	s->next = appd->sessions;
 	if (s->next != NULL) {

@@ -68,6 +68,17 @@ static void forget_and_close(struct appd_spare *spare)
 	}
 }
 
+/* A spare whose next start cannot be scheduled is never started again:
+ * launches spawn their own app-shell, as without a spare. */
+static void schedule(struct appd_spare *spare, int ms)
+{
+	if (!appd_timer_arm(spare->timer, ms)) {
+		weft_log_errno(WEFT_ERROR, "no spare app-shell any more: cannot arm its timer");
+		snprintf(spare->why, sizeof(spare->why), "its timer could not be armed");
+		spare->disabled = true;
+	}
+}
+
 /* A spare that died before READY counts against the app-shell. */
 static void failed(struct appd_spare *spare, const char *what)
 {
@@ -84,7 +95,7 @@ static void failed(struct appd_spare *spare, const char *what)
 			spare->failures);
 		return;
 	}
-	appd_timer_arm(spare->timer, SPARE_RETRY_MS);
+	schedule(spare, SPARE_RETRY_MS);
 }
 
 static void handle_exit(int fd, uint32_t events, void *data)
@@ -107,7 +118,7 @@ static void handle_exit(int fd, uint32_t events, void *data)
 	if (was_ready) {
 		spare->failures = 0;
 		snprintf(spare->why, sizeof(spare->why), "%s", what);
-		appd_timer_arm(spare->timer, SPARE_RETRY_MS);
+		schedule(spare, SPARE_RETRY_MS);
 	} else {
 		failed(spare, what);
 	}
@@ -329,7 +340,7 @@ bool appd_spare_take(struct appd_spare *spare, const char *package_dir,
 	};
 	forget(spare);
 	snprintf(spare->why, sizeof(spare->why), "adopted by a launch; the next one starts soon");
-	appd_timer_arm(spare->timer, SPARE_DELAY_MS);
+	schedule(spare, SPARE_DELAY_MS);
 	return true;
 }
 

@@ -21,6 +21,7 @@
 #include <wlr/types/wlr_data_device.h>
 #include <wlr/types/wlr_seat.h>
 
+#include "seat.h"
 #include "server.h"
 #include "weft/log.h"
 
@@ -291,7 +292,7 @@ bool weft_clipboard_write(struct weft_clipboard *clipboard, const char *data, si
 	}
 	source->clipboard = clipboard;
 	/* The seat owns it now, and destroys it when a new selection comes. */
-	wlr_seat_set_selection(clipboard->server->seat, &source->base,
+	wlr_seat_set_selection(clipboard->server->seat->seat, &source->base,
 		wl_display_next_serial(clipboard->server->display));
 	return true;
 }
@@ -375,7 +376,7 @@ static int handle_read_timeout(void *data)
 struct weft_clipboard_read *weft_clipboard_read(struct weft_clipboard *clipboard,
 	weft_clipboard_read_func func, void *data, const char **code, struct weft_error *err)
 {
-	struct wlr_data_source *selection = clipboard->server->seat->selection_source;
+	struct wlr_data_source *selection = clipboard->server->seat->seat->selection_source;
 	const char *mime = selection != NULL ? best_text_type(selection) : NULL;
 	if (mime == NULL) {
 		*code = "empty";
@@ -468,7 +469,7 @@ void weft_clipboard_destroy(struct weft_clipboard *clipboard)
 		send_destroy(send);
 	}
 	/* Our source would outlive us in the seat, and point back at us. */
-	struct wlr_seat *seat = clipboard->server->seat;
+	struct wlr_seat *seat = clipboard->server->seat->seat;
 	if (seat->selection_source != NULL && seat->selection_source->impl == &source_impl) {
 		wlr_seat_set_selection(seat, NULL,
 			wl_display_next_serial(clipboard->server->display));

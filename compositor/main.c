@@ -207,5 +207,5 @@ int main(int argc, char **argv)
 	}
 	wl_display_run(server.display);
 	weft_server_finish(&server);
-	return 0;
+	return server.listeners_left ? 1 : 0;
 }

@@ -84,15 +84,20 @@ static void handle_present(struct wl_listener *listener, void *data)
 		event->refresh > 0 ? (uint32_t)event->refresh : 0);
 }
 
-static void handle_destroy(struct wl_listener *listener, void *data)
+static void output_destroy(struct weft_output *output)
 {
-	struct weft_output *output = wl_container_of(listener, output, destroy);
-	struct weft_server *server = output->server;
 	wl_list_remove(&output->frame.link);
 	wl_list_remove(&output->present.link);
 	wl_list_remove(&output->destroy.link);
 	wl_list_remove(&output->link);
 	free(output);
+}
+
+static void handle_destroy(struct wl_listener *listener, void *data)
+{
+	struct weft_output *output = wl_container_of(listener, output, destroy);
+	struct weft_server *server = output->server;
+	output_destroy(output);
 	weft_policy_arrange(server);
 }
 
@@ -149,20 +154,30 @@ static void handle_layout_change(struct wl_listener *listener, void *data)
 	weft_policy_arrange(server);
 }
 
-void weft_output_init(struct weft_server *server)
+bool weft_output_init(struct weft_server *server)
 {
-	wlr_scene_attach_output_layout(server->scene, server->output_layout);
+	if (!wlr_scene_attach_output_layout(server->scene, server->output_layout)) {
+		return false;
+	}
 	server->layout_change.notify = handle_layout_change;
 	wl_signal_add(&server->output_layout->events.change, &server->layout_change);
 	server->new_output.notify = handle_new_output;
 	wl_signal_add(&server->backend->events.new_output, &server->new_output);
+	return true;
 }
 
 void weft_output_finish(struct weft_server *server)
 {
-	if (server->layout_change.notify != NULL) {
-		wl_list_remove(&server->layout_change.link);
-		server->layout_change.notify = NULL;
+	if (server->new_output.notify == NULL) {
+		return;
+	}
+	wl_list_remove(&server->new_output.link);
+	wl_list_remove(&server->layout_change.link);
+	server->new_output.notify = server->layout_change.notify = NULL;
+	/* The backend destroys the outputs themselves, after us. */
+	struct weft_output *output, *tmp;
+	wl_list_for_each_safe (output, tmp, &server->outputs, link) {
+		output_destroy(output);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <wlr/types/wlr_scene.h>
 #include <wlr/types/wlr_surface.h>
 
+#include "seat.h"
 #include "view.h"
 #include "weft/log.h"
 
@@ -265,7 +266,7 @@ void weft_policy_focus(struct weft_server *server, struct weft_view *view)
 			view->impl->set_focused(view, true);
 		}
 	}
-	weft_seat_focus_surface(server, view != NULL ? view->surface : NULL);
+	weft_seat_focus_surface(server->seat, view != NULL ? view->surface : NULL);
 	weft_policy_arrange(server);
 }
 

@@ -3,9 +3,11 @@
  * they come up and go down.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/vt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -34,6 +36,7 @@
 #include <wlr/types/wlr_virtual_pointer_v1.h>
 #include <wlr/types/wlr_xdg_output_v1.h>
 
+#include "seat.h"
 #include "server.h"
 #include "weft/log.h"
 
@@ -204,26 +207,19 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 	}
 
 	struct wlr_screencopy_manager_v1 *screencopy = wlr_screencopy_manager_v1_create(display);
-	struct wlr_virtual_pointer_manager_v1 *vpointer = wlr_virtual_pointer_manager_v1_create(
-		display);
-	struct wlr_virtual_keyboard_manager_v1 *vkeyboard = wlr_virtual_keyboard_manager_v1_create(
-		display);
 	struct wlr_data_control_manager_v1 *data_control = wlr_data_control_manager_v1_create(
 		display);
 	struct wlr_input_method_manager_v2 *input_method = wlr_input_method_manager_v2_create(
 		display);
-	if (screencopy == NULL || vpointer == NULL || vkeyboard == NULL || data_control == NULL ||
-		input_method == NULL) {
+	if (screencopy == NULL || data_control == NULL || input_method == NULL) {
 		weft_error_set(err, "cannot create privileged globals");
 		return false;
 	}
 	server->screencopy_global = screencopy->global;
-	server->virtual_pointer_global = vpointer->global;
-	server->virtual_keyboard_global = vkeyboard->global;
+	server->virtual_pointer_global = server->seat->virtual_pointer->global;
+	server->virtual_keyboard_global = server->seat->virtual_keyboard->global;
 	server->data_control_global = data_control->global;
 	server->input_method_global = input_method->global;
-	wl_signal_add(&vkeyboard->events.new_virtual_keyboard, &server->new_virtual_keyboard);
-	wl_signal_add(&vpointer->events.new_virtual_pointer, &server->new_virtual_pointer);
 
 	if (!weft_zweft_shell_init(server)) {
 		weft_error_set(err, "cannot create the zweft shell global");
@@ -239,7 +235,6 @@ bool weft_server_init(struct weft_server *server, const struct weft_options *opt
 	server->options = *options;
 	wl_list_init(&server->outputs);
 	wl_list_init(&server->views);
-	wl_list_init(&server->keyboards);
 
 	server->display = wl_display_create();
 	if (server->display == NULL) {
@@ -298,11 +293,15 @@ bool weft_server_init(struct weft_server *server, const struct weft_options *opt
 		}
 	}
 
-	weft_output_init(server);
-	if (!weft_seat_init(server, err) || !create_globals(server, err)) {
+	if (!weft_output_init(server)) {
+		weft_error_set(err, "out of memory");
 		return false;
 	}
-	weft_xdg_shell_init(server);
+	server->seat = weft_seat_create(server, err);
+	if (server->seat == NULL || !create_globals(server, err) ||
+		!weft_xdg_shell_init(server, err)) {
+		return false;
+	}
 	server->clipboard = weft_clipboard_create(server);
 	if (server->clipboard == NULL) {
 		weft_error_set(err, "out of memory");
@@ -334,7 +333,7 @@ bool weft_server_start(struct weft_server *server, struct weft_error *err)
 		return false;
 	}
 	if (server->headless != NULL) {
-		weft_seat_add_headless_keyboard(server);
+		weft_seat_add_headless_keyboard(server->seat);
 	}
 	if (!wlr_backend_start(server->backend)) {
 		weft_error_set(err, "cannot start the backend");
@@ -383,6 +382,38 @@ bool weft_server_start(struct weft_server *server, struct weft_error *err)
 	return true;
 }
 
+/*
+ * Later wlroots asserts in its destroy functions that nobody listens to the
+ * object any more; 0.15 does not, and a listener left on a freed object
+ * corrupts memory the next time its list changes. Ours are the listeners
+ * whose function is in this program.
+ */
+void weft_server_check_unheard(struct weft_server *server, const char *what,
+	struct wl_signal *signals, size_t n)
+{
+	Dl_info self;
+	if (dladdr((void *)weft_server_check_unheard, &self) == 0) {
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct wl_listener *listener;
+		wl_list_for_each (listener, &signals[i].listener_list, link) {
+			Dl_info info;
+			if (dladdr((void *)listener->notify, &info) == 0 ||
+				info.dli_fbase != self.dli_fbase) {
+				continue;
+			}
+			weft_log(WEFT_ERROR,
+				"teardown: a listener (%s+%#jx) is still on signal %zu of a %s",
+				info.dli_fname,
+				(uintmax_t)((uintptr_t)listener->notify -
+					(uintptr_t)info.dli_fbase),
+				i, what);
+			server->listeners_left = true;
+		}
+	}
+}
+
 void weft_server_finish(struct weft_server *server)
 {
 	if (server->display == NULL) {
@@ -410,13 +441,18 @@ void weft_server_finish(struct weft_server *server)
 	if (server->sigpipe != NULL) {
 		wl_event_source_remove(server->sigpipe);
 	}
-	weft_seat_finish(server);
+	weft_seat_destroy(server->seat);
+	server->seat = NULL;
+	weft_xdg_shell_finish(server);
 	weft_output_finish(server);
 	if (server->backend != NULL) {
+		weft_server_check_unheard(server, "wlr_backend", WEFT_EVENTS(server->backend));
 		wlr_backend_destroy(server->backend);
 	}
 	/* The scene listens to the layout: the layout goes first. */
 	if (server->output_layout != NULL) {
+		weft_server_check_unheard(server, "wlr_output_layout",
+			WEFT_EVENTS(server->output_layout));
 		wlr_output_layout_destroy(server->output_layout);
 	}
 	if (server->scene != NULL) {

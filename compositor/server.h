@@ -67,6 +67,7 @@ enum {
 
 struct weft_child;
 struct weft_clipboard;
+struct weft_seat;
 struct weft_control;
 struct weft_touch;
 struct weft_view;
@@ -105,32 +106,7 @@ struct weft_server {
 	const struct wl_global *data_control_global;
 	const struct wl_global *input_method_global;
 
-	struct wlr_seat *seat;
-	struct wlr_cursor *cursor;
-	struct wlr_xcursor_manager *cursor_manager;
-	bool cursor_shown;
-	struct wl_list keyboards; /* weft_keyboard.link */
-	struct wl_listener new_input;
-	struct wl_listener new_virtual_keyboard;
-	struct wl_listener new_virtual_pointer;
-	struct wl_listener cursor_motion;
-	struct wl_listener cursor_motion_absolute;
-	struct wl_listener cursor_button;
-	struct wl_listener cursor_axis;
-	struct wl_listener cursor_frame;
-	struct wl_listener swipe_begin, swipe_update, swipe_end;
-	struct wl_listener pinch_begin, pinch_update, pinch_end;
-	struct wl_listener hold_begin, hold_end;
-	struct wl_listener request_set_cursor;
-	struct wl_listener request_set_selection;
-	struct wl_listener request_set_primary_selection;
-	struct wl_listener request_start_drag;
-	struct wl_listener start_drag;
-	struct {
-		uint32_t fingers;
-		double dx, dy, scale, rotation;
-	} gesture;
-	struct weft_touch *touch;
+	struct weft_seat *seat;
 
 	/* Every view, topmost first. */
 	struct wl_list views; /* weft_view.link */
@@ -142,6 +118,8 @@ struct weft_server {
 	struct weft_clipboard *clipboard;
 	struct wl_event_source *sigchld;
 	struct wl_event_source *sigterm, *sigint, *sigpipe;
+	/* Found at teardown: a listener of ours left on an object (a bug). */
+	bool listeners_left;
 };
 
 /* server.c */
@@ -150,6 +128,15 @@ bool weft_server_init(struct weft_server *server, const struct weft_options *opt
 /* Starts the backend and children; the socket is up when this returns true. */
 bool weft_server_start(struct weft_server *server, struct weft_error *err);
 void weft_server_finish(struct weft_server *server);
+/*
+ * Before an object goes: logs each listener of ours still on one of its n
+ * signals (its events, see WEFT_EVENTS) and sets listeners_left.
+ */
+void weft_server_check_unheard(struct weft_server *server, const char *what,
+	struct wl_signal *signals, size_t n);
+/* The signals of a wlroots object, whose events struct holds only signals. */
+#define WEFT_EVENTS(obj) \
+	(struct wl_signal *)&(obj)->events, sizeof((obj)->events) / sizeof(struct wl_signal)
 
 /* client.c: identity of clients we created ourselves */
 struct wl_client *weft_client_create_tagged(struct weft_server *server, int fd,
@@ -162,23 +149,13 @@ bool weft_global_filter(const struct wl_client *client, const struct wl_global *
 	void *data);
 
 /* output.c */
-void weft_output_init(struct weft_server *server);
+bool weft_output_init(struct weft_server *server);
 void weft_output_finish(struct weft_server *server);
 /* The output windows are laid out on; false when there is none. */
 bool weft_output_primary_box(struct weft_server *server, struct wlr_box *box);
 
-/* seat.c */
-bool weft_seat_init(struct weft_server *server, struct weft_error *err);
-void weft_seat_finish(struct weft_server *server);
-void weft_seat_focus_surface(struct weft_server *server, struct wlr_surface *surface);
-void weft_seat_add_headless_keyboard(struct weft_server *server);
-void weft_seat_update_capabilities(struct weft_server *server);
-/* The view and surface under (lx, ly), with surface-local coordinates. */
-struct weft_view *weft_seat_view_at(struct weft_server *server, double lx, double ly,
-	struct wlr_surface **surface, double *sx, double *sy);
-
 /* touch.c: touch points for clients, edge swipes for the system */
-struct weft_touch *weft_touch_create(struct weft_server *server);
+struct weft_touch *weft_touch_create(struct weft_seat *seat);
 void weft_touch_destroy(struct weft_touch *touch);
 void weft_touch_add_device(struct weft_touch *touch, struct wlr_input_device *device);
 bool weft_touch_has_devices(struct weft_touch *touch);
@@ -187,7 +164,8 @@ bool weft_touch_has_devices(struct weft_touch *touch);
 bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint32_t keysym);
 
 /* xdg_shell.c */
-void weft_xdg_shell_init(struct weft_server *server);
+bool weft_xdg_shell_init(struct weft_server *server, struct weft_error *err);
+void weft_xdg_shell_finish(struct weft_server *server);
 
 /* zweft_shell.c */
 bool weft_zweft_shell_init(struct weft_server *server);

@@ -14,6 +14,7 @@
 #include <wlr/types/wlr_seat.h>
 #include <wlr/types/wlr_touch.h>
 
+#include "seat.h"
 #include "server.h"
 #include "view.h"
 #include "weft/log.h"
@@ -44,7 +45,7 @@ struct weft_touch_point {
 };
 
 struct weft_touch {
-	struct weft_server *server;
+	struct weft_seat *seat;
 	struct weft_touch_point points[POINTS_MAX];
 	struct wl_list devices; /* weft_touch_device.link */
 	struct wl_listener down;
@@ -133,57 +134,56 @@ static double inward_distance(const struct weft_touch_point *p)
 }
 
 /* Gives the point to the surface under it, which is raised and focused. */
-static void deliver_down(struct weft_server *server, struct weft_touch_point *p,
-	uint32_t time_msec)
+static void deliver_down(struct weft_seat *seat, struct weft_touch_point *p, uint32_t time_msec)
 {
 	double sx, sy;
 	struct wlr_surface *surface;
-	struct weft_view *view = weft_seat_view_at(server, p->x, p->y, &surface, &sx, &sy);
+	struct weft_view *view = weft_seat_view_at(seat, p->x, p->y, &surface, &sx, &sy);
 	if (view != NULL && view->role != WEFT_ROLE_PANEL) {
 		weft_policy_raise(view);
-		weft_policy_focus(server, view);
+		weft_policy_focus(seat->server, view);
 	}
 	if (surface == NULL) {
 		return;
 	}
 	p->origin_x = p->x - sx;
 	p->origin_y = p->y - sy;
-	wlr_seat_touch_notify_down(server->seat, surface, time_msec, p->id, sx, sy);
+	wlr_seat_touch_notify_down(seat->seat, surface, time_msec, p->id, sx, sy);
 }
 
 static void handle_touch_down(struct wl_listener *listener, void *data)
 {
 	struct weft_touch *touch = wl_container_of(listener, touch, down);
-	struct weft_server *server = touch->server;
+	struct weft_seat *seat = touch->seat;
 	struct wlr_event_touch_down *event = data;
 	double lx, ly;
-	wlr_cursor_absolute_to_layout_coords(server->cursor, event->device, event->x, event->y,
-		&lx, &ly);
+	wlr_cursor_absolute_to_layout_coords(seat->cursor, event->device, event->x, event->y, &lx,
+		&ly);
 	struct weft_touch_point *p = point_add(touch, event->touch_id);
 	if (p == NULL) {
 		return;
 	}
 	p->start_x = p->x = lx;
 	p->start_y = p->y = ly;
-	p->edge = edge_at(server, lx, ly);
+	p->edge = edge_at(seat->server, lx, ly);
 	if (p->edge == EDGE_NONE) {
-		deliver_down(server, p, event->time_msec);
+		deliver_down(seat, p, event->time_msec);
 	}
 }
 
 static void handle_touch_motion(struct wl_listener *listener, void *data)
 {
 	struct weft_touch *touch = wl_container_of(listener, touch, motion);
-	struct weft_server *server = touch->server;
+	struct weft_seat *seat = touch->seat;
 	struct wlr_event_touch_motion *event = data;
 	struct weft_touch_point *p = point_get(touch, event->touch_id);
 	if (p == NULL) {
 		return;
 	}
-	wlr_cursor_absolute_to_layout_coords(server->cursor, event->device, event->x, event->y,
+	wlr_cursor_absolute_to_layout_coords(seat->cursor, event->device, event->x, event->y,
 		&p->x, &p->y);
 	if (p->edge == EDGE_NONE) {
-		wlr_seat_touch_notify_motion(server->seat, event->time_msec, event->touch_id,
+		wlr_seat_touch_notify_motion(seat->seat, event->time_msec, event->touch_id,
 			p->x - p->origin_x, p->y - p->origin_y);
 	}
 }
@@ -191,7 +191,7 @@ static void handle_touch_motion(struct wl_listener *listener, void *data)
 static void handle_touch_up(struct wl_listener *listener, void *data)
 {
 	struct weft_touch *touch = wl_container_of(listener, touch, up);
-	struct weft_server *server = touch->server;
+	struct weft_seat *seat = touch->seat;
 	struct wlr_event_touch_up *event = data;
 	struct weft_touch_point *p = point_get(touch, event->touch_id);
 	if (p == NULL) {
@@ -199,7 +199,7 @@ static void handle_touch_up(struct wl_listener *listener, void *data)
 	}
 	p->used = false;
 	if (p->edge == EDGE_NONE) {
-		wlr_seat_touch_notify_up(server->seat, event->time_msec, event->touch_id);
+		wlr_seat_touch_notify_up(seat->seat, event->time_msec, event->touch_id);
 		return;
 	}
 	double dx = p->x - p->start_x, dy = p->y - p->start_y;
@@ -207,22 +207,22 @@ static void handle_touch_up(struct wl_listener *listener, void *data)
 		/* The frame event that follows ends the pair. */
 		p->x = p->start_x;
 		p->y = p->start_y;
-		deliver_down(server, p, event->time_msec);
-		wlr_seat_touch_notify_up(server->seat, event->time_msec, event->touch_id);
+		deliver_down(seat, p, event->time_msec);
+		wlr_seat_touch_notify_up(seat->seat, event->time_msec, event->touch_id);
 		return;
 	}
 	if (inward_distance(p) < EDGE_SWIPE_MIN) {
 		return;
 	}
 	weft_log(WEFT_DEBUG, "edge swipe %d: %.0f, %.0f", (int)p->edge, dx, dy);
-	weft_zweft_send_gesture(server, 0, 1, dx, dy);
-	weft_control_send_gesture(server->control, 0, 1, dx, dy);
+	weft_zweft_send_gesture(seat->server, 0, 1, dx, dy);
+	weft_control_send_gesture(seat->server->control, 0, 1, dx, dy);
 }
 
 static void handle_touch_cancel(struct wl_listener *listener, void *data)
 {
 	struct weft_touch *touch = wl_container_of(listener, touch, cancel);
-	struct weft_server *server = touch->server;
+	struct weft_seat *seat = touch->seat;
 	struct wlr_event_touch_cancel *event = data;
 	struct weft_touch_point *p = point_get(touch, event->touch_id);
 	if (p == NULL) {
@@ -230,10 +230,10 @@ static void handle_touch_cancel(struct wl_listener *listener, void *data)
 	}
 	p->used = false;
 	if (p->edge == EDGE_NONE) {
-		struct wlr_touch_point *point = wlr_seat_touch_get_point(server->seat,
+		struct wlr_touch_point *point = wlr_seat_touch_get_point(seat->seat,
 			event->touch_id);
 		if (point != NULL && point->surface != NULL) {
-			wlr_seat_touch_notify_cancel(server->seat, point->surface);
+			wlr_seat_touch_notify_cancel(seat->seat, point->surface);
 		}
 	}
 }
@@ -241,8 +241,8 @@ static void handle_touch_cancel(struct wl_listener *listener, void *data)
 static void handle_touch_frame(struct wl_listener *listener, void *data)
 {
 	struct weft_touch *touch = wl_container_of(listener, touch, frame);
-	struct weft_server *server = touch->server;
-	wlr_seat_touch_notify_frame(server->seat);
+	struct weft_seat *seat = touch->seat;
+	wlr_seat_touch_notify_frame(seat->seat);
 }
 
 static void handle_device_destroy(struct wl_listener *listener, void *data)
@@ -250,7 +250,7 @@ static void handle_device_destroy(struct wl_listener *listener, void *data)
 	struct weft_touch_device *device = wl_container_of(listener, device, destroy);
 	struct weft_touch *touch = device->touch;
 	device_destroy(device);
-	weft_seat_update_capabilities(touch->server);
+	weft_seat_update_capabilities(touch->seat);
 }
 
 void weft_touch_add_device(struct weft_touch *touch, struct wlr_input_device *wlr_device)
@@ -264,8 +264,8 @@ void weft_touch_add_device(struct weft_touch *touch, struct wlr_input_device *wl
 	device->destroy.notify = handle_device_destroy;
 	wl_signal_add(&wlr_device->events.destroy, &device->destroy);
 	wl_list_insert(&touch->devices, &device->link);
-	wlr_cursor_attach_input_device(touch->server->cursor, wlr_device);
-	weft_seat_update_capabilities(touch->server);
+	wlr_cursor_attach_input_device(touch->seat->cursor, wlr_device);
+	weft_seat_update_capabilities(touch->seat);
 }
 
 bool weft_touch_has_devices(struct weft_touch *touch)
@@ -273,15 +273,15 @@ bool weft_touch_has_devices(struct weft_touch *touch)
 	return touch != NULL && !wl_list_empty(&touch->devices);
 }
 
-struct weft_touch *weft_touch_create(struct weft_server *server)
+struct weft_touch *weft_touch_create(struct weft_seat *seat)
 {
 	struct weft_touch *touch = calloc(1, sizeof(*touch));
 	if (touch == NULL) {
 		return NULL;
 	}
-	touch->server = server;
+	touch->seat = seat;
 	wl_list_init(&touch->devices);
-	struct wlr_cursor *cursor = server->cursor;
+	struct wlr_cursor *cursor = seat->cursor;
 	touch->down.notify = handle_touch_down;
 	wl_signal_add(&cursor->events.touch_down, &touch->down);
 	touch->motion.notify = handle_touch_motion;

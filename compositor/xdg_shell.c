@@ -94,6 +94,10 @@ static void add_popup(struct wlr_xdg_surface *xdg_surface)
 		return;
 	}
 	struct wlr_scene_node *node = wlr_scene_xdg_surface_create(parent_node, xdg_surface);
+	if (node == NULL) {
+		wl_resource_post_no_memory(xdg_surface->resource);
+		return;
+	}
 	xdg_surface->data = node;
 }
 
@@ -125,7 +129,9 @@ static void handle_new_xdg_surface(struct wl_listener *listener, void *data)
 		? wlr_scene_xdg_surface_create(&xdg->view.tree->node, xdg_surface)
 		: NULL;
 	if (node == NULL) {
-		wl_list_remove(&xdg->view.link);
+		/* The view's tree (whose data points at the view) and its
+		 * strings go with it. */
+		weft_view_finish(&xdg->view);
 		free(xdg);
 		wl_resource_post_no_memory(xdg_surface->resource);
 		return;
@@ -184,14 +190,32 @@ static void handle_new_decoration(struct wl_listener *listener, void *data)
 	handle_decoration_request_mode(&deco->request_mode, decoration);
 }
 
-void weft_xdg_shell_init(struct weft_server *server)
+bool weft_xdg_shell_init(struct weft_server *server, struct weft_error *err)
 {
+	/* Both go with the display. */
 	server->xdg_shell = wlr_xdg_shell_create(server->display);
+	server->decoration_manager = wlr_xdg_decoration_manager_v1_create(server->display);
+	if (server->xdg_shell == NULL || server->decoration_manager == NULL) {
+		weft_error_set(err, "cannot create the xdg-shell globals");
+		return false;
+	}
 	server->new_xdg_surface.notify = handle_new_xdg_surface;
 	wl_signal_add(&server->xdg_shell->events.new_surface, &server->new_xdg_surface);
-
-	server->decoration_manager = wlr_xdg_decoration_manager_v1_create(server->display);
 	server->new_decoration.notify = handle_new_decoration;
 	wl_signal_add(&server->decoration_manager->events.new_toplevel_decoration,
 		&server->new_decoration);
+	return true;
+}
+
+void weft_xdg_shell_finish(struct weft_server *server)
+{
+	if (server->new_xdg_surface.notify == NULL) {
+		return;
+	}
+	wl_list_remove(&server->new_xdg_surface.link);
+	wl_list_remove(&server->new_decoration.link);
+	server->new_xdg_surface.notify = server->new_decoration.notify = NULL;
+	weft_server_check_unheard(server, "wlr_xdg_shell", WEFT_EVENTS(server->xdg_shell));
+	weft_server_check_unheard(server, "wlr_xdg_decoration_manager_v1",
+		WEFT_EVENTS(server->decoration_manager));
 }

@@ -525,11 +525,21 @@ int main(int argc, char **argv)
 	}
 
 	memory.max_bytes = o.limits.memory_bytes;
+	/* Wasmtime's C API aborts rather than return NULL from these today;
+	 * its header promises nothing, so they are checked all the same. */
 	wasm_config_t *config = wasm_config_new();
+	if (config == NULL) {
+		weft_error_set(&err, "cannot create a Wasmtime configuration");
+		goto fail;
+	}
 	wasmtime_config_epoch_interruption_set(config, true);
 	runtime_memory_configure(config, &memory);
 	wasmtime_config_max_wasm_stack_set(config, o.limits.stack_bytes);
 	engine = wasm_engine_new_with_config(config);
+	if (engine == NULL) {
+		weft_error_set(&err, "cannot create the Wasmtime engine");
+		goto fail;
+	}
 	session.engine = engine;
 
 	if (o.cache) {
@@ -591,6 +601,10 @@ int main(int argc, char **argv)
 	}
 
 	linker = wasmtime_component_linker_new(engine);
+	if (linker == NULL) {
+		weft_error_set(&err, "cannot create the component linker");
+		goto fail;
+	}
 	wasmtime_error_t *error = wasmtime_component_linker_add_wasip2(linker);
 	if (error != NULL) {
 		runtime_error_take(&err, error);
@@ -603,6 +617,10 @@ int main(int argc, char **argv)
 
 	log_stage(&start, "linker ready");
 	store = wasmtime_store_new(engine, NULL, NULL);
+	if (store == NULL) {
+		weft_error_set(&err, "cannot create the Wasmtime store");
+		goto fail;
+	}
 	wasmtime_context_t *ctx = wasmtime_store_context(store);
 	wasmtime_context_set_epoch_deadline(ctx, 1);
 	if (!doorbell_init(&doorbell, host.ipc_fd, &err)) {

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from appdutil import COUNTER, NOTES, WEFTCTL, Watcher, Weft, alive, fake, fake_log, make_package, \
-    wait_until
+from appdutil import BUILD, COUNTER, NOTES, WEFTCTL, Watcher, Weft, alive, fake, fake_log, \
+    make_package, wait_until
 
 def launch_error(weft, app_id):
     r = weft.ctl("launch", app_id, check=False)
@@ -200,6 +200,28 @@ def test_a_runtime_that_ignores_sigterm_is_killed(start, tmp_path):
     ended = weft.ctl_json("terminate", session["id"], "--wait")
     assert ended["state"] == "stopped"
     assert "SIGKILL" in weft.logs()
+
+
+def test_a_stop_whose_grace_timer_cannot_be_armed_kills_at_once(start, tmp_path):
+    # The kernel never refuses a timer: a preloaded shim refuses the one of
+    # the grace period (ten minutes, far beyond the wait below). Without it
+    # the session would wait for its SIGKILL for ever. Running, it has no
+    # other timer armed that would fire instead.
+    grace = "600000"
+    asan = os.environ.get("ASAN_OPTIONS")
+    env = {"FAKE_RUNTIME_IGNORE_TERM": "1", "FAKE_RUNTIME_SAY": "up\n",
+           "LD_PRELOAD": str(BUILD / "tests" / "appd" / "fail-timer.so"),
+           "WEFT_TEST_FAIL_TIMER_MS": grace,
+           # The sanitizer wants its runtime first; the shim needs none.
+           "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
+    weft, log = fake(start, "say", tmp_path, appd_args=["--grace", grace], env=env)
+    session = weft.launch(COUNTER)
+    assert session["state"] == "running"
+    weft.ctl_json("terminate", session["id"])
+    ended = weft.wait_state(session["id"], "stopped", timeout=30)
+    assert ended["state"] == "stopped"
+    logs = weft.logs()
+    assert "cannot arm its timer" in logs and "SIGKILL" in logs
 
 
 # ---- restore ----

@@ -156,6 +156,18 @@ bool tc_screencopy(struct tc_client *client, struct tc_image *image);
 uint32_t tc_image_pixel(const struct tc_image *image, int x, int y);
 void tc_image_finish(struct tc_image *image);
 
+/* image.c: the whole screen against a reference image, as weston's
+ * check_screen does. */
+/* How far a channel may be off: the compositor draws solid colours
+ * exactly, but a renderer may round a blend differently. */
+#define TC_TOLERANCE 2
+/* Whether image matches $WEFT_TEST_REFERENCES/<name>.png, no channel of any
+ * pixel off by more than tolerance. If not, says how on stderr and leaves
+ * the shot (<name>.png) and the differences (<name>-diff.png, in magenta)
+ * in $WEFT_TEST_OUTPUT_DIR. WEFT_TEST_WRITE_REFERENCES=1 writes the
+ * reference instead (once, from a known-good run, then reviewed). */
+bool tc_image_check(const struct tc_image *image, const char *name, int tolerance);
+
 /* Virtual keyboard: press and release key (an evdev KEY_* code) with modifiers
  * held, named by xkb ("Mod4", "Control", "Mod1", "Shift"); mods may be NULL. */
 void tc_key(struct tc_client *client, const char *const *mods, uint32_t key);

@@ -89,7 +89,7 @@ static char *run(struct tc_compositor *c, const char *const *argv, int *status)
 static void wayland_info_lists_globals(void)
 {
 	if (!have("wayland-info")) {
-		printf("# SKIP wayland-info not installed\n");
+		test_skip("wayland-info not installed");
 		return;
 	}
 	struct tc_compositor c;
@@ -134,7 +134,7 @@ static double ppm_lit_fraction(const char *path, int *width, int *height)
 static void simple_shm_captured_by_grim(void)
 {
 	if (!have("weston-simple-shm") || !have("grim")) {
-		printf("# SKIP weston-simple-shm or grim not installed\n");
+		test_skip("weston-simple-shm or grim not installed");
 		return;
 	}
 	struct tc_compositor c;
@@ -189,7 +189,7 @@ static const char *clipboard_error(struct json_object *reply)
 static void wl_paste_gets_what_appd_wrote(void)
 {
 	if (!have("wl-paste")) {
-		printf("# SKIP wl-paste (wl-clipboard) not installed\n");
+		test_skip("wl-paste (wl-clipboard) not installed");
 		return;
 	}
 	struct tc_compositor c;
@@ -222,7 +222,7 @@ static void wl_paste_gets_what_appd_wrote(void)
 static void wl_copy_is_read_by_appd(void)
 {
 	if (!have("wl-copy")) {
-		printf("# SKIP wl-copy (wl-clipboard) not installed\n");
+		test_skip("wl-copy (wl-clipboard) not installed");
 		return;
 	}
 	struct tc_compositor c;
@@ -319,7 +319,7 @@ static void appd_gets_control_channel(void)
 		"import time; time.sleep(60)'",
 		out);
 	if (!have("python3")) {
-		printf("# SKIP python3 not installed\n");
+		test_skip("python3 not installed");
 		free(dir);
 		return;
 	}

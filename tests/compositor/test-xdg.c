@@ -71,16 +71,14 @@ static void xdg_window_fills_output(void)
 	struct tc_image img;
 	ASSERT(tc_screencopy(client, &img));
 	EXPECT(img.width == 1280 && img.height == 720);
-	EXPECT(tc_image_pixel(&img, 10, 10) == 0xff0000);
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
-	EXPECT(tc_image_pixel(&img, 1279, 719) == 0xff0000);
+	EXPECT(tc_image_check(&img, "xdg-window-fills-output", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* Gone from the screen once destroyed. */
 	tc_window_destroy(window);
 	tc_client_roundtrip(client);
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0x000000);
+	EXPECT(tc_image_check(&img, "xdg-window-destroyed", TC_TOLERANCE));
 	tc_image_finish(&img);
 	tc_client_destroy(client);
 	EXPECT(tc_compositor_stop(&c) == 0);
@@ -99,7 +97,7 @@ static void newest_on_top_and_super_tab(void)
 
 	struct tc_image img;
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0x00ff00);
+	EXPECT(tc_image_check(&img, "xdg-newest-on-top", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	tc_key(client, super, KEY_TAB);
@@ -107,7 +105,7 @@ static void newest_on_top_and_super_tab(void)
 	EXPECT(tc_window_state(red)->state & 4);
 	EXPECT(!(tc_window_state(green)->state & 4));
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	EXPECT(tc_image_check(&img, "xdg-super-tab", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* Super+Q asks the focused toplevel to close. */
@@ -198,14 +196,14 @@ static void covered_windows_rest(void)
 	EXPECT(tc_window_redraw_frame(top, GREEN, 1000));
 	struct tc_image img;
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0x00ff00);
+	EXPECT(tc_image_check(&img, "xdg-opaque-covers", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* On top again, it is drawn and its frames come. */
 	tc_key(client, super, KEY_TAB);
 	EXPECT(tc_window_redraw_frame(below, RED, 1000));
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	EXPECT(tc_image_check(&img, "xdg-covered-raised", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* And once the opaque window is gone, whatever it covered shows. */
@@ -214,7 +212,7 @@ static void covered_windows_rest(void)
 	tc_window_destroy(top);
 	EXPECT(tc_window_redraw_frame(below, RED, 1000));
 	ASSERT(tc_screencopy(client, &img));
-	EXPECT(tc_image_pixel(&img, 640, 360) == 0xff0000);
+	EXPECT(tc_image_check(&img, "xdg-opaque-gone", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	tc_window_destroy(below);
@@ -287,6 +285,37 @@ static void many_clients_leak_nothing(void)
 	}
 }
 
+/*
+ * At the quit, every listener the compositor added is off the objects it
+ * listened to before they go: the compositor checks that and exits 1 if not,
+ * naming the object (wlroots 0.15 does not check). Every kind of listener is
+ * added first: windows, virtual keyboard and pointer, a client that left and
+ * one still connected.
+ */
+static void quit_leaves_no_listener_behind(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *left = tc_client_connect(&c);
+	tc_xdg_window_create(left, "left", RED);
+	tc_click(left, 640, 360);
+	tc_key(left, NULL, KEY_A);
+	tc_client_destroy(left);
+
+	struct tc_client *stays = tc_client_connect(&c);
+	tc_xdg_window_create(stays, "stays", GREEN);
+	tc_click(stays, 10, 10);
+	tc_key(stays, super, KEY_TAB);
+	EXPECT(tc_client_roundtrip(stays));
+
+	int status = tc_compositor_stop(&c);
+	EXPECT(status == 0);
+	if (status != 0) {
+		fprintf(stderr, "# exit status 0x%x\n", status);
+	}
+	tc_client_destroy(stays);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -299,6 +328,7 @@ int main(int argc, char **argv)
 		TEST_CASE(covered_windows_rest),
 		TEST_CASE(garbage_writer_is_disconnected),
 		TEST_CASE(many_clients_leak_nothing),
+		TEST_CASE(quit_leaves_no_listener_behind),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

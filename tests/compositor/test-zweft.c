@@ -98,10 +98,7 @@ static void panel_and_application(void)
 
 	struct tc_image img;
 	ASSERT(tc_screencopy(f.tester, &img));
-	EXPECT(tc_image_pixel(&img, 640, 720 - TASKBAR / 2) == 0x0000ff);
-	EXPECT(tc_image_pixel(&img, 5, 719) == 0x0000ff);
-	EXPECT(tc_image_pixel(&img, 640, 300) == 0xff0000);
-	EXPECT(tc_image_pixel(&img, 0, 720 - TASKBAR - 1) == 0xff0000);
+	EXPECT(tc_image_check(&img, "zweft-panel-and-application", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* The compositor reported the session's first frame. */
@@ -137,12 +134,7 @@ static void overlay_over_app_and_dialog_centred(void)
 
 	struct tc_image img;
 	ASSERT(tc_screencopy(f.tester, &img));
-	EXPECT(tc_image_pixel(&img, 60, 70) == 0x00ff00);
-	EXPECT(tc_image_pixel(&img, 349, 259) == 0x00ff00);
-	EXPECT(tc_image_pixel(&img, 351, 261) == 0xff0000);
-	EXPECT(tc_image_pixel(&img, 640, 336) == 0xffff00);
-	EXPECT(tc_image_pixel(&img, d->x - 1, d->y) == 0xff0000);
-	EXPECT(tc_image_pixel(&img, 640, 700) == 0x0000ff);
+	EXPECT(tc_image_check(&img, "zweft-overlay-and-dialog", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* An overlay may be moved; the answer is always a configure. */
@@ -175,7 +167,7 @@ static void super_tab_and_super_q(void)
 
 	struct tc_image img;
 	ASSERT(tc_screencopy(f.tester, &img));
-	EXPECT(tc_image_pixel(&img, 640, 300) == 0x00ff00);
+	EXPECT(tc_image_check(&img, "zweft-newest-app", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	tc_key(f.tester, super, KEY_TAB);
@@ -184,7 +176,7 @@ static void super_tab_and_super_q(void)
 	EXPECT(r->focused == 1 && g->focused == 0);
 	EXPECT((r->state & 4) && !(g->state & 4));
 	ASSERT(tc_screencopy(f.tester, &img));
-	EXPECT(tc_image_pixel(&img, 640, 300) == 0xff0000);
+	EXPECT(tc_image_check(&img, "zweft-super-tab", TC_TOLERANCE));
 	tc_image_finish(&img);
 
 	/* Super+Q closes the focused app's window: it is gone and defunct. */
@@ -195,7 +187,7 @@ static void super_tab_and_super_q(void)
 	EXPECT(!g->closed);
 	EXPECT(g->focused == 1);
 	ASSERT(tc_screencopy(f.tester, &img));
-	EXPECT(tc_image_pixel(&img, 640, 300) == 0x00ff00);
+	EXPECT(tc_image_check(&img, "zweft-super-q", TC_TOLERANCE));
 	tc_image_finish(&img);
 	struct json_object *ev = tc_control_event(&f.c, "window_closed", 2000);
 	EXPECT(ev != NULL);
@@ -348,15 +340,28 @@ static void control_survives_bad_input(void)
 	memset(big, ' ', len);
 	big[0] = '{';
 	big[len - 1] = '}';
+	/* A datagram must fit the send buffer whole: past net.core.wmem_max
+	 * only with CAP_NET_ADMIN (SO_SNDBUFFORCE). */
 	int sndbuf = (int)len + 65536;
-	setsockopt(f.c.control_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf));
-	setsockopt(f.c.control_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	if (send(f.c.control_fd, big, len, MSG_NOSIGNAL) == (ssize_t)len) {
+	if (setsockopt(f.c.control_fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) != 0) {
+		setsockopt(f.c.control_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	}
+	int got = 0;
+	socklen_t got_len = sizeof(got);
+	EXPECT(getsockopt(f.c.control_fd, SOL_SOCKET, SO_SNDBUF, &got, &got_len) == 0 &&
+		(size_t)got > len);
+	if (!((size_t)got > len)) {
+		fprintf(stderr,
+			"# the send buffer is %d bytes, too small for %zu: the size check needs "
+			"CAP_NET_ADMIN or net.core.wmem_max above %d\n",
+			got, len, sndbuf);
+	}
+	ssize_t sent = send(f.c.control_fd, big, len, MSG_NOSIGNAL);
+	EXPECT(sent == (ssize_t)len);
+	if (sent == (ssize_t)len) {
 		reply = tc_control_reply(&f.c, NULL);
 		EXPECT(reply_has_error(reply, "too_large"));
 		json_object_put(reply);
-	} else {
-		fprintf(stderr, "# cannot send %zu bytes here; skipping the size check\n", len);
 	}
 	free(big);
 
