@@ -734,6 +734,21 @@ static bool elf_runpath(const char *path, struct weft_strv *dirs)
 	return true;
 }
 
+bool weft_sandbox_program_runpath(const char *path, struct weft_strv *dirs, struct weft_error *err)
+{
+	char *real = realpath(path, NULL);
+	if (real == NULL) {
+		weft_error_errno(err, "%s", path);
+		return false;
+	}
+	bool ok = elf_runpath(real, dirs);
+	free(real);
+	if (!ok) {
+		weft_error_set(err, "out of memory");
+	}
+	return ok;
+}
+
 static int read_cap_last(void)
 {
 	int last = CAP_LAST_CAP;

@@ -194,6 +194,12 @@ void weft_sandbox_child_release(struct weft_sandbox_child *child, bool go);
  * Closes status_fd. */
 bool weft_sandbox_child_wait_exec(struct weft_sandbox_child *child, struct weft_error *err);
 
+/* Adds to dirs the directories the program's DT_RUNPATH (or DT_RPATH)
+ * names, $ORIGIN expanded, canonical, that exist: where its loader looks
+ * first, and what the sandbox shows read-only. */
+bool weft_sandbox_program_runpath(const char *path, struct weft_strv *dirs,
+	struct weft_error *err);
+
 /* The Landlock ABI of the running kernel; 0 without Landlock. */
 int weft_sandbox_landlock_abi(void);
 
