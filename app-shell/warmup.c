@@ -10,7 +10,7 @@
 #include "weft/log.h"
 
 #define WARM_UP_APP_ID "org.weft.warm-up"
-#define WARM_UP_URL "weft-app://" WARM_UP_APP_ID "/index.html"
+#define WARM_UP_URL "weft-app://" WARM_UP_APP_ID "/"
 #define WARM_UP_DONE "weft-warm-up: drawn"
 #define WARM_UP_WIDTH 1280
 #define WARM_UP_HEIGHT 720
@@ -23,11 +23,31 @@
 	"O2gHbYITJTcPtt/EmBgN8C2LGyPvvIbVgLsmuNDy8OIHMaOKtnBtHZ0AAAAASUVORK5CYII="
 
 /*
- * What app pages draw, each once. WebRender compiles a shader (and llvmpipe
- * a variant of it) the first time a frame needs it. From its load event on
- * the page changes a number every animation frame, so frames keep coming;
- * it says it is drawn at the second, and the first frame presented after
- * that message has everything on it.
+ * Each page changes a number every animation frame from its load event on,
+ * so frames keep coming; it says it is drawn at the second, and the first
+ * frame presented after that message has everything on it.
+ */
+#define TICK_SCRIPT \
+	"<p id=\"tick\">0</p>\n" \
+	"<script>\n" \
+	"let n = 0;\n" \
+	"function tick() {\n" \
+	"\tdocument.getElementById('tick').textContent = String(++n);\n" \
+	"\tif (n == 2) {\n" \
+	"\t\tconsole.log('" WARM_UP_DONE "');\n" \
+	"\t}\n" \
+	"\trequestAnimationFrame(tick);\n" \
+	"}\n" \
+	"addEventListener('load', () => requestAnimationFrame(tick));\n" \
+	"</script>\n"
+
+/*
+ * What app pages draw, all on one page. WebRender compiles a shader the
+ * first time a frame needs it, and llvmpipe a variant of it for the state
+ * it is drawn with, which includes the sizes of WebRender's data textures
+ * (whether they are powers of two), and those grow with what a frame
+ * draws. So the small pages below follow, each in a view of its own as an
+ * app's first page is, with what a small app page draws.
  */
 static const char page[] =
 	"<!DOCTYPE html>\n"
@@ -108,20 +128,34 @@ static const char page[] =
 	"<input type=\"text\" value=\"text\"> <input type=\"checkbox\" checked>\n"
 	"<input type=\"radio\" checked> <input type=\"range\">\n"
 	"<select><option>one</option></select></p>\n"
-	"<textarea rows=\"2\" cols=\"20\">notes</textarea>\n"
-	"<p id=\"tick\">0</p>\n"
-	"<script>\n"
-	"let n = 0;\n"
-	"function tick() {\n"
-	"\tdocument.getElementById('tick').textContent = String(++n);\n"
-	"\tif (n == 2) {\n"
-	"\t\tconsole.log('" WARM_UP_DONE "');\n"
-	"\t}\n"
-	"\trequestAnimationFrame(tick);\n"
-	"}\n"
-	"addEventListener('load', () => requestAnimationFrame(tick));\n"
-	"</script>\n"
-	"</body></html>\n";
+	"<textarea rows=\"2\" cols=\"20\">notes</textarea>\n" TICK_SCRIPT "</body></html>\n";
+
+#define SMALL_PAGE(body) \
+	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><style>\n" \
+	":root { color-scheme: light dark; font-family: \"DejaVu Sans\", sans-serif; }\n" \
+	".center { min-height: 90vh; display: flex; align-items: center; " \
+	"justify-content: center; text-align: center; }\n" \
+	"</style></head><body>\n" body "\n" TICK_SCRIPT "</body></html>\n"
+
+static const char *const small_pages[] = {
+	SMALL_PAGE("<button>Reset</button>"),
+	SMALL_PAGE("<div style=\"width: 100px; height: 50px; background: #d32f2f\"></div>"),
+	SMALL_PAGE("<div style=\"width: 100px; height: 50px; border: 2px solid #333; "
+		   "border-radius: 4px\"></div>"),
+	SMALL_PAGE("<output style=\"font-size: 32px; opacity: 0.6\">connecting…</output>"),
+	SMALL_PAGE("<div class=\"center\"><main><b style=\"font-size: 96px\">0</b><br>"
+		   "<button>&minus;</button> <button>Reset</button> <button>+</button>"
+		   "</main></div>"),
+	SMALL_PAGE("<textarea rows=\"10\" cols=\"40\">notes</textarea><br>"
+		   "<input type=\"text\" value=\"title\"> <button>Save</button>"),
+	SMALL_PAGE("<img alt=\"\" style=\"width: 64px\" src=\"" WARM_UP_PNG "\">"),
+	SMALL_PAGE("<div style=\"width: 200px; height: 40px; "
+		   "background: linear-gradient(#fff, #888)\"></div>"),
+	SMALL_PAGE("<div style=\"width: 200px; height: 80px; border-radius: 8px; "
+		   "box-shadow: 0 2px 6px rgba(0, 0, 0, 0.4)\">card</div>"),
+};
+
+#define NPAGES (1 + sizeof(small_pages) / sizeof(small_pages[0]))
 
 struct warm_up {
 	bool drawn; /* the page said so */
@@ -162,8 +196,35 @@ static const struct weft_webview_listener listener = {
 	.closed = handle_closed,
 };
 
-/* The page, in a fresh directory under $TMPDIR (the sandbox's own /tmp). */
-static char *write_page(struct weft_error *err)
+/* The text of page i: 0 is the big one. */
+static const char *page_text(size_t i)
+{
+	return i == 0 ? page : small_pages[i - 1];
+}
+
+/* Page i's file name, "N.html", into buf. */
+static void page_name(char *buf, size_t size, size_t i)
+{
+	snprintf(buf, size, "%zu.html", i);
+}
+
+static void remove_pages(char *dir)
+{
+	for (size_t i = 0; i < NPAGES; i++) {
+		char name[32];
+		page_name(name, sizeof(name), i);
+		char *path = weft_path_join(dir, name);
+		if (path != NULL) {
+			unlink(path);
+		}
+		free(path);
+	}
+	rmdir(dir);
+	free(dir);
+}
+
+/* The pages, in a fresh directory under $TMPDIR (the sandbox's own /tmp). */
+static char *write_pages(struct weft_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *dir = weft_strdup_printf("%s/weft-warm-up.XXXXXX",
@@ -177,77 +238,66 @@ static char *write_page(struct weft_error *err)
 		free(dir);
 		return NULL;
 	}
-	char *path = weft_path_join(dir, "index.html");
-	int fd = path != NULL ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;
-	bool ok = fd >= 0 && weft_write_all(fd, page, sizeof(page) - 1);
-	if (!ok) {
-		weft_error_errno(err, "write %s", path != NULL ? path : dir);
-	}
-	if (fd >= 0 && close(fd) != 0 && ok) {
-		weft_error_errno(err, "close %s", path);
-		ok = false;
-	}
-	if (!ok) {
-		if (path != NULL) {
-			unlink(path);
+	bool ok = true;
+	for (size_t i = 0; ok && i < NPAGES; i++) {
+		char name[32];
+		page_name(name, sizeof(name), i);
+		char *path = weft_path_join(dir, name);
+		int fd = path != NULL ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+				      : -1;
+		const char *text = page_text(i);
+		ok = fd >= 0 && weft_write_all(fd, text, strlen(text));
+		if (!ok) {
+			weft_error_errno(err, "write %s", path != NULL ? path : dir);
 		}
-		rmdir(dir);
-		free(dir);
-		dir = NULL;
+		if (fd >= 0 && close(fd) != 0 && ok) {
+			weft_error_errno(err, "close %s", path);
+			ok = false;
+		}
+		free(path);
 	}
-	free(path);
+	if (!ok) {
+		remove_pages(dir);
+		return NULL;
+	}
 	return dir;
 }
 
-static void remove_page(char *dir)
+/* Shows page i in a new view until it is drawn and presented. */
+static bool show_page(struct weft_webview_engine *engine, size_t i, int signal_fd,
+	int64_t deadline, struct weft_error *err)
 {
-	char *path = weft_path_join(dir, "index.html");
-	if (path != NULL) {
-		unlink(path);
-	}
-	rmdir(dir);
-	free(path);
-	free(dir);
-}
-
-bool app_warm_up(struct weft_webview_engine *engine, int signal_fd, int deadline_ms,
-	struct weft_error *err)
-{
-	char *dir = write_page(err);
-	if (dir == NULL) {
+	char name[32];
+	page_name(name, sizeof(name), i);
+	char *url = weft_strdup_printf(WARM_UP_URL "%s", name);
+	if (url == NULL) {
+		weft_error_set(err, "out of memory");
 		return false;
 	}
-	bool ok = false;
 	struct warm_up w = { 0 };
-	struct weft_webview *view = NULL;
-	if (!weft_webview_engine_serve_app(engine, WARM_UP_APP_ID, dir)) {
-		weft_error_set(err, "cannot serve %s", dir);
-		goto out;
-	}
 	struct weft_webview_options options = {
 		.width = WARM_UP_WIDTH,
 		.height = WARM_UP_HEIGHT,
 		.scale = 1,
 		.app_id = WARM_UP_APP_ID,
-		.url = WARM_UP_URL,
+		.url = url,
 		.listener = &listener,
 		.data = &w,
 	};
-	view = weft_webview_create(engine, &options);
+	struct weft_webview *view = weft_webview_create(engine, &options);
+	bool ok = false;
 	if (view == NULL) {
 		weft_error_set(err, "cannot create the web view");
 		goto out;
 	}
-	int64_t deadline = weft_now_ms() + deadline_ms;
 	while (!w.presented) {
 		if (w.closed) {
-			weft_error_set(err, "the warm-up page %s", w.reason);
+			weft_error_set(err, "the warm-up page %s %s", name, w.reason);
 			goto out;
 		}
 		int64_t left = deadline - weft_now_ms();
 		if (left <= 0) {
-			weft_error_set(err, "the warm-up page was not drawn within %d ms",
-				deadline_ms);
+			weft_error_set(err, "the warm-up page %s was not drawn in time", name);
 			goto out;
 		}
 		struct pollfd fds[] = {
@@ -262,7 +312,7 @@ bool app_warm_up(struct weft_webview_engine *engine, int signal_fd, int deadline
 			goto out;
 		}
 		if (fds[1].revents & POLLIN) {
-			weft_error_set(err, "stopped before the warm-up page was drawn");
+			weft_error_set(err, "stopped before the warm-up pages were drawn");
 			goto out;
 		}
 		if (fds[0].revents & POLLIN) {
@@ -272,6 +322,25 @@ bool app_warm_up(struct weft_webview_engine *engine, int signal_fd, int deadline
 	ok = true;
 out:
 	weft_webview_destroy(view);
-	remove_page(dir);
+	free(url);
+	return ok;
+}
+
+bool app_warm_up(struct weft_webview_engine *engine, int signal_fd, int deadline_ms,
+	struct weft_error *err)
+{
+	char *dir = write_pages(err);
+	if (dir == NULL) {
+		return false;
+	}
+	bool ok = weft_webview_engine_serve_app(engine, WARM_UP_APP_ID, dir);
+	if (!ok) {
+		weft_error_set(err, "cannot serve %s", dir);
+	}
+	int64_t deadline = weft_now_ms() + deadline_ms;
+	for (size_t i = 0; ok && i < NPAGES; i++) {
+		ok = show_page(engine, i, signal_fd, deadline, err);
+	}
+	remove_pages(dir);
 	return ok;
 }
