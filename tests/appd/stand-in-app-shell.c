@@ -335,6 +335,18 @@ static void plant_shader(void)
 		rc == 0 ? "written" : strerror(rc));
 }
 
+static bool install_filter(void)
+{
+#ifdef STANDIN_SECCOMP
+	struct weft_error err = { 0 };
+	if (!weft_sandbox_seccomp_app_shell_install(&err)) {
+		fprintf(stderr, "weft-app-shell (stand-in): %s\n", err.msg);
+		return false;
+	}
+#endif
+	return true;
+}
+
 static int standin_main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -391,6 +403,10 @@ static int standin_main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* It connects to nothing, as the real one's warm-up. */
+	if (warm_up) {
+		return install_filter() ? standin_warm_up() : 1;
+	}
 	/*
 	 * The real one's seccomp filter, installed as early: it allows no
 	 * socket() or connect(), so what this stand-in connects to by path (the
@@ -419,16 +435,8 @@ static int standin_main(int argc, char **argv)
 		snprintf(value, sizeof(value), "%d", fd);
 		setenv("WAYLAND_SOCKET", value, 1);
 	}
-#ifdef STANDIN_SECCOMP
-	struct weft_error filter_err = { 0 };
-	if (!weft_sandbox_seccomp_app_shell_install(&filter_err)) {
-		fprintf(stderr, "weft-app-shell (stand-in): %s\n", filter_err.msg);
+	if (!install_filter()) {
 		return 1;
-	}
-#endif
-
-	if (warm_up) {
-		return standin_warm_up();
 	}
 	struct app_adoption adoption = { .ipc_fd = -1, .wayland_fd = -1 };
 	const char *package_dir = optind == argc - 1 ? argv[optind] : NULL;
