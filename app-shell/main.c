@@ -25,6 +25,7 @@
 #include "adopt.h"
 #include "input.h"
 #include "relay.h"
+#include "warmup.h"
 #include "weft/app_id.h"
 #include "weft/log.h"
 #include "weft/manifest.h"
@@ -39,6 +40,8 @@
 #define WARM_WIDTH 1280
 #define WARM_HEIGHT 720
 #define WARM_TIMEOUT_MS 3000
+/* --warm-up: how long its page may take to be drawn. */
+#define WARM_UP_TIMEOUT_MS 60000
 
 enum renderer { RENDERER_AUTO, RENDERER_GPU, RENDERER_SOFTWARE };
 
@@ -731,11 +734,15 @@ static void usage(FILE *out)
 		"                      PACKAGE_DIR\n"
 		"       weft-app-shell --prewarm N [--renderer auto|gpu|software]\n"
 		"                      [--no-seccomp]\n"
+		"       weft-app-shell --warm-up\n"
 		"\n"
 		"Shows the app's HTML UI, rendered by Servo, in a Wayland window.\n"
 		"\n"
 		"  --prewarm N     start Servo first, then wait on the SOCK_SEQPACKET\n"
 		"                  socket N for the app, session and fds (weft-appd)\n"
+		"  --warm-up       render a page built in that draws what app pages\n"
+		"                  usually do, in software and with no window, then\n"
+		"                  exit: fills Mesa's shader cache (weft-appd)\n"
 		"  --app-id ID     the package's id must be ID\n"
 		"  --session S     the appd session this shell belongs to (for logs)\n"
 		"  --ipc-fd N      SOCK_SEQPACKET socket to the app's component\n"
@@ -758,6 +765,7 @@ int main(int argc, char *argv[])
 		{ "renderer", required_argument, NULL, 'r' },
 		{ "prewarm", required_argument, NULL, 'p' },
 		{ "no-seccomp", no_argument, NULL, 'n' },
+		{ "warm-up", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -767,6 +775,7 @@ int main(int argc, char *argv[])
 	const char *renderer_arg = NULL;
 	const char *prewarm_arg = NULL;
 	bool seccomp = true;
+	bool warm_up = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -788,6 +797,9 @@ int main(int argc, char *argv[])
 		case 'n':
 			seccomp = false;
 			break;
+		case 'w':
+			warm_up = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -798,7 +810,11 @@ int main(int argc, char *argv[])
 	}
 	/* Adoption brings what the command line would have said. */
 	bool prewarmed = prewarm_arg != NULL;
-	if (prewarmed ? optind != argc || want_id || session || ipc_arg : optind + 1 != argc) {
+	/* --warm-up and --prewarm take no package and no app's options. */
+	bool no_app = warm_up || prewarmed;
+	bool app_options = want_id || session || ipc_arg;
+	if (no_app ? optind != argc || app_options || (warm_up && prewarmed)
+		   : optind + 1 != argc) {
 		usage(stderr);
 		return 1;
 	}
@@ -811,7 +827,8 @@ int main(int argc, char *argv[])
 	};
 	struct weft_error err = { 0 };
 	int ipc_fd = -1;
-	if ((!prewarmed && !connect_display_early(&err)) || (seccomp && !install_filter(&err))) {
+	if ((!prewarmed && !warm_up && !connect_display_early(&err)) ||
+		(seccomp && !install_filter(&err))) {
 		weft_log(WEFT_ERROR, "%s", err.msg);
 		return 1;
 	}
@@ -821,6 +838,18 @@ int main(int argc, char *argv[])
 	/* A closed peer must be an error from send, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (warm_up) {
+		app.signal_fd = signal_fd_create(&err);
+		if (app.signal_fd < 0 || !start_engine(&app, &err) ||
+			!app_warm_up(app.engine, app.signal_fd, WARM_UP_TIMEOUT_MS, &err)) {
+			goto fail;
+		}
+		/* Servo's and Mesa's teardown: Mesa writes the last of its
+		 * shader cache when its screen goes. */
+		teardown(&app);
+		weft_log(WEFT_INFO, "warm-up: the page was drawn");
+		return 0;
+	}
 	if (prewarmed) {
 		int prewarm_fd;
 		if (!parse_fd("--prewarm", prewarm_arg, &prewarm_fd, &err)) {

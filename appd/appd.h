@@ -10,6 +10,7 @@
  *   compositor.c  the compositor's control channel (windows, clipboard)
  *   spawn.c       starting session processes
  *   spare.c       the prewarmed app-shell a launch adopts
+ *   warmup.c      the spares' trusted shader cache, filled by a warm-up
  *   limits.c      resource limits
  *   sandbox.c     what each session process is shown (libweftsandbox)
  *   net.c         connections for a runtime's net:fetch grants, off the loop
@@ -53,6 +54,7 @@ struct appd_session;
 struct appd_control;
 struct appd_compositor;
 struct appd_spare;
+struct appd_warm_up;
 struct appd_launch;
 struct appd_plan;
 struct appd_restore;
@@ -63,7 +65,8 @@ struct appd {
 	struct appd_control *control;
 	struct appd_compositor *compositor; /* NULL without one */
 	struct appd_limits *limits;
-	struct appd_spare *spare; /* NULL: --no-prewarm */
+	struct appd_spare *spare; /* NULL: --no-prewarm, or the warm-up runs */
+	struct appd_warm_up *warm_up; /* the spare's shader cache (warmup.h), or NULL */
 	struct appd_session *sessions; /* newest first, live and ended */
 	size_t live, ended;
 	struct appd_launch *launches; /* packages being checked, oldest first */
@@ -257,11 +260,19 @@ bool appd_sandbox_check(struct weft_error *err);
 struct weft_sandbox_policy *appd_sandbox_runtime(const struct appd_config *config,
 	const char *app_id, const struct appd_plan *plan, struct weft_error *err);
 struct weft_sandbox_policy *appd_sandbox_app_shell(const struct appd_config *config,
-	const struct appd_plan *plan, struct weft_error *err);
+	const char *app_id, const struct appd_plan *plan, struct weft_error *err);
 /* The app stores that exist, canonical: what the spare is shown. */
 bool appd_sandbox_stores(struct weft_strv *stores, struct weft_error *err);
+/* trusted_cache: the warm-up's shader cache, shown read-only, or NULL. */
 struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
-	const struct weft_strv *stores, struct weft_error *err);
+	const struct weft_strv *stores, const char *trusted_cache, struct weft_error *err);
+/* The warm-up app-shell's: the spare's without stores, trusted_cache
+ * read-write. */
+struct weft_sandbox_policy *appd_sandbox_warm_up(const struct appd_config *config,
+	const char *trusted_cache, struct weft_error *err);
+/* $XDG_CACHE_HOME/weft/SUB (or ~/.cache/...), made 0700 if missing,
+ * canonical. */
+char *appd_sandbox_cache_dir(const char *sub, struct weft_error *err);
 /* What one process (name: "runtime", "app-shell") got, for state and
  * sessions: the report's JSON with "enforced" and "summary" (its one line,
  * "sandbox NAME: ..."), or {"enforced": false, "summary": ...}. */

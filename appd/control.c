@@ -24,6 +24,7 @@
 #include "appd.h"
 #include "protocol.h"
 #include "spare.h"
+#include "warmup.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 
@@ -387,7 +388,10 @@ static struct json_object *handle_info(struct client *client, struct json_object
 		json_object_new_boolean(appd->compositor != NULL));
 	json_object_object_add(reply, "runtime",
 		json_object_new_string(appd->config.runtime_path));
-	json_object_object_add(reply, "spare", appd_spare_to_json(appd->spare));
+	json_object_object_add(reply, "spare",
+		appd->spare == NULL && appd->warm_up != NULL && !appd_warm_up_done(appd->warm_up)
+			? appd_warm_up_to_json(appd->warm_up)
+			: appd_spare_to_json(appd->spare));
 	json_object_object_add(reply, "app_shell",
 		json_object_new_string(appd->config.app_shell_path));
 	json_object_object_add(reply, "launching", appd_launches_to_json(appd));

@@ -22,6 +22,7 @@
 #include "appd.h"
 #include "protocol.h"
 #include "spare.h"
+#include "warmup.h"
 #include "spawn.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
@@ -526,9 +527,17 @@ int main(int argc, char **argv)
 	/* Without a compositor there is no window to prewarm for. Without a
 	 * spare, launches are slower, not broken. */
 	if (!appd.config.no_prewarm && appd.compositor != NULL) {
-		appd.spare = appd_spare_create(&appd, &err);
-		if (appd.spare == NULL) {
-			weft_log(WEFT_WARN, "no spare app-shell: %s", err.msg);
+		/* A sandboxed spare reads the shader cache the warm-up made,
+		 * and starts once it is made. */
+		if (!appd.config.insecure_no_sandbox) {
+			appd.warm_up = appd_warm_up_create(&appd, &err);
+			if (appd.warm_up == NULL) {
+				weft_log(WEFT_WARN, "no shader cache for spare app-shells: %s",
+					err.msg);
+			}
+		}
+		if (appd.warm_up == NULL || appd_warm_up_done(appd.warm_up)) {
+			appd_spare_begin(&appd, appd_warm_up_cache(appd.warm_up));
 		}
 	}
 	appd_restore_load(&appd, appd.config.restore);
@@ -547,6 +556,7 @@ int main(int argc, char **argv)
 out:
 	appd_launches_free(&appd);
 	appd_restore_finish(&appd);
+	appd_warm_up_destroy(appd.warm_up);
 	appd_spare_destroy(appd.spare);
 	appd_sessions_free(&appd);
 	appd_control_destroy(appd.control);

@@ -11,10 +11,16 @@
  *              such a grant the CA trust store, to verify https servers.
  *   app-shell  the package read-only, the renderer's fonts and Mesa data;
  *              its Wayland connection is an fd (WAYLAND_SOCKET), never the
- *              compositor's socket path. No app data.
+ *              compositor's socket path. No app data. A Mesa shader cache
+ *              of the app's own, read-write.
  *   spare      the renderer's policy and every app store read-only, since
  *              a spare cannot gain mounts when a session adopts it:
  *              packages are public, app data is not and is never there.
+ *              The trusted shader cache (warmup.c) read-only, under a
+ *              writable layer of its own that vanishes with it: a spare
+ *              belongs to no app, so nothing it writes may be trusted.
+ *   warm-up    the spare's policy without the stores, with the trusted
+ *              shader cache read-write: it renders only WEFT's own page.
  *
  * Each child's environment holds only what its policy sets, the variables
  * appd passes on (WEFT_LOG, the sanitizers' options, --sandbox-pass-env)
@@ -159,15 +165,14 @@ static bool fetches(const struct appd_plan *plan)
 	return false;
 }
 
-/* $XDG_CACHE_HOME/weft/apps/APP_ID: the app's own component cache. */
-static char *cache_dir(const char *app_id, struct weft_error *err)
+char *appd_sandbox_cache_dir(const char *sub, struct weft_error *err)
 {
 	const char *home = getenv("XDG_CACHE_HOME");
 	char *dir;
 	if (home != NULL && home[0] == '/') {
-		dir = weft_strdup_printf("%s/weft/apps/%s", home, app_id);
+		dir = weft_strdup_printf("%s/weft/%s", home, sub);
 	} else if ((home = getenv("HOME")) != NULL && home[0] == '/') {
-		dir = weft_strdup_printf("%s/.cache/weft/apps/%s", home, app_id);
+		dir = weft_strdup_printf("%s/.cache/weft/%s", home, sub);
 	} else {
 		weft_error_set(err, "no cache directory: neither XDG_CACHE_HOME nor HOME is set");
 		return NULL;
@@ -217,7 +222,12 @@ struct weft_sandbox_policy *appd_sandbox_runtime(const struct appd_config *confi
 	if (policy == NULL) {
 		return NULL;
 	}
-	char *cache = cache_dir(app_id, err);
+	char *sub = weft_strdup_printf("apps/%s", app_id);
+	char *cache = sub != NULL ? appd_sandbox_cache_dir(sub, err) : NULL;
+	if (sub == NULL) {
+		weft_error_set(err, "out of memory");
+	}
+	free(sub);
 	bool ok = cache != NULL && weft_sandbox_policy_add_path(policy, cache, true, err) &&
 		setenv_fmt(policy, err, "XDG_CACHE_HOME=%s", cache) &&
 		weft_sandbox_policy_setenv(policy, "HOME=/tmp", err);
@@ -245,11 +255,27 @@ struct weft_sandbox_policy *appd_sandbox_runtime(const struct appd_config *confi
 }
 
 struct weft_sandbox_policy *appd_sandbox_app_shell(const struct appd_config *config,
-	const struct appd_plan *plan, struct weft_error *err)
+	const char *app_id, const struct appd_plan *plan, struct weft_error *err)
 {
 	struct weft_sandbox_app app = { .package_dir = plan->package_dir };
 	struct weft_sandbox_policy *policy = weft_sandbox_policy_app_shell(&app, err);
-	if (policy != NULL && !add_common(config, policy, err)) {
+	if (policy == NULL) {
+		return NULL;
+	}
+	/* Beside the runtime's component cache: the same app's, so nothing
+	 * another app's processes can reach. */
+	char *sub = weft_strdup_printf("apps/%s/mesa", app_id);
+	char *cache = sub != NULL ? appd_sandbox_cache_dir(sub, err) : NULL;
+	if (sub == NULL) {
+		weft_error_set(err, "out of memory");
+	}
+	bool ok = cache != NULL &&
+		weft_sandbox_policy_shader_cache(policy, WEFT_SANDBOX_SHADER_CACHE_APP, cache,
+			err) &&
+		add_common(config, policy, err);
+	free(sub);
+	free(cache);
+	if (!ok) {
 		weft_sandbox_policy_destroy(policy);
 		return NULL;
 	}
@@ -280,12 +306,30 @@ bool appd_sandbox_stores(struct weft_strv *stores, struct weft_error *err)
 }
 
 struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
-	const struct weft_strv *stores, struct weft_error *err)
+	const struct weft_strv *stores, const char *trusted_cache, struct weft_error *err)
 {
 	/* A weft_strv is NULL-terminated (or has no items at all). */
 	struct weft_sandbox_policy *policy =
 		weft_sandbox_policy_spare((const char *const *)stores->items, err);
-	if (policy != NULL && !add_common(config, policy, err)) {
+	if (policy != NULL &&
+		((trusted_cache != NULL &&
+			 !weft_sandbox_policy_shader_cache(policy,
+				 WEFT_SANDBOX_SHADER_CACHE_TRUSTED, trusted_cache, err)) ||
+			!add_common(config, policy, err))) {
+		weft_sandbox_policy_destroy(policy);
+		policy = NULL;
+	}
+	return policy;
+}
+
+struct weft_sandbox_policy *appd_sandbox_warm_up(const struct appd_config *config,
+	const char *trusted_cache, struct weft_error *err)
+{
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_spare(NULL, err);
+	if (policy != NULL &&
+		(!weft_sandbox_policy_shader_cache(policy, WEFT_SANDBOX_SHADER_CACHE_WARM_UP,
+			 trusted_cache, err) ||
+			!add_common(config, policy, err))) {
 		weft_sandbox_policy_destroy(policy);
 		policy = NULL;
 	}

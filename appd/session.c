@@ -669,7 +669,7 @@ static void start_shell(struct appd_session *s)
 	} else if (appd->config.insecure_no_sandbox) {
 		ok = appd_child_env(&env, extra, &err);
 	} else {
-		policy = appd_sandbox_app_shell(&appd->config, &s->plan, &err);
+		policy = appd_sandbox_app_shell(&appd->config, s->app_id, &s->plan, &err);
 		ok = policy != NULL &&
 			(extra[0] == NULL || weft_sandbox_policy_setenv(policy, extra[0], &err));
 	}

@@ -38,6 +38,7 @@ struct appd_spare {
 	bool sandboxed;
 	struct weft_sandbox_report report;
 	struct weft_strv stores; /* sandboxed: the app stores it sees */
+	char *trusted_cache; /* the warm-up's shader cache (warmup.h), or NULL */
 	bool capable; /* some spare said READY: this app-shell can prewarm */
 	int failures;
 	bool disabled;
@@ -170,7 +171,9 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 	} else {
 		weft_strv_finish(&spare->stores);
 		ok = appd_sandbox_stores(&spare->stores, err);
-		policy = ok ? appd_sandbox_spare(&appd->config, &spare->stores, err) : NULL;
+		policy = ok ? appd_sandbox_spare(&appd->config, &spare->stores,
+				      spare->trusted_cache, err)
+			    : NULL;
 		ok = policy != NULL;
 	}
 	struct appd_child child;
@@ -250,11 +253,17 @@ static void handle_timer(void *data)
 	}
 }
 
-struct appd_spare *appd_spare_create(struct appd *appd, struct weft_error *err)
+struct appd_spare *appd_spare_create(struct appd *appd, const char *trusted_cache,
+	struct weft_error *err)
 {
 	struct appd_spare *spare = calloc(1, sizeof(*spare));
 	if (spare == NULL) {
 		weft_error_set(err, "out of memory");
+		return NULL;
+	}
+	if (trusted_cache != NULL && (spare->trusted_cache = strdup(trusted_cache)) == NULL) {
+		weft_error_set(err, "out of memory");
+		free(spare);
 		return NULL;
 	}
 	spare->appd = appd;
@@ -266,11 +275,24 @@ struct appd_spare *appd_spare_create(struct appd *appd, struct weft_error *err)
 		: NULL;
 	if (spare->timer == NULL) {
 		appd_output_destroy(spare->output);
+		free(spare->trusted_cache);
 		free(spare);
 		return NULL;
 	}
 	handle_timer(spare);
 	return spare;
+}
+
+void appd_spare_begin(struct appd *appd, const char *trusted_cache)
+{
+	if (appd->spare != NULL || appd->quitting) {
+		return;
+	}
+	struct weft_error err = { 0 };
+	appd->spare = appd_spare_create(appd, trusted_cache, &err);
+	if (appd->spare == NULL) {
+		weft_log(WEFT_WARN, "no spare app-shell: %s", err.msg);
+	}
 }
 
 void appd_spare_destroy(struct appd_spare *spare)
@@ -290,6 +312,7 @@ void appd_spare_destroy(struct appd_spare *spare)
 	appd_output_destroy(spare->output);
 	appd_source_remove(spare->timer);
 	weft_strv_finish(&spare->stores);
+	free(spare->trusted_cache);
 	free(spare);
 }
 

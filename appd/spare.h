@@ -38,8 +38,14 @@ struct appd_spare_child {
 	struct weft_sandbox_report report; /* the spare policy's */
 };
 
-/* Starts the first spare. Never fails for want of one: appd runs without. */
-struct appd_spare *appd_spare_create(struct appd *appd, struct weft_error *err);
+/* Starts the first spare, sandboxed with trusted_cache (the warm-up's
+ * shader cache, warmup.h) read-only, or with no shader cache when NULL.
+ * Never fails for want of one: appd runs without. */
+struct appd_spare *appd_spare_create(struct appd *appd, const char *trusted_cache,
+	struct weft_error *err);
+/* appd_spare_create() into appd->spare, unless there is one or appd is
+ * quitting; a failure is logged. */
+void appd_spare_begin(struct appd *appd, const char *trusted_cache);
 /* Kills and reaps the spare. Accepts NULL. */
 void appd_spare_destroy(struct appd_spare *spare);
 /* Takes the spare, when one that can be adopted for package_dir is there

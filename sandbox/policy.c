@@ -51,9 +51,13 @@ static const char *const renderer_paths[] = {
 static const char *const renderer_env[] = {
 	"HOME=/tmp",
 	"XDG_CACHE_HOME=/tmp/.cache",
-	/* Otherwise Mesa reads /etc/passwd and writes a cache in $HOME. */
+	/* Otherwise Mesa reads /etc/passwd and writes a cache in $HOME; a
+	 * policy with a shader cache replaces it with MESA_SHADER_CACHE_DIR. */
 	"MESA_SHADER_CACHE_DISABLE=true",
 };
+
+#define SHADER_CACHE_DISABLE "MESA_SHADER_CACHE_DISABLE="
+#define SHADER_CACHE_DIR "MESA_SHADER_CACHE_DIR="
 
 const char *sandbox_kind_name(enum weft_sandbox_kind kind)
 {
@@ -75,6 +79,21 @@ const char *sandbox_seccomp_name(enum weft_sandbox_kind kind)
 	 * weft_sandbox_seccomp_app_shell_install(). */
 	return kind == WEFT_SANDBOX_RUNTIME ? "weft-runtime allowlist"
 					    : "weft-app-shell allowlist";
+}
+
+const char *sandbox_shader_cache_name(enum weft_sandbox_shader_cache cache)
+{
+	switch (cache) {
+	case WEFT_SANDBOX_SHADER_CACHE_NONE:
+		return "none";
+	case WEFT_SANDBOX_SHADER_CACHE_APP:
+		return "app";
+	case WEFT_SANDBOX_SHADER_CACHE_TRUSTED:
+		return "trusted read-only";
+	case WEFT_SANDBOX_SHADER_CACHE_WARM_UP:
+		return "warm-up";
+	}
+	return "?";
 }
 
 static struct sandbox_path *push_path(struct weft_sandbox_policy *policy, struct weft_error *err)
@@ -356,6 +375,80 @@ bool weft_sandbox_policy_add_path(struct weft_sandbox_policy *policy, const char
 	bool writable, struct weft_error *err)
 {
 	return add(policy, path, writable, false, err);
+}
+
+bool weft_sandbox_policy_add_overlay(struct weft_sandbox_policy *policy, const char *dir,
+	struct weft_error *err)
+{
+	if (!add(policy, dir, false, false, err)) {
+		return false;
+	}
+	struct sandbox_path *p = &policy->paths[policy->npaths - 1];
+	if (p->kind != SANDBOX_PATH_DIR) {
+		weft_error_set(err, "sandbox overlay %s: not a directory", p->path);
+		policy->npaths--;
+		free(p->path);
+		free(p->link);
+		return false;
+	}
+	p->overlay = true;
+	return true;
+}
+
+/* Drops NAME= from the child's environment. */
+static void unset_env(struct weft_sandbox_policy *policy, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	for (size_t i = 0; i < policy->env.len; i++) {
+		if (strncmp(policy->env.items[i], prefix, len) == 0) {
+			free(policy->env.items[i]);
+			memmove(&policy->env.items[i], &policy->env.items[i + 1],
+				(policy->env.len - i) * sizeof(policy->env.items[0]));
+			policy->env.len--;
+			return;
+		}
+	}
+}
+
+bool weft_sandbox_policy_shader_cache(struct weft_sandbox_policy *policy,
+	enum weft_sandbox_shader_cache cache, const char *dir, struct weft_error *err)
+{
+	if (policy->kind == WEFT_SANDBOX_RUNTIME) {
+		weft_error_set(err, "sandbox: only a renderer has a shader cache");
+		return false;
+	}
+	if (policy->shader_cache != WEFT_SANDBOX_SHADER_CACHE_NONE) {
+		weft_error_set(err, "sandbox: the shader cache is set already");
+		return false;
+	}
+	if (cache == WEFT_SANDBOX_SHADER_CACHE_NONE) {
+		return true;
+	}
+	if (dir == NULL) {
+		weft_error_set(err, "sandbox: a shader cache needs a directory");
+		return false;
+	}
+	bool ok = cache == WEFT_SANDBOX_SHADER_CACHE_TRUSTED
+		? weft_sandbox_policy_add_overlay(policy, dir, err)
+		: add(policy, dir, true, false, err);
+	if (!ok) {
+		return false;
+	}
+	/* Where the sandbox shows it: its canonical path. */
+	const char *shown = policy->paths[policy->npaths - 1].path;
+	char *entry = weft_strdup_printf(SHADER_CACHE_DIR "%s", shown);
+	if (entry == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	ok = weft_sandbox_policy_setenv(policy, entry, err);
+	free(entry);
+	if (!ok) {
+		return false;
+	}
+	unset_env(policy, SHADER_CACHE_DISABLE);
+	policy->shader_cache = cache;
+	return true;
 }
 
 void weft_sandbox_policy_set_limits(struct weft_sandbox_policy *policy,

@@ -141,6 +141,9 @@ void weft_sandbox_report_format(const struct weft_sandbox_report *r, char *buf, 
 			put(&o, "s: none");
 		}
 	}
+	if (r->kind != WEFT_SANDBOX_RUNTIME) {
+		put(&o, "; mesa shader cache: %s", sandbox_shader_cache_name(r->shader_cache));
+	}
 	if (r->degraded != NULL) {
 		put(&o, "; DEGRADED: %s", r->degraded);
 	}
@@ -229,6 +232,10 @@ struct json_object *weft_sandbox_report_json(const struct weft_sandbox_report *r
 					: "none: a namespace of its own")) &&
 		(r->any_tcp_port ? add(obj, "tcp_connect_ports", json_object_new_string("any"))
 				 : add(obj, "tcp_connect_ports", ports_array(r))) &&
+		(r->kind == WEFT_SANDBOX_RUNTIME ||
+			add(obj, "shader_cache",
+				json_object_new_string(
+					sandbox_shader_cache_name(r->shader_cache)))) &&
 		(r->degraded == NULL ? json_object_object_add(obj, "degraded", NULL) == 0
 				     : add(obj, "degraded", json_object_new_string(r->degraded)));
 	if (!ok) {

@@ -70,6 +70,7 @@ struct sandbox_path {
 	enum sandbox_path_kind kind;
 	bool is_dir;
 	bool writable;
+	bool overlay; /* read-only, under a private writable layer */
 };
 
 struct weft_sandbox_policy {
@@ -83,11 +84,13 @@ struct weft_sandbox_policy {
 	bool any_tcp_port; /* host_network: connect to any port */
 	uint16_t tcp_ports[WEFT_SANDBOX_MAX_PORTS];
 	size_t ntcp_ports;
+	enum weft_sandbox_shader_cache shader_cache;
 };
 
 /* policy.c */
 const char *sandbox_kind_name(enum weft_sandbox_kind kind);
 const char *sandbox_seccomp_name(enum weft_sandbox_kind kind);
+const char *sandbox_shader_cache_name(enum weft_sandbox_shader_cache cache);
 
 /* landlock.c: the rights this ABI knows, masked as the kernel's
  * samples/landlock/sandboxer.c does. */

@@ -48,6 +48,7 @@ enum mount_kind {
 	MOUNT_SYMLINK,
 	MOUNT_TMPFS,
 	MOUNT_PROC,
+	MOUNT_OVERLAY, /* source read-only, under a writable tmpfs layer */
 };
 
 struct plan_mount {
@@ -138,6 +139,10 @@ static const char *const namespace_sysctls[] = {
 	"proc/sys/user/max_time_namespaces",
 };
 
+/* Where an overlay's upper layer is made, in the new root, before it is
+ * detached: the process never sees it. */
+#define OVERLAY_STAGING ".weft-overlay"
+
 /* The child's side. Nothing below allocates or returns on failure. */
 
 static size_t child_strlcpy(char *dst, const char *src, size_t size)
@@ -178,6 +183,14 @@ static void child_fd_path(char *buf, size_t size, int fd)
 	buf[len] = '\0';
 }
 
+/* Appends "/proc/self/fd/N" to buf, which holds len bytes. */
+static size_t child_append_fd(char *buf, size_t len, size_t size, int fd)
+{
+	char path[64];
+	child_fd_path(path, sizeof(path), fd);
+	return len + child_strlcpy(buf + len, path, size - len);
+}
+
 /* mkdir -p of rel (relative to the new root), with or without its last
  * component. */
 static void child_mkdirs(const struct plan *plan, const char *rel, bool last)
@@ -214,6 +227,49 @@ static void child_setattr(const struct plan *plan, const char *rel, uint64_t att
 	}
 }
 
+/*
+ * An overlay over the read-only bind at rel: its upper layer and work
+ * directory on a tmpfs of their own, detached once the overlay holds them.
+ * The process writes into that tmpfs only; the bind below is never
+ * written, and what it wrote ends with its mount namespace.
+ */
+static void child_overlay(const struct plan *plan, const char *rel, const char *target)
+{
+	if (mkdir(OVERLAY_STAGING, 0700) != 0 && errno != EEXIST) {
+		child_fail(plan, STEP_MKDIR, errno, "/" OVERLAY_STAGING);
+	}
+	if (mount("tmpfs", OVERLAY_STAGING, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") != 0) {
+		child_fail(plan, STEP_MOUNT, errno, "/" OVERLAY_STAGING);
+	}
+	if (mkdir(OVERLAY_STAGING "/upper", 0755) != 0 ||
+		mkdir(OVERLAY_STAGING "/work", 0700) != 0) {
+		child_fail(plan, STEP_MKDIR, errno, "/" OVERLAY_STAGING);
+	}
+	/* By fd, so that no character of a path needs escaping. */
+	int lower = open(rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int upper = open(OVERLAY_STAGING "/upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int work = open(OVERLAY_STAGING "/work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (lower < 0 || upper < 0 || work < 0) {
+		child_fail(plan, STEP_OPEN_SOURCE, errno, target);
+	}
+	char options[256];
+	size_t len = child_strlcpy(options, "lowerdir=", sizeof(options));
+	len = child_append_fd(options, len, sizeof(options), lower);
+	len += child_strlcpy(options + len, ",upperdir=", sizeof(options) - len);
+	len = child_append_fd(options, len, sizeof(options), upper);
+	len += child_strlcpy(options + len, ",workdir=", sizeof(options) - len);
+	child_append_fd(options, len, sizeof(options), work);
+	if (mount("overlay", rel, "overlay", MS_NOSUID | MS_NODEV, options) != 0) {
+		child_fail(plan, STEP_MOUNT, errno, target);
+	}
+	close(lower);
+	close(upper);
+	close(work);
+	if (umount2(OVERLAY_STAGING, MNT_DETACH) != 0 || rmdir(OVERLAY_STAGING) != 0) {
+		child_fail(plan, STEP_MOUNT, errno, "/" OVERLAY_STAGING);
+	}
+}
+
 static void child_mount(const struct plan *plan, size_t i)
 {
 	const struct plan_mount *m = &plan->mounts[i];
@@ -221,6 +277,7 @@ static void child_mount(const struct plan *plan, size_t i)
 	char fd_path[64];
 	switch (m->kind) {
 	case MOUNT_BIND:
+	case MOUNT_OVERLAY:
 		child_mkdirs(plan, rel, m->is_dir);
 		if (!m->is_dir) {
 			int fd = open(rel, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -238,6 +295,9 @@ static void child_mount(const struct plan *plan, size_t i)
 			MOUNT_ATTR_NOSUID | (m->device ? 0 : MOUNT_ATTR_NODEV) |
 				(m->writable ? 0 : MOUNT_ATTR_RDONLY),
 			AT_RECURSIVE);
+		if (m->kind == MOUNT_OVERLAY) {
+			child_overlay(plan, rel, m->target);
+		}
 		break;
 	case MOUNT_SYMLINK:
 		child_mkdirs(plan, rel, false);
@@ -288,7 +348,7 @@ static void child_build_root(const struct plan *plan)
 	for (size_t i = 0; i < plan->nmounts; i++) {
 		const struct plan_mount *m = &plan->mounts[i];
 		plan->source_fds[i] = -1;
-		if (m->kind == MOUNT_BIND && !m->covered) {
+		if ((m->kind == MOUNT_BIND || m->kind == MOUNT_OVERLAY) && !m->covered) {
 			plan->source_fds[i] = open(m->source, O_PATH | O_CLOEXEC);
 			if (plan->source_fds[i] < 0) {
 				child_fail(plan, STEP_OPEN_SOURCE, errno, m->source);
@@ -355,7 +415,7 @@ static void child_landlock(const struct plan *plan)
 	 * would name the host's /tmp and /proc. */
 	for (size_t i = 0; plan->namespaces && i < plan->nmounts; i++) {
 		const struct plan_mount *m = &plan->mounts[i];
-		if (m->kind != MOUNT_TMPFS && m->kind != MOUNT_PROC) {
+		if (m->kind != MOUNT_TMPFS && m->kind != MOUNT_PROC && m->kind != MOUNT_OVERLAY) {
 			continue;
 		}
 		int fd = open(m->target, O_PATH | O_CLOEXEC);
@@ -689,6 +749,21 @@ static bool elf_runpath(const char *path, struct weft_strv *dirs)
 	return true;
 }
 
+bool weft_sandbox_program_runpath(const char *path, struct weft_strv *dirs, struct weft_error *err)
+{
+	char *real = realpath(path, NULL);
+	if (real == NULL) {
+		weft_error_errno(err, "%s", path);
+		return false;
+	}
+	bool ok = elf_runpath(real, dirs);
+	free(real);
+	if (!ok) {
+		weft_error_set(err, "out of memory");
+	}
+	return ok;
+}
+
 static int read_cap_last(void)
 {
 	int last = CAP_LAST_CAP;
@@ -800,10 +875,13 @@ static bool plan_mounts(struct spawn_state *s, const struct weft_sandbox_policy 
 	}
 	for (size_t i = 0; i < policy->npaths; i++) {
 		const struct sandbox_path *p = &policy->paths[i];
+		enum mount_kind kind = p->kind == SANDBOX_PATH_SYMLINK ? MOUNT_SYMLINK
+			: p->overlay                                   ? MOUNT_OVERLAY
+								       : MOUNT_BIND;
 		plan->mounts[plan->nmounts++] = (struct plan_mount){
 			.target = p->path,
 			.source = p->kind == SANDBOX_PATH_SYMLINK ? p->link : p->path,
-			.kind = p->kind == SANDBOX_PATH_SYMLINK ? MOUNT_SYMLINK : MOUNT_BIND,
+			.kind = kind,
 			.is_dir = p->kind == SANDBOX_PATH_DIR ||
 				(p->kind == SANDBOX_PATH_DEVICE &&
 					strcmp(p->path, "/dev/dri") == 0),
@@ -811,6 +889,12 @@ static bool plan_mounts(struct spawn_state *s, const struct weft_sandbox_policy 
 			.device = p->kind == SANDBOX_PATH_DEVICE,
 			.access = path_access(p),
 		};
+		/* The child allows the overlay's merged view (the parent, the
+		 * host directory read-only, for a child without namespaces). */
+		if (p->overlay) {
+			plan->mounts[plan->nmounts - 1].access = SANDBOX_FS_READ |
+				SANDBOX_FS_WRITE;
+		}
 	}
 	plan->mounts[plan->nmounts++] = (struct plan_mount){
 		.target = s->exec_path,
@@ -880,7 +964,9 @@ static bool plan_landlock(struct spawn_state *s, struct weft_sandbox_report *rep
 	}
 	for (size_t i = 0; i < plan->nmounts; i++) {
 		const struct plan_mount *m = &plan->mounts[i];
-		if (m->kind == MOUNT_BIND && !allow_path(plan, m->source, m->access, err)) {
+		uint64_t access = m->kind == MOUNT_OVERLAY ? SANDBOX_FS_READ : m->access;
+		if ((m->kind == MOUNT_BIND || m->kind == MOUNT_OVERLAY) &&
+			!allow_path(plan, m->source, access, err)) {
 			return false;
 		}
 	}
@@ -948,6 +1034,7 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 		.cap_last = read_cap_last(),
 		.limits = policy->limits,
 		.seccomp = sandbox_seccomp_name(policy->kind),
+		.shader_cache = policy->shader_cache,
 	};
 	if (policy->host_network) {
 		report->network = "host namespace, pending a broker";

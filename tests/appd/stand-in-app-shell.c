@@ -14,7 +14,14 @@
  * With WEFT_STANDIN_PREWARM=1 it also takes the real one's --prewarm FD:
  * it says READY on FD, waits for appd's adoption message
  * (app-shell/adopt.h) and goes on as if started with what it carries.
- * Without it, --prewarm is refused, so that appd keeps no spare.
+ * Without it, --prewarm is refused, so that appd keeps no spare. A spare
+ * with a Mesa shader cache (MESA_SHADER_CACHE_DIR) tries to plant an entry
+ * in it first, as code injected into a renderer would, and says how that
+ * went on stderr.
+ *
+ * --warm-up does what the real one's leaves behind: it writes an entry
+ * into $MESA_SHADER_CACHE_DIR/mesa_shader_cache and exits 0
+ * (WEFT_STANDIN_WARM_UP_EXIT=N: exits N at once instead).
  *
  * For tests: WEFT_STANDIN_NO_FRAME=1 never draws (the session never gets
  * its first frame); WEFT_STANDIN_EXIT=N exits with N at once;
@@ -24,6 +31,7 @@
  * so that a test can play the page.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
@@ -276,6 +285,68 @@ static int parse_fd(const char *s)
 	return end != s && *end == '\0' && v >= 0 && v < 65536 ? (int)v : -1;
 }
 
+/* Writes name into Mesa's cache directory, as Mesa would; 0 or an errno. */
+static int write_cache_entry(const char *name, char *path, size_t size)
+{
+	const char *dir = getenv("MESA_SHADER_CACHE_DIR");
+	if (dir == NULL) {
+		return ENOENT;
+	}
+	snprintf(path, size, "%s/mesa_shader_cache", dir);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		return errno;
+	}
+	snprintf(path, size, "%s/mesa_shader_cache/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		return errno;
+	}
+	int rc = write(fd, name, strlen(name)) < 0 ? errno : 0;
+	close(fd);
+	return rc;
+}
+
+static int standin_warm_up(void)
+{
+	const char *exit_now = getenv("WEFT_STANDIN_WARM_UP_EXIT");
+	if (exit_now != NULL) {
+		return atoi(exit_now);
+	}
+	char path[4096];
+	int rc = write_cache_entry("warm-up", path, sizeof(path));
+	if (rc != 0) {
+		fprintf(stderr, "weft-app-shell (stand-in): warm-up: %s: %s\n", path,
+			strerror(rc));
+		return 1;
+	}
+	fprintf(stderr, "weft-app-shell (stand-in): warmed up %s\n", path);
+	return 0;
+}
+
+/* What an exploited spare would do to poison other apps' renderers. */
+static void plant_shader(void)
+{
+	char path[4096];
+	if (getenv("MESA_SHADER_CACHE_DIR") == NULL) {
+		return;
+	}
+	int rc = write_cache_entry("planted", path, sizeof(path));
+	fprintf(stderr, "weft-app-shell (stand-in): planted %s: %s\n", path,
+		rc == 0 ? "written" : strerror(rc));
+}
+
+static bool install_filter(void)
+{
+#ifdef STANDIN_SECCOMP
+	struct weft_error err = { 0 };
+	if (!weft_sandbox_seccomp_app_shell_install(&err)) {
+		fprintf(stderr, "weft-app-shell (stand-in): %s\n", err.msg);
+		return false;
+	}
+#endif
+	return true;
+}
+
 static int standin_main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -283,6 +354,7 @@ static int standin_main(int argc, char **argv)
 		{ "session", required_argument, NULL, 's' },
 		{ "ipc-fd", required_argument, NULL, 'i' },
 		{ "prewarm", required_argument, NULL, 'p' },
+		{ "warm-up", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -294,6 +366,7 @@ static int standin_main(int argc, char **argv)
 	};
 	const char *want_id = NULL;
 	int prewarm_fd = -1;
+	bool warm_up = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
@@ -319,6 +392,9 @@ static int standin_main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'w':
+			warm_up = true;
+			break;
 		case 'h':
 			puts("usage: weft-app-shell [--app-id ID] [--session S] [--ipc-fd N] "
 			     "PACKAGE_DIR");
@@ -326,6 +402,10 @@ static int standin_main(int argc, char **argv)
 		default:
 			return 1;
 		}
+	}
+	/* It connects to nothing, as the real one's warm-up. */
+	if (warm_up) {
+		return install_filter() ? standin_warm_up() : 1;
 	}
 	/*
 	 * The real one's seccomp filter, installed as early: it allows no
@@ -355,17 +435,13 @@ static int standin_main(int argc, char **argv)
 		snprintf(value, sizeof(value), "%d", fd);
 		setenv("WAYLAND_SOCKET", value, 1);
 	}
-#ifdef STANDIN_SECCOMP
-	struct weft_error filter_err = { 0 };
-	if (!weft_sandbox_seccomp_app_shell_install(&filter_err)) {
-		fprintf(stderr, "weft-app-shell (stand-in): %s\n", filter_err.msg);
+	if (!install_filter()) {
 		return 1;
 	}
-#endif
-
 	struct app_adoption adoption = { .ipc_fd = -1, .wayland_fd = -1 };
 	const char *package_dir = optind == argc - 1 ? argv[optind] : NULL;
 	if (prewarm_fd >= 0 && optind == argc) {
+		plant_shader();
 		struct weft_error err = { 0 };
 		bool hangup = false;
 		if (send(prewarm_fd, "READY", 5, MSG_NOSIGNAL) != 5 ||

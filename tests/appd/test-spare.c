@@ -36,7 +36,7 @@ static void spare_exit_while_a_child_holds_its_fds(void)
 	struct appd appd = { .config = { .app_shell_path = DYING_APP_SHELL } };
 	appd.loop = appd_loop_create(&err);
 	ASSERT(appd.loop != NULL);
-	struct appd_spare *spare = appd_spare_create(&appd, &err);
+	struct appd_spare *spare = appd_spare_create(&appd, NULL, &err);
 	ASSERT(spare != NULL);
 	EXPECT(spare_is(spare, "warming"));
 	/* The spare's timer, its pidfd and its socket; the output relay's

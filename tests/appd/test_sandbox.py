@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from appdutil import APPD, APPS, COUNTER, PROBE, STANDIN_CONNECTED, WEFTCTL, Relay, \
+from appdutil import APPD, APPS, COUNTER, PROBE, STANDIN, STANDIN_CONNECTED, WEFTCTL, Relay, \
     make_package, make_probe_package, settled_spare, stop_process, wait_until
 
 NAMESPACES = {"user": "user", "mnt": "mnt", "pid": "pid", "net": "net", "ipc": "ipc",
@@ -44,6 +44,17 @@ def mount_of(pid, path):
         fields = line.split()
         if fields[4] == str(path):
             found = fields[5].split(",")
+    return found
+
+
+def fs_of(pid, path):
+    """(filesystem type, mount options) of the mount at path in pid's mount
+    namespace (the last one there wins), or None."""
+    found = None
+    for line in Path(f"/proc/{pid}/mountinfo").read_text().splitlines():
+        fields = line.split()
+        if fields[4] == str(path):
+            found = (fields[fields.index("-") + 1], fields[5].split(","))
     return found
 
 
@@ -340,3 +351,113 @@ def test_appd_has_room_for_its_fds_and_children_their_own_limit(start):
     assert open_files_limit(session["runtime_pid"])[0] == str(report["limits"]["nofile"])
     session = insecure.launch(COUNTER)
     assert open_files_limit(session["runtime_pid"])[0] == "512"
+
+
+WARM_UP_STARTED = "shader cache warm-up: app-shell "
+
+
+def shader_cache(cache):
+    """The trusted shader cache below XDG_CACHE_HOME cache, and its stamp."""
+    root = Path(cache).resolve() / "weft" / "shader-cache"
+    return root / "mesa", root / "stamp"
+
+
+def test_a_spare_reads_the_trusted_shader_cache_and_never_writes_it(start, tmp_path):
+    cache = tmp_path / "cache"
+    weft = start(env={"WEFT_STANDIN_PREWARM": "1", "XDG_CACHE_HOME": str(cache)})
+    spare = settled_spare(weft)
+    assert spare is not None
+    trusted, stamp = shader_cache(cache)
+    # The warm-up ran once, before the spare, and filled the cache; its
+    # stamp names the app-shell it was made with.
+    logs = weft.logs()
+    assert logs.count(WARM_UP_STARTED) == 1, logs
+    assert "shader cache warm-up: done in " in logs
+    assert (trusted / "mesa_shader_cache" / "warm-up").read_text() == "warm-up"
+    assert str(STANDIN.resolve()) in stamp.read_text()
+    # The spare sees it under a layer of its own: what it planted there (as
+    # injected code would, to poison other apps' renderers) is in that
+    # layer, not in the cache the next spares read.
+    planted = trusted / "mesa_shader_cache" / "planted"
+    wait_until("the spare's attempt", lambda: f"planted {planted}: " in weft.logs())
+    assert f"planted {planted}: written" in weft.logs()
+    assert not planted.exists()
+    assert os.path.exists(f"/proc/{spare}/root{planted}")
+    assert os.path.exists(f"/proc/{spare}/root{trusted}/mesa_shader_cache/warm-up")
+    assert fs_of(spare, trusted)[0] == "overlay"
+    # No app's cache is there.
+    assert not os.path.lexists(f"/proc/{spare}/root{cache.resolve()}/weft/apps")
+    # Adopted, it says which cache it has.
+    session = running(weft)
+    assert session["app_shell_pid"] == spare
+    report = session["sandbox"]["app-shell"]
+    assert report["shader_cache"] == "trusted read-only"
+    assert "; mesa shader cache: trusted read-only" in report["summary"]
+
+
+def test_the_warm_up_runs_again_only_for_another_app_shell(start, tmp_path):
+    cache = tmp_path / "cache"
+    shell = tmp_path / "bin" / "weft-app-shell"
+    shell.parent.mkdir()
+    shutil.copy2(STANDIN, shell)
+    env = {"WEFT_STANDIN_PREWARM": "1", "XDG_CACHE_HOME": str(cache),
+           "WEFT_APP_SHELL": str(shell)}
+    trusted, stamp = shader_cache(cache)
+
+    first = start(env=env)
+    assert settled_spare(first) is not None
+    assert first.logs().count(WARM_UP_STARTED) == 1
+    made = stamp.read_text()
+    first.stop()
+    # Fresh: the next appd goes straight to its spare, which reads it.
+    second = start(env=env)
+    spare = settled_spare(second)
+    assert spare is not None
+    assert WARM_UP_STARTED not in second.logs()
+    assert fs_of(spare, trusted)[0] == "overlay"
+    assert stamp.read_text() == made
+    second.stop()
+    # A new app-shell (here: the same file, touched) makes it stale.
+    st = shell.stat()
+    os.utime(shell, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    third = start(env=env)
+    assert settled_spare(third) is not None
+    assert third.logs().count(WARM_UP_STARTED) == 1
+    assert stamp.read_text() != made
+
+
+def test_after_a_failed_warm_up_spares_have_no_shader_cache(start, tmp_path):
+    cache = tmp_path / "cache"
+    env = {"WEFT_STANDIN_PREWARM": "1", "XDG_CACHE_HOME": str(cache),
+           "WEFT_STANDIN_WARM_UP_EXIT": "3"}
+    weft = start(env=env)
+    spare = settled_spare(weft)
+    assert spare is not None
+    assert "shader cache warm-up: the app-shell exited with status 3" in weft.logs()
+    trusted, stamp = shader_cache(cache)
+    assert not stamp.exists()
+    assert fs_of(spare, trusted) is None
+    session = running(weft)
+    assert session["sandbox"]["app-shell"]["shader_cache"] == "none"
+
+
+def test_an_app_shell_started_for_an_app_has_a_shader_cache_of_its_own(start, tmp_path):
+    cache = tmp_path / "cache"
+    weft = start(env={"XDG_CACHE_HOME": str(cache)})
+    make_package(weft.user_store, "org.weft.test.other")
+    first = running(weft)
+    second = running(weft, "org.weft.test.other")
+    apps = cache.resolve() / "weft" / "apps"
+    for session, mine, theirs in ((first, COUNTER, "org.weft.test.other"),
+                                  (second, "org.weft.test.other", COUNTER)):
+        pid = session["app_shell_pid"]
+        report = session["sandbox"]["app-shell"]
+        assert report["kind"] == "app-shell"
+        assert report["shader_cache"] == "app"
+        assert "; mesa shader cache: app" in report["summary"]
+        fstype, options = fs_of(pid, apps / mine / "mesa")
+        assert "rw" in options
+        assert os.path.isdir(apps / mine / "mesa")
+        # Neither another app's nor the trusted one the spares read.
+        assert not os.path.lexists(f"/proc/{pid}/root{apps / theirs}")
+        assert not os.path.lexists(f"/proc/{pid}/root{shader_cache(cache)[0]}")

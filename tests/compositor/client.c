@@ -260,7 +260,8 @@ int tc_compositor_stop(struct tc_compositor *c)
 			}
 			usleep(10000);
 			if (i == 5999) {
-				fprintf(stderr, "# the compositor did not quit within 60 s of SIGTERM\n");
+				fprintf(stderr,
+					"# the compositor did not quit within 60 s of SIGTERM\n");
 				kill(c->pid, SIGKILL);
 				waitpid(c->pid, &status, 0);
 			}

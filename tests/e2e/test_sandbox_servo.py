@@ -3,14 +3,32 @@ appd directly or prewarmed as the spare and adopted, every thread Servo and
 Mesa started has the filter, the process has no capabilities and
 no_new_privs, appd's report says the allowlist is in force, the counter
 still counts on screen, and the shell made no call outside the list (its
-SIGSYS handler would have said so in appd's log)."""
+SIGSYS handler would have said so in appd's log). Mesa has a shader cache:
+the spare the trusted one appd's warm-up filled (an overlay: read-only to
+it), an app-shell started for the app that app's own."""
 
 from pathlib import Path
 
 import pytest
 
-from appdutil import COUNTER, settled_spare
+from appdutil import COUNTER, settled_spare, wait_until
 from test_apps import count_to_two
+
+
+def fs_type(pid, path):
+    found = None
+    for line in Path(f"/proc/{pid}/mountinfo").read_text().splitlines():
+        fields = line.split()
+        if fields[4] == str(path):
+            found = fields[fields.index("-") + 1]
+    return found
+
+
+def cache_entries(directory):
+    """The files Mesa cached below directory (not its index)."""
+    if not directory.is_dir():
+        return []
+    return [p for p in directory.rglob("*") if p.is_file() and p.name != "index"]
 
 
 def status(path):
@@ -49,7 +67,23 @@ def test_app_shell_runs_under_its_seccomp_filter(request, prewarm):
         except FileNotFoundError:
             pass  # the thread ended meanwhile
 
+    cache = Path(weft.env["XDG_CACHE_HOME"]).resolve() / "weft"
+    if prewarm:
+        # The warm-up ran the real app-shell, which filled the cache.
+        trusted = cache / "shader-cache" / "mesa"
+        assert report["shader_cache"] == "trusted read-only"
+        assert (cache / "shader-cache" / "stamp").is_file()
+        assert len(cache_entries(trusted / "mesa_shader_cache")) > 10
+        assert fs_type(pid, trusted) == "overlay"
+    else:
+        own = cache / "apps" / COUNTER / "mesa"
+        assert report["shader_cache"] == "app"
+        assert fs_type(pid, own) != "overlay"
+
     count_to_two(weft)
+    if not prewarm:
+        wait_until("Mesa to fill the app's own cache",
+                   lambda: cache_entries(own / "mesa_shader_cache"), timeout=30)
     assert status(f"/proc/{pid}/status")["Seccomp"] == "2"
     assert "allowlist: it fails with ENOSYS" not in weft.logs()
     done = weft.ctl_json("terminate", session["id"], "--wait")

@@ -1223,6 +1223,120 @@ static void spare_sees_no_app(void)
 	weft_sandbox_policy_destroy(policy);
 }
 
+/* The host file's first bytes are want: the sandbox never wrote it. */
+static bool host_file_is(const char *path, const char *want)
+{
+	char buf[64] = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0) {
+		close(fd);
+	}
+	return n == (ssize_t)strlen(want) && memcmp(buf, want, (size_t)n) == 0;
+}
+
+/*
+ * The spare's Mesa shader cache: the trusted one, which only appd's warm-up
+ * writes, shown read-only under a writable layer of the spare's own. Mesa
+ * opens its index read-write and writes new entries; all of it lands in
+ * that layer, never in the host directory, and no other process sees it.
+ */
+static void shader_cache_trusted(void)
+{
+	char trusted[PATH_MAX], index[PATH_MAX], made[PATH_MAX], sub[PATH_MAX];
+	test_write_file(fx.dir, "cache/shader-cache/mesa/mesa_shader_cache/index", "trusted", 7);
+	path_in(trusted, fx.dir, "cache/shader-cache/mesa");
+	path_in(index, trusted, "mesa_shader_cache/index");
+	path_in(made, trusted, "mesa_shader_cache/new-entry");
+	path_in(sub, trusted, "mesa_shader_cache/ab");
+	struct weft_error err;
+	struct weft_sandbox_policy *policy = weft_sandbox_policy_spare(NULL, &err);
+	ASSERT(policy != NULL);
+	ASSERT(weft_sandbox_policy_shader_cache(policy, WEFT_SANDBOX_SHADER_CACHE_TRUSTED, trusted,
+		&err));
+	const char *probes[] = { "env=MESA_SHADER_CACHE_DIR", "env=MESA_SHADER_CACHE_DISABLE",
+		fmt("fstype=%s", trusted), fmt("read=%s", index), fmt("write=%s", index),
+		fmt("write=%s", made), fmt("mkdir=%s", sub), fmt("read=%s", made),
+		fmt("umount=%s", trusted), NULL };
+	struct output out;
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "none", probes, -1, &out, &report));
+	EXPECT_PROBE(&out, fmt("ok %s", trusted), "Mesa's cache is the trusted one",
+		"env=MESA_SHADER_CACHE_DIR");
+	EXPECT_PROBE(&out, "fail ENOENT", "the cache is on", "env=MESA_SHADER_CACHE_DISABLE");
+	EXPECT_PROBE(&out, "ok overlay rw", "a private layer over it", "fstype=%s", trusted);
+	EXPECT_PROBE(&out, "ok", "the warm-up's entries are read", "read=%s", index);
+	EXPECT_PROBE(&out, "ok", "Mesa opens its index read-write", "write=%s", index);
+	EXPECT_PROBE(&out, "ok", "new entries go to the private layer", "write=%s", made);
+	EXPECT_PROBE(&out, "ok", "and new directories", "mkdir=%s", sub);
+	EXPECT_PROBE(&out, "ok", "it reads what it wrote", "read=%s", made);
+	EXPECT_PROBE(&out, "fail EPERM", "no capabilities: the layer stays", "umount=%s", trusted);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	/* The host directory is as the warm-up left it. */
+	EXPECT(host_file_is(index, "trusted"));
+	EXPECT(access(made, F_OK) != 0 && errno == ENOENT);
+	EXPECT(access(sub, F_OK) != 0 && errno == ENOENT);
+	EXPECT(report.shader_cache == WEFT_SANDBOX_SHADER_CACHE_TRUSTED);
+	char line[1024];
+	weft_sandbox_report_format(&report, line, sizeof(line));
+	EXPECT(strstr(line, "; mesa shader cache: trusted read-only") != NULL);
+
+	/* Nor does the next spare see what this one wrote. */
+	const char *again[] = { fmt("read=%s", made), fmt("read=%s", index), NULL };
+	ASSERT(run_try(policy, "app-shell", again, -1, &out, NULL));
+	EXPECT_PROBE(&out, "fail ENOENT", "another process's layer", "read=%s", made);
+	EXPECT_PROBE(&out, "ok", "the trusted entries", "read=%s", index);
+	EXPECT(out.status == 0);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* An app-shell started for one app has that app's own cache, read-write;
+ * with none, Mesa's cache is off; a runtime has no shader cache. */
+static void shader_cache_app_and_none(void)
+{
+	char own[PATH_MAX], entry[PATH_MAX];
+	test_write_file(fx.dir, "cache/apps/org.example.app/mesa/.keep", "", 0);
+	path_in(own, fx.dir, "cache/apps/org.example.app/mesa");
+	path_in(entry, own, "entry");
+	struct weft_sandbox_policy *policy = policy_app_shell();
+	struct weft_error err;
+	ASSERT(weft_sandbox_policy_shader_cache(policy, WEFT_SANDBOX_SHADER_CACHE_APP, own, &err));
+	EXPECT(!weft_sandbox_policy_shader_cache(policy, WEFT_SANDBOX_SHADER_CACHE_TRUSTED, own,
+		&err));
+	const char *probes[] = { "env=MESA_SHADER_CACHE_DIR", fmt("fstype=%s", own),
+		fmt("write=%s", entry), NULL };
+	struct output out;
+	struct weft_sandbox_report report;
+	ASSERT(run_try(policy, "app-shell", probes, -1, &out, &report));
+	EXPECT_PROBE(&out, fmt("ok %s", own), "the app's own cache", "env=MESA_SHADER_CACHE_DIR");
+	EXPECT_PROBE(&out, "ok other rw", "a plain read-write bind", "fstype=%s", own);
+	EXPECT_PROBE(&out, "ok", "it keeps what it compiles", "write=%s", entry);
+	EXPECT(host_file_is(entry, "x"));
+	EXPECT(report.shader_cache == WEFT_SANDBOX_SHADER_CACHE_APP);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+
+	policy = policy_app_shell();
+	const char *none[] = { "env=MESA_SHADER_CACHE_DISABLE", "env=MESA_SHADER_CACHE_DIR",
+		NULL };
+	ASSERT(run_try(policy, "app-shell", none, -1, &out, &report));
+	EXPECT_PROBE(&out, "ok true", "no cache: Mesa's is off", "env=MESA_SHADER_CACHE_DISABLE");
+	EXPECT_PROBE(&out, "fail ENOENT", "no cache directory", "env=MESA_SHADER_CACHE_DIR");
+	EXPECT(report.shader_cache == WEFT_SANDBOX_SHADER_CACHE_NONE);
+	char line[1024];
+	weft_sandbox_report_format(&report, line, sizeof(line));
+	EXPECT(strstr(line, "; mesa shader cache: none") != NULL);
+	output_finish(&out);
+	weft_sandbox_policy_destroy(policy);
+
+	policy = policy_runtime(false);
+	EXPECT(!weft_sandbox_policy_shader_cache(policy, WEFT_SANDBOX_SHADER_CACHE_APP, own,
+		&err));
+	weft_sandbox_policy_destroy(policy);
+}
+
 /* A layer that cannot be applied stops the child, which says which. */
 static void failure_is_reported(void)
 {
@@ -1487,6 +1601,8 @@ int main(int argc, char **argv)
 		TEST_CASE(limits),
 		TEST_CASE(crowded_parent),
 		TEST_CASE(spare_sees_no_app),
+		TEST_CASE(shader_cache_trusted),
+		TEST_CASE(shader_cache_app_and_none),
 		TEST_CASE(failure_is_reported),
 		TEST_CASE(degraded_without_user_namespaces),
 		TEST_CASE(runtime_runs_inside),

@@ -37,6 +37,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -598,6 +600,36 @@ static void print_status(void)
 		prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), abi, getpid(), getuid());
 }
 
+/* "env=NAME ok VALUE", or "fail ENOENT" when it is unset. */
+static void print_env(const char *spec, const char *name)
+{
+	const char *value = name != NULL ? getenv(name) : NULL;
+	if (value != NULL) {
+		fprintf(out, "%s ok %s\n", spec, value);
+	} else {
+		fprintf(out, "%s fail ENOENT\n", spec);
+	}
+}
+
+/* "fstype=PATH ok overlay rw": the filesystem PATH is on, and whether its
+ * mount is read-only. */
+static void print_fstype(const char *spec, const char *path)
+{
+	struct statfs st;
+	if (path == NULL || statfs(path, &st) != 0) {
+		const char *name = strerrorname_np(errno);
+		fprintf(out, "%s fail %s\n", spec, name ? name : "E?");
+		return;
+	}
+	const char *type = "other";
+	if (st.f_type == 0x794c7630) {
+		type = "overlay";
+	} else if (st.f_type == 0x01021994) {
+		type = "tmpfs";
+	}
+	fprintf(out, "%s ok %s %s\n", spec, type, (st.f_flags & ST_RDONLY) ? "ro" : "rw");
+}
+
 static void report(const char *probe, int rc)
 {
 	if (rc == 0) {
@@ -619,6 +651,14 @@ static void run_probe(const char *spec)
 	if (strcmp(name, "status") == 0) {
 		print_status();
 		return;
+	} else if (strcmp(name, "env") == 0) {
+		print_env(spec, arg);
+		return;
+	} else if (strcmp(name, "fstype") == 0) {
+		print_fstype(spec, arg);
+		return;
+	} else if (strcmp(name, "umount") == 0) {
+		rc = result(umount2(arg ? arg : "", MNT_DETACH));
 	} else if (strcmp(name, "read") == 0) {
 		rc = probe_read(arg ? arg : "");
 	} else if (strcmp(name, "write") == 0) {

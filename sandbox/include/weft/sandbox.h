@@ -75,6 +75,31 @@ bool weft_sandbox_policy_setenv(struct weft_sandbox_policy *policy, const char *
 bool weft_sandbox_policy_add_path(struct weft_sandbox_policy *policy, const char *path,
 	bool writable, struct weft_error *err);
 
+/* Shows a host directory at its path read-only, under a writable layer of
+ * the sandbox's own (overlayfs: the directory is the lower layer, a tmpfs
+ * of the sandbox the upper): the process may write there, and what it
+ * writes stays in its memory and vanishes with it; the host directory is
+ * never written. Without a mount namespace (degraded) it is read-only. */
+bool weft_sandbox_policy_add_overlay(struct weft_sandbox_policy *policy, const char *dir,
+	struct weft_error *err);
+
+/* Mesa's shader cache in a renderer (the app-shell, the spare): compiled
+ * shaders Mesa loads and runs, so one app must never write a cache that
+ * another app's renderer then trusts. */
+enum weft_sandbox_shader_cache {
+	WEFT_SANDBOX_SHADER_CACHE_NONE, /* off: Mesa compiles every shader */
+	WEFT_SANDBOX_SHADER_CACHE_APP, /* the app's own directory, read-write */
+	/* A cache only trusted processes write (the warm-up's), shown as
+	 * weft_sandbox_policy_add_overlay() does: read, never written. */
+	WEFT_SANDBOX_SHADER_CACHE_TRUSTED,
+	/* The trusted cache read-write: only for the trusted warm-up. */
+	WEFT_SANDBOX_SHADER_CACHE_WARM_UP,
+};
+/* Sets the renderer's Mesa shader cache to dir (NULL for NONE, the
+ * default); dir must exist. The report says which one it has. */
+bool weft_sandbox_policy_shader_cache(struct weft_sandbox_policy *policy,
+	enum weft_sandbox_shader_cache cache, const char *dir, struct weft_error *err);
+
 /* Limits; 0 means none. Defaults come from the policy function. */
 struct weft_sandbox_limits {
 	uint64_t data_bytes; /* RLIMIT_DATA, not RLIMIT_AS: wasm and JS reserve big regions */
@@ -131,6 +156,8 @@ struct weft_sandbox_report {
 	size_t ntcp_connect_ports;
 	bool any_tcp_port; /* with network: connect is not restricted */
 	const char *degraded; /* why a layer is missing, or NULL */
+	/* Renderers only (the app-shell, the spare): Mesa's shader cache. */
+	enum weft_sandbox_shader_cache shader_cache;
 };
 
 /* One line for a person: "user,mnt,pid,... namespaces; new root; ...". */
@@ -169,6 +196,12 @@ void weft_sandbox_child_release(struct weft_sandbox_child *child, bool go);
  * reported why it could not (false, with err naming the layer and errno).
  * Closes status_fd. */
 bool weft_sandbox_child_wait_exec(struct weft_sandbox_child *child, struct weft_error *err);
+
+/* Adds to dirs the directories the program's DT_RUNPATH (or DT_RPATH)
+ * names, $ORIGIN expanded, canonical, that exist: where its loader looks
+ * first, and what the sandbox shows read-only. */
+bool weft_sandbox_program_runpath(const char *path, struct weft_strv *dirs,
+	struct weft_error *err);
 
 /* The Landlock ABI of the running kernel; 0 without Landlock. */
 int weft_sandbox_landlock_abi(void);
