@@ -68,8 +68,8 @@ const char *weft_net_address_class(const struct sockaddr *addr);
  * own time-outs: appd bounds the whole from outside). Returns the connected
  * socket (blocking, close-on-exec) and its address as text in address
  * (WEFT_NET_ADDRESS_MAX bytes); -1 with *code the error code
- * (WEFT_RUNTIME_ERR_PERMISSION_DENIED, _UNRESOLVED, _CONNECT_FAILED or
- * _TIMEOUT) and err the reason.
+ * (WEFT_RUNTIME_ERR_PERMISSION_DENIED, _UNRESOLVED, _CONNECT_FAILED,
+ * _TIMEOUT or _INTERNAL) and err the reason.
  */
 int weft_net_connect(const struct weft_net_grants *grants, const char *host, unsigned port,
 	int timeout_ms, char *address, const char **code, struct weft_error *err);
