@@ -1,7 +1,7 @@
 /*
  * weft-appd's objects and how its files talk to each other:
  *   main.c        options, signals, the loop
- *   control.c     the control socket and its clients (protocol.h)
+ *   control.c     the control socket and its clients (weft/appd-protocol.h)
  *   session.c     one app session's lifecycle (design §2)
  *   launch.c      a launch while its package is checked, off the loop
  *   plan.c        package → verified manifest → runtime command line

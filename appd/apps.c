@@ -9,6 +9,7 @@
 
 #include "appd.h"
 #include "weft/app_id.h"
+#include "weft/appd-protocol.h"
 #include "weft/log.h"
 #include "weft/manifest.h"
 #include "weft/paths.h"
@@ -27,15 +28,15 @@ static struct json_object *app_json(const char *dir, const struct weft_manifest 
 		json_object_put(caps);
 		return NULL;
 	}
-	json_object_object_add(app, "id", json_object_new_string(m->id));
-	json_object_object_add(app, "name", json_object_new_string(m->name));
-	json_object_object_add(app, "version", json_object_new_string(m->version));
-	json_object_object_add(app, "description", string_or_null(m->description));
+	json_object_object_add(app, WEFT_APPD_KEY_ID, json_object_new_string(m->id));
+	json_object_object_add(app, WEFT_APPD_KEY_NAME, json_object_new_string(m->name));
+	json_object_object_add(app, WEFT_APPD_KEY_VERSION, json_object_new_string(m->version));
+	json_object_object_add(app, WEFT_APPD_KEY_DESCRIPTION, string_or_null(m->description));
 	for (size_t i = 0; i < m->capabilities.len; i++) {
 		json_object_array_add(caps, json_object_new_string(m->capabilities.items[i]));
 	}
-	json_object_object_add(app, "capabilities", caps);
-	json_object_object_add(app, "path", json_object_new_string(dir));
+	json_object_object_add(app, WEFT_APPD_KEY_CAPABILITIES, caps);
+	json_object_object_add(app, WEFT_APPD_KEY_PATH, json_object_new_string(dir));
 	return app;
 }
 
@@ -95,8 +96,8 @@ static int compare_ids(const void *a, const void *b)
 	struct json_object *x = *(struct json_object *const *)a;
 	struct json_object *y = *(struct json_object *const *)b;
 	struct json_object *ix, *iy;
-	json_object_object_get_ex(x, "id", &ix);
-	json_object_object_get_ex(y, "id", &iy);
+	json_object_object_get_ex(x, WEFT_APPD_KEY_ID, &ix);
+	json_object_object_get_ex(y, WEFT_APPD_KEY_ID, &iy);
 	return strcmp(json_object_get_string(ix), json_object_get_string(iy));
 }
 

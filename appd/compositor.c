@@ -1,6 +1,6 @@
 /*
- * The compositor's control channel, appd's side (compositor/control.c has
- * the protocol): Wayland connections tagged for a session, closing a
+ * The compositor's control channel, appd's side
+ * (weft/compositor-protocol.h): Wayland connections tagged for a session, closing a
  * session's windows, the clipboard, and the events that move sessions
  * along.
  *
@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "appd.h"
+#include "weft/compositor-protocol.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
+#include "weft/runtime-protocol.h"
 
 /* Longer than the compositor takes to give up on a clipboard owner (2 s),
  * shorter than the runtime waits for us (5 s). */
@@ -83,8 +85,8 @@ static void arm_timer(struct appd_compositor *compositor)
 static void answer_client(struct pending *p, struct json_object *msg, int fd)
 {
 	struct json_object *error, *message;
-	if (json_object_object_get_ex(msg, "error", &error)) {
-		const char *text = json_object_object_get_ex(error, "message", &message)
+	if (json_object_object_get_ex(msg, WEFT_MSG_ERROR, &error)) {
+		const char *text = json_object_object_get_ex(error, WEFT_MSG_MESSAGE, &message)
 			? json_object_get_string(message)
 			: "refused";
 		if (fd >= 0) {
@@ -101,7 +103,7 @@ static void answer_client(struct pending *p, struct json_object *msg, int fd)
 static void handle_reply(struct appd_compositor *compositor, struct json_object *msg, int fd)
 {
 	struct json_object *jid;
-	json_object_object_get_ex(msg, "id", &jid);
+	json_object_object_get_ex(msg, WEFT_MSG_ID, &jid);
 	uint64_t id = json_object_get_uint64(jid);
 	struct pending **link = &compositor->pending;
 	while (*link != NULL && (*link)->id != id) {
@@ -166,7 +168,7 @@ static void handle_timer(void *data)
 		if (p->reply_func != NULL) {
 			weft_log(WEFT_WARN, "compositor: no answer to request %llu in %d ms",
 				(unsigned long long)p->id, REPLY_TIMEOUT_MS);
-			p->reply_func(p->data, NULL, "timeout",
+			p->reply_func(p->data, NULL, WEFT_RUNTIME_ERR_TIMEOUT,
 				"the compositor did not answer in time");
 		}
 		free(p);
@@ -178,7 +180,7 @@ static void handle_timer(void *data)
 
 static void handle_message(struct appd_compositor *compositor, struct json_object *msg, int fd)
 {
-	const char *event = weft_json_get_string(msg, "event");
+	const char *event = weft_json_get_string(msg, WEFT_MSG_EVENT);
 	if (event == NULL) {
 		handle_reply(compositor, msg, fd);
 		return;
@@ -186,7 +188,7 @@ static void handle_message(struct appd_compositor *compositor, struct json_objec
 	if (fd >= 0) {
 		close(fd);
 	}
-	const char *session_id = weft_json_get_string(msg, "session_id");
+	const char *session_id = weft_json_get_string(msg, WEFT_COMPOSITOR_KEY_SESSION_ID);
 	if (session_id != NULL && session_id[0] != '\0') {
 		appd_session_compositor_event(compositor->appd, event, session_id);
 	}
@@ -202,7 +204,7 @@ static void hangup(struct appd_compositor *compositor)
 	 * starts an appd of its own. */
 	appd_sessions_stop_all(appd);
 	/* Nothing will answer now; the stopped sessions cancelled theirs. */
-	fail_pending(compositor, "unavailable", "the compositor is gone");
+	fail_pending(compositor, WEFT_RUNTIME_ERR_UNAVAILABLE, "the compositor is gone");
 	arm_timer(compositor);
 }
 
@@ -290,7 +292,7 @@ static bool send_pending(struct appd_compositor *compositor, struct pending *p,
 	struct json_object *msg, uint64_t *request, struct weft_error *err)
 {
 	if (msg != NULL) {
-		json_object_object_add(msg, "id", json_object_new_uint64(p->id));
+		json_object_object_add(msg, WEFT_MSG_ID, json_object_new_uint64(p->id));
 	}
 	if (!send_request(compositor, msg, err)) {
 		free(p);
@@ -336,9 +338,12 @@ bool appd_compositor_create_client(struct appd_compositor *compositor, const cha
 	p->data = data;
 	struct json_object *msg = json_object_new_object();
 	if (msg != NULL) {
-		json_object_object_add(msg, "type", json_object_new_string("create_client"));
-		json_object_object_add(msg, "app_id", json_object_new_string(app_id));
-		json_object_object_add(msg, "session_id", json_object_new_string(session_id));
+		json_object_object_add(msg, WEFT_MSG_TYPE,
+			json_object_new_string(WEFT_COMPOSITOR_REQ_CREATE_CLIENT));
+		json_object_object_add(msg, WEFT_COMPOSITOR_KEY_APP_ID,
+			json_object_new_string(app_id));
+		json_object_object_add(msg, WEFT_COMPOSITOR_KEY_SESSION_ID,
+			json_object_new_string(session_id));
 	}
 	return send_pending(compositor, p, msg, request, err);
 }
@@ -355,11 +360,12 @@ bool appd_compositor_clipboard(struct appd_compositor *compositor, const char *t
 	p->deadline = weft_now_ms() + REPLY_TIMEOUT_MS;
 	struct json_object *msg = json_object_new_object();
 	if (msg != NULL) {
-		json_object_object_add(msg, "type",
-			json_object_new_string(
-				text != NULL ? "clipboard_write" : "clipboard_read"));
+		json_object_object_add(msg, WEFT_MSG_TYPE,
+			json_object_new_string(text != NULL ? WEFT_COMPOSITOR_REQ_CLIPBOARD_WRITE
+							    : WEFT_COMPOSITOR_REQ_CLIPBOARD_READ));
 		if (text != NULL) {
-			json_object_object_add(msg, "text", json_object_new_string(text));
+			json_object_object_add(msg, WEFT_COMPOSITOR_KEY_TEXT,
+				json_object_new_string(text));
 		}
 	}
 	return send_pending(compositor, p, msg, request, err);
@@ -382,9 +388,12 @@ void appd_compositor_close_session(struct appd_compositor *compositor, const cha
 	}
 	struct json_object *msg = json_object_new_object();
 	if (msg != NULL) {
-		json_object_object_add(msg, "id", json_object_new_uint64(compositor->next_id++));
-		json_object_object_add(msg, "type", json_object_new_string("close_session"));
-		json_object_object_add(msg, "session_id", json_object_new_string(session_id));
+		json_object_object_add(msg, WEFT_MSG_ID,
+			json_object_new_uint64(compositor->next_id++));
+		json_object_object_add(msg, WEFT_MSG_TYPE,
+			json_object_new_string(WEFT_COMPOSITOR_REQ_CLOSE_SESSION));
+		json_object_object_add(msg, WEFT_COMPOSITOR_KEY_SESSION_ID,
+			json_object_new_string(session_id));
 	}
 	struct weft_error err = { 0 };
 	if (!send_request(compositor, msg, &err)) {

@@ -1,5 +1,5 @@
 /*
- * The control socket (protocol.h): weftctl and the shell talk to appd here.
+ * The control socket (weft/appd-protocol.h): weftctl and the shell talk to appd here.
  * Only peers with our uid are served. Every request gets one reply, in the
  * order they came; a peer that breaks framing (a message over the cap) or
  * does not read its replies is disconnected, so that no client can stall
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "appd.h"
-#include "protocol.h"
+#include "weft/appd-protocol.h"
 #include "spare.h"
 #include "warmup.h"
 #include "weft/ipc.h"
@@ -113,7 +113,7 @@ static bool client_reply(struct client *client, struct json_object *req, struct 
 {
 	if (reply == NULL) {
 		weft_log(WEFT_ERROR, "control: out of memory for a reply");
-		reply = weft_ipc_reply_error(req, "internal", "out of memory");
+		reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_INTERNAL, "out of memory");
 		if (reply == NULL) {
 			return true;
 		}
@@ -126,7 +126,7 @@ static bool client_reply(struct client *client, struct json_object *req, struct 
 		weft_log(WEFT_WARN, "control: client %d: a reply of %zu bytes is over the cap",
 			(int)client->pid, len);
 		json_object_put(reply);
-		reply = weft_ipc_reply_error(req, "too_large",
+		reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_TOO_LARGE,
 			"the reply is %zu bytes, more than a message may hold (%d)", len,
 			WEFT_MSG_MAX);
 		ok = reply != NULL && weft_ipc_send_json(client->fd, reply, NULL, 0, &err);
@@ -147,13 +147,14 @@ static const char *get_string(struct json_object *req, const char *key, struct j
 	struct json_object *v;
 	if (!json_object_object_get_ex(req, key, &v) ||
 		!json_object_is_type(v, json_type_string)) {
-		*reply = weft_ipc_reply_error(req, "invalid_argument", "missing %s", key);
+		*reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_INVALID_ARGUMENT, "missing %s",
+			key);
 		return NULL;
 	}
 	const char *s = json_object_get_string(v);
 	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
-		*reply = weft_ipc_reply_error(req, "invalid_argument", "%s holds a NUL character",
-			key);
+		*reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_INVALID_ARGUMENT,
+			"%s holds a NUL character", key);
 		return NULL;
 	}
 	return s;
@@ -166,7 +167,7 @@ static struct json_object *reply_with(struct json_object *req, const char *key,
 	if (reply == NULL || value == NULL) {
 		json_object_put(reply);
 		json_object_put(value);
-		return weft_ipc_reply_error(req, "internal", "out of memory");
+		return weft_ipc_reply_error(req, WEFT_APPD_ERR_INTERNAL, "out of memory");
 	}
 	json_object_object_add(reply, key, value);
 	return reply;
@@ -176,13 +177,14 @@ static struct json_object *reply_with(struct json_object *req, const char *key,
 static struct appd_session *find_session(struct appd *appd, struct json_object *req,
 	struct json_object **reply)
 {
-	const char *id = get_string(req, "session_id", reply);
+	const char *id = get_string(req, WEFT_APPD_KEY_SESSION_ID, reply);
 	if (id == NULL) {
 		return NULL;
 	}
 	struct appd_session *s = appd_session_find(appd, id);
 	if (s == NULL) {
-		*reply = weft_ipc_reply_error(req, "not_found", "no session %.64s", id);
+		*reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_NOT_FOUND, "no session %.64s",
+			id);
 	}
 	return s;
 }
@@ -209,7 +211,7 @@ static void handle_launched(void *data, struct appd_session *session, const char
 	bool nested = control->handling;
 	control->handling = true;
 	struct json_object *reply = session != NULL
-		? reply_with(req, "session", appd_session_to_json(session))
+		? reply_with(req, WEFT_APPD_KEY_SESSION, appd_session_to_json(session))
 		: weft_ipc_reply_error(req, code, "%s", message);
 	/* Its next requests, which waited, are read again. */
 	if (client_reply(client, req, reply) && !client->broken && !client_listen(client)) {
@@ -226,7 +228,7 @@ static void handle_launched(void *data, struct appd_session *session, const char
 static struct json_object *handle_launch(struct client *client, struct json_object *req)
 {
 	struct json_object *reply = NULL;
-	const char *app_id = get_string(req, "app_id", &reply);
+	const char *app_id = get_string(req, WEFT_APPD_KEY_APP_ID, &reply);
 	if (app_id == NULL) {
 		return reply;
 	}
@@ -253,7 +255,7 @@ static struct json_object *handle_terminate(struct client *client, struct json_o
 		return reply;
 	}
 	appd_session_terminate(s);
-	return reply_with(req, "session", appd_session_to_json(s));
+	return reply_with(req, WEFT_APPD_KEY_SESSION, appd_session_to_json(s));
 }
 
 static struct json_object *handle_state(struct client *client, struct json_object *req)
@@ -263,17 +265,17 @@ static struct json_object *handle_state(struct client *client, struct json_objec
 	if (s == NULL) {
 		return reply;
 	}
-	return reply_with(req, "session", appd_session_to_json(s));
+	return reply_with(req, WEFT_APPD_KEY_SESSION, appd_session_to_json(s));
 }
 
 static struct json_object *handle_sessions(struct client *client, struct json_object *req)
 {
 	struct json_object *all;
-	bool with_ended = json_object_object_get_ex(req, "all", &all) &&
+	bool with_ended = json_object_object_get_ex(req, WEFT_APPD_KEY_ALL, &all) &&
 		json_object_get_boolean(all);
 	struct json_object *list = json_object_new_array();
 	if (list == NULL) {
-		return weft_ipc_reply_error(req, "internal", "out of memory");
+		return weft_ipc_reply_error(req, WEFT_APPD_ERR_INTERNAL, "out of memory");
 	}
 	/* Oldest first, as ps lists them. */
 	struct appd_session *s = client->control->appd->sessions;
@@ -285,7 +287,7 @@ static struct json_object *handle_sessions(struct client *client, struct json_ob
 			json_object_array_add(list, appd_session_to_json(s));
 		}
 	}
-	return reply_with(req, "sessions", list);
+	return reply_with(req, WEFT_APPD_KEY_SESSIONS, list);
 }
 
 /* One page of the apps, sorted by id: those after "after", at most "limit"
@@ -294,15 +296,15 @@ static struct json_object *handle_apps(struct client *client, struct json_object
 {
 	struct json_object *v, *reply = NULL;
 	const char *after = NULL;
-	if (json_object_object_get_ex(req, "after", &v) &&
-		(after = get_string(req, "after", &reply)) == NULL) {
+	if (json_object_object_get_ex(req, WEFT_APPD_KEY_AFTER, &v) &&
+		(after = get_string(req, WEFT_APPD_KEY_AFTER, &reply)) == NULL) {
 		return reply;
 	}
 	int64_t limit = INT64_MAX;
-	if (json_object_object_get_ex(req, "limit", &v)) {
+	if (json_object_object_get_ex(req, WEFT_APPD_KEY_LIMIT, &v)) {
 		limit = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
 		if (limit < 1) {
-			return weft_ipc_reply_error(req, "invalid_argument",
+			return weft_ipc_reply_error(req, WEFT_APPD_ERR_INVALID_ARGUMENT,
 				"limit must be a whole number of at least 1");
 		}
 	}
@@ -311,7 +313,7 @@ static struct json_object *handle_apps(struct client *client, struct json_object
 	struct json_object *page = apps != NULL ? json_object_new_array() : NULL;
 	if (page == NULL) {
 		json_object_put(apps);
-		return weft_ipc_reply_error(req, "internal", "%s",
+		return weft_ipc_reply_error(req, WEFT_APPD_ERR_INTERNAL, "%s",
 			apps == NULL ? err.msg : "out of memory");
 	}
 	size_t n = json_object_array_length(apps), bytes = 0;
@@ -319,7 +321,7 @@ static struct json_object *handle_apps(struct client *client, struct json_object
 	bool more = false;
 	for (size_t i = 0; i < n && !more; i++) {
 		struct json_object *app = json_object_array_get_idx(apps, i);
-		const char *id = weft_json_get_string(app, "id");
+		const char *id = weft_json_get_string(app, WEFT_APPD_KEY_ID);
 		if (after != NULL && strcmp(id, after) <= 0) {
 			continue;
 		}
@@ -335,9 +337,9 @@ static struct json_object *handle_apps(struct client *client, struct json_object
 		}
 	}
 	json_object_put(apps);
-	reply = reply_with(req, "apps", page);
+	reply = reply_with(req, WEFT_APPD_KEY_APPS, page);
 	if (reply != NULL) {
-		json_object_object_add(reply, "more", json_object_new_boolean(more));
+		json_object_object_add(reply, WEFT_APPD_KEY_MORE, json_object_new_boolean(more));
 	}
 	return reply;
 }
@@ -349,7 +351,7 @@ static struct json_object *handle_subscribe(struct client *client, struct json_o
 		subscribers += c->subscribed;
 	}
 	if (!client->subscribed && subscribers >= MAX_SUBSCRIBERS) {
-		return weft_ipc_reply_error(req, "busy",
+		return weft_ipc_reply_error(req, WEFT_APPD_ERR_BUSY,
 			"%d connections are subscribed, the most appd serves", MAX_SUBSCRIBERS);
 	}
 	client->subscribed = true;
@@ -369,32 +371,33 @@ static struct json_object *handle_info(struct client *client, struct json_object
 	if (reply == NULL) {
 		return NULL;
 	}
-	json_object_object_add(reply, "pid", json_object_new_int(getpid()));
-	json_object_object_add(reply, "version", json_object_new_string(WEFT_VERSION));
-	json_object_object_add(reply, "limits",
+	json_object_object_add(reply, WEFT_APPD_KEY_PID, json_object_new_int(getpid()));
+	json_object_object_add(reply, WEFT_APPD_KEY_VERSION, json_object_new_string(WEFT_VERSION));
+	json_object_object_add(reply, WEFT_APPD_KEY_LIMITS,
 		json_object_new_string(appd_limits_name(appd->limits)));
-	json_object_object_add(reply, "limits_detail",
+	json_object_object_add(reply, WEFT_APPD_KEY_LIMITS_DETAIL,
 		json_object_new_string(appd_limits_describe(appd->limits)));
-	json_object_object_add(reply, "sandbox",
+	json_object_object_add(reply, WEFT_APPD_KEY_SANDBOX,
 		json_object_new_string(appd->config.insecure_no_sandbox
-				? "NONE: --insecure-no-sandbox"
-				: "enforced"));
+				? WEFT_APPD_SANDBOX_NONE
+				: WEFT_APPD_SANDBOX_ENFORCED));
 	size_t subscribers = 0;
 	for (struct client *c = client->control->clients; c != NULL; c = c->next) {
 		subscribers += c->subscribed;
 	}
-	json_object_object_add(reply, "subscribers", json_object_new_int((int)subscribers));
-	json_object_object_add(reply, "compositor",
+	json_object_object_add(reply, WEFT_APPD_KEY_SUBSCRIBERS,
+		json_object_new_int((int)subscribers));
+	json_object_object_add(reply, WEFT_APPD_KEY_COMPOSITOR,
 		json_object_new_boolean(appd->compositor != NULL));
-	json_object_object_add(reply, "runtime",
+	json_object_object_add(reply, WEFT_APPD_KEY_RUNTIME,
 		json_object_new_string(appd->config.runtime_path));
-	json_object_object_add(reply, "spare",
+	json_object_object_add(reply, WEFT_APPD_KEY_SPARE,
 		appd->spare == NULL && appd->warm_up != NULL && !appd_warm_up_done(appd->warm_up)
 			? appd_warm_up_to_json(appd->warm_up)
 			: appd_spare_to_json(appd->spare));
-	json_object_object_add(reply, "app_shell",
+	json_object_object_add(reply, WEFT_APPD_KEY_APP_SHELL,
 		json_object_new_string(appd->config.app_shell_path));
-	json_object_object_add(reply, "launching", appd_launches_to_json(appd));
+	json_object_object_add(reply, WEFT_APPD_KEY_LAUNCHING, appd_launches_to_json(appd));
 	return reply;
 }
 
@@ -402,44 +405,46 @@ static const struct {
 	const char *type;
 	struct json_object *(*handle)(struct client *client, struct json_object *req);
 } requests[] = {
-	{ "launch", handle_launch },
-	{ "terminate", handle_terminate },
-	{ "sessions", handle_sessions },
-	{ "state", handle_state },
-	{ "apps", handle_apps },
-	{ "subscribe", handle_subscribe },
-	{ "unsubscribe", handle_unsubscribe },
-	{ "info", handle_info },
+	{ WEFT_APPD_REQ_LAUNCH, handle_launch },
+	{ WEFT_APPD_REQ_TERMINATE, handle_terminate },
+	{ WEFT_APPD_REQ_SESSIONS, handle_sessions },
+	{ WEFT_APPD_REQ_STATE, handle_state },
+	{ WEFT_APPD_REQ_APPS, handle_apps },
+	{ WEFT_APPD_REQ_SUBSCRIBE, handle_subscribe },
+	{ WEFT_APPD_REQ_UNSUBSCRIBE, handle_unsubscribe },
+	{ WEFT_APPD_REQ_INFO, handle_info },
 };
 
 /* The reply, or NULL when it comes later (a launch). */
 static struct json_object *handle_request(struct client *client, struct json_object *req)
 {
 	struct json_object *id, *type_obj;
-	if (json_object_object_get_ex(req, "id", &id)) {
+	if (json_object_object_get_ex(req, WEFT_MSG_ID, &id)) {
 		size_t len = 0;
 		json_object_to_json_string_length(id, JSON_C_TO_STRING_PLAIN, &len);
 		if (len > WEFT_APPD_ID_MAX) {
 			/* Not echoed: it may be what makes a reply too large. */
-			return weft_ipc_reply_error(NULL, "bad_request",
+			return weft_ipc_reply_error(NULL, WEFT_APPD_ERR_BAD_REQUEST,
 				"the id is %zu bytes of JSON, more than %d", len,
 				WEFT_APPD_ID_MAX);
 		}
 	}
-	if (!json_object_object_get_ex(req, "type", &type_obj) ||
+	if (!json_object_object_get_ex(req, WEFT_MSG_TYPE, &type_obj) ||
 		!json_object_is_type(type_obj, json_type_string)) {
-		return weft_ipc_reply_error(req, "bad_request", "missing type");
+		return weft_ipc_reply_error(req, WEFT_APPD_ERR_BAD_REQUEST, "missing type");
 	}
 	const char *type = json_object_get_string(type_obj);
 	if (strlen(type) != (size_t)json_object_get_string_len(type_obj)) {
-		return weft_ipc_reply_error(req, "bad_request", "type holds a NUL character");
+		return weft_ipc_reply_error(req, WEFT_APPD_ERR_BAD_REQUEST,
+			"type holds a NUL character");
 	}
 	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
 		if (strcmp(type, requests[i].type) == 0) {
 			return requests[i].handle(client, req);
 		}
 	}
-	return weft_ipc_reply_error(req, "unknown_request", "unknown request type %.64s", type);
+	return weft_ipc_reply_error(req, WEFT_APPD_ERR_UNKNOWN_REQUEST,
+		"unknown request type %.64s", type);
 }
 
 /* Serves up to BATCH requests; false once the client has to go. */
@@ -459,13 +464,15 @@ static bool serve(struct client *client)
 			}
 			if (errno == EBADMSG) {
 				client_reply(client, NULL,
-					weft_ipc_reply_error(NULL, "bad_request", "%s", err.msg));
+					weft_ipc_reply_error(NULL, WEFT_APPD_ERR_BAD_REQUEST, "%s",
+						err.msg));
 				continue;
 			}
 			if (errno == EMSGSIZE) {
 				/* Framing broken: say why, then hang up. */
 				client_reply(client, NULL,
-					weft_ipc_reply_error(NULL, "too_large", "%s", err.msg));
+					weft_ipc_reply_error(NULL, WEFT_APPD_ERR_TOO_LARGE, "%s",
+						err.msg));
 			}
 			weft_log(WEFT_WARN, "control: client %d: %s; disconnecting",
 				(int)client->pid, err.msg);
@@ -524,7 +531,7 @@ static bool evict_idle(struct appd_control *control)
 	}
 	weft_log(WEFT_INFO, "control: %d clients; closing the one idle longest (pid %d)",
 		MAX_CLIENTS, (int)oldest->pid);
-	struct json_object *msg = weft_ipc_reply_error(NULL, "busy",
+	struct json_object *msg = weft_ipc_reply_error(NULL, WEFT_APPD_ERR_BUSY,
 		"closed: this connection was idle longest when appd needed room for another");
 	if (msg != NULL) {
 		weft_ipc_send_json(oldest->fd, msg, NULL, 0, NULL);
@@ -554,18 +561,19 @@ static void handle_accept(int fd, uint32_t events, void *data)
 		}
 		const char *refusal = NULL;
 		if (cred.uid != geteuid()) {
-			refusal = "permission_denied";
+			refusal = WEFT_APPD_ERR_PERMISSION_DENIED;
 			weft_log(WEFT_WARN, "control: refused pid %d: uid %u is not ours",
 				(int)cred.pid, (unsigned)cred.uid);
 		} else if (control->nclients >= MAX_CLIENTS && !evict_idle(control)) {
-			refusal = "busy";
+			refusal = WEFT_APPD_ERR_BUSY;
 			weft_log(WEFT_WARN, "control: refused pid %d: %d clients already",
 				(int)cred.pid, MAX_CLIENTS);
 		}
 		if (refusal != NULL) {
 			struct json_object *reply = weft_ipc_reply_error(NULL, refusal, "%s",
-				strcmp(refusal, "busy") == 0 ? "too many clients"
-							     : "not the user appd serves");
+				strcmp(refusal, WEFT_APPD_ERR_BUSY) == 0
+					? "too many clients"
+					: "not the user appd serves");
 			if (reply != NULL) {
 				weft_ipc_send_json(cfd, reply, NULL, 0, NULL);
 				json_object_put(reply);

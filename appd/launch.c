@@ -26,6 +26,7 @@
 
 #include "appd.h"
 #include "weft/app_id.h"
+#include "weft/appd-protocol.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 
@@ -138,9 +139,9 @@ static struct appd_session *take_answer(struct appd_launch *launch, const siginf
 	char *code, size_t code_size, struct weft_error *err)
 {
 	struct appd *appd = launch->appd;
-	snprintf(code, code_size, "internal");
+	snprintf(code, code_size, "%s", WEFT_APPD_ERR_INTERNAL);
 	if (appd->quitting) {
-		snprintf(code, code_size, "busy");
+		snprintf(code, code_size, "%s", WEFT_APPD_ERR_BUSY);
 		weft_error_set(err, "appd is shutting down");
 		return NULL;
 	}
@@ -168,10 +169,10 @@ static struct appd_session *take_answer(struct appd_launch *launch, const siginf
 	struct appd_session *session = NULL;
 	struct json_object *plan_obj, *error;
 	struct appd_plan plan;
-	if (json_object_object_get_ex(answer, "error", &error)) {
-		const char *c = weft_json_get_string(error, "code");
-		const char *m = weft_json_get_string(error, "message");
-		snprintf(code, code_size, "%s", c != NULL ? c : "internal");
+	if (json_object_object_get_ex(answer, WEFT_MSG_ERROR, &error)) {
+		const char *c = weft_json_get_string(error, WEFT_MSG_CODE);
+		const char *m = weft_json_get_string(error, WEFT_MSG_MESSAGE);
+		snprintf(code, code_size, "%s", c != NULL ? c : WEFT_APPD_ERR_INTERNAL);
 		weft_error_set(err, "%s", m != NULL ? m : "the package check failed");
 	} else if (!json_object_object_get_ex(answer, "plan", &plan_obj)) {
 		weft_error_set(err, "the package check sent no plan");
@@ -179,7 +180,7 @@ static struct appd_session *take_answer(struct appd_launch *launch, const siginf
 		const char *c = NULL;
 		session = appd_session_start(appd, launch->app_id, &plan, &c, err);
 		if (session == NULL) {
-			snprintf(code, code_size, "%s", c != NULL ? c : "internal");
+			snprintf(code, code_size, "%s", c != NULL ? c : WEFT_APPD_ERR_INTERNAL);
 		}
 	}
 	json_object_put(answer);
@@ -226,7 +227,7 @@ static void handle_timeout(void *data)
 struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, appd_launch_func done,
 	void *data, const char **code, struct weft_error *err)
 {
-	*code = "busy";
+	*code = WEFT_APPD_ERR_BUSY;
 	if (appd->quitting) {
 		weft_error_set(err, "appd is shutting down");
 		return NULL;
@@ -237,12 +238,12 @@ struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, app
 			appd->live + appd->nlaunches);
 		return NULL;
 	}
-	*code = "invalid_argument";
+	*code = WEFT_APPD_ERR_INVALID_ARGUMENT;
 	if (!weft_app_id_valid(app_id, err)) {
 		weft_error_prefix(err, "invalid app id");
 		return NULL;
 	}
-	*code = "internal";
+	*code = WEFT_APPD_ERR_INTERNAL;
 	struct appd_launch *launch = calloc(1, sizeof(*launch));
 	if (launch == NULL || (launch->app_id = strdup(app_id)) == NULL) {
 		free(launch);
@@ -352,8 +353,9 @@ struct json_object *appd_launches_to_json(const struct appd *appd)
 		if (obj == NULL) {
 			break;
 		}
-		json_object_object_add(obj, "app_id", json_object_new_string(l->app_id));
-		json_object_object_add(obj, "pid", json_object_new_int(l->pid));
+		json_object_object_add(obj, WEFT_APPD_KEY_APP_ID,
+			json_object_new_string(l->app_id));
+		json_object_object_add(obj, WEFT_APPD_KEY_PID, json_object_new_int(l->pid));
 		json_object_array_add(array, obj);
 	}
 	return array;

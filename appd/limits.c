@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "limits.h"
+#include "weft/appd-protocol.h"
 #include "weft/log.h"
 
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
@@ -60,11 +61,11 @@ const char *appd_limits_name(const struct appd_limits *limits)
 {
 	switch (limits->kind) {
 	case APPD_LIMITS_SYSTEMD:
-		return "systemd";
+		return WEFT_APPD_LIMITS_SYSTEMD;
 	case APPD_LIMITS_CGROUP:
-		return "cgroup";
+		return WEFT_APPD_LIMITS_CGROUP;
 	default:
-		return "none";
+		return WEFT_APPD_LIMITS_NONE;
 	}
 }
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "appd.h"
-#include "protocol.h"
+#include "weft/appd-protocol.h"
 #include "spare.h"
 #include "warmup.h"
 #include "spawn.h"

@@ -25,6 +25,7 @@
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/net.h"
+#include "weft/runtime-protocol.h"
 
 /* Connects of one session in flight: the runtime asks one at a time, so
  * more is a runtime gone wrong. */
@@ -170,7 +171,8 @@ static void run_connect(struct appd_net *net, struct net_call *call, int fd, pid
 	struct json_object *reply = sock >= 0 ? json_object_new_object()
 					      : weft_ipc_reply_error(NULL, code, "%s", err.msg);
 	if (reply != NULL && sock >= 0) {
-		json_object_object_add(reply, WEFT_NET_ADDRESS, json_object_new_string(address));
+		json_object_object_add(reply, WEFT_RUNTIME_KEY_ADDRESS,
+			json_object_new_string(address));
 	}
 	bool sent = reply != NULL &&
 		weft_ipc_send_json(CHILD_ANSWER_FD, reply, &sock, sock >= 0 ? 1 : 0, &err);
@@ -184,7 +186,7 @@ static struct json_object *take_answer(struct net_call *call, const siginfo_t *i
 	struct json_object *req = call->request;
 	*fd = -1;
 	if (call->timed_out) {
-		return weft_ipc_reply_error(req, WEFT_NET_TIMEOUT,
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_TIMEOUT,
 			"connect to %s:%u: no connection within %d ms", call->host, call->port,
 			call->timeout_ms);
 	}
@@ -194,7 +196,7 @@ static struct json_object *take_answer(struct net_call *call, const siginfo_t *i
 	struct weft_error err = { 0 };
 	struct json_object *ans = weft_ipc_recv_json(call->answer_fd, fds, &nfds, &hangup, &err);
 	if (ans == NULL) {
-		return weft_ipc_reply_error(req, "internal",
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INTERNAL,
 			"connect to %s:%u: the broker child failed (%s %d)", call->host,
 			call->port, info->si_code == CLD_EXITED ? "exit status" : "signal",
 			info->si_status);
@@ -203,21 +205,22 @@ static struct json_object *take_answer(struct net_call *call, const siginfo_t *i
 		close(fds[i]);
 	}
 	struct json_object *error, *reply;
-	if (json_object_object_get_ex(ans, "error", &error)) {
-		const char *c = weft_json_get_string(error, "code");
-		const char *m = weft_json_get_string(error, "message");
-		reply = weft_ipc_reply_error(req, c != NULL ? c : "internal", "%s",
+	if (json_object_object_get_ex(ans, WEFT_MSG_ERROR, &error)) {
+		const char *c = weft_json_get_string(error, WEFT_MSG_CODE);
+		const char *m = weft_json_get_string(error, WEFT_MSG_MESSAGE);
+		reply = weft_ipc_reply_error(req, c != NULL ? c : WEFT_RUNTIME_ERR_INTERNAL, "%s",
 			m != NULL ? m : "connect failed");
 		if (nfds > 0) {
 			close(fds[0]);
 		}
 	} else if (nfds == 0) {
-		reply = weft_ipc_reply_error(req, "internal", "the broker child sent no socket");
+		reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INTERNAL,
+			"the broker child sent no socket");
 	} else {
-		const char *address = weft_json_get_string(ans, WEFT_NET_ADDRESS);
+		const char *address = weft_json_get_string(ans, WEFT_RUNTIME_KEY_ADDRESS);
 		reply = weft_ipc_reply_ok(req);
 		if (reply != NULL) {
-			json_object_object_add(reply, WEFT_NET_ADDRESS,
+			json_object_object_add(reply, WEFT_RUNTIME_KEY_ADDRESS,
 				json_object_new_string(address != NULL ? address : ""));
 		}
 		*fd = fds[0];
@@ -241,12 +244,12 @@ static void handle_exit(int fd, uint32_t events, void *data)
 	int sock;
 	struct json_object *reply = take_answer(call, &info, &sock);
 	struct json_object *error;
-	if (reply != NULL && json_object_object_get_ex(reply, "error", &error)) {
+	if (reply != NULL && json_object_object_get_ex(reply, WEFT_MSG_ERROR, &error)) {
 		weft_log(WEFT_WARN, "%s: connect %s:%u failed: %s", net->owner, call->host,
-			call->port, weft_json_get_string(error, "message"));
+			call->port, weft_json_get_string(error, WEFT_MSG_MESSAGE));
 	} else if (reply != NULL) {
 		weft_log(WEFT_DEBUG, "%s: connected to %s:%u at %s", net->owner, call->host,
-			call->port, weft_json_get_string(reply, WEFT_NET_ADDRESS));
+			call->port, weft_json_get_string(reply, WEFT_RUNTIME_KEY_ADDRESS));
 	}
 	call_destroy(call);
 	answer(net, reply, sock);
@@ -340,10 +343,10 @@ static struct net_call *call_start(struct appd_net *net, struct json_object *req
 
 void appd_net_connect(struct appd_net *net, struct json_object *req)
 {
-	const char *host = weft_json_get_string(req, WEFT_NET_HOST);
+	const char *host = weft_json_get_string(req, WEFT_RUNTIME_KEY_HOST);
 	struct json_object *jport = NULL, *jtimeout = NULL;
-	json_object_object_get_ex(req, WEFT_NET_PORT, &jport);
-	json_object_object_get_ex(req, WEFT_NET_TIMEOUT_MS, &jtimeout);
+	json_object_object_get_ex(req, WEFT_RUNTIME_KEY_PORT, &jport);
+	json_object_object_get_ex(req, WEFT_RUNTIME_KEY_TIMEOUT_MS, &jtimeout);
 	int64_t port = json_object_is_type(jport, json_type_int) ? json_object_get_int64(jport)
 								 : 0;
 	int64_t timeout = json_object_is_type(jtimeout, json_type_int)
@@ -351,7 +354,7 @@ void appd_net_connect(struct appd_net *net, struct json_object *req)
 		: WEFT_NET_TIMEOUT_MAX_MS;
 	if (host == NULL || port <= 0 || port > 65535) {
 		answer(net,
-			weft_ipc_reply_error(req, "invalid_argument",
+			weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INVALID_ARGUMENT,
 				"host (a string) and port (1-65535) are required"),
 			-1);
 		return;
@@ -367,7 +370,10 @@ void appd_net_connect(struct appd_net *net, struct json_object *req)
 	if (!weft_net_allowed(&net->grants, host, (unsigned)port, &err)) {
 		weft_log(WEFT_WARN, "%s: connect %s:%lld refused: %s", net->owner, shown,
 			(long long)port, err.msg);
-		answer(net, weft_ipc_reply_error(req, WEFT_NET_NOT_GRANTED, "%s", err.msg), -1);
+		answer(net,
+			weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_PERMISSION_DENIED, "%s",
+				err.msg),
+			-1);
 		return;
 	}
 	const char *busy = NULL;
@@ -379,14 +385,15 @@ void appd_net_connect(struct appd_net *net, struct json_object *req)
 	if (busy != NULL) {
 		weft_log(WEFT_WARN, "%s: connect %s:%lld refused: %s", net->owner, shown,
 			(long long)port, busy);
-		answer(net, weft_ipc_reply_error(req, "busy", "%s", busy), -1);
+		answer(net, weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_BUSY, "%s", busy), -1);
 		return;
 	}
 	struct net_call *call = call_start(net, req, host, (unsigned)port, (int)timeout, &err);
 	if (call == NULL) {
 		weft_log(WEFT_ERROR, "%s: connect %s:%lld: %s", net->owner, shown, (long long)port,
 			err.msg);
-		answer(net, weft_ipc_reply_error(req, "internal", "%s", err.msg), -1);
+		answer(net, weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INTERNAL, "%s", err.msg),
+			-1);
 		return;
 	}
 	call->next = net->calls;

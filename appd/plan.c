@@ -13,6 +13,7 @@
 
 #include "appd.h"
 #include "weft/app_id.h"
+#include "weft/appd-protocol.h"
 #include "weft/capability.h"
 #include "weft/log.h"
 #include "weft/manifest.h"
@@ -53,7 +54,7 @@ static bool verify(struct appd_plan *plan, const char *app_id, bool allow_untrus
 	}
 	if (result == WEFT_VERIFY_ERROR) {
 		/* Unreadable or refused content is never run, developer or not. */
-		*code = "invalid_package";
+		*code = WEFT_APPD_ERR_INVALID_PACKAGE;
 		weft_error_set(err, "%s: %s", app_id, why.msg);
 		return false;
 	}
@@ -65,7 +66,7 @@ static bool verify(struct appd_plan *plan, const char *app_id, bool allow_untrus
 		bool readable = weft_pkg_scan(plan->package_dir, NULL, &files, &scan_err);
 		weft_pkg_files_finish(&files);
 		if (!readable) {
-			*code = "invalid_package";
+			*code = WEFT_APPD_ERR_INVALID_PACKAGE;
 			weft_error_set(err, "%s: %s", app_id, scan_err.msg);
 			return false;
 		}
@@ -73,7 +74,7 @@ static bool verify(struct appd_plan *plan, const char *app_id, bool allow_untrus
 			app_id, why.msg);
 		return true;
 	}
-	*code = "untrusted";
+	*code = WEFT_APPD_ERR_UNTRUSTED;
 	weft_error_set(err, "%s is not trusted: %s", app_id, why.msg);
 	return false;
 }
@@ -112,12 +113,12 @@ bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untru
 	memset(plan, 0, sizeof(*plan));
 	weft_strv_init(&plan->capabilities);
 	weft_strv_init(&plan->runtime_args);
-	*code = "invalid_argument";
+	*code = WEFT_APPD_ERR_INVALID_ARGUMENT;
 	if (!weft_app_id_valid(app_id, err)) {
 		weft_error_prefix(err, "invalid app id");
 		return false;
 	}
-	*code = "not_installed";
+	*code = WEFT_APPD_ERR_NOT_INSTALLED;
 	plan->package_dir = weft_store_find(app_id, err);
 	if (plan->package_dir == NULL || !canonical(&plan->package_dir, err)) {
 		return false;
@@ -126,7 +127,7 @@ bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untru
 		return false;
 	}
 
-	*code = "invalid_package";
+	*code = WEFT_APPD_ERR_INVALID_PACKAGE;
 	char *path = weft_path_join(plan->package_dir, WEFT_MANIFEST_FILE);
 	struct weft_manifest *m = path != NULL ? appd_manifest_load(path, err) : NULL;
 	if (path == NULL) {

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "appd.h"
+#include "weft/appd-protocol.h"
 #include "weft/paths.h"
 #include "weft/sandbox.h"
 
@@ -352,7 +353,7 @@ struct json_object *appd_sandbox_json(const char *name, bool sandboxed,
 	if (obj == NULL) {
 		return NULL;
 	}
-	json_object_object_add(obj, "enforced", json_object_new_boolean(sandboxed));
-	json_object_object_add(obj, "summary", json_object_new_string(line));
+	json_object_object_add(obj, WEFT_APPD_KEY_ENFORCED, json_object_new_boolean(sandboxed));
+	json_object_object_add(obj, WEFT_APPD_KEY_SUMMARY, json_object_new_string(line));
 	return obj;
 }

@@ -33,9 +33,12 @@
 #include "appd.h"
 #include "spare.h"
 #include "spawn.h"
+#include "weft/appd-protocol.h"
+#include "weft/compositor-protocol.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/net.h"
+#include "weft/runtime-protocol.h"
 #include "weft/sandbox.h"
 
 /* Ended sessions kept for state queries. */
@@ -52,7 +55,7 @@
 
 struct appd_proc {
 	struct appd_session *session;
-	const char *name; /* "runtime" or "app-shell" */
+	const char *name; /* WEFT_APPD_PROCESS_*: in SESSION and logs */
 	pid_t pid; /* 0 before it is started */
 	int pidfd;
 	struct appd_source *source;
@@ -110,11 +113,11 @@ static void session_finish(struct appd_session *s);
 const char *appd_state_name(enum appd_state state)
 {
 	static const char *const names[] = {
-		[APPD_STARTING] = "starting",
-		[APPD_RUNNING] = "running",
-		[APPD_STOPPING] = "stopping",
-		[APPD_STOPPED] = "stopped",
-		[APPD_CRASHED] = "crashed",
+		[APPD_STARTING] = WEFT_APPD_STATE_STARTING,
+		[APPD_RUNNING] = WEFT_APPD_STATE_RUNNING,
+		[APPD_STOPPING] = WEFT_APPD_STATE_STOPPING,
+		[APPD_STOPPED] = WEFT_APPD_STATE_STOPPED,
+		[APPD_CRASHED] = WEFT_APPD_STATE_CRASHED,
 	};
 	return names[state];
 }
@@ -157,8 +160,9 @@ static struct json_object *exit_json(const struct appd_proc *proc)
 	if (exit == NULL) {
 		return NULL;
 	}
-	json_object_object_add(exit, "process", json_object_new_string(proc->name));
-	json_object_object_add(exit, proc->code == CLD_EXITED ? "status" : "signal",
+	json_object_object_add(exit, WEFT_APPD_KEY_PROCESS, json_object_new_string(proc->name));
+	json_object_object_add(exit,
+		proc->code == CLD_EXITED ? WEFT_APPD_KEY_STATUS : WEFT_APPD_KEY_SIGNAL,
 		json_object_new_int(proc->status));
 	return exit;
 }
@@ -172,33 +176,40 @@ struct json_object *appd_session_to_json(const struct appd_session *s)
 		json_object_put(caps);
 		return NULL;
 	}
-	json_object_object_add(obj, "id", json_object_new_string(s->id));
-	json_object_object_add(obj, "app_id", json_object_new_string(s->app_id));
-	json_object_object_add(obj, "state", json_object_new_string(appd_state_name(s->state)));
+	json_object_object_add(obj, WEFT_APPD_KEY_ID, json_object_new_string(s->id));
+	json_object_object_add(obj, WEFT_APPD_KEY_APP_ID, json_object_new_string(s->app_id));
+	json_object_object_add(obj, WEFT_APPD_KEY_STATE,
+		json_object_new_string(appd_state_name(s->state)));
 	if (s->runtime.pid > 0) {
-		json_object_object_add(obj, "runtime_pid", json_object_new_int(s->runtime.pid));
+		json_object_object_add(obj, WEFT_APPD_KEY_RUNTIME_PID,
+			json_object_new_int(s->runtime.pid));
 	}
 	if (s->shell.pid > 0) {
-		json_object_object_add(obj, "app_shell_pid", json_object_new_int(s->shell.pid));
+		json_object_object_add(obj, WEFT_APPD_KEY_APP_SHELL_PID,
+			json_object_new_int(s->shell.pid));
 	}
-	json_object_object_add(obj, "started_at", json_object_new_int64(s->started_at));
+	json_object_object_add(obj, WEFT_APPD_KEY_STARTED_AT,
+		json_object_new_int64(s->started_at));
 	if (s->ended_at > 0) {
-		json_object_object_add(obj, "ended_at", json_object_new_int64(s->ended_at));
+		json_object_object_add(obj, WEFT_APPD_KEY_ENDED_AT,
+			json_object_new_int64(s->ended_at));
 	}
 	if (s->launch_ms >= 0) {
-		json_object_object_add(obj, "launch_ms", json_object_new_int64(s->launch_ms));
+		json_object_object_add(obj, WEFT_APPD_KEY_LAUNCH_MS,
+			json_object_new_int64(s->launch_ms));
 	}
 	for (size_t i = 0; i < s->plan.capabilities.len; i++) {
 		json_object_array_add(caps, json_object_new_string(s->plan.capabilities.items[i]));
 	}
-	json_object_object_add(obj, "capabilities", caps);
+	json_object_object_add(obj, WEFT_APPD_KEY_CAPABILITIES, caps);
 	/* appd's, the same for every session: said per session so that whoever
 	 * looks at one sees whether it is contained. */
 	const char *why_not = appd_limits_not_enforced(s->appd->limits);
 	char limits[512];
-	snprintf(limits, sizeof(limits), "%s%s", why_not != NULL ? "not enforced: " : "enforced",
+	snprintf(limits, sizeof(limits), "%s%s",
+		why_not != NULL ? WEFT_APPD_LIMITS_NOT_ENFORCED : WEFT_APPD_LIMITS_ENFORCED,
 		why_not != NULL ? why_not : "");
-	json_object_object_add(obj, "limits", json_object_new_string(limits));
+	json_object_object_add(obj, WEFT_APPD_KEY_LIMITS, json_object_new_string(limits));
 	struct json_object *sandbox = json_object_new_object();
 	const struct appd_proc *procs[] = { &s->runtime, &s->shell };
 	for (size_t i = 0; sandbox != NULL && i < 2; i++) {
@@ -208,12 +219,13 @@ struct json_object *appd_session_to_json(const struct appd_session *s)
 					&procs[i]->sandbox));
 		}
 	}
-	json_object_object_add(obj, "sandbox", sandbox);
+	json_object_object_add(obj, WEFT_APPD_KEY_SANDBOX, sandbox);
 	if (s->reason[0] != '\0') {
-		json_object_object_add(obj, "reason", json_object_new_string(s->reason));
+		json_object_object_add(obj, WEFT_APPD_KEY_REASON,
+			json_object_new_string(s->reason));
 	}
 	if (s->culprit != NULL) {
-		json_object_object_add(obj, "exit", exit_json(s->culprit));
+		json_object_object_add(obj, WEFT_APPD_KEY_EXIT, exit_json(s->culprit));
 	}
 	return obj;
 }
@@ -228,8 +240,9 @@ static void set_state(struct appd_session *s, enum appd_state state)
 		s->reason[0] != '\0' ? ": " : "", s->reason);
 	struct json_object *event = json_object_new_object();
 	if (event != NULL) {
-		json_object_object_add(event, "event", json_object_new_string("state"));
-		json_object_object_add(event, "session", appd_session_to_json(s));
+		json_object_object_add(event, WEFT_MSG_EVENT,
+			json_object_new_string(WEFT_APPD_EVENT_STATE));
+		json_object_object_add(event, WEFT_APPD_KEY_SESSION, appd_session_to_json(s));
 		appd_control_broadcast(s->appd->control, event);
 		json_object_put(event);
 	}
@@ -730,7 +743,7 @@ static void control_reply_fd(struct appd_session *s, struct json_object *reply, 
 			/* A clipboard's text near the cap, and a longer id than the
 			 * compositor's: the reply echoes the request's id. */
 			control_reply_fd(s,
-				weft_ipc_reply_error(reply, "too_large",
+				weft_ipc_reply_error(reply, WEFT_RUNTIME_ERR_TOO_LARGE,
 					"the reply does not fit in a message"),
 				-1);
 		}
@@ -751,31 +764,33 @@ static bool has_capability(struct appd_session *s, const char *cap)
 /* A notification goes to whoever shows them: the subscribers (the shell). */
 static struct json_object *route_notification(struct appd_session *s, struct json_object *req)
 {
-	const char *title = weft_json_get_string(req, "title");
-	const char *body = weft_json_get_string(req, "body");
-	const char *icon = weft_json_get_string(req, "icon");
+	const char *title = weft_json_get_string(req, WEFT_RUNTIME_KEY_TITLE);
+	const char *body = weft_json_get_string(req, WEFT_RUNTIME_KEY_BODY);
+	const char *icon = weft_json_get_string(req, WEFT_RUNTIME_KEY_ICON);
 	if (!has_capability(s, "sys:notifications")) {
-		return weft_ipc_reply_error(req, "permission_denied",
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_PERMISSION_DENIED,
 			"capability not granted: sys:notifications");
 	}
 	if (title == NULL || body == NULL) {
-		return weft_ipc_reply_error(req, "invalid_argument",
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INVALID_ARGUMENT,
 			"title and body are required");
 	}
 	struct json_object *event = json_object_new_object();
 	if (event == NULL) {
-		return weft_ipc_reply_error(req, "internal", "out of memory");
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INTERNAL, "out of memory");
 	}
-	json_object_object_add(event, "event", json_object_new_string("notification"));
-	json_object_object_add(event, "session_id", json_object_new_string(s->id));
-	json_object_object_add(event, "app_id", json_object_new_string(s->app_id));
-	json_object_object_add(event, "title", json_object_new_string(title));
-	json_object_object_add(event, "body", json_object_new_string(body));
-	json_object_object_add(event, "icon", icon != NULL ? json_object_new_string(icon) : NULL);
+	json_object_object_add(event, WEFT_MSG_EVENT,
+		json_object_new_string(WEFT_APPD_EVENT_NOTIFICATION));
+	json_object_object_add(event, WEFT_APPD_KEY_SESSION_ID, json_object_new_string(s->id));
+	json_object_object_add(event, WEFT_APPD_KEY_APP_ID, json_object_new_string(s->app_id));
+	json_object_object_add(event, WEFT_APPD_KEY_TITLE, json_object_new_string(title));
+	json_object_object_add(event, WEFT_APPD_KEY_BODY, json_object_new_string(body));
+	json_object_object_add(event, WEFT_APPD_KEY_ICON,
+		icon != NULL ? json_object_new_string(icon) : NULL);
 	size_t shown = appd_control_broadcast(s->appd->control, event);
 	json_object_put(event);
 	if (shown == 0) {
-		return weft_ipc_reply_error(req, "unavailable",
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNAVAILABLE,
 			"no system UI to show notifications");
 	}
 	return weft_ipc_reply_ok(req);
@@ -791,25 +806,25 @@ static void handle_clipboard_answer(void *data, struct json_object *answer, cons
 	struct json_object *reply;
 	if (answer == NULL) {
 		reply = weft_ipc_reply_error(req, code, "%s", message);
-	} else if (json_object_object_get_ex(answer, "error", &error)) {
+	} else if (json_object_object_get_ex(answer, WEFT_MSG_ERROR, &error)) {
 		/* The compositor's own words: "empty", "timeout", "not_utf8"... */
-		const char *c = json_object_object_get_ex(error, "code", &v)
+		const char *c = json_object_object_get_ex(error, WEFT_MSG_CODE, &v)
 			? json_object_get_string(v)
-			: "internal";
-		const char *m = json_object_object_get_ex(error, "message", &v)
+			: WEFT_RUNTIME_ERR_INTERNAL;
+		const char *m = json_object_object_get_ex(error, WEFT_MSG_MESSAGE, &v)
 			? json_object_get_string(v)
 			: "refused";
 		reply = weft_ipc_reply_error(req, c, "%s", m);
 	} else if (!call->read) {
 		reply = weft_ipc_reply_ok(req);
-	} else if (json_object_object_get_ex(answer, "text", &v) &&
+	} else if (json_object_object_get_ex(answer, WEFT_COMPOSITOR_KEY_TEXT, &v) &&
 		json_object_is_type(v, json_type_string)) {
 		reply = weft_ipc_reply_ok(req);
 		if (reply != NULL) {
-			json_object_object_add(reply, "text", json_object_get(v));
+			json_object_object_add(reply, WEFT_RUNTIME_KEY_TEXT, json_object_get(v));
 		}
 	} else {
-		reply = weft_ipc_reply_error(req, "internal",
+		reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INTERNAL,
 			"the compositor's answer holds no text");
 	}
 	control_reply(s, reply);
@@ -822,29 +837,33 @@ static struct json_object *route_clipboard(struct appd_session *s, struct json_o
 	bool read)
 {
 	const char *cap = read ? "sys:clipboard:read" : "sys:clipboard:write";
-	const char *text = weft_json_get_string(req, "text");
+	const char *text = weft_json_get_string(req, WEFT_RUNTIME_KEY_TEXT);
 	if (!has_capability(s, cap)) {
-		return weft_ipc_reply_error(req, "permission_denied", "capability not granted: %s",
-			cap);
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_PERMISSION_DENIED,
+			"capability not granted: %s", cap);
 	}
 	if (!read && text == NULL) {
-		return weft_ipc_reply_error(req, "invalid_argument", "text is required");
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INVALID_ARGUMENT,
+			"text is required");
 	}
 	if (s->appd->compositor == NULL) {
-		return weft_ipc_reply_error(req, "unavailable", "no compositor holds a clipboard");
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNAVAILABLE,
+			"no compositor holds a clipboard");
 	}
 	if (s->n_clipboard_calls >= CLIPBOARD_CALLS_MAX) {
-		return weft_ipc_reply_error(req, "busy", "too many clipboard requests at once");
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_BUSY,
+			"too many clipboard requests at once");
 	}
 	struct clipboard_call *call = calloc(1, sizeof(*call));
 	if (call == NULL) {
-		return weft_ipc_reply_error(req, "internal", "out of memory");
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INTERNAL, "out of memory");
 	}
 	struct weft_error err = { 0 };
 	if (!appd_compositor_clipboard(s->appd->compositor, read ? NULL : text,
 		    handle_clipboard_answer, call, &call->compositor_request, &err)) {
 		/* Text near the cap may not fit in the compositor's message. */
-		const char *code = errno == EMSGSIZE ? "too_large" : "unavailable";
+		const char *code = errno == EMSGSIZE ? WEFT_RUNTIME_ERR_TOO_LARGE
+						     : WEFT_RUNTIME_ERR_UNAVAILABLE;
 		free(call);
 		return weft_ipc_reply_error(req, code, "%s", err.msg);
 	}
@@ -866,27 +885,32 @@ static void handle_control_request(struct appd_session *s, const char *buf, size
 	json_tokener_free(tok);
 	if (req == NULL || !whole || !json_object_is_type(req, json_type_object)) {
 		json_object_put(req);
-		control_reply(s, weft_ipc_reply_error(NULL, "bad_request", "not a JSON object"));
+		control_reply(s,
+			weft_ipc_reply_error(NULL, WEFT_RUNTIME_ERR_BAD_REQUEST,
+				"not a JSON object"));
 		return;
 	}
-	const char *type = weft_json_get_string(req, "type");
+	const char *type = weft_json_get_string(req, WEFT_MSG_TYPE);
 	struct json_object *reply;
 	if (type == NULL) {
-		reply = weft_ipc_reply_error(req, "bad_request", "missing type");
-	} else if (strcmp(type, "notification") == 0) {
+		reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_BAD_REQUEST, "missing type");
+	} else if (strcmp(type, WEFT_RUNTIME_REQ_NOTIFICATION) == 0) {
 		reply = route_notification(s, req);
-	} else if (strcmp(type, "clipboard-read") == 0) {
+	} else if (strcmp(type, WEFT_RUNTIME_REQ_CLIPBOARD_READ) == 0 ||
+		strcmp(type, WEFT_RUNTIME_REQ_CLIPBOARD_READ_OLD) == 0) {
 		reply = route_clipboard(s, req, true);
-	} else if (strcmp(type, "clipboard-write") == 0) {
+	} else if (strcmp(type, WEFT_RUNTIME_REQ_CLIPBOARD_WRITE) == 0 ||
+		strcmp(type, WEFT_RUNTIME_REQ_CLIPBOARD_WRITE_OLD) == 0) {
 		reply = route_clipboard(s, req, false);
-	} else if (strcmp(type, WEFT_NET_CONNECT) == 0 && s->net == NULL) {
-		reply = weft_ipc_reply_error(req, "unavailable", "the session is stopping");
-	} else if (strcmp(type, WEFT_NET_CONNECT) == 0) {
+	} else if (strcmp(type, WEFT_RUNTIME_REQ_CONNECT) == 0 && s->net == NULL) {
+		reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNAVAILABLE,
+			"the session is stopping");
+	} else if (strcmp(type, WEFT_RUNTIME_REQ_CONNECT) == 0) {
 		/* The broker answers, now or once it has connected. */
 		appd_net_connect(s->net, req);
 		reply = NULL;
 	} else {
-		reply = weft_ipc_reply_error(req, "unknown_request", "%s", type);
+		reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNKNOWN_REQUEST, "%s", type);
 	}
 	/* NULL: answered later. */
 	if (reply != NULL) {
@@ -930,8 +954,10 @@ static void handle_control(int fd, uint32_t events, void *data)
 			s->control_source = NULL;
 			return;
 		}
-		if ((n == 6 && memcmp(buf, "READY\n", 6) == 0) ||
-			(n == 5 && memcmp(buf, "READY", 5) == 0)) {
+		/* READY, with its newline or without. */
+		size_t len = (size_t)n, ready = strlen(WEFT_RUNTIME_READY);
+		if ((len == ready || len == ready - 1) &&
+			memcmp(buf, WEFT_RUNTIME_READY, len) == 0) {
 			if (s->state == APPD_STARTING) {
 				handle_ready(s);
 			}
@@ -973,13 +999,14 @@ void appd_session_compositor_event(struct appd *appd, const char *event, const c
 	if (s == NULL || s->state >= APPD_STOPPING) {
 		return;
 	}
-	if (strcmp(event, "first_frame") == 0) {
+	if (strcmp(event, WEFT_COMPOSITOR_EVENT_FIRST_FRAME) == 0) {
 		if (s->state == APPD_STARTING && s->shell.pid > 0) {
 			set_state(s, APPD_RUNNING);
 		}
-	} else if (strcmp(event, "window_closed") == 0) {
+	} else if (strcmp(event, WEFT_COMPOSITOR_EVENT_WINDOW_CLOSED) == 0) {
 		session_stop(s, false, NULL, "window closed");
-	} else if (strcmp(event, "client_gone") == 0 && s->shell.pid > 0 && !s->client_gone) {
+	} else if (strcmp(event, WEFT_COMPOSITOR_EVENT_CLIENT_GONE) == 0 && s->shell.pid > 0 &&
+		!s->client_gone) {
 		/* Usually the app-shell on its way out: let its exit status
 		 * say how it ended, but do not wait for it for ever. */
 		s->client_gone = true;
@@ -1057,7 +1084,7 @@ static bool start_runtime(struct appd_session *s, int control_fd, int ipc_fd,
 struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 	struct appd_plan *plan, const char **code, struct weft_error *err)
 {
-	*code = "internal";
+	*code = WEFT_APPD_ERR_INTERNAL;
 	struct appd_session *s = calloc(1, sizeof(*s));
 	if (s == NULL || (s->app_id = strdup(app_id)) == NULL) {
 		weft_error_set(err, "out of memory");
@@ -1068,10 +1095,14 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 	s->appd = appd;
 	s->plan = *plan;
 	s->control_fd = s->shell_ipc_fd = s->wayland_fd = -1;
-	s->runtime = (struct appd_proc){ .session = s, .name = "runtime", .pidfd = -1 };
-	s->shell = (struct appd_proc){ .session = s, .name = "app-shell", .pidfd = -1 };
+	s->runtime = (struct appd_proc){ .session = s,
+		.name = WEFT_APPD_PROCESS_RUNTIME,
+		.pidfd = -1 };
+	s->shell = (struct appd_proc){ .session = s,
+		.name = WEFT_APPD_PROCESS_APP_SHELL,
+		.pidfd = -1 };
 	if (appd->quitting) {
-		*code = "busy";
+		*code = WEFT_APPD_ERR_BUSY;
 		weft_error_set(err, "appd is shutting down");
 		session_free_unstarted(s);
 		return NULL;

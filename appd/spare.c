@@ -13,6 +13,7 @@
 #include "appd.h"
 #include "spare.h"
 #include "spawn.h"
+#include "weft/appd-protocol.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 
@@ -399,16 +400,16 @@ struct json_object *appd_spare_to_json(const struct appd_spare *spare)
 	if (obj == NULL) {
 		return NULL;
 	}
-	const char *state = "off";
+	const char *state = WEFT_APPD_SPARE_OFF;
 	if (spare != NULL && spare->pid > 0) {
-		state = spare->ready ? "ready" : "warming";
-		json_object_object_add(obj, "pid", json_object_new_int(spare->pid));
+		state = spare->ready ? WEFT_APPD_SPARE_READY : WEFT_APPD_SPARE_WARMING;
+		json_object_object_add(obj, WEFT_APPD_KEY_PID, json_object_new_int(spare->pid));
 	} else if (spare != NULL && !spare->disabled) {
-		state = "coming";
+		state = WEFT_APPD_SPARE_COMING;
 	}
-	json_object_object_add(obj, "state", json_object_new_string(state));
+	json_object_object_add(obj, WEFT_APPD_KEY_STATE, json_object_new_string(state));
 	if (spare == NULL || spare->pid <= 0) {
-		json_object_object_add(obj, "why",
+		json_object_object_add(obj, WEFT_APPD_KEY_WHY,
 			json_object_new_string(
 				spare != NULL ? spare->why : "--no-prewarm, or no compositor"));
 	}

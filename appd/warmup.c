@@ -16,6 +16,7 @@
 #include "spare.h"
 #include "spawn.h"
 #include "warmup.h"
+#include "weft/appd-protocol.h"
 #include "weft/log.h"
 #include "weft/sandbox.h"
 
@@ -352,7 +353,8 @@ struct json_object *appd_warm_up_to_json(const struct appd_warm_up *w)
 	}
 	char why[64];
 	snprintf(why, sizeof(why), "the shader cache warm-up runs (pid %d)", (int)w->pid);
-	json_object_object_add(obj, "state", json_object_new_string("coming"));
-	json_object_object_add(obj, "why", json_object_new_string(why));
+	json_object_object_add(obj, WEFT_APPD_KEY_STATE,
+		json_object_new_string(WEFT_APPD_SPARE_COMING));
+	json_object_object_add(obj, WEFT_APPD_KEY_WHY, json_object_new_string(why));
 	return obj;
 }

@@ -68,7 +68,7 @@ static double direct(const struct sockaddr_in *addr)
 	double start = now_us();
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) != 0) {
-		fail("connect");
+		fail(WEFT_RUNTIME_REQ_CONNECT);
 	}
 	double t = now_us() - start;
 	close(fd);
@@ -108,7 +108,8 @@ static double brokered(const struct weft_net_grants *grants, unsigned port)
 		const char *code;
 		int fd = weft_net_connect(grants, "127.0.0.1", port, 2000, address, &code, &err);
 		struct json_object *reply = json_object_new_object();
-		json_object_object_add(reply, WEFT_NET_ADDRESS, json_object_new_string(address));
+		json_object_object_add(reply, WEFT_RUNTIME_KEY_ADDRESS,
+			json_object_new_string(address));
 		_exit(fd >= 0 && weft_ipc_send_json(sv[1], reply, &fd, 1, &err) ? 0 : 1);
 	}
 	close(sv[1]);

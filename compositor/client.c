@@ -9,6 +9,7 @@
 #include <wayland-server-core.h>
 
 #include "server.h"
+#include "weft/compositor-protocol.h"
 #include "weft/log.h"
 
 struct client_tag {
@@ -23,8 +24,8 @@ static void handle_client_destroy(struct wl_listener *listener, void *data)
 {
 	struct client_tag *tag = wl_container_of(listener, tag, destroy);
 	if (tag->role == WEFT_CLIENT_APP) {
-		weft_control_send_event(tag->server->control, "client_gone", tag->app_id,
-			tag->session_id);
+		weft_control_send_event(tag->server->control, WEFT_COMPOSITOR_EVENT_CLIENT_GONE,
+			tag->app_id, tag->session_id);
 	}
 	wl_list_remove(&tag->destroy.link);
 	free(tag->app_id);

@@ -23,6 +23,7 @@
 
 #include "seat.h"
 #include "server.h"
+#include "weft/compositor-protocol.h"
 #include "weft/log.h"
 
 #define READ_TIMEOUT_MS 2000
@@ -257,17 +258,17 @@ bool weft_clipboard_write(struct weft_clipboard *clipboard, const char *data, si
 	const char **code, struct weft_error *err)
 {
 	if (len > WEFT_CLIPBOARD_MAX) {
-		*code = "too_large";
+		*code = WEFT_COMPOSITOR_ERR_TOO_LARGE;
 		weft_error_set(err, "%zu bytes of text, more than the clipboard's %d", len,
 			WEFT_CLIPBOARD_MAX);
 		return false;
 	}
 	if (!is_text(data, len)) {
-		*code = "not_utf8";
+		*code = WEFT_COMPOSITOR_ERR_NOT_UTF8;
 		weft_error_set(err, "the text is not UTF-8");
 		return false;
 	}
-	*code = "internal";
+	*code = WEFT_COMPOSITOR_ERR_INTERNAL;
 	struct source *source = calloc(1, sizeof(*source));
 	struct text *text = malloc(sizeof(*text) + len);
 	if (source == NULL || text == NULL) {
@@ -322,7 +323,8 @@ static void read_done(struct weft_clipboard_read *reading)
 {
 	/* The buffer is there: it grows before the first read. */
 	if (!is_text(reading->buf, reading->len)) {
-		read_finish(reading, NULL, "not_utf8", "the selection is not UTF-8 text");
+		read_finish(reading, NULL, WEFT_COMPOSITOR_ERR_NOT_UTF8,
+			"the selection is not UTF-8 text");
 		return;
 	}
 	read_finish(reading, reading->buf, NULL, NULL);
@@ -340,7 +342,8 @@ static int handle_read_readable(int fd, uint32_t mask, void *data)
 			}
 			char *buf = realloc(reading->buf, cap);
 			if (buf == NULL) {
-				read_finish(reading, NULL, "internal", "out of memory");
+				read_finish(reading, NULL, WEFT_COMPOSITOR_ERR_INTERNAL,
+					"out of memory");
 				return 0;
 			}
 			reading->buf = buf;
@@ -350,7 +353,7 @@ static int handle_read_readable(int fd, uint32_t mask, void *data)
 		if (n > 0) {
 			reading->len += (size_t)n;
 			if (reading->len > WEFT_CLIPBOARD_MAX) {
-				read_finish(reading, NULL, "too_large",
+				read_finish(reading, NULL, WEFT_COMPOSITOR_ERR_TOO_LARGE,
 					"the selection is larger than the clipboard's 1 MiB");
 				return 0;
 			}
@@ -360,7 +363,7 @@ static int handle_read_readable(int fd, uint32_t mask, void *data)
 		} else if (errno == EAGAIN) {
 			return 0;
 		} else if (errno != EINTR) {
-			read_finish(reading, NULL, "internal", strerror(errno));
+			read_finish(reading, NULL, WEFT_COMPOSITOR_ERR_INTERNAL, strerror(errno));
 			return 0;
 		}
 	}
@@ -369,7 +372,8 @@ static int handle_read_readable(int fd, uint32_t mask, void *data)
 static int handle_read_timeout(void *data)
 {
 	struct weft_clipboard_read *reading = data;
-	read_finish(reading, NULL, "timeout", "the selection's owner did not send it in time");
+	read_finish(reading, NULL, WEFT_COMPOSITOR_ERR_TIMEOUT,
+		"the selection's owner did not send it in time");
 	return 0;
 }
 
@@ -379,18 +383,18 @@ struct weft_clipboard_read *weft_clipboard_read(struct weft_clipboard *clipboard
 	struct wlr_data_source *selection = clipboard->server->seat->seat->selection_source;
 	const char *mime = selection != NULL ? best_text_type(selection) : NULL;
 	if (mime == NULL) {
-		*code = "empty";
+		*code = WEFT_COMPOSITOR_ERR_EMPTY;
 		weft_error_set(err,
 			selection == NULL ? "the clipboard is empty"
 					  : "the clipboard holds no text");
 		return NULL;
 	}
 	if (clipboard->n_reads >= MAX_READS) {
-		*code = "busy";
+		*code = WEFT_COMPOSITOR_ERR_BUSY;
 		weft_error_set(err, "%d clipboard reads are in flight already", MAX_READS);
 		return NULL;
 	}
-	*code = "internal";
+	*code = WEFT_COMPOSITOR_ERR_INTERNAL;
 	struct weft_clipboard_read *reading = calloc(1, sizeof(*reading));
 	if (reading == NULL) {
 		weft_error_set(err, "out of memory");

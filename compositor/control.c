@@ -1,28 +1,7 @@
 /*
- * The appd control channel (design §3): an inherited SOCK_SEQPACKET socket,
- * one JSON object per message, fds by SCM_RIGHTS.
- *
- * Requests (each may carry "id", echoed in the reply; replies are
- * {"ok": true, ...} or {"error": {"code", "message"}}):
- *   {"type": "create_client", "app_id": A, "session_id": S}
- *       -> ok, with one fd: a Wayland connection tagged (A, S)
- *   {"type": "focus_session", "session_id": S}   -> ok | error not_found
- *   {"type": "close_session", "session_id": S}   -> ok, "closed": N
- *   {"type": "clipboard_write", "text": T}
- *       -> ok once T (UTF-8, at most 1 MiB) is the seat's selection, which
- *          ordinary clients paste | error not_utf8 | too_large
- *   {"type": "clipboard_read"}
- *       -> ok, "text": T, the selection as text; answered later, so other
- *          replies may come first | error empty (no selection, or none
- *          offered as text) | timeout (its owner sent nothing within 2 s)
- *          | too_large (over 1 MiB, or a reply that would not fit)
- *          | not_utf8 | busy (too many reads in flight)
- *   anything else -> error bad_request | too_large (over WEFT_MSG_MAX) |
- *   unknown_request; fds sent to the compositor are closed.
- * Events, compositor to appd (no "id"):
- *   {"event": "first_frame" | "window_closed" | "client_gone",
- *    "app_id": A, "session_id": S}
- *   {"event": "navigation_gesture", "type": T, "fingers": F, "dx": X, "dy": Y}
+ * The appd control channel (design §3), the compositor's side: an inherited
+ * SOCK_SEQPACKET socket, one JSON object per message, fds by SCM_RIGHTS.
+ * Its requests, events and error codes are weft/compositor-protocol.h's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +15,7 @@
 #include "server.h"
 #include "view.h"
 #include "weft/app_id.h"
+#include "weft/compositor-protocol.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 
@@ -78,30 +58,33 @@ static void reply_error(struct weft_control *control, struct json_object *reques
 
 static void handle_create_client(struct weft_control *control, struct json_object *request)
 {
-	const char *app_id = weft_json_get_string(request, "app_id");
-	const char *session_id = weft_json_get_string(request, "session_id");
+	const char *app_id = weft_json_get_string(request, WEFT_COMPOSITOR_KEY_APP_ID);
+	const char *session_id = weft_json_get_string(request, WEFT_COMPOSITOR_KEY_SESSION_ID);
 	struct weft_error err = { 0 };
 	if (app_id == NULL) {
-		reply_error(control, request, "invalid_argument", "missing app_id");
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
+			"missing app_id");
 		return;
 	}
 	if (!weft_app_id_valid(app_id, &err)) {
-		reply_error(control, request, "invalid_argument", err.msg);
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT, err.msg);
 		return;
 	}
 	if (session_id == NULL || session_id[0] == '\0') {
-		reply_error(control, request, "invalid_argument", "missing session_id");
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
+			"missing session_id");
 		return;
 	}
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		reply_error(control, request, "internal", strerror(errno));
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INTERNAL, strerror(errno));
 		return;
 	}
 	if (weft_client_create_tagged(control->server, sv[0], WEFT_CLIENT_APP, app_id,
 		    session_id) == NULL) {
 		close(sv[1]);
-		reply_error(control, request, "internal", "cannot create the client");
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INTERNAL,
+			"cannot create the client");
 		return;
 	}
 	send_msg(control, weft_ipc_reply_ok(request), sv[1]);
@@ -116,9 +99,10 @@ static bool in_session(struct weft_view *view, const char *session_id)
 
 static void handle_focus_session(struct weft_control *control, struct json_object *request)
 {
-	const char *session_id = weft_json_get_string(request, "session_id");
+	const char *session_id = weft_json_get_string(request, WEFT_COMPOSITOR_KEY_SESSION_ID);
 	if (session_id == NULL) {
-		reply_error(control, request, "invalid_argument", "missing session_id");
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
+			"missing session_id");
 		return;
 	}
 	struct weft_view *view;
@@ -131,14 +115,15 @@ static void handle_focus_session(struct weft_control *control, struct json_objec
 			return;
 		}
 	}
-	reply_error(control, request, "not_found", "no window for this session");
+	reply_error(control, request, WEFT_COMPOSITOR_ERR_NOT_FOUND, "no window for this session");
 }
 
 static void handle_close_session(struct weft_control *control, struct json_object *request)
 {
-	const char *session_id = weft_json_get_string(request, "session_id");
+	const char *session_id = weft_json_get_string(request, WEFT_COMPOSITOR_KEY_SESSION_ID);
 	if (session_id == NULL) {
-		reply_error(control, request, "invalid_argument", "missing session_id");
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
+			"missing session_id");
 		return;
 	}
 	int closed = 0;
@@ -161,7 +146,8 @@ static void handle_close_session(struct weft_control *control, struct json_objec
 	}
 	struct json_object *reply = weft_ipc_reply_ok(request);
 	if (reply != NULL) {
-		json_object_object_add(reply, "closed", json_object_new_int(closed));
+		json_object_object_add(reply, WEFT_COMPOSITOR_KEY_CLOSED,
+			json_object_new_int(closed));
 	}
 	send_msg(control, reply, -1);
 }
@@ -169,9 +155,10 @@ static void handle_close_session(struct weft_control *control, struct json_objec
 static void handle_clipboard_write(struct weft_control *control, struct json_object *request)
 {
 	struct json_object *text;
-	if (!json_object_object_get_ex(request, "text", &text) ||
+	if (!json_object_object_get_ex(request, WEFT_COMPOSITOR_KEY_TEXT, &text) ||
 		!json_object_is_type(text, json_type_string)) {
-		reply_error(control, request, "invalid_argument", "missing text");
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
+			"missing text");
 		return;
 	}
 	const char *code;
@@ -200,7 +187,7 @@ static void handle_read_done(void *data, const char *text, size_t len, const cha
 	if (text != NULL) {
 		reply = weft_ipc_reply_ok(cr->request);
 		if (reply != NULL) {
-			json_object_object_add(reply, "text",
+			json_object_object_add(reply, WEFT_COMPOSITOR_KEY_TEXT,
 				json_object_new_string_len(text, (int)len));
 		}
 		/* Escaping can make the reply outgrow the message cap. */
@@ -210,7 +197,7 @@ static void handle_read_done(void *data, const char *text, size_t len, const cha
 					NULL ||
 				size > WEFT_MSG_MAX)) {
 			json_object_put(reply);
-			reply = weft_ipc_reply_error(cr->request, "too_large",
+			reply = weft_ipc_reply_error(cr->request, WEFT_COMPOSITOR_ERR_TOO_LARGE,
 				"the selection does not fit in a reply");
 		}
 	} else {
@@ -224,7 +211,7 @@ static void handle_clipboard_read(struct weft_control *control, struct json_obje
 {
 	struct control_read *cr = calloc(1, sizeof(*cr));
 	if (cr == NULL) {
-		reply_error(control, request, "internal", "out of memory");
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_INTERNAL, "out of memory");
 		return;
 	}
 	const char *code;
@@ -244,21 +231,21 @@ static void handle_clipboard_read(struct weft_control *control, struct json_obje
 
 static void handle_request(struct weft_control *control, struct json_object *request)
 {
-	const char *type = weft_json_get_string(request, "type");
+	const char *type = weft_json_get_string(request, WEFT_MSG_TYPE);
 	if (type == NULL) {
-		reply_error(control, request, "bad_request", "missing type");
-	} else if (strcmp(type, "create_client") == 0) {
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_BAD_REQUEST, "missing type");
+	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_CREATE_CLIENT) == 0) {
 		handle_create_client(control, request);
-	} else if (strcmp(type, "focus_session") == 0) {
+	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_FOCUS_SESSION) == 0) {
 		handle_focus_session(control, request);
-	} else if (strcmp(type, "close_session") == 0) {
+	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_CLOSE_SESSION) == 0) {
 		handle_close_session(control, request);
-	} else if (strcmp(type, "clipboard_write") == 0) {
+	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_CLIPBOARD_WRITE) == 0) {
 		handle_clipboard_write(control, request);
-	} else if (strcmp(type, "clipboard_read") == 0) {
+	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_CLIPBOARD_READ) == 0) {
 		handle_clipboard_read(control, request);
 	} else {
-		reply_error(control, request, "unknown_request", type);
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_UNKNOWN_REQUEST, type);
 	}
 }
 
@@ -289,9 +276,9 @@ static int handle_readable(int fd, uint32_t mask, void *data)
 		} else if (errno == EAGAIN || errno == EINTR) {
 			break;
 		} else if (errno == EBADMSG) {
-			reply_error(control, NULL, "bad_request", err.msg);
+			reply_error(control, NULL, WEFT_COMPOSITOR_ERR_BAD_REQUEST, err.msg);
 		} else if (errno == EMSGSIZE) {
-			reply_error(control, NULL, "too_large", err.msg);
+			reply_error(control, NULL, WEFT_COMPOSITOR_ERR_TOO_LARGE, err.msg);
 		} else {
 			weft_log(WEFT_WARN, "control: %s", err.msg);
 			control_hangup(control);
@@ -354,9 +341,10 @@ void weft_control_send_event(struct weft_control *control, const char *event, co
 		return;
 	}
 	struct json_object *msg = json_object_new_object();
-	json_object_object_add(msg, "event", json_object_new_string(event));
-	json_object_object_add(msg, "app_id", json_object_new_string(app_id ? app_id : ""));
-	json_object_object_add(msg, "session_id",
+	json_object_object_add(msg, WEFT_MSG_EVENT, json_object_new_string(event));
+	json_object_object_add(msg, WEFT_COMPOSITOR_KEY_APP_ID,
+		json_object_new_string(app_id ? app_id : ""));
+	json_object_object_add(msg, WEFT_COMPOSITOR_KEY_SESSION_ID,
 		json_object_new_string(session_id ? session_id : ""));
 	send_msg(control, msg, -1);
 }
@@ -368,10 +356,13 @@ void weft_control_send_gesture(struct weft_control *control, uint32_t type, uint
 		return;
 	}
 	struct json_object *msg = json_object_new_object();
-	json_object_object_add(msg, "event", json_object_new_string("navigation_gesture"));
-	json_object_object_add(msg, "type", json_object_new_int((int)type));
-	json_object_object_add(msg, "fingers", json_object_new_int((int)fingers));
-	json_object_object_add(msg, "dx", json_object_new_double(dx));
-	json_object_object_add(msg, "dy", json_object_new_double(dy));
+	json_object_object_add(msg, WEFT_MSG_EVENT,
+		json_object_new_string(WEFT_COMPOSITOR_EVENT_NAVIGATION_GESTURE));
+	json_object_object_add(msg, WEFT_COMPOSITOR_KEY_GESTURE_TYPE,
+		json_object_new_int((int)type));
+	json_object_object_add(msg, WEFT_COMPOSITOR_KEY_FINGERS,
+		json_object_new_int((int)fingers));
+	json_object_object_add(msg, WEFT_COMPOSITOR_KEY_DX, json_object_new_double(dx));
+	json_object_object_add(msg, WEFT_COMPOSITOR_KEY_DY, json_object_new_double(dy));
 	send_msg(control, msg, -1);
 }

@@ -12,6 +12,7 @@
 
 #include "server.h"
 #include "view.h"
+#include "weft/compositor-protocol.h"
 #include "weft/log.h"
 #include "zweft-shell-unstable-v1-protocol.h"
 
@@ -69,7 +70,7 @@ static void window_close(struct weft_view *view)
 	zweft_shell_window_v1_send_window_closed(win->resource);
 	window_teardown(win);
 	if (weft_client_role(client) == WEFT_CLIENT_APP) {
-		weft_control_send_event(server->control, "window_closed",
+		weft_control_send_event(server->control, WEFT_COMPOSITOR_EVENT_WINDOW_CLOSED,
 			weft_client_app_id(client), weft_client_session_id(client));
 	}
 }
@@ -96,8 +97,9 @@ static void surface_role_commit(struct wlr_surface *surface)
 		win->shown_once = true;
 		struct wl_client *client = win->view.client;
 		if (weft_client_role(client) == WEFT_CLIENT_APP) {
-			weft_control_send_event(win->view.server->control, "first_frame",
-				weft_client_app_id(client), weft_client_session_id(client));
+			weft_control_send_event(win->view.server->control,
+				WEFT_COMPOSITOR_EVENT_FIRST_FRAME, weft_client_app_id(client),
+				weft_client_session_id(client));
 		}
 	}
 }

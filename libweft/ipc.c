@@ -509,20 +509,21 @@ static struct json_object *reply_new(struct json_object *request)
 {
 	struct json_object *reply = json_object_new_object();
 	struct json_object *id = NULL;
-	if (reply == NULL || request == NULL || !json_object_object_get_ex(request, "id", &id)) {
+	if (reply == NULL || request == NULL ||
+		!json_object_object_get_ex(request, WEFT_MSG_ID, &id)) {
 		return reply;
 	}
 	/* A null id is json-c's NULL, which add_field() takes for out of
 	 * memory: it is echoed like any other. */
 	if (id == NULL) {
-		if (json_object_object_add(reply, "id", NULL) != 0) {
+		if (json_object_object_add(reply, WEFT_MSG_ID, NULL) != 0) {
 			json_object_put(reply);
 			return NULL;
 		}
 		return reply;
 	}
 	/* Shared with the request; json-c counts references. */
-	if (!add_field(reply, "id", json_object_get(id))) {
+	if (!add_field(reply, WEFT_MSG_ID, json_object_get(id))) {
 		json_object_put(reply);
 		return NULL;
 	}
@@ -542,7 +543,7 @@ const char *weft_json_get_string(struct json_object *obj, const char *key)
 struct json_object *weft_ipc_reply_ok(struct json_object *request)
 {
 	struct json_object *reply = reply_new(request);
-	if (reply == NULL || !add_field(reply, "ok", json_object_new_boolean(1))) {
+	if (reply == NULL || !add_field(reply, WEFT_MSG_OK, json_object_new_boolean(1))) {
 		json_object_put(reply);
 		return NULL;
 	}
@@ -561,13 +562,13 @@ struct json_object *weft_ipc_reply_error(struct json_object *request, const char
 	struct json_object *reply = reply_new(request);
 	struct json_object *error = json_object_new_object();
 	if (reply == NULL || error == NULL ||
-		!add_field(error, "code", json_object_new_string(code)) ||
-		!add_field(error, "message", json_object_new_string(message))) {
+		!add_field(error, WEFT_MSG_CODE, json_object_new_string(code)) ||
+		!add_field(error, WEFT_MSG_MESSAGE, json_object_new_string(message))) {
 		json_object_put(error);
 		json_object_put(reply);
 		return NULL;
 	}
-	if (!add_field(reply, "error", error)) {
+	if (!add_field(reply, WEFT_MSG_ERROR, error)) {
 		json_object_put(reply);
 		return NULL;
 	}

@@ -315,7 +315,7 @@ static bool resolve(const char *host, unsigned port, struct addrs *out, bool *li
 	struct addrinfo *list = NULL;
 	int rc = getaddrinfo(host, service, &hints, &list);
 	if (rc != 0) {
-		*code = WEFT_NET_UNRESOLVED;
+		*code = WEFT_RUNTIME_ERR_UNRESOLVED;
 		weft_error_set(err, "cannot resolve %s: %s", host,
 			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return false;
@@ -329,7 +329,7 @@ static bool resolve(const char *host, unsigned port, struct addrs *out, bool *li
 	}
 	freeaddrinfo(list);
 	if (out->n == 0) {
-		*code = WEFT_NET_UNRESOLVED;
+		*code = WEFT_RUNTIME_ERR_UNRESOLVED;
 		weft_error_set(err, "cannot resolve %s: no IP address", host);
 		return false;
 	}
@@ -341,13 +341,13 @@ int weft_net_connect(const struct weft_net_grants *grants, const char *host, uns
 {
 	address[0] = '\0';
 	if (!weft_net_allowed(grants, host, port, err)) {
-		*code = WEFT_NET_NOT_GRANTED;
+		*code = WEFT_RUNTIME_ERR_PERMISSION_DENIED;
 		return -1;
 	}
 	bool literal;
 	struct addrs *addrs = malloc(sizeof(*addrs));
 	if (addrs == NULL) {
-		*code = "internal";
+		*code = WEFT_RUNTIME_ERR_INTERNAL;
 		weft_error_set(err, "out of memory");
 		return -1;
 	}
@@ -364,7 +364,7 @@ int weft_net_connect(const struct weft_net_grants *grants, const char *host, uns
 		const char *class = weft_net_address_class(addr);
 		if (!address_allowed(grants, host, port, literal, class)) {
 			if (!tried) {
-				*code = WEFT_NET_NOT_GRANTED;
+				*code = WEFT_RUNTIME_ERR_PERMISSION_DENIED;
 				char what[300];
 				snprintf(what, sizeof(what), literal ? "%s" : "%s is at %s", host,
 					text);
@@ -380,11 +380,11 @@ int weft_net_connect(const struct weft_net_grants *grants, const char *host, uns
 		if (fd >= 0) {
 			snprintf(address, WEFT_NET_ADDRESS_MAX, "%s", text);
 		} else if (errno == ETIMEDOUT) {
-			*code = WEFT_NET_TIMEOUT;
+			*code = WEFT_RUNTIME_ERR_TIMEOUT;
 			weft_error_set(err, "connect to %s:%u (%s): timed out after %d ms", host,
 				port, text, timeout_ms);
 		} else {
-			*code = WEFT_NET_CONNECT_FAILED;
+			*code = WEFT_RUNTIME_ERR_CONNECT_FAILED;
 			weft_error_errno(err, "connect to %s:%u (%s)", host, port, text);
 		}
 	}

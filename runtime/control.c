@@ -2,8 +2,9 @@
  * The runtime control channel (design §3): READY, then JSON requests that
  * appd routes (notifications to the shell, clipboard to the compositor).
  * Each request carries an "id" and waits, with a time-out, for the reply
- * that echoes it. A "connect" (weft/net.h) is answered with a connected
- * socket: the runtime has no network of its own.
+ * that echoes it. A connect is answered with a connected socket: the
+ * runtime has no network of its own. The messages are
+ * weft/runtime-protocol.h's.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -18,8 +19,8 @@
 #include "runtime.h"
 #include "weft/ipc.h"
 #include "weft/net.h"
+#include "weft/runtime-protocol.h"
 
-#define CONTROL_TIMEOUT_MS 5000
 /* How much longer than a connect's own time-out its answer may take. */
 #define CONNECT_SLACK_MS 3000
 
@@ -39,10 +40,11 @@ static bool control_write(int fd, const char *data, size_t len, struct weft_erro
 bool runtime_control_ready(struct runtime_host *host, struct weft_error *err)
 {
 	if (host->control_fd < 0) {
-		fputs("READY\n", stderr);
+		fputs(WEFT_RUNTIME_READY, stderr);
 		return true;
 	}
-	return control_write(host->control_fd, "READY\n", 6, err);
+	return control_write(host->control_fd, WEFT_RUNTIME_READY, strlen(WEFT_RUNTIME_READY),
+		err);
 }
 
 /* Waits for the reply to request id; other messages are not for us. The
@@ -89,7 +91,7 @@ static struct json_object *await_reply(int fd, uint64_t id, int timeout_ms, int 
 		json_tokener_free(tok);
 		struct json_object *jid;
 		bool ours = msg != NULL && json_object_is_type(msg, json_type_object) &&
-			json_object_object_get_ex(msg, "id", &jid) &&
+			json_object_object_get_ex(msg, WEFT_MSG_ID, &jid) &&
 			(uint64_t)json_object_get_uint64(jid) == id;
 		for (size_t i = 0; i < nfds; i++) {
 			if (ours && i == 0 && rfd != NULL) {
@@ -113,7 +115,7 @@ static struct json_object *call(struct runtime_host *host, int fd, struct json_o
 	int timeout_ms, int *rfd, struct weft_error *err)
 {
 	uint64_t id = ++host->next_request;
-	json_object_object_add(req, "id", json_object_new_uint64(id));
+	json_object_object_add(req, WEFT_MSG_ID, json_object_new_uint64(id));
 	size_t len;
 	const char *s = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &len);
 	bool ok = len <= WEFT_MSG_MAX && control_write(fd, s, len, err);
@@ -129,15 +131,16 @@ static struct json_object *call(struct runtime_host *host, int fd, struct json_o
 static bool reply_failed(struct json_object *reply, bool *denied, struct weft_error *err)
 {
 	struct json_object *e, *msg, *c;
-	if (!json_object_object_get_ex(reply, "error", &e)) {
+	if (!json_object_object_get_ex(reply, WEFT_MSG_ERROR, &e)) {
 		return false;
 	}
-	const char *m = json_object_object_get_ex(e, "message", &msg) ? json_object_get_string(msg)
-								      : "request refused";
+	const char *m = json_object_object_get_ex(e, WEFT_MSG_MESSAGE, &msg)
+		? json_object_get_string(msg)
+		: "request refused";
 	weft_error_set(err, "%s", m);
 	if (denied != NULL) {
-		*denied = json_object_object_get_ex(e, "code", &c) &&
-			strcmp(json_object_get_string(c), WEFT_NET_NOT_GRANTED) == 0;
+		*denied = json_object_object_get_ex(e, WEFT_MSG_CODE, &c) &&
+			strcmp(json_object_get_string(c), WEFT_RUNTIME_ERR_PERMISSION_DENIED) == 0;
 	}
 	return true;
 }
@@ -147,7 +150,7 @@ bool runtime_control_request(struct runtime_host *host, const char *type, const 
 	char **text, struct weft_error *err)
 {
 	struct json_object *req = json_object_new_object();
-	json_object_object_add(req, "type", json_object_new_string(type));
+	json_object_object_add(req, WEFT_MSG_TYPE, json_object_new_string(type));
 	const char *keys[] = { k1, k2, k3 };
 	const char *vals[] = { v1, v2, v3 };
 	for (size_t i = 0; i < 3; i++) {
@@ -155,15 +158,15 @@ bool runtime_control_request(struct runtime_host *host, const char *type, const 
 			json_object_object_add(req, keys[i], json_object_new_string(vals[i]));
 		}
 	}
-	struct json_object *reply = call(host, host->control_fd, req, CONTROL_TIMEOUT_MS, NULL,
-		err);
+	struct json_object *reply = call(host, host->control_fd, req,
+		WEFT_RUNTIME_REPLY_TIMEOUT_MS, NULL, err);
 	if (reply == NULL) {
 		return false;
 	}
 	bool ok = !reply_failed(reply, NULL, err);
 	struct json_object *t;
 	if (ok && text != NULL) {
-		if (json_object_object_get_ex(reply, "text", &t) &&
+		if (json_object_object_get_ex(reply, WEFT_RUNTIME_KEY_TEXT, &t) &&
 			json_object_is_type(t, json_type_string)) {
 			*text = strdup(json_object_get_string(t));
 			ok = *text != NULL;
@@ -186,17 +189,18 @@ bool runtime_control_connect(struct runtime_host *host, int fd, const char *name
 	*denied = false;
 	address[0] = '\0';
 	struct json_object *req = json_object_new_object();
-	json_object_object_add(req, "type", json_object_new_string(WEFT_NET_CONNECT));
-	json_object_object_add(req, WEFT_NET_HOST, json_object_new_string(name));
-	json_object_object_add(req, WEFT_NET_PORT, json_object_new_int((int)port));
-	json_object_object_add(req, WEFT_NET_TIMEOUT_MS, json_object_new_int(timeout_ms));
+	json_object_object_add(req, WEFT_MSG_TYPE,
+		json_object_new_string(WEFT_RUNTIME_REQ_CONNECT));
+	json_object_object_add(req, WEFT_RUNTIME_KEY_HOST, json_object_new_string(name));
+	json_object_object_add(req, WEFT_RUNTIME_KEY_PORT, json_object_new_int((int)port));
+	json_object_object_add(req, WEFT_RUNTIME_KEY_TIMEOUT_MS, json_object_new_int(timeout_ms));
 	/* appd answers once it has connected, or given up after timeout_ms. */
 	struct json_object *reply = call(host, fd, req, timeout_ms + CONNECT_SLACK_MS, sock, err);
 	if (reply == NULL) {
 		return false;
 	}
 	bool ok = !reply_failed(reply, denied, err);
-	const char *a = weft_json_get_string(reply, WEFT_NET_ADDRESS);
+	const char *a = weft_json_get_string(reply, WEFT_RUNTIME_KEY_ADDRESS);
 	if (ok && *sock < 0) {
 		weft_error_set(err, "appd sent no socket");
 		ok = false;

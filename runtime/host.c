@@ -16,6 +16,7 @@
 #include "val.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
+#include "weft/runtime-protocol.h"
 
 /* Guest strings are not NUL-terminated; host code wants them to be. */
 static char *arg_strdup(const wasmtime_component_val_t *val)
@@ -157,8 +158,9 @@ static wasmtime_error_t *notifications_notify(void *env, wasmtime_context_t *ctx
 	if (host->dev_mode) {
 		fprintf(stderr, "notification: %s: %s\n", title, body);
 		val_result_ok(&results[0], NULL);
-	} else if (runtime_control_request(host, "notification", "title", title, "body", body,
-			   "icon", icon, NULL, &err)) {
+	} else if (runtime_control_request(host, WEFT_RUNTIME_REQ_NOTIFICATION,
+			   WEFT_RUNTIME_KEY_TITLE, title, WEFT_RUNTIME_KEY_BODY, body,
+			   WEFT_RUNTIME_KEY_ICON, icon, NULL, &err)) {
 		val_result_ok(&results[0], NULL);
 	} else {
 		val_result_err(&results[0], "%s", err.msg);
@@ -185,8 +187,8 @@ static wasmtime_error_t *clipboard_read(void *env, wasmtime_context_t *ctx,
 	}
 	char *text = NULL;
 	struct weft_error err;
-	if (!runtime_control_request(host, "clipboard-read", NULL, NULL, NULL, NULL, NULL, NULL,
-		    &text, &err)) {
+	if (!runtime_control_request(host, WEFT_RUNTIME_REQ_CLIPBOARD_READ, NULL, NULL, NULL, NULL,
+		    NULL, NULL, &text, &err)) {
 		val_result_err(&results[0], "%s", err.msg);
 		return NULL;
 	}
@@ -216,8 +218,8 @@ static wasmtime_error_t *clipboard_write(void *env, wasmtime_context_t *ctx,
 		val_result_ok(&results[0], NULL);
 		return NULL;
 	}
-	if (runtime_control_request(host, "clipboard-write", "text", text, NULL, NULL, NULL, NULL,
-		    NULL, &err)) {
+	if (runtime_control_request(host, WEFT_RUNTIME_REQ_CLIPBOARD_WRITE, WEFT_RUNTIME_KEY_TEXT,
+		    text, NULL, NULL, NULL, NULL, NULL, &err)) {
 		val_result_ok(&results[0], NULL);
 	} else {
 		val_result_err(&results[0], "%s", err.msg);

@@ -20,6 +20,7 @@
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/net.h"
+#include "weft/runtime-protocol.h"
 
 /* The broker's end of its socket, in the child. */
 #define BROKER_FD 3
@@ -28,13 +29,14 @@ static struct json_object *broker_answer(const struct weft_net_grants *grants,
 	struct json_object *req, int *fd)
 {
 	struct json_object *jport = NULL, *jtimeout = NULL;
-	const char *type = weft_json_get_string(req, "type");
-	const char *name = weft_json_get_string(req, WEFT_NET_HOST);
-	json_object_object_get_ex(req, WEFT_NET_PORT, &jport);
-	json_object_object_get_ex(req, WEFT_NET_TIMEOUT_MS, &jtimeout);
-	if (type == NULL || strcmp(type, WEFT_NET_CONNECT) != 0 || name == NULL ||
+	const char *type = weft_json_get_string(req, WEFT_MSG_TYPE);
+	const char *name = weft_json_get_string(req, WEFT_RUNTIME_KEY_HOST);
+	json_object_object_get_ex(req, WEFT_RUNTIME_KEY_PORT, &jport);
+	json_object_object_get_ex(req, WEFT_RUNTIME_KEY_TIMEOUT_MS, &jtimeout);
+	if (type == NULL || strcmp(type, WEFT_RUNTIME_REQ_CONNECT) != 0 || name == NULL ||
 		!json_object_is_type(jport, json_type_int)) {
-		return weft_ipc_reply_error(req, "bad_request", "not a connect request");
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_BAD_REQUEST,
+			"not a connect request");
 	}
 	int timeout = jtimeout != NULL ? json_object_get_int(jtimeout) : WEFT_NET_TIMEOUT_MAX_MS;
 	if (timeout <= 0 || timeout > WEFT_NET_TIMEOUT_MAX_MS) {
@@ -52,7 +54,8 @@ static struct json_object *broker_answer(const struct weft_net_grants *grants,
 	}
 	struct json_object *reply = weft_ipc_reply_ok(req);
 	if (reply != NULL) {
-		json_object_object_add(reply, WEFT_NET_ADDRESS, json_object_new_string(address));
+		json_object_object_add(reply, WEFT_RUNTIME_KEY_ADDRESS,
+			json_object_new_string(address));
 	}
 	return reply;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "weft/appd-protocol.h"
 
 #define MIB (1024ULL * 1024)
 
@@ -85,13 +86,13 @@ const char *sandbox_shader_cache_name(enum weft_sandbox_shader_cache cache)
 {
 	switch (cache) {
 	case WEFT_SANDBOX_SHADER_CACHE_NONE:
-		return "none";
+		return WEFT_APPD_SHADER_CACHE_NONE;
 	case WEFT_SANDBOX_SHADER_CACHE_APP:
-		return "app";
+		return WEFT_APPD_SHADER_CACHE_APP;
 	case WEFT_SANDBOX_SHADER_CACHE_TRUSTED:
-		return "trusted read-only";
+		return WEFT_APPD_SHADER_CACHE_TRUSTED;
 	case WEFT_SANDBOX_SHADER_CACHE_WARM_UP:
-		return "warm-up";
+		return WEFT_APPD_SHADER_CACHE_WARM_UP;
 	}
 	return "?";
 }

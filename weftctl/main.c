@@ -1,5 +1,5 @@
 /*
- * weftctl: talks to weft-appd over its control socket (appd/protocol.h).
+ * weftctl: talks to weft-appd over its control socket (weft/appd-protocol.h).
  * One request per command (launch --wait and watch also subscribe); human
  * output by default, the protocol's JSON with --json; errors are one line
  * on stderr and a non-zero exit.
@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "appd/protocol.h"
+#include "weft/appd-protocol.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/paths.h"
@@ -126,7 +126,7 @@ static struct json_object *receive(struct ctl *ctl, int64_t deadline, const char
 static struct json_object *request_within(struct ctl *ctl, struct json_object *req, int timeout_ms)
 {
 	int64_t id = ctl->next_id++;
-	json_object_object_add(req, "id", json_object_new_int64(id));
+	json_object_object_add(req, WEFT_MSG_ID, json_object_new_int64(id));
 	struct weft_error err = { 0 };
 	bool sent = weft_ipc_send_json(ctl->fd, req, NULL, 0, &err);
 	json_object_put(req);
@@ -142,7 +142,7 @@ static struct json_object *request_within(struct ctl *ctl, struct json_object *r
 			fail("%s", why);
 			return NULL;
 		}
-		if (get(msg, "event") != NULL) {
+		if (get(msg, WEFT_MSG_EVENT) != NULL) {
 			if (ctl->nqueued < sizeof(ctl->queued) / sizeof(ctl->queued[0])) {
 				ctl->queued[ctl->nqueued++] = msg;
 			} else {
@@ -150,15 +150,15 @@ static struct json_object *request_within(struct ctl *ctl, struct json_object *r
 			}
 			continue;
 		}
-		struct json_object *rid = get(msg, "id");
+		struct json_object *rid = get(msg, WEFT_MSG_ID);
 		if (rid != NULL && json_object_get_int64(rid) != id) {
 			json_object_put(msg);
 			continue;
 		}
-		struct json_object *error = get(msg, "error");
+		struct json_object *error = get(msg, WEFT_MSG_ERROR);
 		if (error != NULL) {
-			const char *message = weft_json_get_string(error, "message");
-			const char *code = weft_json_get_string(error, "code");
+			const char *message = weft_json_get_string(error, WEFT_MSG_MESSAGE);
+			const char *code = weft_json_get_string(error, WEFT_MSG_CODE);
 			fail("%s", message != NULL ? message : code != NULL ? code : "refused");
 			json_object_put(msg);
 			return NULL;
@@ -179,7 +179,7 @@ static struct json_object *new_request(const char *type)
 		fputs("weftctl: out of memory\n", stderr);
 		exit(EXIT_FAIL);
 	}
-	json_object_object_add(req, "type", json_object_new_string(type));
+	json_object_object_add(req, WEFT_MSG_TYPE, json_object_new_string(type));
 	return req;
 }
 
@@ -195,7 +195,7 @@ static struct json_object *next_event(struct ctl *ctl, int64_t deadline, const c
 	}
 	for (;;) {
 		struct json_object *msg = receive(ctl, deadline, why);
-		if (msg == NULL || get(msg, "event") != NULL) {
+		if (msg == NULL || get(msg, WEFT_MSG_EVENT) != NULL) {
 			return msg;
 		}
 		json_object_put(msg); /* a stray reply */
@@ -205,14 +205,15 @@ static struct json_object *next_event(struct ctl *ctl, int64_t deadline, const c
 /* "running", or "crashed: runtime killed by signal 9 (Killed)". */
 static void describe_state(struct json_object *session, char *buf, size_t size)
 {
-	const char *state = weft_json_get_string(session, "state");
-	const char *reason = weft_json_get_string(session, "reason");
+	const char *state = weft_json_get_string(session, WEFT_APPD_KEY_STATE);
+	const char *reason = weft_json_get_string(session, WEFT_APPD_KEY_REASON);
 	if (state == NULL) {
 		state = "?";
 	}
 	/* A reason says why a session stops; a live one has none to show. */
-	bool ending = strcmp(state, "stopping") == 0 || strcmp(state, "stopped") == 0 ||
-		strcmp(state, "crashed") == 0;
+	bool ending = strcmp(state, WEFT_APPD_STATE_STOPPING) == 0 ||
+		strcmp(state, WEFT_APPD_STATE_STOPPED) == 0 ||
+		strcmp(state, WEFT_APPD_STATE_CRASHED) == 0;
 	if (ending && reason != NULL) {
 		snprintf(buf, size, "%s: %s", state, reason);
 	} else {
@@ -222,7 +223,7 @@ static void describe_state(struct json_object *session, char *buf, size_t size)
 
 static bool subscribe(struct ctl *ctl)
 {
-	struct json_object *reply = request(ctl, new_request("subscribe"));
+	struct json_object *reply = request(ctl, new_request(WEFT_APPD_REQ_SUBSCRIBE));
 	json_object_put(reply);
 	return reply != NULL;
 }
@@ -242,9 +243,9 @@ static struct json_object *wait_for(struct ctl *ctl, const char *id, const char 
 					: why);
 			return NULL;
 		}
-		struct json_object *session = get(event, "session");
-		const char *sid = weft_json_get_string(session, "id");
-		const char *state = weft_json_get_string(session, "state");
+		struct json_object *session = get(event, WEFT_APPD_KEY_SESSION);
+		const char *sid = weft_json_get_string(session, WEFT_APPD_KEY_ID);
+		const char *state = weft_json_get_string(session, WEFT_APPD_KEY_STATE);
 		if (sid != NULL && state != NULL && strcmp(sid, id) == 0) {
 			for (size_t i = 0; want[i] != NULL; i++) {
 				if (strcmp(state, want[i]) == 0) {
@@ -263,28 +264,30 @@ static int cmd_launch(struct ctl *ctl, const char *app_id)
 	if (ctl->wait && !subscribe(ctl)) {
 		return EXIT_FAIL;
 	}
-	struct json_object *req = new_request("launch");
-	json_object_object_add(req, "app_id", json_object_new_string(app_id));
+	struct json_object *req = new_request(WEFT_APPD_REQ_LAUNCH);
+	json_object_object_add(req, WEFT_APPD_KEY_APP_ID, json_object_new_string(app_id));
 	/* appd answers once it has checked the package, which for a large one
 	 * takes seconds. */
 	struct json_object *reply = request_within(ctl, req, ctl->timeout_ms);
 	if (reply == NULL) {
 		return EXIT_FAIL;
 	}
-	struct json_object *session = json_object_get(get(reply, "session"));
+	struct json_object *session = json_object_get(get(reply, WEFT_APPD_KEY_SESSION));
 	json_object_put(reply);
-	const char *id = weft_json_get_string(session, "id");
+	const char *id = weft_json_get_string(session, WEFT_APPD_KEY_ID);
 	if (id == NULL) {
 		json_object_put(session);
 		return fail("appd's reply has no session id");
 	}
 	int status = 0;
 	if (ctl->wait) {
-		static const char *const ends[] = { "running", "stopped", "crashed", NULL };
+		static const char *const ends[] = { WEFT_APPD_STATE_RUNNING,
+			WEFT_APPD_STATE_STOPPED, WEFT_APPD_STATE_CRASHED, NULL };
 		struct json_object *final = wait_for(ctl, id, ends);
 		if (final == NULL) {
 			status = EXIT_FAIL;
-		} else if (strcmp(weft_json_get_string(final, "state"), "running") != 0) {
+		} else if (strcmp(weft_json_get_string(final, WEFT_APPD_KEY_STATE),
+				   WEFT_APPD_STATE_RUNNING) != 0) {
 			char state[512];
 			describe_state(final, state, sizeof(state));
 			status = fail("session %s of %s ended before it ran: %s", id, app_id,
@@ -299,7 +302,7 @@ static int cmd_launch(struct ctl *ctl, const char *app_id)
 		if (ctl->json) {
 			print_json(session);
 		} else {
-			puts(weft_json_get_string(session, "id"));
+			puts(weft_json_get_string(session, WEFT_APPD_KEY_ID));
 		}
 	}
 	json_object_put(session);
@@ -311,18 +314,19 @@ static int cmd_terminate(struct ctl *ctl, const char *id)
 	if (ctl->wait && !subscribe(ctl)) {
 		return EXIT_FAIL;
 	}
-	struct json_object *req = new_request("terminate");
-	json_object_object_add(req, "session_id", json_object_new_string(id));
+	struct json_object *req = new_request(WEFT_APPD_REQ_TERMINATE);
+	json_object_object_add(req, WEFT_APPD_KEY_SESSION_ID, json_object_new_string(id));
 	struct json_object *reply = request(ctl, req);
 	if (reply == NULL) {
 		return EXIT_FAIL;
 	}
-	struct json_object *session = json_object_get(get(reply, "session"));
+	struct json_object *session = json_object_get(get(reply, WEFT_APPD_KEY_SESSION));
 	json_object_put(reply);
-	const char *state = weft_json_get_string(session, "state");
-	if (ctl->wait && state != NULL && strcmp(state, "stopped") != 0 &&
-		strcmp(state, "crashed") != 0) {
-		static const char *const ends[] = { "stopped", "crashed", NULL };
+	const char *state = weft_json_get_string(session, WEFT_APPD_KEY_STATE);
+	if (ctl->wait && state != NULL && strcmp(state, WEFT_APPD_STATE_STOPPED) != 0 &&
+		strcmp(state, WEFT_APPD_STATE_CRASHED) != 0) {
+		static const char *const ends[] = { WEFT_APPD_STATE_STOPPED,
+			WEFT_APPD_STATE_CRASHED, NULL };
 		json_object_put(session);
 		session = wait_for(ctl, id, ends);
 		if (session == NULL) {
@@ -342,30 +346,31 @@ static int cmd_terminate(struct ctl *ctl, const char *id)
 
 static int cmd_state(struct ctl *ctl, const char *id)
 {
-	struct json_object *req = new_request("state");
-	json_object_object_add(req, "session_id", json_object_new_string(id));
+	struct json_object *req = new_request(WEFT_APPD_REQ_STATE);
+	json_object_object_add(req, WEFT_APPD_KEY_SESSION_ID, json_object_new_string(id));
 	struct json_object *reply = request(ctl, req);
 	if (reply == NULL) {
 		return EXIT_FAIL;
 	}
-	struct json_object *session = get(reply, "session");
+	struct json_object *session = get(reply, WEFT_APPD_KEY_SESSION);
 	if (ctl->json) {
 		print_json(session);
 	} else {
 		char text[512];
 		describe_state(session, text, sizeof(text));
 		printf("%s\n", text);
-		const char *limits = weft_json_get_string(session, "limits");
+		const char *limits = weft_json_get_string(session, WEFT_APPD_KEY_LIMITS);
 		if (limits != NULL) {
 			printf("limits: %s\n", limits);
 		}
 		/* One line per process, "sandbox runtime: ...": what its
 		 * sandbox holds, or that it has none. */
-		struct json_object *sandbox = get(session, "sandbox");
+		struct json_object *sandbox = get(session, WEFT_APPD_KEY_SANDBOX);
 		if (sandbox != NULL && json_object_is_type(sandbox, json_type_object)) {
 			json_object_object_foreach(sandbox, name, proc)
 			{
-				const char *summary = weft_json_get_string(proc, "summary");
+				const char *summary = weft_json_get_string(proc,
+					WEFT_APPD_KEY_SUMMARY);
 				if (summary != NULL) {
 					printf("%s\n", summary);
 				} else {
@@ -378,7 +383,7 @@ static int cmd_state(struct ctl *ctl, const char *id)
 	return 0;
 }
 
-/* Every app, one page after another (appd/protocol.h); NULL after printing
+/* Every app, one page after another (weft/appd-protocol.h); NULL after printing
  * why. */
 static struct json_object *list_apps(struct ctl *ctl)
 {
@@ -388,28 +393,29 @@ static struct json_object *list_apps(struct ctl *ctl)
 		return NULL;
 	}
 	for (;;) {
-		struct json_object *req = new_request("apps");
+		struct json_object *req = new_request(WEFT_APPD_REQ_APPS);
 		size_t n = json_object_array_length(apps);
 		if (n > 0) {
 			const char *last = weft_json_get_string(json_object_array_get_idx(apps,
 									n - 1),
-				"id");
-			json_object_object_add(req, "after", json_object_new_string(last));
+				WEFT_APPD_KEY_ID);
+			json_object_object_add(req, WEFT_APPD_KEY_AFTER,
+				json_object_new_string(last));
 		}
 		struct json_object *reply = request(ctl, req);
 		if (reply == NULL) {
 			json_object_put(apps);
 			return NULL;
 		}
-		struct json_object *page = get(reply, "apps");
+		struct json_object *page = get(reply, WEFT_APPD_KEY_APPS);
 		size_t len = json_object_is_type(page, json_type_array)
 			? json_object_array_length(page)
 			: 0;
-		bool more = json_object_get_boolean(get(reply, "more"));
+		bool more = json_object_get_boolean(get(reply, WEFT_APPD_KEY_MORE));
 		bool ok = true;
 		for (size_t i = 0; ok && i < len; i++) {
 			struct json_object *app = json_object_array_get_idx(page, i);
-			ok = weft_json_get_string(app, "id") != NULL &&
+			ok = weft_json_get_string(app, WEFT_APPD_KEY_ID) != NULL &&
 				json_object_array_add(apps, json_object_get(app)) == 0;
 		}
 		json_object_put(reply);
@@ -439,9 +445,9 @@ static int cmd_list(struct ctl *ctl)
 		}
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *app = json_object_array_get_idx(apps, i);
-			printf("%-32s %-10s %s\n", weft_json_get_string(app, "id"),
-				weft_json_get_string(app, "version"),
-				weft_json_get_string(app, "name"));
+			printf("%-32s %-10s %s\n", weft_json_get_string(app, WEFT_APPD_KEY_ID),
+				weft_json_get_string(app, WEFT_APPD_KEY_VERSION),
+				weft_json_get_string(app, WEFT_APPD_KEY_NAME));
 		}
 	}
 	json_object_put(apps);
@@ -450,13 +456,13 @@ static int cmd_list(struct ctl *ctl)
 
 static int cmd_ps(struct ctl *ctl)
 {
-	struct json_object *req = new_request("sessions");
-	json_object_object_add(req, "all", json_object_new_boolean(ctl->all));
+	struct json_object *req = new_request(WEFT_APPD_REQ_SESSIONS);
+	json_object_object_add(req, WEFT_APPD_KEY_ALL, json_object_new_boolean(ctl->all));
 	struct json_object *reply = request(ctl, req);
 	if (reply == NULL) {
 		return EXIT_FAIL;
 	}
-	struct json_object *sessions = get(reply, "sessions");
+	struct json_object *sessions = get(reply, WEFT_APPD_KEY_SESSIONS);
 	if (ctl->json) {
 		print_json(sessions);
 	} else {
@@ -470,11 +476,12 @@ static int cmd_ps(struct ctl *ctl)
 		const char *why_not = NULL;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *s = json_object_array_get_idx(sessions, i);
-			struct json_object *rpid = get(s, "runtime_pid"),
-					   *spid = get(s, "app_shell_pid");
-			const char *state = weft_json_get_string(s, "state");
+			struct json_object *rpid = get(s, WEFT_APPD_KEY_RUNTIME_PID),
+					   *spid = get(s, WEFT_APPD_KEY_APP_SHELL_PID);
+			const char *state = weft_json_get_string(s, WEFT_APPD_KEY_STATE);
 			bool ended = state != NULL &&
-				(strcmp(state, "stopped") == 0 || strcmp(state, "crashed") == 0);
+				(strcmp(state, WEFT_APPD_STATE_STOPPED) == 0 ||
+					strcmp(state, WEFT_APPD_STATE_CRASHED) == 0);
 			char pids[64] = "-";
 			if (rpid != NULL && !ended) {
 				int len = snprintf(pids, sizeof(pids), "%d",
@@ -484,14 +491,16 @@ static int cmd_ps(struct ctl *ctl)
 						json_object_get_int(spid));
 				}
 			}
-			const char *limits = weft_json_get_string(s, "limits");
-			bool enforced = limits != NULL && strcmp(limits, "enforced") == 0;
+			const char *limits = weft_json_get_string(s, WEFT_APPD_KEY_LIMITS);
+			bool enforced = limits != NULL &&
+				strcmp(limits, WEFT_APPD_LIMITS_ENFORCED) == 0;
 			if (limits != NULL && !enforced) {
 				why_not = limits;
 			}
-			printf("%-8s %-32s %-9s %-6s %s\n", weft_json_get_string(s, "id"),
-				weft_json_get_string(s, "app_id"),
-				weft_json_get_string(s, "state"),
+			printf("%-8s %-32s %-9s %-6s %s\n",
+				weft_json_get_string(s, WEFT_APPD_KEY_ID),
+				weft_json_get_string(s, WEFT_APPD_KEY_APP_ID),
+				weft_json_get_string(s, WEFT_APPD_KEY_STATE),
 				limits == NULL     ? "?"
 					: enforced ? "yes"
 						   : "no",
@@ -507,28 +516,31 @@ static int cmd_ps(struct ctl *ctl)
 
 static int cmd_info(struct ctl *ctl)
 {
-	struct json_object *reply = request(ctl, new_request("info"));
+	struct json_object *reply = request(ctl, new_request(WEFT_APPD_REQ_INFO));
 	if (reply == NULL) {
 		return EXIT_FAIL;
 	}
 	if (ctl->json) {
 		print_json(reply);
 	} else {
-		struct json_object *pid = get(reply, "pid"), *comp = get(reply, "compositor");
-		const char *sandbox = weft_json_get_string(reply, "sandbox");
+		struct json_object *pid = get(reply, WEFT_APPD_KEY_PID),
+				   *comp = get(reply, WEFT_APPD_KEY_COMPOSITOR);
+		const char *sandbox = weft_json_get_string(reply, WEFT_APPD_KEY_SANDBOX);
 		printf("pid: %d\nversion: %s\ncompositor: %s\nlimits: %s\nsandbox: %s\n"
 		       "runtime: %s\napp-shell: %s\n",
-			json_object_get_int(pid), weft_json_get_string(reply, "version"),
+			json_object_get_int(pid),
+			weft_json_get_string(reply, WEFT_APPD_KEY_VERSION),
 			json_object_get_boolean(comp) ? "yes" : "no",
-			weft_json_get_string(reply, "limits_detail"),
-			sandbox != NULL ? sandbox : "?", weft_json_get_string(reply, "runtime"),
-			weft_json_get_string(reply, "app_shell"));
+			weft_json_get_string(reply, WEFT_APPD_KEY_LIMITS_DETAIL),
+			sandbox != NULL ? sandbox : "?",
+			weft_json_get_string(reply, WEFT_APPD_KEY_RUNTIME),
+			weft_json_get_string(reply, WEFT_APPD_KEY_APP_SHELL));
 		/* The prewarmed app-shell the next launch will take, if any. */
-		struct json_object *spare = get(reply, "spare");
-		const char *state = weft_json_get_string(spare, "state");
+		struct json_object *spare = get(reply, WEFT_APPD_KEY_SPARE);
+		const char *state = weft_json_get_string(spare, WEFT_APPD_KEY_STATE);
 		if (state != NULL) {
-			struct json_object *spare_pid = get(spare, "pid");
-			const char *why = weft_json_get_string(spare, "why");
+			struct json_object *spare_pid = get(spare, WEFT_APPD_KEY_PID);
+			const char *why = weft_json_get_string(spare, WEFT_APPD_KEY_WHY);
 			printf("spare app-shell: %s", state);
 			if (spare_pid != NULL) {
 				printf(" (pid %d)", json_object_get_int(spare_pid));
@@ -539,14 +551,15 @@ static int cmd_info(struct ctl *ctl)
 			printf("\n");
 		}
 		/* Launches whose packages are being checked. */
-		struct json_object *launching = get(reply, "launching");
+		struct json_object *launching = get(reply, WEFT_APPD_KEY_LAUNCHING);
 		size_t n = json_object_is_type(launching, json_type_array)
 			? json_object_array_length(launching)
 			: 0;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *l = json_object_array_get_idx(launching, i);
-			printf("checking: %s (pid %d)\n", weft_json_get_string(l, "app_id"),
-				json_object_get_int(get(l, "pid")));
+			printf("checking: %s (pid %d)\n",
+				weft_json_get_string(l, WEFT_APPD_KEY_APP_ID),
+				json_object_get_int(get(l, WEFT_APPD_KEY_PID)));
 		}
 	}
 	json_object_put(reply);
@@ -564,21 +577,21 @@ static int cmd_watch(struct ctl *ctl)
 		if (event == NULL) {
 			return fail("%s", why);
 		}
-		const char *name = weft_json_get_string(event, "event");
+		const char *name = weft_json_get_string(event, WEFT_MSG_EVENT);
 		if (ctl->json) {
 			print_json(event);
-		} else if (name != NULL && strcmp(name, "state") == 0) {
-			struct json_object *s = get(event, "session");
+		} else if (name != NULL && strcmp(name, WEFT_APPD_EVENT_STATE) == 0) {
+			struct json_object *s = get(event, WEFT_APPD_KEY_SESSION);
 			char text[512];
 			describe_state(s, text, sizeof(text));
-			printf("%s %s %s\n", weft_json_get_string(s, "id"),
-				weft_json_get_string(s, "app_id"), text);
-		} else if (name != NULL && strcmp(name, "notification") == 0) {
+			printf("%s %s %s\n", weft_json_get_string(s, WEFT_APPD_KEY_ID),
+				weft_json_get_string(s, WEFT_APPD_KEY_APP_ID), text);
+		} else if (name != NULL && strcmp(name, WEFT_APPD_EVENT_NOTIFICATION) == 0) {
 			printf("%s %s notification: %s: %s\n",
-				weft_json_get_string(event, "session_id"),
-				weft_json_get_string(event, "app_id"),
-				weft_json_get_string(event, "title"),
-				weft_json_get_string(event, "body"));
+				weft_json_get_string(event, WEFT_APPD_KEY_SESSION_ID),
+				weft_json_get_string(event, WEFT_APPD_KEY_APP_ID),
+				weft_json_get_string(event, WEFT_APPD_KEY_TITLE),
+				weft_json_get_string(event, WEFT_APPD_KEY_BODY));
 		} else {
 			print_json(event);
 		}

@@ -126,12 +126,21 @@ def test_appd_passes_requests_and_answers_through(fake_clipboard):
     assert write["text"] == "refused"
     comp.sock.send(json.dumps({"id": write["id"], "error": {
         "code": "not_utf8", "message": "the text is not UTF-8"}}).encode())
+    # A runtime that still spells them clipboard-write and clipboard-read is
+    # understood; the compositor hears the one spelling.
+    write = comp.expect("clipboard_write")
+    assert write["text"] == "old"
+    comp.sock.send(json.dumps({"id": write["id"], "ok": True}).encode())
+    read = comp.expect("clipboard_read")
+    comp.sock.send(json.dumps({"id": read["id"], "ok": True, "text": "old too"}).encode())
     got = replies(log)
     assert got[1] == {"id": 1, "ok": True}
     assert got[2] == {"id": 2, "ok": True, "text": "back \u2713"}
     assert got[3]["error"]["code"] == "timeout"
     assert got[4]["error"]["code"] == "invalid_argument"  # no text: not passed on
     assert got[5]["error"] == {"code": "not_utf8", "message": "the text is not UTF-8"}
+    assert got[6] == {"id": 6, "ok": True}
+    assert got[7] == {"id": 7, "ok": True, "text": "old too"}
     # The answer that came too late goes nowhere.
     comp.sock.send(json.dumps({"id": late["id"], "ok": True, "text": "late"}).encode())
     assert weft.ctl_json("info")["pid"] == weft.appd_pid

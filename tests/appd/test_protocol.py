@@ -1,4 +1,4 @@
-"""The control socket (appd/protocol.h): every request gets a reply,
+"""The control socket (weft/appd-protocol.h): every request gets a reply,
 malformed input an error and never a crash, and only our uid is served."""
 
 import json
@@ -14,7 +14,7 @@ import pytest
 from appdutil import COUNTER, MSG_MAX, WEFTCTL, alive, fake, fd_count, make_package, \
     settled_fd_count, sign, wait_until
 
-# appd/control.c and protocol.h
+# appd/control.c and weft/appd-protocol.h
 MAX_CLIENTS = 64
 MAX_SUBSCRIBERS = 32
 ID_MAX = 1024

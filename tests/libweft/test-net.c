@@ -194,7 +194,7 @@ static void test_connect(void)
 	fd = try_connect((const char *const[]){ "net:fetch:*", NULL }, "127.0.0.1", 80, address,
 		&code, &err);
 	EXPECT(fd < 0);
-	EXPECT_STR_EQ(code, WEFT_NET_NOT_GRANTED);
+	EXPECT_STR_EQ(code, WEFT_RUNTIME_ERR_PERMISSION_DENIED);
 	EXPECT_STR_EQ(err.msg,
 		"127.0.0.1, a loopback address: apps reach those only by address, granted as "
 		"such (net:fetch:127.0.0.1:80)");
@@ -203,7 +203,7 @@ static void test_connect(void)
 	fd = try_connect((const char *const[]){ cap, NULL }, "127.0.0.1", port, address, &code,
 		&err);
 	EXPECT(fd < 0);
-	EXPECT_STR_EQ(code, WEFT_NET_NOT_GRANTED);
+	EXPECT_STR_EQ(code, WEFT_RUNTIME_ERR_PERMISSION_DENIED);
 	EXPECT_STR_EQ(err.msg, "capability not granted: net:fetch:127.0.0.1");
 
 	/* Granted, nobody listening. */
@@ -212,7 +212,7 @@ static void test_connect(void)
 	fd = try_connect((const char *const[]){ cap, NULL }, "127.0.0.1", port, address, &code,
 		&err);
 	EXPECT(fd < 0);
-	EXPECT_STR_EQ(code, WEFT_NET_CONNECT_FAILED);
+	EXPECT_STR_EQ(code, WEFT_RUNTIME_ERR_CONNECT_FAILED);
 	char want[128];
 	snprintf(want, sizeof(want), "connect to 127.0.0.1:%u (127.0.0.1): Connection refused",
 		port);
@@ -222,7 +222,7 @@ static void test_connect(void)
 	fd = try_connect((const char *const[]){ "net:fetch:nowhere.invalid", NULL },
 		"nowhere.invalid", 443, address, &code, &err);
 	EXPECT(fd < 0);
-	EXPECT_STR_EQ(code, WEFT_NET_UNRESOLVED);
+	EXPECT_STR_EQ(code, WEFT_RUNTIME_ERR_UNRESOLVED);
 	EXPECT(strncmp(err.msg, "cannot resolve nowhere.invalid: ", 32) == 0);
 }
 
@@ -256,7 +256,7 @@ static void test_name_at_a_private_address(void)
 	int fd = weft_net_connect(&g, name, 443, 2000, address, &code, &err);
 	weft_net_grants_finish(&g);
 	EXPECT(fd < 0);
-	EXPECT_STR_EQ(code, WEFT_NET_NOT_GRANTED);
+	EXPECT_STR_EQ(code, WEFT_RUNTIME_ERR_PERMISSION_DENIED);
 	char want[300];
 	snprintf(want, sizeof(want), "%s is at ", name);
 	EXPECT(strncmp(err.msg, want, strlen(want)) == 0);

@@ -316,7 +316,7 @@ def test_control_channel_requests(env, session):
 
     s.send("clip-read")
     req = json.loads(s.control.recv(1 << 20))
-    assert req["type"] == "clipboard-read"
+    assert req["type"] == "clipboard_read"
     s.control.send(json.dumps({"id": req["id"], "ok": True, "text": "from appd"}).encode())
     assert s.recv() == "ok from appd"
 

@@ -20,6 +20,20 @@ struct json_object;
 #define WEFT_MSG_MAX (1024 * 1024)
 #define WEFT_MSG_MAX_FDS 8
 
+/*
+ * The envelope the control protocols share (weft/appd-protocol.h,
+ * weft/compositor-protocol.h, weft/runtime-protocol.h): a request is
+ * {"type": T, "id": I, ...}, its reply {"id": I, "ok": true, ...} or
+ * {"id": I, "error": {"code": C, "message": M}}, an event {"event": E, ...}.
+ */
+#define WEFT_MSG_TYPE "type"
+#define WEFT_MSG_ID "id"
+#define WEFT_MSG_OK "ok"
+#define WEFT_MSG_ERROR "error"
+#define WEFT_MSG_CODE "code"
+#define WEFT_MSG_MESSAGE "message"
+#define WEFT_MSG_EVENT "event"
+
 /* A listening SOCK_SEQPACKET socket at path (CLOEXEC, NONBLOCK, mode 0600). A
  * stale socket file is replaced; a live one is an error. */
 int weft_ipc_listen(const char *path, struct weft_error *err);

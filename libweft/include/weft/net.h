@@ -18,10 +18,8 @@
  *     reserved 240.0.0.0/4 are never reached.
  *   - net:fetch:* grants any name or address, at public addresses only.
  *
- * The request on the runtime control channel (weft-appd(8)):
- *   {"id", "type": "connect", "host": H, "port": N, "timeout_ms": N}
- *   -> {"id", "ok": true, "address": A} with the connected socket
- *      (SCM_RIGHTS), or {"id", "error": {"code", "message"}}.
+ * The request is the runtime control channel's "connect"
+ * (weft/runtime-protocol.h).
  */
 #ifndef WEFT_NET_H
 #define WEFT_NET_H
@@ -29,18 +27,7 @@
 #include <sys/socket.h>
 
 #include "weft/common.h"
-
-#define WEFT_NET_CONNECT "connect"
-#define WEFT_NET_HOST "host"
-#define WEFT_NET_PORT "port"
-#define WEFT_NET_TIMEOUT_MS "timeout_ms"
-#define WEFT_NET_ADDRESS "address"
-
-/* Error codes of a refused connect, besides busy and invalid_argument. */
-#define WEFT_NET_NOT_GRANTED "permission_denied"
-#define WEFT_NET_UNRESOLVED "unresolved"
-#define WEFT_NET_CONNECT_FAILED "connect_failed"
-#define WEFT_NET_TIMEOUT "timeout"
+#include "weft/runtime-protocol.h"
 
 /* The longest a connect may take, resolving included. */
 #define WEFT_NET_TIMEOUT_MAX_MS 10000
@@ -80,8 +67,9 @@ const char *weft_net_address_class(const struct sockaddr *addr);
  * timeout_ms for each address tried (resolving is bounded by the resolver's
  * own time-outs: appd bounds the whole from outside). Returns the connected
  * socket (blocking, close-on-exec) and its address as text in address
- * (WEFT_NET_ADDRESS_MAX bytes); -1 with *code one of the codes above and
- * err the reason.
+ * (WEFT_NET_ADDRESS_MAX bytes); -1 with *code the error code
+ * (WEFT_RUNTIME_ERR_PERMISSION_DENIED, _UNRESOLVED, _CONNECT_FAILED,
+ * _TIMEOUT or _INTERNAL) and err the reason.
  */
 int weft_net_connect(const struct weft_net_grants *grants, const char *host, unsigned port,
 	int timeout_ms, char *address, const char **code, struct weft_error *err);
