@@ -59,11 +59,10 @@ size_t sandbox_landlock_attr_size(int abi)
 	return offsetof(struct sandbox_landlock_attr, handled_access_net);
 }
 
-int sandbox_landlock_create(int abi, uint64_t unhandled_net, struct weft_error *err)
+int sandbox_landlock_create(int abi, struct weft_error *err)
 {
 	struct sandbox_landlock_attr attr;
 	sandbox_landlock_rights(abi, &attr);
-	attr.handled_access_net &= ~unhandled_net;
 	long fd = syscall(SYS_landlock_create_ruleset, &attr, sandbox_landlock_attr_size(abi), 0);
 	if (fd < 0) {
 		weft_error_errno(err, "landlock_create_ruleset (ABI %d)", abi);
@@ -82,21 +81,6 @@ int sandbox_landlock_allow(int ruleset, int fd, uint64_t access, uint64_t handle
 		return 0;
 	}
 	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0) {
-		return -errno;
-	}
-	return 0;
-}
-
-int sandbox_landlock_allow_port(int ruleset, uint16_t port, uint64_t handled_net)
-{
-	struct sandbox_net_port_attr rule = {
-		.allowed_access = LANDLOCK_ACCESS_NET_CONNECT_TCP & handled_net,
-		.port = port,
-	};
-	if (rule.allowed_access == 0) {
-		return 0;
-	}
-	if (syscall(SYS_landlock_add_rule, ruleset, SANDBOX_RULE_NET_PORT, &rule, 0) != 0) {
 		return -errno;
 	}
 	return 0;

@@ -468,25 +468,3 @@ void weft_sandbox_policy_allow_degraded(struct weft_sandbox_policy *policy, bool
 {
 	policy->allow_degraded = allow;
 }
-
-bool weft_sandbox_policy_share_network(struct weft_sandbox_policy *policy,
-	const uint16_t *tcp_connect_ports, size_t nports, struct weft_error *err)
-{
-	if (nports > WEFT_SANDBOX_MAX_PORTS) {
-		weft_error_set(err, "sandbox: more than %d TCP ports", WEFT_SANDBOX_MAX_PORTS);
-		return false;
-	}
-	policy->host_network = true;
-	policy->any_tcp_port = tcp_connect_ports == NULL;
-	policy->ntcp_ports = 0;
-	for (size_t i = 0; i < nports; i++) {
-		bool seen = false;
-		for (size_t j = 0; j < policy->ntcp_ports; j++) {
-			seen = seen || policy->tcp_ports[j] == tcp_connect_ports[i];
-		}
-		if (!seen) {
-			policy->tcp_ports[policy->ntcp_ports++] = tcp_connect_ports[i];
-		}
-	}
-	return true;
-}

@@ -85,6 +85,20 @@ static void put_names(struct out *o, uint64_t bits, const struct name *names, si
 	}
 }
 
+/* The process's network: none with a namespace of its own (only lo, which
+ * nobody else uses); the host's only when degraded, and then what Landlock
+ * still refuses. */
+static const char *network(const struct weft_sandbox_report *r)
+{
+	if (r->namespaces & WEFT_SANDBOX_NS_NET) {
+		return "none: a namespace of its own";
+	}
+	if (r->landlock_net & LANDLOCK_ACCESS_NET_CONNECT_TCP) {
+		return "the host's, TCP bind and connect refused by Landlock";
+	}
+	return "the host's";
+}
+
 void weft_sandbox_report_format(const struct weft_sandbox_report *r, char *buf, size_t size)
 {
 	struct out o = { buf, size, 0 };
@@ -128,18 +142,8 @@ void weft_sandbox_report_format(const struct weft_sandbox_report *r, char *buf, 
 	put(&o, " nofile=%llu nproc=%llu core=0; pid_max=%u; seccomp by the binary: %s",
 		(unsigned long long)r->limits.nofile, (unsigned long long)r->limits.nproc,
 		r->limits.pids_max, r->seccomp ? r->seccomp : "none");
-	if (r->network != NULL) {
-		put(&o, "; network: %s, tcp connect to port", r->network);
-		const char *sep = r->ntcp_connect_ports == 1 ? " " : "s ";
-		for (size_t i = 0; i < r->ntcp_connect_ports; i++) {
-			put(&o, "%s%u", sep, r->tcp_connect_ports[i]);
-			sep = ",";
-		}
-		if (r->any_tcp_port) {
-			put(&o, "s: any");
-		} else if (r->ntcp_connect_ports == 0) {
-			put(&o, "s: none");
-		}
+	if (!(r->namespaces & WEFT_SANDBOX_NS_NET)) {
+		put(&o, "; network: %s", network(r));
 	}
 	if (r->kind != WEFT_SANDBOX_RUNTIME) {
 		put(&o, "; mesa shader cache: %s", sandbox_shader_cache_name(r->shader_cache));
@@ -147,20 +151,6 @@ void weft_sandbox_report_format(const struct weft_sandbox_report *r, char *buf, 
 	if (r->degraded != NULL) {
 		put(&o, "; DEGRADED: %s", r->degraded);
 	}
-}
-
-static struct json_object *ports_array(const struct weft_sandbox_report *r)
-{
-	struct json_object *arr = json_object_new_array();
-	for (size_t i = 0; arr != NULL && i < r->ntcp_connect_ports; i++) {
-		struct json_object *port = json_object_new_int(r->tcp_connect_ports[i]);
-		if (port == NULL || json_object_array_add(arr, port) != 0) {
-			json_object_put(port);
-			json_object_put(arr);
-			return NULL;
-		}
-	}
-	return arr;
 }
 
 static bool add(struct json_object *obj, const char *key, struct json_object *value)
@@ -226,12 +216,7 @@ struct json_object *weft_sandbox_report_json(const struct weft_sandbox_report *r
 		add(limits, "nproc", json_object_new_uint64(r->limits.nproc)) &&
 		add(limits, "pid_max", json_object_new_uint64(r->limits.pids_max)) &&
 		add(obj, "seccomp", json_object_new_string(r->seccomp ? r->seccomp : "none")) &&
-		add(obj, "network",
-			json_object_new_string(r->network != NULL
-					? r->network
-					: "none: a namespace of its own")) &&
-		(r->any_tcp_port ? add(obj, "tcp_connect_ports", json_object_new_string("any"))
-				 : add(obj, "tcp_connect_ports", ports_array(r))) &&
+		add(obj, "network", json_object_new_string(network(r))) &&
 		(r->kind == WEFT_SANDBOX_RUNTIME ||
 			add(obj, "shader_cache",
 				json_object_new_string(

@@ -22,13 +22,6 @@
 #define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0) /* ABI 4 */
 #define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
 #endif
-/* LANDLOCK_RULE_NET_PORT and its attribute (ABI 4), under our own names:
- * newer headers declare them in an enum. */
-#define SANDBOX_RULE_NET_PORT 2
-struct sandbox_net_port_attr {
-	uint64_t allowed_access;
-	uint64_t port;
-} __attribute__((packed));
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 #define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
 #define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
@@ -80,10 +73,6 @@ struct weft_sandbox_policy {
 	struct weft_strv env;
 	struct weft_sandbox_limits limits;
 	bool allow_degraded;
-	bool host_network;
-	bool any_tcp_port; /* host_network: connect to any port */
-	uint16_t tcp_ports[WEFT_SANDBOX_MAX_PORTS];
-	size_t ntcp_ports;
 	enum weft_sandbox_shader_cache shader_cache;
 };
 
@@ -96,12 +85,11 @@ const char *sandbox_shader_cache_name(enum weft_sandbox_shader_cache cache);
  * samples/landlock/sandboxer.c does. */
 void sandbox_landlock_rights(int abi, struct sandbox_landlock_attr *attr);
 size_t sandbox_landlock_attr_size(int abi);
-/* unhandled_net: network rights left unrestricted. */
-int sandbox_landlock_create(int abi, uint64_t unhandled_net, struct weft_error *err);
+/* Every right the ABI knows is handled: with no port rule, no TCP bind or
+ * connect at all. */
+int sandbox_landlock_create(int abi, struct weft_error *err);
 /* Allows access (masked to what the ruleset handles, and to file rights for
  * a non-directory) beneath the O_PATH fd. */
 int sandbox_landlock_allow(int ruleset, int fd, uint64_t access, uint64_t handled, bool is_dir);
-/* Allows TCP connect to port (when the ruleset handles it). */
-int sandbox_landlock_allow_port(int ruleset, uint16_t port, uint64_t handled_net);
 
 #endif

@@ -954,11 +954,7 @@ static bool plan_landlock(struct spawn_state *s, struct weft_sandbox_report *rep
 	report->landlock_fs = attr.handled_access_fs;
 	report->landlock_net = attr.handled_access_net;
 	report->landlock_scoped = attr.scoped;
-	if (report->any_tcp_port) {
-		report->landlock_net &= ~LANDLOCK_ACCESS_NET_CONNECT_TCP;
-	}
-	plan->ruleset = sandbox_landlock_create(report->landlock_abi,
-		report->any_tcp_port ? LANDLOCK_ACCESS_NET_CONNECT_TCP : 0, err);
+	plan->ruleset = sandbox_landlock_create(report->landlock_abi, err);
 	if (plan->ruleset < 0) {
 		return false;
 	}
@@ -967,16 +963,6 @@ static bool plan_landlock(struct spawn_state *s, struct weft_sandbox_report *rep
 		uint64_t access = m->kind == MOUNT_OVERLAY ? SANDBOX_FS_READ : m->access;
 		if ((m->kind == MOUNT_BIND || m->kind == MOUNT_OVERLAY) &&
 			!allow_path(plan, m->source, access, err)) {
-			return false;
-		}
-	}
-	for (size_t i = 0; i < report->ntcp_connect_ports; i++) {
-		int rc = sandbox_landlock_allow_port(plan->ruleset, report->tcp_connect_ports[i],
-			report->landlock_net);
-		if (rc != 0) {
-			errno = -rc;
-			weft_error_errno(err, "sandbox: landlock rule for TCP port %u",
-				report->tcp_connect_ports[i]);
 			return false;
 		}
 	}
@@ -1036,13 +1022,6 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 		.seccomp = sandbox_seccomp_name(policy->kind),
 		.shader_cache = policy->shader_cache,
 	};
-	if (policy->host_network) {
-		report->network = "host namespace, pending a broker";
-		report->ntcp_connect_ports = policy->ntcp_ports;
-		report->any_tcp_port = policy->any_tcp_port;
-		memcpy(report->tcp_connect_ports, policy->tcp_ports,
-			policy->ntcp_ports * sizeof(policy->tcp_ports[0]));
-	}
 #ifdef SANDBOX_UNDER_ASAN
 	report->limits.data_bytes = 0;
 #endif
@@ -1119,7 +1098,7 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 	int pidfd = -1;
 	s.plan.namespaces = true;
 	s.plan.drop_bounding = true;
-	uint64_t ns_flags = NS_FLAGS & ~(uint64_t)(policy->host_network ? CLONE_NEWNET : 0);
+	uint64_t ns_flags = NS_FLAGS;
 	pid_t pid = clone_child(ns_flags, &pidfd);
 	if (pid < 0 && policy->allow_degraded && errno != ENOMEM) {
 		/* No user namespaces: the other layers still hold, and without
@@ -1146,8 +1125,8 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 
 	if (s.plan.namespaces) {
 		report->namespaces = WEFT_SANDBOX_NS_USER | WEFT_SANDBOX_NS_MOUNT |
-			WEFT_SANDBOX_NS_PID | (policy->host_network ? 0 : WEFT_SANDBOX_NS_NET) |
-			WEFT_SANDBOX_NS_IPC | WEFT_SANDBOX_NS_UTS | WEFT_SANDBOX_NS_CGROUP;
+			WEFT_SANDBOX_NS_PID | WEFT_SANDBOX_NS_NET | WEFT_SANDBOX_NS_IPC |
+			WEFT_SANDBOX_NS_UTS | WEFT_SANDBOX_NS_CGROUP;
 		report->new_root = true;
 	} else {
 		report->limits.pids_max = 0;

@@ -115,14 +115,6 @@ const struct weft_sandbox_limits *weft_sandbox_policy_limits(
  * namespaces, no Landlock); the report says what was left out. Off by
  * default: then such a spawn fails. */
 void weft_sandbox_policy_allow_degraded(struct weft_sandbox_policy *policy, bool allow);
-/* Keeps the host's network namespace (no WEFT process uses it: appd
- * connects for a runtime's net:fetch grants): every other layer stays, and
- * Landlock still handles TCP bind (no port) and connect, allowing these
- * ports only; tcp_connect_ports NULL: connect to any port. A known gap,
- * and the report says so. At most WEFT_SANDBOX_MAX_PORTS ports. */
-#define WEFT_SANDBOX_MAX_PORTS 16
-bool weft_sandbox_policy_share_network(struct weft_sandbox_policy *policy,
-	const uint16_t *tcp_connect_ports, size_t nports, struct weft_error *err);
 
 /* Layers in force for one process. */
 enum weft_sandbox_ns {
@@ -149,12 +141,6 @@ struct weft_sandbox_report {
 	bool no_new_privs;
 	struct weft_sandbox_limits limits; /* as applied: 0 where none */
 	const char *seccomp; /* the filter the binary installs itself */
-	/* NULL: a network namespace of its own (no network at all); else why
-	 * not, e.g. "host namespace, pending a broker". */
-	const char *network;
-	uint16_t tcp_connect_ports[WEFT_SANDBOX_MAX_PORTS]; /* Landlock allows these */
-	size_t ntcp_connect_ports;
-	bool any_tcp_port; /* with network: connect is not restricted */
 	const char *degraded; /* why a layer is missing, or NULL */
 	/* Renderers only (the app-shell, the spare): Mesa's shader cache. */
 	enum weft_sandbox_shader_cache shader_cache;
