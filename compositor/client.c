@@ -98,6 +98,19 @@ const char *weft_client_session_id(struct wl_client *client)
 	return tag != NULL ? tag->session_id : NULL;
 }
 
+bool weft_server_restrict_global(struct weft_server *server, const struct wl_global *global,
+	enum weft_global_class class)
+{
+	if (server->nrestricted == WEFT_MAX_RESTRICTED_GLOBALS) {
+		return false;
+	}
+	server->restricted[server->nrestricted++] = (struct weft_restricted_global){
+		.global = global,
+		.class = class,
+	};
+	return true;
+}
+
 bool weft_global_filter(const struct wl_client *client, const struct wl_global *global, void *data)
 {
 	struct weft_server *server = data;
@@ -107,14 +120,19 @@ bool weft_global_filter(const struct wl_client *client, const struct wl_global *
 	if (global == server->zweft_global) {
 		return role == WEFT_CLIENT_SHELL || role == WEFT_CLIENT_APP;
 	}
-	if (global == server->data_control_global || global == server->input_method_global) {
-		return role == WEFT_CLIENT_SHELL;
-	}
-	if (global == server->screencopy_global || global == server->virtual_pointer_global ||
-		global == server->virtual_keyboard_global) {
-		/* App content is never trusted with the screen or with input injection. */
-		return role == WEFT_CLIENT_SHELL ||
-			(role == WEFT_CLIENT_ORDINARY && server->options.expose_test_protocols);
+	for (size_t i = 0; i < server->nrestricted; i++) {
+		const struct weft_restricted_global *r = &server->restricted[i];
+		if (r->global != global) {
+			continue;
+		}
+		/* App content is never trusted with the screen, input injection,
+		 * other apps' windows or the clipboard behind their backs. */
+		if (role != WEFT_CLIENT_ORDINARY) {
+			return role == WEFT_CLIENT_SHELL;
+		}
+		return server->options.allow_desktop_tools ||
+			(r->class == WEFT_GLOBAL_TEST_TOOL &&
+				server->options.expose_test_protocols);
 	}
 	return true;
 }

@@ -27,6 +27,9 @@ static const char usage[] =
 	"  --appd-fd FD            appd is already connected on control socket FD\n"
 	"  --expose-test-protocols offer screencopy and virtual input to ordinary\n"
 	"                          clients (for test suites only)\n"
+	"  --allow-desktop-tools   offer every privileged global (screencopy,\n"
+	"                          virtual input, data-control, input method, ...)\n"
+	"                          to ordinary clients, never to apps\n"
 	"  -d, --debug             verbose logging\n"
 	"  -h, --help              show this help\n"
 	"  -v, --version           show the version\n";
@@ -41,6 +44,7 @@ enum {
 	OPT_SHELL_FD,
 	OPT_APPD_FD,
 	OPT_EXPOSE,
+	OPT_DESKTOP_TOOLS,
 };
 
 static bool parse_backend(const char *s, enum weft_backend_choice *out)
@@ -113,6 +117,7 @@ int main(int argc, char **argv)
 		{ "shell-fd", required_argument, NULL, OPT_SHELL_FD },
 		{ "appd-fd", required_argument, NULL, OPT_APPD_FD },
 		{ "expose-test-protocols", no_argument, NULL, OPT_EXPOSE },
+		{ "allow-desktop-tools", no_argument, NULL, OPT_DESKTOP_TOOLS },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -167,6 +172,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EXPOSE:
 			options.expose_test_protocols = true;
+			break;
+		case OPT_DESKTOP_TOOLS:
+			options.allow_desktop_tools = true;
 			break;
 		case 'd':
 			level = WEFT_DEBUG;

@@ -215,11 +215,18 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 		weft_error_set(err, "cannot create privileged globals");
 		return false;
 	}
-	server->screencopy_global = screencopy->global;
-	server->virtual_pointer_global = server->seat->virtual_pointer->global;
-	server->virtual_keyboard_global = server->seat->virtual_keyboard->global;
-	server->data_control_global = data_control->global;
-	server->input_method_global = input_method->global;
+	if (!weft_server_restrict_global(server, screencopy->global, WEFT_GLOBAL_TEST_TOOL) ||
+		!weft_server_restrict_global(server, server->seat->virtual_pointer->global,
+			WEFT_GLOBAL_TEST_TOOL) ||
+		!weft_server_restrict_global(server, server->seat->virtual_keyboard->global,
+			WEFT_GLOBAL_TEST_TOOL) ||
+		!weft_server_restrict_global(server, data_control->global,
+			WEFT_GLOBAL_DESKTOP_TOOL) ||
+		!weft_server_restrict_global(server, input_method->global,
+			WEFT_GLOBAL_DESKTOP_TOOL)) {
+		weft_error_set(err, "too many privileged globals");
+		return false;
+	}
 
 	if (!weft_zweft_shell_init(server)) {
 		weft_error_set(err, "cannot create the zweft shell global");

@@ -25,10 +25,28 @@ enum weft_backend_choice {
 	WEFT_BACKEND_HEADLESS,
 };
 
+/* Who may bind a restricted global (design §1; TRUST in the man page).
+ * App sessions never bind a privileged one. */
+enum weft_global_class {
+	/* The shell; ordinary clients with --allow-desktop-tools. */
+	WEFT_GLOBAL_DESKTOP_TOOL,
+	/* A desktop tool that test suites need (the screen, input injection):
+	 * ordinary clients also with --expose-test-protocols. */
+	WEFT_GLOBAL_TEST_TOOL,
+};
+
+struct weft_restricted_global {
+	const struct wl_global *global;
+	enum weft_global_class class;
+};
+
+#define WEFT_MAX_RESTRICTED_GLOBALS 32
+
 struct weft_options {
 	enum weft_backend_choice backend;
 	int width, height; /* headless output size */
 	bool expose_test_protocols;
+	bool allow_desktop_tools; /* privileged globals for ordinary clients */
 	const char *shell_cmd; /* NULL: no shell spawned */
 	const char *appd_cmd; /* NULL: no appd spawned */
 	int shell_fd; /* -1, or an inherited socket for an already running shell */
@@ -99,12 +117,9 @@ struct weft_server {
 	struct wl_listener new_decoration;
 
 	struct wl_global *zweft_global;
-	/* Globals the filter hides from clients not entitled to them. */
-	const struct wl_global *screencopy_global;
-	const struct wl_global *virtual_pointer_global;
-	const struct wl_global *virtual_keyboard_global;
-	const struct wl_global *data_control_global;
-	const struct wl_global *input_method_global;
+	/* Globals the filter shows only to clients entitled to them. */
+	struct weft_restricted_global restricted[WEFT_MAX_RESTRICTED_GLOBALS];
+	size_t nrestricted;
 
 	struct weft_seat *seat;
 
@@ -145,6 +160,10 @@ enum weft_client_role weft_client_role(struct wl_client *client);
 /* The app id / session id of a tagged app client, else NULL. */
 const char *weft_client_app_id(struct wl_client *client);
 const char *weft_client_session_id(struct wl_client *client);
+/* Shows global only to the clients its class allows; false when the table
+ * is full (a programming error: raise WEFT_MAX_RESTRICTED_GLOBALS). */
+bool weft_server_restrict_global(struct weft_server *server, const struct wl_global *global,
+	enum weft_global_class class);
 bool weft_global_filter(const struct wl_client *client, const struct wl_global *global,
 	void *data);
 

@@ -57,6 +57,29 @@ static void test_protocols_flag(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+static const char *const privileged_globals[] = {
+	"zwlr_screencopy_manager_v1",
+	"zwlr_virtual_pointer_manager_v1",
+	"zwp_virtual_keyboard_manager_v1",
+	"zwlr_data_control_manager_v1",
+	"zwp_input_method_manager_v2",
+};
+
+static void desktop_tools_flag(void)
+{
+	static const char *const args[] = { "--allow-desktop-tools", NULL };
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_NO_TEST_PROTOCOLS, args);
+	struct tc_client *client = tc_client_connect(&c);
+	for (size_t i = 0; i < sizeof(privileged_globals) / sizeof(privileged_globals[0]); i++) {
+		EXPECT(tc_client_has_global(client, privileged_globals[i]));
+	}
+	/* WEFT's own protocol stays the shell's and the apps'. */
+	EXPECT(!tc_client_has_global(client, "zweft_shell_manager_v1"));
+	tc_client_destroy(client);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 static void xdg_window_fills_output(void)
 {
 	struct tc_compositor c;
@@ -321,6 +344,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_CASE(ordinary_client_globals),
 		TEST_CASE(test_protocols_flag),
+		TEST_CASE(desktop_tools_flag),
 		TEST_CASE(xdg_window_fills_output),
 		TEST_CASE(newest_on_top_and_super_tab),
 		TEST_CASE(virtual_keys_reach_the_focused_client),

@@ -78,6 +78,34 @@ static void shell_sees_privileged_globals(void)
 	teardown(&f);
 }
 
+/* --allow-desktop-tools is for the user's own tools on the public socket:
+ * an app session still gets none of the privileged globals. */
+static void apps_never_get_desktop_tools(void)
+{
+	static const char *const args[] = { "--allow-desktop-tools", NULL };
+	static const char *const privileged[] = {
+		"zwlr_screencopy_manager_v1",
+		"zwlr_virtual_pointer_manager_v1",
+		"zwp_virtual_keyboard_manager_v1",
+		"zwlr_data_control_manager_v1",
+		"zwp_input_method_manager_v2",
+	};
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_WITH_CONTROL | TC_NO_TEST_PROTOCOLS, args);
+	int fd = tc_control_create_client(&c, APP, "s1");
+	ASSERT(fd >= 0);
+	struct tc_client *app = tc_client_connect_fd(fd);
+	struct tc_client *tool = tc_client_connect(&c);
+	EXPECT(tc_client_has_global(app, "zweft_shell_manager_v1"));
+	for (size_t i = 0; i < sizeof(privileged) / sizeof(privileged[0]); i++) {
+		EXPECT(!tc_client_has_global(app, privileged[i]));
+		EXPECT(tc_client_has_global(tool, privileged[i]));
+	}
+	tc_client_destroy(tool);
+	tc_client_destroy(app);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 static void panel_and_application(void)
 {
 	struct fixture f;
@@ -424,6 +452,7 @@ int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(shell_sees_privileged_globals),
+		TEST_CASE(apps_never_get_desktop_tools),
 		TEST_CASE(panel_and_application),
 		TEST_CASE(overlay_over_app_and_dialog_centred),
 		TEST_CASE(super_tab_and_super_q),
