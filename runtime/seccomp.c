@@ -17,25 +17,10 @@
 #include "seccomp_policy.h"
 #include "weft/sandbox-seccomp.h"
 
+/* The runtime's own, beside weft_sandbox_seccomp_common (memory, threads). */
 static const char *const allowed[] = {
-	/* memory */
-	"brk",
-	"mmap",
-	"munmap",
-	"mprotect",
-	"mremap",
-	"madvise",
-	"mincore",
-	"membarrier",
-	"memfd_create",
 	/* threads and signals (Wasmtime's trap handling, tokio's blocking pool) */
-	"futex",
-	"set_robust_list",
 	"get_robust_list",
-	"rseq",
-	"set_tid_address",
-	"sched_yield",
-	"sched_getaffinity",
 	"getcpu",
 	"rt_sigaction",
 	"rt_sigprocmask",
@@ -137,31 +122,6 @@ static const char *const allowed[] = {
 	"getpeername",
 };
 
-static bool add(scmp_filter_ctx ctx, int nr, unsigned int n, const struct scmp_arg_cmp *cmp,
-	const char *name, struct weft_error *err)
-{
-	int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, n, cmp);
-	if (rc < 0) {
-		errno = -rc;
-		weft_error_errno(err, "seccomp: allow %s", name);
-		return false;
-	}
-	return true;
-}
-
-static bool add_names(scmp_filter_ctx ctx, const char *const *names, size_t n,
-	struct weft_error *err)
-{
-	for (size_t i = 0; i < n; i++) {
-		int nr = seccomp_syscall_resolve_name(names[i]);
-		/* Not every name exists on every architecture. */
-		if (nr != __NR_SCMP_ERROR && !add(ctx, nr, 0, NULL, names[i], err)) {
-			return false;
-		}
-	}
-	return true;
-}
-
 scmp_filter_ctx runtime_seccomp_build(struct weft_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
@@ -193,30 +153,39 @@ scmp_filter_ctx runtime_seccomp_build(struct weft_error *err)
 	if (rc == 0) {
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SCMP_SYS(connect), 0);
 	}
-	bool ok = rc == 0 && add_names(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]), err);
+	const uint32_t allow = SCMP_ACT_ALLOW;
+	bool ok = rc == 0 &&
+		weft_sandbox_seccomp_rules(ctx, allow, weft_sandbox_seccomp_common,
+			WEFT_SANDBOX_SECCOMP_NCOMMON, err) &&
+		weft_sandbox_seccomp_rules(ctx, allow, allowed,
+			sizeof(allowed) / sizeof(allowed[0]), err);
 	ok = ok &&
-		add(ctx, SCMP_SYS(clone), 1,
-			&SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD), "clone", err);
+		weft_sandbox_seccomp_rule(ctx, allow, "clone", 1,
+			&SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD), err);
 	/* Only the calls curl and tokio make; not TIOCSTI and friends. */
 	static const unsigned long ioctls[] = { FIONBIO, FIONREAD, FIOCLEX, TCGETS, TIOCGWINSZ };
 	for (size_t i = 0; ok && i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
-		ok = add(ctx, SCMP_SYS(ioctl), 1, &SCMP_A1(SCMP_CMP_EQ, ioctls[i]), "ioctl", err);
+		ok = weft_sandbox_seccomp_rule(ctx, allow, "ioctl", 1,
+			&SCMP_A1(SCMP_CMP_EQ, ioctls[i]), err);
 	}
 	static const int prctls[] = { PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE };
 	for (size_t i = 0; ok && i < sizeof(prctls) / sizeof(prctls[0]); i++) {
-		ok = add(ctx, SCMP_SYS(prctl), 1, &SCMP_A0(SCMP_CMP_EQ, prctls[i]), "prctl", err);
+		ok = weft_sandbox_seccomp_rule(ctx, allow, "prctl", 1,
+			&SCMP_A0(SCMP_CMP_EQ, prctls[i]), err);
 	}
 	/* abort() signals the calling thread; nothing else may be signalled. */
-	ok = ok && add(ctx, SCMP_SYS(tgkill), 1, &SCMP_A0(SCMP_CMP_EQ, getpid()), "tgkill", err);
+	ok = ok &&
+		weft_sandbox_seccomp_rule(ctx, allow, "tgkill", 1, &SCMP_A0(SCMP_CMP_EQ, getpid()),
+			err);
 	/* Reading limits is fine, changing them is not. */
 	ok = ok &&
-		add(ctx, SCMP_SYS(prlimit64), 2,
+		weft_sandbox_seccomp_rule(ctx, allow, "prlimit64", 2,
 			(struct scmp_arg_cmp[]){ SCMP_A0(SCMP_CMP_EQ, 0),
 				SCMP_A2(SCMP_CMP_EQ, 0) },
-			"prlimit64", err);
-	ok = ok &&
-		add(ctx, SCMP_SYS(socketpair), 1, &SCMP_A0(SCMP_CMP_EQ, AF_UNIX), "socketpair",
 			err);
+	ok = ok &&
+		weft_sandbox_seccomp_rule(ctx, allow, "socketpair", 1,
+			&SCMP_A0(SCMP_CMP_EQ, AF_UNIX), err);
 	if (rc != 0 && ok) {
 		errno = -rc;
 		weft_error_errno(err, "seccomp: clone3, io_uring and connect");

@@ -48,10 +48,10 @@
 #define PR_SET_VMA 0x53564d41
 #endif
 
-static const char *const allowed[] = {
-	/* memory: malloc, mozjemalloc, SpiderMonkey's and llvmpipe's JIT code,
-	 * a probe at start (mincore), wl_shm buffers and Servo's
-	 * ipc-channel shared memory (memfd_create) */
+const char *const weft_sandbox_seccomp_common[WEFT_SANDBOX_SECCOMP_NCOMMON] = {
+	/* memory: malloc (mozjemalloc in Servo), JIT code (SpiderMonkey,
+	 * llvmpipe, Cranelift), a probe at start (mincore), shared memory
+	 * (wl_shm buffers, Servo's ipc-channel, Wasmtime's memory images) */
 	"brk",
 	"mmap",
 	"munmap",
@@ -62,13 +62,18 @@ static const char *const allowed[] = {
 	"membarrier",
 	"memfd_create",
 	/* threads (glibc, Rust std, Mesa's util_queue, SpiderMonkey's helper
-	 * threads); clone is below, with its flags checked */
+	 * threads, tokio); clone is allowed by each filter with its flags
+	 * checked */
 	"futex",
 	"set_robust_list",
 	"rseq",
 	"set_tid_address",
 	"sched_yield",
 	"sched_getaffinity",
+};
+
+/* The app-shell's own, beside weft_sandbox_seccomp_common. */
+static const char *const allowed[] = {
 	/* llvmpipe's threads: pinned, SCHED_BATCH, lower priority */
 	"sched_setaffinity",
 	"sched_getscheduler",
@@ -374,8 +379,8 @@ static void handle_sigsys(int sig, siginfo_t *info, void *context)
 }
 #endif
 
-static bool rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int n,
-	const struct scmp_arg_cmp *cmp, struct weft_error *err)
+bool weft_sandbox_seccomp_rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
+	unsigned int n, const struct scmp_arg_cmp *cmp, struct weft_error *err)
 {
 	int nr = seccomp_syscall_resolve_name(name);
 	if (nr == __NR_SCMP_ERROR) {
@@ -391,11 +396,11 @@ static bool rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigne
 	return true;
 }
 
-static bool rules(scmp_filter_ctx ctx, uint32_t action, const char *const *names, size_t n,
-	struct weft_error *err)
+bool weft_sandbox_seccomp_rules(scmp_filter_ctx ctx, uint32_t action, const char *const *names,
+	size_t n, struct weft_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!rule(ctx, action, names[i], 0, NULL, err)) {
+		if (!weft_sandbox_seccomp_rule(ctx, action, names[i], 0, NULL, err)) {
 			return false;
 		}
 	}
@@ -409,70 +414,85 @@ static bool argument_rules(scmp_filter_ctx ctx, struct weft_error *err)
 	const scmp_datum_t pid = (scmp_datum_t)getpid();
 	/* Threads only: no new namespaces (EPERM) and no new processes (EPERM,
 	 * as Chromium's renderer: it could not exec anything anyway). */
-	bool ok = rule(ctx, allow, "clone", 1,
+	bool ok = weft_sandbox_seccomp_rule(ctx, allow, "clone", 1,
 			  &SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_NAMESPACES,
 				  CLONE_THREAD),
 			  err) &&
-		rule(ctx, eperm, "clone", 1, &SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0), err);
+		weft_sandbox_seccomp_rule(ctx, eperm, "clone", 1,
+			&SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0), err);
 	for (unsigned int bit = 0; ok && bit < 64; bit++) {
 		unsigned long flag = 1UL << bit;
 		if (CLONE_NAMESPACES & flag) {
-			ok = rule(ctx, eperm, "clone", 1,
+			ok = weft_sandbox_seccomp_rule(ctx, eperm, "clone", 1,
 				&SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | flag,
 					CLONE_THREAD | flag),
 				err);
 		}
 	}
 	/* Servo's ipc-channel pairs; no other family. */
-	ok = ok && rule(ctx, allow, "socketpair", 1, &SCMP_A0(SCMP_CMP_EQ, AF_UNIX), err) &&
-		rule(ctx, eperm, "socketpair", 1, &SCMP_A0(SCMP_CMP_NE, AF_UNIX), err);
+	ok = ok &&
+		weft_sandbox_seccomp_rule(ctx, allow, "socketpair", 1,
+			&SCMP_A0(SCMP_CMP_EQ, AF_UNIX), err) &&
+		weft_sandbox_seccomp_rule(ctx, eperm, "socketpair", 1,
+			&SCMP_A0(SCMP_CMP_NE, AF_UNIX), err);
 	/* Typing into a terminal, or the console's, on the user's behalf: the
 	 * kernel reads the request as 32 bits, so the high ones are masked. */
 	ok = ok &&
-		rule(ctx, eperm, "ioctl", 1, &SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI),
-			err) &&
-		rule(ctx, eperm, "ioctl", 1, &SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX),
-			err);
+		weft_sandbox_seccomp_rule(ctx, eperm, "ioctl", 1,
+			&SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI), err) &&
+		weft_sandbox_seccomp_rule(ctx, eperm, "ioctl", 1,
+			&SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX), err);
 	for (size_t i = 0; ok && i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
-		ok = rule(ctx, allow, "ioctl", 1, &SCMP_A1(SCMP_CMP_EQ, ioctls[i]), err);
+		ok = weft_sandbox_seccomp_rule(ctx, allow, "ioctl", 1,
+			&SCMP_A1(SCMP_CMP_EQ, ioctls[i]), err);
 	}
 	for (size_t i = 0; ok && i < sizeof(ioctl_types) / sizeof(ioctl_types[0]); i++) {
-		ok = rule(ctx, allow, "ioctl", 1,
+		ok = weft_sandbox_seccomp_rule(ctx, allow, "ioctl", 1,
 			&SCMP_A1(SCMP_CMP_MASKED_EQ, 0xff00u, (scmp_datum_t)ioctl_types[i] << 8),
 			err);
 	}
 	for (size_t i = 0; ok && i < sizeof(prctls) / sizeof(prctls[0]); i++) {
-		ok = rule(ctx, allow, "prctl", 1, &SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctls[i]),
-			err);
+		ok = weft_sandbox_seccomp_rule(ctx, allow, "prctl", 1,
+			&SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctls[i]), err);
 	}
 	/* Asking is fine (glibc, ASan); READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE
 	 * and the like are not. */
-	ok = ok && rule(ctx, allow, "personality", 1, &SCMP_A0(SCMP_CMP_EQ, 0xffffffffu), err) &&
-		rule(ctx, eperm, "personality", 1, &SCMP_A0(SCMP_CMP_NE, 0xffffffffu), err);
+	ok = ok &&
+		weft_sandbox_seccomp_rule(ctx, allow, "personality", 1,
+			&SCMP_A0(SCMP_CMP_EQ, 0xffffffffu), err) &&
+		weft_sandbox_seccomp_rule(ctx, eperm, "personality", 1,
+			&SCMP_A0(SCMP_CMP_NE, 0xffffffffu), err);
 	/* Its own signals (raise, abort, a signal to one of its threads);
 	 * nobody else's (nor its process group's). */
 	static const char *const kills[] = { "kill", "tgkill" };
 	for (size_t i = 0; ok && i < sizeof(kills) / sizeof(kills[0]); i++) {
-		ok = rule(ctx, allow, kills[i], 1, &SCMP_A0(SCMP_CMP_EQ, pid), err) &&
-			rule(ctx, eperm, kills[i], 1, &SCMP_A0(SCMP_CMP_NE, pid), err);
+		ok = weft_sandbox_seccomp_rule(ctx, allow, kills[i], 1, &SCMP_A0(SCMP_CMP_EQ, pid),
+			     err) &&
+			weft_sandbox_seccomp_rule(ctx, eperm, kills[i], 1,
+				&SCMP_A0(SCMP_CMP_NE, pid), err);
 	}
 	/* Any handler but SIGSYS's, which reports what this filter refuses;
 	 * asking what it is stays allowed (Rust and glibc ask for every signal). */
-	ok = ok && rule(ctx, allow, "rt_sigaction", 1, &SCMP_A0(SCMP_CMP_NE, SIGSYS), err) &&
-		rule(ctx, allow, "rt_sigaction", 2,
+	ok = ok &&
+		weft_sandbox_seccomp_rule(ctx, allow, "rt_sigaction", 1,
+			&SCMP_A0(SCMP_CMP_NE, SIGSYS), err) &&
+		weft_sandbox_seccomp_rule(ctx, allow, "rt_sigaction", 2,
 			(struct scmp_arg_cmp[]){ SCMP_A0(SCMP_CMP_EQ, SIGSYS),
 				SCMP_A1(SCMP_CMP_EQ, 0) },
 			err) &&
-		rule(ctx, eperm, "rt_sigaction", 2,
+		weft_sandbox_seccomp_rule(ctx, eperm, "rt_sigaction", 2,
 			(struct scmp_arg_cmp[]){ SCMP_A0(SCMP_CMP_EQ, SIGSYS),
 				SCMP_A1(SCMP_CMP_NE, 0) },
 			err);
 	/* A prewarmed shell joins the session's process group on adoption. */
-	ok = ok && rule(ctx, allow, "setpgid", 1, &SCMP_A0(SCMP_CMP_EQ, 0), err);
+	ok = ok &&
+		weft_sandbox_seccomp_rule(ctx, allow, "setpgid", 1, &SCMP_A0(SCMP_CMP_EQ, 0), err);
 	/* Its own limits (Rust's main-thread stack, glibc; Servo's script
 	 * init raises its open-files limit to the hard one); raising a hard limit needs
 	 * CAP_SYS_RESOURCE, which the sandbox dropped. Nobody else's. */
-	ok = ok && rule(ctx, allow, "prlimit64", 1, &SCMP_A0(SCMP_CMP_EQ, 0), err);
+	ok = ok &&
+		weft_sandbox_seccomp_rule(ctx, allow, "prlimit64", 1, &SCMP_A0(SCMP_CMP_EQ, 0),
+			err);
 	return ok;
 }
 
@@ -488,11 +508,14 @@ scmp_filter_ctx weft_sandbox_seccomp_app_shell_build(struct weft_error *err)
 		weft_error_set(err, "seccomp: cannot create a filter");
 		return NULL;
 	}
-	bool ok = rules(ctx, SCMP_ACT_ALLOW, allowed, sizeof(allowed) / sizeof(allowed[0]), err) &&
-		rules(ctx, SCMP_ACT_ERRNO(EPERM), denied, sizeof(denied) / sizeof(denied[0]),
-			err) &&
-		rules(ctx, SCMP_ACT_ERRNO(ENOSYS), missing, sizeof(missing) / sizeof(missing[0]),
-			err) &&
+	bool ok = weft_sandbox_seccomp_rules(ctx, SCMP_ACT_ALLOW, weft_sandbox_seccomp_common,
+			  WEFT_SANDBOX_SECCOMP_NCOMMON, err) &&
+		weft_sandbox_seccomp_rules(ctx, SCMP_ACT_ALLOW, allowed,
+			sizeof(allowed) / sizeof(allowed[0]), err) &&
+		weft_sandbox_seccomp_rules(ctx, SCMP_ACT_ERRNO(EPERM), denied,
+			sizeof(denied) / sizeof(denied[0]), err) &&
+		weft_sandbox_seccomp_rules(ctx, SCMP_ACT_ERRNO(ENOSYS), missing,
+			sizeof(missing) / sizeof(missing[0]), err) &&
 		argument_rules(ctx, err);
 	if (!ok) {
 		seccomp_release(ctx);

@@ -10,6 +10,19 @@
 
 #include "weft/common.h"
 
+/* The calls every WEFT filter allows: memory, and threads (clone is each
+ * filter's own, with its flags checked). */
+#define WEFT_SANDBOX_SECCOMP_NCOMMON 15
+extern const char *const weft_sandbox_seccomp_common[WEFT_SANDBOX_SECCOMP_NCOMMON];
+
+/* A rule for the call name (skipped where the architecture has no such
+ * call) with n argument checks; false with err set if libseccomp refuses. */
+bool weft_sandbox_seccomp_rule(scmp_filter_ctx ctx, uint32_t action, const char *name,
+	unsigned int n, const struct scmp_arg_cmp *cmp, struct weft_error *err);
+/* The same action, no argument checks, for each of n names. */
+bool weft_sandbox_seccomp_rules(scmp_filter_ctx ctx, uint32_t action, const char *const *names,
+	size_t n, struct weft_error *err);
+
 /* Loads ctx for every thread of the process (TSYNC) and releases it. */
 bool weft_sandbox_seccomp_load(scmp_filter_ctx ctx, struct weft_error *err);
 
