@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "appd.h"
+#include "spawn.h"
 #include "weft/app_id.h"
 #include "weft/appd-protocol.h"
 #include "weft/ipc.h"
@@ -34,7 +35,6 @@
  * takes this long is stuck (a hung file system, say). */
 #define CHECK_TIMEOUT_MS 60000
 /* The answer's fd in the child. */
-#define CHILD_ANSWER_FD 3
 
 struct appd_launch {
 	struct appd_launch *prev, *next;
@@ -51,23 +51,12 @@ struct appd_launch {
 	void *data;
 };
 
-/* In the child: checks the package and sends the plan, or why not. */
-static void run_check(int fd, const char *app_id, bool allow_untrusted, pid_t parent)
+/* In the helper: checks the package and sends the plan, or why not. */
+static void run_check(void *data)
 {
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
-		_exit(127);
-	}
-	prctl(PR_SET_NAME, "weft-appd-check");
-	/* None of appd's fds stay open in here (its epoll set, sockets,
-	 * pidfds): only stdio and the answer. */
-	if (dup2(fd, CHILD_ANSWER_FD) < 0) {
-		_exit(127);
-	}
-	close_range(CHILD_ANSWER_FD + 1, ~0u, 0);
-
+	struct appd_launch *launch = data;
+	const char *app_id = launch->app_id;
+	bool allow_untrusted = launch->appd->config.allow_untrusted;
 	struct appd_plan plan;
 	const char *code = NULL;
 	struct weft_error err = { 0 };
@@ -82,7 +71,8 @@ static void run_check(int fd, const char *app_id, bool allow_untrusted, pid_t pa
 	} else {
 		answer = weft_ipc_reply_error(NULL, code, "%s", err.msg);
 	}
-	bool sent = answer != NULL && weft_ipc_send_json(CHILD_ANSWER_FD, answer, NULL, 0, &err);
+	bool sent = answer != NULL &&
+		weft_ipc_send_json(APPD_HELPER_ANSWER_FD, answer, NULL, 0, &err);
 	if (answer != NULL && !sent) {
 		weft_log(WEFT_ERROR, "launch %s: %s", app_id, err.msg);
 	}
@@ -254,40 +244,14 @@ struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, app
 	launch->pidfd = launch->answer_fd = -1;
 	launch->done = done;
 	launch->data = data;
-	int sv[2];
-	if (!weft_ipc_socketpair(sv, err)) {
+	struct appd_helper helper;
+	if (!appd_helper_start(&helper, "weft-appd-check", run_check, launch, err)) {
 		launch_destroy(launch);
 		return NULL;
 	}
-	launch->answer_fd = sv[0];
-	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
-		weft_error_errno(err, "package check socket");
-		close(sv[1]);
-		launch_destroy(launch);
-		return NULL;
-	}
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		weft_error_errno(err, "fork");
-		close(sv[1]);
-		launch_destroy(launch);
-		return NULL;
-	}
-	if (pid == 0) {
-		run_check(sv[1], app_id, appd->config.allow_untrusted, parent);
-	}
-	close(sv[1]);
-	launch->pid = pid;
-	/* Race-free: the child is ours and nobody else reaps it. */
-	launch->pidfd = pidfd_open(pid, 0);
-	if (launch->pidfd < 0) {
-		weft_error_errno(err, "pidfd_open %d", (int)pid);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		launch_destroy(launch);
-		return NULL;
-	}
+	launch->pid = helper.pid;
+	launch->pidfd = helper.pidfd;
+	launch->answer_fd = helper.answer_fd;
 	launch->source = appd_loop_add_fd(appd->loop, launch->pidfd, EPOLLIN, handle_exit, launch,
 		err);
 	launch->timer = launch->source != NULL
@@ -315,7 +279,7 @@ struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, app
 	launch->prev = prev;
 	launch->linked = true;
 	appd->nlaunches++;
-	weft_log(WEFT_DEBUG, "launch %s: checking the package (pid %d)", app_id, (int)pid);
+	weft_log(WEFT_DEBUG, "launch %s: checking the package (pid %d)", app_id, (int)launch->pid);
 	*code = NULL;
 	return launch;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "appd.h"
+#include "spawn.h"
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/net.h"
@@ -37,7 +38,6 @@
  * own time-out (a resolver that hangs). */
 #define NET_KILL_SLACK_MS 1000
 /* The answer's fd in the child. */
-#define CHILD_ANSWER_FD 3
 
 struct net_call {
 	struct net_call *next;
@@ -148,21 +148,11 @@ static void answer(struct appd_net *net, struct json_object *reply, int fd)
 	}
 }
 
-/* In the child: resolves, connects and sends the socket, or why not. */
-static void run_connect(struct appd_net *net, struct net_call *call, int fd, pid_t parent)
+/* In the helper: resolves, connects and sends the socket, or why not. */
+static void run_connect(void *data)
 {
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
-		_exit(127);
-	}
-	prctl(PR_SET_NAME, "weft-appd-net");
-	/* None of appd's fds stay open in here: only stdio and the answer. */
-	if (dup2(fd, CHILD_ANSWER_FD) < 0) {
-		_exit(127);
-	}
-	close_range(CHILD_ANSWER_FD + 1, ~0u, 0);
+	struct net_call *call = data;
+	struct appd_net *net = call->net;
 	char address[WEFT_NET_ADDRESS_MAX];
 	const char *code = NULL;
 	struct weft_error err = { 0 };
@@ -175,7 +165,7 @@ static void run_connect(struct appd_net *net, struct net_call *call, int fd, pid
 			json_object_new_string(address));
 	}
 	bool sent = reply != NULL &&
-		weft_ipc_send_json(CHILD_ANSWER_FD, reply, &sock, sock >= 0 ? 1 : 0, &err);
+		weft_ipc_send_json(APPD_HELPER_ANSWER_FD, reply, &sock, sock >= 0 ? 1 : 0, &err);
 	/* No atexit handlers, no leak check: this is a copy of appd. */
 	_exit(sent ? 0 : 1);
 }
@@ -293,39 +283,14 @@ static struct net_call *call_start(struct appd_net *net, struct json_object *req
 	call->port = port;
 	call->timeout_ms = timeout_ms;
 	call->pidfd = call->answer_fd = -1;
-	int sv[2];
-	if (!weft_ipc_socketpair(sv, err)) {
+	struct appd_helper helper;
+	if (!appd_helper_start(&helper, "weft-appd-net", run_connect, call, err)) {
 		call_destroy(call);
 		return NULL;
 	}
-	call->answer_fd = sv[0];
-	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
-		weft_error_errno(err, "broker socket");
-		close(sv[1]);
-		call_destroy(call);
-		return NULL;
-	}
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		weft_error_errno(err, "fork");
-		close(sv[1]);
-		call_destroy(call);
-		return NULL;
-	}
-	if (pid == 0) {
-		run_connect(net, call, sv[1], parent);
-	}
-	close(sv[1]);
-	call->pid = pid;
-	call->pidfd = pidfd_open(pid, 0);
-	if (call->pidfd < 0) {
-		weft_error_errno(err, "pidfd_open %d", (int)pid);
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		call_destroy(call);
-		return NULL;
-	}
+	call->pid = helper.pid;
+	call->pidfd = helper.pidfd;
+	call->answer_fd = helper.answer_fd;
 	call->source = appd_loop_add_fd(net->appd->loop, call->pidfd, EPOLLIN, handle_exit, call,
 		err);
 	call->timer = call->source != NULL

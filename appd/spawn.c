@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "spawn.h"
+#include "weft/ipc.h"
 
 extern char **environ;
 
@@ -256,4 +257,57 @@ oom:
 	weft_strv_finish(out);
 	weft_error_set(err, "out of memory");
 	return false;
+}
+
+bool appd_helper_start(struct appd_helper *helper, const char *name, void (*run)(void *data),
+	void *data, struct weft_error *err)
+{
+	*helper = (struct appd_helper){ .pid = -1, .pidfd = -1, .answer_fd = -1 };
+	int sv[2];
+	if (!weft_ipc_socketpair(sv, err)) {
+		return false;
+	}
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
+		weft_error_errno(err, "%s: answer socket", name);
+		close(sv[0]);
+		close(sv[1]);
+		return false;
+	}
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		weft_error_errno(err, "%s: fork", name);
+		close(sv[0]);
+		close(sv[1]);
+		return false;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+			_exit(127);
+		}
+		prctl(PR_SET_NAME, name);
+		/* None of appd's fds stay open in here (its epoll set, sockets,
+		 * pidfds): only stdio and the answer. */
+		if (dup2(sv[1], APPD_HELPER_ANSWER_FD) < 0) {
+			_exit(127);
+		}
+		close_range(APPD_HELPER_ANSWER_FD + 1, ~0u, 0);
+		run(data);
+		_exit(127);
+	}
+	close(sv[1]);
+	/* Race-free: the child is ours and nobody else reaps it. */
+	int pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0) {
+		weft_error_errno(err, "%s: pidfd_open %d", name, (int)pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(sv[0]);
+		return false;
+	}
+	*helper = (struct appd_helper){ .pid = pid, .pidfd = pidfd, .answer_fd = sv[0] };
+	return true;
 }

@@ -61,6 +61,22 @@ bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
  * the layer it could not apply, when it could not (it exits). */
 bool appd_child_release(struct appd_child *child, bool go, struct weft_error *err);
 
+/* A short-lived helper of appd's own (the package check, the network
+ * broker's connect): forked, not exec'd, it dies with appd, has the answer
+ * socket on APPD_HELPER_ANSWER_FD and no other fd of appd's but stdio, and
+ * runs run(data), which must end with _exit(). The parent gets the
+ * non-blocking other end of the answer socket, the pid and a pidfd. */
+#define APPD_HELPER_ANSWER_FD 3
+
+struct appd_helper {
+	pid_t pid;
+	int pidfd;
+	int answer_fd;
+};
+
+bool appd_helper_start(struct appd_helper *helper, const char *name, void (*run)(void *data),
+	void *data, struct weft_error *err);
+
 /* A copy of environ without the variables that are appd's own (its
  * compositor fd, systemd's notify socket, any display), plus extra
  * ("NAME=value" strings, NULL-terminated, may be NULL). */
