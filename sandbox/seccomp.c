@@ -70,32 +70,16 @@ const char *const weft_sandbox_seccomp_common[WEFT_SANDBOX_SECCOMP_NCOMMON] = {
 	"set_tid_address",
 	"sched_yield",
 	"sched_getaffinity",
-};
-
-/* The app-shell's own, beside weft_sandbox_seccomp_common. */
-static const char *const allowed[] = {
-	/* llvmpipe's threads: pinned, SCHED_BATCH, lower priority */
-	"sched_setaffinity",
-	"sched_getscheduler",
-	"sched_setscheduler",
-	"sched_getparam",
-	"getpriority",
-	"setpriority",
+	/* threads and signals */
 	"getcpu",
-	/* signals: the shutdown alarm, the SIGTERM signalfd, SpiderMonkey's
-	 * SIGSEGV and SIGILL handlers; rt_sigaction and kill are below */
 	"rt_sigprocmask",
 	"rt_sigreturn",
 	"rt_sigtimedwait",
 	"sigaltstack",
-	"signalfd4",
-	"alarm",
-	"setitimer", /* alarm() where there is no alarm syscall (arm64) */
-	"getitimer",
 	"restart_syscall",
 	"exit",
 	"exit_group",
-	/* who am I (glibc, libglvnd's EGL asks getpid on every call, sqlite) */
+	/* who and where it runs */
 	"getpid",
 	"gettid",
 	"getppid",
@@ -103,13 +87,7 @@ static const char *const allowed[] = {
 	"geteuid",
 	"getgid",
 	"getegid",
-	"getresuid",
-	"getresgid",
-	"getgroups",
-	"getpgrp",
-	"getrusage",
 	"getrlimit",
-	"setrlimit",
 	"sysinfo",
 	"uname",
 	/* time and randomness */
@@ -118,15 +96,10 @@ static const char *const allowed[] = {
 	"clock_nanosleep",
 	"nanosleep",
 	"gettimeofday",
-	"time",
 	"timerfd_create",
 	"timerfd_settime",
-	"timerfd_gettime",
 	"getrandom",
-	/* files, within what the sandbox shows and Landlock allows: the
-	 * package, fonts and fontconfig's cache, Mesa's drirc and glvnd files,
-	 * the CA bundle Servo loads, /proc/self (glibc's pthread_getattr_np),
-	 * and Servo's storage (sqlite in the private /tmp: it fchowns as root) */
+	/* files, within what the sandbox shows and Landlock allows */
 	"read",
 	"write",
 	"readv",
@@ -153,12 +126,8 @@ static const char *const allowed[] = {
 	"access",
 	"faccessat",
 	"faccessat2",
-	"mkdir",
 	"mkdirat",
-	"rmdir",
-	"unlink",
 	"unlinkat",
-	"rename",
 	"renameat",
 	"renameat2",
 	"ftruncate",
@@ -167,17 +136,13 @@ static const char *const allowed[] = {
 	"fdatasync",
 	"fadvise64",
 	"flock",
-	"fchown",
-	"fchmod",
 	"fcntl",
 	"dup",
-	"dup2",
 	"dup3",
-	"pipe",
 	"pipe2",
 	"getcwd",
 	"umask",
-	/* waiting: our poll loop, tokio and mio's epoll, Servo's event fds */
+	/* waiting */
 	"poll",
 	"ppoll",
 	"select",
@@ -188,8 +153,7 @@ static const char *const allowed[] = {
 	"epoll_pwait",
 	"epoll_pwait2",
 	"eventfd2",
-	/* messages on the fds appd gave it (Wayland, the app's IPC, the
-	 * adoption) and on Servo's ipc-channel pairs */
+	/* the sockets it was handed (socket() and connect() are each filter's own) */
 	"sendmsg",
 	"recvmsg",
 	"sendto",
@@ -201,6 +165,45 @@ static const char *const allowed[] = {
 	"setsockopt",
 	"getsockname",
 	"getpeername",
+};
+
+/* The app-shell's own, beside weft_sandbox_seccomp_common. */
+static const char *const allowed[] = {
+	/* llvmpipe's threads: pinned, SCHED_BATCH, lower priority */
+	"sched_setaffinity",
+	"sched_getscheduler",
+	"sched_setscheduler",
+	"sched_getparam",
+	"getpriority",
+	"setpriority",
+	/* signals: the shutdown alarm, the SIGTERM signalfd, SpiderMonkey's
+	 * SIGSEGV and SIGILL handlers; rt_sigaction and kill are below */
+	"signalfd4",
+	"alarm",
+	"setitimer", /* alarm() where there is no alarm syscall (arm64) */
+	"getitimer",
+	/* who am I (glibc, libglvnd's EGL asks getpid on every call, sqlite) */
+	"getresuid",
+	"getresgid",
+	"getgroups",
+	"getpgrp",
+	"getrusage",
+	"setrlimit",
+	/* time and randomness */
+	"time",
+	"timerfd_gettime",
+	/* files, within what the sandbox shows and Landlock allows: the
+	 * package, fonts and fontconfig's cache, Mesa's drirc and glvnd files,
+	 * the CA bundle Servo loads, /proc/self (glibc's pthread_getattr_np),
+	 * and Servo's storage (sqlite in the private /tmp: it fchowns as root) */
+	"mkdir",
+	"rmdir",
+	"unlink",
+	"rename",
+	"fchown",
+	"fchmod",
+	"dup2",
+	"pipe",
 };
 
 /* What issue 11 names: EPERM, whatever the arguments. */

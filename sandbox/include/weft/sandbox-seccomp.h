@@ -10,9 +10,11 @@
 
 #include "weft/common.h"
 
-/* The calls every WEFT filter allows: memory, and threads (clone is each
- * filter's own, with its flags checked). */
-#define WEFT_SANDBOX_SECCOMP_NCOMMON 15
+/* The calls every WEFT filter allows: memory, threads and signals, time,
+ * files (Landlock and the sandbox's root decide which), waiting, and the
+ * sockets a process was handed. clone, ioctl, prctl, kill and the like are
+ * each filter's own, with their arguments checked. */
+#define WEFT_SANDBOX_SECCOMP_NCOMMON 104
 extern const char *const weft_sandbox_seccomp_common[WEFT_SANDBOX_SECCOMP_NCOMMON];
 
 /* A rule for the call name (skipped where the architecture has no such
