@@ -130,6 +130,10 @@ bool weft_global_filter(const struct wl_client *client, const struct wl_global *
 		if (role != WEFT_CLIENT_ORDINARY) {
 			return role == WEFT_CLIENT_SHELL;
 		}
+		/* Every X program shares the X server's connection. */
+		if (weft_xwayland_is_client(server, client)) {
+			return false;
+		}
 		return server->options.allow_desktop_tools ||
 			(r->class == WEFT_GLOBAL_TEST_TOOL &&
 				server->options.expose_test_protocols);

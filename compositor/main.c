@@ -30,6 +30,8 @@ static const char usage[] =
 	"  --allow-desktop-tools   offer every privileged global (screencopy,\n"
 	"                          virtual input, data-control, input method, ...)\n"
 	"                          to ordinary clients, never to apps\n"
+	"  --xwayland              run X11 programs through Xwayland (started on the\n"
+	"                          first X connection; DISPLAY is set for children)\n"
 	"  -d, --debug             verbose logging\n"
 	"  -h, --help              show this help\n"
 	"  -v, --version           show the version\n";
@@ -45,6 +47,7 @@ enum {
 	OPT_APPD_FD,
 	OPT_EXPOSE,
 	OPT_DESKTOP_TOOLS,
+	OPT_XWAYLAND,
 };
 
 static bool parse_backend(const char *s, enum weft_backend_choice *out)
@@ -118,6 +121,7 @@ int main(int argc, char **argv)
 		{ "appd-fd", required_argument, NULL, OPT_APPD_FD },
 		{ "expose-test-protocols", no_argument, NULL, OPT_EXPOSE },
 		{ "allow-desktop-tools", no_argument, NULL, OPT_DESKTOP_TOOLS },
+		{ "xwayland", no_argument, NULL, OPT_XWAYLAND },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
@@ -175,6 +179,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_DESKTOP_TOOLS:
 			options.allow_desktop_tools = true;
+			break;
+		case OPT_XWAYLAND:
+			options.xwayland = true;
 			break;
 		case 'd':
 			level = WEFT_DEBUG;

@@ -306,7 +306,7 @@ bool weft_server_init(struct weft_server *server, const struct weft_options *opt
 	}
 	server->seat = weft_seat_create(server, err);
 	if (server->seat == NULL || !create_globals(server, err) ||
-		!weft_xdg_shell_init(server, err)) {
+		!weft_xdg_shell_init(server, err) || !weft_xwayland_init(server, err)) {
 		return false;
 	}
 	server->clipboard = weft_clipboard_create(server);
@@ -431,6 +431,8 @@ void weft_server_finish(struct weft_server *server)
 	weft_control_destroy(server->control);
 	server->shell = server->appd = NULL;
 	server->control = NULL;
+	/* Before the clients go: wlroots would restart a lost X server. */
+	weft_xwayland_finish(server);
 	wl_display_destroy_clients(server->display);
 	/* After the control channel, which cancels its reads, and the
 	 * clients, whose selections go with them. */

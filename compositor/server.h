@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/types.h>
 #include <time.h>
 #include <wayland-server-core.h>
@@ -15,6 +16,7 @@
 #include "weft/common.h"
 
 struct wlr_output;
+struct wlr_xwayland;
 struct wlr_surface;
 
 enum weft_backend_choice {
@@ -47,6 +49,7 @@ struct weft_options {
 	int width, height; /* headless output size */
 	bool expose_test_protocols;
 	bool allow_desktop_tools; /* privileged globals for ordinary clients */
+	bool xwayland; /* X11 programs through Xwayland */
 	const char *shell_cmd; /* NULL: no shell spawned */
 	const char *appd_cmd; /* NULL: no appd spawned */
 	int shell_fd; /* -1, or an inherited socket for an already running shell */
@@ -123,6 +126,10 @@ struct weft_server {
 
 	struct weft_seat *seat;
 
+	struct wlr_xwayland *xwayland; /* NULL without --xwayland */
+	struct wl_listener xwayland_new_surface;
+	struct wl_listener xwayland_ready;
+
 	/* Every view, topmost first. */
 	struct wl_list views; /* weft_view.link */
 	struct weft_view *focused;
@@ -192,6 +199,31 @@ void weft_zweft_send_presentation(struct weft_server *server, struct wlr_output 
 	const struct timespec *when, uint32_t refresh);
 void weft_zweft_send_gesture(struct weft_server *server, uint32_t type, uint32_t fingers,
 	double dx, double dy);
+
+/* xwayland.c: X11 programs (--xwayland); without it, children get no DISPLAY */
+#ifdef HAVE_XWAYLAND
+bool weft_xwayland_init(struct weft_server *server, struct weft_error *err);
+void weft_xwayland_finish(struct weft_server *server);
+bool weft_xwayland_is_client(struct weft_server *server, const struct wl_client *client);
+#else
+static inline bool weft_xwayland_init(struct weft_server *server, struct weft_error *err)
+{
+	unsetenv("DISPLAY");
+	if (server->options.xwayland) {
+		weft_error_set(err, "this weft-compositor was built without Xwayland");
+		return false;
+	}
+	return true;
+}
+static inline void weft_xwayland_finish(struct weft_server *server)
+{
+}
+static inline bool weft_xwayland_is_client(struct weft_server *server,
+	const struct wl_client *client)
+{
+	return false;
+}
+#endif
 
 /* spawn.c: trusted children restarted with back-off */
 struct weft_child *weft_child_create(struct weft_server *server, const char *name, const char *cmd,

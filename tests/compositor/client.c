@@ -146,7 +146,9 @@ void tc_compositor_start(struct tc_compositor *c, int flags, const char *const *
 		}
 		if (!(flags & (TC_BACKEND_X11 | TC_BACKEND_WAYLAND))) {
 			setenv("WLR_BACKENDS", "headless", 1);
-			unsetenv("DISPLAY");
+			if (!(flags & TC_KEEP_DISPLAY)) {
+				unsetenv("DISPLAY");
+			}
 		}
 		execv(bin, (char *const *)argv);
 		_exit(127);

@@ -31,6 +31,7 @@ enum {
 	TC_NO_TEST_PROTOCOLS = 4, /* leave out --expose-test-protocols */
 	TC_BACKEND_X11 = 8, /* nested in the X server at $DISPLAY, not headless */
 	TC_BACKEND_WAYLAND = 16, /* nested in the compositor at $WAYLAND_DISPLAY */
+	TC_KEEP_DISPLAY = 32, /* headless, with the test's DISPLAY in its environment */
 };
 
 /* Starts weft-compositor headless (or nested, see TC_BACKEND_X11) at 1280x720
