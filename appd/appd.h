@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "limits.h"
 #include "loop.h"
+#include "session-limits.h"
 #include "weft/common.h"
 
 struct json_object;
