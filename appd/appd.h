@@ -22,9 +22,10 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <wayland-util.h>
 
-#include "limits.h"
 #include "loop.h"
+#include "session-limits.h"
 #include "weft/common.h"
 
 struct json_object;
@@ -67,9 +68,9 @@ struct appd {
 	struct appd_limits *limits;
 	struct appd_spare *spare; /* NULL: --no-prewarm, or the warm-up runs */
 	struct appd_warm_up *warm_up; /* the spare's shader cache (warmup.h), or NULL */
-	struct appd_session *sessions; /* newest first, live and ended */
+	struct wl_list sessions; /* appd_session.link, newest first, live and ended */
 	size_t live, ended;
-	struct appd_launch *launches; /* packages being checked, oldest first */
+	struct wl_list launches; /* appd_launch.link, packages being checked, oldest first */
 	size_t nlaunches;
 	struct appd_restore *restore; /* apps still to bring back, or NULL */
 	uint64_t next_session;
@@ -99,9 +100,10 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 /* Begins teardown; a session already stopping or ended is left alone. */
 void appd_session_terminate(struct appd_session *session);
 struct appd_session *appd_session_find(struct appd *appd, const char *id);
-/* appd->sessions is newest first; these walk it. */
-struct appd_session *appd_session_next(const struct appd_session *session);
-struct appd_session *appd_session_prev(const struct appd_session *session);
+/* Walks appd->sessions oldest first: the oldest, then each one's newer,
+ * NULL after the newest. */
+struct appd_session *appd_session_oldest(const struct appd *appd);
+struct appd_session *appd_session_newer(const struct appd_session *session);
 enum appd_state appd_session_state(const struct appd_session *session);
 const char *appd_session_app_id(const struct appd_session *session);
 struct json_object *appd_session_to_json(const struct appd_session *session);

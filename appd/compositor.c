@@ -29,7 +29,7 @@
 #define REPLY_TIMEOUT_MS 3000
 
 struct pending {
-	struct pending *next;
+	struct wl_list link; /* appd_compositor.pending */
 	uint64_t id;
 	/* One of the two, or neither once cancelled. */
 	appd_client_func client_func;
@@ -44,7 +44,7 @@ struct appd_compositor {
 	struct appd_source *source;
 	struct appd_source *timer; /* the earliest deadline */
 	uint64_t next_id;
-	struct pending *pending;
+	struct wl_list pending; /* oldest first */
 };
 
 static bool send_request(struct appd_compositor *compositor, struct json_object *msg,
@@ -65,7 +65,8 @@ static bool send_request(struct appd_compositor *compositor, struct json_object 
 static void arm_timer(struct appd_compositor *compositor)
 {
 	int64_t first = 0;
-	for (struct pending *p = compositor->pending; p != NULL; p = p->next) {
+	struct pending *p;
+	wl_list_for_each (p, &compositor->pending, link) {
 		if (p->deadline > 0 && (first == 0 || p->deadline < first)) {
 			first = p->deadline;
 		}
@@ -105,11 +106,14 @@ static void handle_reply(struct appd_compositor *compositor, struct json_object 
 	struct json_object *jid;
 	json_object_object_get_ex(msg, WEFT_MSG_ID, &jid);
 	uint64_t id = json_object_get_uint64(jid);
-	struct pending **link = &compositor->pending;
-	while (*link != NULL && (*link)->id != id) {
-		link = &(*link)->next;
+	struct pending *p, *found = NULL;
+	wl_list_for_each (p, &compositor->pending, link) {
+		if (p->id == id) {
+			found = p;
+			break;
+		}
 	}
-	if (*link == NULL) {
+	if (found == NULL) {
 		/* close_session's answers, which nobody waits for, and answers
 		 * that came after their deadline. */
 		if (fd >= 0) {
@@ -117,8 +121,8 @@ static void handle_reply(struct appd_compositor *compositor, struct json_object 
 		}
 		return;
 	}
-	struct pending *p = *link;
-	*link = p->next;
+	p = found;
+	wl_list_remove(&p->link);
 	if (p->client_func != NULL) {
 		answer_client(p, msg, fd);
 	} else {
@@ -139,11 +143,12 @@ static void handle_reply(struct appd_compositor *compositor, struct json_object 
 static void fail_pending(struct appd_compositor *compositor, const char *code, const char *message)
 {
 	/* Detached first: an answer may cancel or ask again. */
-	struct pending *list = compositor->pending;
-	compositor->pending = NULL;
-	while (list != NULL) {
-		struct pending *p = list;
-		list = p->next;
+	struct wl_list list;
+	wl_list_init(&list);
+	wl_list_insert_list(&list, &compositor->pending);
+	wl_list_init(&compositor->pending);
+	struct pending *p, *tmp;
+	wl_list_for_each_safe (p, tmp, &list, link) {
 		if (p->client_func != NULL) {
 			p->client_func(p->data, -1, message);
 		} else if (p->reply_func != NULL) {
@@ -157,14 +162,19 @@ static void handle_timer(void *data)
 {
 	struct appd_compositor *compositor = data;
 	int64_t now = weft_now_ms();
-	struct pending **link = &compositor->pending;
-	while (*link != NULL) {
-		struct pending *p = *link;
-		if (p->deadline == 0 || p->deadline > now) {
-			link = &p->next;
-			continue;
+	for (;;) {
+		struct pending *p, *expired = NULL;
+		wl_list_for_each (p, &compositor->pending, link) {
+			if (p->deadline != 0 && p->deadline <= now) {
+				expired = p;
+				break;
+			}
 		}
-		*link = p->next;
+		if (expired == NULL) {
+			break;
+		}
+		p = expired;
+		wl_list_remove(&p->link);
 		if (p->reply_func != NULL) {
 			weft_log(WEFT_WARN, "compositor: no answer to request %llu in %d ms",
 				(unsigned long long)p->id, REPLY_TIMEOUT_MS);
@@ -173,7 +183,6 @@ static void handle_timer(void *data)
 		}
 		free(p);
 		/* The answer may have added or removed requests: start over. */
-		link = &compositor->pending;
 	}
 	arm_timer(compositor);
 }
@@ -252,6 +261,7 @@ struct appd_compositor *appd_compositor_create(struct appd *appd, int fd, struct
 	compositor->appd = appd;
 	compositor->fd = fd;
 	compositor->next_id = 1;
+	wl_list_init(&compositor->pending);
 	int flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
 		fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
@@ -276,9 +286,9 @@ void appd_compositor_destroy(struct appd_compositor *compositor)
 	if (compositor == NULL) {
 		return;
 	}
-	while (compositor->pending != NULL) {
-		struct pending *p = compositor->pending;
-		compositor->pending = p->next;
+	struct pending *p, *tmp;
+	wl_list_for_each_safe (p, tmp, &compositor->pending, link) {
+		wl_list_remove(&p->link);
 		free(p);
 	}
 	appd_source_remove(compositor->timer);
@@ -299,11 +309,7 @@ static bool send_pending(struct appd_compositor *compositor, struct pending *p,
 		return false;
 	}
 	/* Most answers come in order: append. */
-	struct pending **link = &compositor->pending;
-	while (*link != NULL) {
-		link = &(*link)->next;
-	}
-	*link = p;
+	wl_list_insert(compositor->pending.prev, &p->link);
 	*request = p->id;
 	if (p->deadline > 0) {
 		arm_timer(compositor);
@@ -373,7 +379,8 @@ bool appd_compositor_clipboard(struct appd_compositor *compositor, const char *t
 
 void appd_compositor_cancel(struct appd_compositor *compositor, uint64_t request)
 {
-	for (struct pending *p = compositor->pending; p != NULL; p = p->next) {
+	struct pending *p;
+	wl_list_for_each (p, &compositor->pending, link) {
 		if (p->id == request) {
 			p->client_func = NULL;
 			p->reply_func = NULL;

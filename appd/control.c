@@ -34,7 +34,7 @@
 #define BATCH 16
 
 struct client {
-	struct client *prev, *next;
+	struct wl_list link; /* appd_control.clients */
 	struct appd_control *control;
 	int fd;
 	struct appd_source *source; /* NULL while a launch is in flight */
@@ -52,7 +52,7 @@ struct appd_control {
 	char *path;
 	int fd;
 	struct appd_source *source;
-	struct client *clients;
+	struct wl_list clients; /* newest first */
 	size_t nclients;
 	uint64_t tick; /* counts connections and requests, to order them */
 	/* A client's request is being handled: clients that fail now (an
@@ -65,14 +65,7 @@ static void handle_client(int fd, uint32_t events, void *data);
 static void client_destroy(struct client *client)
 {
 	struct appd_control *control = client->control;
-	if (client->prev != NULL) {
-		client->prev->next = client->next;
-	} else {
-		control->clients = client->next;
-	}
-	if (client->next != NULL) {
-		client->next->prev = client->prev;
-	}
+	wl_list_remove(&client->link);
 	control->nclients--;
 	/* The launch goes on without anyone to tell. */
 	appd_launch_forget(client->launch);
@@ -95,9 +88,8 @@ static void client_drop(struct client *client)
 
 static void sweep(struct appd_control *control)
 {
-	struct client *next;
-	for (struct client *client = control->clients; client != NULL; client = next) {
-		next = client->next;
+	struct client *client, *tmp;
+	wl_list_for_each_safe (client, tmp, &control->clients, link) {
 		if (client->broken) {
 			client_destroy(client);
 		}
@@ -278,11 +270,8 @@ static struct json_object *handle_sessions(struct client *client, struct json_ob
 		return weft_ipc_reply_error(req, WEFT_APPD_ERR_INTERNAL, "out of memory");
 	}
 	/* Oldest first, as ps lists them. */
-	struct appd_session *s = client->control->appd->sessions;
-	while (s != NULL && appd_session_next(s) != NULL) {
-		s = appd_session_next(s);
-	}
-	for (; s != NULL; s = appd_session_prev(s)) {
+	struct appd_session *s = appd_session_oldest(client->control->appd);
+	for (; s != NULL; s = appd_session_newer(s)) {
 		if (with_ended || appd_session_state(s) < APPD_STOPPED) {
 			json_object_array_add(list, appd_session_to_json(s));
 		}
@@ -347,7 +336,8 @@ static struct json_object *handle_apps(struct client *client, struct json_object
 static struct json_object *handle_subscribe(struct client *client, struct json_object *req)
 {
 	size_t subscribers = 0;
-	for (struct client *c = client->control->clients; c != NULL; c = c->next) {
+	struct client *c;
+	wl_list_for_each (c, &client->control->clients, link) {
 		subscribers += c->subscribed;
 	}
 	if (!client->subscribed && subscribers >= MAX_SUBSCRIBERS) {
@@ -382,7 +372,8 @@ static struct json_object *handle_info(struct client *client, struct json_object
 				? WEFT_APPD_SANDBOX_NONE
 				: WEFT_APPD_SANDBOX_ENFORCED));
 	size_t subscribers = 0;
-	for (struct client *c = client->control->clients; c != NULL; c = c->next) {
+	struct client *c;
+	wl_list_for_each (c, &client->control->clients, link) {
 		subscribers += c->subscribed;
 	}
 	json_object_object_add(reply, WEFT_APPD_KEY_SUBSCRIBERS,
@@ -507,8 +498,8 @@ static void handle_client(int fd, uint32_t events, void *data)
  * idle longest. False when none is idle. */
 static bool evict_idle(struct appd_control *control)
 {
-	struct client *oldest = NULL;
-	for (struct client *c = control->clients; c != NULL; c = c->next) {
+	struct client *oldest = NULL, *c;
+	wl_list_for_each (c, &control->clients, link) {
 		if (c->launch != NULL || c->broken) {
 			continue;
 		}
@@ -595,11 +586,7 @@ static void handle_accept(int fd, uint32_t events, void *data)
 			free(client);
 			continue;
 		}
-		client->next = control->clients;
-		if (client->next != NULL) {
-			client->next->prev = client;
-		}
-		control->clients = client;
+		wl_list_insert(&control->clients, &client->link);
 		control->nclients++;
 	}
 }
@@ -614,6 +601,7 @@ struct appd_control *appd_control_create(struct appd *appd, const char *path,
 		return NULL;
 	}
 	control->appd = appd;
+	wl_list_init(&control->clients);
 	control->fd = weft_ipc_listen(path, err);
 	if (control->fd < 0) {
 		free(control->path);
@@ -634,8 +622,9 @@ void appd_control_destroy(struct appd_control *control)
 	if (control == NULL) {
 		return;
 	}
-	while (control->clients != NULL) {
-		client_destroy(control->clients);
+	struct client *client, *tmp;
+	wl_list_for_each_safe (client, tmp, &control->clients, link) {
+		client_destroy(client);
 	}
 	appd_source_remove(control->source);
 	close(control->fd);
@@ -650,9 +639,8 @@ size_t appd_control_broadcast(struct appd_control *control, struct json_object *
 		return 0;
 	}
 	size_t sent = 0;
-	struct client *next;
-	for (struct client *client = control->clients; client != NULL; client = next) {
-		next = client->next;
+	struct client *client, *tmp;
+	wl_list_for_each_safe (client, tmp, &control->clients, link) {
 		if (!client->subscribed || client->broken) {
 			continue;
 		}

@@ -37,7 +37,7 @@
 /* The answer's fd in the child. */
 
 struct appd_launch {
-	struct appd_launch *prev, *next;
+	struct wl_list link; /* appd.launches, while linked */
 	struct appd *appd;
 	char *app_id;
 	pid_t pid;
@@ -82,7 +82,7 @@ static void run_check(void *data)
 
 static void check_done(struct appd *appd)
 {
-	if (appd->quitting && appd->live == 0 && appd->launches == NULL) {
+	if (appd->quitting && appd->live == 0 && wl_list_empty(&appd->launches)) {
 		appd->done = true;
 	}
 }
@@ -95,15 +95,7 @@ static void launch_unlink(struct appd_launch *launch)
 	if (!launch->linked) {
 		return;
 	}
-	if (launch->prev != NULL) {
-		launch->prev->next = launch->next;
-	} else {
-		appd->launches = launch->next;
-	}
-	if (launch->next != NULL) {
-		launch->next->prev = launch->prev;
-	}
-	launch->prev = launch->next = NULL;
+	wl_list_remove(&launch->link);
 	launch->linked = false;
 	appd->nlaunches--;
 }
@@ -270,13 +262,7 @@ struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, app
 		return NULL;
 	}
 	/* Oldest first, as restore saves them. */
-	struct appd_launch **link = &appd->launches, *prev = NULL;
-	while (*link != NULL) {
-		prev = *link;
-		link = &(*link)->next;
-	}
-	*link = launch;
-	launch->prev = prev;
+	wl_list_insert(appd->launches.prev, &launch->link);
 	launch->linked = true;
 	appd->nlaunches++;
 	weft_log(WEFT_DEBUG, "launch %s: checking the package (pid %d)", app_id, (int)launch->pid);
@@ -294,15 +280,16 @@ void appd_launch_forget(struct appd_launch *launch)
 
 void appd_launches_stop(struct appd *appd)
 {
-	for (struct appd_launch *l = appd->launches; l != NULL; l = l->next) {
+	struct appd_launch *l;
+	wl_list_for_each (l, &appd->launches, link) {
 		pidfd_send_signal(l->pidfd, SIGKILL, NULL, 0);
 	}
 }
 
 void appd_launches_free(struct appd *appd)
 {
-	while (appd->launches != NULL) {
-		struct appd_launch *launch = appd->launches;
+	struct appd_launch *launch, *tmp;
+	wl_list_for_each_safe (launch, tmp, &appd->launches, link) {
 		/* PR_SET_PDEATHSIG ends it once we are gone; no waiting here. */
 		pidfd_send_signal(launch->pidfd, SIGKILL, NULL, 0);
 		launch_destroy(launch);
@@ -312,7 +299,11 @@ void appd_launches_free(struct appd *appd)
 struct json_object *appd_launches_to_json(const struct appd *appd)
 {
 	struct json_object *array = json_object_new_array();
-	for (struct appd_launch *l = appd->launches; array != NULL && l != NULL; l = l->next) {
+	struct appd_launch *l;
+	wl_list_for_each (l, &appd->launches, link) {
+		if (array == NULL) {
+			break;
+		}
 		struct json_object *obj = json_object_new_object();
 		if (obj == NULL) {
 			break;

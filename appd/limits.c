@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "limits.h"
+#include "session-limits.h"
 #include "weft/appd-protocol.h"
 #include "weft/log.h"
 
@@ -704,11 +704,6 @@ void appd_limits_session_kill(struct appd_limits_session *ls)
 	} else if (ls->limits->kind == APPD_LIMITS_CGROUP) {
 		cgroup_kill_dir(ls->where);
 	}
-}
-
-const char *appd_limits_session_where(const struct appd_limits_session *ls)
-{
-	return ls->where;
 }
 
 void appd_limits_session_destroy(struct appd_limits_session *ls)

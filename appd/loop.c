@@ -27,7 +27,6 @@ struct appd_loop {
 	int epoll_fd;
 	bool dispatching;
 	struct appd_source *removed; /* freed after the current batch */
-	size_t nsources;
 };
 
 struct appd_loop *appd_loop_create(struct weft_error *err)
@@ -61,9 +60,6 @@ void appd_loop_destroy(struct appd_loop *loop)
 		return;
 	}
 	free_removed(loop);
-	if (loop->nsources > 0) {
-		weft_log(WEFT_ERROR, "event loop: %zu sources left at exit", loop->nsources);
-	}
 	close(loop->epoll_fd);
 	free(loop);
 }
@@ -89,7 +85,6 @@ static struct appd_source *add_source(struct appd_loop *loop, int own, int owner
 		free(source);
 		return NULL;
 	}
-	loop->nsources++;
 	return source;
 }
 
@@ -150,7 +145,6 @@ void appd_source_remove(struct appd_source *source)
 	}
 	close(source->fd);
 	source->fd = -1;
-	loop->nsources--;
 	source->removed = true;
 	/* Events of this batch may still point at it. */
 	if (loop->dispatching) {

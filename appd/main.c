@@ -495,6 +495,8 @@ int main(int argc, char **argv)
 		},
 		.next_session = 1,
 	};
+	wl_list_init(&appd.sessions);
+	wl_list_init(&appd.launches);
 	weft_strv_init(&appd.config.sandbox_share);
 	weft_strv_init(&appd.config.sandbox_share_ro);
 	weft_strv_init(&appd.config.sandbox_pass_env);

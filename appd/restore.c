@@ -39,11 +39,8 @@ void appd_restore_save(struct appd *appd)
 	}
 	json_object_object_add(state, "next_session", json_object_new_uint64(appd->next_session));
 	/* Oldest first, so that a restore opens them in the same order. */
-	struct appd_session *s = appd->sessions;
-	while (s != NULL && appd_session_next(s) != NULL) {
-		s = appd_session_next(s);
-	}
-	for (; s != NULL; s = appd_session_prev(s)) {
+	struct appd_session *s = appd_session_oldest(appd);
+	for (; s != NULL; s = appd_session_newer(s)) {
 		if (appd_session_state(s) <= APPD_RUNNING) {
 			json_object_array_add(apps,
 				json_object_new_string(appd_session_app_id(s)));

@@ -168,16 +168,13 @@ static bool fetches(const struct appd_plan *plan)
 
 char *appd_sandbox_cache_dir(const char *sub, struct weft_error *err)
 {
-	const char *home = getenv("XDG_CACHE_HOME");
-	char *dir;
-	if (home != NULL && home[0] == '/') {
-		dir = weft_strdup_printf("%s/weft/%s", home, sub);
-	} else if ((home = getenv("HOME")) != NULL && home[0] == '/') {
-		dir = weft_strdup_printf("%s/.cache/weft/%s", home, sub);
-	} else {
-		weft_error_set(err, "no cache directory: neither XDG_CACHE_HOME nor HOME is set");
+	char *home = weft_path_cache_home(err);
+	if (home == NULL) {
+		weft_error_prefix(err, "no cache directory");
 		return NULL;
 	}
+	char *dir = weft_strdup_printf("%s/weft/%s", home, sub);
+	free(home);
 	if (dir == NULL) {
 		weft_error_set(err, "out of memory");
 		return NULL;
@@ -197,14 +194,7 @@ char *appd_sandbox_cache_dir(const char *sub, struct weft_error *err)
 /* The documents directory the runtime would use, when one exists. */
 static char *documents_dir(void)
 {
-	const char *v = getenv("XDG_DOCUMENTS_DIR");
-	const char *home = getenv("HOME");
-	char *dir = NULL;
-	if (v != NULL && v[0] == '/') {
-		dir = strdup(v);
-	} else if (home != NULL && home[0] == '/') {
-		dir = weft_strdup_printf("%s/Documents", home);
-	}
+	char *dir = weft_path_documents_dir(NULL);
 	char *real = dir != NULL ? realpath(dir, NULL) : NULL;
 	free(dir);
 	return real;

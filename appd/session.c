@@ -76,7 +76,7 @@ struct clipboard_call {
 };
 
 struct appd_session {
-	struct appd_session *prev, *next;
+	struct wl_list link; /* appd.sessions */
 	struct appd *appd;
 	char id[24];
 	char *app_id;
@@ -122,14 +122,22 @@ const char *appd_state_name(enum appd_state state)
 	return names[state];
 }
 
-struct appd_session *appd_session_next(const struct appd_session *session)
+struct appd_session *appd_session_oldest(const struct appd *appd)
 {
-	return session->next;
+	struct appd_session *s;
+	if (wl_list_empty(&appd->sessions)) {
+		return NULL;
+	}
+	return wl_container_of(appd->sessions.prev, s, link);
 }
 
-struct appd_session *appd_session_prev(const struct appd_session *session)
+struct appd_session *appd_session_newer(const struct appd_session *session)
 {
-	return session->prev;
+	struct appd_session *s;
+	if (session->link.prev == &session->appd->sessions) {
+		return NULL;
+	}
+	return wl_container_of(session->link.prev, s, link);
 }
 
 enum appd_state appd_session_state(const struct appd_session *session)
@@ -144,7 +152,8 @@ const char *appd_session_app_id(const struct appd_session *session)
 
 struct appd_session *appd_session_find(struct appd *appd, const char *id)
 {
-	for (struct appd_session *s = appd->sessions; s != NULL; s = s->next) {
+	struct appd_session *s;
+	wl_list_for_each (s, &appd->sessions, link) {
 		if (strcmp(s->id, id) == 0) {
 			return s;
 		}
@@ -388,8 +397,8 @@ static void prune_history(struct appd *appd, const struct appd_session *keep)
 {
 	/* Not while appd_sessions_stop_all() walks the list. */
 	while (!appd->quitting && appd->ended > HISTORY_MAX) {
-		struct appd_session *oldest = NULL;
-		for (struct appd_session *s = appd->sessions; s != NULL; s = s->next) {
+		struct appd_session *oldest = NULL, *s;
+		wl_list_for_each (s, &appd->sessions, link) {
 			if (s->state >= APPD_STOPPED && s != keep &&
 				(oldest == NULL || s->ended_at <= oldest->ended_at)) {
 				oldest = s;
@@ -398,14 +407,7 @@ static void prune_history(struct appd *appd, const struct appd_session *keep)
 		if (oldest == NULL) {
 			return;
 		}
-		if (oldest->prev != NULL) {
-			oldest->prev->next = oldest->next;
-		} else {
-			appd->sessions = oldest->next;
-		}
-		if (oldest->next != NULL) {
-			oldest->next->prev = oldest->prev;
-		}
+		wl_list_remove(&oldest->link);
 		appd->ended--;
 		appd_plan_finish(&oldest->plan);
 		free(oldest->app_id);
@@ -446,7 +448,7 @@ static void session_finish(struct appd_session *s)
 		appd_restore_save(appd);
 	}
 	prune_history(appd, s);
-	if (appd->quitting && appd->live == 0 && appd->launches == NULL) {
+	if (appd->quitting && appd->live == 0 && wl_list_empty(&appd->launches)) {
 		appd->done = true;
 	}
 }
@@ -1167,11 +1169,7 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 		return NULL;
 	}
 
-	s->next = appd->sessions;
-	if (s->next != NULL) {
-		s->next->prev = s;
-	}
-	appd->sessions = s;
+	wl_list_insert(&appd->sessions, &s->link);
 	appd->live++;
 	*code = NULL;
 	set_state(s, APPD_STARTING);
@@ -1184,21 +1182,22 @@ void appd_sessions_stop_all(struct appd *appd)
 	appd->quitting = true;
 	/* Each ends as its check exits, then counts no more. */
 	appd_launches_stop(appd);
-	for (struct appd_session *s = appd->sessions; s != NULL; s = s->next) {
+	struct appd_session *s;
+	wl_list_for_each (s, &appd->sessions, link) {
 		if (s->state < APPD_STOPPING) {
 			session_stop(s, false, NULL, "appd is shutting down");
 		}
 	}
-	if (appd->live == 0 && appd->launches == NULL) {
+	if (appd->live == 0 && wl_list_empty(&appd->launches)) {
 		appd->done = true;
 	}
 }
 
 void appd_sessions_free(struct appd *appd)
 {
-	while (appd->sessions != NULL) {
-		struct appd_session *s = appd->sessions;
-		appd->sessions = s->next;
+	struct appd_session *s, *tmp;
+	wl_list_for_each_safe (s, tmp, &appd->sessions, link) {
+		wl_list_remove(&s->link);
 		appd_plan_finish(&s->plan);
 		free(s->app_id);
 		free(s);

@@ -145,14 +145,3 @@ void weft_view_update_visibility(struct weft_view *view)
 		wlr_scene_node_set_enabled(&view->tree->node, view->mapped && !view->occluded);
 	}
 }
-
-struct weft_view *weft_view_from_surface(struct weft_server *server, struct wlr_surface *surface)
-{
-	struct weft_view *view;
-	wl_list_for_each (view, &server->views, link) {
-		if (view->surface == surface) {
-			return view;
-		}
-	}
-	return NULL;
-}

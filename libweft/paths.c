@@ -81,6 +81,11 @@ char *weft_path_cache_home(struct weft_error *err)
 	return xdg_dir("XDG_CACHE_HOME", ".cache", err);
 }
 
+char *weft_path_documents_dir(struct weft_error *err)
+{
+	return xdg_dir("XDG_DOCUMENTS_DIR", "Documents", err);
+}
+
 char *weft_path_runtime_dir(struct weft_error *err)
 {
 	const char *value = getenv("XDG_RUNTIME_DIR");

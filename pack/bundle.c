@@ -483,7 +483,7 @@ static bool extract_file(struct extract *x, struct archive_entry *entry, const c
 		if (written > size) {
 			weft_error_set(err, "%s: more data than its header declares", path);
 			ok = false;
-		} else if (!pack_write_all(fd, x->buf, (size_t)n)) {
+		} else if (!weft_write_all(fd, x->buf, (size_t)n)) {
 			weft_error_errno(err, "write %s", path);
 			ok = false;
 		}

@@ -418,7 +418,7 @@ int cmd_build_image(int argc, char *argv[])
 		goto out;
 	}
 	int fd = outputs.fd[OUT_ROOTHASH];
-	if (!pack_write_all(fd, root_hash, strlen(root_hash)) || !pack_write_all(fd, "\n", 1) ||
+	if (!weft_write_all(fd, root_hash, strlen(root_hash)) || !weft_write_all(fd, "\n", 1) ||
 		fsync(fd) < 0) {
 		pack_fail(cmd, "write %s: %s", outputs.path[OUT_ROOTHASH], strerror(errno));
 		goto out;

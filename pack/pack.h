@@ -124,7 +124,6 @@ int pack_mkdtemp_at(const char *parent, char **name, struct weft_error *err);
 /* Moves the file or directory tmp to final without ever replacing final. */
 bool pack_rename_noreplace(int dirfd, const char *tmp, int final_dirfd, const char *final,
 	struct weft_error *err);
-bool pack_write_all(int fd, const void *buf, size_t len);
 const char *pack_file_type(mode_t mode);
 
 /* check.c */

@@ -40,23 +40,6 @@ const char *pack_file_type(mode_t mode)
 	}
 }
 
-bool pack_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			return false;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 int pack_open_beneath(int rootfd, const char *path, int flags, mode_t mode)
 {
 	char *copy = strdup(path);
@@ -453,7 +436,7 @@ static bool copy_file(int srcfd, const struct pack_entry *e, int dstfd, char *bu
 			weft_error_set(err, "%s: changed while being read", e->path);
 			goto out;
 		}
-		if (!pack_write_all(out, buf, (size_t)n)) {
+		if (!weft_write_all(out, buf, (size_t)n)) {
 			weft_error_errno(err, "write %s", e->path);
 			goto out;
 		}

@@ -148,23 +148,6 @@ static bool read_file(const char *path, size_t max, uint8_t **data, size_t *len,
 	return true;
 }
 
-static bool write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			return false;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 static char *entry_path(const char *cache_dir, const uint8_t key[crypto_hash_sha256_BYTES])
 {
 	char hex[crypto_hash_sha256_BYTES * 2 + 1];
@@ -217,8 +200,8 @@ stale:
 	return NULL;
 }
 
-static void cache_store(const char *cache_dir, const char *path,
-	const uint8_t key[crypto_hash_sha256_BYTES], const wasmtime_component_t *component)
+static void cache_store(const char *path, const uint8_t key[crypto_hash_sha256_BYTES],
+	const wasmtime_component_t *component)
 {
 	wasm_byte_vec_t artifact;
 	wasmtime_error_t *error = wasmtime_component_serialize(component, &artifact);
@@ -241,18 +224,15 @@ static void cache_store(const char *cache_dir, const char *path,
 	if (tmp == NULL) {
 		goto out;
 	}
-	if (mkdir(cache_dir, 0700) != 0 && errno != EEXIST) {
-		weft_log_errno(WEFT_WARN, "cache: mkdir %s", cache_dir);
-		goto out;
-	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		weft_log_errno(WEFT_WARN, "cache: open %s", tmp);
 		goto out;
 	}
 	/* Renamed only when complete, so a reader never sees half an entry. */
-	if (!write_all(fd, &hdr, sizeof(hdr)) || !write_all(fd, artifact.data, artifact.size) ||
-		fsync(fd) != 0 || rename(tmp, path) != 0) {
+	if (!weft_write_all(fd, &hdr, sizeof(hdr)) ||
+		!weft_write_all(fd, artifact.data, artifact.size) || fsync(fd) != 0 ||
+		rename(tmp, path) != 0) {
 		weft_log_errno(WEFT_WARN, "cache: write %s", path);
 		unlink(tmp);
 	}
@@ -293,7 +273,7 @@ wasmtime_component_t *runtime_component_load(wasm_engine_t *engine, const char *
 			weft_error_prefix(err, "%s", path);
 			component = NULL;
 		} else if (entry != NULL) {
-			cache_store(cache_dir, entry, key, component);
+			cache_store(entry, key, component);
 		}
 	}
 	free(entry);

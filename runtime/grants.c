@@ -16,12 +16,6 @@ void runtime_grants_init(struct runtime_grants *grants)
 	weft_net_grants_init(&grants->net);
 }
 
-void runtime_grants_finish(struct runtime_grants *grants)
-{
-	weft_strv_finish(&grants->caps);
-	weft_net_grants_finish(&grants->net);
-}
-
 bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct weft_error *err)
 {
 	/* The rule weft-pack and appd applied, so that what they let through runs. */

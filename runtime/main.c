@@ -239,16 +239,6 @@ static bool parse_args(struct options *o, int argc, char **argv, struct weft_err
 	return true;
 }
 
-static char *xdg_dir(const char *var, const char *fallback)
-{
-	const char *v = getenv(var);
-	if (v != NULL && v[0] == '/') {
-		return strdup(v);
-	}
-	const char *home = getenv("HOME");
-	return home != NULL ? weft_strdup_printf("%s/%s", home, fallback) : NULL;
-}
-
 /* The component file and app id of a package directory (design §5). */
 static bool open_package(struct options *o, char **component, char **app_id,
 	struct weft_error *err)
@@ -322,18 +312,13 @@ static wasi_config_t *make_wasi(struct options *o, const char *app_id, int stdin
 
 	bool ok = true;
 	if (o->grants.app_data > 0) {
-		char *dir = NULL;
-		if (o->data_dir != NULL) {
-			dir = strdup(o->data_dir);
-		} else {
-			char *data_home = xdg_dir("XDG_DATA_HOME", ".local/share");
-			dir = data_home != NULL
-				? weft_strdup_printf("%s/weft/data/%s", data_home, app_id)
-				: NULL;
-			free(data_home);
-		}
+		char *dir = o->data_dir != NULL ? strdup(o->data_dir)
+						: weft_path_app_data(app_id, err);
 		if (dir == NULL) {
-			weft_error_set(err, "no app data directory (set HOME or use --data)");
+			if (o->data_dir != NULL) {
+				weft_error_set(err, "out of memory");
+			}
+			weft_error_prefix(err, "no app data directory (use --data)");
 			ok = false;
 		} else {
 			ok = weft_make_dirs(dir, 0700, err) &&
@@ -344,14 +329,15 @@ static wasi_config_t *make_wasi(struct options *o, const char *app_id, int stdin
 	if (ok && o->grants.documents > 0) {
 		/* Not every user has a documents directory; the app then sees
 		 * none, as if the grant were missing, and may say so. */
-		char *dir = xdg_dir("XDG_DOCUMENTS_DIR", "Documents");
+		struct weft_error why = { 0 };
+		char *dir = weft_path_documents_dir(&why);
 		struct stat st;
 		if (dir != NULL && stat(dir, &st) == 0) {
 			ok = add_preopen(wasi, dir, "/xdg/documents", o->grants.documents == 1,
 				err);
 		} else {
 			weft_log(WEFT_WARN, "no documents directory (%s): not preopened",
-				dir != NULL ? dir : "HOME unset");
+				dir != NULL ? dir : why.msg);
 		}
 		free(dir);
 	}
@@ -543,10 +529,10 @@ int main(int argc, char **argv)
 	session.engine = engine;
 
 	if (o.cache) {
-		char *cache_home = xdg_dir("XDG_CACHE_HOME", ".cache");
-		cache_dir = cache_home != NULL
-			? weft_strdup_printf("%s/weft/components", cache_home)
-			: NULL;
+		/* No cache directory (no HOME) runs without the cache. */
+		char *cache_home = weft_path_cache_home(NULL);
+		cache_dir = cache_home != NULL ? weft_path_join(cache_home, "weft/components")
+					       : NULL;
 		free(cache_home);
 		if (cache_dir != NULL && !weft_make_dirs(cache_dir, 0700, &err)) {
 			weft_log(WEFT_WARN, "cache disabled: %s", err.msg);

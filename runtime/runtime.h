@@ -26,7 +26,6 @@ struct runtime_grants {
 };
 
 void runtime_grants_init(struct runtime_grants *grants);
-void runtime_grants_finish(struct runtime_grants *grants);
 /* Adds one capability string; unknown ones are an error. */
 bool runtime_grants_add(struct runtime_grants *grants, const char *cap, struct weft_error *err);
 

@@ -90,22 +90,6 @@ struct line_buf {
 	size_t len, cap;
 };
 
-static bool write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			return false;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* Sends every complete line in buf to the guest; returns how many. */
 static uint64_t send_lines(int fd, struct line_buf *buf, bool flush_partial)
 {
@@ -145,7 +129,7 @@ static void drain_guest(int fd, char *msg)
 			return;
 		}
 		msg[len] = '\n';
-		if (!write_all(STDOUT_FILENO, msg, (size_t)len + 1)) {
+		if (!weft_write_all(STDOUT_FILENO, msg, (size_t)len + 1)) {
 			weft_log_errno(WEFT_WARN, "dev: write stdout");
 		}
 	}

@@ -11,6 +11,7 @@ static void reset_env(const char *home)
 		"XDG_DATA_HOME",
 		"XDG_CONFIG_HOME",
 		"XDG_CACHE_HOME",
+		"XDG_DOCUMENTS_DIR",
 		"XDG_RUNTIME_DIR",
 		"WEFT_APP_STORE",
 	};
@@ -39,6 +40,7 @@ static void test_defaults(void)
 	EXPECT_PATH(weft_path_data_home, "/home/u/.local/share");
 	EXPECT_PATH(weft_path_config_home, "/home/u/.config");
 	EXPECT_PATH(weft_path_cache_home, "/home/u/.cache");
+	EXPECT_PATH(weft_path_documents_dir, "/home/u/Documents");
 	EXPECT_PATH(weft_path_user_store, "/home/u/.local/share/weft/apps");
 	EXPECT_PATH(weft_path_user_trust_dir, "/home/u/.config/weft/trusted-keys");
 
@@ -53,9 +55,11 @@ static void test_xdg_vars(void)
 	setenv("XDG_DATA_HOME", "/x/data", 1);
 	setenv("XDG_CONFIG_HOME", "/x/config", 1);
 	setenv("XDG_CACHE_HOME", "/x/cache", 1);
+	setenv("XDG_DOCUMENTS_DIR", "/x/docs", 1);
 	EXPECT_PATH(weft_path_data_home, "/x/data");
 	EXPECT_PATH(weft_path_config_home, "/x/config");
 	EXPECT_PATH(weft_path_cache_home, "/x/cache");
+	EXPECT_PATH(weft_path_documents_dir, "/x/docs");
 	EXPECT_PATH(weft_path_user_store, "/x/data/weft/apps");
 	EXPECT_PATH(weft_path_user_trust_dir, "/x/config/weft/trusted-keys");
 
@@ -71,9 +75,11 @@ static void test_xdg_empty_or_relative_ignored(void)
 	setenv("XDG_DATA_HOME", "", 1);
 	setenv("XDG_CONFIG_HOME", "relative/config", 1);
 	setenv("XDG_CACHE_HOME", "./cache", 1);
+	setenv("XDG_DOCUMENTS_DIR", "docs", 1);
 	EXPECT_PATH(weft_path_data_home, "/home/u/.local/share");
 	EXPECT_PATH(weft_path_config_home, "/home/u/.config");
 	EXPECT_PATH(weft_path_cache_home, "/home/u/.cache");
+	EXPECT_PATH(weft_path_documents_dir, "/home/u/Documents");
 }
 
 static void test_no_home(void)
@@ -91,6 +97,7 @@ static void test_no_home(void)
 	EXPECT_PATH(weft_path_cache_home, NULL);
 	setenv("HOME", "relative", 1);
 	EXPECT_PATH(weft_path_cache_home, NULL);
+	EXPECT_PATH(weft_path_documents_dir, NULL);
 
 	struct weft_strv roots;
 	weft_strv_init(&roots);

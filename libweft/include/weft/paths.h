@@ -16,6 +16,9 @@
 char *weft_path_data_home(struct weft_error *err);
 char *weft_path_config_home(struct weft_error *err);
 char *weft_path_cache_home(struct weft_error *err);
+/* The user's documents directory: $XDG_DOCUMENTS_DIR (xdg-user-dirs), else
+ * $HOME/Documents. It need not exist. */
+char *weft_path_documents_dir(struct weft_error *err);
 /* $XDG_RUNTIME_DIR; there is no fallback. */
 char *weft_path_runtime_dir(struct weft_error *err);
 

@@ -8,8 +8,8 @@
  *   none     nothing, with a warning.
  * "auto" takes the first that works and logs the choice.
  */
-#ifndef APPD_LIMITS_H
-#define APPD_LIMITS_H
+#ifndef APPD_SESSION_LIMITS_H
+#define APPD_SESSION_LIMITS_H
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -58,8 +58,6 @@ bool appd_limits_session_attach(struct appd_limits_session *ls, pid_t pid, struc
 bool appd_limits_session_adopt(struct appd_limits_session *ls, pid_t pid, struct weft_error *err);
 /* SIGKILL to everything under the session's limits. */
 void appd_limits_session_kill(struct appd_limits_session *ls);
-/* Where the session lives ("weft-...scope", a cgroup path) or NULL. */
-const char *appd_limits_session_where(const struct appd_limits_session *ls);
 /* Call when the session's processes are reaped. Accepts NULL. */
 void appd_limits_session_destroy(struct appd_limits_session *ls);
 
