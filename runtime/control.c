@@ -45,6 +45,22 @@ bool runtime_control_ready(struct runtime_host *host, struct weft_error *err)
 	return control_write(host->control_fd, "READY\n", 6, err);
 }
 
+struct json_object *runtime_control_reply_parse(const char *buf, size_t len, uint64_t id)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *msg = tok != NULL ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
+	json_tokener_free(tok);
+	struct json_object *jid;
+	bool ours = msg != NULL && json_object_is_type(msg, json_type_object) &&
+		json_object_object_get_ex(msg, "id", &jid) &&
+		(uint64_t)json_object_get_uint64(jid) == id;
+	if (!ours) {
+		json_object_put(msg);
+		return NULL;
+	}
+	return msg;
+}
+
 /* Waits for the reply to request id; other messages are not for us. The
  * first fd the reply carries goes to *fd (when fd is not NULL), every
  * other is closed. */
@@ -83,14 +99,8 @@ static struct json_object *await_reply(int fd, uint64_t id, int timeout_ms, int 
 			}
 			break;
 		}
-		struct json_tokener *tok = json_tokener_new();
-		struct json_object *msg = tok != NULL ? json_tokener_parse_ex(tok, buf, (int)n)
-						      : NULL;
-		json_tokener_free(tok);
-		struct json_object *jid;
-		bool ours = msg != NULL && json_object_is_type(msg, json_type_object) &&
-			json_object_object_get_ex(msg, "id", &jid) &&
-			(uint64_t)json_object_get_uint64(jid) == id;
+		struct json_object *msg = runtime_control_reply_parse(buf, (size_t)n, id);
+		bool ours = msg != NULL;
 		for (size_t i = 0; i < nfds; i++) {
 			if (ours && i == 0 && rfd != NULL) {
 				*rfd = fds[0];
@@ -102,7 +112,6 @@ static struct json_object *await_reply(int fd, uint64_t id, int timeout_ms, int 
 			reply = msg;
 			break;
 		}
-		json_object_put(msg);
 	}
 	free(buf);
 	return reply;
@@ -124,20 +133,18 @@ static struct json_object *call(struct runtime_host *host, int fd, struct json_o
 	return ok ? await_reply(fd, id, timeout_ms, rfd, err) : NULL;
 }
 
-/* Whether reply is an error; then err holds its message, and *denied
- * (when denied is not NULL) says whether it was permission_denied. */
-static bool reply_failed(struct json_object *reply, bool *denied, struct weft_error *err)
+bool runtime_control_reply_failed(struct json_object *reply, bool *denied, struct weft_error *err)
 {
-	struct json_object *e, *msg, *c;
+	struct json_object *e;
 	if (!json_object_object_get_ex(reply, "error", &e)) {
 		return false;
 	}
-	const char *m = json_object_object_get_ex(e, "message", &msg) ? json_object_get_string(msg)
-								      : "request refused";
-	weft_error_set(err, "%s", m);
+	/* Strings only: a null code or message is NULL to json-c. */
+	const char *m = weft_json_get_string(e, "message");
+	const char *c = weft_json_get_string(e, "code");
+	weft_error_set(err, "%s", m != NULL ? m : "request refused");
 	if (denied != NULL) {
-		*denied = json_object_object_get_ex(e, "code", &c) &&
-			strcmp(json_object_get_string(c), WEFT_NET_NOT_GRANTED) == 0;
+		*denied = c != NULL && strcmp(c, WEFT_NET_NOT_GRANTED) == 0;
 	}
 	return true;
 }
@@ -160,7 +167,7 @@ bool runtime_control_request(struct runtime_host *host, const char *type, const 
 	if (reply == NULL) {
 		return false;
 	}
-	bool ok = !reply_failed(reply, NULL, err);
+	bool ok = !runtime_control_reply_failed(reply, NULL, err);
 	struct json_object *t;
 	if (ok && text != NULL) {
 		if (json_object_object_get_ex(reply, "text", &t) &&
@@ -195,7 +202,7 @@ bool runtime_control_connect(struct runtime_host *host, int fd, const char *name
 	if (reply == NULL) {
 		return false;
 	}
-	bool ok = !reply_failed(reply, denied, err);
+	bool ok = !runtime_control_reply_failed(reply, denied, err);
 	const char *a = weft_json_get_string(reply, WEFT_NET_ADDRESS);
 	if (ok && *sock < 0) {
 		weft_error_set(err, "appd sent no socket");

@@ -1,0 +1,158 @@
+#include <json-c/json.h>
+#include <string.h>
+
+#include "protocol.h"
+#include "request.h"
+#include "weft/ipc.h"
+#include "weft/net.h"
+
+static const char *const request_types[] = {
+	[APPD_REQUEST_LAUNCH] = "launch",
+	[APPD_REQUEST_TERMINATE] = "terminate",
+	[APPD_REQUEST_SESSIONS] = "sessions",
+	[APPD_REQUEST_STATE] = "state",
+	[APPD_REQUEST_APPS] = "apps",
+	[APPD_REQUEST_SUBSCRIBE] = "subscribe",
+	[APPD_REQUEST_UNSUBSCRIBE] = "unsubscribe",
+	[APPD_REQUEST_INFO] = "info",
+};
+
+/* The string member key of msg, or NULL with *reply set: json-c strings
+ * have a length, and a NUL inside one would cut it short in C. */
+static const char *get_string(struct json_object *msg, const char *key, struct json_object **reply)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(msg, key, &v) ||
+		!json_object_is_type(v, json_type_string)) {
+		*reply = weft_ipc_reply_error(msg, "invalid_argument", "missing %s", key);
+		return NULL;
+	}
+	const char *s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
+		*reply = weft_ipc_reply_error(msg, "invalid_argument", "%s holds a NUL character",
+			key);
+		return NULL;
+	}
+	return s;
+}
+
+static struct json_object *decode_args(struct json_object *msg, struct appd_request *req)
+{
+	struct json_object *v, *reply = NULL;
+	switch (req->type) {
+	case APPD_REQUEST_LAUNCH:
+		req->app_id = get_string(msg, "app_id", &reply);
+		break;
+	case APPD_REQUEST_TERMINATE:
+	case APPD_REQUEST_STATE:
+		req->session_id = get_string(msg, "session_id", &reply);
+		break;
+	case APPD_REQUEST_SESSIONS:
+		req->all = json_object_object_get_ex(msg, "all", &v) && json_object_get_boolean(v);
+		break;
+	case APPD_REQUEST_APPS:
+		if (json_object_object_get_ex(msg, "after", &v) &&
+			(req->after = get_string(msg, "after", &reply)) == NULL) {
+			break;
+		}
+		if (json_object_object_get_ex(msg, "limit", &v)) {
+			req->limit = json_object_is_type(v, json_type_int)
+				? json_object_get_int64(v)
+				: 0;
+			if (req->limit < 1) {
+				reply = weft_ipc_reply_error(msg, "invalid_argument",
+					"limit must be a whole number of at least 1");
+			}
+		}
+		break;
+	case APPD_REQUEST_SUBSCRIBE:
+	case APPD_REQUEST_UNSUBSCRIBE:
+	case APPD_REQUEST_INFO:
+		break;
+	}
+	return reply;
+}
+
+struct json_object *appd_request_decode(struct json_object *msg, struct appd_request *req)
+{
+	*req = (struct appd_request){ .limit = INT64_MAX };
+	struct json_object *id, *type_obj;
+	if (json_object_object_get_ex(msg, "id", &id)) {
+		size_t len = 0;
+		json_object_to_json_string_length(id, JSON_C_TO_STRING_PLAIN, &len);
+		if (len > WEFT_APPD_ID_MAX) {
+			/* Not echoed: it may be what makes a reply too large. */
+			return weft_ipc_reply_error(NULL, "bad_request",
+				"the id is %zu bytes of JSON, more than %d", len,
+				WEFT_APPD_ID_MAX);
+		}
+	}
+	if (!json_object_object_get_ex(msg, "type", &type_obj) ||
+		!json_object_is_type(type_obj, json_type_string)) {
+		return weft_ipc_reply_error(msg, "bad_request", "missing type");
+	}
+	const char *type = json_object_get_string(type_obj);
+	if (strlen(type) != (size_t)json_object_get_string_len(type_obj)) {
+		return weft_ipc_reply_error(msg, "bad_request", "type holds a NUL character");
+	}
+	for (size_t i = 0; i < sizeof(request_types) / sizeof(request_types[0]); i++) {
+		if (strcmp(type, request_types[i]) == 0) {
+			req->type = (enum appd_request_type)i;
+			return decode_args(msg, req);
+		}
+	}
+	return weft_ipc_reply_error(msg, "unknown_request", "unknown request type %.64s", type);
+}
+
+struct json_object *appd_runtime_request_decode(const char *buf, size_t len,
+	struct appd_runtime_request *req, struct json_object **reply)
+{
+	*req = (struct appd_runtime_request){ 0 };
+	*reply = NULL;
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *msg = tok != NULL ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
+	bool whole = tok != NULL && json_tokener_get_error(tok) == json_tokener_success &&
+		json_tokener_get_parse_end(tok) == len;
+	json_tokener_free(tok);
+	if (msg == NULL || !whole || !json_object_is_type(msg, json_type_object)) {
+		json_object_put(msg);
+		*reply = weft_ipc_reply_error(NULL, "bad_request", "not a JSON object");
+		return NULL;
+	}
+	const char *type = weft_json_get_string(msg, "type");
+	if (type == NULL) {
+		*reply = weft_ipc_reply_error(msg, "bad_request", "missing type");
+	} else if (strcmp(type, "notification") == 0) {
+		req->type = APPD_RUNTIME_NOTIFICATION;
+		req->title = weft_json_get_string(msg, "title");
+		req->body = weft_json_get_string(msg, "body");
+		req->icon = weft_json_get_string(msg, "icon");
+	} else if (strcmp(type, "clipboard-read") == 0) {
+		req->type = APPD_RUNTIME_CLIPBOARD_READ;
+	} else if (strcmp(type, "clipboard-write") == 0) {
+		req->type = APPD_RUNTIME_CLIPBOARD_WRITE;
+		req->text = weft_json_get_string(msg, "text");
+	} else if (strcmp(type, WEFT_NET_CONNECT) == 0) {
+		struct json_object *jport = NULL, *jtimeout = NULL;
+		json_object_object_get_ex(msg, WEFT_NET_PORT, &jport);
+		json_object_object_get_ex(msg, WEFT_NET_TIMEOUT_MS, &jtimeout);
+		int64_t timeout = json_object_is_type(jtimeout, json_type_int)
+			? json_object_get_int64(jtimeout)
+			: WEFT_NET_TIMEOUT_MAX_MS;
+		req->type = APPD_RUNTIME_CONNECT;
+		req->host = weft_json_get_string(msg, WEFT_NET_HOST);
+		req->port = json_object_is_type(jport, json_type_int)
+			? json_object_get_int64(jport)
+			: 0;
+		req->timeout_ms = timeout < 1               ? 1
+			: timeout > WEFT_NET_TIMEOUT_MAX_MS ? WEFT_NET_TIMEOUT_MAX_MS
+							    : (int)timeout;
+	} else {
+		*reply = weft_ipc_reply_error(msg, "unknown_request", "%s", type);
+	}
+	if (*reply != NULL) {
+		json_object_put(msg);
+		return NULL;
+	}
+	return msg;
+}
