@@ -372,8 +372,9 @@ def test_fetch_asks_appd_for_its_connection(env, session, http_server):
 
 def test_fetch_survives_malformed_refusals(env, session, http_server):
     # An error whose code or message is no string is still an error: a null
-    # code crashed the runtime (strcmp of NULL; found with
-    # tests/fuzz/fuzz-runtime-reply), a null message became "(null)".
+    # code crashed the runtime (strcmp of NULL; seen while writing
+    # tests/fuzz/fuzz-runtime-reply, which reproduces it), a null message
+    # became "(null)".
     port = int(http_server.rsplit(":", 1)[1])
     s = session(guest("probe"), ["--grant", f"net:fetch:127.0.0.1:{port}"])
     s.wait_ready()
