@@ -379,8 +379,8 @@ static struct json_object *(*const handlers[])(struct client *client, struct jso
 static struct json_object *handle_request(struct client *client, struct json_object *req)
 {
 	struct appd_request r;
-	struct json_object *reply = appd_request_decode(req, &r);
-	return reply != NULL ? reply : handlers[r.type](client, req, &r);
+	struct json_object *reply;
+	return appd_request_decode(req, &r, &reply) ? handlers[r.type](client, req, &r) : reply;
 }
 
 /* Serves up to BATCH requests; false once the client has to go. */

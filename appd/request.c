@@ -36,72 +36,78 @@ static const char *get_string(struct json_object *msg, const char *key, struct j
 	return s;
 }
 
-static struct json_object *decode_args(struct json_object *msg, struct appd_request *req)
+static bool decode_args(struct json_object *msg, struct appd_request *req,
+	struct json_object **reply)
 {
-	struct json_object *v, *reply = NULL;
+	struct json_object *v;
 	switch (req->type) {
 	case APPD_REQUEST_LAUNCH:
-		req->app_id = get_string(msg, "app_id", &reply);
-		break;
+		return (req->app_id = get_string(msg, "app_id", reply)) != NULL;
 	case APPD_REQUEST_TERMINATE:
 	case APPD_REQUEST_STATE:
-		req->session_id = get_string(msg, "session_id", &reply);
-		break;
+		return (req->session_id = get_string(msg, "session_id", reply)) != NULL;
 	case APPD_REQUEST_SESSIONS:
 		req->all = json_object_object_get_ex(msg, "all", &v) && json_object_get_boolean(v);
-		break;
+		return true;
 	case APPD_REQUEST_APPS:
 		if (json_object_object_get_ex(msg, "after", &v) &&
-			(req->after = get_string(msg, "after", &reply)) == NULL) {
-			break;
+			(req->after = get_string(msg, "after", reply)) == NULL) {
+			return false;
 		}
 		if (json_object_object_get_ex(msg, "limit", &v)) {
 			req->limit = json_object_is_type(v, json_type_int)
 				? json_object_get_int64(v)
 				: 0;
 			if (req->limit < 1) {
-				reply = weft_ipc_reply_error(msg, "invalid_argument",
+				*reply = weft_ipc_reply_error(msg, "invalid_argument",
 					"limit must be a whole number of at least 1");
+				return false;
 			}
 		}
-		break;
+		return true;
 	case APPD_REQUEST_SUBSCRIBE:
 	case APPD_REQUEST_UNSUBSCRIBE:
 	case APPD_REQUEST_INFO:
-		break;
+		return true;
 	}
-	return reply;
+	return true;
 }
 
-struct json_object *appd_request_decode(struct json_object *msg, struct appd_request *req)
+bool appd_request_decode(struct json_object *msg, struct appd_request *req,
+	struct json_object **reply)
 {
 	*req = (struct appd_request){ .limit = INT64_MAX };
+	*reply = NULL;
 	struct json_object *id, *type_obj;
 	if (json_object_object_get_ex(msg, "id", &id)) {
 		size_t len = 0;
 		json_object_to_json_string_length(id, JSON_C_TO_STRING_PLAIN, &len);
 		if (len > WEFT_APPD_ID_MAX) {
 			/* Not echoed: it may be what makes a reply too large. */
-			return weft_ipc_reply_error(NULL, "bad_request",
+			*reply = weft_ipc_reply_error(NULL, "bad_request",
 				"the id is %zu bytes of JSON, more than %d", len,
 				WEFT_APPD_ID_MAX);
+			return false;
 		}
 	}
 	if (!json_object_object_get_ex(msg, "type", &type_obj) ||
 		!json_object_is_type(type_obj, json_type_string)) {
-		return weft_ipc_reply_error(msg, "bad_request", "missing type");
+		*reply = weft_ipc_reply_error(msg, "bad_request", "missing type");
+		return false;
 	}
 	const char *type = json_object_get_string(type_obj);
 	if (strlen(type) != (size_t)json_object_get_string_len(type_obj)) {
-		return weft_ipc_reply_error(msg, "bad_request", "type holds a NUL character");
+		*reply = weft_ipc_reply_error(msg, "bad_request", "type holds a NUL character");
+		return false;
 	}
 	for (size_t i = 0; i < sizeof(request_types) / sizeof(request_types[0]); i++) {
 		if (strcmp(type, request_types[i]) == 0) {
 			req->type = (enum appd_request_type)i;
-			return decode_args(msg, req);
+			return decode_args(msg, req, reply);
 		}
 	}
-	return weft_ipc_reply_error(msg, "unknown_request", "unknown request type %.64s", type);
+	*reply = weft_ipc_reply_error(msg, "unknown_request", "unknown request type %.64s", type);
+	return false;
 }
 
 struct json_object *appd_runtime_request_decode(const char *buf, size_t len,
@@ -120,7 +126,9 @@ struct json_object *appd_runtime_request_decode(const char *buf, size_t len,
 		return NULL;
 	}
 	const char *type = weft_json_get_string(msg, "type");
+	bool ok = true;
 	if (type == NULL) {
+		ok = false;
 		*reply = weft_ipc_reply_error(msg, "bad_request", "missing type");
 	} else if (strcmp(type, "notification") == 0) {
 		req->type = APPD_RUNTIME_NOTIFICATION;
@@ -148,9 +156,10 @@ struct json_object *appd_runtime_request_decode(const char *buf, size_t len,
 			: timeout > WEFT_NET_TIMEOUT_MAX_MS ? WEFT_NET_TIMEOUT_MAX_MS
 							    : (int)timeout;
 	} else {
+		ok = false;
 		*reply = weft_ipc_reply_error(msg, "unknown_request", "%s", type);
 	}
-	if (*reply != NULL) {
+	if (!ok) {
 		json_object_put(msg);
 		return NULL;
 	}

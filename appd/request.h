@@ -35,9 +35,10 @@ struct appd_request {
 	int64_t limit; /* apps; INT64_MAX: no limit */
 };
 
-/* NULL when msg, a JSON object, is a valid request, described in *req;
- * else the error reply to send. */
-struct json_object *appd_request_decode(struct json_object *msg, struct appd_request *req);
+/* Whether msg, a JSON object, is a valid request, then described in *req;
+ * else *reply is the error to send (NULL when out of memory). */
+bool appd_request_decode(struct json_object *msg, struct appd_request *req,
+	struct json_object **reply);
 
 enum appd_runtime_request_type {
 	APPD_RUNTIME_NOTIFICATION,
@@ -60,7 +61,8 @@ struct appd_runtime_request {
 /*
  * Parses the len bytes at buf (buf[len] a NUL byte) as a runtime's request.
  * Returns the message, which the caller puts, with *req describing it; or
- * NULL with *reply set to the error to send (bad_request, unknown_request).
+ * NULL with *reply set to the error to send (bad_request, unknown_request;
+ * NULL when out of memory).
  */
 struct json_object *appd_runtime_request_decode(const char *buf, size_t len,
 	struct appd_runtime_request *req, struct json_object **reply);

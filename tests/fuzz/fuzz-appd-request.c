@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		reply = weft_ipc_reply_error(NULL, "bad_request", "%s", err.msg);
 	} else {
 		struct appd_request req;
-		reply = appd_request_decode(msg, &req);
-		if (reply == NULL) {
+		if (appd_request_decode(msg, &req, &reply)) {
+			FUZZ_CHECK(reply == NULL);
 			/* What the handlers rely on. */
 			if (req.type == APPD_REQUEST_LAUNCH) {
 				FUZZ_CHECK(req.app_id != NULL);
