@@ -2,7 +2,9 @@
  * main.c), headless with the pixman renderer, in this process. Apart from
  * the client half because libwayland's client and server headers do not
  * mix in one file. */
+#include <ftw.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <wayland-server-core.h>
 #include <wlr/util/log.h>
 
@@ -12,12 +14,23 @@
 #include "weft/log.h"
 
 static struct weft_server server;
+static char runtime_dir[4096];
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* The socket and its lock go with the directory made for them. */
+static void remove_runtime_dir(void)
+{
+	nftw(runtime_dir, remove_entry, 4, FTW_DEPTH | FTW_PHYS);
+}
 
 void fuzz_server_init(void)
 {
 	weft_log_init("fuzz-zweft", WEFT_ERROR);
 	wlr_log_init(WLR_ERROR, NULL);
-	static char runtime_dir[4096];
 	if (getenv("XDG_RUNTIME_DIR") == NULL) {
 		const char *tmp = getenv("TMPDIR");
 		snprintf(runtime_dir, sizeof(runtime_dir), "%s/weft-fuzz-zweft-XXXXXX",
@@ -26,6 +39,7 @@ void fuzz_server_init(void)
 			perror("fuzz-zweft: XDG_RUNTIME_DIR");
 			abort();
 		}
+		atexit(remove_runtime_dir);
 	}
 	setenv("WLR_RENDERER", "pixman", 1);
 	unsetenv("WAYLAND_DISPLAY");
