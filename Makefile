@@ -33,4 +33,4 @@ run: deps
 	scripts/run-weft --build $(BUILD) $(ARGS)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -8,7 +8,7 @@
 #include "weft/app_id.h"
 #include "weft/ipc.h"
 
-static bool fill(struct app_adoption *a, struct json_object *msg, struct weft_error *err)
+bool app_adoption_decode(struct json_object *msg, struct app_adoption *a, struct weft_error *err)
 {
 	const char *app_id = weft_json_get_string(msg, "app_id");
 	const char *session = weft_json_get_string(msg, "session");
@@ -78,7 +78,7 @@ bool app_adoption_recv(int fd, struct app_adoption *adoption, bool *hangup, stru
 	for (size_t i = 2; i < nfds; i++) {
 		close(fds[i]);
 	}
-	ok = ok && fill(adoption, msg, err);
+	ok = ok && app_adoption_decode(msg, adoption, err);
 	json_object_put(msg);
 	if (!ok) {
 		app_adoption_finish(adoption);

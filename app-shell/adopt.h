@@ -20,6 +20,8 @@
 
 #include "weft/common.h"
 
+struct json_object;
+
 /* What a prewarmed shell says when it is ready to be adopted. */
 #define APP_ADOPT_READY "READY"
 
@@ -37,6 +39,13 @@ struct app_adoption {
  * set; on a bad message returns false with err (and closes what it carried).
  */
 bool app_adoption_recv(int fd, struct app_adoption *adoption, bool *hangup,
+	struct weft_error *err);
+/*
+ * The message's fields into adoption, whose fds are left alone; false with
+ * err when it is no valid adoption. Pure, so that tests/fuzz can call it;
+ * app_adoption_finish() frees what it filled either way.
+ */
+bool app_adoption_decode(struct json_object *msg, struct app_adoption *adoption,
 	struct weft_error *err);
 /* Frees the strings and closes the fds still held (set to -1 once taken). */
 void app_adoption_finish(struct app_adoption *adoption);

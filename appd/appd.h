@@ -26,6 +26,7 @@
 
 #include "loop.h"
 #include "session-limits.h"
+#include "request.h"
 #include "weft/common.h"
 
 struct json_object;
@@ -299,10 +300,11 @@ struct appd_net *appd_net_create(struct appd *appd, const char *owner,
 	struct weft_error *err);
 /* Kills the connects in flight; their requests go unanswered. Accepts NULL. */
 void appd_net_destroy(struct appd_net *net);
-/* Answers a runtime's {"type": "connect", "host", "port", "timeout_ms"}
- * through func: at once when it is refused, else once a child of appd's
- * has connected, failed, or run out of time. */
-void appd_net_connect(struct appd_net *net, struct json_object *req);
+/* Answers a runtime's {"type": "connect", "host", "port", "timeout_ms"},
+ * req decoded as r (request.h), through func: at once when it is refused,
+ * else once a child of appd's has connected, failed, or run out of time. */
+void appd_net_connect(struct appd_net *net, struct json_object *req,
+	const struct appd_runtime_request *r);
 
 /* ---- main.c ---- */
 

@@ -23,6 +23,7 @@
 
 #include "appd.h"
 #include "weft/appd-protocol.h"
+#include "request.h"
 #include "spare.h"
 #include "warmup.h"
 #include "weft/ipc.h"
@@ -132,26 +133,6 @@ static bool client_reply(struct client *client, struct json_object *req, struct 
 	return ok;
 }
 
-/* The string member key of req, or NULL with *reply set: json-c strings
- * have a length, and a NUL inside one would cut it short in C. */
-static const char *get_string(struct json_object *req, const char *key, struct json_object **reply)
-{
-	struct json_object *v;
-	if (!json_object_object_get_ex(req, key, &v) ||
-		!json_object_is_type(v, json_type_string)) {
-		*reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_INVALID_ARGUMENT, "missing %s",
-			key);
-		return NULL;
-	}
-	const char *s = json_object_get_string(v);
-	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
-		*reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_INVALID_ARGUMENT,
-			"%s holds a NUL character", key);
-		return NULL;
-	}
-	return s;
-}
-
 static struct json_object *reply_with(struct json_object *req, const char *key,
 	struct json_object *value)
 {
@@ -165,18 +146,14 @@ static struct json_object *reply_with(struct json_object *req, const char *key,
 	return reply;
 }
 
-/* The session named by "session_id", or NULL with *reply set. */
+/* The session named by the request, or NULL with *reply set. */
 static struct appd_session *find_session(struct appd *appd, struct json_object *req,
-	struct json_object **reply)
+	const struct appd_request *r, struct json_object **reply)
 {
-	const char *id = get_string(req, WEFT_APPD_KEY_SESSION_ID, reply);
-	if (id == NULL) {
-		return NULL;
-	}
-	struct appd_session *s = appd_session_find(appd, id);
+	struct appd_session *s = appd_session_find(appd, r->session_id);
 	if (s == NULL) {
 		*reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_NOT_FOUND, "no session %.64s",
-			id);
+			r->session_id);
 	}
 	return s;
 }
@@ -217,13 +194,10 @@ static void handle_launched(void *data, struct appd_session *session, const char
 }
 
 /* NULL: the reply comes once the package has been checked. */
-static struct json_object *handle_launch(struct client *client, struct json_object *req)
+static struct json_object *handle_launch(struct client *client, struct json_object *req,
+	const struct appd_request *r)
 {
-	struct json_object *reply = NULL;
-	const char *app_id = get_string(req, WEFT_APPD_KEY_APP_ID, &reply);
-	if (app_id == NULL) {
-		return reply;
-	}
+	const char *app_id = r->app_id;
 	const char *code = NULL;
 	struct weft_error err = { 0 };
 	client->launch = appd_launch_start(client->control->appd, app_id, handle_launched, client,
@@ -239,10 +213,11 @@ static struct json_object *handle_launch(struct client *client, struct json_obje
 	return NULL;
 }
 
-static struct json_object *handle_terminate(struct client *client, struct json_object *req)
+static struct json_object *handle_terminate(struct client *client, struct json_object *req,
+	const struct appd_request *r)
 {
 	struct json_object *reply = NULL;
-	struct appd_session *s = find_session(client->control->appd, req, &reply);
+	struct appd_session *s = find_session(client->control->appd, req, r, &reply);
 	if (s == NULL) {
 		return reply;
 	}
@@ -250,21 +225,21 @@ static struct json_object *handle_terminate(struct client *client, struct json_o
 	return reply_with(req, WEFT_APPD_KEY_SESSION, appd_session_to_json(s));
 }
 
-static struct json_object *handle_state(struct client *client, struct json_object *req)
+static struct json_object *handle_state(struct client *client, struct json_object *req,
+	const struct appd_request *r)
 {
 	struct json_object *reply = NULL;
-	struct appd_session *s = find_session(client->control->appd, req, &reply);
+	struct appd_session *s = find_session(client->control->appd, req, r, &reply);
 	if (s == NULL) {
 		return reply;
 	}
 	return reply_with(req, WEFT_APPD_KEY_SESSION, appd_session_to_json(s));
 }
 
-static struct json_object *handle_sessions(struct client *client, struct json_object *req)
+static struct json_object *handle_sessions(struct client *client, struct json_object *req,
+	const struct appd_request *r)
 {
-	struct json_object *all;
-	bool with_ended = json_object_object_get_ex(req, WEFT_APPD_KEY_ALL, &all) &&
-		json_object_get_boolean(all);
+	bool with_ended = r->all;
 	struct json_object *list = json_object_new_array();
 	if (list == NULL) {
 		return weft_ipc_reply_error(req, WEFT_APPD_ERR_INTERNAL, "out of memory");
@@ -281,22 +256,12 @@ static struct json_object *handle_sessions(struct client *client, struct json_ob
 
 /* One page of the apps, sorted by id: those after "after", at most "limit"
  * of them and WEFT_APPD_APPS_PAGE_MAX bytes; "more" when others follow. */
-static struct json_object *handle_apps(struct client *client, struct json_object *req)
+static struct json_object *handle_apps(struct client *client, struct json_object *req,
+	const struct appd_request *r)
 {
-	struct json_object *v, *reply = NULL;
-	const char *after = NULL;
-	if (json_object_object_get_ex(req, WEFT_APPD_KEY_AFTER, &v) &&
-		(after = get_string(req, WEFT_APPD_KEY_AFTER, &reply)) == NULL) {
-		return reply;
-	}
-	int64_t limit = INT64_MAX;
-	if (json_object_object_get_ex(req, WEFT_APPD_KEY_LIMIT, &v)) {
-		limit = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
-		if (limit < 1) {
-			return weft_ipc_reply_error(req, WEFT_APPD_ERR_INVALID_ARGUMENT,
-				"limit must be a whole number of at least 1");
-		}
-	}
+	struct json_object *reply = NULL;
+	const char *after = r->after;
+	int64_t limit = r->limit;
 	struct weft_error err = { 0 };
 	struct json_object *apps = appd_apps_list(&err);
 	struct json_object *page = apps != NULL ? json_object_new_array() : NULL;
@@ -333,7 +298,8 @@ static struct json_object *handle_apps(struct client *client, struct json_object
 	return reply;
 }
 
-static struct json_object *handle_subscribe(struct client *client, struct json_object *req)
+static struct json_object *handle_subscribe(struct client *client, struct json_object *req,
+	const struct appd_request *r)
 {
 	size_t subscribers = 0;
 	struct client *c;
@@ -348,13 +314,15 @@ static struct json_object *handle_subscribe(struct client *client, struct json_o
 	return weft_ipc_reply_ok(req);
 }
 
-static struct json_object *handle_unsubscribe(struct client *client, struct json_object *req)
+static struct json_object *handle_unsubscribe(struct client *client, struct json_object *req,
+	const struct appd_request *r)
 {
 	client->subscribed = false;
 	return weft_ipc_reply_ok(req);
 }
 
-static struct json_object *handle_info(struct client *client, struct json_object *req)
+static struct json_object *handle_info(struct client *client, struct json_object *req,
+	const struct appd_request *r)
 {
 	struct appd *appd = client->control->appd;
 	struct json_object *reply = weft_ipc_reply_ok(req);
@@ -392,50 +360,24 @@ static struct json_object *handle_info(struct client *client, struct json_object
 	return reply;
 }
 
-static const struct {
-	const char *type;
-	struct json_object *(*handle)(struct client *client, struct json_object *req);
-} requests[] = {
-	{ WEFT_APPD_REQ_LAUNCH, handle_launch },
-	{ WEFT_APPD_REQ_TERMINATE, handle_terminate },
-	{ WEFT_APPD_REQ_SESSIONS, handle_sessions },
-	{ WEFT_APPD_REQ_STATE, handle_state },
-	{ WEFT_APPD_REQ_APPS, handle_apps },
-	{ WEFT_APPD_REQ_SUBSCRIBE, handle_subscribe },
-	{ WEFT_APPD_REQ_UNSUBSCRIBE, handle_unsubscribe },
-	{ WEFT_APPD_REQ_INFO, handle_info },
+static struct json_object *(*const handlers[])(struct client *client, struct json_object *req,
+	const struct appd_request *r) = {
+	[APPD_REQUEST_LAUNCH] = handle_launch,
+	[APPD_REQUEST_TERMINATE] = handle_terminate,
+	[APPD_REQUEST_SESSIONS] = handle_sessions,
+	[APPD_REQUEST_STATE] = handle_state,
+	[APPD_REQUEST_APPS] = handle_apps,
+	[APPD_REQUEST_SUBSCRIBE] = handle_subscribe,
+	[APPD_REQUEST_UNSUBSCRIBE] = handle_unsubscribe,
+	[APPD_REQUEST_INFO] = handle_info,
 };
 
 /* The reply, or NULL when it comes later (a launch). */
 static struct json_object *handle_request(struct client *client, struct json_object *req)
 {
-	struct json_object *id, *type_obj;
-	if (json_object_object_get_ex(req, WEFT_MSG_ID, &id)) {
-		size_t len = 0;
-		json_object_to_json_string_length(id, JSON_C_TO_STRING_PLAIN, &len);
-		if (len > WEFT_APPD_ID_MAX) {
-			/* Not echoed: it may be what makes a reply too large. */
-			return weft_ipc_reply_error(NULL, WEFT_APPD_ERR_BAD_REQUEST,
-				"the id is %zu bytes of JSON, more than %d", len,
-				WEFT_APPD_ID_MAX);
-		}
-	}
-	if (!json_object_object_get_ex(req, WEFT_MSG_TYPE, &type_obj) ||
-		!json_object_is_type(type_obj, json_type_string)) {
-		return weft_ipc_reply_error(req, WEFT_APPD_ERR_BAD_REQUEST, "missing type");
-	}
-	const char *type = json_object_get_string(type_obj);
-	if (strlen(type) != (size_t)json_object_get_string_len(type_obj)) {
-		return weft_ipc_reply_error(req, WEFT_APPD_ERR_BAD_REQUEST,
-			"type holds a NUL character");
-	}
-	for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
-		if (strcmp(type, requests[i].type) == 0) {
-			return requests[i].handle(client, req);
-		}
-	}
-	return weft_ipc_reply_error(req, WEFT_APPD_ERR_UNKNOWN_REQUEST,
-		"unknown request type %.64s", type);
+	struct appd_request r;
+	struct json_object *reply;
+	return appd_request_decode(req, &r, &reply) ? handlers[r.type](client, req, &r) : reply;
 }
 
 /* Serves up to BATCH requests; false once the client has to go. */

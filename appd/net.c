@@ -306,17 +306,12 @@ static struct net_call *call_start(struct appd_net *net, struct json_object *req
 	return call;
 }
 
-void appd_net_connect(struct appd_net *net, struct json_object *req)
+void appd_net_connect(struct appd_net *net, struct json_object *req,
+	const struct appd_runtime_request *r)
 {
-	const char *host = weft_json_get_string(req, WEFT_RUNTIME_KEY_HOST);
-	struct json_object *jport = NULL, *jtimeout = NULL;
-	json_object_object_get_ex(req, WEFT_RUNTIME_KEY_PORT, &jport);
-	json_object_object_get_ex(req, WEFT_RUNTIME_KEY_TIMEOUT_MS, &jtimeout);
-	int64_t port = json_object_is_type(jport, json_type_int) ? json_object_get_int64(jport)
-								 : 0;
-	int64_t timeout = json_object_is_type(jtimeout, json_type_int)
-		? json_object_get_int64(jtimeout)
-		: WEFT_NET_TIMEOUT_MAX_MS;
+	const char *host = r->host;
+	int64_t port = r->port;
+	int timeout = r->timeout_ms;
 	if (host == NULL || port <= 0 || port > 65535) {
 		answer(net,
 			weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_INVALID_ARGUMENT,
@@ -324,9 +319,6 @@ void appd_net_connect(struct appd_net *net, struct json_object *req)
 			-1);
 		return;
 	}
-	timeout = timeout < 1                       ? 1
-		: timeout > WEFT_NET_TIMEOUT_MAX_MS ? WEFT_NET_TIMEOUT_MAX_MS
-						    : timeout;
 	/* Whatever the runtime says, appd checks: the grants first, before
 	 * anything is resolved. */
 	struct weft_error err = { 0 };
@@ -353,7 +345,7 @@ void appd_net_connect(struct appd_net *net, struct json_object *req)
 		answer(net, weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_BUSY, "%s", busy), -1);
 		return;
 	}
-	struct net_call *call = call_start(net, req, host, (unsigned)port, (int)timeout, &err);
+	struct net_call *call = call_start(net, req, host, (unsigned)port, timeout, &err);
 	if (call == NULL) {
 		weft_log(WEFT_ERROR, "%s: connect %s:%lld: %s", net->owner, shown, (long long)port,
 			err.msg);

@@ -764,11 +764,10 @@ static bool has_capability(struct appd_session *s, const char *cap)
 }
 
 /* A notification goes to whoever shows them: the subscribers (the shell). */
-static struct json_object *route_notification(struct appd_session *s, struct json_object *req)
+static struct json_object *route_notification(struct appd_session *s, struct json_object *req,
+	const struct appd_runtime_request *r)
 {
-	const char *title = weft_json_get_string(req, WEFT_RUNTIME_KEY_TITLE);
-	const char *body = weft_json_get_string(req, WEFT_RUNTIME_KEY_BODY);
-	const char *icon = weft_json_get_string(req, WEFT_RUNTIME_KEY_ICON);
+	const char *title = r->title, *body = r->body, *icon = r->icon;
 	if (!has_capability(s, "sys:notifications")) {
 		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_PERMISSION_DENIED,
 			"capability not granted: sys:notifications");
@@ -836,10 +835,11 @@ static void handle_clipboard_answer(void *data, struct json_object *answer, cons
 /* The clipboard is the compositor's: the request goes there, and the reply
  * (NULL here) to the runtime once the compositor answered. */
 static struct json_object *route_clipboard(struct appd_session *s, struct json_object *req,
-	bool read)
+	const struct appd_runtime_request *r)
 {
+	bool read = r->type == APPD_RUNTIME_CLIPBOARD_READ;
 	const char *cap = read ? "sys:clipboard:read" : "sys:clipboard:write";
-	const char *text = weft_json_get_string(req, WEFT_RUNTIME_KEY_TEXT);
+	const char *text = r->text;
 	if (!has_capability(s, cap)) {
 		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_PERMISSION_DENIED,
 			"capability not granted: %s", cap);
@@ -880,39 +880,30 @@ static struct json_object *route_clipboard(struct appd_session *s, struct json_o
 
 static void handle_control_request(struct appd_session *s, const char *buf, size_t len)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req = tok != NULL ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
-	bool whole = tok != NULL && json_tokener_get_error(tok) == json_tokener_success &&
-		json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
-	if (req == NULL || !whole || !json_object_is_type(req, json_type_object)) {
-		json_object_put(req);
-		control_reply(s,
-			weft_ipc_reply_error(NULL, WEFT_RUNTIME_ERR_BAD_REQUEST,
-				"not a JSON object"));
+	struct appd_runtime_request r;
+	struct json_object *reply = NULL;
+	struct json_object *req = appd_runtime_request_decode(buf, len, &r, &reply);
+	if (req == NULL) {
+		control_reply(s, reply);
 		return;
 	}
-	const char *type = weft_json_get_string(req, WEFT_MSG_TYPE);
-	struct json_object *reply;
-	if (type == NULL) {
-		reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_BAD_REQUEST, "missing type");
-	} else if (strcmp(type, WEFT_RUNTIME_REQ_NOTIFICATION) == 0) {
-		reply = route_notification(s, req);
-	} else if (strcmp(type, WEFT_RUNTIME_REQ_CLIPBOARD_READ) == 0 ||
-		strcmp(type, WEFT_RUNTIME_REQ_CLIPBOARD_READ_OLD) == 0) {
-		reply = route_clipboard(s, req, true);
-	} else if (strcmp(type, WEFT_RUNTIME_REQ_CLIPBOARD_WRITE) == 0 ||
-		strcmp(type, WEFT_RUNTIME_REQ_CLIPBOARD_WRITE_OLD) == 0) {
-		reply = route_clipboard(s, req, false);
-	} else if (strcmp(type, WEFT_RUNTIME_REQ_CONNECT) == 0 && s->net == NULL) {
-		reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNAVAILABLE,
-			"the session is stopping");
-	} else if (strcmp(type, WEFT_RUNTIME_REQ_CONNECT) == 0) {
-		/* The broker answers, now or once it has connected. */
-		appd_net_connect(s->net, req);
-		reply = NULL;
-	} else {
-		reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNKNOWN_REQUEST, "%s", type);
+	switch (r.type) {
+	case APPD_RUNTIME_NOTIFICATION:
+		reply = route_notification(s, req, &r);
+		break;
+	case APPD_RUNTIME_CLIPBOARD_READ:
+	case APPD_RUNTIME_CLIPBOARD_WRITE:
+		reply = route_clipboard(s, req, &r);
+		break;
+	case APPD_RUNTIME_CONNECT:
+		if (s->net == NULL) {
+			reply = weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNAVAILABLE,
+				"the session is stopping");
+		} else {
+			/* The broker answers, now or once it has connected. */
+			appd_net_connect(s->net, req, &r);
+		}
+		break;
 	}
 	/* NULL: answered later. */
 	if (reply != NULL) {

@@ -56,25 +56,83 @@ static void reply_error(struct weft_control *control, struct json_object *reques
 	send_msg(control, weft_ipc_reply_error(request, code, "%s", message), -1);
 }
 
-static void handle_create_client(struct weft_control *control, struct json_object *request)
+static const char *const request_types[] = {
+	[WEFT_CONTROL_CREATE_CLIENT] = WEFT_COMPOSITOR_REQ_CREATE_CLIENT,
+	[WEFT_CONTROL_FOCUS_SESSION] = WEFT_COMPOSITOR_REQ_FOCUS_SESSION,
+	[WEFT_CONTROL_CLOSE_SESSION] = WEFT_COMPOSITOR_REQ_CLOSE_SESSION,
+	[WEFT_CONTROL_CLIPBOARD_WRITE] = WEFT_COMPOSITOR_REQ_CLIPBOARD_WRITE,
+	[WEFT_CONTROL_CLIPBOARD_READ] = WEFT_COMPOSITOR_REQ_CLIPBOARD_READ,
+};
+
+static bool decode_args(struct json_object *msg, struct weft_control_request *req,
+	struct weft_error *err)
 {
-	const char *app_id = weft_json_get_string(request, WEFT_COMPOSITOR_KEY_APP_ID);
-	const char *session_id = weft_json_get_string(request, WEFT_COMPOSITOR_KEY_SESSION_ID);
-	struct weft_error err = { 0 };
-	if (app_id == NULL) {
-		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
-			"missing app_id");
-		return;
+	struct json_object *text;
+	switch (req->type) {
+	case WEFT_CONTROL_CREATE_CLIENT:
+		req->app_id = weft_json_get_string(msg, WEFT_COMPOSITOR_KEY_APP_ID);
+		req->session_id = weft_json_get_string(msg, WEFT_COMPOSITOR_KEY_SESSION_ID);
+		if (req->app_id == NULL) {
+			weft_error_set(err, "missing app_id");
+			return false;
+		}
+		if (!weft_app_id_valid(req->app_id, err)) {
+			return false;
+		}
+		if (req->session_id == NULL || req->session_id[0] == '\0') {
+			weft_error_set(err, "missing session_id");
+			return false;
+		}
+		return true;
+	case WEFT_CONTROL_FOCUS_SESSION:
+	case WEFT_CONTROL_CLOSE_SESSION:
+		req->session_id = weft_json_get_string(msg, WEFT_COMPOSITOR_KEY_SESSION_ID);
+		if (req->session_id == NULL) {
+			weft_error_set(err, "missing session_id");
+			return false;
+		}
+		return true;
+	case WEFT_CONTROL_CLIPBOARD_WRITE:
+		if (!json_object_object_get_ex(msg, WEFT_COMPOSITOR_KEY_TEXT, &text) ||
+			!json_object_is_type(text, json_type_string)) {
+			weft_error_set(err, "missing text");
+			return false;
+		}
+		req->text = json_object_get_string(text);
+		req->text_len = (size_t)json_object_get_string_len(text);
+		return true;
+	case WEFT_CONTROL_CLIPBOARD_READ:
+		return true;
 	}
-	if (!weft_app_id_valid(app_id, &err)) {
-		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT, err.msg);
-		return;
+	return true;
+}
+
+bool weft_control_decode(struct json_object *msg, struct weft_control_request *req,
+	const char **code, struct weft_error *err)
+{
+	*req = (struct weft_control_request){ 0 };
+	const char *type = weft_json_get_string(msg, WEFT_MSG_TYPE);
+	if (type == NULL) {
+		*code = WEFT_COMPOSITOR_ERR_BAD_REQUEST;
+		weft_error_set(err, "missing type");
+		return false;
 	}
-	if (session_id == NULL || session_id[0] == '\0') {
-		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
-			"missing session_id");
-		return;
+	for (size_t i = 0; i < sizeof(request_types) / sizeof(request_types[0]); i++) {
+		if (strcmp(type, request_types[i]) == 0) {
+			req->type = (enum weft_control_type)i;
+			*code = WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT;
+			return decode_args(msg, req, err);
+		}
 	}
+	*code = WEFT_COMPOSITOR_ERR_UNKNOWN_REQUEST;
+	weft_error_set(err, "%s", type);
+	return false;
+}
+
+static void handle_create_client(struct weft_control *control, struct json_object *request,
+	const struct weft_control_request *req)
+{
+	const char *app_id = req->app_id, *session_id = req->session_id;
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		reply_error(control, request, WEFT_COMPOSITOR_ERR_INTERNAL, strerror(errno));
@@ -97,14 +155,10 @@ static bool in_session(struct weft_view *view, const char *session_id)
 	return own != NULL && strcmp(own, session_id) == 0;
 }
 
-static void handle_focus_session(struct weft_control *control, struct json_object *request)
+static void handle_focus_session(struct weft_control *control, struct json_object *request,
+	const struct weft_control_request *req)
 {
-	const char *session_id = weft_json_get_string(request, WEFT_COMPOSITOR_KEY_SESSION_ID);
-	if (session_id == NULL) {
-		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
-			"missing session_id");
-		return;
-	}
+	const char *session_id = req->session_id;
 	struct weft_view *view;
 	wl_list_for_each (view, &control->server->views, link) {
 		if (view->mapped && view->role == WEFT_ROLE_APPLICATION &&
@@ -118,14 +172,10 @@ static void handle_focus_session(struct weft_control *control, struct json_objec
 	reply_error(control, request, WEFT_COMPOSITOR_ERR_NOT_FOUND, "no window for this session");
 }
 
-static void handle_close_session(struct weft_control *control, struct json_object *request)
+static void handle_close_session(struct weft_control *control, struct json_object *request,
+	const struct weft_control_request *req)
 {
-	const char *session_id = weft_json_get_string(request, WEFT_COMPOSITOR_KEY_SESSION_ID);
-	if (session_id == NULL) {
-		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
-			"missing session_id");
-		return;
-	}
+	const char *session_id = req->session_id;
 	int closed = 0;
 	struct weft_view *view, *tmp;
 	/* Closing may drop views from the list; restart after each one. */
@@ -152,19 +202,13 @@ static void handle_close_session(struct weft_control *control, struct json_objec
 	send_msg(control, reply, -1);
 }
 
-static void handle_clipboard_write(struct weft_control *control, struct json_object *request)
+static void handle_clipboard_write(struct weft_control *control, struct json_object *request,
+	const struct weft_control_request *req)
 {
-	struct json_object *text;
-	if (!json_object_object_get_ex(request, WEFT_COMPOSITOR_KEY_TEXT, &text) ||
-		!json_object_is_type(text, json_type_string)) {
-		reply_error(control, request, WEFT_COMPOSITOR_ERR_INVALID_ARGUMENT,
-			"missing text");
-		return;
-	}
 	const char *code;
 	struct weft_error err = { 0 };
-	if (!weft_clipboard_write(control->server->clipboard, json_object_get_string(text),
-		    (size_t)json_object_get_string_len(text), &code, &err)) {
+	if (!weft_clipboard_write(control->server->clipboard, req->text, req->text_len, &code,
+		    &err)) {
 		reply_error(control, request, code, err.msg);
 		return;
 	}
@@ -207,7 +251,8 @@ static void handle_read_done(void *data, const char *text, size_t len, const cha
 	control_read_free(cr);
 }
 
-static void handle_clipboard_read(struct weft_control *control, struct json_object *request)
+static void handle_clipboard_read(struct weft_control *control, struct json_object *request,
+	const struct weft_control_request *req)
 {
 	struct control_read *cr = calloc(1, sizeof(*cr));
 	if (cr == NULL) {
@@ -229,24 +274,25 @@ static void handle_clipboard_read(struct weft_control *control, struct json_obje
 	wl_list_insert(&control->reads, &cr->link);
 }
 
+static void (*const handlers[])(struct weft_control *control, struct json_object *request,
+	const struct weft_control_request *req) = {
+	[WEFT_CONTROL_CREATE_CLIENT] = handle_create_client,
+	[WEFT_CONTROL_FOCUS_SESSION] = handle_focus_session,
+	[WEFT_CONTROL_CLOSE_SESSION] = handle_close_session,
+	[WEFT_CONTROL_CLIPBOARD_WRITE] = handle_clipboard_write,
+	[WEFT_CONTROL_CLIPBOARD_READ] = handle_clipboard_read,
+};
+
 static void handle_request(struct weft_control *control, struct json_object *request)
 {
-	const char *type = weft_json_get_string(request, WEFT_MSG_TYPE);
-	if (type == NULL) {
-		reply_error(control, request, WEFT_COMPOSITOR_ERR_BAD_REQUEST, "missing type");
-	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_CREATE_CLIENT) == 0) {
-		handle_create_client(control, request);
-	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_FOCUS_SESSION) == 0) {
-		handle_focus_session(control, request);
-	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_CLOSE_SESSION) == 0) {
-		handle_close_session(control, request);
-	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_CLIPBOARD_WRITE) == 0) {
-		handle_clipboard_write(control, request);
-	} else if (strcmp(type, WEFT_COMPOSITOR_REQ_CLIPBOARD_READ) == 0) {
-		handle_clipboard_read(control, request);
-	} else {
-		reply_error(control, request, WEFT_COMPOSITOR_ERR_UNKNOWN_REQUEST, type);
+	struct weft_control_request req;
+	const char *code;
+	struct weft_error err = { 0 };
+	if (!weft_control_decode(request, &req, &code, &err)) {
+		reply_error(control, request, code, err.msg);
+		return;
 	}
+	handlers[req.type](control, request, &req);
 }
 
 static void control_hangup(struct weft_control *control)

@@ -7,6 +7,7 @@
  * dialogs are centred over their app; overlays keep their requested box,
  * clipped to the output, above applications.
  */
+#include <stdint.h>
 #include <string.h>
 #include <wlr/types/wlr_scene.h>
 #include <wlr/types/wlr_surface.h>
@@ -45,14 +46,16 @@ void weft_policy_work_area(struct weft_server *server, struct wlr_box *area)
 	/* The zone is a strip along the edge nearest to it, at most half the output. */
 	if (zone->width >= zone->height) {
 		int h = zone->height < out.height / 2 ? zone->height : out.height / 2;
-		bool bottom = zone->y + zone->height / 2 > out.y + out.height / 2;
+		/* In 64 bits: the client chose the zone, INT32_MAX included. */
+		bool bottom = (int64_t)zone->y + zone->height / 2 >
+			(int64_t)out.y + out.height / 2;
 		area->height -= h;
 		if (!bottom) {
 			area->y += h;
 		}
 	} else {
 		int w = zone->width < out.width / 2 ? zone->width : out.width / 2;
-		bool right = zone->x + zone->width / 2 > out.x + out.width / 2;
+		bool right = (int64_t)zone->x + zone->width / 2 > (int64_t)out.x + out.width / 2;
 		area->width -= w;
 		if (!right) {
 			area->x += w;

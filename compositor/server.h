@@ -86,6 +86,7 @@ enum {
 	WEFT_STATE_RESIZING = 8,
 };
 
+struct json_object;
 struct weft_child;
 struct weft_clipboard;
 struct weft_seat;
@@ -253,6 +254,24 @@ struct weft_clipboard_read *weft_clipboard_read(struct weft_clipboard *clipboard
 void weft_clipboard_read_cancel(struct weft_clipboard_read *reading);
 
 /* control.c: the appd control channel (design §3) */
+enum weft_control_type {
+	WEFT_CONTROL_CREATE_CLIENT,
+	WEFT_CONTROL_FOCUS_SESSION,
+	WEFT_CONTROL_CLOSE_SESSION,
+	WEFT_CONTROL_CLIPBOARD_WRITE,
+	WEFT_CONTROL_CLIPBOARD_READ,
+};
+/* A request, decoded without touching any state. Strings are the message's. */
+struct weft_control_request {
+	enum weft_control_type type;
+	const char *app_id, *session_id; /* create_client; session_id: focus, close too */
+	const char *text; /* clipboard_write, text_len bytes, NULs possible */
+	size_t text_len;
+};
+/* Decodes msg, a JSON object; false with the error reply's code and message
+ * (err) when it is no valid request. */
+bool weft_control_decode(struct json_object *msg, struct weft_control_request *req,
+	const char **code, struct weft_error *err);
 struct weft_control *weft_control_create(struct weft_server *server, int fd);
 void weft_control_destroy(struct weft_control *control);
 void weft_control_send_event(struct weft_control *control, const char *event, const char *app_id,

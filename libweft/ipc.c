@@ -399,7 +399,7 @@ bool weft_ipc_send_json(int fd, struct json_object *msg, const int *fds, size_t 
 	return weft_ipc_send(fd, s, len, fds, nfds, err);
 }
 
-static struct json_object *parse_object(const char *buf, size_t len, struct weft_error *err)
+struct json_object *weft_ipc_parse_json(const char *buf, size_t len, struct weft_error *err)
 {
 	/* A NUL would end json-c's parse early and hide what follows it. */
 	if (memchr(buf, '\0', len) != NULL) {
@@ -476,7 +476,7 @@ struct json_object *weft_ipc_recv_json(int fd, int *fds, size_t *nfds, bool *han
 		return NULL;
 	}
 	buf[n] = '\0';
-	struct json_object *obj = parse_object(buf, (size_t)n, err);
+	struct json_object *obj = weft_ipc_parse_json(buf, (size_t)n, err);
 	free(buf);
 	if (obj == NULL) {
 		close_fds(got, ngot);

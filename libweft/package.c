@@ -396,7 +396,10 @@ static bool scan_fd(int dirfd, const struct weft_scan_opts *opts, struct weft_pk
 		weft_pkg_files_finish(out);
 		return false;
 	}
-	qsort(out->items, out->len, sizeof(*out->items), compare_files);
+	/* items is NULL when there is no file: qsort() may not be given it. */
+	if (out->len > 1) {
+		qsort(out->items, out->len, sizeof(*out->items), compare_files);
+	}
 	return true;
 }
 

@@ -539,9 +539,17 @@ static bool extract_entry(struct extract *x, struct archive_entry *entry, struct
 	return ok;
 }
 
-/* One pass over the bundle at file: see struct extract. */
-static bool read_bundle(const char *file, int dstfd, struct weft_error *err)
+/* A bundle in a file, or in memory (data, len), named file in messages. */
+struct bundle_source {
+	const char *file;
+	const void *data;
+	size_t len;
+};
+
+/* One pass over the bundle: see struct extract. */
+static bool read_bundle(const struct bundle_source *src, int dstfd, struct weft_error *err)
 {
+	const char *file = src->file;
 	struct extract x = { .dstfd = dstfd };
 	x.archive = archive_read_new();
 	x.buf = malloc(IO_BUF_SIZE);
@@ -557,13 +565,15 @@ static bool read_bundle(const char *file, int dstfd, struct weft_error *err)
 		archive_failed(x.archive, file, err);
 		goto out;
 	}
-	if (archive_read_open_filename(x.archive, file, IO_BUF_SIZE) != ARCHIVE_OK) {
+	int r = src->data != NULL ? archive_read_open_memory(x.archive, src->data, src->len)
+				  : archive_read_open_filename(x.archive, file, IO_BUF_SIZE);
+	if (r != ARCHIVE_OK) {
 		archive_failed(x.archive, file, err);
 		goto out;
 	}
 	while (true) {
 		struct archive_entry *entry;
-		int r = archive_read_next_header(x.archive, &entry);
+		r = archive_read_next_header(x.archive, &entry);
 		if (r == ARCHIVE_EOF) {
 			break;
 		}
@@ -596,7 +606,15 @@ bool pack_bundle_extract(const char *file, int dstfd, struct weft_error *err)
 	 * with a bad name is refused at the cost of reading it, not of writing
 	 * out (and removing again) everything up to where it goes wrong. Every
 	 * check runs again while extracting, on what is then read. */
-	return read_bundle(file, -1, err) && read_bundle(file, dstfd, err);
+	struct bundle_source src = { .file = file };
+	return read_bundle(&src, -1, err) && read_bundle(&src, dstfd, err);
+}
+
+bool pack_bundle_extract_memory(const void *data, size_t len, const char *name, int dstfd,
+	struct weft_error *err)
+{
+	struct bundle_source src = { .file = name, .data = data, .len = len };
+	return read_bundle(&src, -1, err) && read_bundle(&src, dstfd, err);
 }
 
 int cmd_unbundle(int argc, char *argv[])

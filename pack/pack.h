@@ -143,5 +143,8 @@ void pack_check_files(int rootfd, const struct weft_manifest *manifest,
 /* Extracts a bundle into the empty directory dstfd with every check of
  * pack_tree_scan() applied to its entries (not synced). */
 bool pack_bundle_extract(const char *file, int dstfd, struct weft_error *err);
+/* The same from the len bytes at data, named name in messages (for tests/fuzz). */
+bool pack_bundle_extract_memory(const void *data, size_t len, const char *name, int dstfd,
+	struct weft_error *err);
 
 #endif

@@ -47,6 +47,22 @@ bool runtime_control_ready(struct runtime_host *host, struct weft_error *err)
 		err);
 }
 
+struct json_object *runtime_control_reply_parse(const char *buf, size_t len, uint64_t id)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *msg = tok != NULL ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
+	json_tokener_free(tok);
+	struct json_object *jid;
+	bool ours = msg != NULL && json_object_is_type(msg, json_type_object) &&
+		json_object_object_get_ex(msg, WEFT_MSG_ID, &jid) &&
+		(uint64_t)json_object_get_uint64(jid) == id;
+	if (!ours) {
+		json_object_put(msg);
+		return NULL;
+	}
+	return msg;
+}
+
 /* Waits for the reply to request id; other messages are not for us. The
  * first fd the reply carries goes to *fd (when fd is not NULL), every
  * other is closed. */
@@ -85,14 +101,8 @@ static struct json_object *await_reply(int fd, uint64_t id, int timeout_ms, int 
 			}
 			break;
 		}
-		struct json_tokener *tok = json_tokener_new();
-		struct json_object *msg = tok != NULL ? json_tokener_parse_ex(tok, buf, (int)n)
-						      : NULL;
-		json_tokener_free(tok);
-		struct json_object *jid;
-		bool ours = msg != NULL && json_object_is_type(msg, json_type_object) &&
-			json_object_object_get_ex(msg, WEFT_MSG_ID, &jid) &&
-			(uint64_t)json_object_get_uint64(jid) == id;
+		struct json_object *msg = runtime_control_reply_parse(buf, (size_t)n, id);
+		bool ours = msg != NULL;
 		for (size_t i = 0; i < nfds; i++) {
 			if (ours && i == 0 && rfd != NULL) {
 				*rfd = fds[0];
@@ -104,7 +114,6 @@ static struct json_object *await_reply(int fd, uint64_t id, int timeout_ms, int 
 			reply = msg;
 			break;
 		}
-		json_object_put(msg);
 	}
 	free(buf);
 	return reply;
@@ -126,21 +135,18 @@ static struct json_object *call(struct runtime_host *host, int fd, struct json_o
 	return ok ? await_reply(fd, id, timeout_ms, rfd, err) : NULL;
 }
 
-/* Whether reply is an error; then err holds its message, and *denied
- * (when denied is not NULL) says whether it was permission_denied. */
-static bool reply_failed(struct json_object *reply, bool *denied, struct weft_error *err)
+bool runtime_control_reply_failed(struct json_object *reply, bool *denied, struct weft_error *err)
 {
-	struct json_object *e, *msg, *c;
+	struct json_object *e;
 	if (!json_object_object_get_ex(reply, WEFT_MSG_ERROR, &e)) {
 		return false;
 	}
-	const char *m = json_object_object_get_ex(e, WEFT_MSG_MESSAGE, &msg)
-		? json_object_get_string(msg)
-		: "request refused";
-	weft_error_set(err, "%s", m);
+	/* Strings only: a null code or message is NULL to json-c. */
+	const char *m = weft_json_get_string(e, WEFT_MSG_MESSAGE);
+	const char *c = weft_json_get_string(e, WEFT_MSG_CODE);
+	weft_error_set(err, "%s", m != NULL ? m : "request refused");
 	if (denied != NULL) {
-		*denied = json_object_object_get_ex(e, WEFT_MSG_CODE, &c) &&
-			strcmp(json_object_get_string(c), WEFT_RUNTIME_ERR_PERMISSION_DENIED) == 0;
+		*denied = c != NULL && strcmp(c, WEFT_RUNTIME_ERR_PERMISSION_DENIED) == 0;
 	}
 	return true;
 }
@@ -163,7 +169,7 @@ bool runtime_control_request(struct runtime_host *host, const char *type, const 
 	if (reply == NULL) {
 		return false;
 	}
-	bool ok = !reply_failed(reply, NULL, err);
+	bool ok = !runtime_control_reply_failed(reply, NULL, err);
 	struct json_object *t;
 	if (ok && text != NULL) {
 		if (json_object_object_get_ex(reply, WEFT_RUNTIME_KEY_TEXT, &t) &&
@@ -199,7 +205,7 @@ bool runtime_control_connect(struct runtime_host *host, int fd, const char *name
 	if (reply == NULL) {
 		return false;
 	}
-	bool ok = !reply_failed(reply, denied, err);
+	bool ok = !runtime_control_reply_failed(reply, denied, err);
 	const char *a = weft_json_get_string(reply, WEFT_RUNTIME_KEY_ADDRESS);
 	if (ok && *sock < 0) {
 		weft_error_set(err, "appd sent no socket");

@@ -14,6 +14,8 @@
 #include "weft/common.h"
 #include "weft/net.h"
 
+struct json_object;
+
 /* What the app may do, from --grant flags (design §4). */
 struct runtime_grants {
 	struct weft_strv caps; /* every granted capability string, as given */
@@ -120,6 +122,13 @@ struct doorbell;
 void runtime_fetch(struct runtime_host *host, const wasmtime_component_val_t *args,
 	wasmtime_component_val_t *result);
 
+/* The decoding of appd's replies, pure so that tests/fuzz can call it: the
+ * len bytes at buf as the reply to request id, or NULL when they are not
+ * (malformed, not an object, another id). */
+struct json_object *runtime_control_reply_parse(const char *buf, size_t len, uint64_t id);
+/* Whether reply is an error; then err holds its message, and *denied
+ * (when denied is not NULL) says whether it was permission_denied. */
+bool runtime_control_reply_failed(struct json_object *reply, bool *denied, struct weft_error *err);
 /* Requests on the control channel; the reply's "text" (if any) is returned
  * in *text (malloc'd). */
 bool runtime_control_ready(struct runtime_host *host, struct weft_error *err);

@@ -5,6 +5,7 @@
  */
 #include <json-c/json.h>
 #include <linux/input-event-codes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,28 @@ static void panel_and_application(void)
 	ev = tc_control_event(&f.c, "client_gone", 2000);
 	EXPECT(ev != NULL);
 	json_object_put(ev);
+	teardown(&f);
+}
+
+/* A panel's zone far out (found by tests/fuzz/fuzz-zweft: its middle
+ * overflowed an int) still reserves the edge it is nearest to. */
+static void panel_zone_far_out(void)
+{
+	struct fixture f;
+	setup(&f);
+	struct tc_client *app = app_client(&f, APP, "s1");
+	ASSERT(app != NULL);
+	struct tc_window *win = tc_zweft_window_create(app, APP, "application", 0, 0, 0, 0, RED);
+	tc_window_set_geometry(f.panel, 0, INT32_MAX, 1280, TASKBAR);
+	tc_client_roundtrip(f.shell);
+	tc_client_roundtrip(app);
+	const struct tc_window_state *st = tc_window_state(win);
+	EXPECT(st->x == 0 && st->y == 0 && st->width == 1280 && st->height == 720 - TASKBAR);
+	tc_window_set_geometry(f.panel, INT32_MAX, 0, TASKBAR, 720);
+	tc_client_roundtrip(f.shell);
+	tc_client_roundtrip(app);
+	EXPECT(st->x == 0 && st->y == 0 && st->width == 1280 - TASKBAR && st->height == 720);
+	tc_client_destroy(app);
 	teardown(&f);
 }
 
@@ -454,6 +477,7 @@ int main(int argc, char **argv)
 		TEST_CASE(shell_sees_privileged_globals),
 		TEST_CASE(apps_never_get_desktop_tools),
 		TEST_CASE(panel_and_application),
+		TEST_CASE(panel_zone_far_out),
 		TEST_CASE(overlay_over_app_and_dialog_centred),
 		TEST_CASE(super_tab_and_super_q),
 		TEST_CASE(app_restricted_to_own_windows),

@@ -248,6 +248,24 @@ static void expect_mismatch(const char *dir, const struct weft_keypair *kp)
 	EXPECT(strstr(err.msg, "signature does not match any trusted key") != NULL);
 }
 
+/* A package of directories only: no file to sort (found by
+ * tests/fuzz/fuzz-package-verify: qsort() of NULL, which UBSan refuses). */
+static void test_empty_package(void)
+{
+	char *dir = test_mkdtemp();
+	make_dir(dir, "ui");
+	struct weft_pkg_files files;
+	struct weft_error err = { 0 };
+	EXPECT(weft_pkg_scan(dir, NULL, &files, &err));
+	EXPECT(files.len == 0);
+	weft_pkg_files_finish(&files);
+	struct weft_keypair kp = new_key();
+	EXPECT(weft_pkg_sign(dir, &kp, &err));
+	EXPECT(verify_with(dir, &kp, &err) == WEFT_VERIFY_OK);
+	test_rmtree(dir);
+	free(dir);
+}
+
 static void test_tampering_is_detected(void)
 {
 	struct weft_keypair kp = new_key();
@@ -677,6 +695,7 @@ int main(int argc, char **argv)
 		TEST_CASE(test_known_answer_digest),
 		TEST_CASE(test_digest_ignores_creation_order),
 		TEST_CASE(test_sign_verify_round_trip),
+		TEST_CASE(test_empty_package),
 		TEST_CASE(test_tampering_is_detected),
 		TEST_CASE(test_wrong_key),
 		TEST_CASE(test_unsigned_and_malformed),

@@ -370,6 +370,25 @@ def test_fetch_asks_appd_for_its_connection(env, session, http_server):
     assert s.end()[0] == 0
 
 
+def test_fetch_survives_malformed_refusals(env, session, http_server):
+    # An error whose code or message is no string is still an error: a null
+    # code crashed the runtime (strcmp of NULL; seen while writing
+    # tests/fuzz/fuzz-runtime-reply, which reproduces it), a null message
+    # became "(null)".
+    port = int(http_server.rsplit(":", 1)[1])
+    s = session(guest("probe"), ["--grant", f"net:fetch:127.0.0.1:{port}"])
+    s.wait_ready()
+    s.control.settimeout(5)
+    for error, said in (({"code": None, "message": "no"}, "no"),
+                        ({"code": 5, "message": None}, "request refused"),
+                        ({"code": ["permission_denied"]}, "request refused")):
+        s.send(f"fetch {http_server}/hello")
+        req = json.loads(s.control.recv(1 << 20))
+        s.control.send(json.dumps({"id": req["id"], "error": error}).encode())
+        assert s.recv() == f"err fetch {http_server}/hello: {said}", error
+    assert s.end()[0] == 0
+
+
 def test_unknown_capability_rejected(env):
     r = run_dev(env, ["--grant", "net:everything", app(COUNTER)])
     assert r.returncode != 0

@@ -76,6 +76,14 @@ struct json_object *weft_ipc_recv_json(int fd, int *fds, size_t *nfds, bool *han
 	struct weft_error *err);
 
 /*
+ * The decoding half of weft_ipc_recv_json(), for tests and fuzzers: the
+ * len bytes at buf as one JSON object, or NULL with err saying why (a NUL
+ * byte, invalid UTF-8, malformed or trailing data, not an object). buf[len]
+ * must be a NUL byte, which ends a top-level number or literal.
+ */
+struct json_object *weft_ipc_parse_json(const char *buf, size_t len, struct weft_error *err);
+
+/*
  * {"id": <request id if any>, "ok": true}; add fields to it before sending.
  * request may be NULL. Both replies return NULL when out of memory.
  */
