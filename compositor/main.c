@@ -95,7 +95,8 @@ static bool parse_fd(const char *s, int *fd)
 	return true;
 }
 
-static void log_wlr(enum wlr_log_importance importance, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static void log_wlr(enum wlr_log_importance importance,
+	const char *fmt, va_list args)
 {
 	static const enum weft_log_level levels[] = {
 		[WLR_SILENT] = WEFT_SILENT,

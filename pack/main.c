@@ -46,7 +46,8 @@ static void print_usage(void)
 	printf("\nSee weft-pack(1) for the details.\n");
 }
 
-static void vreport(const char *cmd, const char *fmt, va_list args)
+__attribute__((format(printf, 2, 0))) static void vreport(const char *cmd, const char *fmt,
+	va_list args)
 {
 	/* One write, so that the line stays whole next to other output. */
 	char msg[2048];

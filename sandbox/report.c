@@ -60,7 +60,7 @@ struct out {
 	size_t size, len;
 };
 
-static void put(struct out *o, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void put(struct out *o, const char *fmt, ...)
 {
 	if (o->len >= o->size) {
 		return;

@@ -77,7 +77,8 @@ struct standin {
 	int status;
 };
 
-static void stop(struct standin *st, int status, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void stop(struct standin *st, int status,
+	const char *fmt, ...)
 {
 	if (!st->running) {
 		return;
