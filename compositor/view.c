@@ -141,8 +141,10 @@ void weft_view_unmap(struct weft_view *view)
 
 void weft_view_update_visibility(struct weft_view *view)
 {
-	if (view->tree != NULL) {
-		wlr_scene_node_set_enabled(&view->tree->node, view->mapped && !view->occluded);
+	bool shown = view->mapped && !view->occluded;
+	if (view->tree != NULL && view->tree->node.state.enabled != shown) {
+		wlr_scene_node_set_enabled(&view->tree->node, shown);
+		weft_idle_update_inhibited(view->server);
 	}
 }
 
