@@ -21,6 +21,7 @@
 #include <wayland-client.h>
 
 #include "client.h"
+#include "ext-idle-notify-v1-client-protocol.h"
 #include "ext-session-lock-v1-client-protocol.h"
 #include "idle-inhibit-unstable-v1-client-protocol.h"
 #include "test.h"
@@ -159,14 +160,17 @@ struct locker {
 	struct wl_seat *seat;
 	struct wl_keyboard *keyboard;
 	struct ext_session_lock_manager_v1 *manager;
+	struct ext_idle_notifier_v1 *notifier;
 	struct ext_session_lock_v1 *lock;
 	bool locked, finished;
 	struct wl_surface *surface;
 	struct ext_session_lock_surface_v1 *lock_surface;
+	struct wl_buffer *buffer;
 	uint32_t width, height, serial;
 	bool configured;
 	bool focused;
 	int keys;
+	int idled, resumed;
 };
 
 static void keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format, int32_t fd,
@@ -251,6 +255,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 	} else if (strcmp(interface, ext_session_lock_manager_v1_interface.name) == 0) {
 		l->manager = wl_registry_bind(registry, name,
 			&ext_session_lock_manager_v1_interface, 1);
+	} else if (strcmp(interface, ext_idle_notifier_v1_interface.name) == 0) {
+		l->notifier = wl_registry_bind(registry, name, &ext_idle_notifier_v1_interface, 1);
 	}
 }
 
@@ -366,11 +372,11 @@ static void locker_show(struct locker *l, uint32_t rgb)
 	}
 	munmap(pixels, size);
 	struct wl_shm_pool *pool = wl_shm_create_pool(l->shm, fd, (int32_t)size);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, (int)l->width,
-		(int)l->height, stride, WL_SHM_FORMAT_XRGB8888);
+	l->buffer = wl_shm_pool_create_buffer(pool, 0, (int)l->width, (int)l->height, stride,
+		WL_SHM_FORMAT_XRGB8888);
 	wl_shm_pool_destroy(pool);
 	close(fd);
-	wl_surface_attach(l->surface, buffer, 0, 0);
+	wl_surface_attach(l->surface, l->buffer, 0, 0);
 	wl_surface_damage(l->surface, 0, 0, (int)l->width, (int)l->height);
 	wl_surface_commit(l->surface);
 	wl_display_roundtrip(l->display);
@@ -384,9 +390,29 @@ static void locker_unlock(struct locker *l)
 	wl_display_roundtrip(l->display);
 }
 
-/* Disconnects without a word, as a locker that dies. */
+static void forget(void *proxy)
+{
+	if (proxy != NULL) {
+		wl_proxy_destroy(proxy);
+	}
+}
+
+/* Disconnects without a word, as a locker that dies: the proxies are
+ * freed here, and no request is sent. */
 static void locker_destroy(struct locker *l)
 {
+	forget(l->buffer);
+	forget(l->lock_surface);
+	forget(l->surface);
+	forget(l->lock);
+	forget(l->manager);
+	forget(l->notifier);
+	forget(l->keyboard);
+	forget(l->seat);
+	forget(l->output);
+	forget(l->shm);
+	forget(l->compositor);
+	forget(l->registry);
 	wl_display_disconnect(l->display);
 	free(l);
 }
@@ -541,6 +567,8 @@ static void locker_locks_and_unlocks(void)
 	EXPECT(locker_wait(second, &second->finished, TC_SETTLE_MS));
 	EXPECT(!second->locked);
 	ext_session_lock_v1_destroy(second->lock);
+	second->lock = NULL;
+	wl_display_roundtrip(second->display);
 	locker_destroy(second);
 
 	locker_show(l, 0x00ff00);
@@ -603,6 +631,65 @@ static void session_lock_is_privileged(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+static void notification_idled(void *data, struct ext_idle_notification_v1 *notification)
+{
+	struct locker *l = data;
+	l->idled++;
+}
+
+static void notification_resumed(void *data, struct ext_idle_notification_v1 *notification)
+{
+	struct locker *l = data;
+	l->resumed++;
+}
+
+static const struct ext_idle_notification_v1_listener notification_listener = {
+	.idled = notification_idled,
+	.resumed = notification_resumed,
+};
+
+/* Dispatches until *count reaches n or timeout_ms pass. */
+static bool wait_count(struct locker *l, const int *count, int n, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	while (*count < n && now_ms() < deadline) {
+		if (wl_display_roundtrip(l->display) < 0) {
+			return false;
+		}
+		if (*count < n) {
+			usleep(10 * 1000);
+		}
+	}
+	return *count >= n;
+}
+
+/* ext-idle-notify: idle after the timeout, resumed at the next key (virtual
+ * input counts), idle again after another timeout. */
+static void idle_notification_resumes_on_input(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, 0, NULL);
+	struct tc_client *typist = tc_client_connect(&c);
+	struct locker *l = locker_connect(&c);
+	struct ext_idle_notification_v1 *notification = NULL;
+	REQUIRE(l->notifier != NULL && l->seat != NULL);
+	notification = ext_idle_notifier_v1_get_idle_notification(l->notifier, 200, l->seat);
+	ext_idle_notification_v1_add_listener(notification, &notification_listener, l);
+	EXPECT(wait_count(l, &l->idled, 1, TC_SETTLE_MS));
+	EXPECT(l->resumed == 0);
+	tc_key(typist, NULL, KEY_A);
+	EXPECT(wait_count(l, &l->resumed, 1, TC_SETTLE_MS));
+	EXPECT(wait_count(l, &l->idled, 2, TC_SETTLE_MS));
+
+out:
+	if (notification != NULL) {
+		ext_idle_notification_v1_destroy(notification);
+	}
+	locker_destroy(l);
+	tc_client_destroy(typist);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 /* Which idle protocol swayidle bound, from its WAYLAND_DEBUG log. */
 static const char *bound_idle_protocol(const char *log_path)
 {
@@ -651,10 +738,11 @@ static void swayidle_fires_unless_inhibited(void)
 	}
 	struct tc_compositor c;
 	tc_compositor_start(&c, 0, NULL);
-	char marker[512], cmd[600], log_path[512];
+	char marker[512], cmd[600], log_path[512], log_path2[512];
 	snprintf(marker, sizeof(marker), "%s/idle-marker", c.runtime_dir);
 	snprintf(cmd, sizeof(cmd), "touch '%s'", marker);
 	snprintf(log_path, sizeof(log_path), "%s/swayidle.log", c.runtime_dir);
+	snprintf(log_path2, sizeof(log_path2), "%s/swayidle-inhibited.log", c.runtime_dir);
 
 	const char *const argv[] = { "swayidle", "timeout", "1", cmd, NULL };
 	pid_t idler = spawn(&c, argv, log_path, true);
@@ -682,13 +770,13 @@ static void swayidle_fires_unless_inhibited(void)
 	tc_client_destroy(shooter);
 	REQUIRE(shown);
 
-	idler = spawn(&c, argv, log_path, true);
+	idler = spawn(&c, argv, log_path2, true);
 	/* Once swayidle asked for its timeout, three of them pass unnoticed. */
 	int64_t deadline = now_ms() + TC_SETTLE_MS;
-	while (bound_idle_protocol(log_path) == NULL && now_ms() < deadline) {
+	while (bound_idle_protocol(log_path2) == NULL && now_ms() < deadline) {
 		usleep(50 * 1000);
 	}
-	EXPECT(bound_idle_protocol(log_path) != NULL);
+	EXPECT(bound_idle_protocol(log_path2) != NULL);
 	usleep(3000 * 1000);
 	EXPECT(!file_exists(marker));
 
@@ -715,6 +803,7 @@ int main(int argc, char **argv)
 		TEST_CASE(swaylock_killed_stays_locked),
 		TEST_CASE(locker_locks_and_unlocks),
 		TEST_CASE(session_lock_is_privileged),
+		TEST_CASE(idle_notification_resumes_on_input),
 		TEST_CASE(swayidle_fires_unless_inhibited),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
