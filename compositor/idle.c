@@ -289,6 +289,14 @@ void weft_idle_destroy(struct weft_idle *idle)
 	free(idle);
 }
 
+bool weft_idle_restrict_notifiers(struct weft_idle *idle)
+{
+	return weft_server_restrict_global(idle->server, idle->notifier_global,
+		       WEFT_GLOBAL_NOT_FOR_APPS) &&
+		weft_server_restrict_global(idle->server, idle->kde_idle->global,
+			WEFT_GLOBAL_NOT_FOR_APPS);
+}
+
 void weft_idle_notify_activity(struct weft_idle *idle)
 {
 	if (idle == NULL) {

@@ -234,9 +234,11 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 		weft_error_set(err, "cannot create the session lock and idle globals");
 		return false;
 	}
-	/* Idle notification stays unrestricted: see TRUST in the man page. */
+	/* Idle notification with a short timeout times the user's keys: see
+	 * TRUST in the man page. */
 	if (!weft_server_restrict_global(server, weft_session_lock_global(server->session_lock),
-		    WEFT_GLOBAL_DESKTOP_TOOL)) {
+		    WEFT_GLOBAL_DESKTOP_TOOL) ||
+		!weft_idle_restrict_notifiers(server->idle)) {
 		weft_error_set(err, "too many privileged globals");
 		return false;
 	}

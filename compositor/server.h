@@ -33,6 +33,9 @@ enum weft_global_class {
 	/* A desktop tool that test suites need (the screen, input injection):
 	 * ordinary clients also with --expose-test-protocols. */
 	WEFT_GLOBAL_TEST_TOOL,
+	/* Harmless to the user's own programs, no app's business: every
+	 * ordinary client gets it, apps never. */
+	WEFT_GLOBAL_NOT_FOR_APPS,
 };
 
 struct weft_restricted_global {
@@ -201,6 +204,8 @@ bool weft_session_lock_allows_focus(struct weft_session_lock *manager,
 /* idle.c: ext-idle-notify-v1, org_kde_kwin_idle and idle-inhibit */
 struct weft_idle *weft_idle_create(struct weft_server *server);
 void weft_idle_destroy(struct weft_idle *idle);
+/* Hides the idle notifiers from apps (server.c says why). */
+bool weft_idle_restrict_notifiers(struct weft_idle *idle);
 /* Input happened: every idle timer starts again. */
 void weft_idle_notify_activity(struct weft_idle *idle);
 /* Something was shown or hidden: whether an inhibitor is visible may change. */

@@ -605,7 +605,9 @@ out:
 }
 
 /* The lock is a desktop tool: never for apps, for ordinary clients only
- * with --allow-desktop-tools. Idle notification is for everyone. */
+ * with --allow-desktop-tools. Idle notification is for every ordinary
+ * client and never for apps (it would time their keys); idle inhibition is
+ * for all. */
 static void session_lock_is_privileged(void)
 {
 	struct tc_compositor c;
@@ -613,6 +615,7 @@ static void session_lock_is_privileged(void)
 	struct tc_client *plain = tc_client_connect(&c);
 	EXPECT(!tc_client_has_global(plain, "ext_session_lock_manager_v1"));
 	EXPECT(tc_client_has_global(plain, "ext_idle_notifier_v1"));
+	EXPECT(tc_client_has_global(plain, "org_kde_kwin_idle"));
 	EXPECT(tc_client_has_global(plain, "zwp_idle_inhibit_manager_v1"));
 	tc_client_destroy(plain);
 	EXPECT(tc_compositor_stop(&c) == 0);
@@ -625,6 +628,9 @@ static void session_lock_is_privileged(void)
 	if (fd >= 0) {
 		struct tc_client *app = tc_client_connect_fd(fd);
 		EXPECT(!tc_client_has_global(app, "ext_session_lock_manager_v1"));
+		EXPECT(!tc_client_has_global(app, "ext_idle_notifier_v1"));
+		EXPECT(!tc_client_has_global(app, "org_kde_kwin_idle"));
+		EXPECT(tc_client_has_global(app, "zwp_idle_inhibit_manager_v1"));
 		tc_client_destroy(app);
 	}
 	tc_client_destroy(plain);
