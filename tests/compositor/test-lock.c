@@ -159,6 +159,7 @@ struct locker {
 	struct wl_output *output;
 	struct wl_seat *seat;
 	struct wl_keyboard *keyboard;
+	struct wl_pointer *pointer;
 	struct ext_session_lock_manager_v1 *manager;
 	struct ext_idle_notifier_v1 *notifier;
 	struct ext_session_lock_v1 *lock;
@@ -170,6 +171,7 @@ struct locker {
 	bool configured;
 	bool focused;
 	int keys;
+	int buttons; /* presses on the lock surface */
 	int idled, resumed;
 };
 
@@ -221,9 +223,50 @@ static const struct wl_keyboard_listener keyboard_listener = {
 	.repeat_info = keyboard_repeat_info,
 };
 
+static void pointer_enter(void *data, struct wl_pointer *pointer, uint32_t serial,
+	struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void pointer_leave(void *data, struct wl_pointer *pointer, uint32_t serial,
+	struct wl_surface *surface)
+{
+}
+
+static void pointer_motion(void *data, struct wl_pointer *pointer, uint32_t time, wl_fixed_t x,
+	wl_fixed_t y)
+{
+}
+
+static void pointer_button(void *data, struct wl_pointer *pointer, uint32_t serial, uint32_t time,
+	uint32_t button, uint32_t state)
+{
+	struct locker *l = data;
+	if (state == WL_POINTER_BUTTON_STATE_PRESSED) {
+		l->buttons++;
+	}
+}
+
+static void pointer_axis(void *data, struct wl_pointer *pointer, uint32_t time, uint32_t axis,
+	wl_fixed_t value)
+{
+}
+
+static const struct wl_pointer_listener pointer_listener = {
+	.enter = pointer_enter,
+	.leave = pointer_leave,
+	.motion = pointer_motion,
+	.button = pointer_button,
+	.axis = pointer_axis,
+};
+
 static void seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 {
 	struct locker *l = data;
+	if ((caps & WL_SEAT_CAPABILITY_POINTER) && l->pointer == NULL) {
+		l->pointer = wl_seat_get_pointer(seat);
+		wl_pointer_add_listener(l->pointer, &pointer_listener, l);
+	}
 	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && l->keyboard == NULL) {
 		l->keyboard = wl_seat_get_keyboard(seat);
 		wl_keyboard_add_listener(l->keyboard, &keyboard_listener, l);
@@ -408,6 +451,7 @@ static void locker_destroy(struct locker *l)
 	forget(l->manager);
 	forget(l->notifier);
 	forget(l->keyboard);
+	forget(l->pointer);
 	forget(l->seat);
 	forget(l->output);
 	forget(l->shm);
@@ -415,6 +459,21 @@ static void locker_destroy(struct locker *l)
 	forget(l->registry);
 	wl_display_disconnect(l->display);
 	free(l);
+}
+
+/* Dispatches until *count reaches n or timeout_ms pass. */
+static bool wait_count(struct locker *l, const int *count, int n, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	while (*count < n && now_ms() < deadline) {
+		if (wl_display_roundtrip(l->display) < 0) {
+			return false;
+		}
+		if (*count < n) {
+			usleep(10 * 1000);
+		}
+	}
+	return *count >= n;
 }
 
 /* ---- cases ---- */
@@ -581,7 +640,13 @@ static void locker_locks_and_unlocks(void)
 		wl_display_roundtrip(l->display);
 	}
 	EXPECT(l->keys == 1);
+	/* A click lands on the lock surface and leaves the keyboard there. */
+	tc_click(shooter, 640, 360);
+	EXPECT(wait_count(l, &l->buttons, 1, TC_SETTLE_MS));
+	tc_key(shooter, NULL, KEY_C);
+	EXPECT(wait_count(l, &l->keys, 2, TC_SETTLE_MS));
 	uint32_t last;
+	tc_client_roundtrip(app);
 	EXPECT(tc_client_keys_pressed(app, &last) == 0);
 
 	locker_unlock(l);
@@ -653,21 +718,6 @@ static const struct ext_idle_notification_v1_listener notification_listener = {
 	.idled = notification_idled,
 	.resumed = notification_resumed,
 };
-
-/* Dispatches until *count reaches n or timeout_ms pass. */
-static bool wait_count(struct locker *l, const int *count, int n, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	while (*count < n && now_ms() < deadline) {
-		if (wl_display_roundtrip(l->display) < 0) {
-			return false;
-		}
-		if (*count < n) {
-			usleep(10 * 1000);
-		}
-	}
-	return *count >= n;
-}
 
 /* ext-idle-notify: idle after the timeout, resumed at the next key (virtual
  * input counts), idle again after another timeout. */
