@@ -15,9 +15,6 @@
 
 bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint32_t keysym)
 {
-	/* While locked only VT switching works: the other VTs ask for their own
-	 * login; quitting or reaching windows would get around the lock. */
-	bool locked = weft_session_lock_is_locked(server->session_lock);
 	if (keysym >= XKB_KEY_XF86Switch_VT_1 && keysym <= XKB_KEY_XF86Switch_VT_12) {
 		/* xkb turns Ctrl+Alt+Fn into these. */
 		struct wlr_session *session = wlr_backend_get_session(server->backend);
@@ -26,7 +23,9 @@ bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint
 		}
 		return true;
 	}
-	if (locked) {
+	/* While locked only VT switching works (the other VTs ask for their
+	 * own login): quitting or reaching windows would get around the lock. */
+	if (weft_session_lock_is_locked(server->session_lock)) {
 		return false;
 	}
 	if ((modifiers & (WLR_MODIFIER_CTRL | WLR_MODIFIER_ALT)) ==

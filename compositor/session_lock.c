@@ -65,9 +65,6 @@ struct lock_surface {
 
 static const float cover_color[4] = { 0, 0, 0, 1 };
 
-static const struct ext_session_lock_v1_interface lock_impl;
-static const struct ext_session_lock_surface_v1_interface lock_surface_impl;
-
 static void lock_surface_detach(struct lock_surface *ls)
 {
 	if (ls->node != NULL) {
