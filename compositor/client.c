@@ -135,6 +135,7 @@ bool weft_global_filter(const struct wl_client *client, const struct wl_global *
 			return false;
 		}
 		return server->options.allow_desktop_tools ||
+			r->class == WEFT_GLOBAL_NOT_FOR_APPS ||
 			(r->class == WEFT_GLOBAL_TEST_TOOL &&
 				server->options.expose_test_protocols);
 	}

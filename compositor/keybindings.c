@@ -23,6 +23,11 @@ bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint
 		}
 		return true;
 	}
+	/* While locked only VT switching works (the other VTs ask for their
+	 * own login): quitting or reaching windows would get around the lock. */
+	if (weft_session_lock_is_locked(server->session_lock)) {
+		return false;
+	}
 	if ((modifiers & (WLR_MODIFIER_CTRL | WLR_MODIFIER_ALT)) ==
 			(WLR_MODIFIER_CTRL | WLR_MODIFIER_ALT) &&
 		(keysym == XKB_KEY_BackSpace || keysym == XKB_KEY_Terminate_Server)) {

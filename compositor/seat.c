@@ -100,6 +100,8 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data)
 	struct wlr_event_keyboard_key *event = data;
 	struct wlr_keyboard *wlr_keyboard = keyboard->device->keyboard;
 
+	weft_idle_notify_activity(seat->server->idle);
+	weft_session_lock_end_grabs(seat->server->session_lock);
 	bool handled = false;
 	if (event->state == WL_KEYBOARD_KEY_STATE_PRESSED && wlr_keyboard->xkb_state != NULL) {
 		uint32_t modifiers = wlr_keyboard_get_modifiers(wlr_keyboard);
@@ -247,6 +249,9 @@ void weft_seat_add_headless_keyboard(struct weft_seat *seat)
 void weft_seat_focus_surface(struct weft_seat *seat, struct wlr_surface *surface)
 {
 	struct wlr_seat *wlr_seat = seat->seat;
+	if (!weft_session_lock_allows_focus(seat->server->session_lock, surface)) {
+		return; /* the lock keeps the keyboard */
+	}
 	if (surface == NULL) {
 		wlr_seat_keyboard_notify_clear_focus(wlr_seat);
 		return;
@@ -284,6 +289,8 @@ struct weft_view *weft_seat_view_at(struct weft_seat *seat, double lx, double ly
 
 static void process_motion(struct weft_seat *seat, uint32_t time)
 {
+	weft_idle_notify_activity(seat->server->idle);
+	weft_session_lock_end_grabs(seat->server->session_lock);
 	if (!seat->cursor_shown) {
 		/* Loading a theme reads every cursor in it: only once one is needed. */
 		if (!wlr_xcursor_manager_load(seat->cursor_manager, 1)) {
@@ -324,6 +331,8 @@ static void handle_cursor_button(struct wl_listener *listener, void *data)
 {
 	struct weft_seat *seat = wl_container_of(listener, seat, cursor_button);
 	struct wlr_event_pointer_button *event = data;
+	weft_idle_notify_activity(seat->server->idle);
+	weft_session_lock_end_grabs(seat->server->session_lock);
 	wlr_seat_pointer_notify_button(seat->seat, event->time_msec, event->button, event->state);
 	if (event->state != WLR_BUTTON_PRESSED) {
 		return;
@@ -336,6 +345,9 @@ static void handle_cursor_button(struct wl_listener *listener, void *data)
 	if (view != NULL && view->role != WEFT_ROLE_PANEL) {
 		weft_policy_raise(view);
 		weft_policy_focus(seat->server, view);
+	} else if (surface != NULL && weft_session_lock_is_locked(seat->server->session_lock)) {
+		/* A lock surface: the only kind under the pointer while locked. */
+		weft_seat_focus_surface(seat, surface);
 	}
 }
 
@@ -343,6 +355,7 @@ static void handle_cursor_axis(struct wl_listener *listener, void *data)
 {
 	struct weft_seat *seat = wl_container_of(listener, seat, cursor_axis);
 	struct wlr_event_pointer_axis *event = data;
+	weft_idle_notify_activity(seat->server->idle);
 	wlr_seat_pointer_notify_axis(seat->seat, event->time_msec, event->orientation,
 		event->delta, event->delta_discrete, event->source);
 }
@@ -366,7 +379,8 @@ static void gesture_end(struct weft_seat *seat, uint32_t type, bool cancelled)
 {
 	uint32_t fingers = seat->gesture.fingers;
 	seat->gesture.fingers = 0;
-	if (cancelled || fingers < 3) {
+	weft_idle_notify_activity(seat->server->idle);
+	if (cancelled || fingers < 3 || weft_session_lock_is_locked(seat->server->session_lock)) {
 		return;
 	}
 	double dx = seat->gesture.dx, dy = seat->gesture.dy;

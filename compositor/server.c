@@ -228,6 +228,21 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 		return false;
 	}
 
+	server->session_lock = weft_session_lock_create(server);
+	server->idle = weft_idle_create(server);
+	if (server->session_lock == NULL || server->idle == NULL) {
+		weft_error_set(err, "cannot create the session lock and idle globals");
+		return false;
+	}
+	/* Idle notification with a short timeout times the user's keys: see
+	 * TRUST in the man page. */
+	if (!weft_server_restrict_global(server, weft_session_lock_global(server->session_lock),
+		    WEFT_GLOBAL_DESKTOP_TOOL) ||
+		!weft_idle_restrict_notifiers(server->idle)) {
+		weft_error_set(err, "too many privileged globals");
+		return false;
+	}
+
 	if (!weft_zweft_shell_init(server)) {
 		weft_error_set(err, "cannot create the zweft shell global");
 		return false;
@@ -438,6 +453,10 @@ void weft_server_finish(struct weft_server *server)
 	 * clients, whose selections go with them. */
 	weft_clipboard_destroy(server->clipboard);
 	server->clipboard = NULL;
+	weft_session_lock_destroy(server->session_lock);
+	weft_idle_destroy(server->idle);
+	server->session_lock = NULL;
+	server->idle = NULL;
 	if (server->sigchld != NULL) {
 		wl_event_source_remove(server->sigchld);
 	}

@@ -35,6 +35,9 @@ enum weft_global_class {
 	/* A desktop tool that test suites need (the screen, input injection):
 	 * ordinary clients also with --expose-test-protocols. */
 	WEFT_GLOBAL_TEST_TOOL,
+	/* Harmless to the user's own programs, no app's business: every
+	 * ordinary client gets it, apps never. */
+	WEFT_GLOBAL_NOT_FOR_APPS,
 };
 
 struct weft_restricted_global {
@@ -89,6 +92,8 @@ enum {
 struct json_object;
 struct weft_child;
 struct weft_clipboard;
+struct weft_idle;
+struct weft_session_lock;
 struct weft_seat;
 struct weft_control;
 struct weft_touch;
@@ -139,6 +144,8 @@ struct weft_server {
 	struct weft_child *appd;
 	struct weft_control *control;
 	struct weft_clipboard *clipboard;
+	struct weft_session_lock *session_lock;
+	struct weft_idle *idle;
 	struct wl_event_source *sigchld;
 	struct wl_event_source *sigterm, *sigint, *sigpipe;
 	/* Found at teardown: a listener of ours left on an object (a bug). */
@@ -189,6 +196,28 @@ bool weft_touch_has_devices(struct weft_touch *touch);
 
 /* keybindings.c */
 bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint32_t keysym);
+
+/* session_lock.c: ext-session-lock-v1; the lock outlives its locker */
+struct weft_session_lock *weft_session_lock_create(struct weft_server *server);
+void weft_session_lock_destroy(struct weft_session_lock *manager);
+const struct wl_global *weft_session_lock_global(struct weft_session_lock *manager);
+bool weft_session_lock_is_locked(struct weft_session_lock *manager);
+/* While locked, ends every input grab (the lock surfaces need none). */
+void weft_session_lock_end_grabs(struct weft_session_lock *manager);
+/* Whether surface may have input: always unless locked, then only the
+ * current locker's lock surfaces. */
+bool weft_session_lock_allows_focus(struct weft_session_lock *manager,
+	struct wlr_surface *surface);
+
+/* idle.c: ext-idle-notify-v1, org_kde_kwin_idle and idle-inhibit */
+struct weft_idle *weft_idle_create(struct weft_server *server);
+void weft_idle_destroy(struct weft_idle *idle);
+/* Hides the idle notifiers from apps (server.c says why). */
+bool weft_idle_restrict_notifiers(struct weft_idle *idle);
+/* Input happened: every idle timer starts again. */
+void weft_idle_notify_activity(struct weft_idle *idle);
+/* Something was shown or hidden: whether an inhibitor is visible may change. */
+void weft_idle_update_inhibited(struct weft_server *server);
 
 /* xdg_shell.c */
 bool weft_xdg_shell_init(struct weft_server *server, struct weft_error *err);

@@ -93,6 +93,9 @@ static struct weft_touch_point *point_add(struct weft_touch *touch, int32_t id)
 
 static enum edge edge_at(struct weft_server *server, double lx, double ly)
 {
+	if (weft_session_lock_is_locked(server->session_lock)) {
+		return EDGE_NONE; /* no system gestures on the lock screen */
+	}
 	struct wlr_output *output = wlr_output_layout_output_at(server->output_layout, lx, ly);
 	struct wlr_box *box = output != NULL
 		? wlr_output_layout_get_box(server->output_layout, output)
@@ -156,6 +159,7 @@ static void handle_touch_down(struct wl_listener *listener, void *data)
 	struct weft_touch *touch = wl_container_of(listener, touch, down);
 	struct weft_seat *seat = touch->seat;
 	struct wlr_event_touch_down *event = data;
+	weft_idle_notify_activity(seat->server->idle);
 	double lx, ly;
 	wlr_cursor_absolute_to_layout_coords(seat->cursor, event->device, event->x, event->y, &lx,
 		&ly);
@@ -176,6 +180,7 @@ static void handle_touch_motion(struct wl_listener *listener, void *data)
 	struct weft_touch *touch = wl_container_of(listener, touch, motion);
 	struct weft_seat *seat = touch->seat;
 	struct wlr_event_touch_motion *event = data;
+	weft_idle_notify_activity(seat->server->idle);
 	struct weft_touch_point *p = point_get(touch, event->touch_id);
 	if (p == NULL) {
 		return;

@@ -141,7 +141,20 @@ void weft_view_unmap(struct weft_view *view)
 
 void weft_view_update_visibility(struct weft_view *view)
 {
-	if (view->tree != NULL) {
-		wlr_scene_node_set_enabled(&view->tree->node, view->mapped && !view->occluded);
+	bool shown = view->mapped && !view->occluded;
+	if (view->tree != NULL && view->tree->node.state.enabled != shown) {
+		wlr_scene_node_set_enabled(&view->tree->node, shown);
+		weft_idle_update_inhibited(view->server);
 	}
+}
+
+struct weft_view *weft_view_from_surface(struct weft_server *server, struct wlr_surface *surface)
+{
+	struct weft_view *view;
+	wl_list_for_each (view, &server->views, link) {
+		if (view->surface == surface) {
+			return view;
+		}
+	}
+	return NULL;
 }

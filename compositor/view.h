@@ -56,6 +56,7 @@ void weft_view_unmap(struct weft_view *view);
 void weft_view_set_role(struct weft_view *view, enum weft_role role);
 /* Shows the view's scene node when it is mapped and not occluded. */
 void weft_view_update_visibility(struct weft_view *view);
+struct weft_view *weft_view_from_surface(struct weft_server *server, struct wlr_surface *surface);
 bool weft_role_parse(const char *name, enum weft_role *role);
 
 /* policy.c */

@@ -1402,6 +1402,16 @@ int tc_window_redraw_presented(struct tc_window *window, uint32_t color)
 	return result;
 }
 
+struct wl_display *tc_client_display(struct tc_client *client)
+{
+	return client->display;
+}
+
+struct wl_surface *tc_window_surface(struct tc_window *window)
+{
+	return window->surface;
+}
+
 void tc_window_destroy(struct tc_window *window)
 {
 	if (window == NULL) {

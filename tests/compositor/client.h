@@ -146,6 +146,10 @@ bool tc_window_redraw_frame(struct tc_window *window, uint32_t color, int timeou
  * 1 presented, 0 discarded, -1 no answer. */
 int tc_window_redraw_presented(struct tc_window *window, uint32_t color);
 void tc_window_destroy(struct tc_window *window);
+/* For protocols the library does not speak: the client's connection and a
+ * window's wl_surface. */
+struct wl_display *tc_client_display(struct tc_client *client);
+struct wl_surface *tc_window_surface(struct tc_window *window);
 
 struct tc_image {
 	int width, height;

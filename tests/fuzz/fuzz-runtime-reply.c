@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				json_object_is_type(t, json_type_string)) {
 				free(strdup(json_object_get_string(t)));
 			}
-			const char *a = weft_json_get_string(reply, WEFT_NET_ADDRESS);
+			const char *a = weft_json_get_string(reply, WEFT_RUNTIME_KEY_ADDRESS);
 			char address[WEFT_NET_ADDRESS_MAX];
 			snprintf(address, sizeof(address), "%s", a != NULL ? a : "");
 		} else {
