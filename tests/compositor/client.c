@@ -1069,6 +1069,11 @@ struct wl_seat *tc_client_seat(struct tc_client *client)
 	return client->seat;
 }
 
+uint32_t tc_client_serial(struct tc_client *client)
+{
+	return client->serial;
+}
+
 struct wl_surface *tc_window_surface(struct tc_window *window)
 {
 	return window->surface;

@@ -83,6 +83,8 @@ void *tc_client_bind(struct tc_client *client, const struct wl_interface *interf
 /* For protocols the library does not speak: the client's display and seat. */
 struct wl_display *tc_client_display(struct tc_client *client);
 struct wl_seat *tc_client_seat(struct tc_client *client);
+/* The latest input serial the client got (keyboard enter, key). */
+uint32_t tc_client_serial(struct tc_client *client);
 /* wl_touch.down events the client received so far. */
 int tc_client_touch_downs(struct tc_client *client);
 /* Key presses this client's wl_keyboard received, and the last key's evdev code. */

@@ -4,7 +4,9 @@
  * and confinement, and keyboard-shortcuts-inhibit. Input is injected with
  * the virtual pointer and keyboard of a separate test client.
  */
+#include <fcntl.h>
 #include <linux/input-event-codes.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "input-method-unstable-v2-client-protocol.h"
 #include "keyboard-shortcuts-inhibit-unstable-v1-client-protocol.h"
 #include "pointer-constraints-unstable-v1-client-protocol.h"
+#include "primary-selection-unstable-v1-client-protocol.h"
 #include "relative-pointer-unstable-v1-client-protocol.h"
 #include "test.h"
 #include "text-input-unstable-v3-client-protocol.h"
@@ -549,6 +552,141 @@ static void shortcuts_inhibitor_gets_the_keys(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+/* ---- primary selection (middle-click paste) ---- */
+
+static void source_send(void *data, struct zwp_primary_selection_source_v1 *source,
+	const char *mime_type, int32_t fd)
+{
+	const char *text = data;
+	if (write(fd, text, strlen(text)) < 0) {
+		fprintf(stderr, "# cannot write the selection\n");
+	}
+	close(fd);
+}
+
+static void source_cancelled(void *data, struct zwp_primary_selection_source_v1 *source)
+{
+}
+
+static const struct zwp_primary_selection_source_v1_listener source_listener = {
+	.send = source_send,
+	.cancelled = source_cancelled,
+};
+
+static struct zwp_primary_selection_offer_v1 *primary_offer;
+
+static void offer_offer(void *data, struct zwp_primary_selection_offer_v1 *offer,
+	const char *mime_type)
+{
+}
+
+static const struct zwp_primary_selection_offer_v1_listener offer_listener = {
+	.offer = offer_offer,
+};
+
+static void device_data_offer(void *data, struct zwp_primary_selection_device_v1 *device,
+	struct zwp_primary_selection_offer_v1 *offer)
+{
+	zwp_primary_selection_offer_v1_add_listener(offer, &offer_listener, NULL);
+}
+
+static void device_selection(void *data, struct zwp_primary_selection_device_v1 *device,
+	struct zwp_primary_selection_offer_v1 *offer)
+{
+	if (primary_offer != NULL && primary_offer != offer) {
+		zwp_primary_selection_offer_v1_destroy(primary_offer);
+	}
+	primary_offer = offer;
+}
+
+static const struct zwp_primary_selection_device_v1_listener device_listener = {
+	.data_offer = device_data_offer,
+	.selection = device_selection,
+};
+
+static bool has_offer(void *data)
+{
+	return primary_offer != NULL;
+}
+
+struct pipe_read {
+	int fd;
+	char buf[64];
+	size_t len;
+	bool eof;
+};
+
+static bool pipe_done(void *data)
+{
+	struct pipe_read *r = data;
+	while (!r->eof) {
+		ssize_t n = read(r->fd, r->buf + r->len, sizeof(r->buf) - 1 - r->len);
+		if (n < 0) {
+			return false; /* EAGAIN: not yet */
+		}
+		r->len += (size_t)n;
+		r->eof = n == 0 || r->len == sizeof(r->buf) - 1;
+	}
+	r->buf[r->len] = '\0';
+	return true;
+}
+
+/* What one client selects, another pastes with the middle button. */
+static void primary_selection_pastes_between_clients(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_NO_TEST_PROTOCOLS, NULL);
+	struct tc_client *writer = tc_client_connect(&c);
+	struct tc_client *reader = tc_client_connect(&c);
+	struct tc_window *w1 = tc_xdg_window_create(writer, "writer", 0xff000080);
+	EXPECT(tc_client_wait(writer, window_activated, w1, TC_SETTLE_MS));
+
+	struct zwp_primary_selection_device_manager_v1 *wm = tc_client_bind(writer,
+		&zwp_primary_selection_device_manager_v1_interface, 1);
+	struct zwp_primary_selection_device_manager_v1 *rm = tc_client_bind(reader,
+		&zwp_primary_selection_device_manager_v1_interface, 1);
+	ASSERT(wm != NULL && rm != NULL);
+	struct zwp_primary_selection_device_v1 *wdev =
+		zwp_primary_selection_device_manager_v1_get_device(wm, tc_client_seat(writer));
+	struct zwp_primary_selection_source_v1 *source =
+		zwp_primary_selection_device_manager_v1_create_source(wm);
+	zwp_primary_selection_source_v1_add_listener(source, &source_listener,
+		(void *)"selected words");
+	zwp_primary_selection_source_v1_offer(source, "text/plain;charset=utf-8");
+	zwp_primary_selection_device_v1_set_selection(wdev, source, tc_client_serial(writer));
+	tc_client_roundtrip(writer);
+
+	primary_offer = NULL;
+	struct zwp_primary_selection_device_v1 *rdev =
+		zwp_primary_selection_device_manager_v1_get_device(rm, tc_client_seat(reader));
+	zwp_primary_selection_device_v1_add_listener(rdev, &device_listener, NULL);
+	/* The reader's window takes the keyboard, and with it the offer. */
+	tc_xdg_window_create(reader, "reader", 0xff008000);
+	EXPECT(tc_client_wait(reader, has_offer, NULL, TC_SETTLE_MS));
+	ASSERT(primary_offer != NULL);
+
+	int fds[2];
+	ASSERT(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+	zwp_primary_selection_offer_v1_receive(primary_offer, "text/plain;charset=utf-8", fds[1]);
+	close(fds[1]);
+	tc_client_roundtrip(reader);
+	struct pipe_read r = { .fd = fds[0] };
+	EXPECT(tc_client_wait(writer, pipe_done, &r, TC_SETTLE_MS));
+	close(fds[0]);
+	EXPECT_STR_EQ(r.buf, "selected words");
+
+	zwp_primary_selection_offer_v1_destroy(primary_offer);
+	primary_offer = NULL;
+	zwp_primary_selection_device_v1_destroy(rdev);
+	zwp_primary_selection_device_v1_destroy(wdev);
+	zwp_primary_selection_source_v1_destroy(source);
+	zwp_primary_selection_device_manager_v1_destroy(rm);
+	zwp_primary_selection_device_manager_v1_destroy(wm);
+	tc_client_destroy(reader);
+	tc_client_destroy(writer);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
@@ -557,6 +695,7 @@ int main(int argc, char **argv)
 		TEST_CASE(locked_pointer_stays),
 		TEST_CASE(confined_pointer_stops_at_the_edge),
 		TEST_CASE(shortcuts_inhibitor_gets_the_keys),
+		TEST_CASE(primary_selection_pastes_between_clients),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }
