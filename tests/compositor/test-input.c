@@ -573,7 +573,10 @@ static const struct zwp_primary_selection_source_v1_listener source_listener = {
 	.cancelled = source_cancelled,
 };
 
+/* The reader's selection; every offer made to either client, freed at the end. */
 static struct zwp_primary_selection_offer_v1 *primary_offer;
+static struct zwp_primary_selection_offer_v1 *offers[16];
+static size_t n_offers;
 
 static void offer_offer(void *data, struct zwp_primary_selection_offer_v1 *offer,
 	const char *mime_type)
@@ -588,15 +591,17 @@ static void device_data_offer(void *data, struct zwp_primary_selection_device_v1
 	struct zwp_primary_selection_offer_v1 *offer)
 {
 	zwp_primary_selection_offer_v1_add_listener(offer, &offer_listener, NULL);
+	if (n_offers < sizeof(offers) / sizeof(offers[0])) {
+		offers[n_offers++] = offer;
+	}
 }
 
 static void device_selection(void *data, struct zwp_primary_selection_device_v1 *device,
 	struct zwp_primary_selection_offer_v1 *offer)
 {
-	if (primary_offer != NULL && primary_offer != offer) {
-		zwp_primary_selection_offer_v1_destroy(primary_offer);
+	if (data != NULL) {
+		primary_offer = offer;
 	}
-	primary_offer = offer;
 }
 
 static const struct zwp_primary_selection_device_v1_listener device_listener = {
@@ -653,13 +658,14 @@ static void primary_selection_pastes_between_clients(void)
 	zwp_primary_selection_source_v1_add_listener(source, &source_listener,
 		(void *)"selected words");
 	zwp_primary_selection_source_v1_offer(source, "text/plain;charset=utf-8");
+	zwp_primary_selection_device_v1_add_listener(wdev, &device_listener, NULL);
 	zwp_primary_selection_device_v1_set_selection(wdev, source, tc_client_serial(writer));
 	tc_client_roundtrip(writer);
 
 	primary_offer = NULL;
 	struct zwp_primary_selection_device_v1 *rdev =
 		zwp_primary_selection_device_manager_v1_get_device(rm, tc_client_seat(reader));
-	zwp_primary_selection_device_v1_add_listener(rdev, &device_listener, NULL);
+	zwp_primary_selection_device_v1_add_listener(rdev, &device_listener, (void *)"reader");
 	/* The reader's window takes the keyboard, and with it the offer. */
 	tc_xdg_window_create(reader, "reader", 0xff008000);
 	EXPECT(tc_client_wait(reader, has_offer, NULL, TC_SETTLE_MS));
@@ -675,7 +681,10 @@ static void primary_selection_pastes_between_clients(void)
 	close(fds[0]);
 	EXPECT_STR_EQ(r.buf, "selected words");
 
-	zwp_primary_selection_offer_v1_destroy(primary_offer);
+	for (size_t i = 0; i < n_offers; i++) {
+		zwp_primary_selection_offer_v1_destroy(offers[i]);
+	}
+	n_offers = 0;
 	primary_offer = NULL;
 	zwp_primary_selection_device_v1_destroy(rdev);
 	zwp_primary_selection_device_v1_destroy(wdev);
