@@ -1,7 +1,9 @@
 /*
  * The compositor's own keys (issue policy): Super+Tab cycles apps, Super+Q
  * closes the focused app, Ctrl+Alt+Backspace quits, Ctrl+Alt+F1..F12
- * switch VT where there is a session to switch.
+ * switch VT where there is a session to switch. While the focused surface
+ * inhibits shortcuts, only VT switching and Super+Escape (which ends the
+ * inhibition) stay the compositor's.
  */
 #include <wayland-server-core.h>
 #include <wlr/backend.h>
@@ -26,6 +28,14 @@ bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint
 	/* While locked only VT switching works (the other VTs ask for their
 	 * own login): quitting or reaching windows would get around the lock. */
 	if (weft_session_lock_is_locked(server->session_lock)) {
+		return false;
+	}
+	/* A client that inhibits shortcuts gets them, but for the way out. */
+	if (weft_shortcuts_inhibited(server)) {
+		if ((modifiers & WLR_MODIFIER_LOGO) && keysym == XKB_KEY_Escape) {
+			weft_shortcuts_inhibit_lift(server);
+			return true;
+		}
 		return false;
 	}
 	if ((modifiers & (WLR_MODIFIER_CTRL | WLR_MODIFIER_ALT)) ==

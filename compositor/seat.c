@@ -315,7 +315,10 @@ static void handle_cursor_motion(struct wl_listener *listener, void *data)
 {
 	struct weft_seat *seat = wl_container_of(listener, seat, cursor_motion);
 	struct wlr_event_pointer_motion *event = data;
-	wlr_cursor_move(seat->cursor, event->device, event->delta_x, event->delta_y);
+	double dx = event->delta_x, dy = event->delta_y;
+	weft_pointer_motion(seat->server, event->time_msec, &dx, &dy, event->unaccel_dx,
+		event->unaccel_dy);
+	wlr_cursor_move(seat->cursor, event->device, dx, dy);
 	process_motion(seat, event->time_msec);
 }
 

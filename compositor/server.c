@@ -25,7 +25,6 @@
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_data_control_v1.h>
 #include <wlr/types/wlr_data_device.h>
-#include <wlr/types/wlr_input_method_v2.h>
 #include <wlr/types/wlr_output_layout.h>
 #include <wlr/types/wlr_presentation_time.h>
 #include <wlr/types/wlr_primary_selection_v1.h>
@@ -209,9 +208,7 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 	struct wlr_screencopy_manager_v1 *screencopy = wlr_screencopy_manager_v1_create(display);
 	struct wlr_data_control_manager_v1 *data_control = wlr_data_control_manager_v1_create(
 		display);
-	struct wlr_input_method_manager_v2 *input_method = wlr_input_method_manager_v2_create(
-		display);
-	if (screencopy == NULL || data_control == NULL || input_method == NULL) {
+	if (screencopy == NULL || data_control == NULL) {
 		weft_error_set(err, "cannot create privileged globals");
 		return false;
 	}
@@ -221,8 +218,6 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 		!weft_server_restrict_global(server, server->seat->virtual_keyboard->global,
 			WEFT_GLOBAL_TEST_TOOL) ||
 		!weft_server_restrict_global(server, data_control->global,
-			WEFT_GLOBAL_DESKTOP_TOOL) ||
-		!weft_server_restrict_global(server, input_method->global,
 			WEFT_GLOBAL_DESKTOP_TOOL)) {
 		weft_error_set(err, "too many privileged globals");
 		return false;
@@ -240,6 +235,11 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 		    WEFT_GLOBAL_DESKTOP_TOOL) ||
 		!weft_idle_restrict_notifiers(server->idle)) {
 		weft_error_set(err, "too many privileged globals");
+		return false;
+	}
+	if (!weft_output_management_init(server) || !weft_text_input_init(server) ||
+		!weft_pointer_init(server) || !weft_shortcuts_inhibit_init(server)) {
+		weft_error_set(err, "cannot create the output and input globals");
 		return false;
 	}
 
@@ -469,6 +469,10 @@ void weft_server_finish(struct weft_server *server)
 	if (server->sigpipe != NULL) {
 		wl_event_source_remove(server->sigpipe);
 	}
+	weft_shortcuts_inhibit_finish(server);
+	weft_pointer_finish(server);
+	weft_text_input_finish(server);
+	weft_output_management_finish(server);
 	weft_seat_destroy(server->seat);
 	server->seat = NULL;
 	weft_xdg_shell_finish(server);

@@ -96,6 +96,10 @@ struct weft_idle;
 struct weft_session_lock;
 struct weft_seat;
 struct weft_control;
+struct weft_output_management;
+struct weft_pointer;
+struct weft_shortcuts_inhibit;
+struct weft_text_input;
 struct weft_touch;
 struct weft_view;
 struct wlr_input_device;
@@ -131,6 +135,10 @@ struct weft_server {
 	size_t nrestricted;
 
 	struct weft_seat *seat;
+	struct weft_output_management *output_management;
+	struct weft_text_input *text_input;
+	struct weft_pointer *pointer;
+	struct weft_shortcuts_inhibit *shortcuts_inhibit;
 
 	struct wlr_xwayland *xwayland; /* NULL without --xwayland */
 	struct wl_listener xwayland_new_surface;
@@ -187,6 +195,31 @@ bool weft_output_init(struct weft_server *server);
 void weft_output_finish(struct weft_server *server);
 /* The output windows are laid out on; false when there is none. */
 bool weft_output_primary_box(struct weft_server *server, struct wlr_box *box);
+
+/* output_management.c: wlr-output-management (privileged) */
+bool weft_output_management_init(struct weft_server *server);
+void weft_output_management_finish(struct weft_server *server);
+void weft_output_management_update(struct weft_server *server);
+
+/* text_input.c: text-input-v3 relayed to an input-method-v2 (privileged) */
+bool weft_text_input_init(struct weft_server *server);
+void weft_text_input_finish(struct weft_server *server);
+
+/* pointer.c: relative pointer, pointer constraints, gestures for clients */
+bool weft_pointer_init(struct weft_server *server);
+void weft_pointer_finish(struct weft_server *server);
+/* Sends relative motion to the focused client and narrows (dx, dy) to what
+ * an active lock or confinement allows. */
+void weft_pointer_motion(struct weft_server *server, uint32_t time_msec, double *dx, double *dy,
+	double unaccel_dx, double unaccel_dy);
+
+/* shortcuts_inhibit.c: keyboard-shortcuts-inhibit */
+bool weft_shortcuts_inhibit_init(struct weft_server *server);
+void weft_shortcuts_inhibit_finish(struct weft_server *server);
+/* Whether the focused surface inhibits the compositor's shortcuts. */
+bool weft_shortcuts_inhibited(struct weft_server *server);
+/* Turns the focused surface's inhibitor off until it has the keyboard again. */
+void weft_shortcuts_inhibit_lift(struct weft_server *server);
 
 /* touch.c: touch points for clients, edge swipes for the system */
 struct weft_touch *weft_touch_create(struct weft_seat *seat);

@@ -478,6 +478,7 @@ struct tc_client {
 	struct wl_list windows; /* tc_window.link */
 	struct wl_list buffers; /* tc_buffer.link, not yet released */
 	char *globals[128];
+	uint32_t global_names[128], global_versions[128];
 	size_t n_globals;
 };
 
@@ -514,6 +515,8 @@ static void handle_global(void *data, struct wl_registry *registry, uint32_t nam
 {
 	struct tc_client *client = data;
 	if (client->n_globals < sizeof(client->globals) / sizeof(client->globals[0])) {
+		client->global_names[client->n_globals] = name;
+		client->global_versions[client->n_globals] = version;
 		client->globals[client->n_globals++] = strdup(interface);
 	}
 	if (strcmp(interface, wl_compositor_interface.name) == 0) {
@@ -1045,6 +1048,39 @@ bool tc_client_has_global(struct tc_client *client, const char *interface)
 	return false;
 }
 
+void *tc_client_bind(struct tc_client *client, const struct wl_interface *interface,
+	uint32_t version)
+{
+	for (size_t i = 0; i < client->n_globals; i++) {
+		if (strcmp(client->globals[i], interface->name) == 0 &&
+			client->global_versions[i] >= version) {
+			return wl_registry_bind(client->registry, client->global_names[i],
+				interface, version);
+		}
+	}
+	return NULL;
+}
+
+struct wl_display *tc_client_display(struct tc_client *client)
+{
+	return client->display;
+}
+
+struct wl_seat *tc_client_seat(struct tc_client *client)
+{
+	return client->seat;
+}
+
+uint32_t tc_client_serial(struct tc_client *client)
+{
+	return client->serial;
+}
+
+struct wl_surface *tc_window_surface(struct tc_window *window)
+{
+	return window->surface;
+}
+
 int tc_client_touch_downs(struct tc_client *client)
 {
 	return client->touch_downs;
@@ -1402,16 +1438,6 @@ int tc_window_redraw_presented(struct tc_window *window, uint32_t color)
 	return result;
 }
 
-struct wl_display *tc_client_display(struct tc_client *client)
-{
-	return client->display;
-}
-
-struct wl_surface *tc_window_surface(struct tc_window *window)
-{
-	return window->surface;
-}
-
 void tc_window_destroy(struct tc_window *window)
 {
 	if (window == NULL) {
@@ -1617,6 +1643,50 @@ static void pointer_move(struct tc_client *client, uint32_t t, int x, int y)
 	zwlr_virtual_pointer_v1_motion_absolute(client->pointer, t, (uint32_t)x, (uint32_t)y,
 		OUTPUT_WIDTH, OUTPUT_HEIGHT);
 	zwlr_virtual_pointer_v1_frame(client->pointer);
+}
+
+void tc_pointer_move_by(struct tc_client *client, double dx, double dy)
+{
+	uint32_t t = (uint32_t)now_ms();
+	if (client->pointer == NULL) {
+		pointer_move(client, t, OUTPUT_WIDTH / 2, OUTPUT_HEIGHT / 2);
+	}
+	zwlr_virtual_pointer_v1_motion(client->pointer, t, wl_fixed_from_double(dx),
+		wl_fixed_from_double(dy));
+	zwlr_virtual_pointer_v1_frame(client->pointer);
+	tc_client_roundtrip(client);
+}
+
+bool tc_client_wait(struct tc_client *client, bool (*done)(void *data), void *data, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	while (!done(data)) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0) {
+			return false;
+		}
+		while (wl_display_prepare_read(client->display) != 0) {
+			if (wl_display_dispatch_pending(client->display) < 0) {
+				return false;
+			}
+		}
+		if (wl_display_flush(client->display) < 0 && errno != EAGAIN) {
+			wl_display_cancel_read(client->display);
+			return false;
+		}
+		struct pollfd pfd = { .fd = wl_display_get_fd(client->display), .events = POLLIN };
+		if (poll(&pfd, 1, left < 100 ? (int)left : 100) > 0) {
+			if (wl_display_read_events(client->display) < 0) {
+				return false;
+			}
+		} else {
+			wl_display_cancel_read(client->display);
+		}
+		if (wl_display_dispatch_pending(client->display) < 0) {
+			return false;
+		}
+	}
+	return true;
 }
 
 void tc_scroll(struct tc_client *client, int x, int y, double dy)

@@ -16,6 +16,10 @@
 
 struct json_object;
 struct tc_client;
+struct wl_display;
+struct wl_interface;
+struct wl_seat;
+struct wl_surface;
 
 struct tc_compositor {
 	pid_t pid;
@@ -74,6 +78,14 @@ struct tc_client *tc_client_connect(struct tc_compositor *c);
 struct tc_client *tc_client_connect_fd(int fd);
 void tc_client_destroy(struct tc_client *client);
 bool tc_client_has_global(struct tc_client *client, const char *interface);
+/* Binds the global of interface at version; NULL if the client has none. */
+void *tc_client_bind(struct tc_client *client, const struct wl_interface *interface,
+	uint32_t version);
+/* For protocols the library does not speak: the client's display and seat. */
+struct wl_display *tc_client_display(struct tc_client *client);
+struct wl_seat *tc_client_seat(struct tc_client *client);
+/* The latest input serial the client got (keyboard enter, key). */
+uint32_t tc_client_serial(struct tc_client *client);
 /* wl_touch.down events the client received so far. */
 int tc_client_touch_downs(struct tc_client *client);
 /* Key presses this client's wl_keyboard received, and the last key's evdev code. */
@@ -134,6 +146,7 @@ struct tc_window *tc_zweft_window_create(struct tc_client *client, const char *a
 struct tc_window *tc_xdg_window_create(struct tc_client *client, const char *title,
 	uint32_t color);
 const struct tc_window_state *tc_window_state(struct tc_window *window);
+struct wl_surface *tc_window_surface(struct tc_window *window);
 void tc_window_set_geometry(struct tc_window *window, int x, int y, int width, int height);
 void tc_window_update_metadata(struct tc_window *window, const char *title, const char *role);
 /* Draws again at the configured size (after a configure). */
@@ -146,10 +159,6 @@ bool tc_window_redraw_frame(struct tc_window *window, uint32_t color, int timeou
  * 1 presented, 0 discarded, -1 no answer. */
 int tc_window_redraw_presented(struct tc_window *window, uint32_t color);
 void tc_window_destroy(struct tc_window *window);
-/* For protocols the library does not speak: the client's connection and a
- * window's wl_surface. */
-struct wl_display *tc_client_display(struct tc_client *client);
-struct wl_surface *tc_window_surface(struct tc_window *window);
 
 struct tc_image {
 	int width, height;
@@ -178,6 +187,11 @@ bool tc_image_check(const struct tc_image *image, const char *name, int toleranc
 void tc_key(struct tc_client *client, const char *const *mods, uint32_t key);
 /* Virtual pointer: move to (x, y) on the 1280x720 output and click the left button. */
 void tc_click(struct tc_client *client, int x, int y);
+/* Virtual pointer: a relative motion (dx, dy), from the output's middle at first. */
+void tc_pointer_move_by(struct tc_client *client, double dx, double dy);
+/* Dispatches the client's events until done(data) or timeout_ms; whether done. */
+bool tc_client_wait(struct tc_client *client, bool (*done)(void *data), void *data,
+	int timeout_ms);
 /* A wheel turn of dy (surface-local units, positive: down) with the pointer at (x, y). */
 void tc_scroll(struct tc_client *client, int x, int y, double dy);
 

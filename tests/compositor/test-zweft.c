@@ -90,6 +90,7 @@ static void apps_never_get_desktop_tools(void)
 		"zwp_virtual_keyboard_manager_v1",
 		"zwlr_data_control_manager_v1",
 		"zwp_input_method_manager_v2",
+		"zwlr_output_manager_v1",
 	};
 	struct tc_compositor c;
 	tc_compositor_start(&c, TC_WITH_CONTROL | TC_NO_TEST_PROTOCOLS, args);

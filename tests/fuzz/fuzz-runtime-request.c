@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char shown[80];
 			weft_escape(req.host, strlen(req.host), shown, sizeof(shown));
 			if (!weft_net_allowed(&grants, req.host, (unsigned)req.port, &err)) {
-				reply = weft_ipc_reply_error(msg, WEFT_RUNTIME_ERR_PERMISSION_DENIED, "%s",
-					err.msg);
+				reply = weft_ipc_reply_error(msg,
+					WEFT_RUNTIME_ERR_PERMISSION_DENIED, "%s", err.msg);
 			}
 		}
 	}
