@@ -336,6 +336,8 @@ static void handle_cursor_button(struct wl_listener *listener, void *data)
 	if (view != NULL && view->role != WEFT_ROLE_PANEL) {
 		weft_policy_raise(view);
 		weft_policy_focus(seat->server, view);
+	} else if (view == NULL) {
+		weft_layer_shell_click(seat->server, surface);
 	}
 }
 

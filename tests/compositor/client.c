@@ -1628,3 +1628,23 @@ void tc_click(struct tc_client *client, int x, int y)
 	zwlr_virtual_pointer_v1_frame(client->pointer);
 	tc_client_roundtrip(client);
 }
+
+struct wl_display *tc_client_display(struct tc_client *client)
+{
+	return client->display;
+}
+
+struct wl_seat *tc_client_seat(struct tc_client *client)
+{
+	return client->seat;
+}
+
+uint32_t tc_client_serial(struct tc_client *client)
+{
+	return client->serial;
+}
+
+struct wl_surface *tc_window_surface(struct tc_window *window)
+{
+	return window->surface;
+}

@@ -82,6 +82,12 @@ int tc_client_keys_pressed(struct tc_client *client, uint32_t *last_key);
 int tc_client_keymap_fd(struct tc_client *client, int timeout_ms);
 /* False once the connection has failed (e.g. a protocol error). */
 bool tc_client_roundtrip(struct tc_client *client);
+/* For protocols the library does not speak: the client's connection, its
+ * wl_seat, the latest input serial it got, and a window's wl_surface. */
+struct wl_display *tc_client_display(struct tc_client *client);
+struct wl_seat *tc_client_seat(struct tc_client *client);
+uint32_t tc_client_serial(struct tc_client *client);
+struct wl_surface *tc_window_surface(struct tc_window *window);
 /* Whether the compositor sent a protocol error; if so its code and interface. */
 bool tc_client_protocol_error(struct tc_client *client, uint32_t *code, const char **interface);
 
