@@ -47,8 +47,9 @@ static void handle_request_activate(struct wl_listener *listener, void *data)
 		return;
 	}
 	if (!token_valid(server, event->token)) {
-		weft_log(WEFT_DEBUG, "activation of '%s' ignored: the token was not made "
-				     "by the focused client from its input",
+		weft_log(WEFT_DEBUG,
+			"activation of '%s' ignored: the token was not made "
+			"by the focused client from its input",
 			view->app_id != NULL ? view->app_id : "");
 		return;
 	}

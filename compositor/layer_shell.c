@@ -85,8 +85,8 @@ static uint32_t exclusive_edge(uint32_t anchor)
 
 /* One axis: the size and start of a surface anchored to neither, one or both
  * ends of [start, start + length). */
-static void place_axis(bool at_start, bool at_end, int32_t start, int32_t length,
-	uint32_t desired, int32_t margin_start, int32_t margin_end, int32_t *pos, int32_t *size)
+static void place_axis(bool at_start, bool at_end, int32_t start, int32_t length, uint32_t desired,
+	int32_t margin_start, int32_t margin_end, int32_t *pos, int32_t *size)
 {
 	int32_t inner = length - margin_start - margin_end;
 	*size = desired == 0 && at_start && at_end ? inner : (int32_t)desired;
@@ -217,7 +217,10 @@ void weft_layer_shell_arrange(struct weft_server *server, const struct wlr_box *
 		}
 		struct wlr_box full = *box;
 		/* Only the primary output has the panel; windows live there. */
-		struct wlr_box usable = output->wlr_output == primary_output(server) ? *area : full;
+		struct wlr_box usable = full;
+		if (output->wlr_output == primary_output(server)) {
+			usable = *area;
+		}
 		place_all(shell, output->wlr_output, &full, &usable, true);
 	}
 }

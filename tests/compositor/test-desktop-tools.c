@@ -120,8 +120,7 @@ static bool wait_lit(struct tc_client *shooter, int x, int y, int w, int h)
 }
 
 /* Waits until the window was configured to height h, then draws at it. */
-static bool wait_height(struct tc_client *client, struct tc_window *window, int h,
-	uint32_t color)
+static bool wait_height(struct tc_client *client, struct tc_window *window, int h, uint32_t color)
 {
 	for (long end = now_ms() + DEADLINE_MS; now_ms() < end; usleep(20 * 1000)) {
 		if (!tc_client_roundtrip(client)) {
@@ -300,8 +299,8 @@ static void apps_cannot_bind_desktop_tools(void)
 {
 	struct tc_compositor c;
 	tc_compositor_start(&c, TC_WITH_CONTROL, desktop_tools);
-	struct tc_client *app = tc_client_connect_fd(tc_control_create_client(&c, "org.example.app",
-		"s1"));
+	struct tc_client *app = tc_client_connect_fd(
+		tc_control_create_client(&c, "org.example.app", "s1"));
 	struct tc_client *tool = tc_client_connect(&c);
 	EXPECT(!tc_client_has_global(app, "zwlr_layer_shell_v1"));
 	EXPECT(!tc_client_has_global(app, "zwlr_foreign_toplevel_manager_v1"));
@@ -438,7 +437,8 @@ static void registry_global(void *data, struct wl_registry *registry, uint32_t n
 		zwlr_foreign_toplevel_manager_v1_add_listener(bar->manager, &manager_listener,
 			bar);
 	} else if (strcmp(interface, xdg_activation_v1_interface.name) == 0) {
-		bar->activation = wl_registry_bind(registry, name, &xdg_activation_v1_interface, 1);
+		bar->activation = wl_registry_bind(registry, name, &xdg_activation_v1_interface,
+			1);
 	}
 }
 
@@ -508,6 +508,13 @@ static void taskbar_lists_activates_and_closes(void)
 	tc_window_destroy(two);
 	EXPECT(WAIT_FOR(app, tool, bar.items[i2].closed));
 
+	for (int i = 1; i <= bar.n && i < 8; i++) {
+		zwlr_foreign_toplevel_handle_v1_destroy(bar.items[i].handle);
+	}
+	zwlr_foreign_toplevel_manager_v1_destroy(bar.manager);
+	if (bar.activation != NULL) {
+		xdg_activation_v1_destroy(bar.activation);
+	}
 	wl_registry_destroy(registry);
 	tc_client_destroy(tool);
 	tc_client_destroy(app);
@@ -566,8 +573,8 @@ static void activation_needs_a_valid_token(void)
 	tc_client_roundtrip(other);
 	ASSERT(a.activation != NULL && o.activation != NULL);
 	/* front has the keyboard, and an input serial. */
-	EXPECT(WAIT_FOR(app, other, (tc_window_state(front)->state & 4) &&
-			tc_client_serial(app) != 0));
+	EXPECT(WAIT_FOR(app, other,
+		(tc_window_state(front)->state & 4) && tc_client_serial(app) != 0));
 
 	/* The unfocused client's own token does not take the focus. */
 	char name[128];
@@ -591,8 +598,8 @@ static void activation_needs_a_valid_token(void)
 	/* The focused client's token from its input does, as a launcher's would. */
 	request_token(app, &a, tc_client_serial(app), tc_window_surface(front), name);
 	xdg_activation_v1_activate(o.activation, name, tc_window_surface(background));
-	EXPECT(WAIT_FOR(app, other, (tc_window_state(background)->state & 4) &&
-			!(tc_window_state(front)->state & 4)));
+	EXPECT(WAIT_FOR(app, other,
+		(tc_window_state(background)->state & 4) && !(tc_window_state(front)->state & 4)));
 
 	xdg_activation_v1_destroy(a.activation);
 	xdg_activation_v1_destroy(o.activation);
