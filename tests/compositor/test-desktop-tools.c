@@ -327,7 +327,7 @@ struct taskbar {
 	struct {
 		struct zwlr_foreign_toplevel_handle_v1 *handle;
 		char title[64];
-		bool activated, closed;
+		bool activated, minimized, closed;
 	} items[8];
 	int n;
 };
@@ -368,12 +368,14 @@ static void handle_state(void *data, struct zwlr_foreign_toplevel_handle_v1 *han
 	struct wl_array *states)
 {
 	struct taskbar *bar = data;
-	bool activated = false;
+	bool activated = false, minimized = false;
 	uint32_t *s;
 	wl_array_for_each (s, states) {
 		activated |= *s == ZWLR_FOREIGN_TOPLEVEL_HANDLE_V1_STATE_ACTIVATED;
+		minimized |= *s == ZWLR_FOREIGN_TOPLEVEL_HANDLE_V1_STATE_MINIMIZED;
 	}
 	bar->items[item_of(bar, handle)].activated = activated;
+	bar->items[item_of(bar, handle)].minimized = minimized;
 }
 
 static void handle_done(void *data, struct zwlr_foreign_toplevel_handle_v1 *handle)
@@ -501,6 +503,15 @@ static void taskbar_lists_activates_and_closes(void)
 	zwlr_foreign_toplevel_handle_v1_activate(bar.items[i1].handle, tc_client_seat(tool));
 	EXPECT(WAIT_FOR(app, tool, (tc_window_state(one)->state & 4) && bar.items[i1].activated));
 	EXPECT(!bar.items[i2].activated);
+
+	/* Minimized, it gives up the focus until it is activated again. */
+	zwlr_foreign_toplevel_handle_v1_set_minimized(bar.items[i1].handle);
+	EXPECT(WAIT_FOR(app, tool,
+		bar.items[i1].minimized && bar.items[i2].activated &&
+			(tc_window_state(two)->state & 4)));
+	EXPECT(!bar.items[i1].activated);
+	zwlr_foreign_toplevel_handle_v1_activate(bar.items[i1].handle, tc_client_seat(tool));
+	EXPECT(WAIT_FOR(app, tool, !bar.items[i1].minimized && bar.items[i1].activated));
 
 	zwlr_foreign_toplevel_handle_v1_close(bar.items[i2].handle);
 	EXPECT(WAIT_FOR(app, tool, tc_window_state(two)->closed));
