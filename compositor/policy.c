@@ -3,7 +3,9 @@
  *
  * The panel covers the primary output below everything and reserves the
  * strip it declared (its requested rectangle) along the nearest edge;
- * applications fill what is left (the work area), newest on top and focused;
+ * layer-shell surfaces with exclusive zones reserve theirs from what is left
+ * (layer_shell.c); applications fill the rest (the work area), newest on top
+ * and focused;
  * dialogs are centred over their app; overlays keep their requested box,
  * clipped to the output, above applications.
  */
@@ -27,7 +29,8 @@ static struct weft_view *find_panel(struct weft_server *server)
 	return NULL;
 }
 
-void weft_policy_work_area(struct weft_server *server, struct wlr_box *area)
+/* The output less the panel's zone. */
+static void panel_work_area(struct weft_server *server, struct wlr_box *area)
 {
 	struct wlr_box out;
 	if (!weft_output_primary_box(server, &out)) {
@@ -61,6 +64,12 @@ void weft_policy_work_area(struct weft_server *server, struct wlr_box *area)
 			area->x += w;
 		}
 	}
+}
+
+void weft_policy_work_area(struct weft_server *server, struct wlr_box *area)
+{
+	panel_work_area(server, area);
+	weft_layer_shell_reserve(server, area);
 }
 
 /* The topmost mapped application of the dialog's app. */
@@ -137,6 +146,9 @@ void weft_policy_arrange(struct weft_server *server)
 {
 	struct wlr_box output, work;
 	weft_output_primary_box(server, &output);
+	/* Bars and the like keep out of the panel's zone, windows out of both. */
+	panel_work_area(server, &work);
+	weft_layer_shell_arrange(server, &work);
 	weft_policy_work_area(server, &work);
 
 	/* Applications first: dialogs are placed over them. */
@@ -159,6 +171,7 @@ void weft_policy_arrange(struct weft_server *server)
 			view->state = state;
 			view->configured = true;
 			view->impl->configure(view);
+			weft_foreign_toplevel_update(view);
 		}
 	}
 }
@@ -167,7 +180,8 @@ void weft_policy_arrange(struct weft_server *server)
 static bool opaque_over(struct weft_view *view, const struct wlr_box *box)
 {
 	struct wlr_surface *surface = view->surface;
-	if (!view->mapped || view->tree == NULL || surface == NULL || wlr_box_empty(box)) {
+	if (!view->mapped || view->minimized || view->tree == NULL || surface == NULL ||
+		wlr_box_empty(box)) {
 		return false;
 	}
 	int x = view->tree->node.state.x, y = view->tree->node.state.y;
@@ -244,7 +258,7 @@ static struct weft_view *focus_candidate(struct weft_server *server)
 {
 	struct weft_view *view;
 	wl_list_for_each (view, &server->views, link) {
-		if (view->mapped &&
+		if (view->mapped && !view->minimized &&
 			(view->role == WEFT_ROLE_APPLICATION || view->role == WEFT_ROLE_DIALOG)) {
 			return view;
 		}
@@ -263,13 +277,16 @@ void weft_policy_focus(struct weft_server *server, struct weft_view *view)
 		if (old != NULL) {
 			old->focused = false;
 			old->impl->set_focused(old, false);
+			weft_foreign_toplevel_update(old);
 		}
 		if (view != NULL) {
 			view->focused = true;
 			view->impl->set_focused(view, true);
+			weft_foreign_toplevel_update(view);
 		}
 	}
-	weft_seat_focus_surface(server->seat, view != NULL ? view->surface : NULL);
+	weft_seat_focus_surface(server->seat,
+		weft_layer_shell_keyboard_focus(server, view != NULL ? view->surface : NULL));
 	weft_policy_arrange(server);
 }
 

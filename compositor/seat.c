@@ -351,6 +351,8 @@ static void handle_cursor_button(struct wl_listener *listener, void *data)
 	} else if (surface != NULL && weft_session_lock_is_locked(seat->server->session_lock)) {
 		/* A lock surface: the only kind under the pointer while locked. */
 		weft_seat_focus_surface(seat, surface);
+	} else if (view == NULL) {
+		weft_layer_shell_click(seat->server, surface);
 	}
 }
 

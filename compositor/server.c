@@ -242,6 +242,14 @@ static bool create_globals(struct weft_server *server, struct weft_error *err)
 		weft_error_set(err, "cannot create the output and input globals");
 		return false;
 	}
+	server->layer_shell = weft_layer_shell_create(server);
+	server->foreign_toplevels = weft_foreign_toplevels_create(server);
+	server->activation = weft_activation_create(server);
+	if (server->layer_shell == NULL || server->foreign_toplevels == NULL ||
+		server->activation == NULL) {
+		weft_error_set(err, "cannot create the desktop tools' globals");
+		return false;
+	}
 
 	if (!weft_zweft_shell_init(server)) {
 		weft_error_set(err, "cannot create the zweft shell global");
@@ -457,6 +465,12 @@ void weft_server_finish(struct weft_server *server)
 	weft_idle_destroy(server->idle);
 	server->session_lock = NULL;
 	server->idle = NULL;
+	weft_layer_shell_destroy(server->layer_shell);
+	weft_foreign_toplevels_destroy(server->foreign_toplevels);
+	weft_activation_destroy(server->activation);
+	server->layer_shell = NULL;
+	server->foreign_toplevels = NULL;
+	server->activation = NULL;
 	if (server->sigchld != NULL) {
 		wl_event_source_remove(server->sigchld);
 	}

@@ -66,10 +66,16 @@ enum weft_client_role {
 	WEFT_CLIENT_APP,
 };
 
-/* Scene layers, bottom to top. */
+/* Scene layers, bottom to top. The zweft panel is the shell's desktop and
+ * covers layer-shell backgrounds; the shell's overlays (system prompts) stay
+ * above every third-party layer surface. */
 enum weft_layer {
+	WEFT_LAYER_SHELL_BACKGROUND,
 	WEFT_LAYER_PANEL,
+	WEFT_LAYER_SHELL_BOTTOM,
 	WEFT_LAYER_APPS,
+	WEFT_LAYER_SHELL_TOP,
+	WEFT_LAYER_SHELL_OVERLAY,
 	WEFT_LAYER_OVERLAY,
 	WEFT_LAYER_COUNT,
 };
@@ -100,6 +106,9 @@ struct weft_output_management;
 struct weft_pointer;
 struct weft_shortcuts_inhibit;
 struct weft_text_input;
+struct weft_foreign_toplevels;
+struct weft_layer_shell;
+struct weft_activation;
 struct weft_touch;
 struct weft_view;
 struct wlr_input_device;
@@ -154,6 +163,9 @@ struct weft_server {
 	struct weft_clipboard *clipboard;
 	struct weft_session_lock *session_lock;
 	struct weft_idle *idle;
+	struct weft_layer_shell *layer_shell;
+	struct weft_foreign_toplevels *foreign_toplevels;
+	struct weft_activation *activation;
 	struct wl_event_source *sigchld;
 	struct wl_event_source *sigterm, *sigint, *sigpipe;
 	/* Found at teardown: a listener of ours left on an object (a bug). */
@@ -287,6 +299,33 @@ static inline bool weft_xwayland_is_client(struct weft_server *server,
 	return false;
 }
 #endif
+
+/* layer_shell.c: wlr-layer-shell bars, launchers, notifications */
+struct weft_layer_shell *weft_layer_shell_create(struct weft_server *server);
+void weft_layer_shell_destroy(struct weft_layer_shell *shell);
+/* Shrinks area (the output box less the panel's zone) by the exclusive zones
+ * of the mapped layer surfaces on the primary output. */
+void weft_layer_shell_reserve(struct weft_server *server, struct wlr_box *area);
+/* Places and configures every layer surface; area as for reserve. */
+void weft_layer_shell_arrange(struct weft_server *server, const struct wlr_box *area);
+/* The surface that should have the keyboard when the policy would give it to
+ * surface: an exclusive layer surface keeps it; an on-demand one lets go. */
+struct wlr_surface *weft_layer_shell_keyboard_focus(struct weft_server *server,
+	struct wlr_surface *surface);
+/* A click on surface, which belongs to no view: an interactive layer surface
+ * takes the keyboard. */
+void weft_layer_shell_click(struct weft_server *server, struct wlr_surface *surface);
+
+/* foreign_toplevel.c: the window list for taskbars and docks */
+struct weft_foreign_toplevels *weft_foreign_toplevels_create(struct weft_server *server);
+void weft_foreign_toplevels_destroy(struct weft_foreign_toplevels *toplevels);
+/* Creates, updates or removes the view's handle to match the view. */
+void weft_foreign_toplevel_update(struct weft_view *view);
+void weft_foreign_toplevel_remove(struct weft_view *view);
+
+/* activation.c: xdg-activation, focus only for a valid token */
+struct weft_activation *weft_activation_create(struct weft_server *server);
+void weft_activation_destroy(struct weft_activation *activation);
 
 /* spawn.c: trusted children restarted with back-off */
 struct weft_child *weft_child_create(struct weft_server *server, const char *name, const char *cmd,

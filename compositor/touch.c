@@ -145,6 +145,8 @@ static void deliver_down(struct weft_seat *seat, struct weft_touch_point *p, uin
 	if (view != NULL && view->role != WEFT_ROLE_PANEL) {
 		weft_policy_raise(view);
 		weft_policy_focus(seat->server, view);
+	} else if (view == NULL) {
+		weft_layer_shell_click(seat->server, surface);
 	}
 	if (surface == NULL) {
 		return;

@@ -66,6 +66,7 @@ void weft_view_finish(struct weft_view *view)
 	if (was_focused) {
 		server->focused = NULL;
 	}
+	weft_foreign_toplevel_remove(view);
 	wl_list_remove(&view->link);
 	if (view->tree != NULL) {
 		wlr_scene_node_destroy(&view->tree->node);
@@ -88,6 +89,7 @@ void weft_view_set_title(struct weft_view *view, const char *title)
 	}
 	free(view->title);
 	view->title = copy;
+	weft_foreign_toplevel_update(view);
 }
 
 void weft_view_set_app_id(struct weft_view *view, const char *app_id)
@@ -98,6 +100,7 @@ void weft_view_set_app_id(struct weft_view *view, const char *app_id)
 	}
 	free(view->app_id);
 	view->app_id = copy;
+	weft_foreign_toplevel_update(view);
 }
 
 void weft_view_set_role(struct weft_view *view, enum weft_role role)
@@ -110,6 +113,20 @@ void weft_view_set_role(struct weft_view *view, enum weft_role role)
 		wlr_scene_node_reparent(&view->tree->node, &layer_for(view->server, role)->node);
 	}
 	weft_policy_arrange(view->server);
+	weft_foreign_toplevel_update(view);
+}
+
+void weft_view_set_minimized(struct weft_view *view, bool minimized)
+{
+	if (view->minimized == minimized) {
+		return;
+	}
+	view->minimized = minimized;
+	weft_view_update_visibility(view);
+	if (minimized && view->server->focused == view) {
+		weft_policy_focus(view->server, NULL);
+	}
+	weft_foreign_toplevel_update(view);
 }
 
 void weft_view_map(struct weft_view *view)
@@ -119,6 +136,7 @@ void weft_view_map(struct weft_view *view)
 	}
 	view->mapped = true;
 	weft_view_update_visibility(view);
+	weft_foreign_toplevel_update(view);
 	/* Newest on top; a new application or dialog takes the focus. */
 	weft_policy_raise(view);
 	weft_policy_arrange(view->server);
@@ -134,6 +152,7 @@ void weft_view_unmap(struct weft_view *view)
 	}
 	view->mapped = false;
 	weft_view_update_visibility(view);
+	weft_foreign_toplevel_update(view);
 	if (view->server->focused == view) {
 		weft_policy_focus(view->server, NULL);
 	}
@@ -141,7 +160,7 @@ void weft_view_unmap(struct weft_view *view)
 
 void weft_view_update_visibility(struct weft_view *view)
 {
-	bool shown = view->mapped && !view->occluded;
+	bool shown = view->mapped && !view->occluded && !view->minimized;
 	if (view->tree != NULL && view->tree->node.state.enabled != shown) {
 		wlr_scene_node_set_enabled(&view->tree->node, shown);
 		weft_idle_update_inhibited(view->server);

@@ -13,6 +13,7 @@
 
 #include "server.h"
 
+struct weft_toplevel;
 struct weft_view;
 
 struct weft_view_impl {
@@ -37,6 +38,8 @@ struct weft_view {
 	bool mapped;
 	bool occluded; /* under an opaque application: not drawn (policy.c) */
 	bool focused;
+	bool minimized; /* hidden by a taskbar until activated */
+	struct weft_toplevel *toplevel; /* its foreign-toplevel handle, or NULL */
 
 	struct wlr_box requested; /* what the client asked for */
 	struct wlr_box geometry; /* what the policy decided */
@@ -54,6 +57,7 @@ void weft_view_set_app_id(struct weft_view *view, const char *app_id);
 void weft_view_map(struct weft_view *view);
 void weft_view_unmap(struct weft_view *view);
 void weft_view_set_role(struct weft_view *view, enum weft_role role);
+void weft_view_set_minimized(struct weft_view *view, bool minimized);
 /* Shows the view's scene node when it is mapped and not occluded. */
 void weft_view_update_visibility(struct weft_view *view);
 struct weft_view *weft_view_from_surface(struct weft_server *server, struct wlr_surface *surface);

@@ -87,8 +87,12 @@ static void handle_destroy(struct wl_listener *listener, void *data)
 
 static void add_popup(struct wlr_xdg_surface *xdg_surface)
 {
-	struct wlr_xdg_surface *parent = wlr_xdg_surface_from_wlr_surface(
-		xdg_surface->popup->parent);
+	/* A layer surface's popup gets its parent later (layer_shell.c). */
+	struct wlr_surface *parent_surface = xdg_surface->popup->parent;
+	if (parent_surface == NULL || !wlr_surface_is_xdg_surface(parent_surface)) {
+		return;
+	}
+	struct wlr_xdg_surface *parent = wlr_xdg_surface_from_wlr_surface(parent_surface);
 	struct wlr_scene_node *parent_node = parent != NULL ? parent->data : NULL;
 	if (parent_node == NULL) {
 		return;

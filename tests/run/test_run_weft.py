@@ -22,7 +22,7 @@ RUN_WEFT = SOURCE / "scripts" / "run-weft"
 class RunWeft:
     """scripts/run-weft in the background, its output collected."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, *args):
         self.shots = tmp_path / "screenshots"
         self.run_dir = Path(tempfile.mkdtemp(prefix="weft-run-"))
         self.home = tmp_path / "home"
@@ -39,7 +39,7 @@ class RunWeft:
         self.lock = threading.Lock()
         self.log = open(tmp_path / "run-weft.log", "w")
         cmd = [str(RUN_WEFT), "--no-build", "--build", str(BUILD),
-               "--screenshots", str(self.shots)]
+               "--screenshots", str(self.shots), *args]
         self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.thread = threading.Thread(target=self._read, daemon=True)
@@ -164,3 +164,25 @@ def test_run_weft_brings_weft_up_and_the_counter_runs(run_weft, tmp_path):
     assert run_weft.stop() == 0, run_weft.logs()
     assert run_weft.output()[-1] == "run-weft: stopped"
     assert not env_file.exists()
+
+
+@pytest.mark.skipif(shutil.which("wayland-info") is None, reason="wayland-info not installed")
+def test_run_weft_offers_desktop_tools_when_asked(tmp_path):
+    """make run ARGS=--allow-desktop-tools: a bar or a launcher started from the
+    printed environment finds the layer shell; without it, it does not."""
+    for args, offered in (((), False), (("--allow-desktop-tools",), True)):
+        where = tmp_path / ("tools" if offered else "plain")
+        where.mkdir()
+        run = RunWeft(where, *args)
+        try:
+            run.wait_up()
+            globals_ = run.user("wayland-info").stdout
+            assert ("zwlr_layer_shell_v1" in globals_) == offered, globals_
+            assert ("zwlr_foreign_toplevel_manager_v1" in globals_) == offered, globals_
+        finally:
+            run.stop()
+            try:
+                wait_until("every process to be gone",
+                           lambda: not processes_with_env(run.marker), timeout=10)
+            finally:
+                shutil.rmtree(run.run_dir, ignore_errors=True)
