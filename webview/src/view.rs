@@ -459,15 +459,20 @@ fn window_rendering(
     target: &WaylandSurface,
     size: PhysicalSize<u32>,
 ) -> Result<Rc<dyn RenderingContext>, String> {
-    let (Some(display), Some(surface)) = (NonNull::new(target.display), NonNull::new(target.surface))
+    let (Some(display), Some(surface)) =
+        (NonNull::new(target.display), NonNull::new(target.surface))
     else {
         return Err("no Wayland surface".to_string());
     };
     let display = RawDisplayHandle::Wayland(WaylandDisplayHandle::new(display));
     let window = RawWindowHandle::Wayland(WaylandWindowHandle::new(surface));
     // SAFETY: the embedder keeps both alive for the view's lifetime (header).
-    let (display, window) =
-        unsafe { (DisplayHandle::borrow_raw(display), WindowHandle::borrow_raw(window)) };
+    let (display, window) = unsafe {
+        (
+            DisplayHandle::borrow_raw(display),
+            WindowHandle::borrow_raw(window),
+        )
+    };
     let rendering = WindowRenderingContext::new(display, window, size)
         .map_err(|e| format!("EGL rendering context: {e:?}"))?;
     Ok(Rc::new(rendering))
