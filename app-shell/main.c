@@ -59,6 +59,7 @@ struct app {
 	struct weft_webview *view;
 	struct weft_webview *warm_view; /* --prewarm, until its first frame */
 	bool warm;
+	bool loaded; /* the app's page finished loading */
 	int signal_fd;
 
 	bool running;
@@ -108,6 +109,7 @@ static void view_handle_load_status(void *data, int status)
 {
 	struct app *app = data;
 	if (status == WEFT_WEBVIEW_LOAD_COMPLETE) {
+		app->loaded = true;
 		weft_log(WEFT_INFO, "loaded %s", app->url);
 	}
 }
@@ -653,6 +655,15 @@ static void handle_alarm(int sig)
 static void teardown(struct app *app)
 {
 	final_status = app->status;
+	if ((app->view != NULL && !app->loaded) || app->warm_view != NULL) {
+		/* Servo's shutdown while a page is still loading can abort in
+		 * SpiderMonkey (mozalloc_abort, then SIGSEGV: about one session in
+		 * twelve terminated while starting). Nothing of the app-shell
+		 * outlives it (its /tmp is the sandbox's, the app's data is the
+		 * runtime's), so it leaves without that shutdown. */
+		weft_log(WEFT_DEBUG, "leaving before the page finished loading");
+		_exit(app->status);
+	}
 	signal(SIGALRM, handle_alarm);
 	alarm(SHUTDOWN_SECONDS);
 	weft_webview_destroy(app->warm_view);
