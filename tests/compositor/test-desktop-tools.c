@@ -279,9 +279,15 @@ static void mako_shows_a_notification(void)
 	char config_home[600];
 	snprintf(config_home, sizeof(config_home), "XDG_CONFIG_HOME=%s", dir);
 	const char *const env[] = { config_home, NULL };
-	/* A bus of its own; the session lives as long as mako. */
+	/* A bus of its own; the session lives as long as mako. notify-send
+	 * fails until mako owns the notifications name on it (no service
+	 * file starts one), so it is sent again until it is taken, for a
+	 * minute at most. */
 	const char *const argv[] = { "dbus-run-session", "--", "sh", "-c",
-		"mako & notify-send -t 0 'WEFT' 'hello from notify-send'; wait", NULL };
+		"mako & for i in $(seq 600); do "
+		"notify-send -t 0 'WEFT' 'hello from notify-send' 2>/dev/null && break; "
+		"sleep 0.1; done; wait",
+		NULL };
 	pid_t session = spawn(&c, argv, env);
 	/* Nothing else is on screen. */
 	EXPECT(wait_lit(shooter, 1000, 10, 260, 60));
