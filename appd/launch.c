@@ -253,11 +253,7 @@ struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, app
 		if (launch->timer != NULL) {
 			weft_error_errno(err, "timerfd_settime");
 		}
-		pidfd_send_signal(launch->pidfd, SIGKILL, NULL, 0);
-		siginfo_t info;
-		while (waitid(P_PIDFD, (id_t)launch->pidfd, &info, WEXITED) != 0 &&
-			errno == EINTR) {
-		}
+		appd_pidfd_kill(launch->pidfd);
 		launch_destroy(launch);
 		return NULL;
 	}

@@ -99,10 +99,7 @@ static void call_destroy(struct net_call *call)
 	appd_source_remove(call->source);
 	appd_source_remove(call->timer);
 	if (call->pidfd >= 0) {
-		pidfd_send_signal(call->pidfd, SIGKILL, NULL, 0);
-		siginfo_t info;
-		while (waitid(P_PIDFD, (id_t)call->pidfd, &info, WEXITED) != 0 && errno == EINTR) {
-		}
+		appd_pidfd_kill(call->pidfd);
 		close(call->pidfd);
 	}
 	if (call->answer_fd >= 0) {

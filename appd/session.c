@@ -642,10 +642,7 @@ static bool adopt_spare(struct appd_session *s)
 	}
 	/* Not adopted: it goes, and a new app-shell is spawned instead. */
 	weft_log(WEFT_WARN, "session %s: %s; spawning an app-shell instead", s->id, err.msg);
-	pidfd_send_signal(child.pidfd, SIGKILL, NULL, 0);
-	siginfo_t info;
-	while (waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) != 0 && errno == EINTR) {
-	}
+	appd_pidfd_kill(child.pidfd);
 	close(child.pidfd);
 	return false;
 }

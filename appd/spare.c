@@ -228,8 +228,7 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 		? appd_loop_add_fd(appd->loop, spare->sock, EPOLLIN, handle_sock, spare, err)
 		: NULL;
 	if (spare->sock_source == NULL) {
-		pidfd_send_signal(spare->pidfd, SIGKILL, NULL, 0);
-		waitid(P_PIDFD, (id_t)spare->pidfd, &(siginfo_t){ 0 }, WEXITED);
+		appd_pidfd_kill(spare->pidfd);
 		forget_and_close(spare);
 		return false;
 	}
@@ -302,11 +301,7 @@ void appd_spare_destroy(struct appd_spare *spare)
 		return;
 	}
 	if (spare->pid > 0) {
-		pidfd_send_signal(spare->pidfd, SIGKILL, NULL, 0);
-		siginfo_t info;
-		while (waitid(P_PIDFD, (id_t)spare->pidfd, &info, WEXITED) != 0 &&
-			errno == EINTR) {
-		}
+		appd_pidfd_kill(spare->pidfd);
 		forget_and_close(spare);
 	}
 	forget(spare);

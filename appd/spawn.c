@@ -311,3 +311,11 @@ bool appd_helper_start(struct appd_helper *helper, const char *name, void (*run)
 	*helper = (struct appd_helper){ .pid = pid, .pidfd = pidfd, .answer_fd = sv[0] };
 	return true;
 }
+
+void appd_pidfd_kill(int pidfd)
+{
+	pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+	siginfo_t info;
+	while (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) != 0 && errno == EINTR) {
+	}
+}

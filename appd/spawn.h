@@ -77,6 +77,10 @@ struct appd_helper {
 bool appd_helper_start(struct appd_helper *helper, const char *name, void (*run)(void *data),
 	void *data, struct weft_error *err);
 
+/* SIGKILL to the child behind pidfd, then reaps it (retried on EINTR);
+ * the pidfd stays open. */
+void appd_pidfd_kill(int pidfd);
+
 /* A copy of environ without the variables that are appd's own (its
  * compositor fd, systemd's notify socket, any display), plus extra
  * ("NAME=value" strings, NULL-terminated, may be NULL). */

@@ -259,8 +259,7 @@ static bool start(struct appd_warm_up *w, struct weft_error *err)
 	w->started_ms = weft_now_ms();
 	w->exit_source = appd_loop_add_fd(appd->loop, w->pidfd, EPOLLIN, handle_exit, w, err);
 	if (w->exit_source == NULL) {
-		pidfd_send_signal(w->pidfd, SIGKILL, NULL, 0);
-		waitid(P_PIDFD, (id_t)w->pidfd, &(siginfo_t){ 0 }, WEXITED);
+		appd_pidfd_kill(w->pidfd);
 		close(w->pidfd);
 		w->pidfd = -1;
 		w->pid = 0;
@@ -320,10 +319,7 @@ void appd_warm_up_destroy(struct appd_warm_up *w)
 		return;
 	}
 	if (w->pid > 0) {
-		pidfd_send_signal(w->pidfd, SIGKILL, NULL, 0);
-		while (waitid(P_PIDFD, (id_t)w->pidfd, &(siginfo_t){ 0 }, WEXITED) != 0 &&
-			errno == EINTR) {
-		}
+		appd_pidfd_kill(w->pidfd);
 		close(w->pidfd);
 	}
 	appd_source_remove(w->exit_source);
