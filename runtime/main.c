@@ -445,258 +445,350 @@ static bool find_run(wasmtime_component_t *component, wasm_engine_t *engine,
 	return found;
 }
 
-int main(int argc, char **argv)
-{
-	struct options o = {
-		.control_fd = -1,
-		.ipc_fd = -1,
-		.cache = true,
-		.sandbox = true,
-		.limits = {
-			.memory_bytes = 256u << 20,
-			.stack_bytes = 1u << 20,
-			.fetch_body_bytes = 4u << 20,
-			.fetch_timeout_ms = 30000,
-		},
-	};
-	struct weft_error err = { 0 };
-	struct runtime_host host = { .control_fd = -1, .ipc_fd = -1, .net_fd = -1 };
-	struct session session = { .dev_fd = -1 };
-	struct doorbell doorbell;
-	struct runtime_memory_limit memory = { 0 };
-	struct runtime_output output = { 0 };
-	bool have_output = false;
-	char *component_path = NULL, *app_id = NULL, *cache_dir = NULL;
-	wasm_engine_t *engine = NULL;
-	wasmtime_component_t *component = NULL;
-	wasmtime_component_linker_t *linker = NULL;
-	wasmtime_store_t *store = NULL;
-	int status = 1;
+/* What one run holds. Never freed: the process ends with _exit, threads
+ * may still be using it. */
+struct runtime {
+	struct options options;
 	struct timespec start;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	char *component_path, *app_id;
+	struct runtime_host host;
+	struct session session;
+	struct doorbell doorbell;
+	struct runtime_memory_limit memory;
+	struct runtime_output output;
+	bool have_output;
+	wasm_engine_t *engine;
+	wasmtime_component_t *component;
+	wasmtime_component_linker_t *linker;
+	wasmtime_store_t *store;
+	wasmtime_context_t *ctx;
+};
 
-	weft_log_init("weft-runtime", WEFT_WARN);
-	runtime_grants_init(&o.grants);
+/* First thing, before Wasmtime, tokio or curl start threads. */
+static bool setup_process(struct weft_error *err)
+{
 	if (sodium_init() < 0) {
-		weft_error_set(&err, "cannot initialise libsodium");
-		goto fail;
+		weft_error_set(err, "cannot initialise libsodium");
+		return false;
 	}
-	if (!session_block_signals(&err) || !parse_args(&o, argc, argv, &err)) {
-		goto fail;
-	}
-	/* Without appd, fetch's connections come from a child of ours, started
-	 * while we have one thread. */
-	host.net_fd = o.control_fd;
-	if (o.control_fd < 0 && !weft_net_grants_empty(&o.grants.net)) {
-		host.net_fd = runtime_net_broker_start(&o.grants.net, &err);
-		if (host.net_fd < 0) {
-			goto fail;
+	return session_block_signals(err);
+}
+
+/* Without appd, fetch's connections come from a child of ours, started
+ * while we have one thread. */
+static bool start_net_broker(struct runtime *rt, struct weft_error *err)
+{
+	struct options *o = &rt->options;
+	rt->host.net_fd = o->control_fd;
+	if (o->control_fd < 0 && !weft_net_grants_empty(&o->grants.net)) {
+		rt->host.net_fd = runtime_net_broker_start(&o->grants.net, err);
+		if (rt->host.net_fd < 0) {
+			return false;
 		}
 	}
-	if (o.dev_mode) {
-		if (!open_package(&o, &component_path, &app_id, &err)) {
-			goto fail;
+	return true;
+}
+
+/* The component file and the app id, from the package in developer mode. */
+static bool find_component(struct runtime *rt, struct weft_error *err)
+{
+	struct options *o = &rt->options;
+	if (o->dev_mode) {
+		if (!open_package(o, &rt->component_path, &rt->app_id, err)) {
+			return false;
 		}
 	} else {
-		component_path = strdup(o.target);
-		app_id = strdup(o.app_id != NULL ? o.app_id : "app");
+		rt->component_path = strdup(o->target);
+		rt->app_id = strdup(o->app_id != NULL ? o->app_id : "app");
 	}
-	if (o.app_id != NULL) {
-		free(app_id);
-		app_id = strdup(o.app_id);
+	if (o->app_id != NULL) {
+		free(rt->app_id);
+		rt->app_id = strdup(o->app_id);
 	}
-	if (component_path == NULL || app_id == NULL) {
-		weft_error_set(&err, "out of memory");
-		goto fail;
+	if (rt->component_path == NULL || rt->app_id == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
 	}
+	return true;
+}
 
-	memory.max_bytes = o.limits.memory_bytes;
+/* The engine with its limits, and the component compiled (or taken from
+ * the cache). */
+static bool setup_engine(struct runtime *rt, struct weft_error *err)
+{
+	struct options *o = &rt->options;
+	rt->memory.max_bytes = o->limits.memory_bytes;
 	/* Wasmtime's C API aborts rather than return NULL from these today;
 	 * its header promises nothing, so they are checked all the same. */
 	wasm_config_t *config = wasm_config_new();
 	if (config == NULL) {
-		weft_error_set(&err, "cannot create a Wasmtime configuration");
-		goto fail;
+		weft_error_set(err, "cannot create a Wasmtime configuration");
+		return false;
 	}
 	wasmtime_config_epoch_interruption_set(config, true);
-	runtime_memory_configure(config, &memory);
-	wasmtime_config_max_wasm_stack_set(config, o.limits.stack_bytes);
-	engine = wasm_engine_new_with_config(config);
-	if (engine == NULL) {
-		weft_error_set(&err, "cannot create the Wasmtime engine");
-		goto fail;
+	runtime_memory_configure(config, &rt->memory);
+	wasmtime_config_max_wasm_stack_set(config, o->limits.stack_bytes);
+	rt->engine = wasm_engine_new_with_config(config);
+	if (rt->engine == NULL) {
+		weft_error_set(err, "cannot create the Wasmtime engine");
+		return false;
 	}
-	session.engine = engine;
+	rt->session.engine = rt->engine;
 
-	if (o.cache) {
+	char *cache_dir = NULL;
+	if (o->cache) {
 		/* No cache directory (no HOME) runs without the cache. */
 		char *cache_home = weft_path_cache_home(NULL);
 		cache_dir = cache_home != NULL ? weft_path_join(cache_home, "weft/components")
 					       : NULL;
 		free(cache_home);
-		if (cache_dir != NULL && !weft_make_dirs(cache_dir, 0700, &err)) {
-			weft_log(WEFT_WARN, "cache disabled: %s", err.msg);
+		if (cache_dir != NULL && !weft_make_dirs(cache_dir, 0700, err)) {
+			weft_log(WEFT_WARN, "cache disabled: %s", err->msg);
 			free(cache_dir);
 			cache_dir = NULL;
 		}
 	}
-	log_stage(&start, "engine ready");
-	component = runtime_component_load(engine, component_path, cache_dir, &err);
-	if (component == NULL) {
-		goto fail;
+	log_stage(&rt->start, "engine ready");
+	rt->component = runtime_component_load(rt->engine, rt->component_path, cache_dir, err);
+	free(cache_dir);
+	if (rt->component == NULL) {
+		return false;
 	}
-	log_stage(&start, "component loaded");
+	log_stage(&rt->start, "component loaded");
+	return true;
+}
 
-	host.start = start;
-	host.grants = &o.grants;
-	host.limits = &o.limits;
-	host.dev_mode = o.dev_mode;
-	host.fetch_ca_file = o.fetch_ca_file;
-	host.control_fd = o.control_fd;
-	host.recv_buf = malloc(WEFT_MSG_MAX + 1);
-	if (host.recv_buf == NULL) {
-		weft_error_set(&err, "out of memory");
-		goto fail;
+/* The host interfaces' state and the IPC socket: appd's, or in developer
+ * mode one end of a pair whose other end is our terminal's. */
+static bool setup_host(struct runtime *rt, struct weft_error *err)
+{
+	struct options *o = &rt->options;
+	struct runtime_host *host = &rt->host;
+	host->start = rt->start;
+	host->grants = &o->grants;
+	host->limits = &o->limits;
+	host->dev_mode = o->dev_mode;
+	host->fetch_ca_file = o->fetch_ca_file;
+	host->control_fd = o->control_fd;
+	host->recv_buf = malloc(WEFT_MSG_MAX + 1);
+	if (host->recv_buf == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
 	}
-	session.host = &host;
-	if (o.dev_mode) {
+	rt->session.host = host;
+	if (o->dev_mode) {
 		int pair[2];
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
-			weft_error_errno(&err, "socketpair");
-			goto fail;
+			weft_error_errno(err, "socketpair");
+			return false;
 		}
-		host.ipc_fd = pair[0];
-		session.dev_fd = pair[1];
+		host->ipc_fd = pair[0];
+		rt->session.dev_fd = pair[1];
 	} else {
 		int type;
 		socklen_t len = sizeof(type);
-		if (getsockopt(o.ipc_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+		if (getsockopt(o->ipc_fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
 			type != SOCK_SEQPACKET) {
-			weft_error_set(&err, "--ipc-fd %d is not a SOCK_SEQPACKET socket",
-				o.ipc_fd);
-			goto fail;
+			weft_error_set(err, "--ipc-fd %d is not a SOCK_SEQPACKET socket",
+				o->ipc_fd);
+			return false;
 		}
-		host.ipc_fd = o.ipc_fd;
+		host->ipc_fd = o->ipc_fd;
 	}
 	/* A message must fit the send buffer whole. Best effort: the kernel caps
 	 * the size at net.core.wmem_max (about 200 KiB by default). */
 	int sndbuf = 2 * WEFT_MSG_MAX;
-	setsockopt(host.ipc_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	if (session.dev_fd >= 0) {
-		setsockopt(session.dev_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	setsockopt(host->ipc_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (rt->session.dev_fd >= 0) {
+		setsockopt(rt->session.dev_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	}
+	return true;
+}
 
-	linker = wasmtime_component_linker_new(engine);
-	if (linker == NULL) {
-		weft_error_set(&err, "cannot create the component linker");
-		goto fail;
+/* WASI and the weft:app host interfaces, linked. */
+static bool setup_linker(struct runtime *rt, struct weft_error *err)
+{
+	rt->linker = wasmtime_component_linker_new(rt->engine);
+	if (rt->linker == NULL) {
+		weft_error_set(err, "cannot create the component linker");
+		return false;
 	}
-	wasmtime_error_t *error = wasmtime_component_linker_add_wasip2(linker);
+	wasmtime_error_t *error = wasmtime_component_linker_add_wasip2(rt->linker);
 	if (error != NULL) {
-		runtime_error_take(&err, error);
-		weft_error_prefix(&err, "link WASI");
-		goto fail;
+		runtime_error_take(err, error);
+		weft_error_prefix(err, "link WASI");
+		return false;
 	}
-	if (!runtime_host_link(linker, &host, &err)) {
-		goto fail;
+	if (!runtime_host_link(rt->linker, &rt->host, err)) {
+		return false;
 	}
+	log_stage(&rt->start, "linker ready");
+	return true;
+}
 
-	log_stage(&start, "linker ready");
-	store = wasmtime_store_new(engine, NULL, NULL);
-	if (store == NULL) {
-		weft_error_set(&err, "cannot create the Wasmtime store");
-		goto fail;
+static bool setup_store(struct runtime *rt, struct weft_error *err)
+{
+	rt->store = wasmtime_store_new(rt->engine, NULL, NULL);
+	if (rt->store == NULL) {
+		weft_error_set(err, "cannot create the Wasmtime store");
+		return false;
 	}
-	wasmtime_context_t *ctx = wasmtime_store_context(store);
-	wasmtime_context_set_epoch_deadline(ctx, 1);
-	if (!doorbell_init(&doorbell, host.ipc_fd, &err)) {
-		goto fail;
+	rt->ctx = wasmtime_store_context(rt->store);
+	wasmtime_context_set_epoch_deadline(rt->ctx, 1);
+	return true;
+}
+
+/* What is made before the guest is granted anything and the sandbox
+ * closes in. */
+static bool setup(struct runtime *rt, struct weft_error *err)
+{
+	return start_net_broker(rt, err) && find_component(rt, err) && setup_engine(rt, err) &&
+		setup_host(rt, err) && setup_linker(rt, err) && setup_store(rt, err);
+}
+
+/* What the guest is granted: its stdin (the doorbell), its output, and the
+ * directories its grants and --preopen give it. */
+static bool grant(struct runtime *rt, struct weft_error *err)
+{
+	if (!doorbell_init(&rt->doorbell, rt->host.ipc_fd, err)) {
+		return false;
 	}
-	host.doorbell = &doorbell;
-	wasi_config_t *wasi = make_wasi(&o, app_id, doorbell.guest_fd, &output, &err);
+	rt->host.doorbell = &rt->doorbell;
+	wasi_config_t *wasi = make_wasi(&rt->options, rt->app_id, rt->doorbell.guest_fd,
+		&rt->output, err);
 	if (wasi == NULL) {
-		goto fail;
+		return false;
 	}
-	have_output = true;
-	error = wasmtime_context_set_wasi(ctx, wasi);
+	rt->have_output = true;
+	wasmtime_error_t *error = wasmtime_context_set_wasi(rt->ctx, wasi);
 	if (error != NULL) {
-		runtime_error_take(&err, error);
-		weft_error_prefix(&err, "WASI");
-		goto fail;
+		runtime_error_take(err, error);
+		weft_error_prefix(err, "WASI");
+		return false;
 	}
+	return true;
+}
 
-	if (!session_start(&session, &err)) {
-		goto fail;
+/* The session's threads, then the seccomp policy, on every thread. */
+static bool enter_sandbox(struct runtime *rt, struct weft_error *err)
+{
+	if (!session_start(&rt->session, err)) {
+		return false;
 	}
-	if (o.dev_mode && !session_start_dev(&session, session.dev_fd, &err)) {
-		goto fail;
+	if (rt->options.dev_mode && !session_start_dev(&rt->session, rt->session.dev_fd, err)) {
+		return false;
 	}
-	if (!doorbell_start(&doorbell, &err)) {
-		goto fail;
+	if (!doorbell_start(&rt->doorbell, err)) {
+		return false;
 	}
-	if (o.sandbox && !runtime_seccomp_install(&err)) {
-		goto fail;
+	if (rt->options.sandbox && !runtime_seccomp_install(err)) {
+		return false;
 	}
+	log_stage(&rt->start, "sandbox in force");
+	return true;
+}
 
-	log_stage(&start, "sandbox in force");
+/* Instantiates the component and calls its run; false if it could not be
+ * called, else *status is the exit status it earned. */
+static bool run_guest(struct runtime *rt, int *status, struct weft_error *err)
+{
 	wasmtime_component_instance_t instance;
-	error = wasmtime_component_linker_instantiate(linker, ctx, component, &instance);
+	wasmtime_error_t *error = wasmtime_component_linker_instantiate(rt->linker, rt->ctx,
+		rt->component, &instance);
 	if (error != NULL) {
-		runtime_error_take(&err, error);
-		weft_error_prefix(&err, "%s", component_path);
-		goto fail;
+		runtime_error_take(err, error);
+		weft_error_prefix(err, "%s", rt->component_path);
+		return false;
 	}
-	wasmtime_component_func_t run;
-	if (!find_run(component, engine, &instance, ctx, &run, &err)) {
-		goto fail;
+	wasmtime_component_func_t func;
+	if (!find_run(rt->component, rt->engine, &instance, rt->ctx, &func, err)) {
+		return false;
 	}
-	log_stage(&start, "instantiated, running");
+	log_stage(&rt->start, "instantiated, running");
 
 	wasmtime_component_val_t result;
 	bool trapped = false;
-	error = wasmtime_component_func_call(&run, ctx, NULL, 0, &result, 1);
+	error = wasmtime_component_func_call(&func, rt->ctx, NULL, 0, &result, 1);
 	if (error != NULL) {
 		int code;
-		if (atomic_load(&session.ending)) {
-			status = session.exit_code;
+		if (atomic_load(&rt->session.ending)) {
+			*status = rt->session.exit_code;
 		} else if (wasmtime_error_exit_status(error, &code)) {
-			status = code;
+			*status = code;
 		} else {
-			print_trap(error, &memory);
+			print_trap(error, &rt->memory);
 			trapped = true;
-			status = 1;
+			*status = 1;
 		}
 		wasmtime_error_delete(error);
 	} else {
-		status = result.of.result.is_ok ? 0 : 1;
+		*status = result.of.result.is_ok ? 0 : 1;
 		if (!result.of.result.is_ok) {
 			fprintf(stderr, "weft-runtime: the guest's run returned an error\n");
 		}
 		wasmtime_component_val_delete(&result);
 	}
-	if (status != 0 && !atomic_load(&session.ending) &&
-		atomic_load(&memory.denied_bytes) > 0 && !trapped) {
+	if (*status != 0 && !atomic_load(&rt->session.ending) &&
+		atomic_load(&rt->memory.denied_bytes) > 0 && !trapped) {
 		fprintf(stderr,
 			"weft-runtime: the guest failed after reaching its memory "
 			"limit of %zu MiB\n",
-			memory.max_bytes >> 20);
+			rt->memory.max_bytes >> 20);
 	}
-	goto out;
+	return true;
+}
 
-fail:
-	if (atomic_load(&session.ending)) {
+/* The exit status of a run that failed before or while starting the guest. */
+static int failed(struct runtime *rt, const struct weft_error *err)
+{
+	if (atomic_load(&rt->session.ending)) {
 		/* Ended on purpose while starting up (appd gave up on us, or
 		 * developer mode had nothing to send). */
-		status = session.exit_code;
-	} else {
-		fprintf(stderr, "weft-runtime: %s\n", err.msg);
+		return rt->session.exit_code;
 	}
-out:
-	if (have_output) {
-		runtime_output_finish(&output);
+	fprintf(stderr, "weft-runtime: %s\n", err->msg);
+	return 1;
+}
+
+static _Noreturn void teardown(struct runtime *rt, int status)
+{
+	if (rt->have_output) {
+		runtime_output_finish(&rt->output);
 	}
 	fflush(stdout);
 	/* Threads may still be in the middle of things; nothing left to clean
 	 * up that the kernel will not. */
 	_exit(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct runtime rt = {
+		.options = {
+			.control_fd = -1,
+			.ipc_fd = -1,
+			.cache = true,
+			.sandbox = true,
+			.limits = {
+				.memory_bytes = 256u << 20,
+				.stack_bytes = 1u << 20,
+				.fetch_body_bytes = 4u << 20,
+				.fetch_timeout_ms = 30000,
+			},
+		},
+		.host = { .control_fd = -1, .ipc_fd = -1, .net_fd = -1 },
+		.session = { .dev_fd = -1 },
+	};
+	clock_gettime(CLOCK_MONOTONIC, &rt.start);
+	weft_log_init("weft-runtime", WEFT_WARN);
+	runtime_grants_init(&rt.options.grants);
+
+	struct weft_error err = { 0 };
+	int status = 1;
+	if (!setup_process(&err) || !parse_args(&rt.options, argc, argv, &err) ||
+		!setup(&rt, &err) || !grant(&rt, &err) || !enter_sandbox(&rt, &err) ||
+		!run_guest(&rt, &status, &err)) {
+		status = failed(&rt, &err);
+	}
+	teardown(&rt, status);
 }
