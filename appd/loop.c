@@ -4,6 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+#include <wayland-util.h>
 
 #include "loop.h"
 #include "weft/log.h"
@@ -20,13 +21,13 @@ struct appd_source {
 	appd_timer_func timer_func;
 	void *data;
 	bool removed;
-	struct appd_source *next_removed;
+	struct wl_list removed_link; /* appd_loop.removed, once removed in a batch */
 };
 
 struct appd_loop {
 	int epoll_fd;
 	bool dispatching;
-	struct appd_source *removed; /* freed after the current batch */
+	struct wl_list removed; /* appd_source.removed_link, freed after the batch */
 };
 
 struct appd_loop *appd_loop_create(struct weft_error *err)
@@ -42,14 +43,15 @@ struct appd_loop *appd_loop_create(struct weft_error *err)
 		free(loop);
 		return NULL;
 	}
+	wl_list_init(&loop->removed);
 	return loop;
 }
 
 static void free_removed(struct appd_loop *loop)
 {
-	while (loop->removed != NULL) {
-		struct appd_source *source = loop->removed;
-		loop->removed = source->next_removed;
+	struct appd_source *source, *tmp;
+	wl_list_for_each_safe (source, tmp, &loop->removed, removed_link) {
+		wl_list_remove(&source->removed_link);
 		free(source);
 	}
 }
@@ -148,8 +150,7 @@ void appd_source_remove(struct appd_source *source)
 	source->removed = true;
 	/* Events of this batch may still point at it. */
 	if (loop->dispatching) {
-		source->next_removed = loop->removed;
-		loop->removed = source;
+		wl_list_insert(&loop->removed, &source->removed_link);
 	} else {
 		free(source);
 	}

@@ -40,7 +40,7 @@
 /* The answer's fd in the child. */
 
 struct net_call {
-	struct net_call *next;
+	struct wl_list link; /* appd_net.calls */
 	struct appd_net *net;
 	struct json_object *request; /* the runtime's, whose id the reply echoes */
 	char *host;
@@ -60,8 +60,7 @@ struct appd_net {
 	struct weft_net_grants grants;
 	appd_net_func func;
 	void *data;
-	struct net_call *calls;
-	size_t ncalls;
+	struct wl_list calls; /* net_call.link, newest first */
 	int64_t tokens_ms; /* the bucket: tokens, in ms of refill */
 	int64_t refilled_at;
 };
@@ -81,6 +80,7 @@ struct appd_net *appd_net_create(struct appd *appd, const char *owner,
 	net->data = data;
 	net->tokens_ms = (int64_t)NET_BURST * 1000;
 	net->refilled_at = weft_now_ms();
+	wl_list_init(&net->calls);
 	weft_net_grants_init(&net->grants);
 	/* The manifest's grants, read once by libweft's one parser. */
 	for (size_t i = 0; i < capabilities->len; i++) {
@@ -96,6 +96,7 @@ struct appd_net *appd_net_create(struct appd *appd, const char *owner,
  * and reaped. */
 static void call_destroy(struct net_call *call)
 {
+	wl_list_remove(&call->link);
 	appd_source_remove(call->source);
 	appd_source_remove(call->timer);
 	if (call->pidfd >= 0) {
@@ -110,26 +111,13 @@ static void call_destroy(struct net_call *call)
 	free(call);
 }
 
-static void call_unlink(struct net_call *call)
-{
-	struct appd_net *net = call->net;
-	for (struct net_call **link = &net->calls; *link != NULL; link = &(*link)->next) {
-		if (*link == call) {
-			*link = call->next;
-			net->ncalls--;
-			return;
-		}
-	}
-}
-
 void appd_net_destroy(struct appd_net *net)
 {
 	if (net == NULL) {
 		return;
 	}
-	while (net->calls != NULL) {
-		struct net_call *call = net->calls;
-		net->calls = call->next;
+	struct net_call *call, *tmp;
+	wl_list_for_each_safe (call, tmp, &net->calls, link) {
 		call_destroy(call);
 	}
 	weft_net_grants_finish(&net->grants);
@@ -227,7 +215,6 @@ static void handle_exit(int fd, uint32_t events, void *data)
 	}
 	close(call->pidfd);
 	call->pidfd = -1;
-	call_unlink(call);
 	int sock;
 	struct json_object *reply = take_answer(call, &info, &sock);
 	struct json_object *error;
@@ -275,6 +262,7 @@ static struct net_call *call_start(struct appd_net *net, struct json_object *req
 		weft_error_set(err, "out of memory");
 		return NULL;
 	}
+	wl_list_init(&call->link);
 	call->net = net;
 	call->request = json_object_get(req);
 	call->port = port;
@@ -331,7 +319,7 @@ void appd_net_connect(struct appd_net *net, struct json_object *req,
 		return;
 	}
 	const char *busy = NULL;
-	if (net->ncalls >= NET_CALLS_MAX) {
+	if (wl_list_length(&net->calls) >= NET_CALLS_MAX) {
 		busy = "too many connects at once";
 	} else if (!rate_ok(net)) {
 		busy = "too many connects a second";
@@ -350,7 +338,5 @@ void appd_net_connect(struct appd_net *net, struct json_object *req,
 			-1);
 		return;
 	}
-	call->next = net->calls;
-	net->calls = call;
-	net->ncalls++;
+	wl_list_insert(&net->calls, &call->link);
 }

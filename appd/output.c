@@ -33,7 +33,7 @@
 #define OUTPUT_READS 16
 
 struct output_pipe {
-	struct output_pipe *next;
+	struct wl_list link; /* appd_output.pipes */
 	struct appd_output *output;
 	uint64_t id;
 	char name[32];
@@ -47,7 +47,7 @@ struct output_pipe {
 struct appd_output {
 	struct appd_loop *loop;
 	char owner[160];
-	struct output_pipe *pipes; /* newest first */
+	struct wl_list pipes; /* output_pipe.link, newest first */
 	uint64_t next_id;
 	struct appd_source *timer; /* the end of a second that went over budget */
 	bool timer_armed;
@@ -128,16 +128,11 @@ static void feed(struct output_pipe *pipe, const char *buf, size_t n)
  * caller's. */
 static int pipe_detach(struct output_pipe *pipe)
 {
-	struct appd_output *out = pipe->output;
 	if (pipe->len > 0 && !pipe->cut) {
 		emit(pipe);
 	}
 	appd_source_remove(pipe->source);
-	struct output_pipe **link = &out->pipes;
-	while (*link != pipe) {
-		link = &(*link)->next;
-	}
-	*link = pipe->next;
+	wl_list_remove(&pipe->link);
 	int fd = pipe->fd;
 	free(pipe);
 	return fd;
@@ -180,7 +175,8 @@ static void pause_reading(struct appd_output *out)
 		return;
 	}
 	out->paused = true;
-	for (struct output_pipe *p = out->pipes; p != NULL; p = p->next) {
+	struct output_pipe *p;
+	wl_list_for_each (p, &out->pipes, link) {
 		appd_source_remove(p->source);
 		p->source = NULL;
 	}
@@ -217,16 +213,14 @@ static void handle_timer(void *data)
 		return;
 	}
 	out->paused = false;
-	struct output_pipe *p = out->pipes;
-	while (p != NULL) {
-		struct output_pipe *next = p->next;
+	struct output_pipe *p, *tmp;
+	wl_list_for_each_safe (p, tmp, &out->pipes, link) {
 		struct weft_error err = { 0 };
 		if (!watch(p, &err)) {
 			weft_log(WEFT_WARN, "%s %s: output: %s; no more of it", out->owner,
 				p->name, err.msg);
 			pipe_close(p);
 		}
-		p = next;
 	}
 }
 
@@ -242,6 +236,7 @@ struct appd_output *appd_output_create(struct appd_loop *loop, const char *owner
 	snprintf(out->owner, sizeof(out->owner), "%s", owner);
 	out->window_start = weft_now_ms();
 	out->next_id = 1;
+	wl_list_init(&out->pipes);
 	out->timer = appd_loop_add_timer(loop, handle_timer, out, err);
 	if (out->timer == NULL) {
 		free(out);
@@ -274,8 +269,7 @@ uint64_t appd_output_add(struct appd_output *out, const char *name, int fd, stru
 		free(pipe);
 		return 0;
 	}
-	pipe->next = out->pipes;
-	out->pipes = pipe;
+	wl_list_insert(&out->pipes, &pipe->link);
 	return pipe->id;
 }
 
@@ -298,7 +292,8 @@ uint64_t appd_output_open(struct appd_output *out, const char *name, int *write_
 
 int appd_output_take(struct appd_output *out, uint64_t id)
 {
-	for (struct output_pipe *p = out->pipes; p != NULL; p = p->next) {
+	struct output_pipe *p;
+	wl_list_for_each (p, &out->pipes, link) {
 		if (p->id == id) {
 			return pipe_detach(p);
 		}
@@ -314,8 +309,8 @@ void appd_output_destroy(struct appd_output *out)
 	/* What the exited writers left in the pipes, up to a second's worth of
 	 * reading: a writer that is still there could write on for ever. */
 	int reads = OUTPUT_READ_MAX / 4096;
-	while (out->pipes != NULL) {
-		struct output_pipe *p = out->pipes;
+	while (!wl_list_empty(&out->pipes)) {
+		struct output_pipe *p = wl_container_of(out->pipes.next, p, link);
 		enum read_result r = READ_SOME;
 		while (r == READ_SOME && reads-- > 0) {
 			r = read_some(p);

@@ -68,7 +68,7 @@ struct appd_proc {
 
 /* A runtime's clipboard request, passed on to the compositor. */
 struct clipboard_call {
-	struct clipboard_call *next;
+	struct wl_list link; /* appd_session.clipboard_calls */
 	struct appd_session *session;
 	struct json_object *request; /* the runtime's, whose id the answer echoes */
 	bool read;
@@ -95,8 +95,7 @@ struct appd_session {
 	int wayland_fd; /* the tagged Wayland connection, until the app-shell starts */
 	bool wayland_pending;
 	uint64_t wayland_request;
-	struct clipboard_call *clipboard_calls;
-	size_t n_clipboard_calls;
+	struct wl_list clipboard_calls; /* clipboard_call.link, newest first */
 	struct appd_net *net; /* connects for its net:fetch grants */
 	bool ready;
 	bool client_gone;
@@ -307,13 +306,7 @@ static void close_handover(struct appd_session *s)
 
 static void clipboard_call_free(struct clipboard_call *call)
 {
-	struct appd_session *s = call->session;
-	struct clipboard_call **link = &s->clipboard_calls;
-	while (*link != call) {
-		link = &(*link)->next;
-	}
-	*link = call->next;
-	s->n_clipboard_calls--;
+	wl_list_remove(&call->link);
 	json_object_put(call->request);
 	free(call);
 }
@@ -322,10 +315,10 @@ static void clipboard_call_free(struct clipboard_call *call)
  * dropped when they come. */
 static void cancel_clipboard_calls(struct appd_session *s)
 {
-	while (s->clipboard_calls != NULL) {
-		appd_compositor_cancel(s->appd->compositor,
-			s->clipboard_calls->compositor_request);
-		clipboard_call_free(s->clipboard_calls);
+	struct clipboard_call *call, *tmp;
+	wl_list_for_each_safe (call, tmp, &s->clipboard_calls, link) {
+		appd_compositor_cancel(s->appd->compositor, call->compositor_request);
+		clipboard_call_free(call);
 	}
 }
 
@@ -849,7 +842,7 @@ static struct json_object *route_clipboard(struct appd_session *s, struct json_o
 		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNAVAILABLE,
 			"no compositor holds a clipboard");
 	}
-	if (s->n_clipboard_calls >= CLIPBOARD_CALLS_MAX) {
+	if (wl_list_length(&s->clipboard_calls) >= CLIPBOARD_CALLS_MAX) {
 		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_BUSY,
 			"too many clipboard requests at once");
 	}
@@ -869,9 +862,7 @@ static struct json_object *route_clipboard(struct appd_session *s, struct json_o
 	call->session = s;
 	call->request = json_object_get(req);
 	call->read = read;
-	call->next = s->clipboard_calls;
-	s->clipboard_calls = call;
-	s->n_clipboard_calls++;
+	wl_list_insert(&s->clipboard_calls, &call->link);
 	return NULL;
 }
 
@@ -1084,6 +1075,7 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 	}
 	s->appd = appd;
 	s->plan = *plan;
+	wl_list_init(&s->clipboard_calls);
 	s->control_fd = s->shell_ipc_fd = s->wayland_fd = -1;
 	s->runtime = (struct appd_proc){ .session = s,
 		.name = WEFT_APPD_PROCESS_RUNTIME,
