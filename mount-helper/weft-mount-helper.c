@@ -372,7 +372,7 @@ static void image_open(struct image *img, const char *path)
  */
 static int open_images_dir(bool create)
 {
-	char runtime[64];
+	char runtime[PATH_MAX];
 	snprintf(runtime, sizeof(runtime), WEFT_RUNTIME_BASE "/%u", (unsigned)caller_uid);
 	int fd = open(runtime, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
@@ -633,11 +633,13 @@ static bool mount_name_valid(const char *name)
 
 static int cmd_unmount(const char *mountpoint)
 {
-	char dir[64];
+	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), WEFT_RUNTIME_BASE "/%u/weft/images/", (unsigned)caller_uid);
+	if (strncmp(mountpoint, dir, strlen(dir)) != 0) {
+		die("%s: not a mount point made by " PROG, mountpoint);
+	}
 	const char *name = mountpoint + strlen(dir);
-	if (strncmp(mountpoint, dir, strlen(dir)) != 0 || strchr(name, '/') != NULL ||
-		!mount_name_valid(name)) {
+	if (strchr(name, '/') != NULL || !mount_name_valid(name)) {
 		die("%s: not a mount point made by " PROG, mountpoint);
 	}
 	int images = open_images_dir(false);
