@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, HELPER, INSTALLED, WEFT_PACK
+from mhutil import BUILD, HELPER, INSTALLED, WEFT_PACK
 
 PROG = "weft-mount-helper"
 USAGE = f"(usage: {PROG} mount IMAGE ROOTHASH | unmount MOUNTPOINT)"
