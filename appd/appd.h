@@ -43,6 +43,7 @@ struct appd_config {
 	size_t max_sessions;
 	char *runtime_path;
 	char *app_shell_path;
+	char *mount_helper_path; /* weft-mount-helper, for packages installed as images */
 	struct appd_limits_config limits;
 	/* Session processes start outside any sandbox: only by
 	 * --insecure-no-sandbox, never by default. */
@@ -123,18 +124,23 @@ struct appd_plan {
 	char *package_dir;
 	char *component; /* the module's path */
 	char *data_dir; /* created, when a capability grants it; else NULL */
+	/* A package installed as an image: its mount point (package_dir), which
+	 * appd unmounts when no session uses it any more; else NULL. */
+	char *image_mount;
 	struct weft_strv capabilities;
 	/* Runtime arguments from the capabilities: --grant, --data. */
 	struct weft_strv runtime_args;
 	bool trusted;
 };
 
-/* Resolves app_id in the store, verifies it (unless allow_untrusted lets an
- * untrusted one through), reads its manifest and turns its capabilities
- * into runtime arguments. Slow for a large package: launch.c runs it in a
- * child, never on the loop. */
+/* Resolves app_id in the store (a package installed as an image is
+ * mounted through mount_helper, image.c), verifies it (unless
+ * allow_untrusted lets an untrusted one through), reads its manifest and
+ * turns its capabilities into runtime arguments. Slow for a large package:
+ * launch.c runs it in a child, never on the loop. On failure after an image
+ * was mounted, plan->image_mount is still set. */
 bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
-	const char **code, struct weft_error *err);
+	const char *mount_helper, const char **code, struct weft_error *err);
 void appd_plan_finish(struct appd_plan *plan);
 /* The plan as the package check sends it to appd, and back. */
 struct json_object *appd_plan_to_json(const struct appd_plan *plan);
@@ -161,6 +167,27 @@ void appd_launches_stop(struct appd *appd);
 void appd_launches_free(struct appd *appd);
 /* [{"app_id", "pid"}...]: the checks in progress, oldest first. */
 struct json_object *appd_launches_to_json(const struct appd *appd);
+
+/* ---- image.c ---- */
+
+/* <root>/<app_id>.erofs in the first store root (then /var/lib/weft/images)
+ * that has one, its root hash
+ * (from .erofs.roothash) in *root_hash; or NULL with err set (and *exists
+ * false when there is no image at all). */
+char *appd_image_find(const char *app_id, char **root_hash, bool *exists, struct weft_error *err);
+/* Runs `helper mount IMAGE ROOTHASH` and waits for it (in the package
+ * check, never on the loop): the mount point, or NULL with err set to
+ * "image mount failed: <the helper's error line>". */
+char *appd_image_mount(const char *helper, const char *image, const char *root_hash,
+	struct weft_error *err);
+/* Unmounts mountpoint through the helper, without waiting for it, unless a
+ * live session uses it or a launch of app_id is being checked. NULL: no
+ * image, nothing to do. */
+void appd_image_release(struct appd *appd, const char *app_id, const char *mountpoint);
+/* Does a live session run from the image mounted at mountpoint? */
+bool appd_sessions_use_image(const struct appd *appd, const char *mountpoint);
+/* Is a launch of app_id being checked? */
+bool appd_launch_pending(const struct appd *appd, const char *app_id);
 
 /* ---- manifest.c ---- */
 

@@ -61,7 +61,8 @@ static void run_check(void *data)
 	const char *code = NULL;
 	struct weft_error err = { 0 };
 	struct json_object *answer;
-	if (appd_plan_make(&plan, app_id, allow_untrusted, &code, &err)) {
+	if (appd_plan_make(&plan, app_id, allow_untrusted, launch->appd->config.mount_helper_path,
+		    &code, &err)) {
 		answer = json_object_new_object();
 		struct json_object *obj = appd_plan_to_json(&plan);
 		if (answer == NULL || obj == NULL) {
@@ -70,6 +71,11 @@ static void run_check(void *data)
 		json_object_object_add(answer, "plan", obj);
 	} else {
 		answer = weft_ipc_reply_error(NULL, code, "%s", err.msg);
+		/* appd unmounts it unless a session uses it. */
+		if (answer != NULL && plan.image_mount != NULL) {
+			json_object_object_add(answer, "image_mount",
+				json_object_new_string(plan.image_mount));
+		}
 	}
 	bool sent = answer != NULL &&
 		weft_ipc_send_json(APPD_HELPER_ANSWER_FD, answer, NULL, 0, &err);
@@ -152,6 +158,8 @@ static struct appd_session *take_answer(struct appd_launch *launch, const siginf
 	struct json_object *plan_obj, *error;
 	struct appd_plan plan;
 	if (json_object_object_get_ex(answer, WEFT_MSG_ERROR, &error)) {
+		appd_image_release(appd, launch->app_id,
+			weft_json_get_string(answer, "image_mount"));
 		const char *c = weft_json_get_string(error, WEFT_MSG_CODE);
 		const char *m = weft_json_get_string(error, WEFT_MSG_MESSAGE);
 		snprintf(code, code_size, "%s", c != NULL ? c : WEFT_APPD_ERR_INTERNAL);
@@ -310,4 +318,15 @@ struct json_object *appd_launches_to_json(const struct appd *appd)
 		json_object_array_add(array, obj);
 	}
 	return array;
+}
+
+bool appd_launch_pending(const struct appd *appd, const char *app_id)
+{
+	const struct appd_launch *launch;
+	wl_list_for_each (launch, &appd->launches, link) {
+		if (strcmp(launch->app_id, app_id) == 0) {
+			return true;
+		}
+	}
+	return false;
 }

@@ -31,6 +31,9 @@
 #ifndef WEFT_BINDIR
 #define WEFT_BINDIR "/usr/local/bin"
 #endif
+#ifndef WEFT_LIBEXECDIR
+#define WEFT_LIBEXECDIR "/usr/local/libexec"
+#endif
 
 static const char usage[] =
 	"Usage: weft-appd [options]\n"
@@ -49,6 +52,8 @@ static const char usage[] =
 	"  --max-sessions N         live sessions at most (64)\n"
 	"  --runtime PATH           weft-runtime to run (also $WEFT_RUNTIME)\n"
 	"  --app-shell PATH         weft-app-shell to run (also $WEFT_APP_SHELL)\n"
+	"  --mount-helper PATH      weft-mount-helper, for packages installed as\n"
+	"                           images (also $WEFT_MOUNT_HELPER)\n"
 	"  --limits auto|systemd|cgroup|none\n"
 	"                           how sessions are limited (auto)\n"
 	"  --memory-max SIZE        memory per session, e.g. 512M (512M)\n"
@@ -103,6 +108,28 @@ char *appd_find_program(const char *name, const char *build_dir)
 	return weft_strdup_printf("%s/%s", WEFT_BINDIR, name);
 }
 
+/* weft-mount-helper: the build tree's beside appd's there, else the
+ * installed one in libexec (never beside appd in bindir: it is setuid
+ * root only where it is installed). */
+static char *find_mount_helper(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *candidate = weft_strdup_printf("%s/../mount-helper/weft-mount-helper",
+			dirname(self));
+		char *found = candidate != NULL && executable(candidate)
+			? realpath(candidate, NULL)
+			: NULL;
+		free(candidate);
+		if (found != NULL) {
+			return found;
+		}
+	}
+	return strdup(WEFT_LIBEXECDIR "/weft-mount-helper");
+}
+
 static bool parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -149,6 +176,7 @@ enum {
 	OPT_MAX_SESSIONS,
 	OPT_RUNTIME,
 	OPT_APP_SHELL,
+	OPT_MOUNT_HELPER,
 	OPT_LIMITS,
 	OPT_MEMORY_MAX,
 	OPT_CPU_QUOTA,
@@ -174,6 +202,7 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 		{ "runtime", required_argument, NULL, OPT_RUNTIME },
 		{ "app-shell", required_argument, NULL, OPT_APP_SHELL },
+		{ "mount-helper", required_argument, NULL, OPT_MOUNT_HELPER },
 		{ "limits", required_argument, NULL, OPT_LIMITS },
 		{ "memory-max", required_argument, NULL, OPT_MEMORY_MAX },
 		{ "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
@@ -233,9 +262,11 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 			config->max_sessions = (size_t)v;
 			break;
 		case OPT_RUNTIME:
-		case OPT_APP_SHELL: {
+		case OPT_APP_SHELL:
+		case OPT_MOUNT_HELPER: {
 			char **slot = opt == OPT_RUNTIME ? &config->runtime_path
-							 : &config->app_shell_path;
+				: opt == OPT_APP_SHELL   ? &config->app_shell_path
+							 : &config->mount_helper_path;
 			free(*slot);
 			*slot = strdup(optarg);
 			break;
@@ -362,14 +393,20 @@ static bool finish_config(struct appd_config *config, struct weft_error *err)
 	if (config->app_shell_path == NULL && (env = getenv("WEFT_APP_SHELL")) != NULL) {
 		config->app_shell_path = strdup(env);
 	}
+	if (config->mount_helper_path == NULL && (env = getenv("WEFT_MOUNT_HELPER")) != NULL) {
+		config->mount_helper_path = strdup(env);
+	}
 	if (config->runtime_path == NULL) {
 		config->runtime_path = appd_find_program("weft-runtime", "runtime");
+	}
+	if (config->mount_helper_path == NULL) {
+		config->mount_helper_path = find_mount_helper();
 	}
 	if (config->app_shell_path == NULL) {
 		config->app_shell_path = appd_find_program("weft-app-shell", "app-shell");
 	}
 	if (config->socket_path == NULL || config->runtime_path == NULL ||
-		config->app_shell_path == NULL) {
+		config->app_shell_path == NULL || config->mount_helper_path == NULL) {
 		weft_error_set(err, "out of memory");
 		return false;
 	}
@@ -505,6 +542,7 @@ int main(int argc, char **argv)
 		free(appd.config.socket_path);
 		free(appd.config.runtime_path);
 		free(appd.config.app_shell_path);
+		free(appd.config.mount_helper_path);
 		weft_strv_finish(&appd.config.sandbox_share);
 		weft_strv_finish(&appd.config.sandbox_share_ro);
 		weft_strv_finish(&appd.config.sandbox_pass_env);
@@ -577,6 +615,7 @@ out:
 	free(appd.config.socket_path);
 	free(appd.config.runtime_path);
 	free(appd.config.app_shell_path);
+	free(appd.config.mount_helper_path);
 	weft_strv_finish(&appd.config.sandbox_share);
 	weft_strv_finish(&appd.config.sandbox_share_ro);
 	weft_strv_finish(&appd.config.sandbox_pass_env);

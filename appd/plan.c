@@ -107,8 +107,33 @@ static bool grant(struct appd_plan *plan, const char *app_id, const char *cap,
 	return true;
 }
 
+/* The package installed as an image, mounted: its mount point is the
+ * package directory. *exists is false when there is no image. */
+static bool mount_image(struct appd_plan *plan, const char *app_id, const char *mount_helper,
+	bool *exists, struct weft_error *err)
+{
+	char *root_hash = NULL;
+	char *image = appd_image_find(app_id, &root_hash, exists, err);
+	if (image == NULL) {
+		return false;
+	}
+	plan->image_mount = appd_image_mount(mount_helper, image, root_hash, err);
+	free(image);
+	free(root_hash);
+	if (plan->image_mount == NULL) {
+		weft_error_prefix(err, "%s", app_id);
+		return false;
+	}
+	plan->package_dir = strdup(plan->image_mount);
+	if (plan->package_dir == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	return true;
+}
+
 bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untrusted,
-	const char **code, struct weft_error *err)
+	const char *mount_helper, const char **code, struct weft_error *err)
 {
 	memset(plan, 0, sizeof(*plan));
 	weft_strv_init(&plan->capabilities);
@@ -120,7 +145,20 @@ bool appd_plan_make(struct appd_plan *plan, const char *app_id, bool allow_untru
 	}
 	*code = WEFT_APPD_ERR_NOT_INSTALLED;
 	plan->package_dir = weft_store_find(app_id, err);
-	if (plan->package_dir == NULL || !canonical(&plan->package_dir, err)) {
+	if (plan->package_dir == NULL) {
+		/* Not a directory in any root: an image, maybe. */
+		struct weft_error dir_err = *err;
+		bool exists;
+		if (!mount_image(plan, app_id, mount_helper, &exists, err)) {
+			if (exists) {
+				*code = WEFT_APPD_ERR_INVALID_PACKAGE;
+			} else {
+				*err = dir_err;
+			}
+			return false;
+		}
+	}
+	if (!canonical(&plan->package_dir, err)) {
 		return false;
 	}
 	if (!verify(plan, app_id, allow_untrusted, code, err)) {
@@ -201,6 +239,10 @@ struct json_object *appd_plan_to_json(const struct appd_plan *plan)
 	json_object_object_add(obj, "capabilities", caps);
 	json_object_object_add(obj, "runtime_args", args);
 	json_object_object_add(obj, "trusted", json_object_new_boolean(plan->trusted));
+	if (plan->image_mount != NULL) {
+		json_object_object_add(obj, "image_mount",
+			json_object_new_string(plan->image_mount));
+	}
 	return obj;
 }
 
@@ -248,6 +290,10 @@ bool appd_plan_from_json(struct appd_plan *plan, struct json_object *obj, struct
 		plan->data_dir = copy_string(obj, "data_dir");
 		ok = plan->data_dir != NULL;
 	}
+	if (ok && json_object_object_get_ex(obj, "image_mount", &v)) {
+		plan->image_mount = copy_string(obj, "image_mount");
+		ok = plan->image_mount != NULL;
+	}
 	ok = ok && copy_strv(obj, "capabilities", &plan->capabilities) &&
 		copy_strv(obj, "runtime_args", &plan->runtime_args) &&
 		json_object_object_get_ex(obj, "trusted", &v) &&
@@ -267,6 +313,7 @@ void appd_plan_finish(struct appd_plan *plan)
 	free(plan->package_dir);
 	free(plan->component);
 	free(plan->data_dir);
+	free(plan->image_mount);
 	weft_strv_finish(&plan->capabilities);
 	weft_strv_finish(&plan->runtime_args);
 }

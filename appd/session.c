@@ -436,6 +436,7 @@ static void session_finish(struct appd_session *s)
 	appd->live--;
 	appd->ended++;
 	set_state(s, s->crashed ? APPD_CRASHED : APPD_STOPPED);
+	appd_image_release(appd, s->app_id, s->plan.image_mount);
 	/* A shutdown keeps the list, so that the next appd restores it. */
 	if (!appd->quitting) {
 		appd_restore_save(appd);
@@ -1008,9 +1009,22 @@ static void session_free_unstarted(struct appd_session *s)
 	appd_source_remove(s->timer);
 	appd_output_destroy(s->output);
 	appd_limits_session_destroy(s->limits);
+	appd_image_release(s->appd, s->app_id, s->plan.image_mount);
 	appd_plan_finish(&s->plan);
 	free(s->app_id);
 	free(s);
+}
+
+bool appd_sessions_use_image(const struct appd *appd, const char *mountpoint)
+{
+	const struct appd_session *s;
+	wl_list_for_each (s, &appd->sessions, link) {
+		if (s->state < APPD_STOPPED && s->plan.image_mount != NULL &&
+			strcmp(s->plan.image_mount, mountpoint) == 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static bool start_runtime(struct appd_session *s, int control_fd, int ipc_fd,
