@@ -51,11 +51,15 @@ export class Panel {
 		}, icon("lock"));
 		this.clock = h("time", { class: "clock" });
 
+		// The panel's document is only the panel: its main landmark, with a
+		// heading for screen readers.
 		append(root, [
-			h("nav", { class: "panel", "aria-label": "Panel" },
-				this.launcherButton, this.tasks, this.toastBox,
-				h("div", { class: "status", role: "group", "aria-label": "Status" },
-					this.dndButton, this.bell, this.lockButton, this.clock)),
+			h("main", { class: "panel-main" },
+				h("h1", { class: "visually-hidden" }, "Panel"),
+				h("nav", { class: "panel", "aria-label": "Panel" },
+					this.launcherButton, this.tasks, this.toastBox,
+					h("div", { class: "status", role: "group", "aria-label": "Status" },
+						this.dndButton, this.bell, this.lockButton, this.clock))),
 		]);
 
 		model.addEventListener("sessions", () => this.renderTasks());
