@@ -17,6 +17,8 @@
 // dialog keeps the focus itself; delegatesFocus (parsed but not acted on
 // in Servo 0.7) is not relied on, focus() is forwarded by hand. Roles go on
 // the host element, not on ElementInternals (no ARIA there in Servo 0.7).
+// Focus rings are drawn on :focus, hidden by :focus:not(:focus-visible), so
+// that an engine without :focus-visible still shows them.
 // Nothing here parses HTML: text is set as text.
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -273,7 +275,8 @@ class WeftButton extends HTMLElement {
 				transition: filter var(--weft-speed);
 			}
 			:host(:hover) { filter: brightness(1.08); }
-			:host(:focus-visible) { outline: 2px solid var(--weft-focus); outline-offset: 2px; }
+			:host(:focus) { outline: 2px solid var(--weft-focus); outline-offset: 2px; }
+			:host(:focus:not(:focus-visible)) { outline: none; }
 			:host([variant="secondary"]) {
 				background: var(--weft-surface);
 				color: var(--weft-fg);
@@ -862,7 +865,8 @@ class WeftListItem extends HTMLElement {
 			:host(:not(:last-child)) { border-bottom: 1px solid var(--weft-border); }
 			:host([role="option"]) { cursor: pointer; }
 			:host([aria-selected="true"]) { background: var(--weft-raised); font-weight: bold; }
-			:host(:focus-visible) { outline: 2px solid var(--weft-focus); outline-offset: -2px; }
+			:host(:focus) { outline: 2px solid var(--weft-focus); outline-offset: -2px; }
+			:host(:focus:not(:focus-visible)) { outline: none; }
 		`, el("slot"));
 	}
 
@@ -998,8 +1002,9 @@ class WeftMenuItem extends HTMLElement {
 				color: var(--weft-fg);
 				cursor: pointer;
 			}
-			:host(:hover), :host(:focus) { background: var(--weft-raised); outline: none; }
-			:host(:focus-visible) { outline: 2px solid var(--weft-focus); outline-offset: -2px; }
+			:host(:hover), :host(:focus) { background: var(--weft-raised); }
+			:host(:focus) { outline: 2px solid var(--weft-focus); outline-offset: -2px; }
+			:host(:focus:not(:focus-visible)) { outline: none; }
 			:host([destructive]) { color: var(--weft-danger); }
 			:host([disabled]) { opacity: 0.55; cursor: default; }
 		`, el("slot"));
@@ -1109,12 +1114,22 @@ class WeftDialog extends HTMLElement {
 			:host([open]) {
 				display: flex;
 				position: fixed;
-				inset: 0;
+				top: 0;
+				right: 0;
+				bottom: 0;
+				left: 0;
 				z-index: 1000;
 				align-items: center;
 				justify-content: center;
 			}
-			.backdrop { position: absolute; inset: 0; background: rgb(0 0 0 / 0.45); }
+			.backdrop {
+				position: absolute;
+				top: 0;
+				right: 0;
+				bottom: 0;
+				left: 0;
+				background: rgba(0, 0, 0, 0.45);
+			}
 			.panel {
 				position: relative;
 				max-width: min(90vw, 560px);

@@ -91,6 +91,12 @@ export function idColour(id) {
 	return `hsl(${hash % 360} 50% 30%)`;
 }
 
+// 24-hour HH:MM, without Intl (an engine may be built without it).
+export function hhmm(date) {
+	const two = (n) => String(n).padStart(2, "0");
+	return `${two(date.getHours())}:${two(date.getMinutes())}`;
+}
+
 export const ICON_BASE = "weft-system://app-icon/";
 
 // The package's icon (weft-shell serves its manifest's `icon` entry), or,

@@ -1,10 +1,10 @@
 // The lock screen. The compositor keeps the session locked (and shows
 // nothing of the apps) whether or not this page lives; this page only asks
 // for the password and hands it to weft-shell (shell.unlock), which checks
-// it. Until the host says the session is unlocked, nothing else of the
+// it (PAM; a refusal is the error code "denied"). Until the host says the session is unlocked, nothing else of the
 // overlay can be reached.
 
-import { h, icon } from "./dom.js";
+import { h, hhmm, icon } from "./dom.js";
 
 export class LockScreen {
 	constructor(root, overlay) {
@@ -65,7 +65,7 @@ export class LockScreen {
 
 	tick() {
 		const now = new Date();
-		this.clock.textContent = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+		this.clock.textContent = hhmm(now);
 		this.clock.setAttribute("datetime", now.toISOString());
 		this.date.textContent = now.toLocaleDateString([], {
 			weekday: "long", month: "long", day: "numeric",

@@ -6,7 +6,7 @@
 // passes, and a critical one always shows, and stays until dismissed.
 // App text only ever becomes Text nodes (dom.js).
 
-import { appIcon, clear, h, icon } from "./dom.js";
+import { appIcon, clear, h, hhmm, icon } from "./dom.js";
 
 export const RATE_LIMIT = 3; // toasts per app ...
 export const RATE_WINDOW_MS = 10000; // ... in this many ms
@@ -94,8 +94,7 @@ export class History extends EventTarget {
 }
 
 function when(time) {
-	const d = new Date(time);
-	return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+	return hhmm(new Date(time));
 }
 
 // One notification's content, shared by toasts and the centre.

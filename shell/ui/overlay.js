@@ -107,6 +107,10 @@ export class Overlay {
 		this.locked = true;
 		this.setMode("lock");
 		this.shown = true;
+		// shell.lock has the compositor lock the session (ext-session-lock,
+		// which outlives this page); the overlay then shows this screen.
+		// Asking again when the host already holds the lock is harmless.
+		this.ipc.request({ type: "shell.lock" });
 		this.ipc.request({ type: "shell.surface", show: "lock" });
 		this.lockScreen.enter();
 	}

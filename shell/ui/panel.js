@@ -3,7 +3,7 @@
 // current toast, and the status area: do-not-disturb, the notification
 // count, lock, the clock.
 
-import { append, appIcon, clear, h, icon } from "./dom.js";
+import { append, appIcon, clear, h, hhmm, icon } from "./dom.js";
 import { NotificationPolicy, History, Toasts, normalise } from "./notifications.js";
 
 export class Panel {
@@ -245,7 +245,7 @@ export class Panel {
 
 	tick() {
 		const now = new Date();
-		this.clock.textContent = now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+		this.clock.textContent = hhmm(now);
 		this.clock.setAttribute("datetime", now.toISOString());
 		setTimeout(() => this.tick(), 60000 - (now.getSeconds() * 1000 + now.getMilliseconds()) + 50);
 	}

@@ -118,6 +118,7 @@ test("the lock key shows the lock screen; a wrong password is refused, the right
 		const { page } = view;
 		await key("lock");
 		await until("shell.surface lock", () => surfaces().at(-1) === "lock");
+		assert.equal(appd.requests("shell.lock").length, 1, "the session lock is asked for");
 		assert.equal(await page.evaluate(() => document.activeElement.id), "lock-password");
 		assert.equal(await page.locator(".launcher-screen").isVisible(), false);
 		await page.keyboard.type("wrong");
@@ -142,6 +143,7 @@ test("idle locks; the host saying locked (a restarted shell) shows the lock scre
 	const { page } = view;
 	await appd.hostEvent({ event: "shell.idle" });
 	await until("shell.surface lock", () => surfaces().at(-1) === "lock");
+	assert.equal(appd.requests("shell.lock").length, 1, "the session lock is asked for");
 	await appd.hostEvent({ event: "shell.locked", locked: false });
 	await until("shell.surface none", () => surfaces().at(-1) === "none");
 	await appd.hostEvent({ event: "shell.locked", locked: true });
