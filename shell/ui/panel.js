@@ -111,7 +111,7 @@ export class Panel {
 	renderDnd() {
 		const on = this.policy.dnd;
 		clear(this.dndButton);
-		this.dndButton.append(icon(on ? "bell-off" : "bell"));
+		this.dndButton.append(icon("moon"));
 		this.dndButton.setAttribute("aria-pressed", String(on));
 		this.dndButton.classList.toggle("active", on);
 	}
@@ -134,6 +134,11 @@ export class Panel {
 	renderTasks() {
 		const focusedId = document.activeElement && document.activeElement.dataset ?
 			document.activeElement.dataset.session : undefined;
+		// An open menu stays open across a redraw (another app's state
+		// change), with the focus where it was.
+		const menuOf = this.openMenu ? this.openMenu.session : undefined;
+		const menuFocused = this.openMenu ? this.openMenu.menu.contains(document.activeElement) :
+			false;
 		clear(this.tasks);
 		this.openMenu = null;
 		if (this.locked) {
@@ -164,6 +169,9 @@ export class Panel {
 			}, icon("more"));
 			item.append(button, more);
 			this.tasks.append(item);
+			if (menuOf === s.id) {
+				this.toggleMenu(item, s, name, menuFocused);
+			}
 		}
 		if (focusedId !== undefined) {
 			const again = this.tasks.querySelector(`[data-session="${CSS.escape(focusedId)}"]`);
@@ -178,7 +186,7 @@ export class Panel {
 		this.ipc.request({ type: "shell.focus", session_id: s.id });
 	}
 
-	toggleMenu(item, s, name) {
+	toggleMenu(item, s, name, takeFocus = true) {
 		if (this.openMenu && this.openMenu.item === item) {
 			this.closeMenu(true);
 			return;
@@ -202,8 +210,10 @@ export class Panel {
 		}, close);
 		item.append(menu);
 		item.querySelector(".task-more").setAttribute("aria-expanded", "true");
-		this.openMenu = { item, menu };
-		close.focus();
+		this.openMenu = { item, menu, session: s.id };
+		if (takeFocus) {
+			close.focus();
+		}
 	}
 
 	closeMenu(returnFocus) {

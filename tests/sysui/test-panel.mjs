@@ -86,6 +86,22 @@ test("an app's menu closes it (terminate), by keyboard alone", async () => {
 	await until("the counter gone", async () => (await names(page)).length === 0);
 });
 
+test("an open menu stays open, focused, when another app changes state", async () => {
+	view = await openShell(browser, appd, "panel");
+	const { page } = view;
+	await appd.start(COUNTER);
+	await until("the counter", async () => (await names(page)).join() === "Counter");
+	await page.locator(".task-more").focus();
+	await page.keyboard.press("Enter");
+	await appd.start(NOTES);
+	await until("notes too", async () => (await names(page)).length === 2);
+	assert.equal(await page.locator("[role=menuitem]").count(), 1);
+	assert.equal(await page.evaluate(() => document.activeElement.getAttribute("role")), "menuitem");
+	await page.keyboard.press("Enter");
+	await until("terminate", () => appd.requests("terminate").length === 1);
+	assert.equal(appd.requests("terminate")[0].session_id, "1");
+});
+
 test("the launcher button and the bell open the overlay, the lock button locks", async () => {
 	view = await openShell(browser, appd, "panel");
 	const { page } = view;
