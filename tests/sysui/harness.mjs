@@ -144,13 +144,30 @@ export class FakeAppd {
 			started_at: Date.now() + this.nextSession,
 			capabilities: [],
 		};
+		delete s.app_shell_pid;
+		delete s.launch_ms;
+		delete s.reason;
+		delete s.ended_at;
+		if (state !== "starting") {
+			s.app_shell_pid = 40000 + Number(id);
+			s.launch_ms = 100;
+		}
 		this.sessions.set(id, s);
 		return s;
 	}
 
-	async setState(id, state) {
+	// Fields appear as the capture shows them: app_shell_pid and launch_ms
+	// once running, reason from stopping on, ended_at once ended.
+	async setState(id, state, reason = "terminated") {
 		const s = this.sessions.get(id);
 		s.state = state;
+		if (state !== "starting" && s.app_shell_pid === undefined) {
+			s.app_shell_pid = 40000 + Number(id);
+			s.launch_ms = Math.max(1, Date.now() - s.started_at);
+		}
+		if (state === "stopping" || state === "stopped" || state === "crashed") {
+			s.reason = s.reason || (state === "crashed" ? "crashed" : reason);
+		}
 		if (state === "stopped" || state === "crashed") {
 			s.ended_at = Date.now();
 		}
