@@ -2,6 +2,9 @@
 //
 //   <script type="module" src="/.weft/kit/weft-ui-kit.js"></script>
 //
+// (served to each app under its scheme's reserved /.weft/ path; the
+// embedder decides the exact one)
+//
 // The elements of WEFT OS's kit, under the same names and attributes, so
 // that its app UIs work: weft-button, weft-card, weft-dialog, weft-icon,
 // weft-list / weft-list-item, weft-menu / weft-menu-item, weft-progress,

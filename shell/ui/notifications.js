@@ -4,7 +4,9 @@
 // also shows as a toast is the policy's call: do-not-disturb holds toasts
 // back, an app over its rate limit gets no more toasts until its window
 // passes, and a critical one always shows, and stays until dismissed.
-// App text only ever becomes Text nodes (dom.js).
+// App text only ever becomes Text nodes (dom.js). The event's "icon" (a
+// name or path the app chose) is not loaded: the app's package icon
+// stands for it.
 
 import { appIcon, clear, h, hhmm, icon } from "./dom.js";
 
