@@ -179,7 +179,13 @@ export class Overlay {
 		}
 		if (target !== this.launcher.input && ev.key.length === 1 && !ev.ctrlKey &&
 			!ev.altKey && !ev.metaKey && !(target instanceof HTMLInputElement)) {
-			this.launcher.input.focus();
+			// The key is typed here: an engine need not send a key to an
+			// element focused during its keydown (Servo does not).
+			ev.preventDefault();
+			const input = this.launcher.input;
+			input.focus();
+			input.value += ev.key;
+			input.dispatchEvent(new Event("input", { bubbles: true }));
 		}
 	}
 
