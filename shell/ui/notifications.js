@@ -42,6 +42,19 @@ export class NotificationPolicy {
 		this.now = now;
 		this.dnd = false;
 		this.shown = new Map(); // app id -> times of its recent toasts
+		this.held = new Map(); // app id -> when it was last told it is held back
+	}
+
+	// Whether this is the first notification of the app held back in its
+	// window: the person is told once, not at each.
+	firstHold(appId) {
+		const now = this.now();
+		const last = this.held.get(appId);
+		if (last !== undefined && now - last < RATE_WINDOW_MS) {
+			return false;
+		}
+		this.held.set(appId, now);
+		return true;
 	}
 
 	// "toast", "dnd" or "rate-limited".

@@ -98,6 +98,9 @@ export class Panel {
 		const verdict = this.policy.decide(n);
 		if (verdict === "toast") {
 			this.toasts.push(n);
+		} else if (verdict === "rate-limited" && this.policy.firstHold(n.appId)) {
+			this.toasts.push({ ...n, title: "More notifications held back",
+				body: "They are in the notification centre.", urgency: "low" });
 		}
 		return verdict;
 	}

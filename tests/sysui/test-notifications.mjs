@@ -67,7 +67,9 @@ test("an app over its rate limit gets no more toasts until its window has passed
 	}
 	await appd.notify({ app_id: COUNTER, title: "other app" });
 	await until("seven in the history", async () => (await historyTitles(panel)).length === 7);
-	assert.deepEqual(await toasts(panel), ["spam 1", "spam 2", "spam 3", "other app"]);
+	assert.deepEqual(await toasts(panel), ["spam 1", "spam 2", "spam 3",
+		"More notifications held back", "other app"], "told once that more are held back");
+	assert.equal((await historyTitles(panel)).filter((t) => t.startsWith("More")).length, 0);
 	await panel.evaluate(() => {
 		window.fakeNow += 10000;
 	});
@@ -107,6 +109,7 @@ test("a critical notification gets past the rate limit and does not expire", asy
 	const shown = await toasts(panel);
 	assert.equal(shown[0], "urgent", "a critical one goes first");
 	assert.ok(!shown.includes("n4"));
+	assert.equal(shown.filter((t) => t === "More notifications held back").length, 1);
 	assert.equal(await panel.evaluate(() => window.weftShell.ui.toasts.timer === 0 ||
 		window.weftShell.ui.toasts.current.urgency === "critical"), true);
 });
