@@ -335,9 +335,6 @@ void appd_net_connect(struct appd_net *net, struct json_object *req,
 
 /* ---- main.c ---- */
 
-/* Finds a program of WEFT's: beside our executable, in the build tree's
- * folder for it, then in the install prefix. */
-char *appd_find_program(const char *name, const char *build_dir);
 int64_t appd_wall_ms(void); /* CLOCK_REALTIME */
 
 #endif

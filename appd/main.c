@@ -27,13 +27,7 @@
 #include "weft/ipc.h"
 #include "weft/log.h"
 #include "weft/paths.h"
-
-#ifndef WEFT_BINDIR
-#define WEFT_BINDIR "/usr/local/bin"
-#endif
-#ifndef WEFT_LIBEXECDIR
-#define WEFT_LIBEXECDIR "/usr/local/libexec"
-#endif
+#include "weft/programs.h"
 
 static const char usage[] =
 	"Usage: weft-appd [options]\n"
@@ -80,32 +74,6 @@ static bool executable(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-char *appd_find_program(const char *name, const char *build_dir)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		const char *dir = dirname(self);
-		/* Installed side by side, then the build tree's layout. */
-		char *candidates[] = {
-			weft_strdup_printf("%s/%s", dir, name),
-			weft_strdup_printf("%s/../%s/%s", dir, build_dir, name),
-		};
-		char *found = NULL;
-		for (size_t i = 0; i < 2; i++) {
-			if (found == NULL && candidates[i] != NULL && executable(candidates[i])) {
-				found = realpath(candidates[i], NULL);
-			}
-			free(candidates[i]);
-		}
-		if (found != NULL) {
-			return found;
-		}
-	}
-	return weft_strdup_printf("%s/%s", WEFT_BINDIR, name);
 }
 
 /* weft-mount-helper: the build tree's beside appd's there, else the
@@ -397,13 +365,13 @@ static bool finish_config(struct appd_config *config, struct weft_error *err)
 		config->mount_helper_path = strdup(env);
 	}
 	if (config->runtime_path == NULL) {
-		config->runtime_path = appd_find_program("weft-runtime", "runtime");
+		config->runtime_path = weft_find_program("weft-runtime", "runtime");
 	}
 	if (config->mount_helper_path == NULL) {
 		config->mount_helper_path = find_mount_helper();
 	}
 	if (config->app_shell_path == NULL) {
-		config->app_shell_path = appd_find_program("weft-app-shell", "app-shell");
+		config->app_shell_path = weft_find_program("weft-app-shell", "app-shell");
 	}
 	if (config->socket_path == NULL || config->runtime_path == NULL ||
 		config->app_shell_path == NULL || config->mount_helper_path == NULL) {

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wayland-server-core.h>
 #include <wlr/util/log.h>
 
 #include "server.h"
 #include "weft/log.h"
+#include "weft/programs.h"
 
 static const char usage[] =
 	"Usage: weft-compositor [options]\n"
@@ -109,6 +111,25 @@ __attribute__((format(printf, 2, 0))) static void log_wlr(enum wlr_log_importanc
 	weft_log(levels[importance], "wlr: %s", msg);
 }
 
+static const char default_shell[] = "weft-shell";
+static const char default_appd[] = "weft-appd";
+
+/*
+ * The command that runs WEFT's program name when no option names one: the
+ * one beside our executable, in the build tree or in the install prefix
+ * (quoted for /bin/sh -c), else name alone, looked up in $PATH.
+ */
+static char *default_command(const char *name, const char *build_dir)
+{
+	char *path = weft_find_program(name, build_dir);
+	if (path == NULL) {
+		return NULL;
+	}
+	char *cmd = access(path, X_OK) == 0 ? weft_shell_quote(path) : strdup(name);
+	free(path);
+	return cmd;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -132,8 +153,8 @@ int main(int argc, char **argv)
 		.backend = WEFT_BACKEND_AUTO,
 		.width = 1280,
 		.height = 720,
-		.shell_cmd = "weft-shell",
-		.appd_cmd = "weft-appd",
+		.shell_cmd = default_shell,
+		.appd_cmd = default_appd,
 		.shell_fd = -1,
 		.appd_fd = -1,
 	};
@@ -210,6 +231,19 @@ int main(int argc, char **argv)
 		options.appd_cmd = NULL;
 	}
 
+	char *shell_cmd = NULL;
+	char *appd_cmd = NULL;
+	if ((options.shell_cmd == default_shell &&
+		    (options.shell_cmd = shell_cmd = default_command(default_shell, "shell")) ==
+			    NULL) ||
+		(options.appd_cmd == default_appd &&
+			(options.appd_cmd = appd_cmd = default_command(default_appd, "appd")) ==
+				NULL)) {
+		fprintf(stderr, "weft-compositor: out of memory\n");
+		free(shell_cmd);
+		return 1;
+	}
+
 	weft_log_init(argv[0], level);
 	/* WEFT_LOG=debug asks for wlroots' debug messages as much as --debug does. */
 	wlr_log_init(weft_log_get_level() >= WEFT_DEBUG ? WLR_DEBUG : WLR_ERROR, log_wlr);
@@ -219,9 +253,13 @@ int main(int argc, char **argv)
 	if (!weft_server_init(&server, &options, &err) || !weft_server_start(&server, &err)) {
 		weft_log(WEFT_ERROR, "%s", err.msg);
 		weft_server_finish(&server);
+		free(shell_cmd);
+		free(appd_cmd);
 		return 1;
 	}
 	wl_display_run(server.display);
 	weft_server_finish(&server);
+	free(shell_cmd);
+	free(appd_cmd);
 	return server.listeners_left ? 1 : 0;
 }

@@ -8,9 +8,8 @@
 #include <sys/types.h>
 
 #include "weft/common.h"
-
-#define WEFT_SYSTEM_STORE "/usr/share/weft/apps"
-#define WEFT_SYSTEM_TRUST_DIR "/etc/weft/trusted-keys"
+/* WEFT_SYSTEM_STORE and WEFT_SYSTEM_TRUST_DIR, from the install prefix. */
+#include "weft/install-paths.h"
 
 /* $XDG_DATA_HOME, else $HOME/.local/share; likewise for the others. */
 char *weft_path_data_home(struct weft_error *err);
