@@ -1,7 +1,10 @@
 # Thin wrapper over meson: the README's commands.
 BUILD ?= build
+# make install: where (meson's prefix) and into which staging root.
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all wasmtime deps check bench run clean
+.PHONY: all wasmtime deps check bench run install uninstall debs clean
 
 all: wasmtime $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
@@ -31,6 +34,21 @@ bench: deps all
 # make itself, so that it can say what it is doing.
 run: deps
 	scripts/run-weft --build $(BUILD) $(ARGS)
+
+# Everything under PREFIX (README: Install), staged under DESTDIR when set.
+# A PREFIX other than the build's sets its prefix (and so the paths compiled
+# in: the system store, the trust dir) and rebuilds.
+install: wasmtime $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dprefix=$(PREFIX)
+	meson compile -C $(BUILD)
+	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir "$(abspath $(DESTDIR))")
+
+uninstall:
+	DESTDIR="$(if $(DESTDIR),$(abspath $(DESTDIR)))" ninja -C $(BUILD) uninstall
+
+# The Debian packages, into build-deb/ (scripts/build-debs).
+debs: deps wasmtime
+	scripts/build-debs
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -43,8 +43,8 @@ static const char usage_list[] =
 	"Usage: weft-pack list\n"
 	"\n"
 	"List the packages installed in every store root ($WEFT_APP_STORE if set,\n"
-	"$XDG_DATA_HOME/weft/apps, /usr/share/weft/apps): id, name, version, and\n"
-	"whether a trusted key signed it.\n"
+	"$XDG_DATA_HOME/weft/apps, " WEFT_SYSTEM_STORE "): id, name, version,\n"
+	"and whether a trusted key signed it.\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help  show this help\n";
