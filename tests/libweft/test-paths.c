@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "test.h"
@@ -210,7 +211,13 @@ static void test_trust_dirs(void)
 	expect_strv(&dirs, plain, 2);
 	weft_strv_finish(&dirs);
 
-	setenv("XDG_CONFIG_HOME", "/etc", 1);
+	/* The user's trust dir the system's: WEFT_SYSTEM_TRUST_DIR follows the
+	 * install prefix (/etc, /usr/local/etc/weft/trusted-keys). */
+	char config[] = WEFT_SYSTEM_TRUST_DIR;
+	char *tail = strstr(config, "/weft/trusted-keys");
+	ASSERT(tail != NULL && tail > config && tail[strlen("/weft/trusted-keys")] == '\0');
+	*tail = '\0';
+	setenv("XDG_CONFIG_HOME", config, 1);
 	ASSERT(weft_trust_dirs(&dirs, &err));
 	const char *const same[] = { WEFT_SYSTEM_TRUST_DIR };
 	expect_strv(&dirs, same, 1);
