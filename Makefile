@@ -43,8 +43,9 @@ install: wasmtime $(BUILD)/build.ninja
 	meson compile -C $(BUILD)
 	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir "$(abspath $(DESTDIR))")
 
+# What the last make install installed (meson's install log), DESTDIR included.
 uninstall:
-	DESTDIR="$(if $(DESTDIR),$(abspath $(DESTDIR)))" ninja -C $(BUILD) uninstall
+	ninja -C $(BUILD) uninstall
 
 # The Debian packages, into build-deb/ (scripts/build-debs).
 debs: deps wasmtime
