@@ -22,7 +22,8 @@ from appdutil import APPD, BUILD, COMPOSITOR, COUNTER, FAKE_RUNTIME, LSAN_SUPP, 
     WEFTCTL, Weft, alive, processes_with_env, stop_process, wait_until
 
 SESSION = BUILD / "session"
-UNITS = ("weft-compositor.service", "weft-appd.service", "weft-session.target")
+UNITS = ("weft-compositor.service", "weft-appd.service", "weft-session.target",
+         "weft-session-shutdown.target")
 
 
 def configured_bindir():
@@ -323,12 +324,17 @@ def test_units_order_and_policy():
     assert " ".join(compositor[("Service", "ExecStart")]).endswith(
         f"--appd-socket {sock} --export-environment $WEFT_COMPOSITOR_OPTIONS")
     assert f"--compositor-socket {sock}" in " ".join(appd[("Service", "ExecStart")])
-    # The session holds graphical-session.target and ends with the compositor.
-    binds = target[("Unit", "BindsTo")]
-    assert "graphical-session.target" in binds and "weft-compositor.service" in binds
+    # The session holds graphical-session.target; it ends when the
+    # compositor exits or fails for good, not when it restarts.
+    assert target[("Unit", "BindsTo")] == ["graphical-session.target"]
     assert "graphical-session.target" in target[("Unit", "Before")]
     assert "weft-compositor.service" in target[("Unit", "After")]
-    assert "weft-appd.service" in target[("Unit", "Wants")]
+    assert {"weft-compositor.service", "weft-appd.service"} <= set(target[("Unit", "Wants")])
+    shutdown = settings(unit("weft-session-shutdown.target"))
+    for key in ("OnSuccess", "OnFailure"):
+        assert compositor[("Unit", key)] == ["weft-session-shutdown.target"]
+    assert set(shutdown[("Unit", "Conflicts")]) == {"weft-session.target",
+                                                    "graphical-session.target"}
 
 
 # ---- readiness and the appd socket, as the units run them ----
