@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from appdutil import APPD, BUILD, COMPOSITOR, COUNTER, FAKE_RUNTIME, LSAN_SUPP, STANDIN, \
-    WEFTCTL, Weft, alive, processes_with_env, stop_process, wait_until
+from appdutil import APPD, BUILD, COMPOSITOR, COUNTER, DEMO_PUB, FAKE_RUNTIME, LSAN_SUPP, \
+    STANDIN, WEFTCTL, alive, processes_with_env, stop_process, wait_until
 
 SESSION = BUILD / "session"
 UNITS = ("weft-compositor.service", "weft-appd.service", "weft-session.target",
@@ -307,14 +307,16 @@ def test_units_order_and_policy():
     target = settings(unit("weft-session.target"))
     for name, s in (("compositor", compositor), ("appd", appd)):
         assert s[("Service", "Type")] == ["notify"], name
-        assert s[("Service", "Restart")] == ["on-failure"], name
-        assert ("Unit", "StartLimitBurst") in s, name
         assert ("Service", "User") not in s, name
         # Each would imply PrivateUsers= or NoNewPrivileges= in a user
         # manager, which appd's sandbox and setuid mount helper cannot have.
         for key in ("PrivateUsers", "NoNewPrivileges", "ProtectSystem", "PrivateTmp",
                     "SystemCallFilter", "RestrictSUIDSGID", "MemoryDenyWriteExecute"):
             assert ("Service", key) not in s, (name, key)
+    # appd restarts, within limits; the compositor is the session and ends it.
+    assert appd[("Service", "Restart")] == ["on-failure"]
+    assert ("Unit", "StartLimitBurst") in appd
+    assert compositor[("Service", "Restart")] == ["no"]
     # appd after the compositor is ready, and gone with it; brought back
     # while the compositor runs.
     assert "weft-compositor.service" in appd[("Unit", "After")]
@@ -324,15 +326,15 @@ def test_units_order_and_policy():
     assert " ".join(compositor[("Service", "ExecStart")]).endswith(
         f"--appd-socket {sock} --export-environment $WEFT_COMPOSITOR_OPTIONS")
     assert f"--compositor-socket {sock}" in " ".join(appd[("Service", "ExecStart")])
-    # The session holds graphical-session.target; it ends when the
-    # compositor exits or fails for good, not when it restarts.
+    # The session holds graphical-session.target and ends with the compositor.
     assert target[("Unit", "BindsTo")] == ["graphical-session.target"]
     assert "graphical-session.target" in target[("Unit", "Before")]
+    assert target[("Unit", "Requires")] == ["weft-compositor.service"]
     assert "weft-compositor.service" in target[("Unit", "After")]
-    assert {"weft-compositor.service", "weft-appd.service"} <= set(target[("Unit", "Wants")])
+    assert "weft-appd.service" in target[("Unit", "Wants")]
     shutdown = settings(unit("weft-session-shutdown.target"))
-    for key in ("OnSuccess", "OnFailure"):
-        assert compositor[("Unit", key)] == ["weft-session-shutdown.target"]
+    assert " ".join(compositor[("Service", "ExecStopPost")]).endswith(
+        "start weft-session-shutdown.target")
     assert set(shutdown[("Unit", "Conflicts")]) == {"weft-session.target",
                                                     "graphical-session.target"}
 
@@ -389,13 +391,10 @@ def test_appd_unit_meets_the_compositor_unit(world, tmp_path):
     procs.append(compositor)
     notify.wait_for("READY=1", compositor)
 
-    # A private store and trust, as the appd tests make them.
-    weft_env = Weft.__new__(Weft)
+    # The demo apps, trusted as the appd tests trust them.
     trust = home / "config" / "weft" / "trusted-keys"
     trust.mkdir(parents=True)
-    shutil.copy(Path(__file__).resolve().parents[2] / "apps" / "keys" /
-                "demo-signing-key.DEMO-ONLY.pub", trust / "demo.pub")
-    del weft_env
+    shutil.copy(DEMO_PUB, trust / "demo.pub")
     env["WEFT_APP_STORE"] = str(BUILD / "apps")
     appd = start([str(APPD), "--compositor-socket", str(appd_socket), "--limits", "none",
                   "--no-prewarm", "--grace", "1000", "--sandbox-share-ro", str(LSAN_SUPP)],
