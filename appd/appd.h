@@ -34,6 +34,7 @@ struct json_object;
 struct appd_config {
 	char *socket_path;
 	int compositor_fd; /* -1: none */
+	const char *compositor_socket; /* or where to connect to the compositor */
 	bool no_compositor;
 	int ready_timeout_ms;
 	int grace_ms;

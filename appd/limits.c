@@ -223,11 +223,14 @@ static bool systemd_start_scope(struct appd_limits_session *ls, pid_t pid, struc
 		r = sd_bus_message_open_container(m, 'a', "(sv)");
 	}
 	if (r >= 0) {
-		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)", "Description", "s",
+		/* Delegate: the session's later processes (the app-shell) join
+		 * by AttachProcessesToUnit, which systemd allows only into a
+		 * delegated unit. */
+		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s",
 			"WEFT app session", "PIDs", "au", 1, (uint32_t)pid, "MemoryMax", "t",
 			(uint64_t)limits->config.memory_max, "CPUQuotaPerSecUSec", "t",
 			(uint64_t)limits->config.cpu_quota * 10000, "CollectMode", "s",
-			"inactive-or-failed");
+			"inactive-or-failed", "Delegate", "b", 1);
 	}
 	if (r >= 0) {
 		r = sd_bus_message_close_container(m);

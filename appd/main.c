@@ -36,6 +36,8 @@ static const char usage[] =
 	"$XDG_RUNTIME_DIR/" WEFT_APPD_SOCKET_NAME ")\n"
 	"  --compositor-fd FD       the compositor's control channel (default\n"
 	"                           $WEFT_COMPOSITOR_FD)\n"
+	"  --compositor-socket PATH connect to the compositor's control socket at\n"
+	"                           PATH (weft-compositor --appd-socket) instead\n"
 	"  --no-compositor          run without one: no windows, running at READY\n"
 	"  --ready-timeout MS       how long the runtime has to say READY (10000)\n"
 	"  --grace MS               SIGTERM to SIGKILL at teardown (3000)\n"
@@ -135,6 +137,7 @@ static bool parse_size(const char *s, uint64_t *out)
 enum {
 	OPT_SOCKET = 256,
 	OPT_COMPOSITOR_FD,
+	OPT_COMPOSITOR_SOCKET,
 	OPT_NO_COMPOSITOR,
 	OPT_READY_TIMEOUT,
 	OPT_GRACE,
@@ -161,6 +164,7 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "compositor-fd", required_argument, NULL, OPT_COMPOSITOR_FD },
+		{ "compositor-socket", required_argument, NULL, OPT_COMPOSITOR_SOCKET },
 		{ "no-compositor", no_argument, NULL, OPT_NO_COMPOSITOR },
 		{ "ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT },
 		{ "grace", required_argument, NULL, OPT_GRACE },
@@ -198,6 +202,9 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 				return 2;
 			}
 			config->compositor_fd = (int)v;
+			break;
+		case OPT_COMPOSITOR_SOCKET:
+			config->compositor_socket = optarg;
 			break;
 		case OPT_NO_COMPOSITOR:
 			config->no_compositor = true;
@@ -317,7 +324,37 @@ static int parse_args(int argc, char **argv, struct appd_config *config)
 		fprintf(stderr, "weft-appd: unexpected argument %s\n", argv[optind]);
 		return 2;
 	}
+	if (config->compositor_socket != NULL &&
+		(config->compositor_fd >= 0 || config->no_compositor)) {
+		fprintf(stderr,
+			"weft-appd: --compositor-socket excludes --compositor-fd and "
+			"--no-compositor\n");
+		return 2;
+	}
 	return -1;
+}
+
+/* The control channel by path, as a unit of our own gets it: the peer must
+ * be of our uid, as an inherited channel's is. */
+static int connect_compositor(const char *path, struct weft_error *err)
+{
+	int fd = weft_ipc_connect(path, err);
+	if (fd < 0) {
+		weft_error_prefix(err, "no compositor (--compositor-socket)");
+		return -1;
+	}
+	struct ucred cred;
+	if (!weft_ipc_peer_cred(fd, &cred, err)) {
+		close(fd);
+		return -1;
+	}
+	if (cred.uid != getuid()) {
+		weft_error_set(err, "the compositor socket %s belongs to uid %u, not ours", path,
+			(unsigned)cred.uid);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* Fills what the command line left: environment, then defaults. */
@@ -336,7 +373,12 @@ static bool finish_config(struct appd_config *config, struct weft_error *err)
 		config->socket_path = weft_path_join(dir, WEFT_APPD_SOCKET_NAME);
 		free(dir);
 	}
-	if (!config->no_compositor && config->compositor_fd < 0) {
+	if (config->compositor_socket != NULL) {
+		config->compositor_fd = connect_compositor(config->compositor_socket, err);
+		if (config->compositor_fd < 0) {
+			return false;
+		}
+	} else if (!config->no_compositor && config->compositor_fd < 0) {
 		long v;
 		env = getenv("WEFT_COMPOSITOR_FD");
 		if (env == NULL) {

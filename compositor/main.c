@@ -27,6 +27,10 @@ static const char usage[] =
 	"  --no-appd               run no appd\n"
 	"  --shell-fd FD           the shell is already connected on socket FD\n"
 	"  --appd-fd FD            appd is already connected on control socket FD\n"
+	"  --appd-socket PATH      start no appd: wait for one to connect on PATH\n"
+	"                          (appd as a systemd unit of its own)\n"
+	"  --export-environment    put WAYLAND_DISPLAY (and DISPLAY) in the systemd\n"
+	"                          user manager's environment before READY=1\n"
 	"  --expose-test-protocols offer screencopy and virtual input to ordinary\n"
 	"                          clients (for test suites only)\n"
 	"  --allow-desktop-tools   offer every privileged global (screencopy,\n"
@@ -47,6 +51,8 @@ enum {
 	OPT_NO_APPD,
 	OPT_SHELL_FD,
 	OPT_APPD_FD,
+	OPT_APPD_SOCKET,
+	OPT_EXPORT_ENVIRONMENT,
 	OPT_EXPOSE,
 	OPT_DESKTOP_TOOLS,
 	OPT_XWAYLAND,
@@ -141,6 +147,8 @@ int main(int argc, char **argv)
 		{ "no-appd", no_argument, NULL, OPT_NO_APPD },
 		{ "shell-fd", required_argument, NULL, OPT_SHELL_FD },
 		{ "appd-fd", required_argument, NULL, OPT_APPD_FD },
+		{ "appd-socket", required_argument, NULL, OPT_APPD_SOCKET },
+		{ "export-environment", no_argument, NULL, OPT_EXPORT_ENVIRONMENT },
 		{ "expose-test-protocols", no_argument, NULL, OPT_EXPOSE },
 		{ "allow-desktop-tools", no_argument, NULL, OPT_DESKTOP_TOOLS },
 		{ "xwayland", no_argument, NULL, OPT_XWAYLAND },
@@ -196,6 +204,19 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_APPD_SOCKET:
+			if (optarg[0] != '/') {
+				fprintf(stderr,
+					"weft-compositor: --appd-socket wants an absolute path, "
+					"not '%s'\n",
+					optarg);
+				return 2;
+			}
+			options.appd_socket = optarg;
+			break;
+		case OPT_EXPORT_ENVIRONMENT:
+			options.export_environment = true;
+			break;
 		case OPT_EXPOSE:
 			options.expose_test_protocols = true;
 			break;
@@ -227,7 +248,12 @@ int main(int argc, char **argv)
 	if (options.shell_fd >= 0) {
 		options.shell_cmd = NULL;
 	}
-	if (options.appd_fd >= 0) {
+	if (options.appd_fd >= 0 && options.appd_socket != NULL) {
+		fprintf(stderr,
+			"weft-compositor: --appd-fd and --appd-socket exclude each other\n");
+		return 2;
+	}
+	if (options.appd_fd >= 0 || options.appd_socket != NULL) {
 		options.appd_cmd = NULL;
 	}
 

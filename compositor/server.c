@@ -399,6 +399,12 @@ bool weft_server_start(struct weft_server *server, struct weft_error *err)
 				options->appd_fd);
 			return false;
 		}
+	} else if (options->appd_socket != NULL) {
+		server->appd_listener = weft_appd_listener_create(server, options->appd_socket,
+			err);
+		if (server->appd_listener == NULL) {
+			return false;
+		}
 	} else if (options->appd_cmd != NULL) {
 		server->appd = weft_child_create(server, "appd", options->appd_cmd,
 			WEFT_CLIENT_ORDINARY);
@@ -406,6 +412,10 @@ bool weft_server_start(struct weft_server *server, struct weft_error *err)
 			weft_error_set(err, "cannot start appd");
 			return false;
 		}
+	}
+	/* Before READY=1: units ordered after us find the display. */
+	if (options->export_environment && !weft_systemd_export_environment(server, err)) {
+		return false;
 	}
 
 	sd_notify(0, "READY=1");
@@ -449,6 +459,9 @@ void weft_server_finish(struct weft_server *server)
 	if (server->display == NULL) {
 		return;
 	}
+	weft_systemd_unexport_environment(server);
+	weft_appd_listener_destroy(server->appd_listener);
+	server->appd_listener = NULL;
 	weft_child_destroy(server->shell);
 	weft_child_destroy(server->appd);
 	weft_control_destroy(server->control);

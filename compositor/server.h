@@ -57,6 +57,8 @@ struct weft_options {
 	const char *appd_cmd; /* NULL: no appd spawned */
 	int shell_fd; /* -1, or an inherited socket for an already running shell */
 	int appd_fd; /* -1, or an inherited control channel of a running appd */
+	const char *appd_socket; /* NULL, or where appd connects (a unit of its own) */
+	bool export_environment; /* WAYLAND_DISPLAY to the systemd user manager */
 };
 
 /* How a client reached us decides what it may do (design §1). */
@@ -102,6 +104,7 @@ struct weft_idle;
 struct weft_session_lock;
 struct weft_seat;
 struct weft_control;
+struct weft_appd_listener;
 struct weft_output_management;
 struct weft_pointer;
 struct weft_shortcuts_inhibit;
@@ -160,6 +163,8 @@ struct weft_server {
 	struct weft_child *shell;
 	struct weft_child *appd;
 	struct weft_control *control;
+	struct weft_appd_listener *appd_listener; /* --appd-socket */
+	bool exported_environment; /* --export-environment: unset it at exit */
 	struct weft_clipboard *clipboard;
 	struct weft_session_lock *session_lock;
 	struct weft_idle *idle;
@@ -353,6 +358,15 @@ bool weft_clipboard_write(struct weft_clipboard *clipboard, const char *text, si
 struct weft_clipboard_read *weft_clipboard_read(struct weft_clipboard *clipboard,
 	weft_clipboard_read_func func, void *data, const char **code, struct weft_error *err);
 void weft_clipboard_read_cancel(struct weft_clipboard_read *reading);
+
+/* appd_socket.c: the control channel appd connects to (--appd-socket) */
+struct weft_appd_listener *weft_appd_listener_create(struct weft_server *server, const char *path,
+	struct weft_error *err);
+void weft_appd_listener_destroy(struct weft_appd_listener *listener);
+
+/* systemd.c: WAYLAND_DISPLAY (and DISPLAY) in the user manager's environment */
+bool weft_systemd_export_environment(struct weft_server *server, struct weft_error *err);
+void weft_systemd_unexport_environment(struct weft_server *server);
 
 /* control.c: the appd control channel (design §3) */
 enum weft_control_type {

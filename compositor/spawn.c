@@ -22,6 +22,9 @@
 #define BACKOFF_MAX_MS 30000
 /* A child that ran this long was healthy: restart it at once. */
 #define HEALTHY_RUN_MS 10000
+/* How long a child has to go after SIGTERM before SIGKILL: appd ends its
+ * sessions first, each with a grace period (3 s by default). */
+#define STOP_GRACE_MS 5000
 
 struct weft_child {
 	struct weft_server *server;
@@ -110,6 +113,11 @@ static int handle_restart(void *data)
 struct weft_child *weft_child_create(struct weft_server *server, const char *name, const char *cmd,
 	enum weft_client_role role)
 {
+	/* What our children leave behind is reparented to us, not to init, so
+	 * that stopping a child can wait for its whole group and reap it. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+		weft_log_errno(WEFT_WARN, "prctl PR_SET_CHILD_SUBREAPER");
+	}
 	struct weft_child *child = calloc(1, sizeof(*child));
 	if (child == NULL) {
 		return NULL;
@@ -135,20 +143,30 @@ void weft_child_destroy(struct weft_child *child)
 	}
 	if (child->pid > 0) {
 		kill(-child->pid, SIGTERM);
-		/* Give it a moment to go, then make sure: no zombie, no orphan. */
+		/*
+		 * Give the whole group time to go: the leader may be the sh that
+		 * runs the command (dash does not exec it), which dies at once,
+		 * while the program itself, appd, is still ending its sessions.
+		 * As their subreaper we reap them all. Then make sure: no zombie,
+		 * no orphan.
+		 */
 		bool gone = false;
-		for (int i = 0; i < 50 && !gone; i++) {
-			gone = waitpid(child->pid, NULL, WNOHANG) != 0;
+		int64_t deadline = weft_now_ms() + STOP_GRACE_MS;
+		while (!gone && weft_now_ms() < deadline) {
+			while (waitpid(-child->pid, NULL, WNOHANG) > 0) {
+			}
+			gone = kill(-child->pid, 0) != 0 && errno == ESRCH;
 			if (!gone) {
 				usleep(10000);
 			}
 		}
 		if (!gone) {
+			weft_log(WEFT_WARN, "%s: still there %d ms after SIGTERM; killing it",
+				child->name, STOP_GRACE_MS);
 			kill(-child->pid, SIGKILL);
-			waitpid(child->pid, NULL, 0);
+			while (waitpid(-child->pid, NULL, 0) > 0) {
+			}
 		}
-		/* Stragglers that outlived the leader. */
-		kill(-child->pid, SIGKILL);
 	}
 	if (child->restart_timer != NULL) {
 		wl_event_source_remove(child->restart_timer);

@@ -4,7 +4,8 @@
  * only here; weft-compositor(1), CONTROL CHANNEL, describes the same names
  * in prose, and tests/libweft/protocol-docs.py checks that the two agree.
  *
- * An inherited SOCK_SEQPACKET socket, one JSON object per message (at most
+ * An inherited SOCK_SEQPACKET socket (or one appd connected to at
+ * weft-compositor --appd-socket), one JSON object per message (at most
  * WEFT_MSG_MAX bytes), fds by SCM_RIGHTS, with weft/ipc.h's envelope: each
  * request may carry "id", echoed in its reply; replies are {"ok": true, ...}
  * or {"error": {"code", "message"}}.
