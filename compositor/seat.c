@@ -110,6 +110,12 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data)
 		for (int i = 0; i < n && !handled; i++) {
 			handled = weft_keybinding_handle(seat->server, modifiers, syms[i]);
 		}
+	} else if (wlr_keyboard->xkb_state != NULL) {
+		const xkb_keysym_t *syms;
+		int n = xkb_state_key_get_syms(wlr_keyboard->xkb_state, event->keycode + 8, &syms);
+		for (int i = 0; i < n; i++) {
+			weft_keybinding_release(seat->server, syms[i]);
+		}
 	}
 	if (!handled) {
 		wlr_seat_set_keyboard(seat->seat, keyboard->device);

@@ -16,6 +16,7 @@
 #include <wayland-server-core.h>
 
 #include "server.h"
+#include "weft/compositor-protocol.h"
 #include "weft/log.h"
 
 #define BACKOFF_MIN_MS 250
@@ -34,8 +35,20 @@ struct weft_child {
 	struct wl_event_source *restart_timer;
 };
 
+/* Sets name to a dup of fd (a dup does not carry FD_CLOEXEC); false on failure. */
+static bool pass_fd(const char *name, int fd)
+{
+	int keep = dup(fd);
+	if (keep < 0) {
+		return false;
+	}
+	char value[16];
+	snprintf(value, sizeof(value), "%d", keep);
+	return setenv(name, value, 1) == 0;
+}
+
 /* In the child, after fork: only async-signal-safe calls until exec. */
-static void exec_child(const char *cmd, const char *env_name, int fd)
+static void exec_child(const char *cmd, const char *env_name, int fd, int shell_fd)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -44,13 +57,10 @@ static void exec_child(const char *cmd, const char *env_name, int fd)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* Its own process group, so that stopping it reaches whatever it forked. */
 	setpgid(0, 0);
-	int keep = dup(fd); /* a dup does not carry FD_CLOEXEC */
-	if (keep < 0) {
+	if (!pass_fd(env_name, fd) ||
+		(shell_fd >= 0 && !pass_fd(WEFT_COMPOSITOR_SHELL_FD_ENV, shell_fd))) {
 		_exit(127);
 	}
-	char value[16];
-	snprintf(value, sizeof(value), "%d", keep);
-	setenv(env_name, value, 1);
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 	_exit(127);
 }
@@ -65,9 +75,27 @@ static bool child_start(struct weft_child *child)
 		weft_log_errno(WEFT_ERROR, "%s: socketpair", child->name);
 		return false;
 	}
+	/* The shell's second socket: the shell channel (keys, focus). */
+	int ch[2] = { -1, -1 };
 	if (wayland) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) != 0) {
+			weft_log_errno(WEFT_ERROR, "%s: socketpair", child->name);
+			close(sv[0]);
+			close(sv[1]);
+			return false;
+		}
+		struct weft_control *channel = weft_control_create_shell(server, ch[0]);
+		if (channel == NULL) {
+			close(ch[1]);
+			close(sv[0]);
+			close(sv[1]);
+			return false;
+		}
+		weft_control_destroy(server->shell_control);
+		server->shell_control = channel;
 		if (weft_client_create_tagged(server, sv[0], child->role, NULL, NULL) == NULL) {
 			close(sv[1]);
+			close(ch[1]);
 			return false;
 		}
 	} else {
@@ -84,12 +112,19 @@ static bool child_start(struct weft_child *child)
 	if (pid < 0) {
 		weft_log_errno(WEFT_ERROR, "%s: fork", child->name);
 		close(sv[1]);
+		if (ch[1] >= 0) {
+			close(ch[1]);
+		}
 		return false;
 	}
 	if (pid == 0) {
-		exec_child(child->cmd, wayland ? "WAYLAND_SOCKET" : "WEFT_COMPOSITOR_FD", sv[1]);
+		exec_child(child->cmd, wayland ? "WAYLAND_SOCKET" : "WEFT_COMPOSITOR_FD", sv[1],
+			ch[1]);
 	}
 	close(sv[1]);
+	if (ch[1] >= 0) {
+		close(ch[1]);
+	}
 	child->pid = pid;
 	child->started_ms = weft_now_ms();
 	weft_log(WEFT_INFO, "%s: started '%s' (pid %d)", child->name, child->cmd, (int)pid);

@@ -140,7 +140,10 @@ void weft_view_map(struct weft_view *view)
 	/* Newest on top; a new application or dialog takes the focus. */
 	weft_policy_raise(view);
 	weft_policy_arrange(view->server);
-	if (view->role == WEFT_ROLE_APPLICATION || view->role == WEFT_ROLE_DIALOG) {
+	/* The shell's overlay (launcher, switcher, lock screen) takes it too. */
+	if (view->role == WEFT_ROLE_APPLICATION || view->role == WEFT_ROLE_DIALOG ||
+		(view->role == WEFT_ROLE_OVERLAY &&
+			weft_client_role(view->client) == WEFT_CLIENT_SHELL)) {
 		weft_policy_focus(view->server, view);
 	}
 }
@@ -148,6 +151,11 @@ void weft_view_map(struct weft_view *view)
 void weft_view_unmap(struct weft_view *view)
 {
 	if (!view->mapped) {
+		/* The shell's overlay has the keyboard before it shows; hidden
+		 * again without showing, it gives it back. */
+		if (view->server->focused == view) {
+			weft_policy_focus(view->server, NULL);
+		}
 		return;
 	}
 	view->mapped = false;
