@@ -38,6 +38,8 @@ static struct weft_view *shell_overlay(struct weft_server *server)
 static void shell_key(struct weft_server *server, const char *action, bool focus_overlay)
 {
 	struct weft_view *overlay = focus_overlay ? shell_overlay(server) : NULL;
+	weft_log(WEFT_DEBUG, "shell key: %s%s", action,
+		overlay != NULL ? ", the shell's overlay has the keyboard" : "");
 	if (overlay != NULL) {
 		weft_policy_focus(server, overlay);
 	}
@@ -47,12 +49,6 @@ static void shell_key(struct weft_server *server, const char *action, bool focus
 static bool is_super(uint32_t keysym)
 {
 	return keysym == XKB_KEY_Super_L || keysym == XKB_KEY_Super_R;
-}
-
-static bool is_alt(uint32_t keysym)
-{
-	return keysym == XKB_KEY_Alt_L || keysym == XKB_KEY_Alt_R || keysym == XKB_KEY_Meta_L ||
-		keysym == XKB_KEY_Meta_R;
 }
 
 /* The shell's keys; false for any other key, or without a shell. */
@@ -70,7 +66,8 @@ static bool shell_keybinding(struct weft_server *server, uint32_t modifiers, uin
 		return true;
 	}
 	uint32_t mods = modifiers & (WLR_MODIFIER_ALT | WLR_MODIFIER_CTRL | WLR_MODIFIER_LOGO);
-	if (mods == WLR_MODIFIER_ALT && (keysym == XKB_KEY_Tab || keysym == XKB_KEY_ISO_Left_Tab)) {
+	if (mods == WLR_MODIFIER_ALT &&
+		(keysym == XKB_KEY_Tab || keysym == XKB_KEY_ISO_Left_Tab)) {
 		server->switching = true;
 		bool back = (modifiers & WLR_MODIFIER_SHIFT) || keysym == XKB_KEY_ISO_Left_Tab;
 		shell_key(server,
@@ -96,7 +93,13 @@ void weft_keybinding_release(struct weft_server *server, uint32_t keysym)
 	}
 	if (is_super(keysym) && super_alone && !weft_shortcuts_inhibited(server)) {
 		shell_key(server, WEFT_COMPOSITOR_ACTION_LAUNCHER, true);
-	} else if (is_alt(keysym) && server->switching) {
+	}
+}
+
+void weft_keybinding_modifiers(struct weft_server *server, uint32_t modifiers)
+{
+	/* Alt let go (its key, or a virtual keyboard's modifiers) ends a switch. */
+	if (server->switching && !(modifiers & WLR_MODIFIER_ALT)) {
 		server->switching = false;
 		shell_key(server, WEFT_COMPOSITOR_ACTION_SWITCHER_COMMIT, false);
 	}

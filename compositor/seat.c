@@ -60,6 +60,8 @@ static void handle_keyboard_modifiers(struct wl_listener *listener, void *data)
 	struct wlr_seat *seat = keyboard->seat->seat;
 	wlr_seat_set_keyboard(seat, keyboard->device);
 	wlr_seat_keyboard_notify_modifiers(seat, &keyboard->device->keyboard->modifiers);
+	weft_keybinding_modifiers(keyboard->seat->server,
+		wlr_keyboard_get_modifiers(keyboard->device->keyboard));
 }
 
 /*

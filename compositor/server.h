@@ -248,6 +248,7 @@ bool weft_touch_has_devices(struct weft_touch *touch);
 bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint32_t keysym);
 /* A key went up: Super alone opens the shell's launcher, Alt ends a switch. */
 void weft_keybinding_release(struct weft_server *server, uint32_t keysym);
+void weft_keybinding_modifiers(struct weft_server *server, uint32_t modifiers);
 
 /* session_lock.c: ext-session-lock-v1; the lock outlives its locker */
 struct weft_session_lock *weft_session_lock_create(struct weft_server *server);

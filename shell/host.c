@@ -4,6 +4,7 @@
  * subscribe, info), and the host for focus, its overlay and the lock.
  */
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -54,7 +55,16 @@ bool shell_request_decode(const char *text, size_t len, struct shell_request *re
 	*req = (struct shell_request){ 0 };
 	*error_reply = NULL;
 	struct weft_error err = { 0 };
-	struct json_object *msg = weft_ipc_parse_json(text, len, &err);
+	/* The page's bytes are not NUL-terminated; the parser wants them so. */
+	char *copy = malloc(len + 1);
+	if (copy == NULL) {
+		*error_reply = shell_reply_error(NULL, SHELL_ERR_UNAVAILABLE, "out of memory");
+		return false;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	struct json_object *msg = weft_ipc_parse_json(copy, len, &err);
+	free(copy);
 	if (msg == NULL) {
 		*error_reply = shell_reply_error(NULL, SHELL_ERR_BAD_REQUEST, err.msg);
 		return false;

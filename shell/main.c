@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <wayland-client.h>
 
+#include "ext-idle-notify-v1-client-protocol.h"
 #include "host.h"
 #include "input.h"
 #include "weft/appd-protocol.h"
@@ -37,6 +38,7 @@
 #include "window.h"
 
 #define DEFAULT_PANEL_HEIGHT 40
+#define DEFAULT_IDLE_SECONDS 300
 #define MAX_FOCUS_WAITS 32
 #define SHUTDOWN_SECONDS 5
 #define DEFAULT_PAM_SERVICE "weft-shell"
@@ -74,6 +76,13 @@ struct shell {
 	/* The overlay's last frame, to show at once on a new lock surface. */
 	uint8_t *frame;
 	uint32_t frame_width, frame_height, frame_stride;
+
+	/* shell.idle: ext-idle-notify on a registry of our own. */
+	struct wl_registry *registry;
+	struct ext_idle_notifier_v1 *idle_notifier;
+	struct wl_seat *idle_seat;
+	struct ext_idle_notification_v1 *idle;
+	long idle_seconds; /* 0: never */
 
 	int channel_fd; /* the compositor's shell channel, -1 without */
 	long next_id;
@@ -201,15 +210,16 @@ static void serve_icons(struct shell *shell, const char *text, size_t len)
 		}
 		char *manifest_path = weft_path_join(path, "wapp.toml");
 		struct weft_diags diags = { 0 };
-		struct weft_manifest *manifest =
-			manifest_path != NULL ? weft_manifest_load(manifest_path, &diags) : NULL;
+		struct weft_manifest *manifest = manifest_path != NULL
+			? weft_manifest_load(manifest_path, &diags)
+			: NULL;
 		if (manifest != NULL && manifest->icon != NULL) {
 			if (shell_icon_path_ok(manifest->icon)) {
 				weft_webview_engine_serve_app_icon(shell->engine, id, path,
 					manifest->icon);
 			} else {
-				weft_log(WEFT_WARN, "%s: icon '%s' is not a .png or .svg file",
-					id, manifest->icon);
+				weft_log(WEFT_WARN, "%s: icon '%s' is not a .png or .svg file", id,
+					manifest->icon);
 			}
 		}
 		weft_manifest_destroy(manifest);
@@ -230,8 +240,7 @@ static void appd_dispatch(struct shell_view *sv)
 			return;
 		}
 		if (n <= 0) {
-			weft_log(WEFT_WARN, "%s: appd %s", sv->name,
-				n == 0 ? "hung up" : err.msg);
+			weft_log(WEFT_WARN, "%s: appd %s", sv->name, n == 0 ? "hung up" : err.msg);
 			appd_close(sv);
 			return;
 		}
@@ -276,9 +285,10 @@ static void focus_reply(struct shell *shell, struct json_object *reply)
 		if (json_object_object_get_ex(reply, WEFT_MSG_ERROR, &error)) {
 			const char *code = weft_json_get_string(error, WEFT_MSG_CODE);
 			const char *message = weft_json_get_string(error, WEFT_MSG_MESSAGE);
-			post(w->from, shell_reply_error(w->request,
-					      code != NULL ? code : SHELL_ERR_NOT_FOUND,
-					      message != NULL ? message : "not focused"));
+			post(w->from,
+				shell_reply_error(w->request,
+					code != NULL ? code : SHELL_ERR_NOT_FOUND,
+					message != NULL ? message : "not focused"));
 		} else {
 			post(w->from, shell_reply_ok(w->request));
 		}
@@ -295,8 +305,8 @@ static void channel_dispatch(struct shell *shell)
 	for (;;) {
 		struct weft_error err = { 0 };
 		bool hangup = false;
-		struct json_object *msg =
-			weft_ipc_recv_json(shell->channel_fd, NULL, NULL, &hangup, &err);
+		struct json_object *msg = weft_ipc_recv_json(shell->channel_fd, NULL, NULL,
+			&hangup, &err);
 		if (msg == NULL) {
 			if (!hangup && (errno == EAGAIN || errno == EINTR)) {
 				return;
@@ -319,8 +329,9 @@ static void request_focus(struct shell_view *sv, struct shell_request *req)
 {
 	struct shell *shell = sv->shell;
 	if (shell->channel_fd < 0) {
-		post(sv, shell_reply_error(req->msg, SHELL_ERR_UNAVAILABLE,
-				 "no shell channel to the compositor"));
+		post(sv,
+			shell_reply_error(req->msg, SHELL_ERR_UNAVAILABLE,
+				"no shell channel to the compositor"));
 		return;
 	}
 	struct focus_wait *w = NULL;
@@ -330,8 +341,9 @@ static void request_focus(struct shell_view *sv, struct shell_request *req)
 		}
 	}
 	if (w == NULL) {
-		post(sv, shell_reply_error(req->msg, SHELL_ERR_UNAVAILABLE,
-				 "too many focus requests in flight"));
+		post(sv,
+			shell_reply_error(req->msg, SHELL_ERR_UNAVAILABLE,
+				"too many focus requests in flight"));
 		return;
 	}
 	struct json_object *msg = json_object_new_object();
@@ -369,8 +381,9 @@ static void lock_window_close(void *data)
 	struct shell *shell = data;
 	weft_log(WEFT_WARN, "the session lock was refused or ended");
 	if (shell->lock_request != NULL) {
-		post(shell->lock_requester, shell_reply_error(shell->lock_request, SHELL_ERR_DENIED,
-						    "the compositor refused the lock"));
+		post(shell->lock_requester,
+			shell_reply_error(shell->lock_request, SHELL_ERR_DENIED,
+				"the compositor refused the lock"));
 		json_object_put(shell->lock_request);
 		shell->lock_request = NULL;
 	}
@@ -397,7 +410,8 @@ static void lock_window_seat(void *data, struct wl_seat *seat, struct wl_surface
 	struct weft_error err = { 0 };
 	app_input_destroy(shell->lock_input);
 	/* Keys on the lock surface go to the overlay's page: the lock screen. */
-	shell->lock_input = app_input_create(seat, surface, &input_listener, &shell->overlay, &err);
+	shell->lock_input = app_input_create(seat, surface, &input_listener, &shell->overlay,
+		&err);
 	if (shell->lock_input == NULL) {
 		weft_log(WEFT_ERROR, "lock screen input: %s", err.msg);
 	}
@@ -550,6 +564,8 @@ static void request_unlock(struct shell_view *sv, struct shell_request *req)
 static void request_surface(struct shell_view *sv, struct shell_request *req)
 {
 	struct shell *shell = sv->shell;
+	weft_log(WEFT_DEBUG, "%s: the overlay %s", sv->name,
+		req->surface != SHELL_SURFACE_NONE ? "shows" : "hides");
 	/* Mapping it gives it the keyboard (the compositor's policy). */
 	app_window_set_visible(shell->overlay.window, req->surface != SHELL_SURFACE_NONE);
 	wl_display_flush(shell->display);
@@ -560,6 +576,7 @@ static void channel_event(struct shell *shell, struct json_object *msg, const ch
 {
 	if (strcmp(event, WEFT_COMPOSITOR_EVENT_SHELL_KEY) == 0) {
 		const char *action = weft_json_get_string(msg, WEFT_COMPOSITOR_KEY_ACTION);
+		weft_log(WEFT_DEBUG, "key: %s", action != NULL ? action : "(none)");
 		struct json_object *out = event_new(SHELL_EVENT_KEY);
 		if (out != NULL && action != NULL) {
 			json_object_object_add(out, "action", json_object_new_string(action));
@@ -820,6 +837,81 @@ static void view_finish(struct shell_view *sv)
 	appd_close(sv);
 }
 
+/* Idle */
+
+static void idle_handle_idled(void *data, struct ext_idle_notification_v1 *notification)
+{
+	struct shell *shell = data;
+	weft_log(WEFT_INFO, "idle for %ld s", shell->idle_seconds);
+	post_event(shell, event_new(SHELL_EVENT_IDLE));
+}
+
+static void idle_handle_resumed(void *data, struct ext_idle_notification_v1 *notification)
+{
+}
+
+static const struct ext_idle_notification_v1_listener idle_listener = {
+	.idled = idle_handle_idled,
+	.resumed = idle_handle_resumed,
+};
+
+static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
+	const char *interface, uint32_t version)
+{
+	struct shell *shell = data;
+	if (strcmp(interface, ext_idle_notifier_v1_interface.name) == 0 &&
+		shell->idle_notifier == NULL) {
+		shell->idle_notifier = wl_registry_bind(registry, name,
+			&ext_idle_notifier_v1_interface, 1);
+	} else if (strcmp(interface, wl_seat_interface.name) == 0 && shell->idle_seat == NULL) {
+		shell->idle_seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+	}
+}
+
+static void registry_handle_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_handle_global,
+	.global_remove = registry_handle_global_remove,
+};
+
+/* Asks for shell.idle after idle_seconds without input; false when the
+ * compositor offers no ext-idle-notify (logged, not fatal). */
+static void idle_start(struct shell *shell)
+{
+	if (shell->idle_seconds == 0) {
+		return;
+	}
+	shell->registry = wl_display_get_registry(shell->display);
+	wl_registry_add_listener(shell->registry, &registry_listener, shell);
+	if (wl_display_roundtrip(shell->display) < 0 || shell->idle_notifier == NULL ||
+		shell->idle_seat == NULL) {
+		weft_log(WEFT_WARN, "no ext-idle-notify: no shell.idle");
+		return;
+	}
+	shell->idle = ext_idle_notifier_v1_get_idle_notification(shell->idle_notifier,
+		(uint32_t)(shell->idle_seconds * 1000), shell->idle_seat);
+	ext_idle_notification_v1_add_listener(shell->idle, &idle_listener, shell);
+}
+
+static void idle_finish(struct shell *shell)
+{
+	if (shell->idle != NULL) {
+		ext_idle_notification_v1_destroy(shell->idle);
+	}
+	if (shell->idle_notifier != NULL) {
+		ext_idle_notifier_v1_destroy(shell->idle_notifier);
+	}
+	if (shell->idle_seat != NULL) {
+		wl_seat_destroy(shell->idle_seat);
+	}
+	if (shell->registry != NULL) {
+		wl_registry_destroy(shell->registry);
+	}
+}
+
 /* Main loop */
 
 enum {
@@ -975,6 +1067,7 @@ static void teardown(struct shell *shell)
 	app_window_destroy(shell->lock_window);
 	app_window_destroy(shell->panel.window);
 	app_window_destroy(shell->overlay.window);
+	idle_finish(shell);
 	if (shell->display != NULL) {
 		wl_display_disconnect(shell->display);
 	}
@@ -1001,6 +1094,8 @@ static void usage(FILE *out)
 	      "  --socket PATH        appd's socket (default $" WEFT_APPD_SOCKET_ENV ", else\n"
 	      "                       $XDG_RUNTIME_DIR/" WEFT_APPD_SOCKET_NAME ")\n"
 	      "  --panel-height N     the panel's strip at the top, in pixels (default 40)\n"
+	      "  --idle-timeout S     shell.idle after S seconds without input (default\n"
+	      "                       300; 0: never)\n"
 	      "  --pam-service NAME   PAM service that checks the unlock password\n"
 	      "                       (default " DEFAULT_PAM_SERVICE ", else " FALLBACK_PAM_SERVICE
 	      ")\n"
@@ -1029,8 +1124,8 @@ static int channel_fd_from_env(void)
 	long fd;
 	if (env == NULL || !weft_parse_long(env, 3, INT_MAX, &fd)) {
 		if (env != NULL) {
-			weft_log(WEFT_WARN, "%s=%s: not a descriptor", WEFT_COMPOSITOR_SHELL_FD_ENV,
-				env);
+			weft_log(WEFT_WARN, "%s=%s: not a descriptor",
+				WEFT_COMPOSITOR_SHELL_FD_ENV, env);
 		}
 		return -1;
 	}
@@ -1054,6 +1149,7 @@ int main(int argc, char *argv[])
 		{ "socket", required_argument, NULL, 's' },
 		{ "panel-height", required_argument, NULL, 'p' },
 		{ "pam-service", required_argument, NULL, 'P' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ 0 },
@@ -1066,6 +1162,7 @@ int main(int argc, char *argv[])
 		.overlay = { .appd_fd = -1 },
 		.pam_service = DEFAULT_PAM_SERVICE,
 		.panel_height = DEFAULT_PANEL_HEIGHT,
+		.idle_seconds = DEFAULT_IDLE_SECONDS,
 		.running = true,
 	};
 	const char *ui_dir = WEFT_SHELL_UI_DIR, *socket_path = NULL;
@@ -1089,6 +1186,13 @@ int main(int argc, char *argv[])
 			break;
 		case 'P':
 			shell.pam_service = optarg;
+			break;
+		case 'i':
+			if (!weft_parse_long(optarg, 0, 24 * 3600, &shell.idle_seconds)) {
+				fprintf(stderr, "weft-shell: --idle-timeout %s: not 0..86400\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -1148,6 +1252,7 @@ int main(int argc, char *argv[])
 		weft_error_set(&err, "cannot serve the system UI from %s", shell.ui_dir);
 	} else if (view_start(&shell, &shell.panel, "panel", shell.panel_height, &err) &&
 		view_start(&shell, &shell.overlay, "overlay", 0, &err)) {
+		idle_start(&shell);
 		weft_log(WEFT_INFO, "system UI from %s, appd at %s%s", shell.ui_dir,
 			shell.appd_path, shell.channel_fd < 0 ? ", no shell channel" : "");
 		run(&shell);
