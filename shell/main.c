@@ -54,6 +54,11 @@ struct shell_view {
 	struct app_input *input;
 	struct weft_webview *view;
 	int appd_fd;
+	/* Frames are shown once the page has loaded (no blank flash): until
+	 * then, and for the overlay always, the last one is kept here. */
+	bool loaded;
+	uint8_t *frame;
+	uint32_t frame_width, frame_height, frame_stride;
 };
 
 /* A shell.focus waiting for the compositor's reply. */
@@ -73,9 +78,6 @@ struct shell {
 	bool locked;
 	struct json_object *lock_request; /* shell.lock waiting for "locked" */
 	struct shell_view *lock_requester;
-	/* The overlay's last frame, to show at once on a new lock surface. */
-	uint8_t *frame;
-	uint32_t frame_width, frame_height, frame_stride;
 
 	/* shell.idle: ext-idle-notify on a registry of our own. */
 	struct wl_registry *registry;
@@ -365,15 +367,12 @@ static void request_focus(struct shell_view *sv, struct shell_request *req)
 
 /* The lock */
 
+static void present_kept(struct shell_view *sv);
+
 static void lock_window_configure(void *data, int32_t width, int32_t height, int32_t scale)
 {
 	struct shell *shell = data;
-	struct weft_error err = { 0 };
-	if (shell->frame != NULL &&
-		!app_window_present(shell->lock_window, shell->frame, shell->frame_width,
-			shell->frame_height, shell->frame_stride, &err)) {
-		weft_log(WEFT_WARN, "lock screen: %s", err.msg);
-	}
+	present_kept(&shell->overlay);
 }
 
 static void lock_window_close(void *data)
@@ -594,34 +593,72 @@ static void channel_event(struct shell *shell, struct json_object *msg, const ch
 
 /* Views */
 
+/* The overlay's frames go to the lock surface while there is one. */
+static struct app_window *frame_target(struct shell_view *sv)
+{
+	struct shell *shell = sv->shell;
+	return sv == &shell->overlay && shell->lock_window != NULL ? shell->lock_window
+								   : sv->window;
+}
+
+static void keep_frame(struct shell_view *sv, const uint8_t *rgba, uint32_t width, uint32_t height,
+	uint32_t stride)
+{
+	size_t size = (size_t)stride * height;
+	if (sv->frame == NULL || (size_t)sv->frame_stride * sv->frame_height != size) {
+		free(sv->frame);
+		sv->frame = malloc(size);
+	}
+	if (sv->frame != NULL) {
+		memcpy(sv->frame, rgba, size);
+		sv->frame_width = width;
+		sv->frame_height = height;
+		sv->frame_stride = stride;
+	}
+}
+
+static void present(struct shell_view *sv, const uint8_t *rgba, uint32_t width, uint32_t height,
+	uint32_t stride)
+{
+	struct weft_error err = { 0 };
+	if (!app_window_present(frame_target(sv), rgba, width, height, stride, &err)) {
+		stop(sv->shell, 1, "%s: %s", sv->name, err.msg);
+	}
+}
+
+static void present_kept(struct shell_view *sv)
+{
+	if (sv->loaded && sv->frame != NULL) {
+		present(sv, sv->frame, sv->frame_width, sv->frame_height, sv->frame_stride);
+	}
+}
+
 static void view_handle_frame(void *data, const uint8_t *rgba, uint32_t width, uint32_t height,
 	uint32_t stride)
 {
 	struct shell_view *sv = data;
-	struct shell *shell = sv->shell;
 	if (rgba == NULL) {
 		return;
 	}
-	struct app_window *target = sv->window;
-	if (sv == &shell->overlay) {
-		size_t size = (size_t)stride * height;
-		if (shell->frame == NULL || shell->frame_stride * shell->frame_height != size) {
-			free(shell->frame);
-			shell->frame = malloc(size);
-		}
-		if (shell->frame != NULL) {
-			memcpy(shell->frame, rgba, size);
-			shell->frame_width = width;
-			shell->frame_height = height;
-			shell->frame_stride = stride;
-		}
-		if (shell->lock_window != NULL) {
-			target = shell->lock_window;
-		}
+	/* The overlay's, for a lock surface that comes later. */
+	if (!sv->loaded || sv == &sv->shell->overlay) {
+		keep_frame(sv, rgba, width, height, stride);
 	}
-	struct weft_error err = { 0 };
-	if (!app_window_present(target, rgba, width, height, stride, &err)) {
-		stop(shell, 1, "%s: %s", sv->name, err.msg);
+	if (sv->loaded) {
+		present(sv, rgba, width, height, stride);
+	}
+}
+
+static void view_handle_load_status(void *data, int status)
+{
+	struct shell_view *sv = data;
+	if (status == WEFT_WEBVIEW_LOAD_COMPLETE && !sv->loaded) {
+		sv->loaded = true;
+		present_kept(sv);
+		if (sv != &sv->shell->overlay) {
+			free(sv->frame);
+			sv->frame = NULL;
+		}
 	}
 }
 
@@ -668,6 +705,7 @@ static void view_handle_console(void *data, int level, const char *message)
 
 static const struct weft_webview_listener view_listener = {
 	.frame = view_handle_frame,
+	.load_status = view_handle_load_status,
 	.console = view_handle_console,
 	.ipc_message = view_handle_ipc_message,
 	.closed = view_handle_closed,
@@ -709,6 +747,7 @@ static void input_handle_key(void *data, uint32_t keycode, uint32_t keysym, cons
 static void input_handle_focus(void *data, bool focused)
 {
 	struct shell_view *sv = data;
+	weft_log(WEFT_DEBUG, "%s: keyboard %s", sv->name, focused ? "in" : "out");
 	weft_webview_set_focused(sv->view, focused);
 }
 
@@ -835,6 +874,8 @@ static void view_finish(struct shell_view *sv)
 	app_input_destroy(sv->input);
 	sv->input = NULL;
 	appd_close(sv);
+	free(sv->frame);
+	sv->frame = NULL;
 }
 
 /* Idle */
@@ -1077,7 +1118,6 @@ static void teardown(struct shell *shell)
 	if (shell->signal_fd >= 0) {
 		close(shell->signal_fd);
 	}
-	free(shell->frame);
 	free(shell->ui_dir);
 	free(shell->appd_path);
 }

@@ -6,6 +6,7 @@ virtual keyboard, results are read back from the screen."""
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -40,8 +41,8 @@ def pam_dir(tmp_path):
     return d
 
 
-def start(tmp_path, cache_dir, pam_dir, *shell_args):
-    shell = shlex.join([str(SHELL), "--ui-dir", str(UI), *shell_args])
+def start(tmp_path, cache_dir, pam_dir, *shell_args, ui=UI):
+    shell = shlex.join([str(SHELL), "--ui-dir", str(ui), *shell_args])
     return Weft(tmp_path / "w", cache_dir, shell=shell,
                 env={"WEFT_APP_SHELL": str(APP_SHELL), "WEFT_SHELL_PAM_CONFDIR": str(pam_dir)})
 
@@ -206,6 +207,40 @@ def test_idle_tells_the_page_which_locks(weft_idle):
     session = weft.launch(COUNTER)
     # No input: the stand-in page locks on shell.idle.
     shows(weft, "the lock screen", lambda f: no_app_pixels(f) and f.pixel(30, 30) == GREEN)
-    user_input(weft, "type", "unlock:sesame\n")
-    shows(weft, "the app again", lambda f: f.pixel(640, 400) not in (GREY, MAGENTA, 0))
+    assert "session locked" in weft.logs()
     weft.ctl_json("terminate", session["id"], "--wait")
+
+
+def test_system_scheme_serves_only_its_own_files(tmp_path, cache_dir, pam_dir):
+    """weft-system://ui/ is the UI directory and nothing else: no way out
+    through .. or a symlink, no network, no file:, no app's origin."""
+    ui = tmp_path / "ui"
+    shutil.copytree(UI, ui)
+    (ui / "link.html").symlink_to("/etc/passwd")
+    weft = start(tmp_path, cache_dir, pam_dir, ui=ui)
+    try:
+        panel_drawn(weft)
+        command(weft, "probe")
+        wait_until("the probes", lambda: "probe done" in weft.logs(), timeout=60)
+        got = {}
+        for line in weft.logs().splitlines():
+            if "console: probe " in line and "probe done" not in line:
+                url, status = line.split("console: probe ", 1)[1].rsplit(" ", 1)
+                got[url] = status
+        assert got == {
+            "weft-system://ui/system-ui.html": "200",
+            "weft-system://ui/../../../etc/passwd": "404",
+            "weft-system://ui/..%2f..%2f..%2fetc%2fpasswd": "404",
+            "weft-system://ui/link.html": "404",
+            # No icon entry in the demo's manifest (and no apps reply yet).
+            "weft-system://app-icon/org.weft.demo.counter": "404",
+            "weft-system://elsewhere/system-ui.html": "refused",
+            "weft-app://org.weft.demo.counter/ui/index.html": "refused",
+            "http://127.0.0.1:9/": "refused",
+            "file:///etc/passwd": "refused",
+        }, got
+    finally:
+        try:
+            stop_and_check([weft])
+        finally:
+            weft.cleanup()
