@@ -15,7 +15,7 @@ import pytest
 
 from appdutil import BUILD, COUNTER, SOURCE, Weft, alive, stop_and_check, wait_until
 from conftest import APP_SHELL
-from test_apps import Frame, user_input
+from test_apps import Frame, settled, user_input
 
 SHELL = BUILD / "shell" / "weft-shell"
 UI = SOURCE / "tests" / "shell" / "ui"
@@ -140,11 +140,23 @@ def test_shell_focus_focuses_an_app(weft):
     panel_drawn(weft)
     first = weft.launch(COUNTER)
     second = weft.launch(COUNTER)
-    shows(weft, "the apps", lambda f: f.pixel(640, 400) not in (GREY, MAGENTA))
+    number = (400, 200, 880, 420)  # the counter's big number, black on white
+
+    def ink(frame):
+        return count(frame, 0x000000, number)
+    zero = wait_until("the second counter's 0", lambda: (
+        shows(weft, "the apps", lambda f: f.pixel(640, 400) not in (GREY, MAGENTA))
+        and ink(Frame(weft)) > 0 and settled(weft, number) and ink(Frame(weft))), timeout=60)
+    # The first counter comes on top with the keyboard: Up counts there.
     command(weft, "focus:" + first["id"])
     shows(weft, "the overlay hidden", lambda f: f.pixel(640, 400) not in (GREY, MAGENTA))
-    # The first counter is on top and has the keyboard: "+" counts there.
-    # Its state is its own: terminate the second, the screen does not change.
+    user_input(weft, "key", "Up")
+    one = shows(weft, "the first counter's 1", lambda f: ink(f) not in (0, zero) and ink(f))
+    # Back to the second, which did not count; then the first, still at 1.
+    command(weft, "focus:" + second["id"])
+    shows(weft, "the second counter", lambda f: ink(f) == zero)
+    command(weft, "focus:" + first["id"])
+    shows(weft, "the first counter", lambda f: ink(f) == one)
     command(weft, "focus:no-such-session")
     shows(weft, "the error", lambda f: f.pixel(30, 30) == RED)
     for s in (first, second):
