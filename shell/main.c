@@ -28,6 +28,8 @@
 #include "ext-idle-notify-v1-client-protocol.h"
 #include "host.h"
 #include "input.h"
+#include "loop.h"
+#include "view-input.h"
 #include "weft/appd-protocol.h"
 #include "weft/compositor-protocol.h"
 #include "weft/ipc.h"
@@ -401,16 +403,14 @@ static void lock_window_locked(void *data)
 	post_locked(shell, true);
 }
 
-static const struct app_input_listener input_listener;
-
 static void lock_window_seat(void *data, struct wl_seat *seat, struct wl_surface *surface)
 {
 	struct shell *shell = data;
 	struct weft_error err = { 0 };
 	app_input_destroy(shell->lock_input);
 	/* Keys on the lock surface go to the overlay's page: the lock screen. */
-	shell->lock_input = app_input_create(seat, surface, &input_listener, &shell->overlay,
-		&err);
+	shell->lock_input = app_input_create(seat, surface, &app_view_input_listener,
+		&shell->overlay.view, &err);
 	if (shell->lock_input == NULL) {
 		weft_log(WEFT_ERROR, "lock screen input: %s", err.msg);
 	}
@@ -711,62 +711,6 @@ static const struct weft_webview_listener view_listener = {
 	.closed = view_handle_closed,
 };
 
-/* Input: to the view the data names. */
-
-static void input_handle_pointer_motion(void *data, double x, double y)
-{
-	struct shell_view *sv = data;
-	weft_webview_pointer_motion(sv->view, x, y);
-}
-
-static void input_handle_pointer_button(void *data, uint32_t button, bool pressed)
-{
-	struct shell_view *sv = data;
-	weft_webview_pointer_button(sv->view, button, pressed);
-}
-
-static void input_handle_pointer_leave(void *data)
-{
-	struct shell_view *sv = data;
-	weft_webview_pointer_leave(sv->view);
-}
-
-static void input_handle_pointer_axis(void *data, double dx, double dy)
-{
-	struct shell_view *sv = data;
-	weft_webview_pointer_axis(sv->view, dx, dy);
-}
-
-static void input_handle_key(void *data, uint32_t keycode, uint32_t keysym, const char *text,
-	uint32_t modifiers, bool pressed, bool repeat)
-{
-	struct shell_view *sv = data;
-	weft_webview_key(sv->view, keycode, keysym, text, modifiers, pressed, repeat);
-}
-
-static void input_handle_focus(void *data, bool focused)
-{
-	struct shell_view *sv = data;
-	weft_log(WEFT_DEBUG, "%s: keyboard %s", sv->name, focused ? "in" : "out");
-	weft_webview_set_focused(sv->view, focused);
-}
-
-static void input_handle_touch(void *data, int type, int32_t id, double x, double y)
-{
-	struct shell_view *sv = data;
-	weft_webview_touch(sv->view, type, id, x, y);
-}
-
-static const struct app_input_listener input_listener = {
-	.pointer_motion = input_handle_pointer_motion,
-	.pointer_button = input_handle_pointer_button,
-	.pointer_leave = input_handle_pointer_leave,
-	.pointer_axis = input_handle_pointer_axis,
-	.key = input_handle_key,
-	.focus = input_handle_focus,
-	.touch = input_handle_touch,
-};
-
 /* Windows */
 
 static void window_handle_configure(void *data, int32_t width, int32_t height, int32_t scale)
@@ -790,7 +734,7 @@ static void window_handle_seat(void *data, struct wl_seat *seat, struct wl_surfa
 	struct shell_view *sv = data;
 	struct weft_error err = { 0 };
 	app_input_destroy(sv->input);
-	sv->input = app_input_create(seat, surface, &input_listener, sv, &err);
+	sv->input = app_input_create(seat, surface, &app_view_input_listener, &sv->view, &err);
 	if (sv->input == NULL) {
 		weft_log(WEFT_ERROR, "%s input: %s", sv->name, err.msg);
 	}
@@ -978,32 +922,14 @@ static int repeat_fd(struct app_input *input)
 	return input != NULL ? app_input_get_repeat_fd(input) : -1;
 }
 
-static bool wayland_read(struct shell *shell, struct pollfd *fds)
-{
-	struct wl_display *display = shell->display;
-	while (wl_display_prepare_read(display) != 0) {
-		if (wl_display_dispatch_pending(display) < 0) {
-			return false;
-		}
-	}
-	fds[POLL_WAYLAND] = (struct pollfd){ wl_display_get_fd(display), POLLIN, 0 };
-	if (wl_display_flush(display) < 0) {
-		if (errno != EAGAIN) {
-			wl_display_cancel_read(display);
-			return false;
-		}
-		fds[POLL_WAYLAND].events |= POLLOUT;
-	}
-	return true;
-}
-
 static void run(struct shell *shell)
 {
 	struct wl_display *display = shell->display;
 	struct pollfd fds[POLL_COUNT];
 	while (shell->running) {
-		if (!wayland_read(shell, fds)) {
-			stop(shell, 1, "Wayland connection lost: %s", strerror(errno));
+		struct weft_error err = { 0 };
+		if (!app_wayland_before_poll(display, &fds[POLL_WAYLAND], &err)) {
+			stop(shell, 1, "%s", err.msg);
 			return;
 		}
 		fds[POLL_ENGINE] = poll_in(weft_webview_engine_get_fd(shell->engine));
@@ -1021,17 +947,8 @@ static void run(struct shell *shell)
 			}
 			continue;
 		}
-		if (fds[POLL_WAYLAND].revents & POLLIN) {
-			if (wl_display_read_events(display) < 0) {
-				stop(shell, 1, "Wayland connection lost: %s", strerror(errno));
-				return;
-			}
-		} else {
-			wl_display_cancel_read(display);
-		}
-		if ((fds[POLL_WAYLAND].revents & (POLLERR | POLLHUP)) ||
-			wl_display_dispatch_pending(display) < 0) {
-			stop(shell, 1, "Wayland connection lost");
+		if (!app_wayland_after_poll(display, fds[POLL_WAYLAND].revents, &err)) {
+			stop(shell, 1, "%s", err.msg);
 			return;
 		}
 		if (fds[POLL_ENGINE].revents & POLLIN) {
@@ -1059,23 +976,6 @@ static void run(struct shell *shell)
 			stop(shell, 0, NULL);
 		}
 	}
-}
-
-static int signal_fd_create(struct weft_error *err)
-{
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
-		weft_error_errno(err, "sigprocmask");
-		return -1;
-	}
-	int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0) {
-		weft_error_errno(err, "signalfd");
-	}
-	return fd;
 }
 
 static void handle_engine_log(void *data, int level, const char *message)
@@ -1146,15 +1046,8 @@ static void usage(FILE *out)
 
 static char *default_socket(void)
 {
-	const char *env = getenv(WEFT_APPD_SOCKET_ENV);
-	if (env != NULL && env[0] != '\0') {
-		return strdup(env);
-	}
 	struct weft_error err = { 0 };
-	char *dir = weft_path_runtime_dir(&err);
-	char *path = dir != NULL ? weft_path_join(dir, WEFT_APPD_SOCKET_NAME) : NULL;
-	free(dir);
-	return path;
+	return weft_path_appd_socket(&err);
 }
 
 /* WEFT_SHELL_FD, when the compositor gave one; -1 otherwise. */
@@ -1265,7 +1158,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	shell.channel_fd = channel_fd_from_env();
-	shell.signal_fd = signal_fd_create(&err);
+	shell.signal_fd = app_signal_fd_create(&err);
 	shell.display = wl_display_connect(NULL);
 	if (shell.signal_fd < 0 || shell.display == NULL) {
 		if (shell.display == NULL) {
