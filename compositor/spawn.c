@@ -30,6 +30,11 @@ struct weft_child {
 	char *cmd;
 	enum weft_client_role role;
 	pid_t pid;
+	/* The shell's Wayland connection while it lasts: it ends with the
+	 * process, before a new shell can come (its lock would be refused while
+	 * the dead one's client lingers). */
+	struct wl_client *client;
+	struct wl_listener client_destroy;
 	int64_t started_ms;
 	int backoff_ms;
 	struct wl_event_source *restart_timer;
@@ -65,6 +70,13 @@ static void exec_child(const char *cmd, const char *env_name, int fd, int shell_
 	_exit(127);
 }
 
+static void handle_client_destroy(struct wl_listener *listener, void *data)
+{
+	struct weft_child *child = wl_container_of(listener, child, client_destroy);
+	wl_list_remove(&child->client_destroy.link);
+	child->client = NULL;
+}
+
 static bool child_start(struct weft_child *child)
 {
 	struct weft_server *server = child->server;
@@ -93,11 +105,19 @@ static bool child_start(struct weft_child *child)
 		}
 		weft_control_destroy(server->shell_control);
 		server->shell_control = channel;
-		if (weft_client_create_tagged(server, sv[0], child->role, NULL, NULL) == NULL) {
+		struct wl_client *client = weft_client_create_tagged(server, sv[0], child->role,
+			NULL, NULL);
+		if (client == NULL) {
 			close(sv[1]);
 			close(ch[1]);
 			return false;
 		}
+		if (child->client != NULL) {
+			wl_list_remove(&child->client_destroy.link);
+		}
+		child->client = client;
+		child->client_destroy.notify = handle_client_destroy;
+		wl_client_add_destroy_listener(client, &child->client_destroy);
 	} else {
 		struct weft_control *control = weft_control_create(server, sv[0]);
 		if (control == NULL) {
@@ -188,6 +208,9 @@ void weft_child_destroy(struct weft_child *child)
 	if (child->restart_timer != NULL) {
 		wl_event_source_remove(child->restart_timer);
 	}
+	if (child->client != NULL) {
+		wl_list_remove(&child->client_destroy.link);
+	}
 	free(child->name);
 	free(child->cmd);
 	free(child);
@@ -200,9 +223,13 @@ static void child_exited(struct weft_child *child, int status)
 	} else {
 		weft_log(WEFT_WARN, "%s: exited with status %d", child->name, WEXITSTATUS(status));
 	}
-	/* Whatever it left behind in its group goes with it. */
+	/* Whatever it left behind in its group goes with it, and so does its
+	 * connection, even if its hangup is not read yet. */
 	kill(-child->pid, SIGKILL);
 	child->pid = 0;
+	if (child->client != NULL) {
+		wl_client_destroy(child->client);
+	}
 	if (weft_now_ms() - child->started_ms >= HEALTHY_RUN_MS) {
 		child->backoff_ms = BACKOFF_MIN_MS;
 	}

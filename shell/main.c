@@ -39,7 +39,7 @@
 #include "weft/webview.h"
 #include "window.h"
 
-#define DEFAULT_PANEL_HEIGHT 40
+#define DEFAULT_PANEL_HEIGHT 48
 #define DEFAULT_IDLE_SECONDS 300
 #define MAX_FOCUS_WAITS 32
 #define SHUTDOWN_SECONDS 5
@@ -1033,7 +1033,7 @@ static void usage(FILE *out)
 	      "                       default " WEFT_SHELL_UI_DIR ")\n"
 	      "  --socket PATH        appd's socket (default $" WEFT_APPD_SOCKET_ENV ", else\n"
 	      "                       $XDG_RUNTIME_DIR/" WEFT_APPD_SOCKET_NAME ")\n"
-	      "  --panel-height N     the panel's strip at the top, in pixels (default 40)\n"
+	      "  --panel-height N     the panel's strip at the top, in pixels (default 48)\n"
 	      "  --idle-timeout S     shell.idle after S seconds without input (default\n"
 	      "                       300; 0: never)\n"
 	      "  --pam-service NAME   PAM service that checks the unlock password\n"

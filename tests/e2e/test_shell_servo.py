@@ -21,8 +21,8 @@ SHELL = BUILD / "shell" / "weft-shell"
 UI = SOURCE / "tests" / "shell" / "ui"
 GREY, BLUE, YELLOW = 0x404040, 0x2050A0, 0xF0F000
 MAGENTA, GREEN, RED = 0xC000C0, 0x00C000, 0xC00000
-STRIP = (0, 0, 1280, 40)
-BELOW = (0, 40, 1280, 720)
+STRIP = (0, 0, 1280, 48)
+BELOW = (0, 48, 1280, 720)
 
 pytestmark = pytest.mark.skipif(not SHELL.exists(), reason=f"no {SHELL} (webview disabled)")
 
