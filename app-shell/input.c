@@ -30,6 +30,9 @@ struct app_input {
 	struct xkb_state *state;
 
 	bool pointer_inside;
+	/* Whether our surface has the keyboard: a client with several surfaces
+	 * (weft-shell) gets each key on every wl_keyboard it made. */
+	bool keyboard_inside;
 	double axis_dx, axis_dy; /* summed until the pointer frame */
 	struct touch_point touch_points[MAX_TOUCH_POINTS];
 
@@ -236,6 +239,7 @@ static void keyboard_handle_enter(void *data, struct wl_keyboard *keyboard, uint
 {
 	struct app_input *input = data;
 	if (surface == input->surface) {
+		input->keyboard_inside = true;
 		input->listener->focus(input->data, true);
 	}
 }
@@ -246,6 +250,7 @@ static void keyboard_handle_leave(void *data, struct wl_keyboard *keyboard, uint
 	struct app_input *input = data;
 	repeat_arm(input, 0);
 	if (surface == input->surface) {
+		input->keyboard_inside = false;
 		input->listener->focus(input->data, false);
 	}
 }
@@ -254,6 +259,9 @@ static void keyboard_handle_key(void *data, struct wl_keyboard *keyboard, uint32
 	uint32_t time, uint32_t key, uint32_t state)
 {
 	struct app_input *input = data;
+	if (!input->keyboard_inside) {
+		return;
+	}
 	bool pressed = state == WL_KEYBOARD_KEY_STATE_PRESSED;
 	send_key(input, key, pressed, false);
 	if (pressed && input->keymap && xkb_keymap_key_repeats(input->keymap, key + 8)) {

@@ -24,7 +24,9 @@
 
 #include "adopt.h"
 #include "input.h"
+#include "loop.h"
 #include "relay.h"
+#include "view-input.h"
 #include "warmup.h"
 #include "weft/app_id.h"
 #include "weft/log.h"
@@ -159,59 +161,6 @@ static const struct app_relay_listener relay_listener = {
 	.message = relay_handle_message,
 };
 
-static void input_handle_pointer_motion(void *data, double x, double y)
-{
-	struct app *app = data;
-	weft_webview_pointer_motion(app->view, x, y);
-}
-
-static void input_handle_pointer_button(void *data, uint32_t button, bool pressed)
-{
-	struct app *app = data;
-	weft_webview_pointer_button(app->view, button, pressed);
-}
-
-static void input_handle_pointer_leave(void *data)
-{
-	struct app *app = data;
-	weft_webview_pointer_leave(app->view);
-}
-
-static void input_handle_pointer_axis(void *data, double dx, double dy)
-{
-	struct app *app = data;
-	weft_webview_pointer_axis(app->view, dx, dy);
-}
-
-static void input_handle_key(void *data, uint32_t keycode, uint32_t keysym, const char *text,
-	uint32_t modifiers, bool pressed, bool repeat)
-{
-	struct app *app = data;
-	weft_webview_key(app->view, keycode, keysym, text, modifiers, pressed, repeat);
-}
-
-static void input_handle_focus(void *data, bool focused)
-{
-	struct app *app = data;
-	weft_webview_set_focused(app->view, focused);
-}
-
-static void input_handle_touch(void *data, int type, int32_t id, double x, double y)
-{
-	struct app *app = data;
-	weft_webview_touch(app->view, type, id, x, y);
-}
-
-static const struct app_input_listener input_listener = {
-	.pointer_motion = input_handle_pointer_motion,
-	.pointer_button = input_handle_pointer_button,
-	.pointer_leave = input_handle_pointer_leave,
-	.pointer_axis = input_handle_pointer_axis,
-	.key = input_handle_key,
-	.focus = input_handle_focus,
-	.touch = input_handle_touch,
-};
-
 static void window_handle_configure(void *data, int32_t width, int32_t height, int32_t scale)
 {
 	struct app *app = data;
@@ -239,7 +188,7 @@ static void window_handle_seat(void *data, struct wl_seat *seat, struct wl_surfa
 		wl_seat_destroy(seat);
 		return;
 	}
-	app->input = app_input_create(seat, surface, &input_listener, app, &err);
+	app->input = app_input_create(seat, surface, &app_view_input_listener, &app->view, &err);
 	if (!app->input) {
 		weft_log(WEFT_WARN, "no input: %s", err.msg);
 	}
@@ -545,23 +494,6 @@ static bool prewarm(struct app *app, int fd, struct weft_error *err)
 	return true;
 }
 
-static int signal_fd_create(struct weft_error *err)
-{
-	sigset_t mask;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
-		weft_error_errno(err, "sigprocmask");
-		return -1;
-	}
-	int fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (fd < 0) {
-		weft_error_errno(err, "signalfd");
-	}
-	return fd;
-}
-
 enum { POLL_WAYLAND, POLL_ENGINE, POLL_SIGNAL, POLL_RELAY, POLL_REPEAT, POLL_COUNT };
 
 static void run(struct app *app)
@@ -569,24 +501,11 @@ static void run(struct app *app)
 	struct wl_display *display = app_window_get_display(app->window);
 	struct pollfd fds[POLL_COUNT];
 	while (app->running) {
-		while (wl_display_prepare_read(display) != 0) {
-			if (wl_display_dispatch_pending(display) < 0) {
-				stop(app, 1, "Wayland connection lost: %s", strerror(errno));
-				return;
-			}
+		struct weft_error err = { 0 };
+		if (!app_wayland_before_poll(display, &fds[POLL_WAYLAND], &err)) {
+			stop(app, 1, "%s", err.msg);
+			return;
 		}
-		short wayland_events = POLLIN;
-		if (wl_display_flush(display) < 0) {
-			if (errno != EAGAIN) {
-				wl_display_cancel_read(display);
-				stop(app, 1, "Wayland connection lost: %s", strerror(errno));
-				return;
-			}
-			wayland_events |= POLLOUT;
-		}
-
-		fds[POLL_WAYLAND] = (struct pollfd){ wl_display_get_fd(display), wayland_events,
-			0 };
 		fds[POLL_ENGINE] = (struct pollfd){ weft_webview_engine_get_fd(app->engine),
 			POLLIN, 0 };
 		fds[POLL_SIGNAL] = (struct pollfd){ app->signal_fd, POLLIN, 0 };
@@ -606,20 +525,8 @@ static void run(struct app *app)
 			return;
 		}
 
-		if (fds[POLL_WAYLAND].revents & POLLIN) {
-			if (wl_display_read_events(display) < 0) {
-				stop(app, 1, "Wayland connection lost: %s", strerror(errno));
-				return;
-			}
-		} else {
-			wl_display_cancel_read(display);
-		}
-		if (fds[POLL_WAYLAND].revents & (POLLERR | POLLHUP)) {
-			stop(app, 1, "Wayland connection lost");
-			return;
-		}
-		if (wl_display_dispatch_pending(display) < 0) {
-			stop(app, 1, "Wayland connection lost: %s", strerror(errno));
+		if (!app_wayland_after_poll(display, fds[POLL_WAYLAND].revents, &err)) {
+			stop(app, 1, "%s", err.msg);
 			return;
 		}
 
@@ -631,7 +538,7 @@ static void run(struct app *app)
 		}
 		if (app->relay && fds[POLL_RELAY].revents) {
 			bool hangup = false;
-			struct weft_error err = { 0 };
+			err = (struct weft_error){ 0 };
 			if (!app_relay_dispatch(app->relay, fds[POLL_RELAY].revents, &hangup,
 				    &err)) {
 				if (hangup) {
@@ -850,7 +757,7 @@ int main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	if (warm_up) {
-		app.signal_fd = signal_fd_create(&err);
+		app.signal_fd = app_signal_fd_create(&err);
 		if (app.signal_fd < 0 || !start_engine(&app, &err) ||
 			!app_warm_up(app.engine, app.signal_fd, WARM_UP_TIMEOUT_MS, &err)) {
 			goto fail;
@@ -866,7 +773,7 @@ int main(int argc, char *argv[])
 		if (!parse_fd("--prewarm", prewarm_arg, &prewarm_fd, &err)) {
 			goto fail;
 		}
-		app.signal_fd = signal_fd_create(&err);
+		app.signal_fd = app_signal_fd_create(&err);
 		if (app.signal_fd < 0) {
 			goto fail;
 		}
@@ -902,7 +809,7 @@ int main(int argc, char *argv[])
 		weft_log(WEFT_INFO, "%s, session %s", app.manifest->id, session);
 	}
 	if (app.signal_fd < 0) {
-		app.signal_fd = signal_fd_create(&err);
+		app.signal_fd = app_signal_fd_create(&err);
 	}
 	if (app.signal_fd < 0) {
 		goto fail;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <wayland-client.h>
 
+#include "ext-session-lock-v1-client-protocol.h"
 #include "weft/log.h"
 #include "window.h"
 #include "xdg-shell-client-protocol.h"
@@ -36,11 +37,13 @@ struct app_output {
 
 struct app_window {
 	struct wl_display *display;
+	bool owns_display;
 	struct wl_registry *registry;
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
 	struct zweft_shell_manager_v1 *zweft;
+	struct ext_session_lock_manager_v1 *lock_manager;
 	struct wl_list outputs;
 	/* Seats announced before the surface exists wait for it. */
 	struct wl_seat *early_seats[4];
@@ -50,10 +53,15 @@ struct app_window {
 	struct zweft_shell_window_v1 *zweft_window;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *xdg_toplevel;
+	struct ext_session_lock_v1 *lock;
+	struct ext_session_lock_surface_v1 *lock_surface;
+	bool locked; /* the lock's locked event came: unlock, never destroy */
 	struct wl_callback *frame_callback;
 
 	struct app_buffer buffers[MAX_BUFFERS];
 	struct app_buffer *pending; /* drawn, waiting for the frame callback */
+	struct app_buffer *last; /* the last one committed */
+	bool hidden;
 
 	int32_t width, height, scale;
 	int32_t xdg_width, xdg_height; /* until xdg_surface.configure */
@@ -184,6 +192,9 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		window->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
 		xdg_wm_base_add_listener(window->wm_base, &wm_base_listener, window);
+	} else if (strcmp(interface, ext_session_lock_manager_v1_interface.name) == 0) {
+		window->lock_manager = wl_registry_bind(registry, name,
+			&ext_session_lock_manager_v1_interface, 1);
 	} else if (strcmp(interface, zweft_shell_manager_v1_interface.name) == 0) {
 		window->zweft = wl_registry_bind(registry, name, &zweft_shell_manager_v1_interface,
 			version < 2 ? version : 2);
@@ -268,7 +279,58 @@ static void zweft_handle_presentation_feedback(void *data,
 static void zweft_handle_navigation_gesture(void *data, struct zweft_shell_window_v1 *zweft_window,
 	uint32_t type, uint32_t fingers, wl_fixed_t dx, wl_fixed_t dy)
 {
+	struct app_window *window = data;
+	if (window->listener->gesture) {
+		window->listener->gesture(window->data, type, fingers, wl_fixed_to_double(dx),
+			wl_fixed_to_double(dy));
+	}
 }
+
+static void lock_handle_locked(void *data, struct ext_session_lock_v1 *lock)
+{
+	struct app_window *window = data;
+	window->locked = true;
+	if (window->listener->locked) {
+		window->listener->locked(window->data);
+	}
+}
+
+static void lock_handle_finished(void *data, struct ext_session_lock_v1 *lock)
+{
+	/* Refused (someone else holds the lock) or ended by the compositor. */
+	struct app_window *window = data;
+	if (window->listener->close) {
+		window->listener->close(window->data);
+	}
+}
+
+static const struct ext_session_lock_v1_listener lock_listener = {
+	.locked = lock_handle_locked,
+	.finished = lock_handle_finished,
+};
+
+static void lock_surface_handle_configure(void *data,
+	struct ext_session_lock_surface_v1 *lock_surface, uint32_t serial, uint32_t width,
+	uint32_t height)
+{
+	struct app_window *window = data;
+	ext_session_lock_surface_v1_ack_configure(lock_surface, serial);
+	if (width == 0 || height == 0 || width > INT32_MAX || height > INT32_MAX) {
+		return;
+	}
+	bool changed = !window->configured || (int32_t)width != window->width ||
+		(int32_t)height != window->height;
+	window->width = (int32_t)width;
+	window->height = (int32_t)height;
+	window->configured = true;
+	if (changed) {
+		notify_configure(window);
+	}
+}
+
+static const struct ext_session_lock_surface_v1_listener lock_surface_listener = {
+	.configure = lock_surface_handle_configure,
+};
 
 static const struct zweft_shell_window_v1_listener zweft_window_listener = {
 	.configure = zweft_handle_configure,
@@ -326,6 +388,39 @@ static const struct xdg_toplevel_listener xdg_toplevel_listener = {
 struct app_window *app_window_create(const char *app_id, const char *title,
 	const struct app_window_listener *listener, void *data, struct weft_error *err)
 {
+	const struct app_window_options options = {
+		.app_id = app_id,
+		.title = title,
+	};
+	return app_window_create_with(&options, listener, data, err);
+}
+
+/* The session lock and its surface on the first output. */
+static bool create_lock(struct app_window *window, struct weft_error *err)
+{
+	if (!window->lock_manager) {
+		weft_error_set(err, "the compositor offers no ext_session_lock_manager_v1");
+		return false;
+	}
+	if (wl_list_empty(&window->outputs)) {
+		weft_error_set(err, "no output to lock");
+		return false;
+	}
+	struct app_output *output = wl_container_of(window->outputs.prev, output, link);
+	window->lock = ext_session_lock_manager_v1_lock(window->lock_manager);
+	ext_session_lock_v1_add_listener(window->lock, &lock_listener, window);
+	window->lock_surface = ext_session_lock_v1_get_lock_surface(window->lock, window->surface,
+		output->output);
+	ext_session_lock_surface_v1_add_listener(window->lock_surface, &lock_surface_listener,
+		window);
+	return true;
+}
+
+struct app_window *app_window_create_with(const struct app_window_options *options,
+	const struct app_window_listener *listener, void *data, struct weft_error *err)
+{
+	const char *app_id = options->app_id, *title = options->title;
+	const char *role = options->role != NULL ? options->role : "application";
 	struct app_window *window = calloc(1, sizeof(*window));
 	if (!window) {
 		weft_error_set(err, "out of memory");
@@ -336,7 +431,11 @@ struct app_window *app_window_create(const char *app_id, const char *title,
 	window->scale = 1;
 	wl_list_init(&window->outputs);
 
-	window->display = wl_display_connect(NULL);
+	window->display = options->display;
+	if (!window->display) {
+		window->display = wl_display_connect(NULL);
+		window->owns_display = true;
+	}
 	if (!window->display) {
 		weft_error_errno(err, "cannot connect to the Wayland compositor");
 		goto error;
@@ -356,11 +455,22 @@ struct app_window *app_window_create(const char *app_id, const char *title,
 		goto error;
 	}
 
+	bool lock = strcmp(role, APP_WINDOW_ROLE_LOCK) == 0;
+	if (!lock && strcmp(role, "application") != 0 && !window->zweft) {
+		weft_error_set(err, "the compositor offers no zweft_shell for a %s window", role);
+		goto error;
+	}
+
 	window->surface = wl_compositor_create_surface(window->compositor);
 	wl_surface_add_listener(window->surface, &surface_listener, window);
-	if (window->zweft) {
+	if (lock) {
+		if (!create_lock(window, err)) {
+			goto error;
+		}
+	} else if (window->zweft) {
 		window->zweft_window = zweft_shell_manager_v1_create_window(window->zweft, app_id,
-			title, "application", window->surface, 0, 0, 0, 0);
+			title, role, window->surface, options->x, options->y, options->width,
+			options->height);
 		zweft_shell_window_v1_add_listener(window->zweft_window, &zweft_window_listener,
 			window);
 	} else {
@@ -415,6 +525,17 @@ void app_window_destroy(struct app_window *window)
 	if (window->frame_callback) {
 		wl_callback_destroy(window->frame_callback);
 	}
+	if (window->lock_surface) {
+		ext_session_lock_surface_v1_destroy(window->lock_surface);
+	}
+	/* A lock that locked is never destroyed without unlocking (a protocol
+	 * error): left alone, it keeps the session locked when we are gone. */
+	if (window->lock && !window->locked) {
+		ext_session_lock_v1_destroy(window->lock);
+	}
+	if (window->lock_manager) {
+		ext_session_lock_manager_v1_destroy(window->lock_manager);
+	}
 	if (window->zweft_window) {
 		zweft_shell_window_v1_destroy(window->zweft_window);
 	}
@@ -451,7 +572,9 @@ void app_window_destroy(struct app_window *window)
 	}
 	if (window->display) {
 		wl_display_flush(window->display);
-		wl_display_disconnect(window->display);
+		if (window->owns_display) {
+			wl_display_disconnect(window->display);
+		}
 	}
 	free(window);
 }
@@ -607,6 +730,7 @@ static void commit_pending(struct app_window *window)
 	wl_callback_add_listener(window->frame_callback, &frame_listener, window);
 	wl_surface_commit(window->surface);
 	buffer->busy = true;
+	window->last = buffer;
 }
 
 bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t width,
@@ -618,8 +742,51 @@ bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t
 	}
 	app_window_convert(buffer->data, width * 4, rgba, stride, width, height);
 	window->pending = buffer;
-	if (!window->frame_callback && window->configured) {
+	if (!window->frame_callback && window->configured && !window->hidden) {
 		commit_pending(window);
 	}
 	return true;
+}
+
+void app_window_set_visible(struct app_window *window, bool visible)
+{
+	if (visible == !window->hidden) {
+		return;
+	}
+	window->hidden = !visible;
+	/* No frame callback comes for a surface that is not shown. */
+	if (window->frame_callback) {
+		wl_callback_destroy(window->frame_callback);
+		window->frame_callback = NULL;
+	}
+	if (!visible) {
+		wl_surface_attach(window->surface, NULL, 0, 0);
+		wl_surface_commit(window->surface);
+		return;
+	}
+	if (!window->pending && window->last) {
+		window->pending = window->last;
+	}
+	if (window->pending && window->configured) {
+		commit_pending(window);
+	}
+}
+
+bool app_window_is_visible(struct app_window *window)
+{
+	return !window->hidden;
+}
+
+void app_window_unlock(struct app_window *window)
+{
+	if (window->lock && window->locked) {
+		if (window->lock_surface) {
+			ext_session_lock_surface_v1_destroy(window->lock_surface);
+			window->lock_surface = NULL;
+		}
+		ext_session_lock_v1_unlock_and_destroy(window->lock);
+		window->lock = NULL;
+		window->locked = false;
+		wl_display_flush(window->display);
+	}
 }

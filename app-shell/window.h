@@ -22,6 +22,26 @@ struct app_window_listener {
 	void (*close)(void *data);
 	/* A seat appeared (ownership passes); input goes to surface. */
 	void (*seat)(void *data, struct wl_seat *seat, struct wl_surface *surface);
+	/* May be NULL: zweft's navigation_gesture (type 0 swipe, 1 pinch, 2 hold). */
+	void (*gesture)(void *data, uint32_t type, uint32_t fingers, double dx, double dy);
+	/* May be NULL: a lock window's session is locked (close: refused or ended). */
+	void (*locked)(void *data);
+};
+
+/* The role of a window that is an ext-session-lock surface, not a zweft window. */
+#define APP_WINDOW_ROLE_LOCK "lock"
+
+struct app_window_options {
+	/* NULL: connect (WAYLAND_SOCKET, else WAYLAND_DISPLAY) and own the
+	 * connection; else share this one, which outlives the window. */
+	struct wl_display *display;
+	const char *app_id, *title;
+	/* A zweft role ("panel", "overlay", ...; NULL: "application") or
+	 * APP_WINDOW_ROLE_LOCK: the session is locked while the window lives,
+	 * and stays locked if the process dies before app_window_unlock(). */
+	const char *role;
+	/* The zweft window's requested geometry (0: the compositor's choice). */
+	int32_t x, y, width, height;
 };
 
 struct app_window;
@@ -32,7 +52,15 @@ struct app_window;
  */
 struct app_window *app_window_create(const char *app_id, const char *title,
 	const struct app_window_listener *listener, void *data, struct weft_error *err);
+struct app_window *app_window_create_with(const struct app_window_options *options,
+	const struct app_window_listener *listener, void *data, struct weft_error *err);
 void app_window_destroy(struct app_window *window);
+/* Hides (unmaps) or shows again the window; frames presented while hidden
+ * are kept for the next show. */
+void app_window_set_visible(struct app_window *window, bool visible);
+bool app_window_is_visible(struct app_window *window);
+/* Unlocks the session of a lock window once it locked. */
+void app_window_unlock(struct app_window *window);
 
 struct wl_display *app_window_get_display(struct app_window *window);
 struct wl_surface *app_window_get_surface(struct app_window *window);

@@ -22,6 +22,7 @@
 struct weft_control {
 	struct weft_server *server;
 	int fd;
+	bool shell; /* the shell channel: focus_session only */
 	struct wl_event_source *source;
 	struct wl_list reads; /* control_read.link */
 };
@@ -292,15 +293,25 @@ static void handle_request(struct weft_control *control, struct json_object *req
 		reply_error(control, request, code, err.msg);
 		return;
 	}
+	/* The shell may raise an app, nothing more: windows and the clipboard
+	 * are appd's business. */
+	if (control->shell && req.type != WEFT_CONTROL_FOCUS_SESSION) {
+		reply_error(control, request, WEFT_COMPOSITOR_ERR_UNKNOWN_REQUEST,
+			request_types[req.type]);
+		return;
+	}
 	handlers[req.type](control, request, &req);
 }
 
 static void control_hangup(struct weft_control *control)
 {
 	struct weft_server *server = control->server;
-	weft_log(WEFT_WARN, "control: appd hung up");
+	weft_log(WEFT_WARN, "control: %s hung up", control->shell ? "the shell" : "appd");
 	if (server->control == control) {
 		server->control = NULL;
+	}
+	if (server->shell_control == control) {
+		server->shell_control = NULL;
 	}
 	weft_control_destroy(control);
 }
@@ -363,6 +374,35 @@ struct weft_control *weft_control_create(struct weft_server *server, int fd)
 		return NULL;
 	}
 	return control;
+}
+
+struct weft_control *weft_control_create_shell(struct weft_server *server, int fd)
+{
+	struct weft_control *control = weft_control_create(server, fd);
+	if (control == NULL) {
+		return NULL;
+	}
+	control->shell = true;
+	/* A shell that starts while its predecessor's lock holds takes it over. */
+	if (weft_session_lock_is_locked(server->session_lock)) {
+		struct json_object *msg = json_object_new_object();
+		json_object_object_add(msg, WEFT_MSG_EVENT,
+			json_object_new_string(WEFT_COMPOSITOR_EVENT_LOCKED));
+		send_msg(control, msg, -1);
+	}
+	return control;
+}
+
+void weft_control_send_shell_key(struct weft_control *control, const char *action)
+{
+	if (control == NULL) {
+		return;
+	}
+	struct json_object *msg = json_object_new_object();
+	json_object_object_add(msg, WEFT_MSG_EVENT,
+		json_object_new_string(WEFT_COMPOSITOR_EVENT_SHELL_KEY));
+	json_object_object_add(msg, WEFT_COMPOSITOR_KEY_ACTION, json_object_new_string(action));
+	send_msg(control, msg, -1);
 }
 
 void weft_control_destroy(struct weft_control *control)

@@ -60,6 +60,8 @@ static void handle_keyboard_modifiers(struct wl_listener *listener, void *data)
 	struct wlr_seat *seat = keyboard->seat->seat;
 	wlr_seat_set_keyboard(seat, keyboard->device);
 	wlr_seat_keyboard_notify_modifiers(seat, &keyboard->device->keyboard->modifiers);
+	weft_keybinding_modifiers(keyboard->seat->server,
+		wlr_keyboard_get_modifiers(keyboard->device->keyboard));
 }
 
 /*
@@ -109,6 +111,12 @@ static void handle_keyboard_key(struct wl_listener *listener, void *data)
 		int n = xkb_state_key_get_syms(wlr_keyboard->xkb_state, event->keycode + 8, &syms);
 		for (int i = 0; i < n && !handled; i++) {
 			handled = weft_keybinding_handle(seat->server, modifiers, syms[i]);
+		}
+	} else if (wlr_keyboard->xkb_state != NULL) {
+		const xkb_keysym_t *syms;
+		int n = xkb_state_key_get_syms(wlr_keyboard->xkb_state, event->keycode + 8, &syms);
+		for (int i = 0; i < n; i++) {
+			weft_keybinding_release(seat->server, syms[i]);
 		}
 	}
 	if (!handled) {

@@ -465,8 +465,9 @@ void weft_server_finish(struct weft_server *server)
 	weft_child_destroy(server->shell);
 	weft_child_destroy(server->appd);
 	weft_control_destroy(server->control);
+	weft_control_destroy(server->shell_control);
 	server->shell = server->appd = NULL;
-	server->control = NULL;
+	server->control = server->shell_control = NULL;
 	/* Before the clients go: wlroots would restart a lost X server. */
 	weft_xwayland_finish(server);
 	wl_display_destroy_clients(server->display);

@@ -165,6 +165,11 @@ struct weft_server {
 	struct weft_control *control;
 	struct weft_appd_listener *appd_listener; /* --appd-socket */
 	bool exported_environment; /* --export-environment: unset it at exit */
+	struct weft_control *shell_control; /* the shell channel, NULL without a shell */
+	/* Shell keys (keybindings.c): Super went down with no key since; an
+	 * Alt+Tab switch is under way until Alt goes up. */
+	bool super_alone;
+	bool switching;
 	struct weft_clipboard *clipboard;
 	struct weft_session_lock *session_lock;
 	struct weft_idle *idle;
@@ -246,6 +251,9 @@ bool weft_touch_has_devices(struct weft_touch *touch);
 
 /* keybindings.c */
 bool weft_keybinding_handle(struct weft_server *server, uint32_t modifiers, uint32_t keysym);
+/* A key went up: Super alone opens the shell's launcher, Alt ends a switch. */
+void weft_keybinding_release(struct weft_server *server, uint32_t keysym);
+void weft_keybinding_modifiers(struct weft_server *server, uint32_t modifiers);
 
 /* session_lock.c: ext-session-lock-v1; the lock outlives its locker */
 struct weft_session_lock *weft_session_lock_create(struct weft_server *server);
@@ -388,6 +396,9 @@ struct weft_control_request {
 bool weft_control_decode(struct json_object *msg, struct weft_control_request *req,
 	const char **code, struct weft_error *err);
 struct weft_control *weft_control_create(struct weft_server *server, int fd);
+/* The shell channel: only focus_session, and shell_key events. */
+struct weft_control *weft_control_create_shell(struct weft_server *server, int fd);
+void weft_control_send_shell_key(struct weft_control *control, const char *action);
 void weft_control_destroy(struct weft_control *control);
 void weft_control_send_event(struct weft_control *control, const char *event, const char *app_id,
 	const char *session_id);

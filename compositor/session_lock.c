@@ -327,6 +327,8 @@ static void lock_surface_role_commit(struct wlr_surface *surface)
 		configure_lock_surface(ls);
 		struct wlr_surface *focused =
 			manager->server->seat->seat->keyboard_state.focused_surface;
+		weft_log(WEFT_DEBUG, "session lock: a lock surface shows; the keyboard %s",
+			focused == NULL ? "comes to it" : "stays where it is");
 		if (focused == NULL) {
 			focus_lock_surface(manager);
 		}

@@ -16,6 +16,7 @@
 #include <wayland-server-core.h>
 
 #include "server.h"
+#include "weft/compositor-protocol.h"
 #include "weft/log.h"
 
 #define BACKOFF_MIN_MS 250
@@ -32,13 +33,30 @@ struct weft_child {
 	char *cmd;
 	enum weft_client_role role;
 	pid_t pid;
+	/* The shell's Wayland connection while it lasts: it ends with the
+	 * process, before a new shell can come (its lock would be refused while
+	 * the dead one's client lingers). */
+	struct wl_client *client;
+	struct wl_listener client_destroy;
 	int64_t started_ms;
 	int backoff_ms;
 	struct wl_event_source *restart_timer;
 };
 
+/* Sets name to a dup of fd (a dup does not carry FD_CLOEXEC); false on failure. */
+static bool pass_fd(const char *name, int fd)
+{
+	int keep = dup(fd);
+	if (keep < 0) {
+		return false;
+	}
+	char value[16];
+	snprintf(value, sizeof(value), "%d", keep);
+	return setenv(name, value, 1) == 0;
+}
+
 /* In the child, after fork: only async-signal-safe calls until exec. */
-static void exec_child(const char *cmd, const char *env_name, int fd)
+static void exec_child(const char *cmd, const char *env_name, int fd, int shell_fd)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -47,15 +65,19 @@ static void exec_child(const char *cmd, const char *env_name, int fd)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* Its own process group, so that stopping it reaches whatever it forked. */
 	setpgid(0, 0);
-	int keep = dup(fd); /* a dup does not carry FD_CLOEXEC */
-	if (keep < 0) {
+	if (!pass_fd(env_name, fd) ||
+		(shell_fd >= 0 && !pass_fd(WEFT_COMPOSITOR_SHELL_FD_ENV, shell_fd))) {
 		_exit(127);
 	}
-	char value[16];
-	snprintf(value, sizeof(value), "%d", keep);
-	setenv(env_name, value, 1);
 	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 	_exit(127);
+}
+
+static void handle_client_destroy(struct wl_listener *listener, void *data)
+{
+	struct weft_child *child = wl_container_of(listener, child, client_destroy);
+	wl_list_remove(&child->client_destroy.link);
+	child->client = NULL;
 }
 
 static bool child_start(struct weft_child *child)
@@ -68,11 +90,37 @@ static bool child_start(struct weft_child *child)
 		weft_log_errno(WEFT_ERROR, "%s: socketpair", child->name);
 		return false;
 	}
+	/* The shell's second socket: the shell channel (keys, focus). */
+	int ch[2] = { -1, -1 };
 	if (wayland) {
-		if (weft_client_create_tagged(server, sv[0], child->role, NULL, NULL) == NULL) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) != 0) {
+			weft_log_errno(WEFT_ERROR, "%s: socketpair", child->name);
+			close(sv[0]);
 			close(sv[1]);
 			return false;
 		}
+		struct weft_control *channel = weft_control_create_shell(server, ch[0]);
+		if (channel == NULL) {
+			close(ch[1]);
+			close(sv[0]);
+			close(sv[1]);
+			return false;
+		}
+		weft_control_destroy(server->shell_control);
+		server->shell_control = channel;
+		struct wl_client *client = weft_client_create_tagged(server, sv[0], child->role,
+			NULL, NULL);
+		if (client == NULL) {
+			close(sv[1]);
+			close(ch[1]);
+			return false;
+		}
+		if (child->client != NULL) {
+			wl_list_remove(&child->client_destroy.link);
+		}
+		child->client = client;
+		child->client_destroy.notify = handle_client_destroy;
+		wl_client_add_destroy_listener(client, &child->client_destroy);
 	} else {
 		struct weft_control *control = weft_control_create(server, sv[0]);
 		if (control == NULL) {
@@ -87,12 +135,19 @@ static bool child_start(struct weft_child *child)
 	if (pid < 0) {
 		weft_log_errno(WEFT_ERROR, "%s: fork", child->name);
 		close(sv[1]);
+		if (ch[1] >= 0) {
+			close(ch[1]);
+		}
 		return false;
 	}
 	if (pid == 0) {
-		exec_child(child->cmd, wayland ? "WAYLAND_SOCKET" : "WEFT_COMPOSITOR_FD", sv[1]);
+		exec_child(child->cmd, wayland ? "WAYLAND_SOCKET" : "WEFT_COMPOSITOR_FD", sv[1],
+			ch[1]);
 	}
 	close(sv[1]);
+	if (ch[1] >= 0) {
+		close(ch[1]);
+	}
 	child->pid = pid;
 	child->started_ms = weft_now_ms();
 	weft_log(WEFT_INFO, "%s: started '%s' (pid %d)", child->name, child->cmd, (int)pid);
@@ -171,6 +226,9 @@ void weft_child_destroy(struct weft_child *child)
 	if (child->restart_timer != NULL) {
 		wl_event_source_remove(child->restart_timer);
 	}
+	if (child->client != NULL) {
+		wl_list_remove(&child->client_destroy.link);
+	}
 	free(child->name);
 	free(child->cmd);
 	free(child);
@@ -183,9 +241,13 @@ static void child_exited(struct weft_child *child, int status)
 	} else {
 		weft_log(WEFT_WARN, "%s: exited with status %d", child->name, WEXITSTATUS(status));
 	}
-	/* Whatever it left behind in its group goes with it. */
+	/* Whatever it left behind in its group goes with it, and so does its
+	 * connection, even if its hangup is not read yet. */
 	kill(-child->pid, SIGKILL);
 	child->pid = 0;
+	if (child->client != NULL) {
+		wl_client_destroy(child->client);
+	}
 	if (weft_now_ms() - child->started_ms >= HEALTHY_RUN_MS) {
 		child->backoff_ms = BACKOFF_MIN_MS;
 	}

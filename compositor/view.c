@@ -4,8 +4,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <wlr/types/wlr_output_damage.h>
 #include <wlr/types/wlr_scene.h>
 
+#include "output.h"
 #include "view.h"
 #include "weft/log.h"
 
@@ -140,7 +142,10 @@ void weft_view_map(struct weft_view *view)
 	/* Newest on top; a new application or dialog takes the focus. */
 	weft_policy_raise(view);
 	weft_policy_arrange(view->server);
-	if (view->role == WEFT_ROLE_APPLICATION || view->role == WEFT_ROLE_DIALOG) {
+	/* The shell's overlay (launcher, switcher, lock screen) takes it too. */
+	if (view->role == WEFT_ROLE_APPLICATION || view->role == WEFT_ROLE_DIALOG ||
+		(view->role == WEFT_ROLE_OVERLAY &&
+			weft_client_role(view->client) == WEFT_CLIENT_SHELL)) {
 		weft_policy_focus(view->server, view);
 	}
 }
@@ -148,10 +153,26 @@ void weft_view_map(struct weft_view *view)
 void weft_view_unmap(struct weft_view *view)
 {
 	if (!view->mapped) {
+		/* The shell's overlay has the keyboard before it shows; hidden
+		 * again without showing, it gives it back. */
+		if (view->server->focused == view) {
+			weft_policy_focus(view->server, NULL);
+		}
 		return;
 	}
 	view->mapped = false;
 	weft_view_update_visibility(view);
+	/* A surface that let go of its buffer has no size left for wlroots 0.15's
+	 * scene to damage when its node is disabled: what it showed would stay
+	 * on screen wherever nothing else redraws. */
+	struct weft_output *output;
+	wl_list_for_each (output, &view->server->outputs, link) {
+		struct wlr_scene_output *scene_output =
+			wlr_scene_get_scene_output(view->server->scene, output->wlr_output);
+		if (scene_output != NULL) {
+			wlr_output_damage_add_whole(scene_output->damage);
+		}
+	}
 	weft_foreign_toplevel_update(view);
 	if (view->server->focused == view) {
 		weft_policy_focus(view->server, NULL);

@@ -427,7 +427,7 @@ static char *get_relative_path(struct check *c, size_t table, const char *key)
 static const char *const package_keys[] = { "id", "name", "version", "description", "author",
 	"capabilities", NULL };
 static const char *const runtime_keys[] = { "module", NULL };
-static const char *const ui_keys[] = { "entry", NULL };
+static const char *const ui_keys[] = { "entry", "icon", NULL };
 
 static bool in_list(const char *const *list, const struct weft_toml_node *node)
 {
@@ -480,6 +480,12 @@ static void check_document(struct check *c, struct weft_manifest *m)
 	size_t ui = get_table(c, "ui");
 	if (ui != WEFT_TOML_NO_PARENT) {
 		m->ui_entry = get_relative_path(c, ui, "entry");
+		/* Optional: the app's icon, a package file (SVG or PNG). */
+		const struct weft_toml_node *icon = get_string(c, ui, "icon", false);
+		if (icon != NULL) {
+			check_relative_path(c, icon);
+			m->icon = take(c, icon);
+		}
 	}
 	warn_unknown(c, package, runtime, ui);
 }
@@ -614,5 +620,6 @@ void weft_manifest_destroy(struct weft_manifest *manifest)
 	weft_strv_finish(&manifest->capabilities);
 	free(manifest->module);
 	free(manifest->ui_entry);
+	free(manifest->icon);
 	free(manifest);
 }

@@ -6,6 +6,7 @@
 #include "weft/app_id.h"
 #include "weft/log.h"
 #include "weft/manifest.h"
+#include "weft/appd-protocol.h"
 #include "weft/paths.h"
 
 /* The XDG base directory spec says to ignore a variable that is empty or relative. */
@@ -102,6 +103,25 @@ char *weft_path_runtime_dir(struct weft_error *err)
 		weft_error_set(err, "out of memory");
 	}
 	return dir;
+}
+
+char *weft_path_appd_socket(struct weft_error *err)
+{
+	const char *env = getenv(WEFT_APPD_SOCKET_ENV);
+	if (env != NULL && env[0] != '\0') {
+		char *path = strdup(env);
+		if (path == NULL) {
+			weft_error_set(err, "out of memory");
+		}
+		return path;
+	}
+	char *dir = weft_path_runtime_dir(err);
+	char *path = dir != NULL ? weft_path_join(dir, WEFT_APPD_SOCKET_NAME) : NULL;
+	if (dir != NULL && path == NULL) {
+		weft_error_set(err, "out of memory");
+	}
+	free(dir);
+	return path;
 }
 
 char *weft_path_user_store(struct weft_error *err)

@@ -602,15 +602,8 @@ static int cmd_watch(struct ctl *ctl)
 
 static char *default_socket(void)
 {
-	const char *env = getenv(WEFT_APPD_SOCKET_ENV);
-	if (env != NULL && env[0] != '\0') {
-		return strdup(env);
-	}
 	struct weft_error err = { 0 };
-	char *dir = weft_path_runtime_dir(&err);
-	char *path = dir != NULL ? weft_path_join(dir, WEFT_APPD_SOCKET_NAME) : NULL;
-	free(dir);
-	return path;
+	return weft_path_appd_socket(&err);
 }
 
 struct command {

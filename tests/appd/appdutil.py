@@ -282,7 +282,7 @@ class Weft:
     """A private WEFT: compositor + appd, or appd alone (compositor=False)."""
 
     def __init__(self, tmp_path, cache_dir, compositor=True, appd_args=(), env=None,
-                 runtime=None, run_dir=None, compositor_fd=None, terminal=False):
+                 runtime=None, run_dir=None, compositor_fd=None, terminal=False, shell=None):
         self.tmp = Path(tmp_path)
         self.tmp.mkdir(parents=True)
         # Short, since socket paths are: pytest's own can be too long. A
@@ -340,7 +340,9 @@ class Weft:
             def setup():
                 fcntl.ioctl(0, termios.TIOCSCTTY, 0)
         if compositor:
-            cmd = [str(COMPOSITOR), "--backend", "headless", "--size", "1280x720", "--no-shell",
+            # shell: the compositor's --shell command, else no shell.
+            shell_args = ["--shell", shell] if shell is not None else ["--no-shell"]
+            cmd = [str(COMPOSITOR), "--backend", "headless", "--size", "1280x720", *shell_args,
                    "--expose-test-protocols", "--appd", shlex.join(appd_cmd)]
         elif compositor_fd is not None:
             # The test plays the compositor on the other end.

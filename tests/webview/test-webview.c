@@ -74,6 +74,8 @@ static const char script[] =
 	"    for (const url of ['http://127.0.0.1:' + port + '/',\n"
 	"        'https://127.0.0.1:' + port + '/', 'file:///etc/passwd',\n"
 	"        'weft-app://other.app.id/ui/index.html',\n"
+	"        'weft-system://ui/system-ui.html',\n"
+	"        'weft-system://app-icon/" APP_ID "',\n"
 	"        'weft-app://" APP_ID "/../../etc/passwd',\n"
 	"        'weft-app://" APP_ID "/ui/..%2f..%2f..%2fetc%2fpasswd',\n"
 	"        'weft-app://" APP_ID "/ui/link.html',\n"
@@ -539,6 +541,9 @@ static void expect_refused_loads(struct fixture *f)
 	EXPECT(line_is(f->buf, line));
 	EXPECT(line_is(f->buf, "file:///etc/passwd refused"));
 	EXPECT(line_is(f->buf, "weft-app://other.app.id/ui/index.html refused"));
+	/* The system shell's scheme is never an app's. */
+	EXPECT(line_is(f->buf, "weft-system://ui/system-ui.html refused"));
+	EXPECT(line_is(f->buf, "weft-system://app-icon/" APP_ID " refused"));
 	EXPECT(line_is(f->buf, "weft-app://" APP_ID "/../../etc/passwd 404"));
 	EXPECT(line_is(f->buf, "weft-app://" APP_ID "/ui/..%2f..%2f..%2fetc%2fpasswd 404"));
 	EXPECT(line_is(f->buf, "weft-app://" APP_ID "/ui/link.html 404"));

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use servo::JSValue;
 
-use crate::scheme::{BRIDGE_PATH, MAX_MESSAGE, SCHEME};
+use crate::scheme::{BRIDGE_PATH, MAX_MESSAGE};
 
 const SOURCE: &str = r#"(() => {
 	"use strict";
@@ -114,9 +114,9 @@ const SOURCE: &str = r#"(() => {
 })();
 "#;
 
-/// The bridge script for one app.
-pub fn source(app_id: &str) -> String {
-    let endpoint = format!("{SCHEME}://{app_id}{BRIDGE_PATH}");
+/// The bridge script for one origin ("weft-app://<app id>" or the system UI's).
+pub fn source(origin: &str) -> String {
+    let endpoint = format!("{origin}{BRIDGE_PATH}");
     SOURCE
         .replace("ENDPOINT", &js_string(&endpoint))
         .replace("MAX_MESSAGE", &MAX_MESSAGE.to_string())
@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn bridge_names_its_endpoint() {
-        let s = source("org.example.app");
+        let s = source("weft-app://org.example.app");
         assert!(s.contains("\"weft-app://org.example.app/.weft/ipc\""));
         assert!(s.contains("const maxMessage = 1048576;"));
     }

@@ -87,7 +87,7 @@ impl ServoDelegate for EngineDelegate {
 
     fn load_web_resource(&self, load: WebResourceLoad) {
         let url = load.request().url.clone();
-        if url.scheme() != scheme::SCHEME {
+        if url.scheme() != scheme::SCHEME && url.scheme() != scheme::SYSTEM_SCHEME {
             self.log.log(
                 LOG_WARN,
                 &format!("weftview: refused load of {url} outside any view"),
@@ -188,6 +188,9 @@ fn create(sink: LogSink, level: c_int) -> Result<Engine, String> {
     protocols
         .register(scheme::SCHEME, scheme::Handler(scheme.clone()))
         .map_err(|e| format!("register {}: {e:?}", scheme::SCHEME))?;
+    protocols
+        .register(scheme::SYSTEM_SCHEME, scheme::Handler(scheme.clone()))
+        .map_err(|e| format!("register {}: {e:?}", scheme::SYSTEM_SCHEME))?;
 
     let preferences = Preferences {
         devtools_server_enabled: false,
@@ -271,6 +274,70 @@ pub unsafe extern "C" fn weft_webview_engine_serve_app(
             engine.log.log(
                 LOG_ERROR,
                 &format!("weftview: serve {app_id} from {dir}: {message}"),
+            );
+            false
+        }
+    })
+}
+
+/// # Safety
+/// `engine` was returned by `weft_webview_engine_create`; `dir` is a
+/// NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_engine_serve_system(
+    engine: *const Engine,
+    dir: *const c_char,
+) -> bool {
+    let Some(engine) = engine.as_ref() else {
+        return false;
+    };
+    let Some(dir) = ffi::str_arg(dir) else {
+        engine.log.log(
+            LOG_ERROR,
+            "weftview: serve_system: the directory must be UTF-8",
+        );
+        return false;
+    };
+    ffi::guard(false, || match engine.scheme.serve_system(dir) {
+        Ok(()) => true,
+        Err(message) => {
+            engine.log.log(
+                LOG_ERROR,
+                &format!("weftview: serve the system UI from {dir}: {message}"),
+            );
+            false
+        }
+    })
+}
+
+/// # Safety
+/// `engine` was returned by `weft_webview_engine_create`; the strings are
+/// NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_engine_serve_app_icon(
+    engine: *const Engine,
+    app_id: *const c_char,
+    dir: *const c_char,
+    icon: *const c_char,
+) -> bool {
+    let Some(engine) = engine.as_ref() else {
+        return false;
+    };
+    let (Some(app_id), Some(dir), Some(icon)) =
+        (ffi::str_arg(app_id), ffi::str_arg(dir), ffi::str_arg(icon))
+    else {
+        engine.log.log(
+            LOG_ERROR,
+            "weftview: serve_app_icon: arguments must be UTF-8",
+        );
+        return false;
+    };
+    ffi::guard(false, || match engine.scheme.serve_icon(app_id, dir, icon) {
+        Ok(()) => true,
+        Err(message) => {
+            engine.log.log(
+                LOG_WARN,
+                &format!("weftview: icon of {app_id}: {message}"),
             );
             false
         }

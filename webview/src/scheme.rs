@@ -1,5 +1,9 @@
 //! The `weft-app://<app id>/<path>` scheme: files of an app's package
 //! directory, and the page → host half of the bridge at a reserved path.
+//! The same handler serves the system shell's `weft-system://` scheme:
+//! `weft-system://ui/<path>` from the system UI directory (with the shell's
+//! bridge at the same reserved path) and `weft-system://app-icon/<app id>`,
+//! the icon file an installed package's manifest names.
 //!
 //! This runs on Servo's network threads. Files are opened one path
 //! component at a time below the package directory with `O_NOFOLLOW`, so
@@ -27,6 +31,10 @@ use servo::{WebResourceLoad, WebResourceResponse, WebViewId};
 use crate::engine::Waker;
 
 pub const SCHEME: &str = "weft-app";
+/// The system shell's scheme, and its two hosts.
+pub const SYSTEM_SCHEME: &str = "weft-system";
+pub const SYSTEM_UI_HOST: &str = "ui";
+pub const APP_ICON_HOST: &str = "app-icon";
 /// Reserved for the bridge; a package file at this path is never served.
 pub const BRIDGE_PATH: &str = "/.weft/ipc";
 /// Design §3: one message is at most 1 MiB.
@@ -41,13 +49,18 @@ pub enum BridgeMessage {
 }
 
 struct Bridge {
-    app_id: String,
+    /// "scheme://host": the only origin whose bridge path reaches this view.
+    origin: String,
     connected: bool,
 }
 
 #[derive(Default)]
 struct State {
     apps: HashMap<String, Arc<OwnedFd>>,
+    /// The system UI directory (weft-system://ui/).
+    system: Option<Arc<OwnedFd>>,
+    /// App id → (package directory, icon path in it): weft-system://app-icon/.
+    icons: HashMap<String, (Arc<OwnedFd>, Vec<u8>)>,
     bridges: HashMap<WebViewId, Bridge>,
     inbox: Vec<(WebViewId, BridgeMessage)>,
 }
@@ -71,28 +84,36 @@ impl AppScheme {
     }
 
     pub fn serve(&self, app_id: &str, dir: &str) -> Result<(), String> {
-        let path = CString::new(dir).map_err(|_| "NUL in path".to_string())?;
-        // SAFETY: a valid C string; the result is checked.
-        let fd = unsafe {
-            libc::open(
-                path.as_ptr(),
-                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error().to_string());
-        }
-        // SAFETY: a fresh descriptor we own.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let fd = open_dir(dir)?;
         self.state().apps.insert(app_id.to_string(), Arc::new(fd));
         Ok(())
     }
 
-    pub fn add_bridge(&self, webview_id: WebViewId, app_id: &str) {
+    pub fn serve_system(&self, dir: &str) -> Result<(), String> {
+        let fd = open_dir(dir)?;
+        self.state().system = Some(Arc::new(fd));
+        Ok(())
+    }
+
+    /// `icon` is a path below `dir` ending in .png or .svg; it is opened
+    /// (beneath `dir`, as any served file) only when requested.
+    pub fn serve_icon(&self, app_id: &str, dir: &str, icon: &str) -> Result<(), String> {
+        if !icon_type_ok(icon.as_bytes()) {
+            return Err(format!("icon {icon}: not a .png or .svg file"));
+        }
+        let fd = open_dir(dir)?;
+        self.state().icons.insert(
+            app_id.to_string(),
+            (Arc::new(fd), icon.as_bytes().to_vec()),
+        );
+        Ok(())
+    }
+
+    pub fn add_bridge(&self, webview_id: WebViewId, origin: &str) {
         self.state().bridges.insert(
             webview_id,
             Bridge {
-                app_id: app_id.to_string(),
+                origin: origin.to_string(),
                 connected: false,
             },
         );
@@ -122,18 +143,33 @@ impl AppScheme {
     ) -> Response {
         let url = request.current_url();
         let host = url.host_str().unwrap_or_default().to_string();
+        let system = url.scheme() == SYSTEM_SCHEME;
         if url.path() == BRIDGE_PATH {
-            return self.bridge_request(request, &host);
+            let origin = format!("{}://{host}", url.scheme());
+            return self.bridge_request(request, &origin);
         }
         let timing = ResourceFetchTiming::new(request.timing_type());
         if request.method != Method::GET && request.method != Method::HEAD {
             return status_response(request, StatusCode::METHOD_NOT_ALLOWED, "");
         }
-        let root = self.state().apps.get(&host).cloned();
-        let Some(root) = root else {
-            return status_response(request, StatusCode::NOT_FOUND, "no such app");
-        };
         let mut path = percent_decode(url.path());
+        let root = if !system {
+            self.state().apps.get(&host).cloned()
+        } else if host == SYSTEM_UI_HOST {
+            self.state().system.clone()
+        } else if host == APP_ICON_HOST {
+            let app_id = String::from_utf8_lossy(path.strip_prefix(b"/").unwrap_or(&path));
+            let icon = self.state().icons.get(app_id.as_ref()).cloned();
+            icon.map(|(root, icon)| {
+                path = icon;
+                root
+            })
+        } else {
+            None
+        };
+        let Some(root) = root else {
+            return status_response(request, StatusCode::NOT_FOUND, "not found");
+        };
         if path.ends_with(b"/") {
             path.extend_from_slice(b"index.html");
         }
@@ -171,7 +207,7 @@ impl AppScheme {
         response
     }
 
-    fn bridge_request(&self, request: &mut Request, host: &str) -> Response {
+    fn bridge_request(&self, request: &mut Request, origin: &str) -> Response {
         if request.method != Method::POST {
             return status_response(request, StatusCode::METHOD_NOT_ALLOWED, "");
         }
@@ -183,7 +219,7 @@ impl AppScheme {
             state
                 .bridges
                 .iter()
-                .find(|(_, bridge)| bridge.app_id == host)
+                .find(|(_, bridge)| bridge.origin == origin)
                 .map(|(id, _)| *id)
         });
         let Some(webview_id) = webview_id else {
@@ -191,7 +227,7 @@ impl AppScheme {
             return status_response(request, StatusCode::NOT_FOUND, "no bridge");
         };
         let connected = match state.bridges.get(&webview_id) {
-            Some(bridge) if bridge.app_id == host => bridge.connected,
+            Some(bridge) if bridge.origin == origin => bridge.connected,
             _ => return status_response(request, StatusCode::NOT_FOUND, "no bridge"),
         };
         let messages = match batch {
@@ -251,6 +287,27 @@ pub fn refuse(load: WebResourceLoad) {
     let url = load.request().url.clone();
     load.intercept(WebResourceResponse::new(url).status_code(StatusCode::FORBIDDEN))
         .cancel();
+}
+
+fn open_dir(dir: &str) -> Result<OwnedFd, String> {
+    let path = CString::new(dir).map_err(|_| "NUL in path".to_string())?;
+    // SAFETY: a valid C string; the result is checked.
+    let fd = unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    // SAFETY: a fresh descriptor we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// App icons are PNG or SVG images, nothing else.
+pub fn icon_type_ok(path: &[u8]) -> bool {
+    matches!(mime_type(path), "image/png" | "image/svg+xml; charset=utf-8")
 }
 
 fn status_response(request: &Request, code: StatusCode, text: &str) -> Response {
@@ -448,6 +505,14 @@ mod tests {
     fn decodes_percent_escapes() {
         assert_eq!(percent_decode("/a%20b/%2e%2E/x%"), b"/a b/../x%");
         assert_eq!(percent_decode("%zz%4"), b"%zz%4");
+    }
+
+    #[test]
+    fn icons_are_png_or_svg() {
+        assert!(icon_type_ok(b"icons/app.png"));
+        assert!(icon_type_ok(b"ICON.SVG"));
+        assert!(!icon_type_ok(b"ui/index.html"));
+        assert!(!icon_type_ok(b"icon"));
     }
 
     #[test]

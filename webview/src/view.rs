@@ -66,6 +66,7 @@ pub struct ViewOptions {
     pub data: *mut c_void,
     pub wl_display: *mut c_void,
     pub wl_surface: *mut c_void,
+    pub system: bool,
 }
 
 /// A C completion callback and its data.
@@ -99,7 +100,10 @@ pub struct ViewShared {
     wake: Arc<WakeFd>,
     listener: ViewListener,
     data: *mut c_void,
+    /// The confining host: the app id, or the system UI's host.
     app_id: Option<String>,
+    /// The scheme app_id is a host of: weft-app, or weft-system for the shell.
+    scheme_name: &'static str,
     rendering: Rc<dyn RenderingContext>,
     /// Frames go to the embedder's wl_surface (EGL), not to the frame callback.
     on_surface: bool,
@@ -149,7 +153,11 @@ impl ViewShared {
             return true;
         };
         match url.scheme() {
-            scheme::SCHEME => url.host_str() == Some(app_id.as_str()),
+            s if s == self.scheme_name && url.host_str() == Some(app_id.as_str()) => true,
+            // The system UI shows installed apps' icons.
+            scheme::SYSTEM_SCHEME if self.scheme_name == scheme::SYSTEM_SCHEME => {
+                !navigation && url.host_str() == Some(scheme::APP_ICON_HOST)
+            }
             "about" => url.path() == "blank",
             "data" | "blob" => !navigation,
             _ => false,
@@ -401,7 +409,16 @@ pub unsafe extern "C" fn weft_webview_create(
     let (Some(engine), Some(options)) = (engine.as_ref(), options.as_ref()) else {
         return std::ptr::null_mut();
     };
-    let app_id = if options.app_id.is_null() {
+    let system = options.system;
+    let app_id = if system {
+        if !options.app_id.is_null() {
+            engine
+                .log
+                .log(LOG_ERROR, "weftview: a system view has no app id");
+            return std::ptr::null_mut();
+        }
+        Some(scheme::SYSTEM_UI_HOST.to_string())
+    } else if options.app_id.is_null() {
         None
     } else {
         match ffi::str_arg(options.app_id) {
@@ -437,7 +454,13 @@ pub unsafe extern "C" fn weft_webview_create(
     };
     ffi::guard(std::ptr::null_mut(), || {
         let geometry = (width, height, scale);
-        match create(engine, geometry, surface, app_id, url, listener, data) {
+        let scheme_name = if system {
+            scheme::SYSTEM_SCHEME
+        } else {
+            scheme::SCHEME
+        };
+        let confined = app_id.map(|host| (scheme_name, host));
+        match create(engine, geometry, surface, confined, url, listener, data) {
             Ok(view) => Box::into_raw(Box::new(view)),
             Err(message) => {
                 engine.log.log(LOG_ERROR, &format!("weftview: {message}"));
@@ -482,11 +505,14 @@ fn create(
     engine: &Engine,
     (width, height, scale): (u32, u32, f64),
     target: WaylandSurface,
-    app_id: Option<String>,
+    confined: Option<(&'static str, String)>,
     url: Option<Url>,
     listener: ViewListener,
     data: *mut c_void,
 ) -> Result<View, String> {
+    let scheme_name = confined.as_ref().map_or(scheme::SCHEME, |c| c.0);
+    let app_id = confined.as_ref().map(|c| c.1.clone());
+    let origin = app_id.as_ref().map(|host| format!("{scheme_name}://{host}"));
     if width == 0 || height == 0 || !(scale.is_finite() && scale > 0.0) {
         return Err(format!("bad view size {width}x{height} at scale {scale}"));
     }
@@ -518,9 +544,9 @@ fn create(
         ),
     };
     let user_content = Rc::new(UserContentManager::new(&engine.servo));
-    if let Some(app_id) = &app_id {
+    if let Some(origin) = &origin {
         // Before the WebView exists, so that no document can miss it.
-        user_content.add_script(Rc::new(UserScript::new(bridge::source(app_id), None)));
+        user_content.add_script(Rc::new(UserScript::new(bridge::source(origin), None)));
     }
     let shared = Rc::new_cyclic(|me| ViewShared {
         me: me.clone(),
@@ -530,6 +556,7 @@ fn create(
         listener,
         data,
         app_id: app_id.clone(),
+        scheme_name,
         rendering: rendering.clone(),
         on_surface,
         user_content: user_content.clone(),
@@ -556,8 +583,8 @@ fn create(
     let id = webview.id();
     shared.webview_id.set(Some(id));
     *shared.webview.borrow_mut() = Some(webview);
-    if let Some(app_id) = &app_id {
-        engine.scheme.add_bridge(id, app_id);
+    if let Some(origin) = &origin {
+        engine.scheme.add_bridge(id, origin);
     }
     let mut views = engine.views.borrow_mut();
     views.retain(|v| v.strong_count() > 0);

@@ -34,6 +34,22 @@
  *   {"event": "navigation_gesture", "type": T, "fingers": F, "dx": X, "dy": Y}
  *   (T: 0 swipe, 1 pinch, 2 hold, zweft's gesture types; for a pinch, dx
  *   and dy are its scale and rotation)
+ *
+ * The shell channel: the same envelope on a second inherited SOCK_SEQPACKET
+ * socket, whose number the shell finds in WEFT_SHELL_FD (next to its
+ * WAYLAND_SOCKET); weft-shell is its one client.
+ *   {"type": "focus_session", "session_id": S}   -> ok | error not_found
+ *   anything else -> error unknown_request (or as above)
+ * Events, compositor to shell:
+ *   {"event": "shell_key", "action": A}: the compositor kept a key for the
+ *   shell; A: "launcher" (Super pressed and released alone),
+ *   "switcher-next" (Alt+Tab), "switcher-prev" (Alt+Shift+Tab),
+ *   "switcher-commit" (Alt released after either), "switcher-cancel"
+ *   (Escape while switching), "lock" (Super+L). For launcher, switcher-next,
+ *   switcher-prev and lock, the shell's overlay window has the keyboard
+ *   before the event is sent, shown or not.
+ *   {"event": "locked"}: sent once when the channel opens, if the session
+ *   is locked (by a shell that died): the shell takes the lock over.
  */
 #ifndef WEFT_COMPOSITOR_PROTOCOL_H
 #define WEFT_COMPOSITOR_PROTOCOL_H
@@ -52,6 +68,21 @@
 #define WEFT_COMPOSITOR_EVENT_WINDOW_CLOSED "window_closed" /* by the user */
 #define WEFT_COMPOSITOR_EVENT_CLIENT_GONE "client_gone" /* its connection ended */
 #define WEFT_COMPOSITOR_EVENT_NAVIGATION_GESTURE "navigation_gesture"
+/* Shell channel events. */
+#define WEFT_COMPOSITOR_EVENT_SHELL_KEY "shell_key"
+#define WEFT_COMPOSITOR_EVENT_LOCKED "locked"
+
+/* The environment variable that names the shell channel's descriptor. */
+#define WEFT_COMPOSITOR_SHELL_FD_ENV "WEFT_SHELL_FD"
+
+/* shell_key's actions. */
+#define WEFT_COMPOSITOR_KEY_ACTION "action"
+#define WEFT_COMPOSITOR_ACTION_LAUNCHER "launcher"
+#define WEFT_COMPOSITOR_ACTION_SWITCHER_NEXT "switcher-next"
+#define WEFT_COMPOSITOR_ACTION_SWITCHER_PREV "switcher-prev"
+#define WEFT_COMPOSITOR_ACTION_SWITCHER_COMMIT "switcher-commit"
+#define WEFT_COMPOSITOR_ACTION_SWITCHER_CANCEL "switcher-cancel"
+#define WEFT_COMPOSITOR_ACTION_LOCK "lock"
 
 /* Fields. */
 #define WEFT_COMPOSITOR_KEY_APP_ID "app_id"

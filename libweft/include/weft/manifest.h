@@ -25,6 +25,7 @@ struct weft_manifest {
 	struct weft_strv capabilities;
 	char *module; /* [runtime] module, relative to the package */
 	char *ui_entry; /* [ui] entry, relative to the package */
+	char *icon; /* [ui] icon, relative to the package; NULL when absent */
 };
 
 enum weft_diag_severity {

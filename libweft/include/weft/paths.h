@@ -20,6 +20,8 @@ char *weft_path_cache_home(struct weft_error *err);
 char *weft_path_documents_dir(struct weft_error *err);
 /* $XDG_RUNTIME_DIR; there is no fallback. */
 char *weft_path_runtime_dir(struct weft_error *err);
+/* appd's socket: $WEFT_APPD_SOCKET if set, else $XDG_RUNTIME_DIR/weft/appd.sock. */
+char *weft_path_appd_socket(struct weft_error *err);
 
 /* Where install writes: $WEFT_APP_STORE if set, else $XDG_DATA_HOME/weft/apps. */
 char *weft_path_user_store(struct weft_error *err);

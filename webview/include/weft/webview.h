@@ -70,6 +70,19 @@ void weft_webview_engine_dispatch(struct weft_webview_engine *engine);
 bool weft_webview_engine_serve_app(struct weft_webview_engine *engine, const char *app_id,
 	const char *dir);
 
+/*
+ * Serves weft-system://ui/<path> from dir (the system UI directory), with
+ * the same rules as serve_app. Only system views load it.
+ */
+bool weft_webview_engine_serve_system(struct weft_webview_engine *engine, const char *dir);
+/*
+ * Serves weft-system://app-icon/<app_id> as the file icon (a relative path
+ * ending in .png or .svg) below dir (the package directory); false, with a
+ * warning logged, for another file type. Unknown app ids are not found.
+ */
+bool weft_webview_engine_serve_app_icon(struct weft_webview_engine *engine, const char *app_id,
+	const char *dir, const char *icon);
+
 enum weft_webview_load_status {
 	WEFT_WEBVIEW_LOAD_STARTED = 0,
 	WEFT_WEBVIEW_LOAD_HEAD_PARSED = 1,
@@ -110,6 +123,9 @@ struct weft_webview_options {
 	 * and renders in software; weft_webview_renders_to_surface() tells. */
 	struct wl_display *wl_display;
 	struct wl_surface *wl_surface;
+	/* The system shell's view (app_id NULL): confined to weft-system://ui/,
+	 * with window.weftIpc, and may show weft-system://app-icon/ images. */
+	bool system;
 };
 
 struct weft_webview *weft_webview_create(struct weft_webview_engine *engine,
