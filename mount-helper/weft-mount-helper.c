@@ -237,7 +237,9 @@ static bool root_owned(const struct stat *st)
 /*
  * Opens the directory dir (canonical) one component at a time from /, never
  * following a symlink; each must be owned by root and writable by no one
- * else. Returns an O_PATH fd.
+ * else, except that a directory above the last may be a root-owned sticky
+ * one such as /tmp: there no one else can rename or remove the root-owned
+ * entry below it that the walk checks next. Returns an O_PATH fd.
  */
 static int open_trusted_dir(const char *dir)
 {
@@ -261,7 +263,8 @@ static int open_trusted_dir(const char *dir)
 		if (fstat(fd, &st) < 0) {
 			die("%.*s: %s", (int)(end - dir), dir, strerror(errno));
 		}
-		if (!root_owned(&st)) {
+		bool sticky_above = *end != '\0' && st.st_uid == 0 && (st.st_mode & S_ISVTX);
+		if (!root_owned(&st) && !sticky_above) {
 			die("%.*s: not owned by root or writable by others, refused",
 				(int)(end - dir), dir);
 		}
