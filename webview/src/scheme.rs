@@ -88,6 +88,11 @@ impl AppScheme {
         Ok(())
     }
 
+    /// The package directory of `app_id`, if it is served.
+    pub fn app_root(&self, app_id: &str) -> Option<Arc<OwnedFd>> {
+        self.state().apps.get(app_id).cloned()
+    }
+
     pub fn add_bridge(&self, webview_id: WebViewId, app_id: &str) {
         self.state().bridges.insert(
             webview_id,
