@@ -199,6 +199,9 @@ static void test_app_page_is_a_secure_context(void)
 	/* A [SecureContext] interface this Servo build has. */
 	EXPECT(eval_until(&p, "typeof window.fetchLater", "function"));
 	EXPECT(eval_until(&p, "document.getElementById('from').textContent", "package"));
+	/* A relative stylesheet comes from the package too. */
+	EXPECT(eval_until(&p, "getComputedStyle(document.getElementById('from')).color",
+		"rgb(1, 2, 3)"));
 	/* A script named by the old scheme, absolutely, still runs. */
 	EXPECT(eval_until(&p, "String(window.fromOldScheme)", "true"));
 	close_page(&p);
@@ -319,12 +322,13 @@ static bool make_app(const char *app_id, char *dir, size_t size)
 	char index[512];
 	snprintf(index, sizeof(index),
 		"<!DOCTYPE html><meta charset=utf-8><title>index</title>"
-		"<p id=from>package</p>"
+		"<link rel=stylesheet href=style.css><p id=from>package</p>"
 		"<script src=\"weft-app://%s/old.js\"></script>",
 		app_id);
 	snprintf(dir, size, "%s/%s", root, app_id);
 	return mkdir(dir, 0700) == 0 && write_file(dir, "index.html", index) &&
 		write_file(dir, "old.js", "window.fromOldScheme = true;\n") &&
+		write_file(dir, "style.css", "#from { color: rgb(1, 2, 3); }\n") &&
 		write_file(dir, "page2.html",
 			"<!DOCTYPE html><meta charset=utf-8><title>page2</title>") &&
 		weft_webview_engine_serve_app(engine, app_id, dir);
@@ -332,7 +336,7 @@ static bool make_app(const char *app_id, char *dir, size_t size)
 
 static void remove_app(const char *dir)
 {
-	static const char *const files[] = { "index.html", "old.js", "page2.html" };
+	static const char *const files[] = { "index.html", "old.js", "page2.html", "style.css" };
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[512];
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);

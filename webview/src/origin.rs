@@ -104,7 +104,11 @@ pub fn redirect(load: WebResourceLoad, target: &Url) {
 
 /// Answers a load of `url`, in `app_id`'s origin, from the app's package.
 /// Every path ends in a response, a panic included: a load dropped
-/// unanswered would go on to Servo's HTTP stack.
+/// unanswered would go on to Servo's HTTP stack. The file is read here, on
+/// the view's thread: `WebResourceLoad` cannot be sent to another thread,
+/// and a load parked while a thread reads could be dropped unanswered when
+/// the view goes away. Package files are local and small; the largest
+/// served is `MAX_FILE`.
 pub fn serve(apps: &AppScheme, app_id: &str, load: WebResourceLoad) {
     let url = load.request().url.clone();
     let method = load.request().method.clone();
