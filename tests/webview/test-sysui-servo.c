@@ -229,9 +229,9 @@ static void test_launcher_types_and_launches(void)
 		"Counter"));
 	key(&p, KEY_ENTER, XK_RETURN, "\r");
 	EXPECT(run_until(&p, sent_launch, TIMEOUT_MS));
-	/* A custom scheme's origin is opaque: no localStorage, the page's
-	 * memory instead. */
-	EXPECT(eval_until(&p, "String(window.weftShell.store.persistent)", "false"));
+	/* Served as an app, the page has its app's origin and so a
+	 * localStorage (Servo keeps it in memory). */
+	EXPECT(eval_until(&p, "String(window.weftShell.store.persistent)", "true"));
 	close_page(&p);
 }
 

@@ -332,14 +332,15 @@ pub unsafe extern "C" fn weft_webview_engine_serve_app_icon(
         );
         return false;
     };
-    ffi::guard(false, || match engine.scheme.serve_icon(app_id, dir, icon) {
-        Ok(()) => true,
-        Err(message) => {
-            engine.log.log(
-                LOG_WARN,
-                &format!("weftview: icon of {app_id}: {message}"),
-            );
-            false
+    ffi::guard(false, || {
+        match engine.scheme.serve_icon(app_id, dir, icon) {
+            Ok(()) => true,
+            Err(message) => {
+                engine
+                    .log
+                    .log(LOG_WARN, &format!("weftview: icon of {app_id}: {message}"));
+                false
+            }
         }
     })
 }

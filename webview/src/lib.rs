@@ -8,8 +8,10 @@
 //! The crate is not only a translation: it holds three pieces of policy that
 //! the C side relies on and cannot see.
 //!
-//! - Origin confinement (`view.rs`): a view created for an app loads only
-//!   that app's `weft-app://<id>/` origin (`about:blank`; `data:` and `blob:`
+//! - Origin confinement (`view.rs`, `origin.rs`): a view created for an app
+//!   loads only that app's origins, `http://<id>.localhost/` (a secure
+//!   context, answered from the package by the view itself, never by the
+//!   network) and `weft-app://<id>/` (`about:blank`; `data:` and `blob:`
 //!   as subresources, never as a document); every other navigation and load
 //!   is refused and reported, loads outside any view are refused by the
 //!   engine, and every permission request is denied.
@@ -23,5 +25,6 @@ mod bridge;
 mod engine;
 mod ffi;
 mod input;
+mod origin;
 mod scheme;
 mod view;

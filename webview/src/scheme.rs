@@ -102,11 +102,15 @@ impl AppScheme {
             return Err(format!("icon {icon}: not a .png or .svg file"));
         }
         let fd = open_dir(dir)?;
-        self.state().icons.insert(
-            app_id.to_string(),
-            (Arc::new(fd), icon.as_bytes().to_vec()),
-        );
+        self.state()
+            .icons
+            .insert(app_id.to_string(), (Arc::new(fd), icon.as_bytes().to_vec()));
         Ok(())
+    }
+
+    /// The package directory of `app_id`, if it is served.
+    pub fn app_root(&self, app_id: &str) -> Option<Arc<OwnedFd>> {
+        self.state().apps.get(app_id).cloned()
     }
 
     pub fn add_bridge(&self, webview_id: WebViewId, origin: &str) {
@@ -307,7 +311,10 @@ fn open_dir(dir: &str) -> Result<OwnedFd, String> {
 
 /// App icons are PNG or SVG images, nothing else.
 pub fn icon_type_ok(path: &[u8]) -> bool {
-    matches!(mime_type(path), "image/png" | "image/svg+xml; charset=utf-8")
+    matches!(
+        mime_type(path),
+        "image/png" | "image/svg+xml; charset=utf-8"
+    )
 }
 
 fn status_response(request: &Request, code: StatusCode, text: &str) -> Response {

@@ -33,6 +33,7 @@ use crate::bridge;
 use crate::engine::{Engine, WakeFd};
 use crate::ffi::{self, LogSink, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN};
 use crate::input;
+use crate::origin;
 use crate::scheme::{self, AppScheme, BridgeMessage};
 
 type FrameFn =
@@ -146,13 +147,17 @@ impl ViewShared {
     }
 
     /// What a confined view may load. Navigation (a new document) is held to
-    /// the app's own origin; subresources may also be `data:` and `blob:`,
-    /// which the page made itself.
+    /// the app's own origin, `http://<id>.localhost/` (answered from the
+    /// package, see origin.rs) or `weft-app://<id>/`; subresources may also
+    /// be `data:` and `blob:`, which the page made itself.
     fn allowed(&self, url: &Url, navigation: bool) -> bool {
         let Some(app_id) = &self.app_id else {
             return true;
         };
         match url.scheme() {
+            "http" if self.scheme_name == scheme::SCHEME => {
+                origin::app_of(url) == Some(app_id.as_str())
+            }
             s if s == self.scheme_name && url.host_str() == Some(app_id.as_str()) => true,
             // The system UI shows installed apps' icons.
             scheme::SYSTEM_SCHEME if self.scheme_name == scheme::SYSTEM_SCHEME => {
@@ -188,6 +193,17 @@ impl ViewShared {
         }
         if !self.closed.get() {
             self.pump_bridge();
+        }
+    }
+
+    /// Where a document load of `url` goes: an app's `weft-app://<id>/`
+    /// documents open in its origin.
+    fn document_url(&self, url: Url) -> Url {
+        match &self.app_id {
+            Some(app_id) if self.scheme_name == scheme::SCHEME => {
+                origin::document_url(app_id, &url).unwrap_or(url)
+            }
+            _ => url,
         }
     }
 
@@ -378,6 +394,21 @@ impl WebViewDelegate for ViewShared {
     fn load_web_resource(&self, _webview: WebView, load: WebResourceLoad) {
         let url = load.request().url.clone();
         let navigation = load.request().is_for_main_frame;
+        if let (Some(app_id), true) = (&self.app_id, self.scheme_name == scheme::SCHEME) {
+            // Answered here, or it would go out to the network.
+            if origin::app_of(&url) == Some(app_id.as_str()) {
+                origin::serve(&self.scheme, app_id, load);
+                return;
+            }
+            // The page itself navigated to `weft-app://<id>/…` (the embedder's
+            // loads are rewritten before they start): the document moves on
+            // to the app's origin. Only the top-level document: a frame of
+            // that URL keeps the scheme's opaque origin.
+            if let (true, Some(target)) = (navigation, origin::document_url(app_id, &url)) {
+                origin::redirect(load, &target);
+                return;
+            }
+        }
         if !self.allowed(&url, navigation) {
             self.push(Event::Refused(url.to_string()));
             scheme::refuse(load);
@@ -447,6 +478,21 @@ pub unsafe extern "C" fn weft_webview_create(
             }
         }
     };
+    if let (Some(app_id), false) = (&app_id, system) {
+        if origin::app_origin(app_id).is_none() {
+            engine.log.log(
+                LOG_ERROR,
+                &format!("weftview: app id {app_id:?} cannot name an origin"),
+            );
+            return std::ptr::null_mut();
+        }
+    }
+    let url = match (&app_id, url) {
+        (Some(app_id), Some(url)) if !system => {
+            Some(origin::document_url(app_id, &url).unwrap_or(url))
+        }
+        (_, url) => url,
+    };
     let (width, height, scale, data) = (options.width, options.height, options.scale, options.data);
     let surface = WaylandSurface {
         display: options.wl_display,
@@ -512,7 +558,9 @@ fn create(
 ) -> Result<View, String> {
     let scheme_name = confined.as_ref().map_or(scheme::SCHEME, |c| c.0);
     let app_id = confined.as_ref().map(|c| c.1.clone());
-    let origin = app_id.as_ref().map(|host| format!("{scheme_name}://{host}"));
+    let origin = app_id
+        .as_ref()
+        .map(|host| format!("{scheme_name}://{host}"));
     if width == 0 || height == 0 || !(scale.is_finite() && scale > 0.0) {
         return Err(format!("bad view size {width}x{height} at scale {scale}"));
     }
@@ -635,6 +683,7 @@ pub unsafe extern "C" fn weft_webview_load(view: *const View, url: *const c_char
         let Some(webview) = view.shared.webview() else {
             return false;
         };
+        let url = view.shared.document_url(url);
         if view.shared.started.get() {
             webview.load(url);
         } else {

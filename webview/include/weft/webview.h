@@ -18,9 +18,18 @@
  * surfaceless path points WAYLAND_DISPLAY at a socket that cannot exist and
  * unsets DISPLAY before creating a view.
  *
- * A view created with an app id is confined to weft-app://<app id>/: every
- * other scheme and origin is refused (logged at WEFT_WEBVIEW_LOG_WARN), and
- * window.weftIpc is defined before the page's own scripts run. Nothing
+ * A view created with an app id is confined to its app's origin,
+ * http://<app id>.localhost/, and to weft-app://<app id>/: every other
+ * scheme and origin is refused (logged at WEFT_WEBVIEW_LOG_WARN), and
+ * window.weftIpc is defined before the page's own scripts run. The view
+ * answers every load of http://<app id>.localhost/ itself, from the
+ * directory given to weft_webview_engine_serve_app(), so nothing goes to the
+ * network; that origin is a secure context, whereas a weft-app:// document
+ * has an opaque origin. A document load of weft-app://<app id>/<path> (the
+ * initial URL, weft_webview_load(), or the page navigating its top level
+ * there) opens http://<app id>.localhost/<path> instead. Storage is kept per
+ * origin and in memory only (localStorage, sessionStorage; IndexedDB is
+ * off). Nothing
  * unwinds into C: on an internal failure a function logs and returns
  * false, NULL or nothing.
  */
@@ -63,9 +72,9 @@ void weft_webview_engine_destroy(struct weft_webview_engine *engine);
 int weft_webview_engine_get_fd(struct weft_webview_engine *engine);
 void weft_webview_engine_dispatch(struct weft_webview_engine *engine);
 /*
- * Serves weft-app://<app_id>/<path> from the directory dir (the package
- * directory): regular files below it only, never through ".." or a symlink.
- * Other app ids are not found.
+ * Serves weft-app://<app_id>/<path> and http://<app_id>.localhost/<path>
+ * from the directory dir (the package directory): regular files below it
+ * only, never through ".." or a symlink. Other app ids are not found.
  */
 bool weft_webview_engine_serve_app(struct weft_webview_engine *engine, const char *app_id,
 	const char *dir);
@@ -110,7 +119,9 @@ struct weft_webview_options {
 	/* Buffer size in pixels, and the output scale it was computed with. */
 	uint32_t width, height;
 	double scale;
-	/* NULL for an unconfined view without the bridge. */
+	/* NULL for an unconfined view without the bridge. Otherwise it must
+	 * be a host name label sequence (a-z, 0-9, '-', '.'), as WEFT's app
+	 * ids are, or the view is not created. */
 	const char *app_id;
 	/* The first document; NULL for about:blank. */
 	const char *url;
