@@ -62,6 +62,14 @@ def settled(weft, box, unlike=None, timeout=30):
     return wait_until("the screen to settle", step, timeout=timeout, interval=0.15)
 
 
+def wait_blurred(weft):
+    """Until the notes text area has lost the keyboard focus on screen: its
+    focus ring (black at x=11) gone. Two equal screenshots alone could both
+    still show the focused area, caret and all, before the click's repaint."""
+    wait_until("the text area to lose the keyboard focus",
+               lambda: Frame(weft).pixel(11, HEIGHT // 2) != 0x000000, timeout=60, interval=0.1)
+
+
 def grey_in_row(frame, y):
     row = frame.rgb[y * WIDTH * 3:(y + 1) * WIDTH * 3]
     return [x for x in range(WIDTH) if row[x * 3:x * 3 + 3] == BUTTON_GREY.to_bytes(3, "big")]
@@ -156,8 +164,9 @@ def test_notes_text_survives_a_new_session(weft):
     saved = weft.data_home / "weft" / "data" / NOTES / "notes.txt"
     wait_until("notes.txt to be saved",
                lambda: saved.exists() and saved.read_bytes() == text.encode(), timeout=30)
-    # Out of the text area, so that its focus ring does not count.
+    # Out of the text area, so that its focus ring and caret do not count.
     user_input(weft, "click", str(WIDTH // 2), str(HEIGHT - 25))
+    wait_blurred(weft)
     before = settled(weft, area, unlike=empty)
 
     done = weft.ctl_json("terminate", session["id"], "--wait")
@@ -170,5 +179,6 @@ def test_notes_text_survives_a_new_session(weft):
     wait_until("the text area to have the keyboard focus",
                lambda: Frame(weft).pixel(11, HEIGHT // 2) == 0x000000, timeout=60, interval=0.2)
     user_input(weft, "click", str(WIDTH // 2), str(HEIGHT - 25))
+    wait_blurred(weft)
     assert settled(weft, area, unlike=empty) == before
     weft.ctl_json("terminate", again["id"], "--wait")
