@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -764,6 +765,23 @@ bool weft_sandbox_program_runpath(const char *path, struct weft_strv *dirs, stru
 	return ok;
 }
 
+/*
+ * Whether this kernel keeps a pid_max per pid namespace (Linux 6.14 and
+ * later). Before, the sysctl is the host's alone and a namespace's write is
+ * refused (EACCES), so the limit is left out rather than failing every spawn
+ * (Debian 12's 6.1 refused every launch so); the report then says pid_max=0.
+ * RLIMIT_NPROC still bounds an unprivileged user's tasks.
+ */
+static bool pid_max_per_namespace(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2) {
+		return false;
+	}
+	return major > 6 || (major == 6 && minor >= 14);
+}
+
 static int read_cap_last(void)
 {
 	int last = CAP_LAST_CAP;
@@ -1046,8 +1064,10 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 	plan->limits = report->limits;
 	snprintf(plan->uid_map, sizeof(plan->uid_map), "%u %u 1\n", getuid(), getuid());
 	snprintf(plan->gid_map, sizeof(plan->gid_map), "%u %u 1\n", getgid(), getgid());
-	if (policy->limits.pids_max != 0) {
+	if (policy->limits.pids_max != 0 && pid_max_per_namespace()) {
 		snprintf(plan->pid_max, sizeof(plan->pid_max), "%u\n", policy->limits.pids_max);
+	} else {
+		report->limits.pids_max = 0;
 	}
 	plan->path = s->exec_path;
 	plan->argv = exec->argv;
