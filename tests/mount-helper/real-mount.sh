@@ -120,7 +120,7 @@ erofs*) ok "an EROFS mount" ;;
 *) fail "not EROFS: $opts" ;;
 esac
 for o in ro nosuid nodev noexec; do
-	echo ",${opts#* }," | grep -q ",$o," && ok "mounted $o" || fail "not $o: $opts"
+	echo ",${opts##* }," | grep -q ",$o," && ok "mounted $o" || fail "not $o: $opts"
 done
 src=$(findmnt -n -o SOURCE --mountpoint "$mnt")
 [ "$(stat -L -c %t:%T "$src")" = "$(stat -L -c %t:%T "/dev/mapper/$dm")" ] &&
@@ -193,12 +193,17 @@ left=$(ls "$runtime/weft/images" 2>/dev/null || true)
 
 # Another user's mount cannot be unmounted by this one, nor root's by a user.
 if [ "$uid" != 0 ]; then
+	made_root_runtime=
+	if [ ! -d /run/user/0 ]; then
+		mkdir -m 0700 /run/user/0 && made_root_runtime=1
+	fi
 	rootmnt=$(env -i "$helper" mount "$good" "$hash" 2>&1) && {
 		out=$(as_caller "$helper" unmount "$rootmnt" 2>&1) &&
 			fail "user $uid unmounted root's $rootmnt" ||
 			ok "a user cannot unmount root's mount"
 		env -i "$helper" unmount "$rootmnt" >/dev/null 2>&1
 	} || fail "root's mount: $rootmnt"
+	[ -n "$made_root_runtime" ] && rm -rf /run/user/0
 fi
 
 exit $failed
