@@ -226,6 +226,7 @@ static void test_reserved_path_is_the_kits_alone(void)
 		"/.weft/kit/extra.js",
 		"weft-app://" APP "/.weft/kit/extra.js",
 		"/.weft/kit/..%2f..%2fextra.js",
+		ORIGIN "//.weft/kit/extra.js",
 		"/.weft/kit/",
 	};
 	struct probe p;

@@ -38,8 +38,9 @@ pub const APP_ICON_HOST: &str = "app-icon";
 /// Reserved for the bridge; a package file at this path is never served.
 pub const BRIDGE_PATH: &str = "/.weft/ipc";
 /// Reserved for the UI kit: `/.weft/kit/<file>` of every app (and of the
-/// system UI) comes from the kit directory, never from a package.
-pub const KIT_PREFIX: &[u8] = b"/.weft/kit/";
+/// system UI) comes from the kit directory, never from a package. (Given
+/// without its leading slashes: `open_beneath` skips any number of them.)
+pub const KIT_PREFIX: &[u8] = b".weft/kit/";
 /// Design §3: one message is at most 1 MiB.
 pub const MAX_MESSAGE: usize = 1 << 20;
 /// A bridge batch larger than this is refused rather than buffered.
@@ -411,7 +412,8 @@ pub fn split_batch(body: &[u8]) -> Result<Vec<String>, String> {
 /// The file below the kit directory that `path` (a decoded URL path)
 /// names, if it is in the kit's reserved path.
 pub fn kit_file(path: &[u8]) -> Option<Vec<u8>> {
-    path.strip_prefix(KIT_PREFIX).map(<[u8]>::to_vec)
+    let start = path.iter().position(|b| *b != b'/').unwrap_or(path.len());
+    path[start..].strip_prefix(KIT_PREFIX).map(<[u8]>::to_vec)
 }
 
 pub fn percent_decode(path: &str) -> Vec<u8> {
@@ -551,6 +553,10 @@ mod tests {
         );
         assert_eq!(
             kit_file(&percent_decode("/%2Eweft/kit/a.js")).as_deref(),
+            Some(&b"a.js"[..])
+        );
+        assert_eq!(
+            kit_file(b"//.weft/kit/a.js").as_deref(),
             Some(&b"a.js"[..])
         );
         assert_eq!(kit_file(b"/.weft/kit"), None);
