@@ -83,7 +83,8 @@ static bool wait_events(struct shell_keys *f, int n)
 	int64_t deadline = now_ms() + TC_SETTLE_MS;
 	while (read_log(f), f->count < n) {
 		if (now_ms() > deadline) {
-			fprintf(stderr, "# waited for %d shell_key events, got '%s'\n", n, f->events);
+			fprintf(stderr, "# waited for %d shell_key events, got '%s'\n", n,
+				f->events);
 			return false;
 		}
 		usleep(10000);
@@ -197,8 +198,7 @@ static void alt_tab_walks_and_commits(void)
 	tc_key_tap(f.tester, KEY_L);
 	tc_key_modifiers(f.tester, NULL);
 	EXPECT(wait_events(&f, 5));
-	EXPECT_STR_EQ(f.events,
-		"switcher-next,switcher-next,switcher-prev,switcher-commit,lock");
+	EXPECT_STR_EQ(f.events, "switcher-next,switcher-next,switcher-prev,switcher-commit,lock");
 	stop(&f);
 }
 
