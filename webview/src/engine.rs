@@ -357,9 +357,10 @@ pub unsafe extern "C" fn weft_webview_engine_serve_kit(
         return false;
     };
     let Some(dir) = ffi::str_arg(dir) else {
-        engine
-            .log
-            .log(LOG_ERROR, "weftview: serve_kit: the directory must be UTF-8");
+        engine.log.log(
+            LOG_ERROR,
+            "weftview: serve_kit: the directory must be UTF-8",
+        );
         return false;
     };
     ffi::guard(false, || match engine.scheme.serve_kit(dir) {

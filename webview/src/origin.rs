@@ -148,7 +148,8 @@ fn package_file(apps: &AppScheme, app_id: &str, url: &Url, method: &Method) -> A
     let root = match scheme::kit_file(&path) {
         Some(file) => {
             path = file;
-            apps.kit_root().ok_or((StatusCode::NOT_FOUND, "not found"))?
+            apps.kit_root()
+                .ok_or((StatusCode::NOT_FOUND, "not found"))?
         }
         None => root,
     };

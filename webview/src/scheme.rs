@@ -555,10 +555,7 @@ mod tests {
             kit_file(&percent_decode("/%2Eweft/kit/a.js")).as_deref(),
             Some(&b"a.js"[..])
         );
-        assert_eq!(
-            kit_file(b"//.weft/kit/a.js").as_deref(),
-            Some(&b"a.js"[..])
-        );
+        assert_eq!(kit_file(b"//.weft/kit/a.js").as_deref(), Some(&b"a.js"[..]));
         assert_eq!(kit_file(b"/.weft/kit"), None);
         assert_eq!(kit_file(b"/ui/.weft/kit/a.js"), None);
     }
