@@ -31,6 +31,7 @@
 #include "weft/app_id.h"
 #include "weft/log.h"
 #include "weft/manifest.h"
+#include "weft/programs.h"
 #include "weft/sandbox-seccomp.h"
 #include "weft/webview.h"
 #include "window.h"
@@ -49,6 +50,7 @@ enum renderer { RENDERER_AUTO, RENDERER_GPU, RENDERER_SOFTWARE };
 
 struct app {
 	const char *package_dir;
+	char *kit_dir; /* the UI kit, served at /.weft/kit/ of the app */
 	struct app_adoption adoption; /* --prewarm: what appd gave us */
 	enum renderer renderer;
 	struct weft_manifest *manifest;
@@ -343,6 +345,10 @@ static bool start_engine(struct app *app, struct weft_error *err)
 		weft_error_set(err, "cannot start the web engine");
 		return false;
 	}
+	/* An app without the kit still runs; its page says what it misses. */
+	if (app->kit_dir != NULL && !weft_webview_engine_serve_kit(app->engine, app->kit_dir)) {
+		weft_log(WEFT_WARN, "no UI kit at /.weft/kit/: cannot serve %s", app->kit_dir);
+	}
 	return true;
 }
 
@@ -585,6 +591,7 @@ static void teardown(struct app *app)
 	}
 	weft_manifest_destroy(app->manifest);
 	free(app->url);
+	free(app->kit_dir);
 	app_adoption_finish(&app->adoption);
 }
 
@@ -745,9 +752,12 @@ int main(int argc, char *argv[])
 	};
 	struct weft_error err = { 0 };
 	int ipc_fd = -1;
+	/* Before the seccomp filter: it finds the kit through /proc/self/exe. */
+	app.kit_dir = weft_find_data_dir(NULL, "shell/kit");
 	if ((!prewarmed && !warm_up && !connect_display_early(&err)) ||
 		(seccomp && !install_filter(&err))) {
 		weft_log(WEFT_ERROR, "%s", err.msg);
+		free(app.kit_dir);
 		return 1;
 	}
 	if (!seccomp) {

@@ -41,6 +41,7 @@
 #include "appd.h"
 #include "weft/appd-protocol.h"
 #include "weft/paths.h"
+#include "weft/programs.h"
 #include "weft/sandbox.h"
 
 /* Passed on to every session process when appd has them. */
@@ -245,6 +246,24 @@ struct weft_sandbox_policy *appd_sandbox_runtime(const struct appd_config *confi
 	return policy;
 }
 
+/* The UI kit the app-shell serves at /.weft/kit/, where it finds it
+ * (beside it in the build tree, else installed), read-only, when it is
+ * there. */
+static bool add_kit(const struct appd_config *config, struct weft_sandbox_policy *policy,
+	struct weft_error *err)
+{
+	char *kit = weft_find_data_dir(config->app_shell_path, "shell/kit");
+	if (kit == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	char *real = realpath(kit, NULL);
+	bool ok = real == NULL || weft_sandbox_policy_add_path(policy, real, false, err);
+	free(real);
+	free(kit);
+	return ok;
+}
+
 struct weft_sandbox_policy *appd_sandbox_app_shell(const struct appd_config *config,
 	const char *app_id, const struct appd_plan *plan, struct weft_error *err)
 {
@@ -263,7 +282,7 @@ struct weft_sandbox_policy *appd_sandbox_app_shell(const struct appd_config *con
 	bool ok = cache != NULL &&
 		weft_sandbox_policy_shader_cache(policy, WEFT_SANDBOX_SHADER_CACHE_APP, cache,
 			err) &&
-		add_common(config, policy, err);
+		add_kit(config, policy, err) && add_common(config, policy, err);
 	free(sub);
 	free(cache);
 	if (!ok) {
@@ -306,7 +325,7 @@ struct weft_sandbox_policy *appd_sandbox_spare(const struct appd_config *config,
 		((trusted_cache != NULL &&
 			 !weft_sandbox_policy_shader_cache(policy,
 				 WEFT_SANDBOX_SHADER_CACHE_TRUSTED, trusted_cache, err)) ||
-			!add_common(config, policy, err))) {
+			!add_kit(config, policy, err) || !add_common(config, policy, err))) {
 		weft_sandbox_policy_destroy(policy);
 		policy = NULL;
 	}
@@ -320,7 +339,7 @@ struct weft_sandbox_policy *appd_sandbox_warm_up(const struct appd_config *confi
 	if (policy != NULL &&
 		(!weft_sandbox_policy_shader_cache(policy, WEFT_SANDBOX_SHADER_CACHE_WARM_UP,
 			 trusted_cache, err) ||
-			!add_common(config, policy, err))) {
+			!add_kit(config, policy, err) || !add_common(config, policy, err))) {
 		weft_sandbox_policy_destroy(policy);
 		policy = NULL;
 	}

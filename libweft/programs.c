@@ -4,6 +4,7 @@
  */
 #include <libgen.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,6 +45,32 @@ char *weft_find_program(const char *name, const char *build_dir)
 		}
 	}
 	return weft_strdup_printf("%s/%s", WEFT_BINDIR, name);
+}
+
+char *weft_find_data_dir(const char *exe, const char *name)
+{
+	char self[PATH_MAX];
+	if (exe == NULL) {
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[n > 0 ? n : 0] = '\0';
+	} else {
+		snprintf(self, sizeof(self), "%s", exe);
+	}
+	if (self[0] == '/') {
+		char *candidate = weft_strdup_printf("%s/../%s", dirname(self), name);
+		if (candidate == NULL) {
+			return NULL;
+		}
+		struct stat st;
+		char *found = stat(candidate, &st) == 0 && S_ISDIR(st.st_mode)
+			? realpath(candidate, NULL)
+			: NULL;
+		free(candidate);
+		if (found != NULL) {
+			return found;
+		}
+	}
+	return weft_strdup_printf("%s/%s", WEFT_DATADIR, name);
 }
 
 char *weft_shell_quote(const char *path)

@@ -1630,6 +1630,29 @@ void tc_key(struct tc_client *client, const char *const *mods, uint32_t key)
 	tc_client_roundtrip(client);
 }
 
+void tc_key_modifiers(struct tc_client *client, const char *const *mods)
+{
+	ensure_keyboard(client);
+	uint32_t mask = 0;
+	for (size_t i = 0; mods != NULL && mods[i] != NULL; i++) {
+		xkb_mod_index_t idx = xkb_keymap_mod_get_index(client->keymap, mods[i]);
+		if (idx != XKB_MOD_INVALID) {
+			mask |= 1u << idx;
+		}
+	}
+	zwp_virtual_keyboard_v1_modifiers(client->keyboard, mask, 0, 0, 0);
+	tc_client_roundtrip(client);
+}
+
+void tc_key_tap(struct tc_client *client, uint32_t key)
+{
+	ensure_keyboard(client);
+	uint32_t t = (uint32_t)now_ms();
+	zwp_virtual_keyboard_v1_key(client->keyboard, t, key, WL_KEYBOARD_KEY_STATE_PRESSED);
+	zwp_virtual_keyboard_v1_key(client->keyboard, t + 1, key, WL_KEYBOARD_KEY_STATE_RELEASED);
+	tc_client_roundtrip(client);
+}
+
 static void pointer_move(struct tc_client *client, uint32_t t, int x, int y)
 {
 	if (client->pointer == NULL) {

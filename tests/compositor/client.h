@@ -185,6 +185,10 @@ bool tc_image_check(const struct tc_image *image, const char *name, int toleranc
 /* Virtual keyboard: press and release key (an evdev KEY_* code) with modifiers
  * held, named by xkb ("Mod4", "Control", "Mod1", "Shift"); mods may be NULL. */
 void tc_key(struct tc_client *client, const char *const *mods, uint32_t key);
+/* Virtual keyboard, a step at a time: the modifiers (as for tc_key, NULL:
+ * none) held from now on, and a press and release of key that leaves them so. */
+void tc_key_modifiers(struct tc_client *client, const char *const *mods);
+void tc_key_tap(struct tc_client *client, uint32_t key);
 /* Virtual pointer: move to (x, y) on the 1280x720 output and click the left button. */
 void tc_click(struct tc_client *client, int x, int y);
 /* Virtual pointer: a relative motion (dx, dy), from the output's middle at first. */

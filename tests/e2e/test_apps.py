@@ -9,7 +9,8 @@ from appdutil import COUNTER, NOTES, alive, wait_until
 from conftest import TEST_INPUT
 
 WIDTH, HEIGHT = 1280, 720
-BUTTON_GREY = 0xDCDCDC  # the counter's buttons: Servo's default button background
+# The counter's buttons: the UI kit's weft-button fill (--weft-accent, light).
+BUTTON_FILL = 0x1F5FBF
 
 
 class Frame:
@@ -70,26 +71,26 @@ def wait_blurred(weft):
                lambda: Frame(weft).pixel(11, HEIGHT // 2) != 0x000000, timeout=60, interval=0.1)
 
 
-def grey_in_row(frame, y):
+def filled_in_row(frame, y):
     row = frame.rgb[y * WIDTH * 3:(y + 1) * WIDTH * 3]
-    return [x for x in range(WIDTH) if row[x * 3:x * 3 + 3] == BUTTON_GREY.to_bytes(3, "big")]
+    return [x for x in range(WIDTH) if row[x * 3:x * 3 + 3] == BUTTON_FILL.to_bytes(3, "big")]
 
 
 def buttons(frame):
     """(top, runs): the top row of the counter's buttons (−, Reset, +), found
-    by their fill colour, and the centres of the grey runs of the row through
-    their middle: glyphs split a button into runs, so the first run is in −
+    by their fill colour, and the centres of the filled runs of the row through
+    their middle: the white glyphs split a button into runs, so the first run is in −
     and the last in +. None while there are no buttons on screen."""
-    rows = [y for y in range(HEIGHT) if len(grey_in_row(frame, y)) >= 100]
+    rows = [y for y in range(HEIGHT) if len(filled_in_row(frame, y)) >= 100]
     if not rows:
         return None
     y = (rows[0] + rows[-1]) // 2
     runs, start = [], None
     for x in range(WIDTH + 1):
-        grey = x < WIDTH and frame.pixel(x, y) == BUTTON_GREY
-        if grey and start is None:
+        filled = x < WIDTH and frame.pixel(x, y) == BUTTON_FILL
+        if filled and start is None:
             start = x
-        elif not grey and start is not None:
+        elif not filled and start is not None:
             runs.append(((start + x) // 2, y))
             start = None
     return rows[0], runs

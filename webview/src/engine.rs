@@ -344,3 +344,33 @@ pub unsafe extern "C" fn weft_webview_engine_serve_app_icon(
         }
     })
 }
+
+/// # Safety
+/// `engine` was returned by `weft_webview_engine_create`; `dir` is a
+/// NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_engine_serve_kit(
+    engine: *const Engine,
+    dir: *const c_char,
+) -> bool {
+    let Some(engine) = engine.as_ref() else {
+        return false;
+    };
+    let Some(dir) = ffi::str_arg(dir) else {
+        engine.log.log(
+            LOG_ERROR,
+            "weftview: serve_kit: the directory must be UTF-8",
+        );
+        return false;
+    };
+    ffi::guard(false, || match engine.scheme.serve_kit(dir) {
+        Ok(()) => true,
+        Err(message) => {
+            engine.log.log(
+                LOG_ERROR,
+                &format!("weftview: serve the UI kit from {dir}: {message}"),
+            );
+            false
+        }
+    })
+}

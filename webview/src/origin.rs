@@ -4,6 +4,9 @@
 //! (`crypto.subtle` and the rest) and storage is keyed per app. A
 //! `weft-app://` document would have an opaque origin: neither.
 //!
+//! `/.weft/kit/<file>` of that origin is the UI kit, from the engine's kit
+//! directory (`weft_webview_engine_serve_kit`), whatever the package holds.
+//!
 //! Nothing under that origin comes from the network. A confined view answers
 //! every load of it in its `load_web_resource` delegate from the package
 //! directory (the same `open_beneath` as the `weft-app` scheme), and refuses
@@ -140,6 +143,16 @@ fn package_file(apps: &AppScheme, app_id: &str, url: &Url, method: &Method) -> A
         return Err((StatusCode::NOT_FOUND, "not found"));
     }
     let mut path = scheme::percent_decode(url.path());
+    // The UI kit's reserved path: from the kit directory, or not found;
+    // never from the package.
+    let root = match scheme::kit_file(&path) {
+        Some(file) => {
+            path = file;
+            apps.kit_root()
+                .ok_or((StatusCode::NOT_FOUND, "not found"))?
+        }
+        None => root,
+    };
     if path.ends_with(b"/") {
         path.extend_from_slice(b"index.html");
     }

@@ -37,6 +37,10 @@ pub const SYSTEM_UI_HOST: &str = "ui";
 pub const APP_ICON_HOST: &str = "app-icon";
 /// Reserved for the bridge; a package file at this path is never served.
 pub const BRIDGE_PATH: &str = "/.weft/ipc";
+/// Reserved for the UI kit: `/.weft/kit/<file>` of every app (and of the
+/// system UI) comes from the kit directory, never from a package. (Given
+/// without its leading slashes: `open_beneath` skips any number of them.)
+pub const KIT_PREFIX: &[u8] = b".weft/kit/";
 /// Design §3: one message is at most 1 MiB.
 pub const MAX_MESSAGE: usize = 1 << 20;
 /// A bridge batch larger than this is refused rather than buffered.
@@ -59,6 +63,8 @@ struct State {
     apps: HashMap<String, Arc<OwnedFd>>,
     /// The system UI directory (weft-system://ui/).
     system: Option<Arc<OwnedFd>>,
+    /// The UI kit directory, served at `KIT_PREFIX` of every app.
+    kit: Option<Arc<OwnedFd>>,
     /// App id → (package directory, icon path in it): weft-system://app-icon/.
     icons: HashMap<String, (Arc<OwnedFd>, Vec<u8>)>,
     bridges: HashMap<WebViewId, Bridge>,
@@ -93,6 +99,17 @@ impl AppScheme {
         let fd = open_dir(dir)?;
         self.state().system = Some(Arc::new(fd));
         Ok(())
+    }
+
+    pub fn serve_kit(&self, dir: &str) -> Result<(), String> {
+        let fd = open_dir(dir)?;
+        self.state().kit = Some(Arc::new(fd));
+        Ok(())
+    }
+
+    /// The kit directory, if one is served.
+    pub fn kit_root(&self) -> Option<Arc<OwnedFd>> {
+        self.state().kit.clone()
     }
 
     /// `icon` is a path below `dir` ending in .png or .svg; it is opened
@@ -157,7 +174,14 @@ impl AppScheme {
             return status_response(request, StatusCode::METHOD_NOT_ALLOWED, "");
         }
         let mut path = percent_decode(url.path());
-        let root = if !system {
+        let kit = (!system || host == SYSTEM_UI_HOST)
+            .then(|| kit_file(&path))
+            .flatten();
+        let root = if let Some(file) = kit {
+            // The kit's, or nothing: a package never shadows it.
+            path = file;
+            self.kit_root()
+        } else if !system {
             self.state().apps.get(&host).cloned()
         } else if host == SYSTEM_UI_HOST {
             self.state().system.clone()
@@ -385,6 +409,13 @@ pub fn split_batch(body: &[u8]) -> Result<Vec<String>, String> {
     Ok(messages)
 }
 
+/// The file below the kit directory that `path` (a decoded URL path)
+/// names, if it is in the kit's reserved path.
+pub fn kit_file(path: &[u8]) -> Option<Vec<u8>> {
+    let start = path.iter().position(|b| *b != b'/').unwrap_or(path.len());
+    path[start..].strip_prefix(KIT_PREFIX).map(<[u8]>::to_vec)
+}
+
 pub fn percent_decode(path: &str) -> Vec<u8> {
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -512,6 +543,21 @@ mod tests {
     fn decodes_percent_escapes() {
         assert_eq!(percent_decode("/a%20b/%2e%2E/x%"), b"/a b/../x%");
         assert_eq!(percent_decode("%zz%4"), b"%zz%4");
+    }
+
+    #[test]
+    fn kit_paths() {
+        assert_eq!(
+            kit_file(b"/.weft/kit/weft-ui-kit.js").as_deref(),
+            Some(&b"weft-ui-kit.js"[..])
+        );
+        assert_eq!(
+            kit_file(&percent_decode("/%2Eweft/kit/a.js")).as_deref(),
+            Some(&b"a.js"[..])
+        );
+        assert_eq!(kit_file(b"//.weft/kit/a.js").as_deref(), Some(&b"a.js"[..]));
+        assert_eq!(kit_file(b"/.weft/kit"), None);
+        assert_eq!(kit_file(b"/ui/.weft/kit/a.js"), None);
     }
 
     #[test]

@@ -85,6 +85,13 @@ bool weft_webview_engine_serve_app(struct weft_webview_engine *engine, const cha
  */
 bool weft_webview_engine_serve_system(struct weft_webview_engine *engine, const char *dir);
 /*
+ * Serves the UI kit: /.weft/kit/<path> of every app (in its origin and
+ * under weft-app://<app_id>/) and weft-system://ui/.weft/kit/<path>, from
+ * dir, with the same rules as serve_app. That path is reserved: it is
+ * never answered from a package (without a kit it is not found).
+ */
+bool weft_webview_engine_serve_kit(struct weft_webview_engine *engine, const char *dir);
+/*
  * Serves weft-system://app-icon/<app_id> as the file icon (a relative path
  * ending in .png or .svg) below dir (the package directory); false, with a
  * warning logged, for another file type. Unknown app ids are not found.
