@@ -96,57 +96,29 @@ static void test_reserved_path_is_the_kits_alone(void)
 	close_page(&p);
 }
 
-static bool write_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (f == NULL) {
-		return false;
-	}
-	bool ok = fputs(text, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
 /* What a package could put at the reserved path to shadow the kit. */
 #define SHADOW "/* SHADOWED */ window.shadowed = true;\n"
-
-static const char *const app_files[] = { "index.html", "plain.html", "extra.js",
-	".weft/kit/weft-ui-kit.js", ".weft/kit/extra.js" };
 
 static bool make_app(char *dir, size_t size)
 {
 	snprintf(dir, size, "%s/" APP, root);
-	char sub[512];
-	snprintf(sub, sizeof(sub), "%s/.weft", dir);
-	char kit[512];
-	snprintf(kit, sizeof(kit), "%s/.weft/kit", dir);
-	return mkdir(dir, 0700) == 0 && mkdir(sub, 0700) == 0 && mkdir(kit, 0700) == 0 &&
-		write_file(dir, "index.html",
+	if (mkdir(dir, 0700) != 0) {
+		return false;
+	}
+	static const char *const files[][2] = {
+		{ "index.html",
 			"<!DOCTYPE html><meta charset=utf-8><title>kit</title>"
 			"<script type=module src=/.weft/kit/weft-ui-kit.js></script>"
-			"<weft-button>Go</weft-button>") &&
-		write_file(dir, "plain.html",
-			"<!DOCTYPE html><meta charset=utf-8><title>plain</title>") &&
-		write_file(dir, "extra.js", "window.extra = true;\n") &&
-		write_file(dir, ".weft/kit/weft-ui-kit.js", SHADOW) &&
-		write_file(dir, ".weft/kit/extra.js", SHADOW) &&
-		weft_webview_engine_serve_app(engine, APP, dir);
-}
-
-static void remove_app(const char *dir)
-{
-	for (size_t i = 0; i < sizeof(app_files) / sizeof(app_files[0]); i++) {
-		char path[512];
-		snprintf(path, sizeof(path), "%s/%s", dir, app_files[i]);
-		unlink(path);
+			"<weft-button>Go</weft-button>" },
+		{ "plain.html", "<!DOCTYPE html><meta charset=utf-8><title>plain</title>" },
+		{ "extra.js", "window.extra = true;\n" },
+		{ ".weft/kit/weft-ui-kit.js", SHADOW },
+		{ ".weft/kit/extra.js", SHADOW },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		test_write_file(dir, files[i][0], files[i][1], strlen(files[i][1]));
 	}
-	char path[512];
-	snprintf(path, sizeof(path), "%s/.weft/kit", dir);
-	rmdir(path);
-	snprintf(path, sizeof(path), "%s/.weft", dir);
-	rmdir(path);
-	rmdir(dir);
+	return weft_webview_engine_serve_app(engine, APP, dir);
 }
 
 int main(int argc, char **argv)
@@ -185,7 +157,6 @@ int main(int argc, char **argv)
 		rc = test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	}
 	weft_webview_engine_destroy(engine);
-	remove_app(dir);
-	rmdir(root);
+	test_rmtree(root);
 	return rc;
 }

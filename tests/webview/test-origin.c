@@ -150,18 +150,6 @@ static void test_old_scheme_link_and_bridge(void)
 	close_page(&p);
 }
 
-static bool write_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	if (f == NULL) {
-		return false;
-	}
-	bool ok = fputs(text, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
 static bool make_app(const char *app_id, char *dir, size_t size)
 {
 	char index[512];
@@ -171,23 +159,19 @@ static bool make_app(const char *app_id, char *dir, size_t size)
 		"<script src=\"weft-app://%s/old.js\"></script>",
 		app_id);
 	snprintf(dir, size, "%s/%s", root, app_id);
-	return mkdir(dir, 0700) == 0 && write_file(dir, "index.html", index) &&
-		write_file(dir, "old.js", "window.fromOldScheme = true;\n") &&
-		write_file(dir, "style.css", "#from { color: rgb(1, 2, 3); }\n") &&
-		write_file(dir, "page2.html",
-			"<!DOCTYPE html><meta charset=utf-8><title>page2</title>") &&
-		weft_webview_engine_serve_app(engine, app_id, dir);
-}
-
-static void remove_app(const char *dir)
-{
-	static const char *const files[] = { "index.html", "old.js", "page2.html", "style.css" };
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char path[512];
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		unlink(path);
+	if (mkdir(dir, 0700) != 0) {
+		return false;
 	}
-	rmdir(dir);
+	const char *const files[][2] = {
+		{ "index.html", index },
+		{ "old.js", "window.fromOldScheme = true;\n" },
+		{ "style.css", "#from { color: rgb(1, 2, 3); }\n" },
+		{ "page2.html", "<!DOCTYPE html><meta charset=utf-8><title>page2</title>" },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		test_write_file(dir, files[i][0], files[i][1], strlen(files[i][1]));
+	}
+	return weft_webview_engine_serve_app(engine, app_id, dir);
 }
 
 int main(int argc, char **argv)
@@ -221,8 +205,6 @@ int main(int argc, char **argv)
 		rc = test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 	}
 	weft_webview_engine_destroy(engine);
-	remove_app(dir_a);
-	remove_app(dir_b);
-	rmdir(root);
+	test_rmtree(root);
 	return rc;
 }
