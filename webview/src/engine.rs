@@ -280,6 +280,41 @@ pub unsafe extern "C" fn weft_webview_engine_serve_app(
     })
 }
 
+/// Serves a directory of WEFT's own (the system UI, the UI kit) through
+/// `serve`, saying in the log what failed.
+///
+/// # Safety
+/// As the exported functions that call it: `engine` from
+/// `weft_webview_engine_create`, `dir` NUL-terminated.
+unsafe fn serve_dir(
+    engine: *const Engine,
+    dir: *const c_char,
+    call: &str,
+    what: &str,
+    serve: fn(&AppScheme, &str) -> Result<(), String>,
+) -> bool {
+    let Some(engine) = engine.as_ref() else {
+        return false;
+    };
+    let Some(dir) = ffi::str_arg(dir) else {
+        engine.log.log(
+            LOG_ERROR,
+            &format!("weftview: {call}: the directory must be UTF-8"),
+        );
+        return false;
+    };
+    ffi::guard(false, || match serve(&engine.scheme, dir) {
+        Ok(()) => true,
+        Err(message) => {
+            engine.log.log(
+                LOG_ERROR,
+                &format!("weftview: serve {what} from {dir}: {message}"),
+            );
+            false
+        }
+    })
+}
+
 /// # Safety
 /// `engine` was returned by `weft_webview_engine_create`; `dir` is a
 /// NUL-terminated string.
@@ -288,26 +323,13 @@ pub unsafe extern "C" fn weft_webview_engine_serve_system(
     engine: *const Engine,
     dir: *const c_char,
 ) -> bool {
-    let Some(engine) = engine.as_ref() else {
-        return false;
-    };
-    let Some(dir) = ffi::str_arg(dir) else {
-        engine.log.log(
-            LOG_ERROR,
-            "weftview: serve_system: the directory must be UTF-8",
-        );
-        return false;
-    };
-    ffi::guard(false, || match engine.scheme.serve_system(dir) {
-        Ok(()) => true,
-        Err(message) => {
-            engine.log.log(
-                LOG_ERROR,
-                &format!("weftview: serve the system UI from {dir}: {message}"),
-            );
-            false
-        }
-    })
+    serve_dir(
+        engine,
+        dir,
+        "serve_system",
+        "the system UI",
+        AppScheme::serve_system,
+    )
 }
 
 /// # Safety
@@ -353,24 +375,5 @@ pub unsafe extern "C" fn weft_webview_engine_serve_kit(
     engine: *const Engine,
     dir: *const c_char,
 ) -> bool {
-    let Some(engine) = engine.as_ref() else {
-        return false;
-    };
-    let Some(dir) = ffi::str_arg(dir) else {
-        engine.log.log(
-            LOG_ERROR,
-            "weftview: serve_kit: the directory must be UTF-8",
-        );
-        return false;
-    };
-    ffi::guard(false, || match engine.scheme.serve_kit(dir) {
-        Ok(()) => true,
-        Err(message) => {
-            engine.log.log(
-                LOG_ERROR,
-                &format!("weftview: serve the UI kit from {dir}: {message}"),
-            );
-            false
-        }
-    })
+    serve_dir(engine, dir, "serve_kit", "the UI kit", AppScheme::serve_kit)
 }
