@@ -317,11 +317,13 @@ def test_units_order_and_policy():
     assert appd[("Service", "Restart")] == ["on-failure"]
     assert ("Unit", "StartLimitBurst") in appd
     assert compositor[("Service", "Restart")] == ["no"]
-    # appd after the compositor is ready, and gone with it; brought back
-    # while the compositor runs.
+    # appd after the compositor is ready, and gone with it. Not upheld: appd
+    # exits 0 when the compositor's channel closes, before systemd sees the
+    # compositor stopping, and an Upholds= started it again then, to fail
+    # (test_leaving_the_compositor_ends_the_session, one run in ten).
     assert "weft-compositor.service" in appd[("Unit", "After")]
     assert "weft-compositor.service" in appd[("Unit", "BindsTo")]
-    assert compositor[("Unit", "Upholds")] == ["weft-appd.service"]
+    assert ("Unit", "Upholds") not in compositor
     sock = "%t/weft/compositor.sock"
     assert " ".join(compositor[("Service", "ExecStart")]).endswith(
         f"--appd-socket {sock} --export-environment $WEFT_COMPOSITOR_OPTIONS")
