@@ -16,6 +16,7 @@
 
 #include "seat.h"
 #include "view.h"
+#include "weft/compositor-protocol.h"
 #include "weft/log.h"
 
 static struct weft_view *find_panel(struct weft_server *server)
@@ -283,6 +284,12 @@ void weft_policy_focus(struct weft_server *server, struct weft_view *view)
 			view->focused = true;
 			view->impl->set_focused(view, true);
 			weft_foreign_toplevel_update(view);
+			if (weft_client_role(view->client) == WEFT_CLIENT_APP) {
+				weft_control_send_event(server->shell_control,
+					WEFT_COMPOSITOR_EVENT_FOCUSED,
+					weft_client_app_id(view->client),
+					weft_client_session_id(view->client));
+			}
 		}
 	}
 	weft_seat_focus_surface(server->seat,

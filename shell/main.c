@@ -581,6 +581,17 @@ static void channel_event(struct shell *shell, struct json_object *msg, const ch
 			json_object_object_add(out, "action", json_object_new_string(action));
 		}
 		post_event(shell, out);
+	} else if (strcmp(event, WEFT_COMPOSITOR_EVENT_FOCUSED) == 0) {
+		/* Both pages: the panel's task list and the overlay's switcher
+		 * order apps by it, whichever of them (or a click) moved the
+		 * focus. */
+		const char *session_id = weft_json_get_string(msg, WEFT_COMPOSITOR_KEY_SESSION_ID);
+		struct json_object *out = event_new(SHELL_EVENT_FOCUSED);
+		if (out != NULL && session_id != NULL) {
+			json_object_object_add(out, WEFT_APPD_KEY_SESSION_ID,
+				json_object_new_string(session_id));
+		}
+		post_event(shell, out);
 	} else if (strcmp(event, WEFT_COMPOSITOR_EVENT_LOCKED) == 0) {
 		/* Our predecessor locked and died: take the lock over. */
 		struct weft_error err = { 0 };

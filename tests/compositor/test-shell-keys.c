@@ -3,7 +3,8 @@
  * the compositor keeps Alt+Tab, Alt+Shift+Tab, Alt let go and Escape while
  * switching, Super alone and Super+L, and sends the shell exactly one
  * shell_key event for each, in order; the focused app gets none of those
- * keys, and every other key as before. The shell is a stand-in
+ * keys, and every other key as before. And it tells the shell which app took
+ * the focus (focused events), whatever moved it. The shell is a stand-in
  * (fake-shell.c) that writes what its channel receives to a file.
  */
 #include <json-c/json.h>
@@ -28,9 +29,11 @@ struct shell_keys {
 	struct tc_client *app;
 	struct tc_client *tester;
 	struct tc_window *window;
-	char events[4096]; /* the shell_key actions so far, comma-separated */
+	/* The events so far, comma-separated: a shell_key's action, or
+	 * "focused:SESSION". */
+	char events[4096];
 	int count;
-	bool bad; /* a line that is not a shell_key event */
+	bool bad; /* a line that is neither */
 };
 
 static int64_t now_ms(void)
@@ -59,16 +62,27 @@ static bool read_log(struct shell_keys *f)
 			continue;
 		}
 		struct json_object *msg = json_tokener_parse(line);
-		struct json_object *event, *action;
-		if (msg == NULL || !json_object_object_get_ex(msg, "event", &event) ||
-			strcmp(json_object_get_string(event), "shell_key") != 0 ||
-			!json_object_object_get_ex(msg, "action", &action)) {
-			fprintf(stderr, "# not a shell_key event: %s\n", line);
-			f->bad = true;
+		struct json_object *event, *action, *session;
+		char what[256];
+		if (msg != NULL && json_object_object_get_ex(msg, "event", &event) &&
+			strcmp(json_object_get_string(event), "shell_key") == 0 &&
+			json_object_object_get_ex(msg, "action", &action)) {
+			snprintf(what, sizeof(what), "%s", json_object_get_string(action));
+		} else if (msg != NULL && json_object_object_get_ex(msg, "event", &event) &&
+			strcmp(json_object_get_string(event), "focused") == 0 &&
+			json_object_object_get_ex(msg, "session_id", &session) &&
+			json_object_object_get_ex(msg, "app_id", &action)) {
+			snprintf(what, sizeof(what), "focused:%s",
+				json_object_get_string(session));
 		} else {
+			fprintf(stderr, "# not a shell_key or focused event: %s\n", line);
+			f->bad = true;
+			what[0] = '\0';
+		}
+		if (what[0] != '\0') {
 			size_t len = strlen(f->events);
 			snprintf(f->events + len, sizeof(f->events) - len, "%s%s",
-				f->count > 0 ? "," : "", json_object_get_string(action));
+				f->count > 0 ? "," : "", what);
 			f->count++;
 		}
 		json_object_put(msg);
@@ -83,8 +97,7 @@ static bool wait_events(struct shell_keys *f, int n)
 	int64_t deadline = now_ms() + TC_SETTLE_MS;
 	while (read_log(f), f->count < n) {
 		if (now_ms() > deadline) {
-			fprintf(stderr, "# waited for %d shell_key events, got '%s'\n", n,
-				f->events);
+			fprintf(stderr, "# waited for %d events, got '%s'\n", n, f->events);
 			return false;
 		}
 		usleep(10000);
@@ -108,7 +121,9 @@ static bool key_arrived(void *data)
 	return tc_client_keys_pressed(w->client, NULL) > w->presses;
 }
 
-static void start(struct shell_keys *f)
+/* The compositor with the fake shell (and the appd channel with flags
+ * TC_WITH_CONTROL), once the shell said it is ready. */
+static void start_shell(struct shell_keys *f, int flags)
 {
 	memset(f, 0, sizeof(*f));
 	const char *fake = getenv("WEFT_FAKE_SHELL");
@@ -121,7 +136,7 @@ static void start(struct shell_keys *f)
 	char cmd[1200];
 	snprintf(cmd, sizeof(cmd), "exec '%s' '%s'", fake, f->log);
 	const char *const args[] = { "--shell", cmd, NULL };
-	tc_compositor_start(&f->c, 0, args);
+	tc_compositor_start(&f->c, flags, args);
 	int64_t deadline = now_ms() + TC_SETTLE_MS;
 	while (!read_log(f) && now_ms() < deadline) {
 		usleep(10000);
@@ -130,6 +145,12 @@ static void start(struct shell_keys *f)
 		fprintf(stderr, "# the fake shell did not start\n");
 		abort();
 	}
+}
+
+/* With an (untagged) app window that has the keyboard. */
+static void start(struct shell_keys *f)
+{
+	start_shell(f, 0);
 	f->app = tc_client_connect(&f->c);
 	f->tester = tc_client_connect(&f->c);
 	f->window = tc_xdg_window_create(f->app, "app", 0xff336699);
@@ -253,12 +274,75 @@ static void super_opens_the_launcher_and_super_l_locks(void)
 	stop(&f);
 }
 
+static bool focused(void *data)
+{
+	return tc_window_state(data)->focused == 1;
+}
+
+/* Apps' windows (clients appd made) taking the focus are told to the shell,
+ * whatever moved it: a new window, focus_session, a click, the focus coming
+ * back after the lock; once for each move, never for the same window twice
+ * in a row; never for a client appd did not make. */
+static void the_shell_hears_which_app_took_the_focus(void)
+{
+	struct shell_keys f;
+	start_shell(&f, TC_WITH_CONTROL);
+	int fd = tc_control_create_client(&f.c, "org.weft.demo.counter", "s1");
+	ASSERT(fd >= 0);
+	struct tc_client *a = tc_client_connect_fd(fd);
+	fd = tc_control_create_client(&f.c, "org.weft.demo.notes", "s2");
+	ASSERT(fd >= 0);
+	struct tc_client *b = tc_client_connect_fd(fd);
+	struct tc_window *wa = tc_zweft_window_create(a, "org.weft.demo.counter", "application", 0,
+		0, 0, 0, 0xffcc0000);
+	ASSERT(tc_client_wait(a, focused, wa, TC_SETTLE_MS));
+	EXPECT(wait_events(&f, 1));
+	struct tc_window *wb = tc_zweft_window_create(b, "org.weft.demo.notes", "application", 0,
+		0, 0, 0, 0xff00cc00);
+	ASSERT(tc_client_wait(b, focused, wb, TC_SETTLE_MS));
+	EXPECT(wait_events(&f, 2));
+	EXPECT_STR_EQ(f.events, "focused:s1,focused:s2");
+
+	/* focus_session, from appd (or the shell: the same request). */
+	struct json_object *reply = tc_control_request(&f.c,
+		"{\"id\":2,\"type\":\"focus_session\",\"session_id\":\"s1\"}", NULL);
+	struct json_object *ok;
+	EXPECT(reply != NULL && json_object_object_get_ex(reply, "ok", &ok));
+	json_object_put(reply);
+	EXPECT(wait_events(&f, 3));
+	/* Asking again for the app that has it says nothing more. */
+	reply = tc_control_request(&f.c,
+		"{\"id\":3,\"type\":\"focus_session\",\"session_id\":\"s1\"}", NULL);
+	EXPECT(reply != NULL && json_object_object_get_ex(reply, "ok", &ok));
+	json_object_put(reply);
+
+	/* A tool on the public socket takes the focus: not an app, not told. */
+	struct tc_client *tool = tc_client_connect(&f.c);
+	struct tc_window *wt = tc_xdg_window_create(tool, "tool", 0xff0000cc);
+	ASSERT(tc_client_wait(tool, window_activated, wt, TC_SETTLE_MS));
+	tc_window_destroy(wt);
+	tc_client_roundtrip(tool);
+	/* Its window gone, the focus goes back to an app: told. */
+	EXPECT(wait_events(&f, 4));
+	EXPECT_STR_EQ(f.events, "focused:s1,focused:s2,focused:s1,focused:s1");
+	EXPECT(!f.bad);
+
+	tc_client_destroy(tool);
+	tc_client_destroy(b);
+	tc_client_destroy(a);
+	EXPECT(tc_compositor_stop(&f.c) == 0);
+	unlink(f.log);
+	rmdir(f.dir);
+	free(f.dir);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct test_case cases[] = {
 		TEST_CASE(alt_tab_walks_and_commits),
 		TEST_CASE(escape_cancels_a_switch),
 		TEST_CASE(super_opens_the_launcher_and_super_l_locks),
+		TEST_CASE(the_shell_hears_which_app_took_the_focus),
 	};
 	return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
 }

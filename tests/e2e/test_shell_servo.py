@@ -4,6 +4,7 @@ weft-shell (Servo) and appd; the shell renders a stand-in system UI
 weft-shell(1)) from weft-system://. Input comes through the compositor's
 virtual keyboard, results are read back from the screen."""
 
+import json
 import os
 import shlex
 import shutil
@@ -162,6 +163,17 @@ def test_shell_focus_focuses_an_app(weft):
     shows(weft, "the first counter", lambda f: ink(f) == one)
     command(weft, "focus:no-such-session")
     shows(weft, "the error", lambda f: f.pixel(30, 30) == RED)
+    # Both pages heard each app take the focus (the compositor's focused
+    # event): the second as it opened, then the first, the second and the
+    # first again, in that order.
+    for page in ("panel", "overlay"):
+        def heard(page=page):
+            got = (json.loads(line.split(f"console: {page} got ", 1)[1])
+                   for line in weft.logs().splitlines()
+                   if f"console: {page} got " in line and "shell.focused" in line)
+            return [m.get("session_id") for m in got if m.get("event") == "shell.focused"]
+        want = [second["id"], first["id"], second["id"], first["id"]]
+        wait_until(f"the {page} to hear the focus", lambda: heard()[-4:] == want, timeout=30)
     for s in (first, second):
         weft.ctl_json("terminate", s["id"], "--wait")
 

@@ -67,6 +67,23 @@ test("Alt+Tab lists the apps most recently focused first and starts on the previ
 	assert.equal(appd.requests("shell.focus")[1].session_id, ids.clock);
 });
 
+test("a focus change the switcher did not make (shell.focused: a click, the panel) orders it", async () => {
+	const { page } = view;
+	const ids = await threeApps();
+	// The counter was clicked: it is the most recent, the clock the previous.
+	await appd.hostEvent({ event: "shell.focused", session_id: ids.counter });
+	await key("switcher-next");
+	await until("shell.surface switcher", () => surfaces().includes("switcher"));
+	assert.deepEqual(await items(page), ["Counter", "Clock", "Notes"]);
+	assert.equal(await selected(page), "Clock");
+	await key("switcher-cancel");
+	// A session appd does not list (gone already) changes nothing.
+	await appd.hostEvent({ event: "shell.focused", session_id: "999" });
+	await key("switcher-next");
+	await until("the switcher again", () => surfaces().filter((s) => s === "switcher").length === 2);
+	assert.deepEqual(await items(page), ["Counter", "Clock", "Notes"]);
+});
+
 test("Escape (switcher-cancel) focuses nothing; a stopped app leaves the list", async () => {
 	const { page } = view;
 	const ids = await threeApps();

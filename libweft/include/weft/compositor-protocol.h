@@ -50,6 +50,10 @@
  *   before the event is sent, shown or not.
  *   {"event": "locked"}: sent once when the channel opens, if the session
  *   is locked (by a shell that died): the shell takes the lock over.
+ *   {"event": "focused", "app_id": A, "session_id": S}: an app's window took
+ *   the keyboard focus (however: a click, focus_session, Alt+Tab, a new
+ *   window, the focus coming back after the lock or the launcher), for the
+ *   shell's switcher to order apps by recency.
  */
 #ifndef WEFT_COMPOSITOR_PROTOCOL_H
 #define WEFT_COMPOSITOR_PROTOCOL_H
@@ -71,6 +75,7 @@
 /* Shell channel events. */
 #define WEFT_COMPOSITOR_EVENT_SHELL_KEY "shell_key"
 #define WEFT_COMPOSITOR_EVENT_LOCKED "locked"
+#define WEFT_COMPOSITOR_EVENT_FOCUSED "focused"
 
 /* The environment variable that names the shell channel's descriptor. */
 #define WEFT_COMPOSITOR_SHELL_FD_ENV "WEFT_SHELL_FD"
