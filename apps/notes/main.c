@@ -1,8 +1,9 @@
 /*
  * org.weft.demo.notes: one text kept in /data/notes.txt (the app data
  * directory, granted by fs:rw:app-data). "load" answers {"text": ...};
- * "save:<text>" replaces the file atomically and answers with the saved text.
- * Failures answer {"error": ...}.
+ * "save:<text>" replaces the file atomically, answers with the saved text and
+ * asks the system UI to show "Saved" (sys:notifications). Failures answer
+ * {"error": ...}.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +95,22 @@ out:
 	close(fd);
 }
 
+/* A notification for the person who saved: the note is on disk whether or
+ * not it can be shown (no system UI, or sys:notifications not granted), so a
+ * refusal is only logged, once. */
+static void notify_saved(void)
+{
+	static bool warned;
+	char *err = NULL;
+	if (!wapp_notify("Saved", "Your note is saved.", NULL, &err)) {
+		if (!warned) {
+			fprintf(stderr, "notes: no notification: %s\n", err);
+			warned = true;
+		}
+		free(err);
+	}
+}
+
 static bool write_all(int fd, const char *data, size_t len)
 {
 	while (len > 0) {
@@ -131,6 +148,7 @@ static void save(const char *text, size_t len)
 		return;
 	}
 	send_text(text, len, true);
+	notify_saved();
 }
 
 int main(void)

@@ -103,9 +103,10 @@ def test_app_data_is_created_and_granted(start):
     data = weft.data_home / "weft" / "data" / NOTES
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
     argv = Path(f"/proc/{session['runtime_pid']}/cmdline").read_bytes().split(b"\0")
-    assert [b"--grant", b"fs:rw:app-data"] == argv[argv.index(b"--grant"):][:2]
+    grants = [argv[i + 1] for i, a in enumerate(argv) if a == b"--grant"]
+    assert grants == [b"fs:rw:app-data", b"sys:notifications"], argv
     assert argv[argv.index(b"--data") + 1] == str(data).encode()
-    assert session["capabilities"] == ["fs:rw:app-data"]
+    assert session["capabilities"] == ["fs:rw:app-data", "sys:notifications"]
     weft.ctl("terminate", session["id"], "--wait")
 
 

@@ -67,7 +67,7 @@ def test_json_on_every_command(start):
     args = ["--json", "--socket", str(weft.socket)]
     apps = json.loads(run(*args, "list").stdout)
     assert [a["id"] for a in apps] == [COUNTER, NOTES]
-    assert apps[1]["capabilities"] == ["fs:rw:app-data"]
+    assert apps[1]["capabilities"] == ["fs:rw:app-data", "sys:notifications"]
     session = json.loads(run(*args, "launch", COUNTER, "--wait").stdout)
     assert session["state"] == "running"
     assert json.loads(run(*args, "state", session["id"]).stdout)["id"] == session["id"]

@@ -18,6 +18,14 @@ def pytest_report_header(config):
     return [f"servo lane: weft-app-shell {APP_SHELL}"]
 
 
+def pytest_terminal_summary(terminalreporter):
+    # The walk-through's screenshots (test_walk_through_servo.py), one a step.
+    shots = BUILD / "screenshots" / "walk-through"
+    if shots.is_dir():
+        terminalreporter.write_line(f"servo lane: walk-through screenshots in {shots} "
+                                    f"({len(list(shots.glob('*.png')))} steps)")
+
+
 def pytest_sessionstart(session):
     missing = missing_programs((COMPOSITOR, APPD, WEFTCTL, RUNTIME, APP_SHELL, TEST_INPUT,
                                 APPS / "org.weft.demo.counter", APPS / "org.weft.demo.notes"))

@@ -1,90 +1,24 @@
 """The README's run command, as a user runs it: scripts/run-weft headless in a
 private home, then weftctl and grim with the environment it prints, then
 Ctrl+C. With weft-app-shell built, the counter's page must be on screen;
-without it the run uses the stand-in app-shell and says so."""
+without it the run uses the stand-in app-shell and says so. With weft-shell
+built, the system shell runs and its panel is on screen; without it the run
+says there is no system shell."""
 
 import os
 import shutil
-import signal
-import subprocess
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
 from appdutil import APP_SHELL, BUILD, COUNTER, NOTES, SOURCE, STANDIN_CONNECTED, \
-    ppm_pixels, processes_with_env, stop_process, wait_until
+    ppm_pixels, processes_with_env, wait_until
+from runweft import RunWeft
 
-RUN_WEFT = SOURCE / "scripts" / "run-weft"
-
-
-class RunWeft:
-    """scripts/run-weft in the background, its output collected."""
-
-    def __init__(self, tmp_path, *args):
-        self.shots = tmp_path / "screenshots"
-        self.run_dir = Path(tempfile.mkdtemp(prefix="weft-run-"))
-        self.home = tmp_path / "home"
-        self.home.mkdir()
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("WAYLAND_DISPLAY", "WAYLAND_SOCKET", "DISPLAY", "WEFT_APPD_SOCKET",
-                            "WEFT_APP_STORE", "WEFT_APP_SHELL", "WEFT_RUNTIME",
-                            "WEFT_COMPOSITOR_FD", "NOTIFY_SOCKET", "XDG_DATA_HOME",
-                            "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MAKEFLAGS", "BUILD")}
-        env.update(HOME=str(self.home), XDG_RUNTIME_DIR=str(self.run_dir))
-        self.env = env
-        self.marker = f"XDG_RUNTIME_DIR={self.run_dir}".encode()
-        self.lines = []
-        self.lock = threading.Lock()
-        self.log = open(tmp_path / "run-weft.log", "w")
-        cmd = [str(RUN_WEFT), "--no-build", "--build", str(BUILD),
-               "--screenshots", str(self.shots), *args]
-        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def output(self):
-        with self.lock:
-            return list(self.lines)
-
-    def wait_up(self):
-        def up():
-            if self.proc.poll() is not None:
-                raise AssertionError(f"run-weft exited {self.proc.returncode}:\n"
-                                     + "\n".join(self.output()) + self.logs())
-            return any("Ctrl+C stops WEFT" in line for line in self.output())
-        wait_until("run-weft to say WEFT is up", up, timeout=60)
-
-    def printed_command(self, start):
-        """The indented command line run-weft printed that starts with start."""
-        return next(line.strip() for line in self.output()
-                    if line.startswith("    ") and line.strip().startswith(start))
-
-    def user(self, command, check=True, text=True):
-        """command in sh, after sourcing the environment file run-weft printed."""
-        script = f"{self.printed_command('. ')} && {command}"
-        r = subprocess.run(["sh", "-c", script], env=self.env, capture_output=True, text=text,
-                           timeout=60)
-        if check and r.returncode != 0:
-            raise AssertionError(f"{command}: {r.returncode}: {r.stderr}{self.logs()}")
-        return r
-
-    def logs(self):
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")
-
-    def stop(self):
-        status = stop_process(self.proc, signal.SIGINT, 30)
-        self.thread.join(5)
-        self.log.close()
-        return status
+SHELL = BUILD / "shell" / "weft-shell"
+WITH_SHELL = SHELL.exists() and APP_SHELL.exists()
+PANEL_BG = 0xE9EBF0  # shell/ui/system-ui.css --panel-bg, the light theme's
+PANEL_HEIGHT = 48
 
 
 @pytest.fixture
@@ -92,17 +26,17 @@ def run_weft(tmp_path):
     r = RunWeft(tmp_path)
     yield r
     r.stop()
-    try:
-        wait_until("every process to be gone", lambda: not processes_with_env(r.marker),
-                   timeout=10)
-    finally:
-        shutil.rmtree(r.run_dir, ignore_errors=True)
+    r.cleanup()
 
 
 def test_run_weft_brings_weft_up_and_the_counter_runs(run_weft, tmp_path):
     run_weft.wait_up()
     out = "\n".join(run_weft.output())
-    assert "headless" in out and "no system shell yet" in out
+    assert "headless" in out
+    if WITH_SHELL:
+        assert "starts the system shell (weft-shell)" in out and "Super opens the launcher" in out
+    else:
+        assert "weft-shell is not built (no warm Servo build): no system shell" in out
     grim = run_weft.printed_command("grim ")
     if not APP_SHELL.exists():
         assert "weft-app-shell is not built" in out
@@ -181,8 +115,27 @@ def test_run_weft_offers_desktop_tools_when_asked(tmp_path):
             assert ("zwlr_foreign_toplevel_manager_v1" in globals_) == offered, globals_
         finally:
             run.stop()
-            try:
-                wait_until("every process to be gone",
-                           lambda: not processes_with_env(run.marker), timeout=10)
-            finally:
-                shutil.rmtree(run.run_dir, ignore_errors=True)
+            run.cleanup()
+
+
+@pytest.mark.skipif(not WITH_SHELL, reason="weft-shell not built (no warm Servo build)")
+def test_run_weft_shows_the_shell(run_weft):
+    """make run shows the system shell: weft-shell runs under the compositor,
+    on this tree's system UI, and its panel is on screen before any app."""
+    run_weft.wait_up()
+
+    def shells():
+        return [pid for pid in processes_with_env(run_weft.marker)
+                if os.path.realpath(f"/proc/{pid}/exe") == str(SHELL.resolve())]
+    pid = wait_until("weft-shell to run", shells, timeout=30)[0]
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert argv[argv.index(b"--ui-dir") + 1] == str(SOURCE / "shell" / "ui").encode(), argv
+
+    def panel():
+        width, height, pixel = ppm_pixels(run_weft.user("grim -t ppm -", text=False).stdout)
+        strip = [pixel(x, y) for y in range(0, PANEL_HEIGHT, 4) for x in range(0, width, 4)]
+        return (pixel(2, 2) == PANEL_BG and pixel(width - 3, 2) == PANEL_BG
+                and strip.count(PANEL_BG) > 0.8 * len(strip))
+    wait_until("the shell's panel across the top of the screen", panel, timeout=90,
+               interval=0.2)
+    assert run_weft.user("weftctl --json ps").stdout.strip() == "[]"

@@ -76,6 +76,26 @@ def test_notes_dev_mode(env, tmp_path):
                      {"text": 'a "quoted" \\ line'}]
 
 
+def test_notes_says_saved(env, tmp_path):
+    """Each save asks the system UI to show "Saved" (sys:notifications;
+    weft-runtime run prints a notification on stderr); a load does not.
+    Without the grant, the note is saved all the same."""
+    data = tmp_path / "d"
+    grants = ["--grant", "fs:rw:app-data", "--data", str(data)]
+    r = run_dev(env, [*grants, "--grant", "sys:notifications", app(NOTES)],
+                "load\nsave:one\nsave:two\n")
+    assert r.returncode == 0, r.stderr
+    said = [line for line in r.stderr.decode().splitlines() if line.startswith("notification:")]
+    assert said == ["notification: Saved: Your note is saved."] * 2, r.stderr
+    r = run_dev(env, [*grants, app(NOTES)], "save:three\nsave:four\n")
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line) for line in r.stdout.decode().splitlines()] == [
+        {"saved": True, "text": "three"}, {"saved": True, "text": "four"}]
+    assert (data / "notes.txt").read_text() == "four"
+    # The refusal is logged once, not on every save.
+    assert r.stderr.decode().count("notes: no notification:") == 1, r.stderr
+
+
 def test_notes_default_data_dir(env, tmp_path):
     r = run_dev(env, ["--grant", "fs:rw:app-data", app(NOTES)], "save:x\n")
     assert r.returncode == 0, r.stderr
