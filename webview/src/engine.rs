@@ -171,12 +171,30 @@ pub unsafe extern "C" fn weft_webview_engine_create(options: *const EngineOption
     })
 }
 
+/// WebRender on llvmpipe takes its texture atlases (up to 16 MiB each),
+/// frames and staging buffers from malloc. glibc's mmap threshold climbs to
+/// the size of the first such block freed (the prewarmed shell's throwaway
+/// view, a frame copy), after which every later one comes from the main heap
+/// and its memory stays with the process when freed. A fixed threshold (which
+/// also stops the climb) maps each block of 1 MiB or more on its own and
+/// gives it back to the system on free: bench/memory, 5 apps, about 7 MB
+/// less private dirty memory per app and 6 MB less for the spare.
+fn keep_large_blocks_apart() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only sets a parameter of glibc's allocator; it fails
+    // (returning 0) only for an unknown parameter or a value out of range.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 fn create(sink: LogSink, level: c_int) -> Result<Engine, String> {
     let max = ffi::level_filter(level);
     // Fails only when the embedding program installed its own logger first.
     if log::set_boxed_logger(Box::new(ffi::Logger { sink, max })).is_ok() {
         log::set_max_level(max);
     }
+    keep_large_blocks_apart();
     // Servo's TLS stack wants a process default; the result only says
     // whether one was already installed.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();

@@ -63,7 +63,9 @@ struct weft_webview_engine_options {
 	int log_level;
 };
 
-/* The process's engine; a second one fails. options may be NULL. */
+/* The process's engine; a second one fails. options may be NULL. It sets
+ * glibc's mmap threshold to 1 MiB (mallopt M_MMAP_THRESHOLD), so that the
+ * renderer's large buffers go back to the system when freed. */
 struct weft_webview_engine *weft_webview_engine_create(
 	const struct weft_webview_engine_options *options);
 /* Shuts Servo down; every view must be destroyed first. Accepts NULL. */
