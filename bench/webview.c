@@ -66,30 +66,30 @@ static const char manifest[] = "[package]\n"
  * IDLE_TRIPS of them IDLE_PAUSE_MS apart, and reports them (µs) with
  * console.warn, which weft-app-shell logs.
  */
-static const char page[] =
-	"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>"
-	"html, body { margin: 0; height: 100%; background: #2a7fd4; }"
-	"</style><script>\n"
-	"const now = () => performance.timeOrigin + performance.now();\n"
-	"let mode = null, t0 = 0, trips = [];\n"
-	"function trip() { t0 = now(); weftIpc.send('get'); }\n"
-	"weftIpc.onmessage = (m) => {\n"
-	"  if (mode === null) {\n"
-	"    mode = m === 'legs' ? 'legs' : 'e2e';\n"
-	"    if (mode === 'e2e') setTimeout(trip, 200);\n"
-	"  } else if (mode === 'e2e') {\n"
-	"    trips.push(Math.round((now() - t0) * 1000));\n"
-	"    if (trips.length < " IDLE_TRIPS_STR ") setTimeout(trip, " IDLE_PAUSE_STR ");\n"
-	"    else console.warn('e2e ' + trips.join(' '));\n"
-	"  } else if (m[0] === 't') {\n"
-	"    const t1 = now();\n"
-	"    weftIpc.send(m + ' ' + t1.toFixed(3) + ' ' + now().toFixed(3));\n"
-	"  } else {\n"
-	"    weftIpc.send(m);\n"
-	"  }\n"
-	"};\n"
-	"weftIpc.send('hello');\n"
-	"</script></head><body></body></html>\n";
+static const char page[] = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>"
+			   "html, body { margin: 0; height: 100%; background: #2a7fd4; }"
+			   "</style><script>\n"
+			   "const now = () => performance.timeOrigin + performance.now();\n"
+			   "let mode = null, t0 = 0, trips = [];\n"
+			   "function trip() { t0 = now(); weftIpc.send('get'); }\n"
+			   "weftIpc.onmessage = (m) => {\n"
+			   "  if (mode === null) {\n"
+			   "    mode = m === 'legs' ? 'legs' : 'e2e';\n"
+			   "    if (mode === 'e2e') setTimeout(trip, 200);\n"
+			   "  } else if (mode === 'e2e') {\n"
+			   "    trips.push(Math.round((now() - t0) * 1000));\n"
+			   "    if (trips.length < " IDLE_TRIPS_STR
+			   ") setTimeout(trip, " IDLE_PAUSE_STR ");\n"
+			   "    else console.warn('e2e ' + trips.join(' '));\n"
+			   "  } else if (m[0] === 't') {\n"
+			   "    const t1 = now();\n"
+			   "    weftIpc.send(m + ' ' + t1.toFixed(3) + ' ' + now().toFixed(3));\n"
+			   "  } else {\n"
+			   "    weftIpc.send(m);\n"
+			   "  }\n"
+			   "};\n"
+			   "weftIpc.send('hello');\n"
+			   "</script></head><body></body></html>\n";
 
 static double now_us(void)
 {
@@ -490,7 +490,8 @@ int main(void)
 					ipc_round_trips(ipc, rtt, ROUND_TRIPS) &&
 					ipc_legs(ipc, to_page, to_host, ROUND_TRIPS);
 				if (!have_rtt) {
-					fprintf(stderr, "webview bench: the IPC round trips failed\n");
+					fprintf(stderr,
+						"webview bench: the IPC round trips failed\n");
 				}
 			}
 			if (ipc >= 0) {
