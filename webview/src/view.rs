@@ -92,8 +92,12 @@ struct Bridge {
     ready: bool,
     /// The page is to hear whether the view is connected, with the next batch.
     tell_state: bool,
+    /// How many times a bridge said hello: a delivery that failed only
+    /// unsets `ready` when no newer document's bridge said hello since.
+    hellos: u64,
     outbox: VecDeque<String>,
-    in_flight: Option<Vec<String>>,
+    /// The batch being delivered, and `hellos` when it was sent.
+    in_flight: Option<(Vec<String>, u64)>,
 }
 
 pub struct ViewShared {
@@ -186,6 +190,7 @@ impl ViewShared {
                 let mut bridge = self.bridge.borrow_mut();
                 bridge.ready = true;
                 bridge.tell_state = true;
+                bridge.hellos += 1;
             }
             bridge::Console::Message(text) if text.len() > scheme::MAX_MESSAGE => {
                 self.push(Event::Console(
@@ -290,15 +295,17 @@ impl ViewShared {
             }
             Event::Delivered(ok) => {
                 let mut bridge = self.bridge.borrow_mut();
-                let batch = bridge.in_flight.take().unwrap_or_default();
+                let (batch, hellos) = bridge.in_flight.take().unwrap_or_default();
                 if !ok {
                     // The document went away under the delivery: keep the
                     // messages for the next page that says hello.
                     for message in batch.into_iter().rev() {
                         bridge.outbox.push_front(message);
                     }
-                    bridge.ready = false;
-                    bridge.tell_state = false;
+                    if hellos == bridge.hellos {
+                        bridge.ready = false;
+                        bridge.tell_state = false;
+                    }
                 }
             }
         }
@@ -341,7 +348,7 @@ impl ViewShared {
             let state = std::mem::take(&mut bridge.tell_state).then(|| self.connected());
             let batch: Vec<String> = bridge.outbox.drain(..).collect();
             let script = bridge::delivery(state, &batch);
-            bridge.in_flight = Some(batch);
+            bridge.in_flight = Some((batch, bridge.hellos));
             script
         };
         let Some(webview) = self.webview() else {
