@@ -294,11 +294,12 @@ static bool add_preopen(wasi_config_t *wasi, const char *host, const char *guest
 }
 
 /*
- * The doorbell's read end becomes fd 0, which the guest inherits: Wasmtime
- * reads an inherited stdin on a thread of its own that wakes the guest
- * directly, one thread hand-off fewer than a stdin file (read on tokio's
- * blocking pool, then passed on by a tokio task). In developer mode the
- * runtime's own stdin, the developer's messages, moves to *dev_in first.
+ * The doorbell (its signalfd) becomes fd 0, which the guest inherits:
+ * Wasmtime reads an inherited stdin on a thread of its own that wakes the
+ * guest directly, one thread hand-off fewer than a stdin file (read on
+ * tokio's blocking pool, then passed on by a tokio task); a signalfd cannot
+ * be opened by path anyway. In developer mode the runtime's own stdin, the
+ * developer's messages, moves to *dev_in first.
  */
 static bool give_stdin(int stdin_fd, bool dev_mode, int *dev_in, struct weft_error *err)
 {
@@ -489,7 +490,7 @@ static bool setup_process(struct weft_error *err)
 		weft_error_set(err, "cannot initialise libsodium");
 		return false;
 	}
-	return session_block_signals(err);
+	return session_block_signals(err) && doorbell_block_signal(err);
 }
 
 /* Without appd, fetch's connections come from a child of ours, started
@@ -675,6 +676,7 @@ static bool grant(struct runtime *rt, struct weft_error *err)
 	if (!give_stdin(rt->doorbell.guest_fd, rt->options.dev_mode, &rt->session.dev_in, err)) {
 		return false;
 	}
+	rt->doorbell.stdin_fd = STDIN_FILENO;
 	wasi_config_t *wasi = make_wasi(&rt->options, rt->app_id, &rt->output, err);
 	if (wasi == NULL) {
 		return false;
@@ -696,9 +698,6 @@ static bool enter_sandbox(struct runtime *rt, struct weft_error *err)
 		return false;
 	}
 	if (rt->options.dev_mode && !session_start_dev(&rt->session, rt->session.dev_fd, err)) {
-		return false;
-	}
-	if (!doorbell_start(&rt->doorbell, err)) {
 		return false;
 	}
 	if (rt->options.sandbox && !runtime_seccomp_install(err)) {
