@@ -8,11 +8,14 @@
 //! order, one call one message. The secret is random per view and lives only
 //! in the bridge's closure, which no page code can reach, so the page's own
 //! console output can never pass for a message; the view reads and hides
-//! every console message that carries it. The first, `<secret>H`, says the
-//! bridge is up; the host answers with whether it is connected, and until
-//! then `send()` queues.
+//! every console message that carries it. The first, `<secret>H<document>`,
+//! says the bridge is up, naming its document; the host answers with
+//! whether it is connected, and until then `send()` queues.
 //! Host → page: batches of strings handed to `__weftIpcDeliver` through
-//! `evaluate_javascript`, one batch in flight at a time.
+//! `evaluate_javascript`, one batch in flight at a time, addressed to the
+//! document that said hello last: a batch that reaches another one (the
+//! view's previous document, still active while the new one loads) is not
+//! taken there and goes again.
 
 use std::collections::HashMap;
 
@@ -26,6 +29,7 @@ const SOURCE: &str = r#"(() => {
 		return;
 	}
 	const secret = SECRET;
+	const documentId = String(Math.random()).slice(2) + "-" + performance.timeOrigin;
 	const emit = console.debug.bind(console);
 	const maxMessage = MAX_MESSAGE;
 	const encoder = new TextEncoder();
@@ -92,22 +96,27 @@ const SOURCE: &str = r#"(() => {
 
 	Object.defineProperty(window, "weftIpc", { value: weftIpc, enumerable: true });
 	Object.defineProperty(window, "__weftIpcDeliver", {
-		value: (up, messages) => {
+		value: (to, up, messages) => {
+			if (to !== documentId) {
+				return false;
+			}
 			if (typeof up === "boolean" && up !== connected) {
 				setConnected(up);
 			}
 			inbox.push(...messages);
 			drain();
+			return true;
 		},
 	});
-	emit("%s", secret + "H");
+	emit("%s", secret + "H" + documentId);
 })();
 "#;
 
 /// What a console message of a view carries, if it comes from its bridge.
 #[derive(Debug, PartialEq)]
 pub enum Console<'a> {
-    Hello,
+    /// The bridge of a new document is up; its id.
+    Hello(&'a str),
     Message(&'a str),
     /// Not the bridge's: the page's own console output.
     Page,
@@ -127,8 +136,8 @@ pub fn console_message<'a>(message: &'a str, secret: &str) -> Console<'a> {
     let rest = &message[at + secret.len()..];
     if let Some(text) = rest.strip_prefix('M') {
         Console::Message(text)
-    } else if rest == "H" {
-        Console::Hello
+    } else if let Some(document) = rest.strip_prefix('H') {
+        Console::Hello(document)
     } else {
         Console::Page
     }
@@ -160,10 +169,13 @@ pub fn source(secret: &str) -> String {
         .replace("MAX_MESSAGE", &MAX_MESSAGE.to_string())
 }
 
-/// The script that hands `messages` to the page, and tells it whether the
-/// view is connected when `connected` is given.
-pub fn delivery(connected: Option<bool>, messages: &[String]) -> String {
-    let mut script = String::from("window.__weftIpcDeliver(");
+/// The script that hands `messages` to the bridge of `document`, and tells
+/// it whether the view is connected when `connected` is given. Its value is
+/// true only where that document took them.
+pub fn delivery(document: &str, connected: Option<bool>, messages: &[String]) -> String {
+    let mut script = String::from("window.__weftIpcDeliver !== undefined && __weftIpcDeliver(");
+    script.push_str(&js_string(document));
+    script.push(',');
     script.push_str(match connected {
         Some(true) => "true,[",
         Some(false) => "false,[",
@@ -248,12 +260,13 @@ mod tests {
             "\"a\\\"b\\\\c\\n\\u0001\\u2028é\""
         );
         assert_eq!(
-            delivery(None, &["x".into(), "{\"n\":1}".into()]),
-            "window.__weftIpcDeliver(null,[\"x\",\"{\\\"n\\\":1}\"]);"
+            delivery("d", None, &["x".into(), "{\"n\":1}".into()]),
+            "window.__weftIpcDeliver !== undefined && \
+             __weftIpcDeliver(\"d\",null,[\"x\",\"{\\\"n\\\":1}\"]);"
         );
         assert_eq!(
-            delivery(Some(false), &[]),
-            "window.__weftIpcDeliver(false,[]);"
+            delivery("d", Some(false), &[]),
+            "window.__weftIpcDeliver !== undefined && __weftIpcDeliver(\"d\",false,[]);"
         );
     }
 
@@ -271,8 +284,8 @@ mod tests {
     fn console_messages() {
         let secret = "0123456789abcdef0123456789abcdef";
         assert_eq!(
-            console_message(&format!("{secret}H"), secret),
-            Console::Hello
+            console_message(&format!("{secret}H1-2.5"), secret),
+            Console::Hello("1-2.5")
         );
         assert_eq!(
             console_message(&format!("{secret}Mhé\n"), secret),
@@ -286,10 +299,6 @@ mod tests {
         assert_eq!(console_message("Mhello", secret), Console::Page);
         assert_eq!(
             console_message(&format!("{secret}X"), secret),
-            Console::Page
-        );
-        assert_eq!(
-            console_message(&format!("{secret}Hx"), secret),
             Console::Page
         );
     }

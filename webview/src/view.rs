@@ -20,12 +20,12 @@ use raw_window_handle::{
     WindowHandle,
 };
 use servo::{
-    ConsoleLogLevel, DeviceIntRect, DevicePoint, InputEvent, KeyState, KeyboardEvent, LoadStatus,
-    Location, MouseButtonAction, MouseButtonEvent, MouseLeftViewportEvent, MouseMoveEvent,
-    NavigationRequest, PermissionRequest, RenderingContext, SoftwareRenderingContext, TouchEvent,
-    TouchEventType, TouchId, TouchPointerType, UserContentManager, UserScript, WebResourceLoad,
-    WebView, WebViewBuilder, WebViewDelegate, WebViewId, WebViewPoint, WheelDelta, WheelEvent,
-    WheelMode, WindowRenderingContext,
+    ConsoleLogLevel, DeviceIntRect, DevicePoint, InputEvent, JSValue, KeyState, KeyboardEvent,
+    LoadStatus, Location, MouseButtonAction, MouseButtonEvent, MouseLeftViewportEvent,
+    MouseMoveEvent, NavigationRequest, PermissionRequest, RenderingContext,
+    SoftwareRenderingContext, TouchEvent, TouchEventType, TouchId, TouchPointerType,
+    UserContentManager, UserScript, WebResourceLoad, WebView, WebViewBuilder, WebViewDelegate,
+    WebViewId, WebViewPoint, WheelDelta, WheelEvent, WheelMode, WindowRenderingContext,
 };
 use url::Url;
 
@@ -83,6 +83,8 @@ enum Event {
     Ipc(String),
     Refused(String),
     Finished(Done, Result<String, String>),
+    /// A batch went to the page: taken by the document it was addressed
+    /// to, or not (another document, or none).
     Delivered(bool),
 }
 
@@ -95,9 +97,14 @@ struct Bridge {
     /// How many times a bridge said hello: a delivery that failed only
     /// unsets `ready` when no newer document's bridge said hello since.
     hellos: u64,
+    /// The document whose bridge said hello last.
+    document: String,
+    /// Deliveries in a row that no document took.
+    misses: u32,
     outbox: VecDeque<String>,
-    /// The batch being delivered, and `hellos` when it was sent.
-    in_flight: Option<(Vec<String>, u64)>,
+    /// The batch being delivered, whether it told the state, and `hellos`
+    /// when it was sent.
+    in_flight: Option<(Vec<String>, bool, u64)>,
 }
 
 pub struct ViewShared {
@@ -131,6 +138,10 @@ pub struct ViewShared {
     /// The bridge's secret (bridge.rs), for confined views.
     secret: Option<String>,
 }
+
+/// Deliveries in a row no document takes before the bridge waits for the
+/// next hello (each is one trip to the script thread and back).
+const MAX_MISSES: u32 = 1000;
 
 pub fn console_level(level: &ConsoleLogLevel) -> c_int {
     match level {
@@ -186,11 +197,13 @@ impl ViewShared {
             return;
         };
         match bridge::console_message(&message, secret) {
-            bridge::Console::Hello => {
+            bridge::Console::Hello(document) => {
                 let mut bridge = self.bridge.borrow_mut();
                 bridge.ready = true;
                 bridge.tell_state = true;
                 bridge.hellos += 1;
+                bridge.document = document.to_string();
+                bridge.misses = 0;
             }
             bridge::Console::Message(text) if text.len() > scheme::MAX_MESSAGE => {
                 self.push(Event::Console(
@@ -293,18 +306,26 @@ impl ViewShared {
                 // SAFETY: the callback and data given with the request.
                 unsafe { (done.func)(done.data, ok, text.as_ptr()) };
             }
-            Event::Delivered(ok) => {
+            Event::Delivered(taken) => {
                 let mut bridge = self.bridge.borrow_mut();
-                let (batch, hellos) = bridge.in_flight.take().unwrap_or_default();
-                if !ok {
-                    // The document went away under the delivery: keep the
-                    // messages for the next page that says hello.
+                let (batch, state, hellos) = bridge.in_flight.take().unwrap_or_default();
+                if taken {
+                    bridge.misses = 0;
+                } else {
+                    // Not taken (the previous document still active while
+                    // the new one loads, or gone): the batch goes again, to
+                    // the document that said hello last.
                     for message in batch.into_iter().rev() {
                         bridge.outbox.push_front(message);
                     }
                     if hellos == bridge.hellos {
-                        bridge.ready = false;
-                        bridge.tell_state = false;
+                        bridge.tell_state |= state;
+                        bridge.misses += 1;
+                        if bridge.misses > MAX_MISSES {
+                            // Its document went away: wait for the next hello.
+                            bridge.ready = false;
+                            bridge.tell_state = false;
+                        }
                     }
                 }
             }
@@ -345,10 +366,11 @@ impl ViewShared {
             {
                 return;
             }
-            let state = std::mem::take(&mut bridge.tell_state).then(|| self.connected());
+            let told = std::mem::take(&mut bridge.tell_state);
+            let state = told.then(|| self.connected());
             let batch: Vec<String> = bridge.outbox.drain(..).collect();
-            let script = bridge::delivery(state, &batch);
-            bridge.in_flight = Some((batch, bridge.hellos));
+            let script = bridge::delivery(&bridge.document, state, &batch);
+            bridge.in_flight = Some((batch, told, bridge.hellos));
             script
         };
         let Some(webview) = self.webview() else {
@@ -363,7 +385,8 @@ impl ViewShared {
                         &format!("weftview: bridge delivery failed: {error:?}"),
                     );
                 }
-                view.push(Event::Delivered(result.is_ok()));
+                let taken = matches!(result, Ok(JSValue::Boolean(true)));
+                view.push(Event::Delivered(taken));
             }
         });
     }
@@ -1016,7 +1039,11 @@ pub unsafe extern "C" fn weft_webview_post_message(
             .borrow_mut()
             .outbox
             .push_back(text.to_string());
-        view.shared.wake.wake();
+        // On its way at once, not after the next spin of the event loop.
+        view.shared.pump_bridge();
+        if !view.shared.bridge.borrow().outbox.is_empty() {
+            view.shared.wake.wake();
+        }
         true
     })
 }
