@@ -68,6 +68,7 @@ pub struct ViewOptions {
     pub wl_display: *mut c_void,
     pub wl_surface: *mut c_void,
     pub system: bool,
+    pub renderer_of: *const View,
 }
 
 /// A C completion callback and its data.
@@ -498,6 +499,31 @@ pub unsafe extern "C" fn weft_webview_create(
         display: options.wl_display,
         surface: options.wl_surface,
     };
+    // Another software view's renderer, of this engine: its WebRender
+    // and GL context with all they have compiled and cached.
+    let shared_rendering = match options.renderer_of.as_ref() {
+        None => None,
+        Some(other)
+            if std::ptr::eq(other.engine, engine)
+                && !other.shared.closed.get()
+                && !other.shared.on_surface
+                && surface.display.is_null()
+                && surface.surface.is_null() =>
+        {
+            if let Some(webview) = other.shared.webview() {
+                webview.hide();
+            }
+            Some(other.shared.rendering.clone())
+        }
+        Some(_) => {
+            engine.log.log(
+                LOG_ERROR,
+                "weftview: renderer_of must be an open software view of the same engine, \
+                 for a software view",
+            );
+            return std::ptr::null_mut();
+        }
+    };
     ffi::guard(std::ptr::null_mut(), || {
         let geometry = (width, height, scale);
         let scheme_name = if system {
@@ -506,7 +532,11 @@ pub unsafe extern "C" fn weft_webview_create(
             scheme::SCHEME
         };
         let confined = app_id.map(|host| (scheme_name, host));
-        match create(engine, geometry, surface, confined, url, listener, data) {
+        let target = Target {
+            surface,
+            shared: shared_rendering,
+        };
+        match create(engine, geometry, target, confined, url, listener, data) {
             Ok(view) => Box::into_raw(Box::new(view)),
             Err(message) => {
                 engine.log.log(LOG_ERROR, &format!("weftview: {message}"));
@@ -520,6 +550,13 @@ pub unsafe extern "C" fn weft_webview_create(
 struct WaylandSurface {
     display: *mut c_void,
     surface: *mut c_void,
+}
+
+/// Where a new view draws: into a surface, with another view's renderer,
+/// or (neither) into a new software context.
+struct Target {
+    surface: WaylandSurface,
+    shared: Option<Rc<dyn RenderingContext>>,
 }
 
 /// An EGL context drawing into the embedder's surface (on the GPU when Mesa
@@ -550,7 +587,10 @@ fn window_rendering(
 fn create(
     engine: &Engine,
     (width, height, scale): (u32, u32, f64),
-    target: WaylandSurface,
+    Target {
+        surface: target,
+        shared: reused,
+    }: Target,
     confined: Option<(&'static str, String)>,
     url: Option<Url>,
     listener: ViewListener,
@@ -566,7 +606,10 @@ fn create(
     }
     let size = PhysicalSize::new(width, height);
     let mut on_surface = false;
-    let mut rendering: Option<Rc<dyn RenderingContext>> = None;
+    // Servo keeps one painter (WebRender and its caches) per rendering
+    // context, for as long as a WebView draws with it.
+    let resize = reused.as_ref().is_some_and(|r| r.size() != size);
+    let mut rendering: Option<Rc<dyn RenderingContext>> = reused;
     if !target.display.is_null() || !target.surface.is_null() {
         // surfman panics on some failures; those fall back to software too.
         let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -628,6 +671,9 @@ fn create(
         .hidpi_scale_factor(Scale::new(scale as f32))
         .user_content_manager(user_content)
         .build();
+    if resize {
+        webview.resize(size);
+    }
     let id = webview.id();
     shared.webview_id.set(Some(id));
     *shared.webview.borrow_mut() = Some(webview);
@@ -731,6 +777,22 @@ pub unsafe extern "C" fn weft_webview_set_focused(view: *const View, focused: bo
     with_view(view, (), |view| {
         if let Some(webview) = view.shared.webview() {
             webview.set_focused(focused);
+            view.shared.wake.wake();
+        }
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_set_hidden(view: *const View, hidden: bool) {
+    with_view(view, (), |view| {
+        if let Some(webview) = view.shared.webview() {
+            if hidden {
+                webview.hide();
+            } else {
+                webview.show();
+            }
             view.shared.wake.wake();
         }
     })
