@@ -18,6 +18,8 @@
 static char *root;
 
 struct frames {
+	bool head; /* the head was parsed (or the load completed) */
+	bool frame_before_head; /* a frame came before that */
 	bool loaded;
 	int count;
 	uint32_t width, height;
@@ -34,6 +36,7 @@ static void handle_frame(void *data, const uint8_t *rgba, uint32_t width, uint32
 	}
 	const uint8_t *p = rgba + (size_t)(height / 2) * stride + (size_t)(width / 2) * 4;
 	f->count++;
+	f->frame_before_head |= !f->head;
 	f->width = width;
 	f->height = height;
 	f->centre = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
@@ -43,6 +46,9 @@ static void handle_frame(void *data, const uint8_t *rgba, uint32_t width, uint32
 static void handle_load_status(void *data, int status)
 {
 	struct frames *f = data;
+	if (status != WEFT_WEBVIEW_LOAD_STARTED) {
+		f->head = true;
+	}
 	if (status == WEFT_WEBVIEW_LOAD_COMPLETE) {
 		f->loaded = true;
 	}
@@ -121,6 +127,28 @@ static void takes_over_the_renderer(void)
 	weft_webview_destroy(view);
 }
 
+/* A view's first frame is of its document, once its head is parsed: none
+ * of the empty initial one, whose paint and copy would only hold up the
+ * thread the page's loads wait on. */
+static void no_frame_before_the_head(void)
+{
+	struct frames f = { 0 };
+	const struct weft_webview_options options = {
+		.width = 320,
+		.height = 240,
+		.scale = 1,
+		.app_id = APP_ID,
+		.url = "weft-app://" APP_ID "/slow-head.html",
+		.listener = &listener,
+		.data = &f,
+	};
+	struct weft_webview *view = weft_webview_create(engine, &options);
+	ASSERT(view != NULL);
+	EXPECT(wait_centre(&f, 0x00ff00));
+	EXPECT(!f.frame_before_head);
+	weft_webview_destroy(view);
+}
+
 /* A view drawing into a Wayland surface cannot take over a renderer. */
 static void only_for_software_views(void)
 {
@@ -159,12 +187,20 @@ int main(int argc, char **argv)
 	static const char index[] = "<!DOCTYPE html><meta charset=utf-8>"
 				    "<body style='background: #00ff00'>";
 	test_write_file(root, "index.html", index, strlen(index));
+	/* A head that takes its time: the initial empty document has long
+	 * been drawn by the time the page's own head is parsed. */
+	static const char slow_head[] =
+		"<!DOCTYPE html><html><head><meta charset=utf-8><script>"
+		"const t = Date.now(); while (Date.now() - t < 500) {}</script></head>"
+		"<body style='background: #00ff00'></body></html>";
+	test_write_file(root, "slow-head.html", slow_head, strlen(slow_head));
 	int rc = 1;
 	if (!weft_webview_engine_serve_app(engine, APP_ID, root)) {
 		fprintf(stderr, "test-renderer: cannot serve %s\n", root);
 	} else {
 		static const struct test_case cases[] = {
 			TEST_CASE(takes_over_the_renderer),
+			TEST_CASE(no_frame_before_the_head),
 			TEST_CASE(only_for_software_views),
 		};
 		rc = test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);

@@ -114,6 +114,12 @@ pub struct ViewShared {
     webview_id: Cell<Option<WebViewId>>,
     events: RefCell<VecDeque<Event>>,
     frame_pending: Cell<bool>,
+    /// Frames are drawn and presented once the first document's head is
+    /// parsed (or a view without one was made): before that they are of
+    /// the empty initial document, and each one's paint and copy would
+    /// hold up this thread, which every load of the page waits on.
+    document_shown: Cell<bool>,
+    presented: Cell<bool>,
     closed: Cell<bool>,
     /// Servo drops a load sent before the WebView's first document exists;
     /// such a load waits for the first load status.
@@ -189,7 +195,7 @@ impl ViewShared {
             };
             self.handle(event);
         }
-        if self.frame_pending.replace(false) {
+        if self.document_shown.get() && self.frame_pending.replace(false) {
             self.present();
         }
         if !self.closed.get() {
@@ -279,6 +285,7 @@ impl ViewShared {
         let Some(webview) = self.webview() else {
             return;
         };
+        self.presented.set(true);
         webview.paint();
         if self.on_surface {
             // eglSwapBuffers commits the surface; the embedder only hears of it.
@@ -356,11 +363,19 @@ impl ViewShared {
 
 impl WebViewDelegate for ViewShared {
     fn notify_new_frame_ready(&self, _webview: WebView) {
-        self.frame_pending.set(true);
+        // One comes for the document's first layout after its head.
+        self.frame_pending.set(self.document_shown.get());
     }
 
     fn notify_load_status_changed(&self, _webview: WebView, status: LoadStatus) {
         self.started.set(true);
+        if status != LoadStatus::Started {
+            self.document_shown.set(true);
+        }
+        if status == LoadStatus::Complete && !self.presented.get() {
+            // Its first frame, should it have come before the news of its head.
+            self.frame_pending.set(true);
+        }
         if status == LoadStatus::Started {
             self.bridge.borrow_mut().ready = false;
         }
@@ -655,6 +670,8 @@ fn create(
         webview_id: Cell::new(None),
         events: RefCell::new(VecDeque::new()),
         frame_pending: Cell::new(false),
+        document_shown: Cell::new(url.is_none()),
+        presented: Cell::new(false),
         closed: Cell::new(false),
         started: Cell::new(false),
         pending_load: RefCell::new(None),

@@ -110,7 +110,9 @@ struct weft_webview_listener {
 	/* A new frame: width x height RGBA pixels (premultiplied alpha, rows top
 	 * to bottom, stride bytes apart), valid only during the call. A view
 	 * that renders to its surface calls it with rgba NULL and stride 0 after
-	 * each frame it committed there. */
+	 * each frame it committed there. The first comes once the first
+	 * document's head is parsed (for a view made with a url): nothing is
+	 * drawn of the empty document before it. */
 	void (*frame)(void *data, const uint8_t *rgba, uint32_t width, uint32_t height,
 		uint32_t stride);
 	void (*load_status)(void *data, int status);
