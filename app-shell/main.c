@@ -38,7 +38,7 @@
 
 /* Servo's shutdown gets this long before the process just leaves. */
 #define SHUTDOWN_SECONDS 5
-/* The throwaway view of a prewarmed shell, and how long its first frame may
+/* The throwaway view of a prewarmed shell, and how long its page may
  * take before the shell says it is ready anyway. */
 #define WARM_WIDTH 1280
 #define WARM_HEIGHT 720
@@ -47,6 +47,14 @@
 #define WARM_UP_TIMEOUT_MS 60000
 
 enum renderer { RENDERER_AUTO, RENDERER_GPU, RENDERER_SOFTWARE };
+
+/* The spare's page (--prewarm), in order. */
+enum warm_state {
+	WARM_LOADING,
+	WARM_DRAWN, /* the page said it is drawn */
+	WARM_HIDING, /* a frame had it all; now hidden, until a frame without it */
+	WARM_DONE,
+};
 
 struct app {
 	const char *package_dir;
@@ -61,8 +69,10 @@ struct app {
 	struct app_relay *relay;
 	struct weft_webview_engine *engine;
 	struct weft_webview *view;
-	struct weft_webview *warm_view; /* --prewarm, until its first frame */
-	bool warm;
+	/* --prewarm: the throwaway view of the spare's page, until the app's
+	 * view has taken over its renderer. */
+	struct weft_webview *warm_view;
+	enum warm_state warm;
 	bool loaded; /* the app's page finished loading */
 	int signal_fd;
 
@@ -377,15 +387,24 @@ static bool start_view(struct app *app, struct weft_error *err)
 		options.wl_surface = app_window_get_surface(app->window);
 		/* Applied by the first frame EGL commits. */
 		wl_surface_set_buffer_scale(options.wl_surface, scale);
+	} else {
+		/* A spare's renderer, warm from its page: WebRender's shaders,
+		 * glyphs and textures are ready for the app's first frame. */
+		options.renderer_of = app->warm_view;
 	}
 	app->view = weft_webview_create(app->engine, &options);
+	/* The spare's page goes before anything is drawn again: from now on
+	 * the renderer draws only the app's view. */
+	weft_webview_destroy(app->warm_view);
+	app->warm_view = NULL;
 	if (!app->view) {
 		weft_error_set(err, "cannot create the web view");
 		return false;
 	}
-	weft_log(WEFT_INFO, "rendering %s",
+	weft_log(WEFT_INFO, "rendering %s%s",
 		weft_webview_renders_to_surface(app->view) ? "through EGL into the window"
-							   : "in software into shm buffers");
+							   : "in software into shm buffers",
+		options.renderer_of != NULL ? ", with the spare's renderer" : "");
 	weft_webview_set_ipc_connected(app->view, app->relay != NULL);
 	return true;
 }
@@ -394,18 +413,40 @@ static void warm_handle_frame(void *data, const uint8_t *rgba, uint32_t width, u
 	uint32_t stride)
 {
 	struct app *app = data;
-	app->warm = true;
+	if (app->warm == WARM_DRAWN) {
+		/* Drawn: hidden again, so that the renderer the app's view takes
+		 * over has drawn a frame without it (weft_webview_options). */
+		weft_webview_set_hidden(app->warm_view, true);
+		app->warm = WARM_HIDING;
+	} else if (app->warm == WARM_HIDING) {
+		app->warm = WARM_DONE;
+	}
+}
+
+static void warm_handle_console(void *data, int level, const char *message)
+{
+	struct app *app = data;
+	if (app_spare_page_drawn(message)) {
+		if (app->warm == WARM_LOADING) {
+			app->warm = WARM_DRAWN;
+		}
+	} else {
+		weft_log(WEFT_DEBUG, "prewarm page: %s", message);
+	}
 }
 
 static const struct weft_webview_listener warm_listener = {
 	.frame = warm_handle_frame,
+	.console = warm_handle_console,
 };
 
 /*
- * --prewarm: Servo's engine, and a throwaway software view that loads Mesa,
- * llvmpipe and WebRender, before we know the app; then one adoption
+ * --prewarm: Servo's engine, and a throwaway software view that draws a
+ * page built in (warmup.h: Mesa, llvmpipe, WebRender's shaders, fonts,
+ * glyphs, style and layout), before we know the app; then one adoption
  * message. The app's own view is made only after it, as for any shell,
- * because a view is confined to its app from its creation on (libweftview).
+ * because a view is confined to its app from its creation on (libweftview);
+ * it takes over the throwaway view's renderer, which then goes (start_view).
  * Returns false on error; true with app->running false when told to stop
  * before anyone adopted us.
  */
@@ -421,22 +462,38 @@ static bool prewarm(struct app *app, int fd, struct weft_error *err)
 		.listener = &warm_listener,
 		.data = app,
 	};
+	char *url = app_spare_page_url();
+	if (url == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	options.url = url;
 	app->warm_view = weft_webview_create(app->engine, &options);
+	free(url);
 	if (!app->warm_view) {
 		weft_log(WEFT_WARN, "prewarm: no throwaway view; adoptable anyway");
 	}
-	int64_t deadline = weft_now_ms() + WARM_TIMEOUT_MS;
+	int64_t started = weft_now_ms();
+	int64_t deadline = started + WARM_TIMEOUT_MS;
 	bool said_ready = false;
 	while (true) {
-		if (!said_ready && (app->warm || !app->warm_view || weft_now_ms() >= deadline)) {
-			weft_webview_destroy(app->warm_view);
-			app->warm_view = NULL;
+		if (!said_ready &&
+			(app->warm == WARM_DONE || !app->warm_view || weft_now_ms() >= deadline)) {
 			if (send(fd, APP_ADOPT_READY, strlen(APP_ADOPT_READY), MSG_NOSIGNAL) < 0) {
 				weft_error_errno(err, "prewarm: say ready");
 				return false;
 			}
 			said_ready = true;
-			weft_log(WEFT_DEBUG, "prewarmed");
+			if (app->warm == WARM_DONE) {
+				weft_log(WEFT_INFO, "prewarm: the spare's page drawn in %lld ms",
+					(long long)(weft_now_ms() - started));
+			} else if (app->warm_view) {
+				weft_webview_set_hidden(app->warm_view, true);
+				weft_log(WEFT_WARN,
+					"prewarm: the spare's page not drawn in %d ms; "
+					"adoptable anyway",
+					WARM_TIMEOUT_MS);
+			}
 		}
 		struct pollfd fds[] = {
 			{ fd, POLLIN, 0 },
@@ -467,8 +524,6 @@ static bool prewarm(struct app *app, int fd, struct weft_error *err)
 			break;
 		}
 	}
-	weft_webview_destroy(app->warm_view);
-	app->warm_view = NULL;
 	bool hangup;
 	if (!app_adoption_recv(fd, &app->adoption, &hangup, err)) {
 		if (hangup) {

@@ -157,6 +157,71 @@ static const char *const small_pages[] = {
 
 #define NPAGES (1 + sizeof(small_pages) / sizeof(small_pages[0]))
 
+/*
+ * --prewarm: the spare's page, built in (nothing of any app): the first
+ * screen of a small app in the UI kit's look, text in the UI font at the
+ * sizes pages use, buttons, a card. Drawn, it leaves Servo's fonts, style
+ * and layout warm and, in the renderer the app's view takes over, the
+ * shaders, glyphs and textures such a page needs. It says it is drawn two
+ * animation frames after its load event, then stays still.
+ */
+static const char spare_page[] =
+	"<!DOCTYPE html>\n"
+	"<html><head><meta charset=\"utf-8\"><style>\n"
+	":root { color-scheme: light dark; font-family: \"DejaVu Sans\", sans-serif; }\n"
+	"body { margin: 0; min-height: 100vh; display: flex; align-items: center; "
+	"justify-content: center; }\n"
+	"main { text-align: center; }\n"
+	".n { display: block; font-size: 96px; font-weight: bold; }\n"
+	".c { font-size: 32px; opacity: 0.6; }\n"
+	"button, .k { font: inherit; font-size: 24px; min-width: 72px; padding: 8px 16px; "
+	"margin: 0 6px; border: 1px solid #aab1bf; border-radius: 8px; background: #f4f5f7; "
+	"color: #16181d; }\n"
+	".k { display: inline-block; background: #1f5fbf; color: #fff; "
+	"box-shadow: 0 1px 3px rgba(0, 0, 0, 0.3); }\n"
+	"p { font-size: 16px; } small { font-size: 13px; } h1 { font-size: 20px; }\n"
+	"</style></head><body><main>\n"
+	"<span class=\"n\">0123456789</span><output class=\"c\">connecting…</output>\n"
+	"<h1>The quick brown fox</h1>\n"
+	"<p>jumps over the lazy dog. THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG.</p>\n"
+	"<p><b>Bold</b> <i>italic</i> <small>0123456789 "
+	"+−×÷=%.,:;!?()[]/@#&amp;-_'\"</small></p>\n"
+	"<button>−</button><button>Reset</button><button>+</button><span class=\"k\">OK</span>\n"
+	"</main><script>\n"
+	"addEventListener('load', () => requestAnimationFrame(() => requestAnimationFrame(\n"
+	"\t() => console.log('" WARM_UP_DONE "'))));\n"
+	"</script></body></html>\n";
+
+char *app_spare_page_url(void)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char scheme[] = "data:text/html;charset=utf-8,";
+	size_t len = strlen(spare_page);
+	char *url = malloc(sizeof(scheme) + len * 3);
+	if (url == NULL) {
+		return NULL;
+	}
+	memcpy(url, scheme, sizeof(scheme) - 1);
+	char *p = url + sizeof(scheme) - 1;
+	for (const unsigned char *s = (const unsigned char *)spare_page; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || strchr("-._~", *s)) {
+			*p++ = (char)*s;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*s >> 4];
+			*p++ = hex[*s & 15];
+		}
+	}
+	*p = '\0';
+	return url;
+}
+
+bool app_spare_page_drawn(const char *message)
+{
+	return strcmp(message, WARM_UP_DONE) == 0;
+}
+
 struct warm_up {
 	bool drawn; /* the page said so */
 	bool presented; /* a frame came after that */

@@ -22,4 +22,11 @@
 bool app_warm_up(struct weft_webview_engine *engine, int signal_fd, int deadline_ms,
 	struct weft_error *err);
 
+/* --prewarm: a data: URL of a page built in (no app's content) shaped like
+ * a small app's first screen, for the spare's throwaway view (malloc'd;
+ * NULL when out of memory), and whether a console message of it says that
+ * it is drawn: the next frame has it all. */
+char *app_spare_page_url(void);
+bool app_spare_page_drawn(const char *message);
+
 #endif

@@ -13,7 +13,12 @@
 #include "zweft-shell-unstable-v1-client-protocol.h"
 
 /* Buffers are made as frames need them: two alternate, and a third appears
- * only when the compositor still holds both when a frame arrives. */
+ * only when the compositor still holds both when a frame arrives. A frame
+ * is committed as soon as it arrives, without waiting for the last one's
+ * frame callback: Servo paces its own frames (it draws when the page
+ * changed, and animations to its own refresh timer), and a wait for the
+ * compositor's next refresh cycle made each new frame up to one cycle
+ * late: the launched app's first page, a typed key's result. */
 #define MAX_BUFFERS 3
 #define DEFAULT_WIDTH 800
 #define DEFAULT_HEIGHT 600
@@ -56,10 +61,9 @@ struct app_window {
 	struct ext_session_lock_v1 *lock;
 	struct ext_session_lock_surface_v1 *lock_surface;
 	bool locked; /* the lock's locked event came: unlock, never destroy */
-	struct wl_callback *frame_callback;
 
 	struct app_buffer buffers[MAX_BUFFERS];
-	struct app_buffer *pending; /* drawn, waiting for the frame callback */
+	struct app_buffer *pending; /* drawn, waiting to be shown */
 	struct app_buffer *last; /* the last one committed */
 	bool hidden;
 
@@ -522,9 +526,6 @@ void app_window_destroy(struct app_window *window)
 	for (int i = 0; i < MAX_BUFFERS; i++) {
 		buffer_finish(&window->buffers[i]);
 	}
-	if (window->frame_callback) {
-		wl_callback_destroy(window->frame_callback);
-	}
 	if (window->lock_surface) {
 		ext_session_lock_surface_v1_destroy(window->lock_surface);
 	}
@@ -698,22 +699,6 @@ static struct app_buffer *next_buffer(struct app_window *window, uint32_t width,
 	return buffer;
 }
 
-static void commit_pending(struct app_window *window);
-
-static void frame_handle_done(void *data, struct wl_callback *callback, uint32_t time)
-{
-	struct app_window *window = data;
-	wl_callback_destroy(callback);
-	window->frame_callback = NULL;
-	if (window->pending) {
-		commit_pending(window);
-	}
-}
-
-static const struct wl_callback_listener frame_listener = {
-	.done = frame_handle_done,
-};
-
 static void commit_pending(struct app_window *window)
 {
 	struct app_buffer *buffer = window->pending;
@@ -726,8 +711,6 @@ static void commit_pending(struct app_window *window)
 	wl_surface_attach(window->surface, buffer->buffer, 0, 0);
 	wl_surface_set_buffer_scale(window->surface, scale);
 	wl_surface_damage_buffer(window->surface, 0, 0, INT32_MAX, INT32_MAX);
-	window->frame_callback = wl_surface_frame(window->surface);
-	wl_callback_add_listener(window->frame_callback, &frame_listener, window);
 	wl_surface_commit(window->surface);
 	buffer->busy = true;
 	window->last = buffer;
@@ -742,7 +725,7 @@ bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t
 	}
 	app_window_convert(buffer->data, width * 4, rgba, stride, width, height);
 	window->pending = buffer;
-	if (!window->frame_callback && window->configured && !window->hidden) {
+	if (window->configured && !window->hidden) {
 		commit_pending(window);
 	}
 	return true;
@@ -754,11 +737,6 @@ void app_window_set_visible(struct app_window *window, bool visible)
 		return;
 	}
 	window->hidden = !visible;
-	/* No frame callback comes for a surface that is not shown. */
-	if (window->frame_callback) {
-		wl_callback_destroy(window->frame_callback);
-		window->frame_callback = NULL;
-	}
 	if (!visible) {
 		wl_surface_attach(window->surface, NULL, 0, 0);
 		wl_surface_commit(window->surface);

@@ -73,8 +73,9 @@ void app_window_get_size(struct app_window *window, int32_t *width, int32_t *hei
 
 /*
  * Shows a frame of premultiplied RGBA pixels, converted into a free shm
- * buffer. Frames come faster than the compositor shows them only as fast
- * as its frame callbacks allow: the newest waits, older ones are dropped.
+ * buffer and committed at once (see window.c); before the window is
+ * configured, or while it is hidden, the newest waits and older ones are
+ * dropped.
  */
 bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t width,
 	uint32_t height, uint32_t stride, struct weft_error *err);

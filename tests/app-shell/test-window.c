@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wayland-client.h>
 
 #include "client.h"
@@ -82,8 +83,8 @@ static void convert_swaps_to_argb(void)
 	EXPECT(out[3] == 0xfbfefdfc);
 }
 
-/* Fills the configured size with one colour and waits until it is shown. */
-static void show_color(struct app_window *window, uint32_t rgb)
+/* Fills the configured size with one colour and hands it to the window. */
+static void present_color(struct app_window *window, uint32_t rgb)
 {
 	int32_t width, height, scale;
 	app_window_get_size(window, &width, &height, &scale);
@@ -102,6 +103,12 @@ static void show_color(struct app_window *window, uint32_t rgb)
 	}
 	EXPECT(ok);
 	free(rgba);
+}
+
+/* Fills the configured size with one colour and waits until it is shown. */
+static void show_color(struct app_window *window, uint32_t rgb)
+{
+	present_color(window, rgb);
 	struct wl_display *display = app_window_get_display(window);
 	for (int i = 0; i < 3; i++) {
 		wl_display_roundtrip(display);
@@ -145,6 +152,48 @@ static void zweft_window_for_an_app_client(void)
 	EXPECT(screen_pixel(&c, seen.width / 2, seen.height / 2) == 0x336699);
 	show_color(window, 0xcc2211);
 	EXPECT(screen_pixel(&c, seen.width / 2, seen.height / 2) == 0xcc2211);
+
+	app_window_destroy(window);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
+/* Waits, without reading events, for the screen to show rgb there. */
+static bool screen_shows(struct tc_compositor *c, int x, int y, uint32_t rgb)
+{
+	for (int i = 0; i < 500; i++) {
+		if (screen_pixel(c, x, y) == rgb) {
+			return true;
+		}
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/* A frame is committed as it comes, even right after another one: it does
+ * not wait for the last one's frame callback (which this client never
+ * reads here), nor for the compositor's next refresh cycle. */
+static void frames_are_committed_at_once(void)
+{
+	struct tc_compositor c;
+	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
+	int fd = tc_control_create_client(&c, "org.weft.test", "s1");
+	ASSERT(fd >= 0);
+	char fd_text[16];
+	snprintf(fd_text, sizeof(fd_text), "%d", fd);
+	setenv("WAYLAND_SOCKET", fd_text, 1);
+
+	struct seen seen = { 0 };
+	struct weft_error err = { 0 };
+	struct app_window *window = app_window_create("org.weft.test", "Test", &listener, &seen,
+		&err);
+	ASSERT(window != NULL);
+	EXPECT(app_window_wait_configured(window, &err));
+	struct wl_display *display = app_window_get_display(window);
+	present_color(window, 0x336699);
+	present_color(window, 0xcc2211);
+	EXPECT(wl_display_flush(display) >= 0);
+	EXPECT(screen_shows(&c, seen.width / 2, seen.height / 2, 0xcc2211));
 
 	app_window_destroy(window);
 	EXPECT(tc_compositor_stop(&c) == 0);
@@ -194,6 +243,7 @@ int main(int argc, char **argv)
 	static const struct test_case cases[] = {
 		TEST_CASE(convert_swaps_to_argb),
 		TEST_CASE(zweft_window_for_an_app_client),
+		TEST_CASE(frames_are_committed_at_once),
 		TEST_CASE(xdg_toplevel_for_an_ordinary_client),
 		TEST_CASE(no_compositor_is_an_error),
 	};

@@ -619,6 +619,21 @@ static void adopted_shell_refuses_loads(void)
 	fixture_finish(&f);
 }
 
+/* A spare draws a page of its own (built in, no app's) before it says
+ * READY; adopted, the app's view draws with that warm renderer, and the
+ * screen shows the app's page and takes its clicks as without a spare. */
+static void adopted_shell_draws_with_the_spares_renderer(void)
+{
+	struct fixture f = { .renderer = "software", .prewarm = true };
+	ASSERT(fixture_start(&f, true));
+	EXPECT(log_contains(&f.shell, "prewarm: the spare's page drawn in"));
+	EXPECT(log_contains(&f.shell,
+		"rendering in software into shm buffers, with the spare's renderer"));
+	expect_page_colours(&f);
+	expect_click_reaches_the_page(&f);
+	fixture_finish(&f);
+}
+
 static void without_ipc_fd_not_connected(void)
 {
 	struct fixture f = { 0 };
@@ -846,6 +861,7 @@ int main(int argc, char **argv)
 		TEST_CASE(console_cannot_forge_the_bridge),
 		TEST_CASE(refused_loads),
 		TEST_CASE(adopted_shell_refuses_loads),
+		TEST_CASE(adopted_shell_draws_with_the_spares_renderer),
 		TEST_CASE(without_ipc_fd_not_connected),
 		TEST_CASE(demo_counter_renders),
 		TEST_CASE(rich_page_under_the_filter),

@@ -68,6 +68,7 @@ pub struct ViewOptions {
     pub wl_display: *mut c_void,
     pub wl_surface: *mut c_void,
     pub system: bool,
+    pub renderer_of: *const View,
 }
 
 /// A C completion callback and its data.
@@ -126,6 +127,12 @@ pub struct ViewShared {
     webview_id: Cell<Option<WebViewId>>,
     events: RefCell<VecDeque<Event>>,
     frame_pending: Cell<bool>,
+    /// Frames are drawn and presented once the first document's head is
+    /// parsed (or a view without one was made): before that they are of
+    /// the empty initial document, and each one's paint and copy would
+    /// hold up this thread, which every load of the page waits on.
+    document_shown: Cell<bool>,
+    presented: Cell<bool>,
     closed: Cell<bool>,
     /// Servo drops a load sent before the WebView's first document exists;
     /// such a load waits for the first load status.
@@ -235,7 +242,7 @@ impl ViewShared {
             };
             self.handle(event);
         }
-        if self.frame_pending.replace(false) {
+        if self.document_shown.get() && self.frame_pending.replace(false) {
             self.present();
         }
         if !self.closed.get() {
@@ -336,6 +343,7 @@ impl ViewShared {
         let Some(webview) = self.webview() else {
             return;
         };
+        self.presented.set(true);
         webview.paint();
         if self.on_surface {
             // eglSwapBuffers commits the surface; the embedder only hears of it.
@@ -419,11 +427,19 @@ impl ViewShared {
 
 impl WebViewDelegate for ViewShared {
     fn notify_new_frame_ready(&self, _webview: WebView) {
-        self.frame_pending.set(true);
+        // One comes for the document's first layout after its head.
+        self.frame_pending.set(self.document_shown.get());
     }
 
     fn notify_load_status_changed(&self, _webview: WebView, status: LoadStatus) {
         self.started.set(true);
+        if status != LoadStatus::Started {
+            self.document_shown.set(true);
+        }
+        if status == LoadStatus::Complete && !self.presented.get() {
+            // Its first frame, should it have come before the news of its head.
+            self.frame_pending.set(true);
+        }
         if status == LoadStatus::Started {
             self.bridge.borrow_mut().ready = false;
         }
@@ -562,6 +578,31 @@ pub unsafe extern "C" fn weft_webview_create(
         display: options.wl_display,
         surface: options.wl_surface,
     };
+    // Another software view's renderer, of this engine: its WebRender
+    // and GL context with all they have compiled and cached.
+    let shared_rendering = match options.renderer_of.as_ref() {
+        None => None,
+        Some(other)
+            if std::ptr::eq(other.engine, engine)
+                && !other.shared.closed.get()
+                && !other.shared.on_surface
+                && surface.display.is_null()
+                && surface.surface.is_null() =>
+        {
+            if let Some(webview) = other.shared.webview() {
+                webview.hide();
+            }
+            Some(other.shared.rendering.clone())
+        }
+        Some(_) => {
+            engine.log.log(
+                LOG_ERROR,
+                "weftview: renderer_of must be an open software view of the same engine, \
+                 for a software view",
+            );
+            return std::ptr::null_mut();
+        }
+    };
     ffi::guard(std::ptr::null_mut(), || {
         let geometry = (width, height, scale);
         let scheme_name = if system {
@@ -570,7 +611,11 @@ pub unsafe extern "C" fn weft_webview_create(
             scheme::SCHEME
         };
         let confined = app_id.map(|host| (scheme_name, host));
-        match create(engine, geometry, surface, confined, url, listener, data) {
+        let target = Target {
+            surface,
+            shared: shared_rendering,
+        };
+        match create(engine, geometry, target, confined, url, listener, data) {
             Ok(view) => Box::into_raw(Box::new(view)),
             Err(message) => {
                 engine.log.log(LOG_ERROR, &format!("weftview: {message}"));
@@ -584,6 +629,13 @@ pub unsafe extern "C" fn weft_webview_create(
 struct WaylandSurface {
     display: *mut c_void,
     surface: *mut c_void,
+}
+
+/// Where a new view draws: into a surface, with another view's renderer,
+/// or (neither) into a new software context.
+struct Target {
+    surface: WaylandSurface,
+    shared: Option<Rc<dyn RenderingContext>>,
 }
 
 /// An EGL context drawing into the embedder's surface (on the GPU when Mesa
@@ -614,7 +666,10 @@ fn window_rendering(
 fn create(
     engine: &Engine,
     (width, height, scale): (u32, u32, f64),
-    target: WaylandSurface,
+    Target {
+        surface: target,
+        shared: reused,
+    }: Target,
     confined: Option<(&'static str, String)>,
     url: Option<Url>,
     listener: ViewListener,
@@ -627,7 +682,10 @@ fn create(
     }
     let size = PhysicalSize::new(width, height);
     let mut on_surface = false;
-    let mut rendering: Option<Rc<dyn RenderingContext>> = None;
+    // Servo keeps one painter (WebRender and its caches) per rendering
+    // context, for as long as a WebView draws with it.
+    let resize = reused.as_ref().is_some_and(|r| r.size() != size);
+    let mut rendering: Option<Rc<dyn RenderingContext>> = reused;
     if !target.display.is_null() || !target.surface.is_null() {
         // surfman panics on some failures; those fall back to software too.
         let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -678,6 +736,8 @@ fn create(
         webview_id: Cell::new(None),
         events: RefCell::new(VecDeque::new()),
         frame_pending: Cell::new(false),
+        document_shown: Cell::new(url.is_none()),
+        presented: Cell::new(false),
         closed: Cell::new(false),
         started: Cell::new(false),
         pending_load: RefCell::new(None),
@@ -695,6 +755,9 @@ fn create(
         .hidpi_scale_factor(Scale::new(scale as f32))
         .user_content_manager(user_content)
         .build();
+    if resize {
+        webview.resize(size);
+    }
     let id = webview.id();
     shared.webview_id.set(Some(id));
     *shared.webview.borrow_mut() = Some(webview);
@@ -798,6 +861,22 @@ pub unsafe extern "C" fn weft_webview_set_focused(view: *const View, focused: bo
     with_view(view, (), |view| {
         if let Some(webview) = view.shared.webview() {
             webview.set_focused(focused);
+            view.shared.wake.wake();
+        }
+    })
+}
+
+/// # Safety
+/// `view` was returned by `weft_webview_create`.
+#[no_mangle]
+pub unsafe extern "C" fn weft_webview_set_hidden(view: *const View, hidden: bool) {
+    with_view(view, (), |view| {
+        if let Some(webview) = view.shared.webview() {
+            if hidden {
+                webview.hide();
+            } else {
+                webview.show();
+            }
             view.shared.wake.wake();
         }
     })

@@ -112,7 +112,9 @@ struct weft_webview_listener {
 	/* A new frame: width x height RGBA pixels (premultiplied alpha, rows top
 	 * to bottom, stride bytes apart), valid only during the call. A view
 	 * that renders to its surface calls it with rgba NULL and stride 0 after
-	 * each frame it committed there. */
+	 * each frame it committed there. The first comes once the first
+	 * document's head is parsed (for a view made with a url): nothing is
+	 * drawn of the empty document before it. */
 	void (*frame)(void *data, const uint8_t *rgba, uint32_t width, uint32_t height,
 		uint32_t stride);
 	void (*load_status)(void *data, int status);
@@ -146,6 +148,15 @@ struct weft_webview_options {
 	/* The system shell's view (app_id NULL): confined to weft-system://ui/,
 	 * with window.weftIpc, and may show weft-system://app-icon/ images. */
 	bool system;
+	/* NULL, or an open software view of the same engine whose renderer
+	 * (WebRender and its GL context, with the shaders, glyphs and images
+	 * they hold) the new view draws with instead of a new one; only for a
+	 * software view (wl_surface NULL), or the view is not created. That
+	 * view is hidden from then on; destroy it once the new one exists.
+	 * Frames are drawn apart from the calls that ask for them: hide it,
+	 * and wait for its next frame, before making the new view, or the
+	 * new view's first frames may still show its page. */
+	struct weft_webview *renderer_of;
 };
 
 struct weft_webview *weft_webview_create(struct weft_webview_engine *engine,
@@ -158,6 +169,8 @@ bool weft_webview_renders_to_surface(struct weft_webview *view);
 bool weft_webview_load(struct weft_webview *view, const char *url);
 void weft_webview_resize(struct weft_webview *view, uint32_t width, uint32_t height, double scale);
 void weft_webview_set_focused(struct weft_webview *view, bool focused);
+/* A hidden view's page is not drawn: its frames show only the background. */
+void weft_webview_set_hidden(struct weft_webview *view, bool hidden);
 
 /* Modifier bits for weft_webview_key(). */
 enum weft_webview_modifier {
