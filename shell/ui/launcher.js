@@ -196,8 +196,11 @@ export class Launcher {
 	async launch(app) {
 		this.usage[app.id] = (this.usage[app.id] || 0) + 1;
 		this.store.set("usage", this.usage);
+		// The request first: appd starts the app while this page hides the
+		// launcher and lays its grid out again, not after.
+		const launched = this.overlay.ipc.request({ type: "launch", app_id: app.id });
 		this.overlay.hide();
-		const reply = await this.overlay.ipc.request({ type: "launch", app_id: app.id });
+		const reply = await launched;
 		if (reply.error) {
 			const why = reply.error.message || reply.error.code || "error";
 			this.overlay.show("launcher");
