@@ -97,7 +97,9 @@ def taskbar_entry(frame, app_id):
 
 
 def notes_in_front(frame):
-    """Notes' page, not the counter's: white, with no kit button on it."""
+    """Notes' page, not the counter's: white, with no kit button in the
+    accent fill on it (notes' Save has that fill only while there is
+    something to save; greyed out otherwise)."""
     return not counter_shown(frame) and count(frame, COUNTER_PAGE, BELOW) > 100000
 
 

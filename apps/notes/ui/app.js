@@ -1,5 +1,10 @@
 // Notes UI: one text, loaded from and saved by the component ("load",
 // "save:<text>"). App strings only ever go into .value and .textContent.
+// The buttons and the status are the UI kit's (weft-button, weft-label):
+// imported here, so that they are defined before this module uses them,
+// whatever order an engine runs the page's module scripts in.
+import "/.weft/kit/weft-ui-kit.js";
+
 const text = document.getElementById("text");
 const saveBtn = document.getElementById("save");
 const discardBtn = document.getElementById("discard");
@@ -8,9 +13,11 @@ const charsEl = document.getElementById("chars");
 
 let saved = "";
 
-function setStatus(msg, isError = false) {
+// variant: the kit label's neutral, success, warning or error.
+function setStatus(msg, variant = "neutral") {
 	statusEl.textContent = msg;
-	statusEl.classList.toggle("error", isError);
+	statusEl.setAttribute("variant", variant);
+	statusEl.hidden = msg === "";
 }
 
 function updateChars() {
@@ -27,11 +34,11 @@ function onMessage(payload) {
 	try {
 		msg = JSON.parse(payload);
 	} catch {
-		setStatus("bad answer from the app", true);
+		setStatus("bad answer from the app", "error");
 		return;
 	}
 	if (typeof msg.error === "string") {
-		setStatus(msg.error, true);
+		setStatus(msg.error, "error");
 		return;
 	}
 	if (typeof msg.text !== "string") {
@@ -39,7 +46,7 @@ function onMessage(payload) {
 	}
 	saved = msg.text;
 	if (msg.saved) {
-		setStatus("Saved");
+		setStatus("Saved", "success");
 	} else {
 		text.value = msg.text;
 		setStatus("Loaded");
@@ -69,7 +76,7 @@ discardBtn.addEventListener("click", () => {
 	updateChars();
 });
 text.addEventListener("input", () => {
-	setStatus(text.value === saved ? "" : "Unsaved changes");
+	setStatus(text.value === saved ? "" : "Unsaved changes", "warning");
 	updateChars();
 });
 document.addEventListener("keydown", (ev) => {
