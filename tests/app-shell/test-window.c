@@ -128,20 +128,28 @@ static uint32_t screen_pixel(struct tc_compositor *c, int x, int y)
 	return pixel;
 }
 
-static void zweft_window_for_an_app_client(void)
+/* The compositor, and the window of a client appd made in it (NULL on
+ * failure). */
+static struct app_window *app_client_window(struct tc_compositor *c, struct seen *seen,
+	struct weft_error *err)
 {
-	struct tc_compositor c;
-	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
-	int fd = tc_control_create_client(&c, "org.weft.test", "s1");
-	ASSERT(fd >= 0);
+	tc_compositor_start(c, TC_WITH_CONTROL, NULL);
+	int fd = tc_control_create_client(c, "org.weft.test", "s1");
+	if (fd < 0) {
+		return NULL;
+	}
 	char fd_text[16];
 	snprintf(fd_text, sizeof(fd_text), "%d", fd);
 	setenv("WAYLAND_SOCKET", fd_text, 1);
+	return app_window_create("org.weft.test", "Test", &listener, seen, err);
+}
 
+static void zweft_window_for_an_app_client(void)
+{
+	struct tc_compositor c;
 	struct seen seen = { 0 };
 	struct weft_error err = { 0 };
-	struct app_window *window = app_window_create("org.weft.test", "Test", &listener, &seen,
-		&err);
+	struct app_window *window = app_client_window(&c, &seen, &err);
 	ASSERT(window != NULL);
 	EXPECT(app_window_is_zweft(window));
 	EXPECT(app_window_wait_configured(window, &err));
@@ -176,17 +184,9 @@ static bool screen_shows(struct tc_compositor *c, int x, int y, uint32_t rgb)
 static void frames_are_committed_at_once(void)
 {
 	struct tc_compositor c;
-	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
-	int fd = tc_control_create_client(&c, "org.weft.test", "s1");
-	ASSERT(fd >= 0);
-	char fd_text[16];
-	snprintf(fd_text, sizeof(fd_text), "%d", fd);
-	setenv("WAYLAND_SOCKET", fd_text, 1);
-
 	struct seen seen = { 0 };
 	struct weft_error err = { 0 };
-	struct app_window *window = app_window_create("org.weft.test", "Test", &listener, &seen,
-		&err);
+	struct app_window *window = app_client_window(&c, &seen, &err);
 	ASSERT(window != NULL);
 	EXPECT(app_window_wait_configured(window, &err));
 	struct wl_display *display = app_window_get_display(window);
