@@ -168,23 +168,38 @@ static bool in_dir(const char *path, const char *dir)
 		strchr(path + len + 1, '/') == NULL;
 }
 
-static int trust_add(int argc, char *argv[])
+/*
+ * The prologue of trust add and remove: their one argument read as a key.
+ * Returns an exit status when the command is done (help, a usage error, an
+ * unreadable key), or -1 with pub and hex filled in.
+ */
+static int parse_key_command(const char *cmd, const char *usage, const char *arg_name, int argc,
+	char *argv[], unsigned char pub[WEFT_PUBKEY_LEN], char hex[2 * WEFT_PUBKEY_LEN + 1])
 {
-	const char *cmd = "trust add";
-	static const char *const names[] = { "PUB" };
-	int status = pack_parse_help_only(cmd, usage_trust_add, argc, argv, 1, 1, names);
+	const char *const names[] = { arg_name };
+	int status = pack_parse_help_only(cmd, usage, argc, argv, 1, 1, names);
 	if (status >= 0) {
 		return status;
 	}
-	const char *arg = argv[optind];
 	struct weft_error err = { 0 };
-	unsigned char pub[WEFT_PUBKEY_LEN];
-	if (!read_key_arg(arg, pub, &err)) {
+	if (!read_key_arg(argv[optind], pub, &err)) {
 		return pack_fail(cmd, "%s", err.msg);
 	}
-	char hex[2 * WEFT_PUBKEY_LEN + 1];
-	weft_hex_encode(pub, sizeof(pub), hex);
+	weft_hex_encode(pub, WEFT_PUBKEY_LEN, hex);
+	return -1;
+}
 
+static int trust_add(int argc, char *argv[])
+{
+	const char *cmd = "trust add";
+	unsigned char pub[WEFT_PUBKEY_LEN];
+	char hex[2 * WEFT_PUBKEY_LEN + 1];
+	int status = parse_key_command(cmd, usage_trust_add, "PUB", argc, argv, pub, hex);
+	if (status >= 0) {
+		return status;
+	}
+
+	struct weft_error err = { 0 };
 	struct weft_trust trust = { 0 };
 	if (!weft_trust_load(&trust, &err)) {
 		return pack_fail(cmd, "%s", err.msg);
@@ -253,20 +268,14 @@ static int trust_list(int argc, char *argv[])
 static int trust_remove(int argc, char *argv[])
 {
 	const char *cmd = "trust remove";
-	static const char *const names[] = { "PUB|HEX" };
-	int status = pack_parse_help_only(cmd, usage_trust_remove, argc, argv, 1, 1, names);
+	unsigned char pub[WEFT_PUBKEY_LEN];
+	char hex[2 * WEFT_PUBKEY_LEN + 1];
+	int status = parse_key_command(cmd, usage_trust_remove, "PUB|HEX", argc, argv, pub, hex);
 	if (status >= 0) {
 		return status;
 	}
-	const char *arg = argv[optind];
-	struct weft_error err = { 0 };
-	unsigned char pub[WEFT_PUBKEY_LEN];
-	if (!read_key_arg(arg, pub, &err)) {
-		return pack_fail(cmd, "%s", err.msg);
-	}
-	char hex[2 * WEFT_PUBKEY_LEN + 1];
-	weft_hex_encode(pub, sizeof(pub), hex);
 
+	struct weft_error err = { 0 };
 	char *dir = weft_path_user_trust_dir(&err);
 	if (dir == NULL) {
 		return pack_fail(cmd, "%s", err.msg);
