@@ -181,15 +181,29 @@ static bool app_gets_only(struct shell_keys *f, int presses, uint32_t key)
 	return true;
 }
 
+/* Super+L, the lock key, from the tester's keyboard. */
+static void super_l(struct shell_keys *f)
+{
+	tc_key_modifiers(f->tester, super);
+	tc_key_tap(f->tester, KEY_L);
+	tc_key_modifiers(f->tester, NULL);
+}
+
+/* Undoes start_shell: the compositor stopped cleanly, its files gone. */
+static void stop_shell(struct shell_keys *f)
+{
+	EXPECT(tc_compositor_stop(&f->c) == 0);
+	unlink(f->log);
+	rmdir(f->dir);
+	free(f->dir);
+}
+
 static void stop(struct shell_keys *f)
 {
 	tc_window_destroy(f->window);
 	tc_client_destroy(f->tester);
 	tc_client_destroy(f->app);
-	EXPECT(tc_compositor_stop(&f->c) == 0);
-	unlink(f->log);
-	rmdir(f->dir);
-	free(f->dir);
+	stop_shell(f);
 }
 
 /* Alt+Tab twice, Alt+Shift+Tab, Alt let go: two steps on, one back, done. */
@@ -215,9 +229,7 @@ static void alt_tab_walks_and_commits(void)
 	/* Letting Alt go again, with no switch under way, says nothing. */
 	tc_key_modifiers(f.tester, alt);
 	tc_key_modifiers(f.tester, NULL);
-	tc_key_modifiers(f.tester, super);
-	tc_key_tap(f.tester, KEY_L);
-	tc_key_modifiers(f.tester, NULL);
+	super_l(&f);
 	EXPECT(wait_events(&f, 5));
 	EXPECT_STR_EQ(f.events, "switcher-next,switcher-next,switcher-prev,switcher-commit,lock");
 	stop(&f);
@@ -235,17 +247,13 @@ static void escape_cancels_a_switch(void)
 	tc_key_tap(f.tester, KEY_ESC);
 	tc_key_modifiers(f.tester, NULL);
 	/* Super+L marks the end: any commit would come before it. */
-	tc_key_modifiers(f.tester, super);
-	tc_key_tap(f.tester, KEY_L);
-	tc_key_modifiers(f.tester, NULL);
+	super_l(&f);
 	EXPECT(wait_events(&f, 3));
 	EXPECT_STR_EQ(f.events, "switcher-next,switcher-cancel,lock");
 	EXPECT(!f.bad);
 	EXPECT(app_gets_only(&f, 1, KEY_ESC));
 	/* That Escape was not the shell's either. */
-	tc_key_modifiers(f.tester, super);
-	tc_key_tap(f.tester, KEY_L);
-	tc_key_modifiers(f.tester, NULL);
+	super_l(&f);
 	EXPECT(wait_events(&f, 4));
 	EXPECT_STR_EQ(f.events, "switcher-next,switcher-cancel,lock,lock");
 	stop(&f);
@@ -264,9 +272,7 @@ static void super_opens_the_launcher_and_super_l_locks(void)
 	/* The Super key itself is a modifier the app may see; count after it. */
 	tc_client_roundtrip(f.app);
 	int presses = tc_client_keys_pressed(f.app, NULL);
-	tc_key_modifiers(f.tester, super);
-	tc_key_tap(f.tester, KEY_L);
-	tc_key_modifiers(f.tester, NULL);
+	super_l(&f);
 	EXPECT(wait_events(&f, 2));
 	EXPECT_STR_EQ(f.events, "launcher,lock");
 	EXPECT(!f.bad);
@@ -330,10 +336,7 @@ static void the_shell_hears_which_app_took_the_focus(void)
 	tc_client_destroy(tool);
 	tc_client_destroy(b);
 	tc_client_destroy(a);
-	EXPECT(tc_compositor_stop(&f.c) == 0);
-	unlink(f.log);
-	rmdir(f.dir);
-	free(f.dir);
+	stop_shell(&f);
 }
 
 int main(int argc, char **argv)
