@@ -7,6 +7,7 @@ says there is no system shell."""
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,34 @@ SHELL = BUILD / "shell" / "weft-shell"
 WITH_SHELL = SHELL.exists() and APP_SHELL.exists()
 PANEL_BG = 0xE9EBF0  # shell/ui/system-ui.css --panel-bg, the light theme's
 PANEL_HEIGHT = 48
+
+
+@pytest.mark.skipif(not WITH_SHELL, reason="weft-shell not built (no warm Servo build)")
+def test_run_weft_idle_lock_reaches_the_shell(tmp_path):
+    """--idle-lock 0 (never) is weft-shell's --idle-timeout."""
+    run = RunWeft(tmp_path, "--idle-lock", "0")
+    try:
+        run.wait_up()
+        pids = wait_until("weft-shell to run", lambda: [
+            pid for pid in processes_with_env(run.marker)
+            if os.path.realpath(f"/proc/{pid}/exe") == str(SHELL.resolve())], timeout=30)
+        argv = Path(f"/proc/{pids[0]}/cmdline").read_bytes().split(b"\0")
+        assert argv[argv.index(b"--idle-timeout") + 1] == b"0", argv
+    finally:
+        run.stop()
+        run.cleanup()
+
+
+def test_run_weft_refuses_a_bad_idle_lock():
+    """A bad --idle-lock is one clear line and exit 2, before anything starts."""
+    for bad in ("9x", "-1", "86401"):
+        proc = subprocess.run([str(SOURCE / "scripts" / "run-weft"), "--no-build",
+                               "--idle-lock", bad], capture_output=True, text=True,
+                              timeout=30)
+        assert proc.returncode == 2, (bad, proc)
+        assert proc.stderr == ("run-weft: error: argument --idle-lock: "
+                               f"'{bad}' is not a number of seconds, 0 to 86400\n"), proc.stderr
+        assert proc.stdout == ""
 
 
 @pytest.fixture
@@ -130,6 +159,7 @@ def test_run_weft_shows_the_shell(run_weft):
     pid = wait_until("weft-shell to run", shells, timeout=30)[0]
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     assert argv[argv.index(b"--ui-dir") + 1] == str(SOURCE / "shell" / "ui").encode(), argv
+    assert argv[argv.index(b"--idle-timeout") + 1] == b"300", argv
 
     def panel():
         width, height, pixel = ppm_pixels(run_weft.user("grim -t ppm -", text=False).stdout)
