@@ -18,12 +18,16 @@
  * frame callback: Servo paces its own frames (it draws when the page
  * changed, and animations to its own refresh timer), and a wait for the
  * compositor's next refresh cycle made each new frame up to one cycle
- * late: the launched app's first page, a typed key's result. */
+ * late: the launched app's first page, a typed key's result. A frame that
+ * comes while the compositor still holds all three (a busy compositor
+ * behind on its commits) is kept aside, the newest replacing an older one,
+ * and committed when a buffer comes back. */
 #define MAX_BUFFERS 3
 #define DEFAULT_WIDTH 800
 #define DEFAULT_HEIGHT 600
 
 struct app_buffer {
+	struct app_window *window;
 	struct wl_buffer *buffer;
 	void *data;
 	size_t size;
@@ -66,6 +70,13 @@ struct app_window {
 	struct app_buffer *pending; /* drawn, waiting to be shown */
 	struct app_buffer *last; /* the last one committed */
 	bool hidden;
+	/* A frame that came while every buffer was held: tightly packed RGBA. */
+	struct {
+		uint8_t *rgba;
+		size_t capacity;
+		uint32_t width, height;
+		bool waiting;
+	} held;
 
 	int32_t width, height, scale;
 	int32_t xdg_width, xdg_height; /* until xdg_surface.configure */
@@ -526,6 +537,7 @@ void app_window_destroy(struct app_window *window)
 	for (int i = 0; i < MAX_BUFFERS; i++) {
 		buffer_finish(&window->buffers[i]);
 	}
+	free(window->held.rgba);
 	if (window->lock_surface) {
 		ext_session_lock_surface_v1_destroy(window->lock_surface);
 	}
@@ -615,10 +627,22 @@ void app_window_get_size(struct app_window *window, int32_t *width, int32_t *hei
 	*scale = window->scale;
 }
 
+static bool present_frame(struct app_window *window, const uint8_t *rgba, uint32_t width,
+	uint32_t height, uint32_t stride, struct weft_error *err);
+
 static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer)
 {
 	struct app_buffer *buffer = data;
+	struct app_window *window = buffer->window;
 	buffer->busy = false;
+	if (window->held.waiting) {
+		window->held.waiting = false;
+		struct weft_error err = { 0 };
+		if (!present_frame(window, window->held.rgba, window->held.width,
+			    window->held.height, window->held.width * 4, &err)) {
+			weft_log(WEFT_WARN, "dropped a frame: %s", err.msg);
+		}
+	}
 }
 
 static const struct wl_buffer_listener buffer_listener = {
@@ -657,6 +681,7 @@ static bool buffer_init(struct app_window *window, struct app_buffer *buffer, ui
 	wl_shm_pool_destroy(pool);
 	close(fd);
 	wl_buffer_add_listener(buffer->buffer, &buffer_listener, buffer);
+	buffer->window = window;
 	buffer->data = data;
 	buffer->size = size;
 	buffer->width = width;
@@ -665,9 +690,12 @@ static bool buffer_init(struct app_window *window, struct app_buffer *buffer, ui
 	return true;
 }
 
+/* A buffer for the next frame; NULL on failure, or with *held when the
+ * compositor holds every one. */
 static struct app_buffer *next_buffer(struct app_window *window, uint32_t width, uint32_t height,
-	struct weft_error *err)
+	bool *held, struct weft_error *err)
 {
+	*held = false;
 	struct app_buffer *buffer = window->pending;
 	if (!buffer) {
 		for (int i = 0; i < MAX_BUFFERS; i++) {
@@ -687,7 +715,7 @@ static struct app_buffer *next_buffer(struct app_window *window, uint32_t width,
 		}
 	}
 	if (!buffer) {
-		weft_error_set(err, "every shm buffer is still held by the compositor");
+		*held = true;
 		return NULL;
 	}
 	if (buffer->buffer && (buffer->width != width || buffer->height != height)) {
@@ -716,12 +744,36 @@ static void commit_pending(struct app_window *window)
 	window->last = buffer;
 }
 
-bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t width,
+/* Keeps a copy of the frame for the first buffer the compositor gives back. */
+static bool hold_frame(struct app_window *window, const uint8_t *rgba, uint32_t width,
 	uint32_t height, uint32_t stride, struct weft_error *err)
 {
-	struct app_buffer *buffer = next_buffer(window, width, height, err);
+	size_t row = (size_t)width * 4, size = row * height;
+	if (size > window->held.capacity) {
+		uint8_t *grown = realloc(window->held.rgba, size);
+		if (grown == NULL) {
+			weft_error_set(err, "out of memory for a %ux%u frame", width, height);
+			return false;
+		}
+		window->held.rgba = grown;
+		window->held.capacity = size;
+	}
+	for (uint32_t y = 0; y < height; y++) {
+		memcpy(window->held.rgba + row * y, rgba + (size_t)stride * y, row);
+	}
+	window->held.width = width;
+	window->held.height = height;
+	window->held.waiting = true;
+	return true;
+}
+
+static bool present_frame(struct app_window *window, const uint8_t *rgba, uint32_t width,
+	uint32_t height, uint32_t stride, struct weft_error *err)
+{
+	bool held;
+	struct app_buffer *buffer = next_buffer(window, width, height, &held, err);
 	if (!buffer) {
-		return false;
+		return held && hold_frame(window, rgba, width, height, stride, err);
 	}
 	app_window_convert(buffer->data, width * 4, rgba, stride, width, height);
 	window->pending = buffer;
@@ -729,6 +781,14 @@ bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t
 		commit_pending(window);
 	}
 	return true;
+}
+
+bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t width,
+	uint32_t height, uint32_t stride, struct weft_error *err)
+{
+	/* This one is newer than any frame held back. */
+	window->held.waiting = false;
+	return present_frame(window, rgba, width, height, stride, err);
 }
 
 void app_window_set_visible(struct app_window *window, bool visible)

@@ -75,7 +75,8 @@ void app_window_get_size(struct app_window *window, int32_t *width, int32_t *hei
  * Shows a frame of premultiplied RGBA pixels, converted into a free shm
  * buffer and committed at once (see window.c); before the window is
  * configured, or while it is hidden, the newest waits and older ones are
- * dropped.
+ * dropped; so too while the compositor holds every buffer, until it gives
+ * one back. False only on failure (memory, a bad size).
  */
 bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t width,
 	uint32_t height, uint32_t stride, struct weft_error *err);

@@ -199,6 +199,38 @@ static void frames_are_committed_at_once(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+/* Frames that come while the compositor holds every buffer (here: while
+ * this client reads none of its releases) are not an error; the newest is
+ * kept and shown once a buffer comes back. weft-shell exited on such a
+ * frame in a busy CI run ("every shm buffer is still held"). */
+static void a_frame_waits_for_a_buffer(void)
+{
+	struct tc_compositor c;
+	struct seen seen = { 0 };
+	struct weft_error err = { 0 };
+	struct app_window *window = app_client_window(&c, &seen, &err);
+	ASSERT(window != NULL);
+	EXPECT(app_window_wait_configured(window, &err));
+	struct wl_display *display = app_window_get_display(window);
+	int x = seen.width / 2, y = seen.height / 2;
+	present_color(window, 0x111111);
+	present_color(window, 0x222222);
+	present_color(window, 0x333333);
+	/* Every buffer is out: these two wait, the newer in place of the older. */
+	present_color(window, 0x444444);
+	present_color(window, 0x556677);
+	EXPECT(wl_display_flush(display) >= 0);
+	EXPECT(screen_shows(&c, x, y, 0x333333));
+	/* The releases read, the newest frame is committed. */
+	for (int i = 0; i < 3; i++) {
+		wl_display_roundtrip(display);
+	}
+	EXPECT(screen_shows(&c, x, y, 0x556677));
+
+	app_window_destroy(window);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 static void xdg_toplevel_for_an_ordinary_client(void)
 {
 	struct tc_compositor c;
@@ -244,6 +276,7 @@ int main(int argc, char **argv)
 		TEST_CASE(convert_swaps_to_argb),
 		TEST_CASE(zweft_window_for_an_app_client),
 		TEST_CASE(frames_are_committed_at_once),
+		TEST_CASE(a_frame_waits_for_a_buffer),
 		TEST_CASE(xdg_toplevel_for_an_ordinary_client),
 		TEST_CASE(no_compositor_is_an_error),
 	};

@@ -63,6 +63,9 @@ def weft(tmp_path, pam_dir):  # noqa: F811
     finally:
         status = run.stop()
         run.cleanup()
+        # Beside the screenshots: what WEFT said, for a failed walk.
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        (SHOTS / "run-weft.log").write_text(run.logs())
     assert status == 0, run.logs()
 
 
@@ -162,7 +165,8 @@ def test_walk_through(weft, capsys):
     steps.shows("counted to three by keyboard", lambda f: f.crop(box) == three)
 
     # A click on notes' entry in the task list brings it to the front.
-    x, y = taskbar_entry(Frame(weft), NOTES)
+    x, y = wait_until("notes' entry in the task list",
+                      lambda: taskbar_entry(Frame(weft), NOTES), timeout=90)
     user_input(weft, "click", str(x), str(y))
     steps.shows("notes from the taskbar", notes_in_front)
 
@@ -178,5 +182,8 @@ def test_walk_through(weft, capsys):
     assert saved.read_text() == NOTE
     assert [s["id"] for s in sessions(weft, COUNTER)] == [counter["id"]]
     assert [s["id"] for s in sessions(weft, NOTES)] == [notes["id"]]
+    # The shell lived through it all (the compositor restarts a dead one,
+    # which a person sees as the panel gone for a moment).
+    assert "shell: restarting" not in weft.logs(), weft.logs()
     shots = sorted(p.name for p in SHOTS.iterdir())
     assert len(shots) == steps.n == 12 and not any('FAILED' in s for s in shots), shots

@@ -74,7 +74,8 @@ class RunWeft:
         return r
 
     def logs(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return Path(self.log.name).read_text(errors="replace")
 
     def stop(self):

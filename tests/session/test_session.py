@@ -406,7 +406,11 @@ def test_appd_unit_meets_the_compositor_unit(world, tmp_path):
     # At READY its control socket answers.
     info = appd_info(run_dir)
     assert info and info["ok"] and info["compositor"] is True, output(appd)
-    assert "appd socket: appd (pid %d) connected" % appd.pid in output(compositor)
+    # appd's connect() returns once the socket's backlog holds it: the
+    # compositor says so when its loop accepts it, maybe a little later.
+    wait_until("the compositor to say appd connected",
+               lambda: "appd socket: appd (pid %d) connected" % appd.pid in output(compositor),
+               timeout=30)
 
     # A second appd is turned away while the first is connected.
     with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
