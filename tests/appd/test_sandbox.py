@@ -175,8 +175,10 @@ def test_a_sandboxed_spare_shows_the_app_while_the_runtime_starts(start, tmp_pat
     wait_until("the spare adopted",
                lambda: f"session {sid}: adopted the spare app-shell {spare}" in weft.logs())
     wait_until("its window", lambda: weft.centre_colour() in (STANDIN_WAITING, STANDIN_CONNECTED))
-    entries = fake_log(log)
-    assert {"waiting": True} in entries and {"ready": True} not in entries
+    # The runtime starts meanwhile, and waits for the test to let it say READY.
+    wait_until("the runtime waiting",
+               lambda: log.exists() and {"waiting": True} in fake_log(log))
+    assert {"ready": True} not in fake_log(log)
     # A first frame before READY does not make the session running.
     assert weft.state(sid)["state"] == "starting"
     with open(log, "a") as f:
