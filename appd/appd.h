@@ -96,10 +96,23 @@ enum appd_state {
 
 const char *appd_state_name(enum appd_state state);
 
+/* What a launch prepared for its session while the package was checked:
+ * the session's id, and the compositor's tagged Wayland connection asked
+ * for under it (an fd, or a request still waiting). */
+struct appd_launch_early {
+	char session_id[24]; /* "": none reserved */
+	int wayland_fd; /* -1: none yet */
+	bool wayland_pending;
+	uint64_t wayland_request;
+};
+
 /* Starts a session of app_id with plan, whose contents it takes (launch.c
- * made it). On failure *code is a protocol error code. */
+ * made it), and what early holds, when not NULL (its fd and request are
+ * the session's from then on, whatever the outcome). On failure *code is a
+ * protocol error code. */
 struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
-	struct appd_plan *plan, const char **code, struct weft_error *err);
+	struct appd_plan *plan, struct appd_launch_early *early, const char **code,
+	struct weft_error *err);
 /* Begins teardown; a session already stopping or ended is left alone. */
 void appd_session_terminate(struct appd_session *session);
 struct appd_session *appd_session_find(struct appd *appd, const char *id);
@@ -231,6 +244,10 @@ void appd_compositor_destroy(struct appd_compositor *compositor);
 bool appd_compositor_create_client(struct appd_compositor *compositor, const char *app_id,
 	const char *session_id, appd_client_func func, void *data, uint64_t *request,
 	struct weft_error *err);
+/* Hands a create_client request still waiting for its answer to func and
+ * data; false when it is answered or cancelled already. */
+bool appd_compositor_retarget(struct appd_compositor *compositor, uint64_t request,
+	appd_client_func func, void *data);
 /* The compositor's answer to a clipboard request: its reply, {"ok": true,
  * "text"?} or {"error": ...}; or, when none came (timeout, the compositor
  * gone), reply NULL and code and message say why. */

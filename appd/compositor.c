@@ -388,6 +388,20 @@ void appd_compositor_cancel(struct appd_compositor *compositor, uint64_t request
 	}
 }
 
+bool appd_compositor_retarget(struct appd_compositor *compositor, uint64_t request,
+	appd_client_func func, void *data)
+{
+	struct pending *p;
+	wl_list_for_each (p, &compositor->pending, link) {
+		if (p->id == request && p->client_func != NULL) {
+			p->client_func = func;
+			p->data = data;
+			return true;
+		}
+	}
+	return false;
+}
+
 void appd_compositor_close_session(struct appd_compositor *compositor, const char *session_id)
 {
 	if (compositor->source == NULL) {

@@ -10,6 +10,13 @@
  * The plan is the child's, so what runs is what it checked, as much as when
  * the check ran on the loop: the runtime and app-shell open the package's
  * files by path after the check, then as now.
+ *
+ * While it runs, and when a sandboxed spare app-shell is there to adopt,
+ * the session's id is reserved and the compositor asked for its tagged
+ * Wayland connection, so that the session can hand the spare the app as
+ * soon as it starts (session.c). Nothing of the app reaches anyone before
+ * the check has passed: the connection stays in appd until then, and is
+ * closed when the check fails.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +32,7 @@
 #include <unistd.h>
 
 #include "appd.h"
+#include "spare.h"
 #include "spawn.h"
 #include "weft/app_id.h"
 #include "weft/appd-protocol.h"
@@ -49,6 +57,7 @@ struct appd_launch {
 	bool linked; /* in appd->launches */
 	appd_launch_func done; /* NULL once forgotten */
 	void *data;
+	struct appd_launch_early early;
 };
 
 /* In the helper: checks the package and sends the plan, or why not. */
@@ -110,6 +119,12 @@ static void launch_unlink(struct appd_launch *launch)
 static void launch_destroy(struct appd_launch *launch)
 {
 	launch_unlink(launch);
+	if (launch->early.wayland_pending) {
+		appd_compositor_cancel(launch->appd->compositor, launch->early.wayland_request);
+	}
+	if (launch->early.wayland_fd >= 0) {
+		close(launch->early.wayland_fd);
+	}
 	appd_source_remove(launch->source);
 	appd_source_remove(launch->timer);
 	if (launch->pidfd >= 0) {
@@ -168,7 +183,10 @@ static struct appd_session *take_answer(struct appd_launch *launch, const siginf
 		weft_error_set(err, "the package check sent no plan");
 	} else if (appd_plan_from_json(&plan, plan_obj, err)) {
 		const char *c = NULL;
-		session = appd_session_start(appd, launch->app_id, &plan, &c, err);
+		session = appd_session_start(appd, launch->app_id, &plan, &launch->early, &c, err);
+		/* The session's now, or closed by it. */
+		launch->early.wayland_fd = -1;
+		launch->early.wayland_pending = false;
 		if (session == NULL) {
 			snprintf(code, code_size, "%s", c != NULL ? c : WEFT_APPD_ERR_INTERNAL);
 		}
@@ -214,6 +232,39 @@ static void handle_timeout(void *data)
 	pidfd_send_signal(launch->pidfd, SIGKILL, NULL, 0);
 }
 
+static void handle_wayland(void *data, int fd, const char *error)
+{
+	struct appd_launch *launch = data;
+	launch->early.wayland_pending = false;
+	if (fd < 0) {
+		/* The session asks again, and fails if that fails too. */
+		weft_log(WEFT_INFO, "launch %s: no early Wayland connection: %s", launch->app_id,
+			error);
+		return;
+	}
+	launch->early.wayland_fd = fd;
+}
+
+/* With a sandboxed spare to adopt: the session's id, and its Wayland
+ * connection asked for now. Without, the session does both when it starts. */
+static void prepare_early(struct appd_launch *launch)
+{
+	struct appd *appd = launch->appd;
+	if (appd->compositor == NULL || !appd_spare_sandboxed(appd->spare)) {
+		return;
+	}
+	snprintf(launch->early.session_id, sizeof(launch->early.session_id), "%llu",
+		(unsigned long long)appd->next_session++);
+	struct weft_error err = { 0 };
+	launch->early.wayland_pending = appd_compositor_create_client(appd->compositor,
+		launch->app_id, launch->early.session_id, handle_wayland, launch,
+		&launch->early.wayland_request, &err);
+	if (!launch->early.wayland_pending) {
+		weft_log(WEFT_INFO, "launch %s: no early Wayland connection: %s", launch->app_id,
+			err.msg);
+	}
+}
+
 struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, appd_launch_func done,
 	void *data, const char **code, struct weft_error *err)
 {
@@ -242,6 +293,7 @@ struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, app
 	}
 	launch->appd = appd;
 	launch->pidfd = launch->answer_fd = -1;
+	launch->early.wayland_fd = -1;
 	launch->done = done;
 	launch->data = data;
 	struct appd_helper helper;
@@ -265,6 +317,7 @@ struct appd_launch *appd_launch_start(struct appd *appd, const char *app_id, app
 		launch_destroy(launch);
 		return NULL;
 	}
+	prepare_early(launch);
 	/* Oldest first, as restore saves them. */
 	wl_list_insert(appd->launches.prev, &launch->link);
 	launch->linked = true;

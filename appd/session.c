@@ -2,7 +2,18 @@
  * One app session (design §2): the runtime starts first, in a process
  * group of the session's own; once it says READY and the compositor has
  * given a tagged Wayland connection, the app-shell joins the group with its
- * end of the IPC pair. The first frame makes the session running.
+ * end of the IPC pair. The first frame after READY makes the session
+ * running.
+ *
+ * A sandboxed spare app-shell is adopted sooner: when the launch brought
+ * the Wayland connection (launch.c), before the runtime is started, so that
+ * Servo loads the page while the runtime's sandbox is built and its
+ * component instantiated. It needs no process group (appd signals it by its
+ * pidfd), it is in the session's limits before it is told the app, and its
+ * view is created only then, as ever; the package was verified before
+ * either process saw it. What the page sends before the runtime reads waits
+ * in the IPC pair; a runtime that never says READY ends the session, and
+ * the app-shell with it.
  *
  * The runtime's control channel carries READY, then its requests: a
  * notification goes to the subscribers, a clipboard request to the
@@ -98,6 +109,7 @@ struct appd_session {
 	struct wl_list clipboard_calls; /* clipboard_call.link, newest first */
 	struct appd_net *net; /* connects for its net:fetch grants */
 	bool ready;
+	bool first_frame; /* the compositor saw one (before READY, maybe) */
 	bool client_gone;
 	struct appd_source *timer; /* start deadline, then grace */
 	bool killed; /* SIGKILL sent */
@@ -600,9 +612,10 @@ static bool spawn(struct appd_session *s, struct appd_proc *proc, struct appd_sp
  * the session's limits, then its command line and fds in one message, on
  * which it joins the session's process group itself. false: spawn one.
  */
-static bool adopt_spare(struct appd_session *s)
+static bool adopt_spare(struct appd_session *s, bool *failed)
 {
 	struct appd_spare_child child;
+	*failed = false;
 	if (!appd_spare_take(s->appd->spare, s->plan.package_dir, &child)) {
 		return false;
 	}
@@ -627,7 +640,7 @@ static bool adopt_spare(struct appd_session *s)
 			pidfd_send_signal(child.pidfd, SIGKILL, NULL, 0);
 			s->shell.exited = true;
 			weft_log(WEFT_ERROR, "session %s: %s", s->id, err.msg);
-			session_stop(s, true, NULL, "%s", err.msg);
+			*failed = true;
 			return true;
 		}
 		weft_log(WEFT_INFO, "session %s: adopted the spare app-shell %d", s->id,
@@ -653,8 +666,12 @@ static void start_shell(struct appd_session *s)
 	}
 	/* appd keeps a spare only with a compositor, whose first-frame
 	 * event makes the session running. */
-	if (adopt_spare(s)) {
+	bool failed;
+	if (adopt_spare(s, &failed)) {
 		close_handover(s);
+		if (failed) {
+			session_stop(s, true, NULL, "cannot watch the adopted app-shell");
+		}
 		return;
 	}
 	struct weft_error err = { 0 };
@@ -914,6 +931,16 @@ static void handle_ready(struct appd_session *s)
 	s->ready = true;
 	weft_log(WEFT_DEBUG, "session %s: READY after %lld ms", s->id,
 		(long long)(weft_now_ms() - s->started_mono));
+	if (s->shell.pid > 0) {
+		/* Adopted before the runtime started: the deadline was READY's. */
+		if (!appd_timer_arm(s->timer, 0)) {
+			weft_log_errno(WEFT_WARN, "session %s: disarm the ready timer", s->id);
+		}
+		if (s->first_frame) {
+			set_state(s, APPD_RUNNING);
+		}
+		return;
+	}
 	start_shell(s);
 }
 
@@ -982,7 +1009,10 @@ void appd_session_compositor_event(struct appd *appd, const char *event, const c
 		return;
 	}
 	if (strcmp(event, WEFT_COMPOSITOR_EVENT_FIRST_FRAME) == 0) {
-		if (s->state == APPD_STARTING && s->shell.pid > 0) {
+		s->first_frame = true;
+		/* An app-shell adopted before READY may draw before it: the
+		 * session runs once both are in (handle_ready). */
+		if (s->state == APPD_STARTING && s->shell.pid > 0 && s->ready) {
 			set_state(s, APPD_RUNNING);
 		}
 	} else if (strcmp(event, WEFT_COMPOSITOR_EVENT_WINDOW_CLOSED) == 0) {
@@ -1001,6 +1031,11 @@ void appd_session_compositor_event(struct appd *appd, const char *event, const c
 static void session_free_unstarted(struct appd_session *s)
 {
 	close_handover(s);
+	if (s->shell.pid > 0) {
+		/* Adopted early, then the runtime could not start. */
+		pidfd_send_signal(s->shell.pidfd, SIGKILL, NULL, 0);
+		reap(&s->shell);
+	}
 	appd_net_destroy(s->net);
 	appd_source_remove(s->control_source);
 	if (s->control_fd >= 0) {
@@ -1076,8 +1111,44 @@ static bool start_runtime(struct appd_session *s, int control_fd, int ipc_fd,
 	return ok;
 }
 
+/* Adopts a sandboxed spare before the runtime starts, when the launch
+ * brought the Wayland connection: see the top of the file. false only when
+ * it was taken and could not be watched. */
+static bool adopt_early(struct appd_session *s)
+{
+	if (s->wayland_fd < 0 || !appd_spare_sandboxed(s->appd->spare)) {
+		return true;
+	}
+	bool failed;
+	if (adopt_spare(s, &failed)) {
+		close_handover(s);
+		return !failed;
+	}
+	return true;
+}
+
+/* The launch's early Wayland connection, or its request still on its way,
+ * is the session's from now on. */
+static void take_early(struct appd_session *s, struct appd_launch_early *early)
+{
+	if (early == NULL) {
+		return;
+	}
+	s->wayland_fd = early->wayland_fd;
+	early->wayland_fd = -1;
+	if (early->wayland_pending) {
+		early->wayland_pending = false;
+		if (appd_compositor_retarget(s->appd->compositor, early->wayland_request,
+			    handle_wayland, s)) {
+			s->wayland_pending = true;
+			s->wayland_request = early->wayland_request;
+		}
+	}
+}
+
 struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
-	struct appd_plan *plan, const char **code, struct weft_error *err)
+	struct appd_plan *plan, struct appd_launch_early *early, const char **code,
+	struct weft_error *err)
 {
 	*code = WEFT_APPD_ERR_INTERNAL;
 	struct appd_session *s = calloc(1, sizeof(*s));
@@ -1085,6 +1156,14 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 		weft_error_set(err, "out of memory");
 		appd_plan_finish(plan);
 		free(s);
+		if (early != NULL && early->wayland_pending) {
+			appd_compositor_cancel(appd->compositor, early->wayland_request);
+			early->wayland_pending = false;
+		}
+		if (early != NULL && early->wayland_fd >= 0) {
+			close(early->wayland_fd);
+			early->wayland_fd = -1;
+		}
 		return NULL;
 	}
 	s->appd = appd;
@@ -1097,13 +1176,18 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 	s->shell = (struct appd_proc){ .session = s,
 		.name = WEFT_APPD_PROCESS_APP_SHELL,
 		.pidfd = -1 };
+	take_early(s, early);
 	if (appd->quitting) {
 		*code = WEFT_APPD_ERR_BUSY;
 		weft_error_set(err, "appd is shutting down");
 		session_free_unstarted(s);
 		return NULL;
 	}
-	snprintf(s->id, sizeof(s->id), "%llu", (unsigned long long)appd->next_session++);
+	if (early != NULL && early->session_id[0] != '\0') {
+		snprintf(s->id, sizeof(s->id), "%s", early->session_id);
+	} else {
+		snprintf(s->id, sizeof(s->id), "%llu", (unsigned long long)appd->next_session++);
+	}
 	s->started_at = appd_wall_ms();
 	s->started_mono = weft_now_ms();
 	s->launch_ms = -1;
@@ -1138,10 +1222,14 @@ struct appd_session *appd_session_start(struct appd *appd, const char *app_id,
 			handle_control, s, err);
 		ok = s->control_source != NULL;
 	}
-	if (ok && appd->compositor != NULL) {
+	if (ok && appd->compositor != NULL && s->wayland_fd < 0 && !s->wayland_pending) {
 		ok = appd_compositor_create_client(appd->compositor, app_id, s->id, handle_wayland,
 			s, &s->wayland_request, err);
 		s->wayland_pending = ok;
+	}
+	if (ok && !adopt_early(s)) {
+		weft_error_set(err, "cannot watch the adopted app-shell");
+		ok = false;
 	}
 	ok = ok && start_runtime(s, control[1], ipc[0], err);
 	if (ok && !appd_timer_arm(s->timer, appd->config.ready_timeout_ms)) {

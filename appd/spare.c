@@ -329,6 +329,12 @@ static bool sees(const struct appd_spare *spare, const char *package_dir)
 	return false;
 }
 
+bool appd_spare_sandboxed(const struct appd_spare *spare)
+{
+	return spare != NULL && spare->pid > 0 && spare->capable && spare->sock_source != NULL &&
+		spare->sandboxed;
+}
+
 bool appd_spare_take(struct appd_spare *spare, const char *package_dir,
 	struct appd_spare_child *child)
 {

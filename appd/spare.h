@@ -48,6 +48,9 @@ struct appd_spare *appd_spare_create(struct appd *appd, const char *trusted_cach
 void appd_spare_begin(struct appd *appd, const char *trusted_cache);
 /* Kills and reaps the spare. Accepts NULL. */
 void appd_spare_destroy(struct appd_spare *spare);
+/* Whether there is a spare to take that runs in its sandbox, and so needs
+ * no process group to join (the session's runtime need not exist yet). */
+bool appd_spare_sandboxed(const struct appd_spare *spare);
 /* Takes the spare, when one that can be adopted for package_dir is there
  * (a sandboxed spare sees only the app stores that existed when it
  * started); a new one is started a little later, so as not to slow the

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from appdutil import APPD, APPS, COUNTER, PROBE, STANDIN, STANDIN_CONNECTED, WEFTCTL, Relay, \
-    make_package, make_probe_package, settled_spare, stop_process, wait_until
+from appdutil import APPD, APPS, COUNTER, FAKE_RUNTIME, PROBE, STANDIN, STANDIN_CONNECTED, \
+    STANDIN_WAITING, WEFTCTL, Relay, fake_log, make_package, make_probe_package, settled_spare, \
+    stop_process, wait_until
 
 NAMESPACES = {"user": "user", "mnt": "mnt", "pid": "pid", "net": "net", "ipc": "ipc",
               "uts": "uts", "cgroup": "cgroup"}
@@ -155,6 +156,59 @@ def test_the_spare_app_shell_runs_in_its_sandbox_and_is_adopted(start):
     ended = json.loads(weft.ctl("terminate", session["id"], "--wait").stdout)
     assert ended["state"] == "stopped" and "exit" not in ended, ended
     wait_until("the adopted spare to be gone", lambda: not os.path.exists(f"/proc/{spare}"))
+
+
+def spare_with_fake_runtime(start, tmp_path, mode, appd_args=()):
+    log = tmp_path / "fake-runtime.log"
+    weft = start(runtime=FAKE_RUNTIME, appd_args=appd_args,
+                 env={"WEFT_STANDIN_PREWARM": "1", "FAKE_RUNTIME": mode,
+                      "FAKE_RUNTIME_LOG": str(log)})
+    spare = settled_spare(weft)
+    assert spare is not None
+    return weft, spare, log
+
+
+def test_a_sandboxed_spare_shows_the_app_while_the_runtime_starts(start, tmp_path):
+    weft, spare, log = spare_with_fake_runtime(start, tmp_path, "ready-on-go")
+    sid = weft.launch(wait=False)["id"]
+    # Adopted, and its window on the screen, before the runtime said READY.
+    wait_until("the spare adopted",
+               lambda: f"session {sid}: adopted the spare app-shell {spare}" in weft.logs())
+    wait_until("its window", lambda: weft.centre_colour() in (STANDIN_WAITING, STANDIN_CONNECTED))
+    # The runtime starts meanwhile, and waits for the test to let it say READY.
+    wait_until("the runtime waiting",
+               lambda: log.exists() and {"waiting": True} in fake_log(log))
+    assert {"ready": True} not in fake_log(log)
+    # A first frame before READY does not make the session running.
+    assert weft.state(sid)["state"] == "starting"
+    with open(log, "a") as f:
+        f.write(json.dumps({"go": True}) + "\n")
+    session = weft.wait_state(sid, "running")
+    assert session["app_shell_pid"] == spare
+    ended = json.loads(weft.ctl("terminate", sid, "--wait").stdout)
+    assert ended["state"] == "stopped", ended
+
+
+def test_a_runtime_that_never_says_ready_ends_the_adopted_spare(start, tmp_path):
+    weft, spare, _ = spare_with_fake_runtime(start, tmp_path, "silent",
+                                             appd_args=("--ready-timeout", "3000"))
+    sid = weft.launch(wait=False)["id"]
+    wait_until("the spare adopted",
+               lambda: f"session {sid}: adopted the spare app-shell {spare}" in weft.logs())
+    ended = weft.wait_state(sid, "crashed", timeout=30)
+    assert ended["reason"] == "no READY from the runtime within 3000 ms", ended
+    wait_until("the adopted spare to be gone", lambda: not os.path.exists(f"/proc/{spare}"))
+
+
+def test_a_failed_check_adopts_no_spare(start, tmp_path):
+    weft, spare, _ = spare_with_fake_runtime(start, tmp_path, "ready-on-go")
+    make_package(weft.user_store, "org.weft.test.unsigned", signed=False)
+    reply = weft.ctl("launch", "org.weft.test.unsigned", check=False)
+    assert reply.returncode != 0
+    # The Wayland connection asked for during the check went with it; the
+    # spare is still there for the next launch.
+    assert weft.ctl_json("info")["spare"]["pid"] == spare
+    assert "adopted the spare" not in weft.logs()
 
 
 def test_teardown_reaches_every_sandboxed_process(weft):
