@@ -43,8 +43,12 @@ static void render(struct weft_output *output)
 		return;
 	}
 	weft_policy_update_occlusion(output->server);
+	uint32_t seq = output->wlr_output->commit_seq;
 	output->committing = true;
-	wlr_scene_output_commit(scene_output);
+	if (!wlr_scene_output_commit(scene_output)) {
+		/* Not left attached for the next commit or test to trip on. */
+		wlr_output_rollback(output->wlr_output);
+	}
 	output->committing = false;
 	if (output->present_deferred) {
 		output->present_deferred = false;
@@ -53,7 +57,9 @@ static void render(struct weft_output *output)
 	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	output->last_frame = now;
+	if (output->wlr_output->commit_seq != seq) {
+		output->last_frame = now;
+	}
 	wlr_scene_output_send_frame_done(scene_output, &now);
 }
 
@@ -64,8 +70,9 @@ static void render(struct weft_output *output)
  * ask for a frame on damage (wlr_output_schedule_frame, the next vblank);
  * a headless one now does the same without a vblank: a commit that damages
  * it is drawn as soon as the event loop is idle, when its last frame is a
- * period old, else a period after that frame. So it still draws at most
- * once a period, and its timer's frame events in between are let pass.
+ * period old, else a period after that frame, and never while wlroots
+ * still counts a frame pending. So it still draws at most once a period,
+ * and its timer's frame events in between are let pass.
  */
 static int64_t period_ns(struct weft_output *output)
 {
@@ -85,7 +92,10 @@ static void handle_prompt_idle(void *data)
 {
 	struct weft_output *output = data;
 	output->prompt_idle = NULL;
-	if (output->wlr_output->needs_frame) {
+	/* A frame is pending until the backend's next frame event (its timer
+	 * runs a little slower than the refresh rate): wlroots refuses a
+	 * buffer before it, and that event draws what is pending then. */
+	if (output->wlr_output->needs_frame && !output->wlr_output->frame_pending) {
 		render(output);
 	}
 }
