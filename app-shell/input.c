@@ -28,6 +28,11 @@ struct app_input {
 	struct xkb_context *xkb;
 	struct xkb_keymap *keymap;
 	struct xkb_state *state;
+	/* The text keymap was compiled from: the compositor sends the same one
+	 * again whenever another keyboard types (each virtual keyboard, e.g.
+	 * weft-test-input's), and compiling it takes milliseconds before the key. */
+	char *keymap_text;
+	uint32_t keymap_size;
 
 	bool pointer_inside;
 	/* Whether our surface has the keyboard: a client with several surfaces
@@ -215,8 +220,25 @@ static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uin
 		weft_log_errno(WEFT_ERROR, "mmap keymap");
 		return;
 	}
+	if (input->keymap != NULL && size == input->keymap_size &&
+		memcmp(map, input->keymap_text, size) == 0) {
+		munmap(map, size);
+		/* The same keymap: a fresh state, as a new one would start. */
+		struct xkb_state *state = xkb_state_new(input->keymap);
+		if (!state) {
+			weft_log(WEFT_ERROR, "xkb_state_new failed");
+			return;
+		}
+		xkb_state_unref(input->state);
+		input->state = state;
+		return;
+	}
 	struct xkb_keymap *keymap = xkb_keymap_new_from_string(input->xkb, map,
 		XKB_KEYMAP_FORMAT_TEXT_V1, XKB_KEYMAP_COMPILE_NO_FLAGS);
+	char *text = keymap ? malloc(size) : NULL;
+	if (text != NULL) {
+		memcpy(text, map, size);
+	}
 	munmap(map, size);
 	if (!keymap) {
 		weft_log(WEFT_ERROR, "the compositor sent a keymap xkbcommon cannot compile");
@@ -226,12 +248,17 @@ static void keyboard_handle_keymap(void *data, struct wl_keyboard *keyboard, uin
 	if (!state) {
 		weft_log(WEFT_ERROR, "xkb_state_new failed");
 		xkb_keymap_unref(keymap);
+		free(text);
 		return;
 	}
 	xkb_state_unref(input->state);
 	xkb_keymap_unref(input->keymap);
+	free(input->keymap_text);
 	input->keymap = keymap;
 	input->state = state;
+	/* Without the copy (out of memory) the next one is compiled again. */
+	input->keymap_text = text;
+	input->keymap_size = text != NULL ? size : 0;
 }
 
 static void keyboard_handle_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
@@ -486,6 +513,7 @@ void app_input_destroy(struct app_input *input)
 	}
 	xkb_state_unref(input->state);
 	xkb_keymap_unref(input->keymap);
+	free(input->keymap_text);
 	xkb_context_unref(input->xkb);
 	if (input->repeat_fd >= 0) {
 		close(input->repeat_fd);

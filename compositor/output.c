@@ -35,17 +35,20 @@ static void resend_present(struct weft_output *output, struct wlr_output_event_p
 	output->resending = false;
 }
 
-static void handle_frame(struct wl_listener *listener, void *data)
+static void render(struct weft_output *output)
 {
-	struct weft_output *output = wl_container_of(listener, output, frame);
 	struct wlr_scene_output *scene_output = wlr_scene_get_scene_output(output->server->scene,
 		output->wlr_output);
 	if (scene_output == NULL) {
 		return;
 	}
 	weft_policy_update_occlusion(output->server);
+	uint32_t seq = output->wlr_output->commit_seq;
 	output->committing = true;
-	wlr_scene_output_commit(scene_output);
+	if (!wlr_scene_output_commit(scene_output)) {
+		/* Not left attached for the next commit or test to trip on. */
+		wlr_output_rollback(output->wlr_output);
+	}
 	output->committing = false;
 	if (output->present_deferred) {
 		output->present_deferred = false;
@@ -54,7 +57,92 @@ static void handle_frame(struct wl_listener *listener, void *data)
 	}
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (output->wlr_output->commit_seq != seq) {
+		output->last_frame = now;
+	}
 	wlr_scene_output_send_frame_done(scene_output, &now);
+}
+
+/*
+ * wlroots 0.15's headless output renders only on its own timer, every
+ * refresh period however idle it was: a client's commit waited up to a
+ * whole period (8 ms on average at 60 Hz) before it was drawn. DRM outputs
+ * ask for a frame on damage (wlr_output_schedule_frame, the next vblank);
+ * a headless one now does the same without a vblank: a commit that damages
+ * it is drawn as soon as the event loop is idle, when its last frame is a
+ * period old, else a period after that frame, and never while wlroots
+ * still counts a frame pending. So it still draws at most once a period,
+ * and its timer's frame events in between are let pass.
+ */
+static int64_t period_ns(struct weft_output *output)
+{
+	int32_t mhz = output->wlr_output->refresh > 0 ? output->wlr_output->refresh : 60000;
+	return 1000000000000LL / mhz;
+}
+
+static int64_t since_last_frame_ns(struct weft_output *output)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - output->last_frame.tv_sec) * 1000000000LL +
+		(now.tv_nsec - output->last_frame.tv_nsec);
+}
+
+static void handle_prompt_idle(void *data)
+{
+	struct weft_output *output = data;
+	output->prompt_idle = NULL;
+	/* A frame is pending until the backend's next frame event (its timer
+	 * runs a little slower than the refresh rate): wlroots refuses a
+	 * buffer before it, and that event draws what is pending then. */
+	if (output->wlr_output->needs_frame && !output->wlr_output->frame_pending) {
+		render(output);
+	}
+}
+
+static int handle_prompt_timer(void *data)
+{
+	handle_prompt_idle(data);
+	return 0;
+}
+
+/* Draws the pending damage as soon as the pacing allows. */
+static void schedule_prompt(struct weft_output *output)
+{
+	if (output->prompt_idle != NULL) {
+		return;
+	}
+	int64_t wait = period_ns(output) - since_last_frame_ns(output);
+	if (wait <= 0) {
+		struct wl_event_loop *loop = wl_display_get_event_loop(output->server->display);
+		output->prompt_idle = wl_event_loop_add_idle(loop, handle_prompt_idle, output);
+		return;
+	}
+	/* Rounded up: never sooner than a period after the last frame. */
+	wl_event_source_timer_update(output->prompt_timer, (int)((wait + 999999) / 1000000));
+}
+
+static void handle_needs_frame(struct wl_listener *listener, void *data)
+{
+	struct weft_output *output = wl_container_of(listener, output, needs_frame);
+	schedule_prompt(output);
+}
+
+static void handle_frame(struct wl_listener *listener, void *data)
+{
+	struct weft_output *output = wl_container_of(listener, output, frame);
+	if (output->prompt_timer != NULL) {
+		/* Headless: its timer's tick is one more chance to draw, unless a
+		 * prompt frame came less than a period ago. */
+		if (since_last_frame_ns(output) < period_ns(output)) {
+			if (output->wlr_output->needs_frame) {
+				schedule_prompt(output);
+			}
+			return;
+		}
+		wl_event_source_timer_update(output->prompt_timer, 0);
+	}
+	render(output);
 }
 
 static void handle_present(struct wl_listener *listener, void *data)
@@ -86,6 +174,13 @@ static void handle_present(struct wl_listener *listener, void *data)
 
 static void output_destroy(struct weft_output *output)
 {
+	if (output->prompt_timer != NULL) {
+		wl_list_remove(&output->needs_frame.link);
+		wl_event_source_remove(output->prompt_timer);
+	}
+	if (output->prompt_idle != NULL) {
+		wl_event_source_remove(output->prompt_idle);
+	}
 	wl_list_remove(&output->frame.link);
 	wl_list_remove(&output->present.link);
 	wl_list_remove(&output->destroy.link);
@@ -138,6 +233,17 @@ static void handle_new_output(struct wl_listener *listener, void *data)
 	wl_signal_add(&wlr_output->events.present, &output->present);
 	output->destroy.notify = handle_destroy;
 	wl_signal_add(&wlr_output->events.destroy, &output->destroy);
+	if (wlr_output_is_headless(wlr_output)) {
+		struct wl_event_loop *loop = wl_display_get_event_loop(server->display);
+		output->prompt_timer = wl_event_loop_add_timer(loop, handle_prompt_timer, output);
+		if (output->prompt_timer == NULL) {
+			weft_log(WEFT_WARN, "output %s: no timer: frames only at its refresh",
+				wlr_output->name);
+		} else {
+			output->needs_frame.notify = handle_needs_frame;
+			wl_signal_add(&wlr_output->events.needs_frame, &output->needs_frame);
+		}
+	}
 	wl_list_insert(server->outputs.prev, &output->link);
 
 	/* Left to right, in the order they appeared. */

@@ -15,6 +15,12 @@ struct weft_output {
 	struct wl_listener frame;
 	struct wl_listener present;
 	struct wl_listener destroy;
+	/* Headless: a damaged output renders at once when its last frame is a
+	 * refresh period old, else a period after it (output.c). */
+	struct wl_listener needs_frame;
+	struct wl_event_source *prompt_timer;
+	struct wl_event_source *prompt_idle;
+	struct timespec last_frame;
 
 	/* Present events that wlroots 0.15 sends too early or misnumbered are
 	 * sent again (output.c). */

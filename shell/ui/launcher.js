@@ -4,7 +4,7 @@
 // Enter launches. A listbox driven from the field (aria-activedescendant):
 // the focus never leaves the field while choosing.
 
-import { appIcon, clear, h, icon } from "./dom.js";
+import { appIcon, h, icon } from "./dom.js";
 
 // Lower is better; null when the app does not match.
 export function matchScore(app, query) {
@@ -34,6 +34,7 @@ export class Launcher {
 		this.model = overlay.model;
 		this.store = overlay.store;
 		this.results = [];
+		this.tiles = new Map(); // app id -> {el, key, app}
 		this.selected = 0;
 		this.usage = this.store.get("usage", {});
 		if (typeof this.usage !== "object" || this.usage === null) {
@@ -91,24 +92,53 @@ export class Launcher {
 		return scored.map((s) => s.app);
 	}
 
+	// An app's tile, made once and kept while the app is unchanged: a key
+	// typed in the field only reorders, hides and marks kept tiles, so that
+	// its frame is drawn in the same task with every icon already decoded
+	// (a new <img> would load and be drawn again in a second frame).
+	tile(app) {
+		const key = JSON.stringify([app.name, app.description || ""]);
+		let entry = this.tiles.get(app.id);
+		if (!entry || entry.key !== key) {
+			const el = h("li", {
+				class: "app-tile",
+				role: "option",
+				"data-app-id": app.id,
+				onclick: () => this.launch(entry.app),
+			}, appIcon(app.id, app.name, 48), h("span", { class: "app-name" }, app.name));
+			if (app.description) {
+				el.title = app.description;
+			}
+			entry = { el, key, app };
+			this.tiles.set(app.id, entry);
+		}
+		entry.app = app;
+		return entry.el;
+	}
+
 	render() {
 		this.results = this.rank();
 		this.selected = Math.max(0, Math.min(this.selected, this.results.length - 1));
-		clear(this.grid);
-		this.results.forEach((app, i) => {
-			const option = h("li", {
-				id: "app-" + i,
-				class: "app-tile",
-				role: "option",
-				"aria-selected": String(i === this.selected),
-				"data-app-id": app.id,
-				onclick: () => this.launch(app),
-			}, appIcon(app.id, app.name, 48), h("span", { class: "app-name" }, app.name));
-			if (app.description) {
-				option.title = app.description;
+		const shown = new Set(this.results.map((app) => app.id));
+		for (const [id, entry] of this.tiles) {
+			if (!shown.has(id) || !this.model.apps.has(id)) {
+				entry.el.remove();
+				if (!this.model.apps.has(id)) {
+					this.tiles.delete(id);
+				}
 			}
-			this.grid.append(option);
+		}
+		this.results.forEach((app, i) => {
+			const option = this.tile(app);
+			option.id = "app-" + i;
+			option.setAttribute("aria-selected", String(i === this.selected));
+			if (this.grid.children[i] !== option) {
+				this.grid.insertBefore(option, this.grid.children[i] || null);
+			}
 		});
+		while (this.grid.children.length > this.results.length) {
+			this.grid.lastChild.remove();
+		}
 		if (this.results.length > 0) {
 			this.input.setAttribute("aria-activedescendant", "app-" + this.selected);
 		} else {
@@ -149,7 +179,9 @@ export class Launcher {
 		if (ev.altKey || ev.ctrlKey || ev.metaKey) {
 			return;
 		}
-		const cols = this.columns();
+		// Only the vertical moves need the layout (offsetTop): any other
+		// key must not force one before the field's input event.
+		const cols = ev.key === "ArrowDown" || ev.key === "ArrowUp" ? this.columns() : 1;
 		switch (ev.key) {
 		case "ArrowRight":
 			this.select(this.selected + 1);

@@ -20,12 +20,12 @@ use raw_window_handle::{
     WindowHandle,
 };
 use servo::{
-    ConsoleLogLevel, DeviceIntRect, DevicePoint, InputEvent, KeyState, KeyboardEvent, LoadStatus,
-    Location, MouseButtonAction, MouseButtonEvent, MouseLeftViewportEvent, MouseMoveEvent,
-    NavigationRequest, PermissionRequest, RenderingContext, SoftwareRenderingContext, TouchEvent,
-    TouchEventType, TouchId, TouchPointerType, UserContentManager, UserScript, WebResourceLoad,
-    WebView, WebViewBuilder, WebViewDelegate, WebViewId, WebViewPoint, WheelDelta, WheelEvent,
-    WheelMode, WindowRenderingContext,
+    ConsoleLogLevel, DevicePoint, InputEvent, KeyState, KeyboardEvent, LoadStatus, Location,
+    MouseButtonAction, MouseButtonEvent, MouseLeftViewportEvent, MouseMoveEvent, NavigationRequest,
+    PermissionRequest, RenderingContext, SoftwareRenderingContext, TouchEvent, TouchEventType,
+    TouchId, TouchPointerType, UserContentManager, UserScript, WebResourceLoad, WebView,
+    WebViewBuilder, WebViewDelegate, WebViewId, WebViewPoint, WheelDelta, WheelEvent, WheelMode,
+    WindowRenderingContext,
 };
 use url::Url;
 
@@ -129,6 +129,8 @@ pub struct ViewShared {
     /// The last pointer position, in device pixels: buttons and axes happen there.
     pointer: Cell<(f32, f32)>,
     bridge: RefCell<Bridge>,
+    /// The last frame read back (software views), reused frame to frame.
+    readback: RefCell<Vec<u8>>,
 }
 
 pub fn console_level(level: &ConsoleLogLevel) -> c_int {
@@ -297,14 +299,64 @@ impl ViewShared {
             }
             return;
         }
-        let size = self.rendering.size2d().to_i32();
-        let image = self.rendering.read_to_image(DeviceIntRect::from_size(size));
-        if let (Some(image), Some(f)) = (image, self.listener.frame) {
-            let (width, height) = image.dimensions();
+        let PhysicalSize { width, height } = self.rendering.size();
+        let mut pixels = self.readback.borrow_mut();
+        let read = self.read_frame(&mut pixels, width, height);
+        if let (true, Some(f)) = (read, self.listener.frame) {
             // SAFETY: tightly packed RGBA rows, valid for the call.
-            unsafe { f(self.data, image.as_raw().as_ptr(), width, height, width * 4) };
+            unsafe { f(self.data, pixels.as_ptr(), width, height, width * 4) };
         }
+        drop(pixels);
         self.rendering.present();
+    }
+
+    /// Reads the frame just painted into `pixels`, RGBA with the top row
+    /// first. Servo's `read_to_image` does the same into a new buffer, then
+    /// clones it to flip it: two fresh 4-byte-per-pixel allocations a frame,
+    /// each page of which faults in (about as long as the read itself on
+    /// llvmpipe); this buffer lives as long as the view.
+    fn read_frame(&self, pixels: &mut Vec<u8>, width: u32, height: u32) -> bool {
+        const RGBA: u32 = 0x1908;
+        const UNSIGNED_BYTE: u32 = 0x1401;
+        const PACK_ROW_LENGTH: u32 = 0x0D02;
+        if width == 0 || height == 0 {
+            return false;
+        }
+        let stride = width as usize * 4;
+        pixels.resize(stride * height as usize, 0);
+        let gl = self.rendering.gleam_gl_api();
+        // Servo's painter left its framebuffer bound and current; bind it
+        // again as read_to_image does, with no vertex array (OSMesa).
+        self.rendering.prepare_for_rendering();
+        gl.bind_vertex_array(0);
+        gl.pixel_store_i(PACK_ROW_LENGTH, 0);
+        // An error left from before is not this read's.
+        for _ in 0..8 {
+            if gl.get_error() == 0 {
+                break;
+            }
+        }
+        gl.read_pixels_into_buffer(
+            0,
+            0,
+            width as i32,
+            height as i32,
+            RGBA,
+            UNSIGNED_BYTE,
+            pixels,
+        );
+        if gl.get_error() != 0 {
+            self.log
+                .log(LOG_WARN, "weftview: reading the frame back failed");
+            return false;
+        }
+        // GL's rows run bottom to top: swap them in place.
+        let rows = height as usize;
+        for y in 0..rows / 2 {
+            let (top, bottom) = pixels.split_at_mut((rows - 1 - y) * stride);
+            top[y * stride..(y + 1) * stride].swap_with_slice(&mut bottom[..stride]);
+        }
+        true
     }
 
     fn pump_bridge(&self) {
@@ -678,6 +730,7 @@ fn create(
         scale: Cell::new(scale as f32),
         pointer: Cell::new((0.0, 0.0)),
         bridge: RefCell::new(Bridge::default()),
+        readback: RefCell::new(Vec::new()),
     });
     let mut builder = WebViewBuilder::new(&engine.servo, rendering);
     if let Some(url) = url {
