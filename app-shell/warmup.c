@@ -160,16 +160,23 @@ static const char *const small_pages[] = {
 /*
  * --prewarm: the spare's page, built in (nothing of any app): the first
  * screen of a small app in the UI kit's look, text in the UI font at the
- * sizes pages use, buttons, a card. Drawn, it leaves Servo's fonts, style
- * and layout warm and, in the renderer the app's view takes over, the
- * shaders, glyphs and textures such a page needs. It says it is drawn two
- * animation frames after its load event, then stays still.
+ * sizes pages use, buttons. Drawn, it leaves Servo's fonts, style and
+ * layout warm and, in the renderer the app's view takes over, the shaders,
+ * glyphs and textures such a page needs, and little more, because that
+ * renderer keeps what the page made it allocate: so no box-shadow (no first
+ * screen of the demo apps or the UI kit has one), whose blur WebRender
+ * draws through render targets (two R8 2048x2048 and one R8 1024x1024)
+ * that its render-target pool keeps, 11 MB more in every adopted app; and
+ * all of it in the view's top-left 1024x512, one of WebRender's picture
+ * tiles, each tile with something on it being a texture of its own (2 MiB
+ * and a depth buffer) that the app's view does not reuse. It says it is
+ * drawn two animation frames after its load event, then stays still.
  */
 static const char spare_page[] =
 	"<!DOCTYPE html>\n"
 	"<html><head><meta charset=\"utf-8\"><style>\n"
 	":root { color-scheme: light dark; font-family: \"DejaVu Sans\", sans-serif; }\n"
-	"body { margin: 0; min-height: 100vh; display: flex; align-items: center; "
+	"body { margin: 0; width: 1000px; height: 500px; display: flex; align-items: center; "
 	"justify-content: center; }\n"
 	"main { text-align: center; }\n"
 	".n { display: block; font-size: 96px; font-weight: bold; }\n"
@@ -177,8 +184,7 @@ static const char spare_page[] =
 	"button, .k { font: inherit; font-size: 24px; min-width: 72px; padding: 8px 16px; "
 	"margin: 0 6px; border: 1px solid #aab1bf; border-radius: 8px; background: #f4f5f7; "
 	"color: #16181d; }\n"
-	".k { display: inline-block; background: #1f5fbf; color: #fff; "
-	"box-shadow: 0 1px 3px rgba(0, 0, 0, 0.3); }\n"
+	".k { display: inline-block; background: #1f5fbf; color: #fff; }\n"
 	"p { font-size: 16px; } small { font-size: 13px; } h1 { font-size: 20px; }\n"
 	"</style></head><body><main>\n"
 	"<span class=\"n\">0123456789</span><output class=\"c\">connecting…</output>\n"
