@@ -11,11 +11,14 @@
 //! every console message that carries it. The first, `<secret>H<document>`,
 //! says the bridge is up, naming its document; the host answers with
 //! whether it is connected, and until then `send()` queues.
-//! Host → page: batches of strings handed to `__weftIpcDeliver` through
-//! `evaluate_javascript`, one batch in flight at a time, addressed to the
-//! document that said hello last: a batch that reaches another one (the
-//! view's previous document, still active while the new one loads) is not
-//! taken there and goes again.
+//! Host → page: each message handed to `__weftIpcDeliver` through an
+//! `evaluate_javascript` of its own, one in flight at a time, addressed to
+//! the document that said hello last: one that reaches another document
+//! (the view's previous one, still active while the new one loads) is not
+//! taken there and goes again. One message a script, never several: each
+//! script is a task, after which the page's microtasks run, so the code a
+//! message's handler set going (a reply's `await`) runs before the next
+//! message's handler, as with message events.
 
 use std::collections::HashMap;
 

@@ -376,7 +376,12 @@ impl ViewShared {
             }
             let told = std::mem::take(&mut bridge.tell_state);
             let state = told.then(|| self.connected());
-            let batch: Vec<String> = bridge.outbox.drain(..).collect();
+            // One message a delivery: each runs in a script-thread task of
+            // its own, after which the page's microtasks run, so what a
+            // message's handler set going (a reply's awaiting code) has run
+            // before the next message's handler, as with message events.
+            // Several in one script would reach the handlers back to back.
+            let batch: Vec<String> = bridge.outbox.pop_front().into_iter().collect();
             let script = bridge::delivery(&bridge.document, state, &batch);
             bridge.in_flight = Some((batch, told, bridge.hellos));
             script
