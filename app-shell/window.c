@@ -18,12 +18,15 @@
  * frame callback: Servo paces its own frames (it draws when the page
  * changed, and animations to its own refresh timer), and a wait for the
  * compositor's next refresh cycle made each new frame up to one cycle
- * late: the launched app's first page, a typed key's result. */
+ * late: the launched app's first page, a typed key's result. A frame that
+ * comes while the compositor holds all three waits, the newest only, for
+ * the first one it releases. */
 #define MAX_BUFFERS 3
 #define DEFAULT_WIDTH 800
 #define DEFAULT_HEIGHT 600
 
 struct app_buffer {
+	struct app_window *window;
 	struct wl_buffer *buffer;
 	void *data;
 	size_t size;
@@ -65,6 +68,12 @@ struct app_window {
 	struct app_buffer buffers[MAX_BUFFERS];
 	struct app_buffer *pending; /* drawn, waiting to be shown */
 	struct app_buffer *last; /* the last one committed */
+	/* The newest frame, kept while the compositor holds every buffer (it
+	 * falls behind under load): shown when it releases one. */
+	uint32_t *held;
+	size_t held_size;
+	uint32_t held_width, held_height;
+	bool held_waiting;
 	bool hidden;
 
 	int32_t width, height, scale;
@@ -526,6 +535,7 @@ void app_window_destroy(struct app_window *window)
 	for (int i = 0; i < MAX_BUFFERS; i++) {
 		buffer_finish(&window->buffers[i]);
 	}
+	free(window->held);
 	if (window->lock_surface) {
 		ext_session_lock_surface_v1_destroy(window->lock_surface);
 	}
@@ -615,10 +625,15 @@ void app_window_get_size(struct app_window *window, int32_t *width, int32_t *hei
 	*scale = window->scale;
 }
 
+static void present_held(struct app_window *window);
+
 static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer)
 {
 	struct app_buffer *buffer = data;
 	buffer->busy = false;
+	if (buffer->window->held_waiting) {
+		present_held(buffer->window);
+	}
 }
 
 static const struct wl_buffer_listener buffer_listener = {
@@ -657,6 +672,7 @@ static bool buffer_init(struct app_window *window, struct app_buffer *buffer, ui
 	wl_shm_pool_destroy(pool);
 	close(fd);
 	wl_buffer_add_listener(buffer->buffer, &buffer_listener, buffer);
+	buffer->window = window;
 	buffer->data = data;
 	buffer->size = size;
 	buffer->width = width;
@@ -687,7 +703,7 @@ static struct app_buffer *next_buffer(struct app_window *window, uint32_t width,
 		}
 	}
 	if (!buffer) {
-		weft_error_set(err, "every shm buffer is still held by the compositor");
+		/* Every one is still held by the compositor: no error. */
 		return NULL;
 	}
 	if (buffer->buffer && (buffer->width != width || buffer->height != height)) {
@@ -716,13 +732,60 @@ static void commit_pending(struct app_window *window)
 	window->last = buffer;
 }
 
+/* Keeps the frame until the compositor releases a buffer. */
+static bool hold_frame(struct app_window *window, const uint8_t *rgba, uint32_t width,
+	uint32_t height, uint32_t stride, struct weft_error *err)
+{
+	size_t size = (size_t)width * height * 4;
+	if (size > window->held_size) {
+		uint32_t *held = realloc(window->held, size);
+		if (held == NULL) {
+			weft_error_set(err, "out of memory for a frame");
+			return false;
+		}
+		window->held = held;
+		window->held_size = size;
+	}
+	app_window_convert(window->held, width * 4, rgba, stride, width, height);
+	window->held_width = width;
+	window->held_height = height;
+	window->held_waiting = true;
+	return true;
+}
+
+static void present_held(struct app_window *window)
+{
+	struct weft_error err = { 0 };
+	struct app_buffer *buffer = next_buffer(window, window->held_width, window->held_height,
+		&err);
+	if (!buffer) {
+		if (err.msg[0] != '\0') {
+			weft_log(WEFT_ERROR, "%s", err.msg);
+		}
+		return;
+	}
+	window->held_waiting = false;
+	memcpy(buffer->data, window->held, (size_t)window->held_width * window->held_height * 4);
+	window->pending = buffer;
+	if (window->configured && !window->hidden) {
+		commit_pending(window);
+		wl_display_flush(window->display);
+	}
+}
+
 bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t width,
 	uint32_t height, uint32_t stride, struct weft_error *err)
 {
-	struct app_buffer *buffer = next_buffer(window, width, height, err);
-	if (!buffer) {
+	struct weft_error failed = { 0 };
+	struct app_buffer *buffer = next_buffer(window, width, height, &failed);
+	if (!buffer && failed.msg[0] != '\0') {
+		weft_error_set(err, "%s", failed.msg);
 		return false;
 	}
+	if (!buffer) {
+		return hold_frame(window, rgba, width, height, stride, err);
+	}
+	window->held_waiting = false;
 	app_window_convert(buffer->data, width * 4, rgba, stride, width, height);
 	window->pending = buffer;
 	if (window->configured && !window->hidden) {

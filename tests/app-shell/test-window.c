@@ -199,6 +199,33 @@ static void frames_are_committed_at_once(void)
 	EXPECT(tc_compositor_stop(&c) == 0);
 }
 
+/* Frames that come while the compositor still holds every buffer (it falls
+ * behind under load; here, this client reads no release) are no error: the
+ * newest is kept and shown once a buffer comes back. weft-shell exited on
+ * 'every shm buffer is still held by the compositor' under load. */
+static void a_frame_waits_for_a_released_buffer(void)
+{
+	struct tc_compositor c;
+	struct seen seen = { 0 };
+	struct weft_error err = { 0 };
+	struct app_window *window = app_client_window(&c, &seen, &err);
+	ASSERT(window != NULL);
+	EXPECT(app_window_wait_configured(window, &err));
+	struct wl_display *display = app_window_get_display(window);
+	present_color(window, 0x111111);
+	present_color(window, 0x222222);
+	present_color(window, 0x333333);
+	present_color(window, 0x445566);
+	present_color(window, 0x778899);
+	for (int i = 0; i < 3; i++) {
+		EXPECT(wl_display_roundtrip(display) >= 0);
+	}
+	EXPECT(screen_shows(&c, seen.width / 2, seen.height / 2, 0x778899));
+
+	app_window_destroy(window);
+	EXPECT(tc_compositor_stop(&c) == 0);
+}
+
 static void xdg_toplevel_for_an_ordinary_client(void)
 {
 	struct tc_compositor c;
@@ -244,6 +271,7 @@ int main(int argc, char **argv)
 		TEST_CASE(convert_swaps_to_argb),
 		TEST_CASE(zweft_window_for_an_app_client),
 		TEST_CASE(frames_are_committed_at_once),
+		TEST_CASE(a_frame_waits_for_a_released_buffer),
 		TEST_CASE(xdg_toplevel_for_an_ordinary_client),
 		TEST_CASE(no_compositor_is_an_error),
 	};
