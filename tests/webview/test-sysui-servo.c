@@ -90,7 +90,10 @@ static void handle_ipc(void *data, const char *message, size_t len)
 		json_object_put(req);
 		return;
 	}
-	bool sessions = strstr(p->sent + p->sent_len - len - 1, "\"type\":\"sessions\"") != NULL;
+	struct json_object *type = NULL;
+	bool sessions = json_object_object_get_ex(req, "type", &type) &&
+		json_object_is_type(type, json_type_string) &&
+		strcmp(json_object_get_string(type), "sessions") == 0;
 	if (sessions && p->state_after_sessions) {
 		/* On its way while the two below are posted, so that they go
 		 * together if anything makes batches. */
