@@ -7,12 +7,21 @@
  *                         the shell twice, with its seccomp allowlist and
  *                         with --no-seccomp, in alternating order
  *   PSS                   of the weft-app-shell process, page shown
- *   IPC round trip        host → page → host through the bridge
+ *   IPC round trip        host → page → host through the bridge, and each
+ *                         leg alone: the page stamps the time a message
+ *                         arrived and the time it answered (performance.now
+ *                         counts in 10 µs steps, on the same CLOCK_MONOTONIC)
+ *   idle component        with $WEFT_RUNTIME and $WEFT_COUNTER set: the demo
+ *                         counter in weft-runtime, first host → guest → host
+ *                         with the guest asleep on its doorbell, then the
+ *                         page's own round trip page → idle guest → page,
+ *                         timed by the page, as a user's click travels
  *
  * Each figure is printed beside a reference measured in the same run: a C
  * client that draws one colour, and a SOCK_SEQPACKET round trip between two
- * processes.
+ * processes. Round trips are given as p50 / p99.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -31,6 +40,14 @@
 #define APP_ID "org.weft.bench.webview"
 #define RUNS 10
 #define ROUND_TRIPS 500
+#define IDLE_TRIPS 40
+/* Between two idle trips: the counter polls for 0.2 ms after a message,
+ * then sleeps on its doorbell. */
+#define IDLE_PAUSE_MS 20
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define IDLE_TRIPS_STR STR(IDLE_TRIPS)
+#define IDLE_PAUSE_STR STR(IDLE_PAUSE_MS)
 
 static const char manifest[] = "[package]\n"
 			       "id = \"" APP_ID "\"\n"
@@ -41,9 +58,37 @@ static const char manifest[] = "[package]\n"
 			       "[ui]\n"
 			       "entry = \"ui/index.html\"\n";
 
+/*
+ * The page echoes the bench's messages; "t..." comes back stamped with the
+ * page's clock (ms) on arrival and just before it answers. Its first
+ * message is "hello": the bench answers "legs"; the counter answers with
+ * an error, and then the page times its own round trips to the counter,
+ * IDLE_TRIPS of them IDLE_PAUSE_MS apart, and reports them (µs) with
+ * console.warn, which weft-app-shell logs.
+ */
 static const char page[] = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>"
 			   "html, body { margin: 0; height: 100%; background: #2a7fd4; }"
-			   "</style><script>weftIpc.onmessage = (m) => weftIpc.send(m);"
+			   "</style><script>\n"
+			   "const now = () => performance.timeOrigin + performance.now();\n"
+			   "let mode = null, t0 = 0, trips = [];\n"
+			   "function trip() { t0 = now(); weftIpc.send('get'); }\n"
+			   "weftIpc.onmessage = (m) => {\n"
+			   "  if (mode === null) {\n"
+			   "    mode = m === 'legs' ? 'legs' : 'e2e';\n"
+			   "    if (mode === 'e2e') setTimeout(trip, 200);\n"
+			   "  } else if (mode === 'e2e') {\n"
+			   "    trips.push(Math.round((now() - t0) * 1000));\n"
+			   "    if (trips.length < " IDLE_TRIPS_STR
+			   ") setTimeout(trip, " IDLE_PAUSE_STR ");\n"
+			   "    else console.warn('e2e ' + trips.join(' '));\n"
+			   "  } else if (m[0] === 't') {\n"
+			   "    const t1 = now();\n"
+			   "    weftIpc.send(m + ' ' + t1.toFixed(3) + ' ' + now().toFixed(3));\n"
+			   "  } else {\n"
+			   "    weftIpc.send(m);\n"
+			   "  }\n"
+			   "};\n"
+			   "weftIpc.send('hello');\n"
 			   "</script></head><body></body></html>\n";
 
 static double now_us(void)
@@ -97,12 +142,21 @@ static long pss_kib(pid_t pid)
 	return kib;
 }
 
-static pid_t spawn_shell(const char *bin, int wayland, int ipc, const char *package, bool seccomp)
+/* The value at fraction q of v, sorted. */
+static double percentile(double *v, size_t n, double q)
+{
+	qsort(v, n, sizeof(*v), compare);
+	size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+static pid_t spawn_shell_logging(const char *bin, int wayland, int ipc, const char *package,
+	bool seccomp, int log_fd)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
-		dup2(null, STDERR_FILENO);
+		dup2(log_fd >= 0 ? log_fd : null, STDERR_FILENO);
 		dup2(wayland, 10);
 		dup2(ipc, 11);
 		setenv("WAYLAND_SOCKET", "10", 1);
@@ -115,6 +169,11 @@ static pid_t spawn_shell(const char *bin, int wayland, int ipc, const char *pack
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t spawn_shell(const char *bin, int wayland, int ipc, const char *package, bool seccomp)
+{
+	return spawn_shell_logging(bin, wayland, ipc, package, seccomp, -1);
 }
 
 /*
@@ -169,8 +228,55 @@ static bool ipc_round_trips(int fd, double *rtt, int n)
 	return true;
 }
 
+/* Receives one message into buf (NUL-terminated), waiting up to timeout_ms. */
+static ssize_t recv_within(int fd, char *buf, size_t size, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	if (poll(&pfd, 1, timeout_ms) <= 0) {
+		return -1;
+	}
+	ssize_t got = recv(fd, buf, size - 1, 0);
+	if (got >= 0) {
+		buf[got] = '\0';
+	}
+	return got;
+}
+
+/* A page stamp (ms, floored twice to 10 µs steps: its time origin and
+ * performance.now()) as µs on CLOCK_MONOTONIC, corrected by the 10 µs the
+ * two floors lose on average. */
+static double page_us(double ms)
+{
+	return ms * 1e3 + 10;
+}
+
+/*
+ * Each leg alone, n times: "t<host µs>" goes to the page, which answers
+ * with its arrival and answer stamps.
+ */
+static bool ipc_legs(int fd, double *to_page, double *to_host, int n)
+{
+	char buf[64], back[160];
+	for (int i = 0; i < n; i++) {
+		double t0 = now_us();
+		int len = snprintf(buf, sizeof(buf), "t%.3f", t0);
+		if (send(fd, buf, (size_t)len, MSG_NOSIGNAL) != len ||
+			recv_within(fd, back, sizeof(back), 10000) <= 0) {
+			return false;
+		}
+		double t3 = now_us(), t1, t2;
+		if (strncmp(back, buf, (size_t)len) != 0 ||
+			sscanf(back + len, " %lf %lf", &t1, &t2) != 2) {
+			return false;
+		}
+		to_page[i] = page_us(t1) - t0;
+		to_host[i] = t3 - page_us(t2);
+	}
+	return true;
+}
+
 /* The reference: the same round trip between two processes over SEQPACKET. */
-static double socket_round_trip_us(void)
+static double socket_round_trip_us(double *p99)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) != 0) {
@@ -191,7 +297,133 @@ static double socket_round_trip_us(void)
 	bool ok = ipc_round_trips(sv[0], rtt, ROUND_TRIPS);
 	close(sv[0]);
 	waitpid(pid, NULL, 0);
+	*p99 = ok ? percentile(rtt, ROUND_TRIPS, 0.99) : -1;
 	return ok ? median(rtt, ROUND_TRIPS) : -1;
+}
+
+struct idle_figures {
+	double wake[IDLE_TRIPS]; /* host → idle guest → host */
+	double e2e[IDLE_TRIPS]; /* page → idle guest → page */
+	int e2e_count;
+};
+
+/* Starts weft-runtime on the counter; its IPC peer end in *ipc. */
+static pid_t start_counter(const char *runtime, const char *counter, int *ipc)
+{
+	int sv[2], control[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
+		socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) != 0) {
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, STDERR_FILENO);
+		dup2(sv[1], 3);
+		dup2(control[1], 4);
+		execl(runtime, runtime, "--ipc-fd", "3", "--control-fd", "4", counter,
+			(char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	close(control[1]);
+	char buf[64];
+	ssize_t n = recv_within(control[0], buf, sizeof(buf), 30000);
+	/* The control channel stays open (never read again) until the runtime ends. */
+	if (n != 6 || memcmp(buf, "READY\n", 6) != 0) {
+		fprintf(stderr, "webview bench: no READY from %s\n", runtime);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(sv[0]);
+		return -1;
+	}
+	*ipc = sv[0];
+	return pid;
+}
+
+/* Reads the shell's log until the page's "e2e ..." line; false on timeout. */
+static bool read_e2e_line(int log_fd, struct idle_figures *fig)
+{
+	static char log[1 << 16];
+	size_t len = 0;
+	double deadline = now_us() + 120e6;
+	while (now_us() < deadline) {
+		struct pollfd pfd = { .fd = log_fd, .events = POLLIN };
+		if (poll(&pfd, 1, 1000) < 0 && errno != EINTR) {
+			return false;
+		}
+		if (!(pfd.revents & (POLLIN | POLLHUP))) {
+			continue;
+		}
+		if (len == sizeof(log) - 1) {
+			len = 0; /* only the last lines matter */
+		}
+		ssize_t n = read(log_fd, log + len, sizeof(log) - 1 - len);
+		if (n <= 0) {
+			return false;
+		}
+		len += (size_t)n;
+		log[len] = '\0';
+		char *line = strstr(log, "console: e2e ");
+		char *end = line ? strchr(line, '\n') : NULL;
+		if (end == NULL) {
+			continue;
+		}
+		*end = '\0';
+		char *p = line + strlen("console: e2e ");
+		fig->e2e_count = 0;
+		while (fig->e2e_count < IDLE_TRIPS) {
+			char *next;
+			double v = strtod(p, &next);
+			if (next == p) {
+				break;
+			}
+			fig->e2e[fig->e2e_count++] = v;
+			p = next;
+		}
+		return fig->e2e_count == IDLE_TRIPS;
+	}
+	return false;
+}
+
+/*
+ * The counter asleep on its doorbell, first from here, then from a page:
+ * the shell's IPC peer is the runtime itself, as in a session.
+ */
+static bool idle_component(struct tc_compositor *c, const char *bin, const char *package,
+	const char *runtime, const char *counter, struct idle_figures *fig)
+{
+	int ipc;
+	pid_t rt = start_counter(runtime, counter, &ipc);
+	if (rt < 0) {
+		return false;
+	}
+	char buf[256];
+	bool ok = true;
+	for (int i = 0; ok && i < IDLE_TRIPS; i++) {
+		usleep(IDLE_PAUSE_MS * 1000);
+		double t0 = now_us();
+		ok = send(ipc, "get", 3, MSG_NOSIGNAL) == 3 &&
+			recv_within(ipc, buf, sizeof(buf), 10000) > 0;
+		fig->wake[i] = now_us() - t0;
+	}
+	int log[2];
+	if (ok && pipe2(log, O_CLOEXEC) == 0) {
+		int wayland = tc_control_create_client(c, APP_ID, "e2e");
+		pid_t shell = spawn_shell_logging(bin, wayland, ipc, package, true, log[1]);
+		close(wayland);
+		close(log[1]);
+		ok = read_e2e_line(log[0], fig);
+		close(log[0]);
+		kill(shell, SIGTERM);
+		waitpid(shell, NULL, 0);
+	} else {
+		ok = false;
+	}
+	close(ipc);
+	kill(rt, SIGTERM);
+	waitpid(rt, NULL, 0);
+	return ok;
 }
 
 int main(void)
@@ -209,7 +441,9 @@ int main(void)
 	struct tc_compositor c;
 	tc_compositor_start(&c, TC_WITH_CONTROL, NULL);
 
-	double first_frame[RUNS], content[RUNS], reference[RUNS], rtt_median = -1;
+	static double rtt[ROUND_TRIPS], to_page[ROUND_TRIPS], to_host[ROUND_TRIPS];
+	bool have_rtt = false;
+	double first_frame[RUNS], content[RUNS], reference[RUNS];
 	double bare_first_frame[RUNS], bare_content[RUNS];
 	long pss = -1;
 	int runs = 0;
@@ -249,9 +483,15 @@ int main(void)
 			} else if (seccomp && run == RUNS - 1) {
 				usleep(1000000);
 				pss = pss_kib(pid);
-				static double rtt[ROUND_TRIPS];
-				if (ipc_round_trips(ipc, rtt, ROUND_TRIPS)) {
-					rtt_median = median(rtt, ROUND_TRIPS);
+				char hello[16];
+				have_rtt = recv_within(ipc, hello, sizeof(hello), 10000) > 0 &&
+					strcmp(hello, "hello") == 0 &&
+					send(ipc, "legs", 4, MSG_NOSIGNAL) == 4 &&
+					ipc_round_trips(ipc, rtt, ROUND_TRIPS) &&
+					ipc_legs(ipc, to_page, to_host, ROUND_TRIPS);
+				if (!have_rtt) {
+					fprintf(stderr,
+						"webview bench: the IPC round trips failed\n");
 				}
 			}
 			if (ipc >= 0) {
@@ -265,6 +505,13 @@ int main(void)
 			break;
 		}
 		runs++;
+	}
+	const char *runtime = getenv("WEFT_RUNTIME"), *counter = getenv("WEFT_COUNTER");
+	static struct idle_figures idle;
+	bool have_idle = runs > 0 && runtime && counter && *runtime && *counter &&
+		idle_component(&c, bin, package, runtime, counter, &idle);
+	if (runs > 0 && runtime && counter && *runtime && *counter && !have_idle) {
+		fprintf(stderr, "webview bench: the idle component's round trips failed\n");
 	}
 	tc_compositor_stop(&c);
 	test_rmtree(package);
@@ -283,8 +530,30 @@ int main(void)
 	printf("webview: app-shell PSS                 %8.1f MB   (target, with runtime: <= 80 "
 	       "MB)\n",
 		pss / 1024.0);
-	printf("webview: host -> page -> host     median %8.1f us   (SEQPACKET round trip: %.1f "
-	       "us)\n",
-		rtt_median, socket_round_trip_us());
-	return 0;
+	double ref_p99 = -1, ref_p50 = socket_round_trip_us(&ref_p99);
+	printf("webview: round trips, p50 / p99 in us (SEQPACKET round trip between two "
+	       "processes, this run: %.1f / %.1f)\n",
+		ref_p50, ref_p99);
+	if (have_rtt) {
+		printf("webview:   host -> page -> host           %8.1f / %8.1f\n",
+			median(rtt, ROUND_TRIPS), percentile(rtt, ROUND_TRIPS, 0.99));
+		printf("webview:   host -> page (one way)         %8.1f / %8.1f   (page clock: "
+		       "10 us steps)\n",
+			median(to_page, ROUND_TRIPS), percentile(to_page, ROUND_TRIPS, 0.99));
+		printf("webview:   page -> host (one way)         %8.1f / %8.1f\n",
+			median(to_host, ROUND_TRIPS), percentile(to_host, ROUND_TRIPS, 0.99));
+	}
+	if (have_idle) {
+		printf("webview:   host -> idle guest -> host     %8.1f / %8.1f   (weft-runtime, "
+		       "demo counter, %d ms apart)\n",
+			median(idle.wake, IDLE_TRIPS), percentile(idle.wake, IDLE_TRIPS, 0.99),
+			IDLE_PAUSE_MS);
+		printf("webview:   page -> idle guest -> page     %8.1f / %8.1f   (end to end; "
+		       "target <= 200)\n",
+			median(idle.e2e, IDLE_TRIPS), percentile(idle.e2e, IDLE_TRIPS, 0.99));
+	} else if (!runtime || !counter) {
+		printf("webview:   page -> idle guest -> page     skipped: WEFT_RUNTIME and "
+		       "WEFT_COUNTER not set\n");
+	}
+	return have_rtt ? 0 : 1;
 }

@@ -1,111 +1,81 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdint.h>
-#include <sys/eventfd.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "doorbell.h"
 #include "weft/log.h"
 
-bool doorbell_init(struct doorbell *bell, int ipc_fd, struct weft_error *err)
+static sigset_t doorbell_signals(void)
 {
-	int pipe_fds[2];
-	if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-		weft_error_errno(err, "doorbell: pipe");
-		return false;
-	}
-	int rearm = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (rearm < 0) {
-		weft_error_errno(err, "doorbell: eventfd");
-		close(pipe_fds[0]);
-		close(pipe_fds[1]);
-		return false;
-	}
-	bell->ipc_fd = ipc_fd;
-	bell->guest_fd = pipe_fds[0];
-	bell->ring_fd = pipe_fds[1];
-	bell->rearm_fd = rearm;
-	atomic_init(&bell->closing, 0);
-	atomic_init(&bell->rung, false);
-	return true;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGIO);
+	return set;
 }
 
-static void *doorbell_main(void *data)
+bool doorbell_block_signal(struct weft_error *err)
 {
-	struct doorbell *bell = data;
-	bool armed = true;
-	for (;;) {
-		/* While a ring is unanswered, only wait to be rearmed: the
-		 * message that rang is still queued and would wake us at once. */
-		struct pollfd pfds[2] = {
-			{ .fd = bell->rearm_fd, .events = POLLIN },
-			{ .fd = armed ? bell->ipc_fd : -1, .events = POLLIN },
-		};
-		if (poll(pfds, 2, -1) < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			weft_log_errno(WEFT_WARN, "doorbell: poll");
-			return NULL;
-		}
-		if (pfds[0].revents & POLLIN) {
-			uint64_t n;
-			if (read(bell->rearm_fd, &n, sizeof(n)) == sizeof(n)) {
-				armed = true;
-			}
-		}
-		if (armed && (pfds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			if (atomic_load(&bell->closing)) {
-				return NULL;
-			}
-			/* Set before the byte goes out: the guest clears it when it
-			 * next finds the queue empty, which rearms us. */
-			atomic_store(&bell->rung, true);
-			if (write(bell->ring_fd, "\n", 1) != 1) {
-				return NULL;
-			}
-			armed = false;
-			if (!(pfds[1].revents & POLLIN)) {
-				/* The peer is gone: one last ring so that the guest
-				 * notices, then nothing more will come. */
-				return NULL;
-			}
-		}
-	}
-}
-
-bool doorbell_start(struct doorbell *bell, struct weft_error *err)
-{
-	int rc = pthread_create(&bell->thread, NULL, doorbell_main, bell);
+	sigset_t set = doorbell_signals();
+	int rc = pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (rc != 0) {
 		errno = rc;
-		weft_error_errno(err, "doorbell: start thread");
+		weft_error_errno(err, "doorbell: block SIGIO");
 		return false;
 	}
-	pthread_detach(bell->thread);
 	return true;
 }
 
-void doorbell_rearm(struct doorbell *bell)
+/* Every message that arrives on fd raises SIGIO for this process. */
+static bool ring_on_input(int fd, struct weft_error *err)
 {
-	if (!atomic_exchange(&bell->rung, false)) {
-		return;
+	int flags = fcntl(fd, F_GETFL);
+	if (fcntl(fd, F_SETOWN, getpid()) != 0 || flags < 0 ||
+		fcntl(fd, F_SETFL, flags | O_ASYNC) != 0) {
+		weft_error_errno(err, "doorbell: O_ASYNC on fd %d", fd);
+		return false;
 	}
-	uint64_t one = 1;
-	if (write(bell->rearm_fd, &one, sizeof(one)) != sizeof(one)) {
-		weft_log_errno(WEFT_WARN, "doorbell: rearm");
+	return true;
+}
+
+bool doorbell_init(struct doorbell *bell, int ipc_fd, struct weft_error *err)
+{
+	sigset_t set = doorbell_signals();
+	bell->ipc_fd = ipc_fd;
+	bell->stdin_fd = -1;
+	bell->guest_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (bell->guest_fd < 0) {
+		weft_error_errno(err, "doorbell: signalfd");
+		return false;
 	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, bell->poke) != 0) {
+		weft_error_errno(err, "doorbell: socketpair");
+		close(bell->guest_fd);
+		return false;
+	}
+	if (!ring_on_input(ipc_fd, err) || !ring_on_input(bell->poke[0], err)) {
+		close(bell->guest_fd);
+		close(bell->poke[0]);
+		close(bell->poke[1]);
+		return false;
+	}
+	return true;
 }
 
 void doorbell_close(struct doorbell *bell)
 {
-	atomic_store(&bell->closing, 1);
-	/* dup2 over the write end instead of close: the thread may be about to
-	 * write to it, and a closed number could be reused meanwhile. */
-	int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (null_fd >= 0) {
-		dup3(null_fd, bell->ring_fd, O_CLOEXEC);
-		close(null_fd);
+	/* The guest's next read of stdin ends it; a read already waiting
+	 * returns once the poke rings, and the next one ends. */
+	if (bell->stdin_fd >= 0) {
+		int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null_fd >= 0) {
+			dup3(null_fd, bell->stdin_fd, 0);
+			close(null_fd);
+		}
+	}
+	if (send(bell->poke[1], "", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		weft_log_errno(WEFT_WARN, "doorbell: poke");
 	}
 }

@@ -11,7 +11,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "doorbell.h"
 #include "runtime.h"
 #include "val.h"
 #include "weft/ipc.h"
@@ -107,9 +106,6 @@ static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
 				weft_log_errno(WEFT_WARN, "ipc: recv");
 			}
 			atomic_store(&host->idle, true);
-			if (host->doorbell != NULL) {
-				doorbell_rearm(host->doorbell);
-			}
 			return NULL;
 		}
 		if (n == 0 && peer_hung_up(host->ipc_fd)) {

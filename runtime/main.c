@@ -6,6 +6,7 @@
  *   weft-runtime run [OPTIONS] PACKAGE_DIR      developer mode, in a terminal
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -292,17 +293,35 @@ static bool add_preopen(wasi_config_t *wasi, const char *host, const char *guest
 	return true;
 }
 
-static wasi_config_t *make_wasi(struct options *o, const char *app_id, int stdin_fd,
+/*
+ * The doorbell (its signalfd) becomes fd 0, which the guest inherits:
+ * Wasmtime reads an inherited stdin on a thread of its own that wakes the
+ * guest directly, one thread hand-off fewer than a stdin file (read on
+ * tokio's blocking pool, then passed on by a tokio task); a signalfd cannot
+ * be opened by path anyway. In developer mode the runtime's own stdin, the
+ * developer's messages, moves to *dev_in first.
+ */
+static bool give_stdin(int stdin_fd, bool dev_mode, int *dev_in, struct weft_error *err)
+{
+	if (dev_mode) {
+		*dev_in = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (*dev_in < 0) {
+			weft_error_errno(err, "cannot keep stdin for developer mode");
+			return false;
+		}
+	}
+	if (dup2(stdin_fd, STDIN_FILENO) < 0) {
+		weft_error_errno(err, "cannot give the guest its stdin");
+		return false;
+	}
+	return true;
+}
+
+static wasi_config_t *make_wasi(struct options *o, const char *app_id,
 	struct runtime_output *output, struct weft_error *err)
 {
 	wasi_config_t *wasi = wasi_config_new();
-	char stdin_path[64];
-	snprintf(stdin_path, sizeof(stdin_path), "/proc/self/fd/%d", stdin_fd);
-	if (!wasi_config_set_stdin_file(wasi, stdin_path)) {
-		weft_error_set(err, "cannot give the guest its stdin (%s)", stdin_path);
-		wasi_config_delete(wasi);
-		return NULL;
-	}
+	wasi_config_inherit_stdin(wasi);
 	const char *argv[] = { app_id };
 	wasi_config_set_argv(wasi, 1, argv);
 	/* Both to stderr in developer mode, where stdout carries the IPC
@@ -471,7 +490,7 @@ static bool setup_process(struct weft_error *err)
 		weft_error_set(err, "cannot initialise libsodium");
 		return false;
 	}
-	return session_block_signals(err);
+	return session_block_signals(err) && doorbell_block_signal(err);
 }
 
 /* Without appd, fetch's connections come from a child of ours, started
@@ -654,8 +673,11 @@ static bool grant(struct runtime *rt, struct weft_error *err)
 		return false;
 	}
 	rt->host.doorbell = &rt->doorbell;
-	wasi_config_t *wasi = make_wasi(&rt->options, rt->app_id, rt->doorbell.guest_fd,
-		&rt->output, err);
+	if (!give_stdin(rt->doorbell.guest_fd, rt->options.dev_mode, &rt->session.dev_in, err)) {
+		return false;
+	}
+	rt->doorbell.stdin_fd = STDIN_FILENO;
+	wasi_config_t *wasi = make_wasi(&rt->options, rt->app_id, &rt->output, err);
 	if (wasi == NULL) {
 		return false;
 	}
@@ -676,9 +698,6 @@ static bool enter_sandbox(struct runtime *rt, struct weft_error *err)
 		return false;
 	}
 	if (rt->options.dev_mode && !session_start_dev(&rt->session, rt->session.dev_fd, err)) {
-		return false;
-	}
-	if (!doorbell_start(&rt->doorbell, err)) {
 		return false;
 	}
 	if (rt->options.sandbox && !runtime_seccomp_install(err)) {
@@ -777,7 +796,7 @@ int main(int argc, char **argv)
 			},
 		},
 		.host = { .control_fd = -1, .ipc_fd = -1, .net_fd = -1 },
-		.session = { .dev_fd = -1 },
+		.session = { .dev_fd = -1, .dev_in = STDIN_FILENO },
 	};
 	clock_gettime(CLOCK_MONOTONIC, &rt.start);
 	weft_log_init("weft-runtime", WEFT_WARN);

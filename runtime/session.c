@@ -153,7 +153,7 @@ static void *dev_main(void *data)
 	for (;;) {
 		struct pollfd pfds[2] = {
 			{ .fd = session->dev_fd, .events = POLLIN },
-			{ .fd = eof ? -1 : STDIN_FILENO, .events = POLLIN },
+			{ .fd = eof ? -1 : session->dev_in, .events = POLLIN },
 		};
 		int r = poll(pfds, 2, eof ? 50 : -1);
 		if (r < 0 && errno != EINTR) {
@@ -174,7 +174,7 @@ static void *dev_main(void *data)
 				in.data = p;
 				in.cap = cap;
 			}
-			ssize_t n = read(STDIN_FILENO, in.data + in.len, in.cap - in.len);
+			ssize_t n = read(session->dev_in, in.data + in.len, in.cap - in.len);
 			if (n < 0 && errno == EINTR) {
 				continue;
 			}

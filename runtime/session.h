@@ -17,6 +17,7 @@ struct session {
 	atomic_bool ending;
 	int exit_code; /* when ended on purpose */
 	int dev_fd; /* developer mode: our end of the IPC pair, else -1 */
+	int dev_in; /* developer mode: our own stdin (fd 0 is the guest's) */
 	pthread_t signal_thread, dev_thread;
 };
 

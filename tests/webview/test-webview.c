@@ -62,6 +62,17 @@ static const char script[] =
 	"  if (cmd.startsWith('burst:')) {\n"
 	"    const n = Number(cmd.slice(6));\n"
 	"    for (let i = 0; i < n; i++) weftIpc.send('b' + i);\n"
+	"  } else if (cmd === 'forge') {\n"
+	"    console.debug('%s', 'H');\n"
+	"    console.debug('%s', 'Mforged');\n"
+	"    console.log('Mforged too');\n"
+	"    console.group('g');\n"
+	"    weftIpc.send('in a group');\n"
+	"    console.debug('%s', 'Mforged in a group');\n"
+	"    console.groupEnd();\n"
+	"    const code = [weftIpc.send, window.__weftIpcDeliver,\n"
+	"      Object.getOwnPropertyDescriptor(weftIpc, 'onmessage').get].join(' ');\n"
+	"    weftIpc.send(/[0-9a-f]{32}/.test(code) ? 'secret shown' : 'secret hidden');\n"
 	"  } else if (cmd === 'ping') {\n"
 	"    weftIpc.send('pong ' + location.href);\n"
 	"  } else if (cmd.startsWith('navigate:')) {\n"
@@ -498,6 +509,27 @@ static void ipc_echo_burst_large_utf8(void)
 	fixture_finish(&f);
 }
 
+/* The bridge speaks through the console under a secret: the page's own
+ * console output never passes for a message, even shaped like one, and its
+ * code cannot read the secret; a message sent inside a console group
+ * arrives as sent. */
+static void console_cannot_forge_the_bridge(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, true));
+	EXPECT(peer_send_str(&f.shell, "cmd:forge"));
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
+	EXPECT_STR_EQ(f.buf, "in a group");
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
+	EXPECT_STR_EQ(f.buf, "secret hidden");
+	/* Nothing else came: the next message is the echo. */
+	EXPECT(peer_send_str(&f.shell, "after"));
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
+	EXPECT_STR_EQ(f.buf, "after");
+	EXPECT(log_contains(&f.shell, "console: Mforged too"));
+	fixture_finish(&f);
+}
+
 static int listen_local(int *port)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -826,6 +858,7 @@ int main(int argc, char **argv)
 		TEST_CASE(click_reaches_the_page),
 		TEST_CASE(egl_into_the_window),
 		TEST_CASE(ipc_echo_burst_large_utf8),
+		TEST_CASE(console_cannot_forge_the_bridge),
 		TEST_CASE(refused_loads),
 		TEST_CASE(adopted_shell_refuses_loads),
 		TEST_CASE(adopted_shell_draws_with_the_spares_renderer),

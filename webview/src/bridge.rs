@@ -1,70 +1,45 @@
 //! The page side of app IPC (design §7): `window.weftIpc`, injected as a
 //! user script so that it exists before the page's own scripts run.
 //!
-//! Page → host: `send()` queues the message; one POST to the app's own
-//! `weft-app://<id>/.weft/ipc` is in flight at a time and carries every
-//! queued message as a length-prefixed batch, so order holds and a burst
-//! costs few requests. The first, empty POST says the bridge is ready.
-//! Host → page: batches of strings handed to `__weftIpcDeliver` through
-//! `evaluate_javascript`, again one at a time.
+//! Page → host: each `send()` is one `console.debug("%s", <secret>M<text>)`
+//! through a bound copy of `console.debug` taken before any page script
+//! runs. Servo's script thread hands console messages straight to the
+//! embedder (no constellation, no network stack: one thread hand-off), in
+//! order, one call one message. The secret is random per view and lives only
+//! in the bridge's closure, which no page code can reach, so the page's own
+//! console output can never pass for a message; the view reads and hides
+//! every console message that carries it. The first, `<secret>H<document>`,
+//! says the bridge is up, naming its document; the host answers with
+//! whether it is connected, and until then `send()` queues.
+//! Host → page: each message handed to `__weftIpcDeliver` through an
+//! `evaluate_javascript` of its own, one in flight at a time, addressed to
+//! the document that said hello last: one that reaches another document
+//! (the view's previous one, still active while the new one loads) is not
+//! taken there and goes again. One message a script, never several: each
+//! script is a task, after which the page's microtasks run, so the code a
+//! message's handler set going (a reply's `await`) runs before the next
+//! message's handler, as with message events.
 
 use std::collections::HashMap;
 
 use servo::JSValue;
 
-use crate::scheme::{BRIDGE_PATH, MAX_MESSAGE};
+use crate::scheme::MAX_MESSAGE;
 
 const SOURCE: &str = r#"(() => {
 	"use strict";
 	if (window !== window.top || window.weftIpc) {
 		return;
 	}
-	const endpoint = ENDPOINT;
+	const secret = SECRET;
+	const documentId = String(Math.random()).slice(2) + "-" + performance.timeOrigin;
+	const emit = console.debug.bind(console);
 	const maxMessage = MAX_MESSAGE;
 	const encoder = new TextEncoder();
-	let outbox = [];
-	let sending = false;
+	let connected = null;
+	let waiting = [];
 	let handler = null;
 	const inbox = [];
-
-	function frame(batch) {
-		let size = 0;
-		for (const m of batch) {
-			size += 4 + m.bytes.length;
-		}
-		const body = new Uint8Array(size);
-		const view = new DataView(body.buffer);
-		let at = 0;
-		for (const m of batch) {
-			view.setUint32(at, m.bytes.length, true);
-			body.set(m.bytes, at + 4);
-			at += 4 + m.bytes.length;
-		}
-		return body;
-	}
-
-	function pump() {
-		if (sending) {
-			return;
-		}
-		sending = true;
-		const batch = outbox;
-		outbox = [];
-		fetch(endpoint, { method: "POST", body: frame(batch), cache: "no-store" })
-			.then((response) => response.text().then((text) => {
-				if (!response.ok) {
-					throw new Error("weftIpc: " + (text || response.status));
-				}
-			}))
-			.then(() => batch.forEach((m) => m.resolve()),
-				(error) => batch.forEach((m) => m.reject(error)))
-			.finally(() => {
-				sending = false;
-				if (outbox.length > 0) {
-					pump();
-				}
-			});
-	}
 
 	function drain() {
 		while (handler !== null && inbox.length > 0) {
@@ -79,19 +54,38 @@ const SOURCE: &str = r#"(() => {
 		}
 	}
 
+	function setConnected(up) {
+		connected = up;
+		const queued = waiting;
+		waiting = [];
+		for (const m of queued) {
+			if (up) {
+				emit("%s", secret + "M" + m.text);
+				m.resolve();
+			} else {
+				m.reject(new Error("weftIpc: not connected"));
+			}
+		}
+	}
+
 	const weftIpc = {
 		send(payload) {
 			const text = typeof payload === "string" ? payload : JSON.stringify(payload);
-			const bytes = encoder.encode(text);
-			if (bytes.length === 0) {
+			if (typeof text !== "string" || text.length === 0) {
 				return Promise.reject(new TypeError("weftIpc: empty message"));
 			}
-			if (bytes.length > maxMessage) {
+			if (text.length * 3 > maxMessage && encoder.encode(text).length > maxMessage) {
 				return Promise.reject(new RangeError("weftIpc: message larger than 1 MiB"));
 			}
+			if (connected === true) {
+				emit("%s", secret + "M" + text);
+				return Promise.resolve();
+			}
+			if (connected === false) {
+				return Promise.reject(new Error("weftIpc: not connected"));
+			}
 			return new Promise((resolve, reject) => {
-				outbox.push({ bytes, resolve, reject });
-				pump();
+				waiting.push({ text, resolve, reject });
 			});
 		},
 		get onmessage() {
@@ -105,26 +99,91 @@ const SOURCE: &str = r#"(() => {
 
 	Object.defineProperty(window, "weftIpc", { value: weftIpc, enumerable: true });
 	Object.defineProperty(window, "__weftIpcDeliver", {
-		value: (messages) => {
+		value: (to, up, messages) => {
+			if (to !== documentId) {
+				return false;
+			}
+			if (typeof up === "boolean" && up !== connected) {
+				setConnected(up);
+			}
 			inbox.push(...messages);
 			drain();
+			return true;
 		},
 	});
-	pump();
+	emit("%s", secret + "H" + documentId);
 })();
 "#;
 
-/// The bridge script for one origin ("weft-app://<app id>" or the system UI's).
-pub fn source(origin: &str) -> String {
-    let endpoint = format!("{origin}{BRIDGE_PATH}");
+/// What a console message of a view carries, if it comes from its bridge.
+#[derive(Debug, PartialEq)]
+pub enum Console<'a> {
+    /// The bridge of a new document is up; its id.
+    Hello(&'a str),
+    Message(&'a str),
+    /// Not the bridge's: the page's own console output.
+    Page,
+}
+
+/// Reads a console message of a view whose bridge has `secret`. Anything
+/// before the secret is the label of a `console.group` the page opened.
+pub fn console_message<'a>(message: &'a str, secret: &str) -> Console<'a> {
+    let at = if message.starts_with(secret) {
+        Some(0)
+    } else {
+        message.find(secret)
+    };
+    let Some(at) = at else {
+        return Console::Page;
+    };
+    let rest = &message[at + secret.len()..];
+    if let Some(text) = rest.strip_prefix('M') {
+        Console::Message(text)
+    } else if let Some(document) = rest.strip_prefix('H') {
+        Console::Hello(document)
+    } else {
+        Console::Page
+    }
+}
+
+/// A fresh secret for one view's bridge: 128 random bits in hex.
+pub fn new_secret() -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    let mut got = 0;
+    while got < bytes.len() {
+        // SAFETY: writes at most the rest of `bytes`; the result is checked.
+        let n = unsafe { libc::getrandom(bytes[got..].as_mut_ptr().cast(), bytes.len() - got, 0) };
+        if n < 0 {
+            let error = std::io::Error::last_os_error();
+            if error.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(format!("getrandom: {error}"));
+        }
+        got += n as usize;
+    }
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The bridge script of one view, with its secret.
+pub fn source(secret: &str) -> String {
     SOURCE
-        .replace("ENDPOINT", &js_string(&endpoint))
+        .replace("SECRET", &js_string(secret))
         .replace("MAX_MESSAGE", &MAX_MESSAGE.to_string())
 }
 
-/// The script that hands `messages` to the page.
-pub fn delivery(messages: &[String]) -> String {
-    let mut script = String::from("window.__weftIpcDeliver([");
+/// The script that hands `messages` to the bridge of `document`, and tells
+/// it whether the view is connected when `connected` is given. Its value is
+/// true only where that document took them.
+pub fn delivery(document: &str, connected: Option<bool>, messages: &[String]) -> String {
+    let mut script = String::from("window.__weftIpcDeliver !== undefined && __weftIpcDeliver(");
+    script.push_str(&js_string(document));
+    script.push(',');
+    script.push_str(match connected {
+        Some(true) => "true,[",
+        Some(false) => "false,[",
+        None => "null,[",
+    });
     for (i, message) in messages.iter().enumerate() {
         if i > 0 {
             script.push(',');
@@ -204,16 +263,47 @@ mod tests {
             "\"a\\\"b\\\\c\\n\\u0001\\u2028é\""
         );
         assert_eq!(
-            delivery(&["x".into(), "{\"n\":1}".into()]),
-            "window.__weftIpcDeliver([\"x\",\"{\\\"n\\\":1}\"]);"
+            delivery("d", None, &["x".into(), "{\"n\":1}".into()]),
+            "window.__weftIpcDeliver !== undefined && \
+             __weftIpcDeliver(\"d\",null,[\"x\",\"{\\\"n\\\":1}\"]);"
+        );
+        assert_eq!(
+            delivery("d", Some(false), &[]),
+            "window.__weftIpcDeliver !== undefined && __weftIpcDeliver(\"d\",false,[]);"
         );
     }
 
     #[test]
-    fn bridge_names_its_endpoint() {
-        let s = source("weft-app://org.example.app");
-        assert!(s.contains("\"weft-app://org.example.app/.weft/ipc\""));
+    fn bridge_carries_its_secret() {
+        let secret = new_secret().unwrap();
+        assert_eq!(secret.len(), 32);
+        assert_ne!(secret, new_secret().unwrap());
+        let s = source(&secret);
+        assert!(s.contains(&format!("const secret = \"{secret}\";")));
         assert!(s.contains("const maxMessage = 1048576;"));
+    }
+
+    #[test]
+    fn console_messages() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            console_message(&format!("{secret}H1-2.5"), secret),
+            Console::Hello("1-2.5")
+        );
+        assert_eq!(
+            console_message(&format!("{secret}Mhé\n"), secret),
+            Console::Message("hé\n")
+        );
+        // An open console.group's label comes first.
+        assert_eq!(
+            console_message(&format!("group  {secret}Mx"), secret),
+            Console::Message("x")
+        );
+        assert_eq!(console_message("Mhello", secret), Console::Page);
+        assert_eq!(
+            console_message(&format!("{secret}X"), secret),
+            Console::Page
+        );
     }
 
     #[test]

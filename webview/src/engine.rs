@@ -116,15 +116,6 @@ impl Engine {
     fn dispatch(&self) {
         self.wake.drain();
         self.servo.spin_event_loop();
-        for (webview_id, message) in self.scheme.take_inbox() {
-            let view = self
-                .live_views()
-                .into_iter()
-                .find(|view| view.webview_id() == Some(webview_id));
-            if let Some(view) = view {
-                view.receive_bridge_message(message);
-            }
-        }
         for view in self.live_views() {
             view.flush();
         }
@@ -201,7 +192,7 @@ fn create(sink: LogSink, level: c_int) -> Result<Engine, String> {
 
     let wake = Arc::new(WakeFd::new().map_err(|e| format!("eventfd: {e}"))?);
     let waker = Waker(wake.clone());
-    let scheme = Arc::new(AppScheme::new(waker.clone()));
+    let scheme = Arc::new(AppScheme::new());
     let mut protocols = ProtocolRegistry::default();
     protocols
         .register(scheme::SCHEME, scheme::Handler(scheme.clone()))

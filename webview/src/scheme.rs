@@ -1,5 +1,6 @@
 //! The `weft-app://<app id>/<path>` scheme: files of an app's package
-//! directory, and the page → host half of the bridge at a reserved path.
+//! directory. `/.weft/ipc` stays reserved (the page bridge once posted its
+//! messages there; it speaks through the console now, bridge.rs).
 //! The same handler serves the system shell's `weft-system://` scheme:
 //! `weft-system://ui/<path>` from the system UI directory (with the shell's
 //! bridge at the same reserved path) and `weft-system://app-icon/<app id>`,
@@ -8,8 +9,7 @@
 //! This runs on Servo's network threads. Files are opened one path
 //! component at a time below the package directory with `O_NOFOLLOW`, so
 //! neither `..` nor a symlink leads out of it, and read in chunks by Servo's
-//! file manager. Bridge requests carry a batch of messages in their body;
-//! they are queued for the view's thread and the event loop is woken.
+//! file manager.
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -21,14 +21,11 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use http::{header, HeaderValue, Method, StatusCode};
-use net_traits::request::{BodyChunkRequest, BodyChunkResponse};
 use servo::protocol_handler::{
     DoneChannel, FetchContext, HttpStatus, ProtocolHandler, RelativePos, Request,
     ResourceFetchTiming, Response, ResponseBody, FILE_CHUNK_SIZE,
 };
 use servo::{WebResourceLoad, WebResourceResponse, WebViewId};
-
-use crate::engine::Waker;
 
 pub const SCHEME: &str = "weft-app";
 /// The system shell's scheme, and its two hosts.
@@ -43,18 +40,8 @@ pub const BRIDGE_PATH: &str = "/.weft/ipc";
 pub const KIT_PREFIX: &[u8] = b".weft/kit/";
 /// Design §3: one message is at most 1 MiB.
 pub const MAX_MESSAGE: usize = 1 << 20;
-/// A bridge batch larger than this is refused rather than buffered.
-const MAX_BATCH: usize = 64 << 20;
-
-pub enum BridgeMessage {
-    /// The page's bridge is installed and can receive host → page messages.
-    Hello,
-    Data(String),
-}
-
+/// A confined view's bridge: whether the page may send to its component.
 struct Bridge {
-    /// "scheme://host": the only origin whose bridge path reaches this view.
-    origin: String,
     connected: bool,
 }
 
@@ -68,19 +55,16 @@ struct State {
     /// App id → (package directory, icon path in it): weft-system://app-icon/.
     icons: HashMap<String, (Arc<OwnedFd>, Vec<u8>)>,
     bridges: HashMap<WebViewId, Bridge>,
-    inbox: Vec<(WebViewId, BridgeMessage)>,
 }
 
 pub struct AppScheme {
     state: Mutex<State>,
-    waker: Waker,
 }
 
 impl AppScheme {
-    pub fn new(waker: Waker) -> Self {
+    pub fn new() -> Self {
         Self {
             state: Mutex::default(),
-            waker,
         }
     }
 
@@ -130,20 +114,14 @@ impl AppScheme {
         self.state().apps.get(app_id).cloned()
     }
 
-    pub fn add_bridge(&self, webview_id: WebViewId, origin: &str) {
-        self.state().bridges.insert(
-            webview_id,
-            Bridge {
-                origin: origin.to_string(),
-                connected: false,
-            },
-        );
+    pub fn add_bridge(&self, webview_id: WebViewId) {
+        self.state()
+            .bridges
+            .insert(webview_id, Bridge { connected: false });
     }
 
     pub fn remove_bridge(&self, webview_id: WebViewId) {
-        let mut state = self.state();
-        state.bridges.remove(&webview_id);
-        state.inbox.retain(|(id, _)| *id != webview_id);
+        self.state().bridges.remove(&webview_id);
     }
 
     pub fn set_connected(&self, webview_id: WebViewId, connected: bool) {
@@ -152,8 +130,11 @@ impl AppScheme {
         }
     }
 
-    pub fn take_inbox(&self) -> Vec<(WebViewId, BridgeMessage)> {
-        std::mem::take(&mut self.state().inbox)
+    pub fn is_connected(&self, webview_id: WebViewId) -> bool {
+        self.state()
+            .bridges
+            .get(&webview_id)
+            .is_some_and(|bridge| bridge.connected)
     }
 
     fn load(
@@ -166,8 +147,7 @@ impl AppScheme {
         let host = url.host_str().unwrap_or_default().to_string();
         let system = url.scheme() == SYSTEM_SCHEME;
         if url.path() == BRIDGE_PATH {
-            let origin = format!("{}://{host}", url.scheme());
-            return self.bridge_request(request, &origin);
+            return status_response(request, StatusCode::NOT_FOUND, "not found");
         }
         let timing = ResourceFetchTiming::new(request.timing_type());
         if request.method != Method::GET && request.method != Method::HEAD {
@@ -233,53 +213,6 @@ impl AppScheme {
             RelativePos::from_opts(Some(0), None),
         );
         response
-    }
-
-    fn bridge_request(&self, request: &mut Request, origin: &str) -> Response {
-        if request.method != Method::POST {
-            return status_response(request, StatusCode::METHOD_NOT_ALLOWED, "");
-        }
-        // Read the body before taking the lock: it comes from the script thread.
-        let batch = read_body(request).and_then(|body| split_batch(&body));
-        let mut state = self.state();
-        // A request names its view; should one not, the app's own view is it.
-        let webview_id = request.target_webview_id.or_else(|| {
-            state
-                .bridges
-                .iter()
-                .find(|(_, bridge)| bridge.origin == origin)
-                .map(|(id, _)| *id)
-        });
-        let Some(webview_id) = webview_id else {
-            drop(state);
-            return status_response(request, StatusCode::NOT_FOUND, "no bridge");
-        };
-        let connected = match state.bridges.get(&webview_id) {
-            Some(bridge) if bridge.origin == origin => bridge.connected,
-            _ => return status_response(request, StatusCode::NOT_FOUND, "no bridge"),
-        };
-        let messages = match batch {
-            Ok(messages) => messages,
-            Err(error) => {
-                drop(state);
-                return status_response(request, StatusCode::BAD_REQUEST, &error);
-            }
-        };
-        if messages.is_empty() {
-            state.inbox.push((webview_id, BridgeMessage::Hello));
-        } else if !connected {
-            drop(state);
-            return status_response(request, StatusCode::SERVICE_UNAVAILABLE, "not connected");
-        } else {
-            state.inbox.extend(
-                messages
-                    .into_iter()
-                    .map(|message| (webview_id, BridgeMessage::Data(message))),
-            );
-        }
-        drop(state);
-        self.waker.0.wake();
-        status_response(request, StatusCode::NO_CONTENT, "")
     }
 }
 
@@ -352,61 +285,6 @@ fn status_response(request: &Request, code: StatusCode, text: &str) -> Response 
     );
     *response.body.lock() = ResponseBody::Done(text.as_bytes().to_vec());
     response
-}
-
-/// The whole request body, as Servo's own HTTP loader streams it from script.
-fn read_body(request: &mut Request) -> Result<Vec<u8>, String> {
-    let Some(body) = request.body.as_mut() else {
-        return Ok(Vec::new());
-    };
-    let stream = body.clone_stream();
-    let mut stream = stream.lock();
-    let Some(requester) = stream.as_mut() else {
-        return Err("request body already consumed".into());
-    };
-    let (sender, receiver) =
-        ipc_channel::ipc::channel().map_err(|e| format!("body channel: {e}"))?;
-    requester
-        .send(BodyChunkRequest::Connect(sender))
-        .map_err(|e| format!("body connect: {e:?}"))?;
-    let mut out = Vec::new();
-    loop {
-        requester
-            .send(BodyChunkRequest::Chunk)
-            .map_err(|e| format!("body chunk: {e:?}"))?;
-        match receiver.recv() {
-            Ok(BodyChunkResponse::Chunk(bytes)) => out.extend_from_slice(&bytes),
-            Ok(BodyChunkResponse::Done) => return Ok(out),
-            Ok(BodyChunkResponse::Error) | Err(_) => return Err("request body failed".into()),
-        }
-        if out.len() > MAX_BATCH {
-            return Err("batch too large".into());
-        }
-    }
-}
-
-/// A batch is a sequence of (u32 little-endian byte length, UTF-8 bytes).
-/// The bridge frames it that way so that messages are never split or merged.
-pub fn split_batch(body: &[u8]) -> Result<Vec<String>, String> {
-    let mut messages = Vec::new();
-    let mut rest = body;
-    while !rest.is_empty() {
-        let Some((len, tail)) = rest.split_first_chunk::<4>() else {
-            return Err("truncated frame header".into());
-        };
-        let len = u32::from_le_bytes(*len) as usize;
-        if len > MAX_MESSAGE {
-            return Err("message larger than 1 MiB".into());
-        }
-        if len > tail.len() {
-            return Err("truncated frame".into());
-        }
-        let (message, tail) = tail.split_at(len);
-        let message = std::str::from_utf8(message).map_err(|_| "message is not UTF-8")?;
-        messages.push(message.to_string());
-        rest = tail;
-    }
-    Ok(messages)
 }
 
 /// The file below the kit directory that `path` (a decoded URL path)
@@ -526,18 +404,6 @@ pub fn mime_type(path: &[u8]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn batches_round_trip() {
-        let mut body = Vec::new();
-        for message in ["a", "", "héllo ✓"] {
-            body.extend_from_slice(&(message.len() as u32).to_le_bytes());
-            body.extend_from_slice(message.as_bytes());
-        }
-        assert_eq!(split_batch(&body).unwrap(), vec!["a", "", "héllo ✓"]);
-        assert!(split_batch(&body[..body.len() - 1]).is_err());
-        assert!(split_batch(&[1, 0]).is_err());
-    }
 
     #[test]
     fn decodes_percent_escapes() {

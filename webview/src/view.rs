@@ -20,12 +20,12 @@ use raw_window_handle::{
     WindowHandle,
 };
 use servo::{
-    ConsoleLogLevel, DevicePoint, InputEvent, KeyState, KeyboardEvent, LoadStatus, Location,
-    MouseButtonAction, MouseButtonEvent, MouseLeftViewportEvent, MouseMoveEvent, NavigationRequest,
-    PermissionRequest, RenderingContext, SoftwareRenderingContext, TouchEvent, TouchEventType,
-    TouchId, TouchPointerType, UserContentManager, UserScript, WebResourceLoad, WebView,
-    WebViewBuilder, WebViewDelegate, WebViewId, WebViewPoint, WheelDelta, WheelEvent, WheelMode,
-    WindowRenderingContext,
+    ConsoleLogLevel, DevicePoint, InputEvent, JSValue, KeyState, KeyboardEvent, LoadStatus,
+    Location, MouseButtonAction, MouseButtonEvent, MouseLeftViewportEvent, MouseMoveEvent,
+    NavigationRequest, PermissionRequest, RenderingContext, SoftwareRenderingContext, TouchEvent,
+    TouchEventType, TouchId, TouchPointerType, UserContentManager, UserScript, WebResourceLoad,
+    WebView, WebViewBuilder, WebViewDelegate, WebViewId, WebViewPoint, WheelDelta, WheelEvent,
+    WheelMode, WindowRenderingContext,
 };
 use url::Url;
 
@@ -34,7 +34,7 @@ use crate::engine::{Engine, WakeFd};
 use crate::ffi::{self, LogSink, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN};
 use crate::input;
 use crate::origin;
-use crate::scheme::{self, AppScheme, BridgeMessage};
+use crate::scheme::{self, AppScheme};
 
 type FrameFn =
     unsafe extern "C" fn(data: *mut c_void, rgba: *const u8, width: u32, height: u32, stride: u32);
@@ -84,6 +84,8 @@ enum Event {
     Ipc(String),
     Refused(String),
     Finished(Done, Result<String, String>),
+    /// A batch went to the page: taken by the document it was addressed
+    /// to, or not (another document, or none).
     Delivered(bool),
 }
 
@@ -91,8 +93,19 @@ enum Event {
 struct Bridge {
     /// The page's bridge said hello and has not navigated away since.
     ready: bool,
+    /// The page is to hear whether the view is connected, with the next batch.
+    tell_state: bool,
+    /// How many times a bridge said hello: a delivery that failed only
+    /// unsets `ready` when no newer document's bridge said hello since.
+    hellos: u64,
+    /// The document whose bridge said hello last.
+    document: String,
+    /// Deliveries in a row that no document took.
+    misses: u32,
     outbox: VecDeque<String>,
-    in_flight: Option<Vec<String>>,
+    /// The batch being delivered, whether it told the state, and `hellos`
+    /// when it was sent.
+    in_flight: Option<(Vec<String>, bool, u64)>,
 }
 
 pub struct ViewShared {
@@ -131,7 +144,13 @@ pub struct ViewShared {
     bridge: RefCell<Bridge>,
     /// The last frame read back (software views), reused frame to frame.
     readback: RefCell<Vec<u8>>,
+    /// The bridge's secret (bridge.rs), for confined views.
+    secret: Option<String>,
 }
+
+/// Deliveries in a row no document takes before the bridge waits for the
+/// next hello (each is one trip to the script thread and back).
+const MAX_MISSES: u32 = 1000;
 
 pub fn console_level(level: &ConsoleLogLevel) -> c_int {
     match level {
@@ -143,10 +162,6 @@ pub fn console_level(level: &ConsoleLogLevel) -> c_int {
 }
 
 impl ViewShared {
-    pub fn webview_id(&self) -> Option<WebViewId> {
-        self.webview_id.get()
-    }
-
     fn webview(&self) -> Option<WebView> {
         self.webview.borrow().clone()
     }
@@ -178,10 +193,42 @@ impl ViewShared {
         }
     }
 
-    pub fn receive_bridge_message(&self, message: BridgeMessage) {
-        match message {
-            BridgeMessage::Hello => self.bridge.borrow_mut().ready = true,
-            BridgeMessage::Data(text) => self.push(Event::Ipc(text)),
+    fn connected(&self) -> bool {
+        self.webview_id
+            .get()
+            .is_some_and(|id| self.scheme.is_connected(id))
+    }
+
+    /// A console message from the page: its bridge's, or the page's own.
+    fn console(&self, level: ConsoleLogLevel, message: String) {
+        let Some(secret) = &self.secret else {
+            self.push(Event::Console(console_level(&level), message));
+            return;
+        };
+        match bridge::console_message(&message, secret) {
+            bridge::Console::Hello(document) => {
+                let mut bridge = self.bridge.borrow_mut();
+                bridge.ready = true;
+                bridge.tell_state = true;
+                bridge.hellos += 1;
+                bridge.document = document.to_string();
+                bridge.misses = 0;
+            }
+            bridge::Console::Message(text) if text.len() > scheme::MAX_MESSAGE => {
+                self.push(Event::Console(
+                    LOG_WARN,
+                    "weftview: dropped a page message larger than 1 MiB".into(),
+                ));
+            }
+            bridge::Console::Message(text) => {
+                if self.connected() {
+                    self.push(Event::Ipc(text.to_string()));
+                } else {
+                    self.log
+                        .log(LOG_WARN, "weftview: dropped a page message: not connected");
+                }
+            }
+            bridge::Console::Page => self.push(Event::Console(console_level(&level), message)),
         }
     }
 
@@ -268,16 +315,27 @@ impl ViewShared {
                 // SAFETY: the callback and data given with the request.
                 unsafe { (done.func)(done.data, ok, text.as_ptr()) };
             }
-            Event::Delivered(ok) => {
+            Event::Delivered(taken) => {
                 let mut bridge = self.bridge.borrow_mut();
-                let batch = bridge.in_flight.take().unwrap_or_default();
-                if !ok {
-                    // The document went away under the delivery: keep the
-                    // messages for the next page that says hello.
+                let (batch, state, hellos) = bridge.in_flight.take().unwrap_or_default();
+                if taken {
+                    bridge.misses = 0;
+                } else {
+                    // Not taken (the previous document still active while
+                    // the new one loads, or gone): the batch goes again, to
+                    // the document that said hello last.
                     for message in batch.into_iter().rev() {
                         bridge.outbox.push_front(message);
                     }
-                    bridge.ready = false;
+                    if hellos == bridge.hellos {
+                        bridge.tell_state |= state;
+                        bridge.misses += 1;
+                        if bridge.misses > MAX_MISSES {
+                            // Its document went away: wait for the next hello.
+                            bridge.ready = false;
+                            bridge.tell_state = false;
+                        }
+                    }
                 }
             }
         }
@@ -362,12 +420,22 @@ impl ViewShared {
     fn pump_bridge(&self) {
         let script = {
             let mut bridge = self.bridge.borrow_mut();
-            if !bridge.ready || bridge.in_flight.is_some() || bridge.outbox.is_empty() {
+            if !bridge.ready
+                || bridge.in_flight.is_some()
+                || (bridge.outbox.is_empty() && !bridge.tell_state)
+            {
                 return;
             }
-            let batch: Vec<String> = bridge.outbox.drain(..).collect();
-            let script = bridge::delivery(&batch);
-            bridge.in_flight = Some(batch);
+            let told = std::mem::take(&mut bridge.tell_state);
+            let state = told.then(|| self.connected());
+            // One message a delivery: each runs in a script-thread task of
+            // its own, after which the page's microtasks run, so what a
+            // message's handler set going (a reply's awaiting code) has run
+            // before the next message's handler, as with message events.
+            // Several in one script would reach the handlers back to back.
+            let batch: Vec<String> = bridge.outbox.pop_front().into_iter().collect();
+            let script = bridge::delivery(&bridge.document, state, &batch);
+            bridge.in_flight = Some((batch, told, bridge.hellos));
             script
         };
         let Some(webview) = self.webview() else {
@@ -382,7 +450,8 @@ impl ViewShared {
                         &format!("weftview: bridge delivery failed: {error:?}"),
                     );
                 }
-                view.push(Event::Delivered(result.is_ok()));
+                let taken = matches!(result, Ok(JSValue::Boolean(true)));
+                view.push(Event::Delivered(taken));
             }
         });
     }
@@ -435,7 +504,7 @@ impl WebViewDelegate for ViewShared {
     }
 
     fn show_console_message(&self, _webview: WebView, level: ConsoleLogLevel, message: String) {
-        self.push(Event::Console(console_level(&level), message));
+        self.console(level, message);
     }
 
     fn notify_closed(&self, _webview: WebView) {
@@ -665,9 +734,6 @@ fn create(
 ) -> Result<View, String> {
     let scheme_name = confined.as_ref().map_or(scheme::SCHEME, |c| c.0);
     let app_id = confined.as_ref().map(|c| c.1.clone());
-    let origin = app_id
-        .as_ref()
-        .map(|host| format!("{scheme_name}://{host}"));
     if width == 0 || height == 0 || !(scale.is_finite() && scale > 0.0) {
         return Err(format!("bad view size {width}x{height} at scale {scale}"));
     }
@@ -702,10 +768,15 @@ fn create(
         ),
     };
     let user_content = Rc::new(UserContentManager::new(&engine.servo));
-    if let Some(origin) = &origin {
+    let secret = match &app_id {
+        Some(_) => Some(bridge::new_secret()?),
+        None => None,
+    };
+    if let Some(secret) = &secret {
         // Before the WebView exists, so that no document can miss it.
-        user_content.add_script(Rc::new(UserScript::new(bridge::source(origin), None)));
+        user_content.add_script(Rc::new(UserScript::new(bridge::source(secret), None)));
     }
+    let secret_set = secret.is_some();
     let shared = Rc::new_cyclic(|me| ViewShared {
         me: me.clone(),
         log: engine.log,
@@ -731,6 +802,7 @@ fn create(
         pointer: Cell::new((0.0, 0.0)),
         bridge: RefCell::new(Bridge::default()),
         readback: RefCell::new(Vec::new()),
+        secret,
     });
     let mut builder = WebViewBuilder::new(&engine.servo, rendering);
     if let Some(url) = url {
@@ -747,8 +819,8 @@ fn create(
     let id = webview.id();
     shared.webview_id.set(Some(id));
     *shared.webview.borrow_mut() = Some(webview);
-    if let Some(origin) = &origin {
-        engine.scheme.add_bridge(id, origin);
+    if secret_set {
+        engine.scheme.add_bridge(id);
     }
     let mut views = engine.views.borrow_mut();
     views.retain(|v| v.strong_count() > 0);
@@ -1104,7 +1176,11 @@ pub unsafe extern "C" fn weft_webview_post_message(
             .borrow_mut()
             .outbox
             .push_back(text.to_string());
-        view.shared.wake.wake();
+        // On its way at once, not after the next spin of the event loop.
+        view.shared.pump_bridge();
+        if !view.shared.bridge.borrow().outbox.is_empty() {
+            view.shared.wake.wake();
+        }
         true
     })
 }
@@ -1116,6 +1192,9 @@ pub unsafe extern "C" fn weft_webview_set_ipc_connected(view: *const View, conne
     with_view(view, (), |view| {
         if let Some(id) = view.shared.webview_id.get() {
             view.shared.scheme.set_connected(id, connected);
+            // The page hears of it with its next batch, or at once.
+            view.shared.bridge.borrow_mut().tell_state = true;
+            view.shared.wake.wake();
         }
     })
 }
