@@ -41,8 +41,7 @@
 #define RUNS 10
 #define ROUND_TRIPS 500
 #define IDLE_TRIPS 40
-/* Between two idle trips: the counter polls for 0.2 ms after a message,
- * then sleeps on its doorbell. */
+/* Between two idle trips the counter sleeps on its doorbell. */
 #define IDLE_PAUSE_MS 20
 #define STR_(x) #x
 #define STR(x) STR_(x)

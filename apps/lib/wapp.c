@@ -127,8 +127,8 @@ char *wapp_ipc_recv(size_t *len)
 	return take_string(ret.slice);
 }
 
-/* How long to keep polling without sleeping after the last message, and the
- * longest sleep between polls where there is no doorbell. */
+/* Where there is no doorbell: how long to keep polling without sleeping
+ * after the last message, and the longest sleep between polls. */
 #define WAIT_SPIN_NS 200000L
 #define WAIT_MAX_SLEEP_NS 5000000L
 
@@ -145,7 +145,10 @@ char *wapp_ipc_wait(size_t *len)
 	 * message is waiting. Elsewhere stdin ends at once, and we poll. */
 	static bool have_doorbell = true;
 
-	/* Messages come in bursts (a reply, then the next request): poll
+	/* With the doorbell, wait on it at once: polling here first kept the
+	 * CPU from whoever gets our reply (the host, on this CPU since it woke
+	 * us), adding the whole poll to every round trip that woke us. Without
+	 * it, messages come in bursts (a reply, then the next request): poll
 	 * without waiting for a moment first. */
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -155,7 +158,7 @@ char *wapp_ipc_wait(size_t *len)
 		if (msg != NULL) {
 			return msg;
 		}
-		if (sleep_ns == 0 && elapsed_ns(&start) < WAIT_SPIN_NS) {
+		if (!have_doorbell && sleep_ns == 0 && elapsed_ns(&start) < WAIT_SPIN_NS) {
 			continue;
 		}
 		if (have_doorbell) {
