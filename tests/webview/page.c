@@ -43,6 +43,25 @@ bool run_until(struct probe *p, bool (*cond)(struct probe *p), int timeout_ms)
 	return true;
 }
 
+bool start_engine(const char *name)
+{
+	/* Surfaceless software rendering: no display of our own. */
+	char display[128];
+	snprintf(display, sizeof(display), "weft-%s-no-such-display", name);
+	setenv("WAYLAND_DISPLAY", display, 1);
+	unsetenv("DISPLAY");
+	const struct weft_webview_engine_options options = {
+		.log = handle_log,
+		.log_level = WEFT_WEBVIEW_LOG_WARN,
+	};
+	engine = weft_webview_engine_create(&options);
+	if (engine == NULL) {
+		fprintf(stderr, "%s: no engine\n", name);
+		return false;
+	}
+	return true;
+}
+
 void handle_log(void *data, int level, const char *message)
 {
 	(void)data;

@@ -28,6 +28,9 @@ extern struct weft_webview_engine *engine;
 extern char log_buf[LOG_MAX];
 extern size_t log_len;
 
+/* Sets engine: software rendering without a display, the log kept (name,
+ * e.g. "test-kit", in the failure line). False when there is none. */
+bool start_engine(const char *name);
 int64_t now_ms(void);
 void spin(void);
 bool run_until(struct probe *p, bool (*cond)(struct probe *p), int timeout_ms);

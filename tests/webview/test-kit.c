@@ -130,16 +130,11 @@ int main(int argc, char **argv)
 	}
 	char kit_dir[512];
 	snprintf(kit_dir, sizeof(kit_dir), "%s/shell/kit", source);
-	/* Surfaceless software rendering: no display of our own. */
-	setenv("WAYLAND_DISPLAY", "weft-test-kit-no-such-display", 1);
-	unsetenv("DISPLAY");
-	const struct weft_webview_engine_options options = {
-		.log = handle_log,
-		.log_level = WEFT_WEBVIEW_LOG_WARN,
-	};
-	engine = weft_webview_engine_create(&options);
-	if (engine == NULL || mkdtemp(root) == NULL) {
-		fprintf(stderr, "test-kit: no engine or no temporary directory\n");
+	if (!start_engine("test-kit")) {
+		return 1;
+	}
+	if (mkdtemp(root) == NULL) {
+		fprintf(stderr, "test-kit: no temporary directory\n");
 		return 1;
 	}
 	char dir[256];

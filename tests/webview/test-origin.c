@@ -176,16 +176,11 @@ static bool make_app(const char *app_id, char *dir, size_t size)
 
 int main(int argc, char **argv)
 {
-	/* Surfaceless software rendering: no display of our own. */
-	setenv("WAYLAND_DISPLAY", "weft-test-origin-no-such-display", 1);
-	unsetenv("DISPLAY");
-	const struct weft_webview_engine_options options = {
-		.log = handle_log,
-		.log_level = WEFT_WEBVIEW_LOG_WARN,
-	};
-	engine = weft_webview_engine_create(&options);
-	if (engine == NULL || mkdtemp(root) == NULL) {
-		fprintf(stderr, "test-origin: no engine or no temporary directory\n");
+	if (!start_engine("test-origin")) {
+		return 1;
+	}
+	if (mkdtemp(root) == NULL) {
+		fprintf(stderr, "test-origin: no temporary directory\n");
 		return 1;
 	}
 	char dir_a[256];

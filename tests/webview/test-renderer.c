@@ -171,16 +171,7 @@ static void only_for_software_views(void)
 
 int main(int argc, char **argv)
 {
-	/* Surfaceless software rendering: no display of our own. */
-	setenv("WAYLAND_DISPLAY", "weft-test-renderer-no-such-display", 1);
-	unsetenv("DISPLAY");
-	const struct weft_webview_engine_options options = {
-		.log = handle_log,
-		.log_level = WEFT_WEBVIEW_LOG_WARN,
-	};
-	engine = weft_webview_engine_create(&options);
-	if (engine == NULL) {
-		fprintf(stderr, "test-renderer: no engine\n");
+	if (!start_engine("test-renderer")) {
 		return 1;
 	}
 	root = test_mkdtemp();

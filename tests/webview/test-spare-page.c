@@ -162,16 +162,7 @@ static void drawn_in_one_tile(void)
 
 int main(int argc, char **argv)
 {
-	/* Surfaceless software rendering: no display of our own. */
-	setenv("WAYLAND_DISPLAY", "weft-test-spare-page-no-such-display", 1);
-	unsetenv("DISPLAY");
-	const struct weft_webview_engine_options options = {
-		.log = handle_log,
-		.log_level = WEFT_WEBVIEW_LOG_WARN,
-	};
-	engine = weft_webview_engine_create(&options);
-	if (engine == NULL) {
-		fprintf(stderr, "test-spare-page: no engine\n");
+	if (!start_engine("test-spare-page")) {
 		return 1;
 	}
 	static const struct test_case cases[] = {
