@@ -114,7 +114,8 @@ static void view_handle_frame(void *data, const uint8_t *rgba, uint32_t width, u
 	if (rgba == NULL) {
 		return; /* the view committed it to our surface itself */
 	}
-	if (!app_window_present(app->window, rgba, width, height, stride, &err)) {
+	/* B, G, R, A: the view was made with bgra (start_view). */
+	if (!app_window_present_bgra(app->window, rgba, width, height, stride, &err)) {
 		weft_log(WEFT_WARN, "dropped a frame: %s", err.msg);
 	}
 }
@@ -381,6 +382,8 @@ static bool start_view(struct app *app, struct weft_error *err)
 		.url = app->url,
 		.listener = &view_listener,
 		.data = app,
+		/* wl_shm's own byte order: frames copied, not converted. */
+		.bgra = true,
 	};
 	if (use_gpu(app->renderer)) {
 		options.wl_display = app_window_get_display(app->window);
@@ -726,7 +729,7 @@ static void usage(FILE *out)
 		"  --app-id ID     the package's id must be ID\n"
 		"  --session S     the appd session this shell belongs to (for logs)\n"
 		"  --ipc-fd N      SOCK_SEQPACKET socket to the app's component\n"
-		"  --renderer R    gpu: EGL into the window; software: llvmpipe into\n"
+		"  --renderer R    gpu: EGL into the window; software: SWGL into\n"
 		"                  shm buffers; auto (default): gpu when there is a\n"
 		"                  DRM render node, with software as the fallback\n"
 		"  --no-seccomp    do not install the seccomp allowlist (measuring\n"

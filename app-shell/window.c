@@ -70,11 +70,13 @@ struct app_window {
 	struct app_buffer *pending; /* drawn, waiting to be shown */
 	struct app_buffer *last; /* the last one committed */
 	bool hidden;
-	/* A frame that came while every buffer was held: tightly packed RGBA. */
+	/* A frame that came while every buffer was held: tightly packed RGBA,
+	 * or BGRA. */
 	struct {
 		uint8_t *rgba;
 		size_t capacity;
 		uint32_t width, height;
+		bool bgra;
 		bool waiting;
 	} held;
 
@@ -635,7 +637,7 @@ void app_window_get_size(struct app_window *window, int32_t *width, int32_t *hei
 }
 
 static bool present_frame(struct app_window *window, const uint8_t *rgba, uint32_t width,
-	uint32_t height, uint32_t stride, struct weft_error *err);
+	uint32_t height, uint32_t stride, bool bgra, struct weft_error *err);
 
 static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer)
 {
@@ -646,7 +648,8 @@ static void buffer_handle_release(void *data, struct wl_buffer *wl_buffer)
 		window->held.waiting = false;
 		struct weft_error err = { 0 };
 		if (!present_frame(window, window->held.rgba, window->held.width,
-			    window->held.height, window->held.width * 4, &err)) {
+			    window->held.height, window->held.width * 4, window->held.bgra,
+			    &err)) {
 			weft_log(WEFT_WARN, "dropped a frame: %s", err.msg);
 		}
 	}
@@ -753,7 +756,7 @@ static void commit_pending(struct app_window *window)
 
 /* Keeps a copy of the frame for the first buffer the compositor gives back. */
 static bool hold_frame(struct app_window *window, const uint8_t *rgba, uint32_t width,
-	uint32_t height, uint32_t stride, struct weft_error *err)
+	uint32_t height, uint32_t stride, bool bgra, struct weft_error *err)
 {
 	size_t row = (size_t)width * 4, size = row * height;
 	if (size > window->held.capacity) {
@@ -770,19 +773,28 @@ static bool hold_frame(struct app_window *window, const uint8_t *rgba, uint32_t 
 	}
 	window->held.width = width;
 	window->held.height = height;
+	window->held.bgra = bgra;
 	window->held.waiting = true;
 	return true;
 }
 
 static bool present_frame(struct app_window *window, const uint8_t *rgba, uint32_t width,
-	uint32_t height, uint32_t stride, struct weft_error *err)
+	uint32_t height, uint32_t stride, bool bgra, struct weft_error *err)
 {
 	bool held;
 	struct app_buffer *buffer = next_buffer(window, width, height, &held, err);
 	if (!buffer) {
-		return held && hold_frame(window, rgba, width, height, stride, err);
+		return held && hold_frame(window, rgba, width, height, stride, bgra, err);
 	}
-	app_window_convert(buffer->data, width * 4, rgba, stride, width, height);
+	if (bgra) {
+		/* ARGB8888 already, as little-endian words: copied as it is. */
+		for (uint32_t y = 0; y < height; y++) {
+			memcpy((uint8_t *)buffer->data + (size_t)y * width * 4,
+				rgba + (size_t)y * stride, (size_t)width * 4);
+		}
+	} else {
+		app_window_convert(buffer->data, width * 4, rgba, stride, width, height);
+	}
 	window->pending = buffer;
 	if (window->configured && !window->hidden) {
 		commit_pending(window);
@@ -795,7 +807,14 @@ bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t
 {
 	/* This one is newer than any frame held back. */
 	window->held.waiting = false;
-	return present_frame(window, rgba, width, height, stride, err);
+	return present_frame(window, rgba, width, height, stride, false, err);
+}
+
+bool app_window_present_bgra(struct app_window *window, const uint8_t *bgra, uint32_t width,
+	uint32_t height, uint32_t stride, struct weft_error *err)
+{
+	window->held.waiting = false;
+	return present_frame(window, bgra, width, height, stride, true, err);
 }
 
 void app_window_set_visible(struct app_window *window, bool visible)

@@ -80,6 +80,10 @@ void app_window_get_size(struct app_window *window, int32_t *width, int32_t *hei
  */
 bool app_window_present(struct app_window *window, const uint8_t *rgba, uint32_t width,
 	uint32_t height, uint32_t stride, struct weft_error *err);
+/* The same with premultiplied B, G, R, A bytes (WL_SHM_FORMAT_ARGB8888 on
+ * this little-endian machine), copied without a conversion. */
+bool app_window_present_bgra(struct app_window *window, const uint8_t *bgra, uint32_t width,
+	uint32_t height, uint32_t stride, struct weft_error *err);
 
 /* Premultiplied RGBA bytes to WL_SHM_FORMAT_ARGB8888 pixels. */
 void app_window_convert(uint32_t *dst, uint32_t dst_stride, const uint8_t *src,

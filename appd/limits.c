@@ -37,6 +37,7 @@ struct appd_limits_session {
 	struct appd_limits *limits;
 	char *where; /* the scope's unit name, or the cgroup's path */
 	bool started; /* systemd: the scope exists */
+	int dir_fd; /* cgroup: the session's directory, for CLONE_INTO_CGROUP */
 	int procs_fd; /* cgroup */
 };
 
@@ -535,6 +536,11 @@ static bool cgroup_session(struct appd_limits_session *ls, const char *session_i
 			return false;
 		}
 	}
+	ls->dir_fd = open(ls->where, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ls->dir_fd < 0) {
+		weft_error_errno(err, "open %s", ls->where);
+		return false;
+	}
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/cgroup.procs", ls->where);
 	ls->procs_fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -649,6 +655,7 @@ struct appd_limits_session *appd_limits_session_create(struct appd_limits *limit
 		return NULL;
 	}
 	ls->limits = limits;
+	ls->dir_fd = -1;
 	ls->procs_fd = -1;
 	bool ok = true;
 	if (limits->kind == APPD_LIMITS_SYSTEMD) {
@@ -666,6 +673,34 @@ struct appd_limits_session *appd_limits_session_create(struct appd_limits *limit
 		return NULL;
 	}
 	return ls;
+}
+
+bool appd_limits_spare_create(struct appd_limits *limits, const char *name,
+	struct appd_limits_session **out, struct weft_error *err)
+{
+	*out = NULL;
+	if (limits == NULL || limits->kind != APPD_LIMITS_CGROUP) {
+		return true;
+	}
+	struct appd_limits_session *ls = calloc(1, sizeof(*ls));
+	if (ls == NULL) {
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	ls->limits = limits;
+	ls->dir_fd = -1;
+	ls->procs_fd = -1;
+	if (!cgroup_session(ls, name, err)) {
+		appd_limits_session_destroy(ls);
+		return false;
+	}
+	*out = ls;
+	return true;
+}
+
+int appd_limits_session_cgroup_fd(struct appd_limits_session *ls)
+{
+	return ls->dir_fd;
 }
 
 int appd_limits_session_procs_fd(struct appd_limits_session *ls)
@@ -713,6 +748,9 @@ void appd_limits_session_destroy(struct appd_limits_session *ls)
 {
 	if (ls == NULL) {
 		return;
+	}
+	if (ls->dir_fd >= 0) {
+		close(ls->dir_fd);
 	}
 	if (ls->procs_fd >= 0) {
 		close(ls->procs_fd);

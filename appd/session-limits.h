@@ -49,13 +49,23 @@ const char *appd_limits_not_enforced(const struct appd_limits *limits);
 
 struct appd_limits_session *appd_limits_session_create(struct appd_limits *limits,
 	const char *app_id, const char *session_id, struct weft_error *err);
-/* A cgroup.procs fd the child writes itself into before it execs, or -1. */
+/* The session's cgroup directory, which a child is born in (clone3's
+ * CLONE_INTO_CGROUP), or -1. */
+int appd_limits_session_cgroup_fd(struct appd_limits_session *ls);
+/* A cgroup.procs fd the child writes itself into before it execs, when the
+ * kernel could not start it in the cgroup, or -1. */
 int appd_limits_session_procs_fd(struct appd_limits_session *ls);
 /* Puts pid (gated, not yet exec'd) under the session's limits. */
 bool appd_limits_session_attach(struct appd_limits_session *ls, pid_t pid, struct weft_error *err);
 /* Puts pid, which runs already (an adopted spare), under the session's
  * limits. What it was charged before stays where it was. */
 bool appd_limits_session_adopt(struct appd_limits_session *ls, pid_t pid, struct weft_error *err);
+/* A cgroup for the spare app-shell to be born in (session-NAME, with the
+ * sessions' limits), which becomes the cgroup of the session that adopts
+ * it: no move on the launch's path, which waits for an RCU grace period.
+ * *out NULL (and true) when limits are not cgroup ones. */
+bool appd_limits_spare_create(struct appd_limits *limits, const char *name,
+	struct appd_limits_session **out, struct weft_error *err);
 /* SIGKILL to everything under the session's limits. */
 void appd_limits_session_kill(struct appd_limits_session *ls);
 /* Call when the session's processes are reaped. Accepts NULL. */

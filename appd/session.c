@@ -568,6 +568,7 @@ static bool spawn(struct appd_session *s, struct appd_proc *proc, struct appd_sp
 	struct weft_error *err)
 {
 	struct appd_child child;
+	sp->cgroup_fd = s->limits != NULL ? appd_limits_session_cgroup_fd(s->limits) : -1;
 	sp->cgroup_procs_fd = s->limits != NULL ? appd_limits_session_procs_fd(s->limits) : -1;
 	if (appd_output_open(s->output, proc->name, &sp->output_fd, err) == 0) {
 		weft_error_prefix(err, "start %s", proc->name);
@@ -626,11 +627,24 @@ static bool adopt_spare(struct appd_session *s, bool *failed)
 		weft_log(WEFT_WARN, "session %s: the spare's output: %s", s->id, err.msg);
 	}
 	int fds[] = { s->shell_ipc_fd, s->wayland_fd };
-	bool ok = appd_limits_session_adopt(s->limits, child.pid, &err) &&
+	bool ok;
+	if (child.limits != NULL && s->runtime.pid <= 0) {
+		/* Born in a cgroup of its own, which becomes the session's (the
+		 * runtime is born in it next): no move. */
+		appd_limits_session_destroy(s->limits);
+		s->limits = child.limits;
+		child.limits = NULL;
+		ok = true;
+	} else {
+		ok = appd_limits_session_adopt(s->limits, child.pid, &err);
+	}
+	ok = ok &&
 		appd_spare_adopt(&child, s->app_id, s->id, s->plan.package_dir, s->runtime.pid,
 			fds, s->wayland_fd >= 0 ? 2 : 1, &err);
 	close(child.sock);
 	if (ok) {
+		/* Moved out of its own cgroup, which is empty now. */
+		appd_limits_session_destroy(child.limits);
 		struct appd_child spawned = { .pid = child.pid, .pidfd = child.pidfd };
 		s->shell.sandboxed = child.sandboxed;
 		s->shell.sandbox = child.report;
@@ -651,6 +665,7 @@ static bool adopt_spare(struct appd_session *s, bool *failed)
 	weft_log(WEFT_WARN, "session %s: %s; spawning an app-shell instead", s->id, err.msg);
 	appd_pidfd_kill(child.pidfd);
 	close(child.pidfd);
+	appd_limits_session_destroy(child.limits);
 	return false;
 }
 

@@ -38,6 +38,8 @@ struct appd_spare {
 	bool ready;
 	bool sandboxed;
 	struct weft_sandbox_report report;
+	struct appd_limits_session *limits; /* the cgroup it was born in, or NULL */
+	unsigned int started; /* spares started, for their cgroups' names */
 	struct weft_strv stores; /* sandboxed: the app stores it sees */
 	char *trusted_cache; /* the warm-up's shader cache (warmup.h), or NULL */
 	bool capable; /* some spare said READY: this app-shell can prewarm */
@@ -57,11 +59,14 @@ static void forget(struct appd_spare *spare)
 	spare->ready = false;
 }
 
-/* Forgets it and closes its fds: out of the loop first, then closed. */
+/* Forgets it (reaped, or never started) and closes its fds: out of the
+ * loop first, then closed; its cgroup goes. */
 static void forget_and_close(struct appd_spare *spare)
 {
 	int pidfd = spare->pidfd, sock = spare->sock;
 	forget(spare);
+	appd_limits_session_destroy(spare->limits);
+	spare->limits = NULL;
 	if (pidfd >= 0) {
 		close(pidfd);
 	}
@@ -178,11 +183,14 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 		ok = policy != NULL;
 	}
 	struct appd_child child;
+	char name[32];
+	snprintf(name, sizeof(name), "spare%u", ++spare->started);
+	ok = ok && appd_limits_spare_create(appd->limits, name, &spare->limits, err);
 	if (ok) {
 		int output_fd = -1;
 		spare->output_id = appd_output_open(spare->output, "app-shell", &output_fd, err);
-		/* Its own group until a session adopts it; no cgroup: limits are
-		 * a session's, and it joins them on adoption. */
+		/* Its own group until a session adopts it, and a cgroup of its
+		 * own with cgroup limits, which the session takes over. */
 		struct appd_spawn sp = {
 			.path = appd->config.app_shell_path,
 			.argv = argv.items,
@@ -191,7 +199,12 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 			.fds = &pair[1],
 			.nfds = 1,
 			.pgid = 0,
-			.cgroup_procs_fd = -1,
+			.cgroup_fd = spare->limits != NULL
+				? appd_limits_session_cgroup_fd(spare->limits)
+				: -1,
+			.cgroup_procs_fd = spare->limits != NULL
+				? appd_limits_session_procs_fd(spare->limits)
+				: -1,
 			.output_fd = output_fd,
 		};
 		ok = spare->output_id != 0 && appd_spawn_start(&sp, &child, err);
@@ -206,6 +219,8 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 	close(pair[1]);
 	if (!ok) {
 		close(pair[0]);
+		appd_limits_session_destroy(spare->limits);
+		spare->limits = NULL;
 		return false;
 	}
 	if (!appd_child_release(&child, true, err)) {
@@ -213,6 +228,8 @@ static bool start(struct appd_spare *spare, struct weft_error *err)
 		waitid(P_PIDFD, (id_t)child.pidfd, &(siginfo_t){ 0 }, WEXITED);
 		close(child.pidfd);
 		close(pair[0]);
+		appd_limits_session_destroy(spare->limits);
+		spare->limits = NULL;
 		return false;
 	}
 	spare->sandboxed = child.sandboxed;
@@ -362,7 +379,9 @@ bool appd_spare_take(struct appd_spare *spare, const char *package_dir,
 		.output_fd = appd_output_take(spare->output, spare->output_id),
 		.sandboxed = spare->sandboxed,
 		.report = spare->report,
+		.limits = spare->limits,
 	};
+	spare->limits = NULL;
 	forget(spare);
 	snprintf(spare->why, sizeof(spare->why), "adopted by a launch; the next one starts soon");
 	schedule(spare, SPARE_DELAY_MS);

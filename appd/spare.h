@@ -4,7 +4,9 @@
  * saves most of an app-shell's start. The spare is appd's child like every
  * session process (SIGKILL when appd dies, its own process group, no
  * inherited fds but its socket); on adoption it joins the session's group
- * itself, and appd puts it under the session's limits.
+ * itself, and appd puts it under the session's limits: with cgroup limits
+ * it was born in a cgroup of its own, which becomes the session's when the
+ * runtime has not started yet (the early adoption), and is moved otherwise.
  *
  * The spare runs in the spare's sandbox policy (appd/sandbox.c): the
  * renderer's files and every app store read-only, since nothing can be
@@ -20,6 +22,7 @@
 
 #include <sys/types.h>
 
+#include "session-limits.h"
 #include "weft/common.h"
 #include "weft/sandbox.h"
 
@@ -36,6 +39,9 @@ struct appd_spare_child {
 	int output_fd;
 	bool sandboxed;
 	struct weft_sandbox_report report; /* the spare policy's */
+	/* With cgroup limits, the cgroup it was born in, the session's to
+	 * take over (session.c) or remove; else NULL. */
+	struct appd_limits_session *limits;
 };
 
 /* Starts the first spare, sandboxed with trusted_cache (the warm-up's

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,7 +43,8 @@ unsigned long appd_spawn_raise_nofile(void)
 }
 
 /* In the child: nothing here may return. */
-static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, int null_fd)
+static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, int null_fd,
+	bool in_cgroup)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -61,7 +64,8 @@ static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, i
 	if (setpgid(0, spawn->pgid) != 0) {
 		_exit(127);
 	}
-	if (spawn->cgroup_procs_fd >= 0 && write(spawn->cgroup_procs_fd, "0\n", 2) != 2) {
+	if (!in_cgroup && spawn->cgroup_procs_fd >= 0 &&
+		write(spawn->cgroup_procs_fd, "0\n", 2) != 2) {
 		_exit(127);
 	}
 	if (!weft_gate_wait(gate)) {
@@ -99,8 +103,34 @@ static void exec_child(const struct appd_spawn *spawn, pid_t parent, int gate, i
 	_exit(127);
 }
 
-/* Moves the gated child into the cgroup: a sandboxed child is in a new
- * cgroup namespace already, whose root is ours, so appd does it. */
+/*
+ * fork(), with the child born in the cgroup behind cgroup_fd (>= 0) when
+ * the kernel can (5.7 on): a move later, a write to cgroup.procs, waits for
+ * an RCU grace period (6-13 ms) unless the hierarchy is mounted with
+ * favordynmods. *in_cgroup false: it was not, and joins itself. Nothing
+ * in the child mallocs, so clone3 without fork()'s handlers is safe.
+ */
+static pid_t fork_into(int cgroup_fd, bool *in_cgroup)
+{
+	*in_cgroup = false;
+	if (cgroup_fd >= 0) {
+		struct clone_args args = {
+			.flags = CLONE_INTO_CGROUP,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t)cgroup_fd,
+		};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0 || errno == ENOMEM) {
+			*in_cgroup = pid >= 0;
+			return pid;
+		}
+	}
+	return fork();
+}
+
+/* Moves the gated child into the cgroup when the sandbox could not start
+ * it there: it is in a new cgroup namespace already, whose root is then
+ * ours, so appd does it. */
 static bool join_cgroup(int procs_fd, pid_t pid, struct weft_error *err)
 {
 	char buf[32];
@@ -122,6 +152,7 @@ static bool spawn_sandboxed(const struct appd_spawn *spawn, struct appd_child *c
 		.nfds = spawn->nfds,
 		.output_fd = spawn->output_fd,
 		.pgid = spawn->pgid,
+		.cgroup_fd = spawn->cgroup_fd,
 	};
 	if (!weft_sandbox_spawn(spawn->policy, &exec, &child->sandbox, err)) {
 		return false;
@@ -129,7 +160,8 @@ static bool spawn_sandboxed(const struct appd_spawn *spawn, struct appd_child *c
 	child->sandboxed = true;
 	child->pid = child->sandbox.pid;
 	child->pidfd = child->sandbox.pidfd;
-	if (spawn->cgroup_procs_fd >= 0 && !join_cgroup(spawn->cgroup_procs_fd, child->pid, err)) {
+	if (!child->sandbox.in_cgroup && spawn->cgroup_procs_fd >= 0 &&
+		!join_cgroup(spawn->cgroup_procs_fd, child->pid, err)) {
 		weft_sandbox_child_release(&child->sandbox, false);
 		close(child->sandbox.status_fd);
 		siginfo_t info;
@@ -168,7 +200,8 @@ bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
 		return false;
 	}
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	bool in_cgroup;
+	pid_t pid = fork_into(spawn->cgroup_fd, &in_cgroup);
 	if (pid < 0) {
 		weft_error_errno(err, "fork");
 		close(gate[0]);
@@ -178,7 +211,7 @@ bool appd_spawn_start(const struct appd_spawn *spawn, struct appd_child *child,
 	}
 	if (pid == 0) {
 		close(gate[1]);
-		exec_child(spawn, parent, gate[0], null_fd);
+		exec_child(spawn, parent, gate[0], null_fd, in_cgroup);
 	}
 	close(gate[0]);
 	close(null_fd);

@@ -36,7 +36,11 @@ struct appd_spawn {
 	 * own. */
 	int output_fd;
 	pid_t pgid; /* 0: lead a new process group */
-	int cgroup_procs_fd; /* a cgroup.procs to join, or -1 */
+	/* The session's cgroup: its directory, which the child is born in
+	 * (clone3's CLONE_INTO_CGROUP), and its cgroup.procs, which the child
+	 * joins when the kernel cannot do that; -1 each for none. */
+	int cgroup_fd;
+	int cgroup_procs_fd;
 };
 
 struct appd_child {

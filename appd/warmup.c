@@ -237,6 +237,7 @@ static bool start(struct appd_warm_up *w, struct weft_error *err)
 		.argv = argv,
 		.policy = policy,
 		.pgid = 0,
+		.cgroup_fd = -1,
 		.cgroup_procs_fd = -1,
 		.output_fd = output_fd,
 	};

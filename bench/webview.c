@@ -13,7 +13,7 @@
  *                         counts in 10 µs steps, on the same CLOCK_MONOTONIC)
  *   idle component        with $WEFT_RUNTIME and $WEFT_COUNTER set: the demo
  *                         counter in weft-runtime, first host → guest → host
- *                         with the guest asleep on its doorbell, then the
+ *                         with the guest asleep in ipc.wait, then the
  *                         page's own round trip page → idle guest → page,
  *                         timed by the page, as a user's click travels
  *
@@ -41,7 +41,7 @@
 #define RUNS 10
 #define ROUND_TRIPS 500
 #define IDLE_TRIPS 40
-/* Between two idle trips the counter sleeps on its doorbell. */
+/* Between two idle trips the counter sleeps in ipc.wait. */
 #define IDLE_PAUSE_MS 20
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -386,7 +386,7 @@ static bool read_e2e_line(int log_fd, struct idle_figures *fig)
 }
 
 /*
- * The counter asleep on its doorbell, first from here, then from a page:
+ * The counter asleep in ipc.wait, first from here, then from a page:
  * the shell's IPC peer is the runtime itself, as in a session.
  */
 static bool idle_component(struct tc_compositor *c, const char *bin, const char *package,

@@ -3,6 +3,7 @@
  * they come up and go down.
  */
 #include <dirent.h>
+#include <GLES2/gl2.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/vt.h>
@@ -21,6 +22,8 @@
 #include <wlr/backend/multi.h>
 #include <wlr/render/allocator.h>
 #include <wlr/render/pixman.h>
+#include <wlr/render/egl.h>
+#include <wlr/render/gles2.h>
 #include <wlr/render/wlr_renderer.h>
 #include <wlr/types/wlr_compositor.h>
 #include <wlr/types/wlr_data_control_v1.h>
@@ -135,6 +138,34 @@ static bool has_render_node(void)
 }
 
 /*
+ * A GPU without 3D (virtio-gpu without virgl, a plain KMS device) gets GL
+ * from Mesa's software rasterisers: EGL falls back to kms_swrast, whose
+ * llvmpipe crashed on the first frame with Mesa 22.3 on virtio-gpu, and
+ * composites no faster than pixman anyway. True with the GL renderer's
+ * name when the GL renderer runs on one of them.
+ */
+static bool software_gl(struct wlr_renderer *renderer, char *name, size_t size)
+{
+	if (!wlr_renderer_is_gles2(renderer)) {
+		return false;
+	}
+	struct wlr_egl *egl = wlr_gles2_renderer_get_egl(renderer);
+	if (!wlr_egl_make_current(egl)) {
+		return false;
+	}
+	const char *gl = (const char *)glGetString(GL_RENDERER);
+	snprintf(name, size, "%s", gl != NULL ? gl : "");
+	wlr_egl_unset_current(egl);
+	static const char *const rasterisers[] = { "llvmpipe", "softpipe", "SWR" };
+	for (size_t i = 0; i < sizeof(rasterisers) / sizeof(rasterisers[0]); i++) {
+		if (strstr(name, rasterisers[i]) != NULL) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * wlroots 0.15 looks for a DRM render node before it looks at WLR_RENDERER,
  * and logs an error when there is none, although pixman needs no GPU. Take
  * pixman ourselves when it is asked for or is all there can be.
@@ -153,7 +184,14 @@ static struct wlr_renderer *create_renderer(struct wlr_backend *backend)
 		weft_log(WEFT_DEBUG, "renderer: pixman");
 		return wlr_pixman_renderer_create();
 	}
-	return wlr_renderer_autocreate(backend);
+	struct wlr_renderer *renderer = wlr_renderer_autocreate(backend);
+	char gl[128];
+	if (name == NULL && renderer != NULL && software_gl(renderer, gl, sizeof(gl))) {
+		weft_log(WEFT_INFO, "renderer: pixman, not GL on %s (no 3D on this GPU)", gl);
+		wlr_renderer_destroy(renderer);
+		return wlr_pixman_renderer_create();
+	}
+	return renderer;
 }
 
 static void find_headless(struct wlr_backend *backend, void *data)

@@ -1,9 +1,11 @@
 /*
- * The weft:app@0.1.0 host functions. Each checks its capability first: an
+ * The weft:app@0.1.0 host functions, and weft:app@0.2.0's ipc (0.1.0's
+ * and a blocking wait). Each checks its capability first: an
  * ungranted call returns err("capability not granted: <cap>") and is logged,
  * so the app can handle it and the user can see it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,14 +89,17 @@ static bool peer_hung_up(int fd)
 	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLRDHUP)) != 0;
 }
 
-static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
-	const wasmtime_component_func_type_t *ty, wasmtime_component_val_t *args, size_t nargs,
-	wasmtime_component_val_t *results, size_t nresults)
+/*
+ * Takes the next message off the IPC socket into *result (an option<string>
+ * set to none first). Returns false when none is pending; *hung_up says
+ * whether the page is gone for good.
+ */
+static bool take_message(struct runtime_host *host, wasmtime_component_val_t *result,
+	bool *hung_up)
 {
-	struct runtime_host *host = env;
-	results[0].kind = WASMTIME_COMPONENT_OPTION;
-	results[0].of.option = NULL;
-
+	result->kind = WASMTIME_COMPONENT_OPTION;
+	result->of.option = NULL;
+	*hung_up = false;
 	for (;;) {
 		ssize_t n = recv(host->ipc_fd, host->recv_buf, WEFT_MSG_MAX + 1,
 			MSG_DONTWAIT | MSG_TRUNC);
@@ -104,12 +109,14 @@ static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
 			}
 			if (errno != EAGAIN) {
 				weft_log_errno(WEFT_WARN, "ipc: recv");
+				*hung_up = true;
 			}
 			atomic_store(&host->idle, true);
-			return NULL;
+			return false;
 		}
 		if (n == 0 && peer_hung_up(host->ipc_fd)) {
-			return NULL;
+			*hung_up = true;
+			return false;
 		}
 		if (n > WEFT_MSG_MAX) {
 			weft_log(WEFT_WARN, "ipc: dropped a message of %zd bytes (at most %d)", n,
@@ -125,8 +132,56 @@ static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
 		atomic_fetch_add(&host->received, 1);
 		wasmtime_component_val_t s;
 		val_string(&s, host->recv_buf, (size_t)n);
-		results[0].of.option = wasmtime_component_val_new(&s);
-		return NULL;
+		result->of.option = wasmtime_component_val_new(&s);
+		return true;
+	}
+}
+
+static wasmtime_error_t *ipc_recv(void *env, wasmtime_context_t *ctx,
+	const wasmtime_component_func_type_t *ty, wasmtime_component_val_t *args, size_t nargs,
+	wasmtime_component_val_t *results, size_t nresults)
+{
+	bool hung_up;
+	take_message(env, &results[0], &hung_up);
+	return NULL;
+}
+
+/*
+ * weft:app/ipc@0.2.0's wait: ipc.recv, blocking in the guest's own thread
+ * on the IPC socket until a message comes, the time-out passes, or the
+ * session ends (session_end makes ending_fd readable). The guest's thread
+ * is the only reader of the IPC socket, so each message goes to exactly
+ * one ipc.recv or ipc.wait, in order. A page that hung up leaves nothing
+ * to wait for but the time-out and the end.
+ */
+static wasmtime_error_t *ipc_wait(void *env, wasmtime_context_t *ctx,
+	const wasmtime_component_func_type_t *ty, wasmtime_component_val_t *args, size_t nargs,
+	wasmtime_component_val_t *results, size_t nresults)
+{
+	struct runtime_host *host = env;
+	bool forever = args[0].of.option == NULL;
+	int64_t deadline = forever ? 0 : weft_now_ms() + (int64_t)args[0].of.option->of.u32;
+	for (;;) {
+		bool hung_up;
+		if (take_message(host, &results[0], &hung_up)) {
+			return NULL;
+		}
+		struct pollfd pfds[2] = {
+			{ .fd = host->ending_fd, .events = POLLIN },
+			{ .fd = hung_up ? -1 : host->ipc_fd, .events = POLLIN },
+		};
+		int64_t left = forever ? -1 : deadline - weft_now_ms();
+		if (!forever && left <= 0) {
+			return NULL;
+		}
+		int r = poll(pfds, 2, left > INT_MAX ? INT_MAX : (int)left);
+		if (r < 0 && errno != EINTR) {
+			weft_log_errno(WEFT_WARN, "ipc: poll");
+			return NULL;
+		}
+		if (r > 0 && pfds[0].revents != 0) {
+			return NULL; /* the session is ending */
+		}
 	}
 }
 
@@ -231,12 +286,14 @@ struct host_func {
 
 struct host_interface {
 	const char *name;
-	struct host_func funcs[3];
+	struct host_func funcs[4]; /* ended by a NULL name */
 };
 
 static const struct host_interface interfaces[] = {
 	{ "weft:app/notify@0.1.0", { { "ready", notify_ready } } },
 	{ "weft:app/ipc@0.1.0", { { "send", ipc_send }, { "recv", ipc_recv } } },
+	{ "weft:app/ipc@0.2.0",
+		{ { "send", ipc_send }, { "recv", ipc_recv }, { "wait", ipc_wait } } },
 	{ "weft:app/fetch@0.1.0", { { "fetch", fetch_fetch } } },
 	{ "weft:app/notifications@0.1.0", { { "notify", notifications_notify } } },
 	{ "weft:app/clipboard@0.1.0",

@@ -1,6 +1,7 @@
 /*
  * weft-runtime: runs one app's component (a wasi:cli command) with WASI 0.2
- * and the weft:app@0.1.0 host interfaces, granting exactly what it is told.
+ * and the weft:app@0.1.0 host interfaces (and weft:app/ipc@0.2.0),
+ * granting exactly what it is told.
  *
  *   weft-runtime [OPTIONS] COMPONENT            as appd starts it
  *   weft-runtime run [OPTIONS] PACKAGE_DIR      developer mode, in a terminal
@@ -595,6 +596,13 @@ static bool setup_host(struct runtime *rt, struct weft_error *err)
 		return false;
 	}
 	rt->session.host = host;
+	int ending[2];
+	if (pipe2(ending, O_CLOEXEC) != 0) {
+		weft_error_errno(err, "pipe");
+		return false;
+	}
+	host->ending_fd = ending[0];
+	rt->session.ending_fd = ending[1];
 	if (o->dev_mode) {
 		int pair[2];
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
@@ -795,8 +803,8 @@ int main(int argc, char **argv)
 				.fetch_timeout_ms = 30000,
 			},
 		},
-		.host = { .control_fd = -1, .ipc_fd = -1, .net_fd = -1 },
-		.session = { .dev_fd = -1, .dev_in = STDIN_FILENO },
+		.host = { .control_fd = -1, .ipc_fd = -1, .net_fd = -1, .ending_fd = -1 },
+		.session = { .dev_fd = -1, .dev_in = STDIN_FILENO, .ending_fd = -1 },
 	};
 	clock_gettime(CLOCK_MONOTONIC, &rt.start);
 	weft_log_init("weft-runtime", WEFT_WARN);

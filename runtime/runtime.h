@@ -92,6 +92,7 @@ struct runtime_host {
 	char *recv_buf; /* WEFT_MSG_MAX + 1 bytes */
 	struct runtime_curl *curl; /* loaded on the first fetch */
 	struct doorbell *doorbell; /* rings the guest's stdin; may be NULL */
+	int ending_fd; /* readable once the session is ending (ipc.wait) */
 	struct timespec start; /* process start, for start-up timing */
 	uint64_t next_request;
 	atomic_bool ready;
@@ -100,7 +101,7 @@ struct runtime_host {
 	atomic_uint_fast64_t sent; /* messages the guest sent with ipc.send */
 };
 
-/* Defines weft:app@0.1.0 in linker, with host as the functions' state. */
+/* Defines weft:app@0.1.0 and weft:app/ipc@0.2.0 in linker, with host as the functions' state. */
 bool runtime_host_link(wasmtime_component_linker_t *linker, struct runtime_host *host,
 	struct weft_error *err);
 

@@ -26,6 +26,10 @@ void session_end(struct session *session, int exit_code)
 	}
 	session->exit_code = exit_code;
 	wasmtime_engine_increment_epoch(session->engine);
+	/* A guest waiting in ipc.wait sits in a host call: wake it. */
+	if (session->ending_fd >= 0 && write(session->ending_fd, "", 1) < 0) {
+		weft_log_errno(WEFT_WARN, "session: wake ipc.wait");
+	}
 	/* A guest waiting for the doorbell sits in a host call; end its stdin. */
 	if (session->host->doorbell != NULL) {
 		doorbell_close(session->host->doorbell);

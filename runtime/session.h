@@ -18,6 +18,7 @@ struct session {
 	int exit_code; /* when ended on purpose */
 	int dev_fd; /* developer mode: our end of the IPC pair, else -1 */
 	int dev_in; /* developer mode: our own stdin (fd 0 is the guest's) */
+	int ending_fd; /* written once the session ends: host->ending_fd's pipe */
 	pthread_t signal_thread, dev_thread;
 };
 

@@ -1089,14 +1089,39 @@ static bool plan_create(struct spawn_state *s, const struct weft_sandbox_policy 
 	return true;
 }
 
-static pid_t clone_child(uint64_t flags, int *pidfd)
+static pid_t clone_child(uint64_t flags, int cgroup_fd, int *pidfd)
 {
 	struct clone_args args = {
 		.flags = CLONE_PIDFD | flags,
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	if (cgroup_fd > 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+	}
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/*
+ * Born in the cgroup when one is given: moving a process later (a write to
+ * cgroup.procs) waits for an RCU grace period, 6-13 ms, unless the
+ * hierarchy is mounted with favordynmods. A kernel that cannot (E2BIG or
+ * EINVAL before 5.7, or the cgroup refuses) gets the clone without it, and
+ * the caller moves the child; what else made the clone fail, the retry
+ * says again.
+ */
+static pid_t clone_child_into(uint64_t flags, int cgroup_fd, int *pidfd, bool *in_cgroup)
+{
+	*in_cgroup = false;
+	if (cgroup_fd > 0) {
+		pid_t pid = clone_child(flags, cgroup_fd, pidfd);
+		if (pid >= 0 || errno == ENOMEM) {
+			*in_cgroup = pid >= 0;
+			return pid;
+		}
+	}
+	return clone_child(flags, -1, pidfd);
 }
 
 bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
@@ -1119,14 +1144,15 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 	s.plan.namespaces = true;
 	s.plan.drop_bounding = true;
 	uint64_t ns_flags = NS_FLAGS;
-	pid_t pid = clone_child(ns_flags, &pidfd);
+	bool in_cgroup;
+	pid_t pid = clone_child_into(ns_flags, exec->cgroup_fd, &pidfd, &in_cgroup);
 	if (pid < 0 && policy->allow_degraded && errno != ENOMEM) {
 		/* No user namespaces: the other layers still hold, and without
 		 * CAP_SETPCAP the bounding set stays as it is. */
 		report->degraded = "no user namespaces: no namespaces, no new root";
 		s.plan.namespaces = false;
 		s.plan.drop_bounding = have_setpcap();
-		pid = clone_child(0, &pidfd);
+		pid = clone_child_into(0, exec->cgroup_fd, &pidfd, &in_cgroup);
 	} else if (pid < 0) {
 		weft_error_errno(err,
 			"sandbox: clone3 with new user, mount, pid and network namespaces "
@@ -1140,6 +1166,10 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 		return false;
 	}
 	if (pid == 0) {
+		/* Only the parent may hold the gate's write end: released with
+		 * no go, the child reads EOF and exits. */
+		close(s.gate[1]);
+		close(s.status[0]);
 		child_main(&s.plan);
 	}
 
@@ -1155,6 +1185,7 @@ bool weft_sandbox_spawn(const struct weft_sandbox_policy *policy,
 	report->no_new_privs = true;
 	child->pid = pid;
 	child->pidfd = pidfd;
+	child->in_cgroup = in_cgroup;
 	child->gate_fd = s.gate[1];
 	child->status_fd = s.status[0];
 	s.gate[1] = s.status[0] = -1;

@@ -25,6 +25,7 @@ struct json_object;
 #define SHELL_EVENT_IDLE "shell.idle"
 #define SHELL_EVENT_LOCKED "shell.locked"
 #define SHELL_EVENT_FOCUSED "shell.focused"
+#define SHELL_EVENT_APPD "shell.appd"
 
 /* Error codes of the host's replies (appd's own pass through as they are). */
 #define SHELL_ERR_BAD_REQUEST "bad_request"

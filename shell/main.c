@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <wayland-client.h>
 
@@ -45,6 +46,8 @@
 #define SHUTDOWN_SECONDS 5
 #define DEFAULT_PAM_SERVICE "weft-shell"
 #define FALLBACK_PAM_SERVICE "login"
+/* After appd went away (restarted, say), how often to try it again. */
+#define APPD_RETRY_MS 250
 
 struct shell;
 
@@ -56,6 +59,8 @@ struct shell_view {
 	struct app_input *input;
 	struct weft_webview *view;
 	int appd_fd;
+	/* The connection to appd was lost: the page is told when it is back. */
+	bool appd_lost;
 	/* Frames are shown once the page has loaded (no blank flash): until
 	 * then, and for the overlay always, the last one is kept here. */
 	bool loaded;
@@ -92,6 +97,7 @@ struct shell {
 	long next_id;
 	struct focus_wait focus[MAX_FOCUS_WAITS];
 	int signal_fd;
+	int appd_retry_fd; /* a timerfd, armed while a view's appd is lost */
 
 	char *ui_dir;
 	char *appd_path;
@@ -164,6 +170,28 @@ static void post_locked(struct shell *shell, bool locked)
 
 /* appd */
 
+static void post_appd_connected(struct shell_view *sv, bool connected)
+{
+	struct json_object *msg = event_new(SHELL_EVENT_APPD);
+	if (msg != NULL) {
+		json_object_object_add(msg, "connected", json_object_new_boolean(connected));
+	}
+	post(sv, msg);
+}
+
+static void appd_retry_arm(struct shell *shell, bool on)
+{
+	long ms = on ? APPD_RETRY_MS : 0;
+	struct itimerspec when = {
+		.it_value = { ms / 1000, (ms % 1000) * 1000000 },
+		.it_interval = { ms / 1000, (ms % 1000) * 1000000 },
+	};
+	if (shell->appd_retry_fd >= 0 &&
+		timerfd_settime(shell->appd_retry_fd, 0, &when, NULL) != 0) {
+		weft_log_errno(WEFT_WARN, "timerfd_settime");
+	}
+}
+
 static bool appd_connect(struct shell_view *sv, struct weft_error *err)
 {
 	if (sv->appd_fd >= 0) {
@@ -180,6 +208,14 @@ static bool appd_connect(struct shell_view *sv, struct weft_error *err)
 		return false;
 	}
 	sv->appd_fd = fd;
+	if (sv->appd_lost) {
+		/* The page subscribes again and reloads what it shows. */
+		sv->appd_lost = false;
+		weft_log(WEFT_INFO, "%s: connected to appd again", sv->name);
+		post_appd_connected(sv, true);
+		struct shell *shell = sv->shell;
+		appd_retry_arm(shell, shell->panel.appd_lost || shell->overlay.appd_lost);
+	}
 	return true;
 }
 
@@ -188,6 +224,34 @@ static void appd_close(struct shell_view *sv)
 	if (sv->appd_fd >= 0) {
 		close(sv->appd_fd);
 		sv->appd_fd = -1;
+	}
+}
+
+/* appd hung up (it restarts, or dropped us for not reading): whatever the
+ * page subscribed to and asked is gone with the connection. The page is
+ * told, and told again once a new connection is made. */
+static void appd_lose(struct shell_view *sv)
+{
+	appd_close(sv);
+	if (!sv->appd_lost) {
+		sv->appd_lost = true;
+		post_appd_connected(sv, false);
+		appd_retry_arm(sv->shell, true);
+	}
+}
+
+static void appd_retry(struct shell *shell)
+{
+	uint64_t expirations;
+	if (read(shell->appd_retry_fd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN) {
+		weft_log_errno(WEFT_WARN, "timerfd read");
+	}
+	struct shell_view *views[] = { &shell->panel, &shell->overlay };
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		struct weft_error ignored = { 0 };
+		if (views[i]->appd_lost) {
+			appd_connect(views[i], &ignored);
+		}
 	}
 }
 
@@ -245,7 +309,7 @@ static void appd_dispatch(struct shell_view *sv)
 		}
 		if (n <= 0) {
 			weft_log(WEFT_WARN, "%s: appd %s", sv->name, n == 0 ? "hung up" : err.msg);
-			appd_close(sv);
+			appd_lose(sv);
 			return;
 		}
 		message_buf[n] = '\0';
@@ -266,7 +330,7 @@ static void forward_to_appd(struct shell_view *sv, struct json_object *request, 
 		return;
 	}
 	if (!weft_ipc_send(sv->appd_fd, text, len, NULL, 0, &err)) {
-		appd_close(sv);
+		appd_lose(sv);
 		post(sv, shell_reply_error(request, SHELL_ERR_UNAVAILABLE, err.msg));
 	}
 }
@@ -920,6 +984,7 @@ enum {
 	POLL_PANEL_REPEAT,
 	POLL_OVERLAY_REPEAT,
 	POLL_LOCK_REPEAT,
+	POLL_APPD_RETRY,
 	POLL_COUNT,
 };
 
@@ -951,6 +1016,7 @@ static void run(struct shell *shell)
 		fds[POLL_PANEL_REPEAT] = poll_in(repeat_fd(shell->panel.input));
 		fds[POLL_OVERLAY_REPEAT] = poll_in(repeat_fd(shell->overlay.input));
 		fds[POLL_LOCK_REPEAT] = poll_in(repeat_fd(shell->lock_input));
+		fds[POLL_APPD_RETRY] = poll_in(shell->appd_retry_fd);
 		if (poll(fds, POLL_COUNT, -1) < 0) {
 			wl_display_cancel_read(display);
 			if (errno != EINTR) {
@@ -982,6 +1048,9 @@ static void run(struct shell *shell)
 		}
 		if ((fds[POLL_LOCK_REPEAT].revents & POLLIN) && shell->lock_input != NULL) {
 			app_input_dispatch_repeat(shell->lock_input);
+		}
+		if (fds[POLL_APPD_RETRY].revents & POLLIN) {
+			appd_retry(shell);
 		}
 		if (fds[POLL_SIGNAL].revents & POLLIN) {
 			stop(shell, 0, NULL);
@@ -1028,6 +1097,9 @@ static void teardown(struct shell *shell)
 	}
 	if (shell->signal_fd >= 0) {
 		close(shell->signal_fd);
+	}
+	if (shell->appd_retry_fd >= 0) {
+		close(shell->appd_retry_fd);
 	}
 	free(shell->ui_dir);
 	free(shell->appd_path);
@@ -1102,6 +1174,7 @@ int main(int argc, char *argv[])
 	struct shell shell = {
 		.channel_fd = -1,
 		.signal_fd = -1,
+		.appd_retry_fd = -1,
 		.panel = { .appd_fd = -1 },
 		.overlay = { .appd_fd = -1 },
 		.pam_service = DEFAULT_PAM_SERVICE,
@@ -1170,8 +1243,12 @@ int main(int argc, char *argv[])
 	}
 	shell.channel_fd = channel_fd_from_env();
 	shell.signal_fd = app_signal_fd_create(&err);
+	shell.appd_retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (shell.appd_retry_fd < 0 && shell.signal_fd >= 0) {
+		weft_error_errno(&err, "timerfd_create");
+	}
 	shell.display = wl_display_connect(NULL);
-	if (shell.signal_fd < 0 || shell.display == NULL) {
+	if (shell.signal_fd < 0 || shell.appd_retry_fd < 0 || shell.display == NULL) {
 		if (shell.display == NULL) {
 			weft_error_errno(&err, "cannot connect to the Wayland compositor");
 		}

@@ -1,5 +1,6 @@
 /*
- * Lowered imports of weft:app@0.1.0 (canonical ABI, wasm32). Results wider
+ * Lowered imports of weft:app@0.1.0, and of weft:app/ipc@0.2.0's wait
+ * unless WAPP_WEFT_APP_0_1 is defined (canonical ABI, wasm32). Results wider
  * than one flat value come back through a return area the caller provides;
  * strings and lists the host returns are allocated with our cabi_realloc.
  */
@@ -48,6 +49,10 @@ IMPORT("notify", "ready") extern void import_ready(void);
 IMPORT("ipc", "send")
 extern void import_ipc_send(const char *ptr, size_t len, struct abi_tagged_slice *ret);
 IMPORT("ipc", "recv") extern void import_ipc_recv(struct abi_tagged_slice *ret);
+#ifndef WAPP_WEFT_APP_0_1
+__attribute__((import_module("weft:app/ipc@0.2.0"), import_name("wait"))) extern void
+import_ipc_wait(uint32_t has_timeout, uint32_t timeout_ms, struct abi_tagged_slice *ret);
+#endif
 IMPORT("fetch", "fetch")
 extern void import_fetch(const char *url, size_t url_len, const char *method, size_t method_len,
 	const struct abi_header *headers, size_t nheaders, uint32_t has_body, const uint8_t *body,
@@ -127,6 +132,39 @@ char *wapp_ipc_recv(size_t *len)
 	return take_string(ret.slice);
 }
 
+#ifndef WAPP_WEFT_APP_0_1
+
+char *wapp_ipc_wait_for(size_t *len, int timeout_ms)
+{
+	/* The runtime blocks in our own thread on the IPC socket: a message
+	 * wakes us with nothing in between. */
+	struct abi_tagged_slice ret;
+	import_ipc_wait(timeout_ms >= 0, timeout_ms >= 0 ? (uint32_t)timeout_ms : 0, &ret);
+	if (ret.tag == 0) {
+		return NULL;
+	}
+	if (len != NULL) {
+		*len = ret.slice.len;
+	}
+	return take_string(ret.slice);
+}
+
+char *wapp_ipc_wait(size_t *len)
+{
+	for (;;) {
+		char *msg = wapp_ipc_wait_for(len, -1);
+		if (msg != NULL) {
+			return msg;
+		}
+		/* The page hung up or the session is ending: the runtime stops
+		 * us as soon as we run again. Until it does, do not spin. */
+		struct timespec ts = { 0, 5000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+#else
+
 /* Where there is no doorbell: how long to keep polling without sleeping
  * after the last message, and the longest sleep between polls. */
 #define WAIT_SPIN_NS 200000L
@@ -176,6 +214,8 @@ char *wapp_ipc_wait(size_t *len)
 		nanosleep(&ts, NULL);
 	}
 }
+
+#endif
 
 bool wapp_fetch(const char *url, const char *method, const struct wapp_header *headers,
 	size_t nheaders, const uint8_t *body, size_t body_len, bool has_body,

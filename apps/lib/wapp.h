@@ -1,5 +1,6 @@
 /*
- * The guest side of weft:app@0.1.0 for apps written in C: our own small
+ * The guest side of weft:app@0.1.0 (and weft:app/ipc@0.2.0's wait) for apps
+ * written in C: our own small
  * canonical-ABI glue (wit/weft-app.wit is the contract). The component-type
  * information comes from the WIT file itself, which wasm-component-ld reads
  * when it turns the core module into a component.
@@ -22,12 +23,22 @@ bool wapp_ipc_send(const char *payload, size_t len, char **err);
 /* One pending message, or NULL when none is pending. Never blocks. */
 char *wapp_ipc_recv(size_t *len);
 /*
- * Waits for the next message. ipc.recv never blocks: this polls it briefly,
- * then blocks on stdin, where weft-runtime writes a byte when a message is
- * waiting (its doorbell). Without a doorbell it polls, sleeping up to 5 ms.
- * Reads stdin: apps that use this must not read stdin themselves.
+ * Waits for the next message. Built as it is, with weft:app/ipc@0.2.0's
+ * wait, which blocks in the runtime until a message comes: the component
+ * then needs a runtime with weft:app@0.2.0 (weft-runtime). Built with
+ * WAPP_WEFT_APP_0_1 defined, it imports weft:app@0.1.0 only (for WEFT OS's
+ * runtime too) and waits through ipc.recv, which never blocks: it blocks
+ * on stdin, which weft-runtime makes readable when a message is waiting
+ * (its doorbell), and without a doorbell it polls, sleeping up to 5 ms;
+ * it then reads stdin: apps that use it must not read stdin themselves.
  */
 char *wapp_ipc_wait(size_t *len);
+#ifndef WAPP_WEFT_APP_0_1
+/* weft:app/ipc@0.2.0's wait: the next message, or NULL once timeout_ms
+ * passed (never, if it is negative), the page hung up, or the session is
+ * ending. */
+char *wapp_ipc_wait_for(size_t *len, int timeout_ms);
+#endif
 
 /* weft:app/fetch */
 struct wapp_header {

@@ -1,7 +1,9 @@
 // The page's one channel: window.weftIpc, bridged by weft-shell to appd and
 // to the compositor. Every message is a JSON string. Requests carry an "id"
 // this page chooses; replies come back with it. Events ({"event": ...}) are
-// appd's (state, notification) or the host's (shell.*).
+// appd's (state, notification) or the host's (shell.*). When the host loses
+// appd (shell.appd, connected false), requests to appd that wait for a reply
+// are answered with an "unavailable" error.
 
 export class ShellIpc {
 	constructor(surface) {
@@ -41,10 +43,22 @@ export class ShellIpc {
 	request(message) {
 		const id = this.prefix + this.next++;
 		const text = JSON.stringify({ ...message, id });
+		const toAppd = !String(message.type).startsWith("shell.");
 		return new Promise((resolve) => {
-			this.pending.set(id, resolve);
+			this.pending.set(id, { resolve, toAppd });
 			this.post(text);
 		});
+	}
+
+	// The host lost its connection to appd: what was asked of appd will not
+	// be answered.
+	appdLost() {
+		for (const [id, { resolve, toAppd }] of this.pending) {
+			if (toAppd) {
+				this.pending.delete(id);
+				resolve({ id, error: { code: "unavailable", message: "appd went away" } });
+			}
+		}
 	}
 
 	on(event, fn) {
@@ -66,6 +80,9 @@ export class ShellIpc {
 			return;
 		}
 		if (typeof msg.event === "string") {
+			if (msg.event === "shell.appd" && msg.connected === false) {
+				this.appdLost();
+			}
 			for (const fn of this.listeners.get(msg.event) || []) {
 				try {
 					fn(msg);
@@ -75,10 +92,10 @@ export class ShellIpc {
 			}
 			return;
 		}
-		const resolve = this.pending.get(msg.id);
-		if (resolve) {
+		const waiting = this.pending.get(msg.id);
+		if (waiting) {
 			this.pending.delete(msg.id);
-			resolve(msg);
+			waiting.resolve(msg);
 		}
 	}
 }

@@ -25,6 +25,13 @@ ipc.on("shell.gesture", (msg) => {
 	window.dispatchEvent(new CustomEvent("weft-navigation-gesture", { detail }));
 });
 ipc.on("state", (msg) => model.onState(msg));
+// appd came back (restarted, or it had dropped us): its subscription and
+// sessions are new, so subscribe and load them again.
+ipc.on("shell.appd", (msg) => {
+	if (msg.connected === true) {
+		model.start();
+	}
+});
 
 const ui = surface === "overlay" ? new Overlay(root, ipc, model, store) :
 	new Panel(root, ipc, model, store);

@@ -105,6 +105,28 @@ static void present_color(struct app_window *window, uint32_t rgb)
 	free(rgba);
 }
 
+/* The same with B, G, R, A bytes, through app_window_present_bgra. */
+static void present_color_bgra(struct app_window *window, uint32_t rgb)
+{
+	int32_t width, height, scale;
+	app_window_get_size(window, &width, &height, &scale);
+	uint32_t w = (uint32_t)(width * scale), h = (uint32_t)(height * scale);
+	uint8_t *bgra = malloc((size_t)w * h * 4);
+	for (size_t i = 0; i < (size_t)w * h; i++) {
+		bgra[i * 4 + 0] = (uint8_t)rgb;
+		bgra[i * 4 + 1] = (uint8_t)(rgb >> 8);
+		bgra[i * 4 + 2] = (uint8_t)(rgb >> 16);
+		bgra[i * 4 + 3] = 0xff;
+	}
+	struct weft_error err = { 0 };
+	bool ok = app_window_present_bgra(window, bgra, w, h, w * 4, &err);
+	if (!ok) {
+		fprintf(stderr, "# present: %s\n", err.msg);
+	}
+	EXPECT(ok);
+	free(bgra);
+}
+
 /* Fills the configured size with one colour and waits until it is shown. */
 static void show_color(struct app_window *window, uint32_t rgb)
 {
@@ -160,6 +182,12 @@ static void zweft_window_for_an_app_client(void)
 	EXPECT(screen_pixel(&c, seen.width / 2, seen.height / 2) == 0x336699);
 	show_color(window, 0xcc2211);
 	EXPECT(screen_pixel(&c, seen.width / 2, seen.height / 2) == 0xcc2211);
+	/* B, G, R, A frames are shown as they are. */
+	present_color_bgra(window, 0x1188ee);
+	for (int i = 0; i < 3; i++) {
+		wl_display_roundtrip(app_window_get_display(window));
+	}
+	EXPECT(screen_pixel(&c, seen.width / 2, seen.height / 2) == 0x1188ee);
 
 	app_window_destroy(window);
 	EXPECT(tc_compositor_stop(&c) == 0);

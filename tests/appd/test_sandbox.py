@@ -189,6 +189,47 @@ def test_a_sandboxed_spare_shows_the_app_while_the_runtime_starts(start, tmp_pat
     assert ended["state"] == "stopped", ended
 
 
+def cgroup2_mount():
+    for line in open("/proc/self/mountinfo"):
+        fields = line.split()
+        if fields[fields.index("-") + 1] == "cgroup2":
+            return fields[4] if os.access(fields[4], os.W_OK) else None
+    return None
+
+
+def cgroup_of(pid):
+    return next(line[3:] for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+                if line.startswith("0::"))
+
+
+@pytest.mark.skipif(cgroup2_mount() is None, reason="no writable cgroup v2 hierarchy here")
+def test_the_adopted_spare_is_not_moved_its_cgroup_becomes_the_sessions(start, tmp_path):
+    """With cgroup limits the spare is born in a cgroup of its own (out of
+    appd's), which the launch that adopts it takes as the session's: the
+    runtime is born there too, and nothing is moved on the launch's path (a
+    move waits for an RCU grace period, 6-13 ms)."""
+    weft, spare, log = spare_with_fake_runtime(start, tmp_path, "cgroup",
+                                               appd_args=("--limits", "cgroup"))
+    born = cgroup_of(spare)
+    assert born != cgroup_of(weft.appd_pid)
+    assert born.rsplit("/", 1)[1].startswith("session-spare"), born
+    sid = weft.launch(wait=False)["id"]
+    wait_until("the spare adopted",
+               lambda: f"session {sid}: adopted the spare app-shell {spare}" in weft.logs())
+    session = weft.wait_state(sid, "running")
+    assert session["app_shell_pid"] == spare
+    assert cgroup_of(spare) == born
+    assert cgroup_of(session["runtime_pid"]) == born
+    seen = wait_until("the runtime's view of its cgroup",
+                      lambda: next((e["cgroup"] for e in fake_log(log) if "cgroup" in e), None))
+    assert seen == "/"
+    where = Path(cgroup2_mount() + born)
+    assert where.is_dir()
+    ended = json.loads(weft.ctl("terminate", sid, "--wait").stdout)
+    assert ended["state"] == "stopped", ended
+    wait_until("the session's cgroup removed", lambda: not where.exists())
+
+
 def test_a_runtime_that_never_says_ready_ends_the_adopted_spare(start, tmp_path):
     weft, spare, _ = spare_with_fake_runtime(start, tmp_path, "silent",
                                              appd_args=("--ready-timeout", "3000"))

@@ -275,8 +275,10 @@ def cgroup2_writable():
 
 
 @pytest.mark.skipif(not cgroup2_writable(), reason="no writable cgroup v2 hierarchy here")
-def test_limits_cgroup(start):
-    weft = start(compositor=False, appd_args=["--limits", "cgroup"])
+@pytest.mark.parametrize("sandbox", [True, False], ids=["sandboxed", "no-sandbox"])
+def test_limits_cgroup(start, sandbox):
+    weft = start(compositor=False, appd_args=["--limits", "cgroup",
+                                              *([] if sandbox else ["--insecure-no-sandbox"])])
     info = weft.ctl_json("info")
     assert info["limits"] == "cgroup"
     session = weft.launch(COUNTER)
@@ -297,6 +299,23 @@ def test_limits_cgroup(start):
     assert not session_dir.exists()
     assert weft.stop() == 0
     assert not session_dir.parent.exists()
+
+
+@pytest.mark.skipif(not cgroup2_writable(), reason="no writable cgroup v2 hierarchy here")
+def test_runtime_is_born_in_the_session_cgroup(start, tmp_path):
+    """The sandboxed runtime starts in its session's cgroup (clone3's
+    CLONE_INTO_CGROUP) instead of being moved there, which waited 6-13 ms for
+    an RCU grace period: that cgroup is then the root of its cgroup
+    namespace, and it sees itself at "/", nothing of appd's cgroups above."""
+    weft, log = fake(start, "cgroup", tmp_path, appd_args=["--limits", "cgroup"])
+    session = weft.launch(COUNTER)
+    seen = wait_until("the runtime's view of its cgroup",
+                      lambda: next((e["cgroup"] for e in fake_log(log) if "cgroup" in e), None))
+    outside = next(line[3:] for line in
+                   Path(f"/proc/{session['runtime_pid']}/cgroup").read_text().splitlines()
+                   if line.startswith("0::"))
+    assert outside.endswith(f"/session-{session['id']}")
+    assert seen == "/"
 
 
 def limits_enforceable():

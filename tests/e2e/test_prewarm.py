@@ -117,8 +117,11 @@ def test_no_prewarm_keeps_no_spare(weft_no_prewarm):
 
 
 def test_adopted_spare_joins_the_session_cgroup(tmp_path, cache_dir):
-    """With cgroup limits, the adopted spare is moved into the session's
-    cgroup, where the runtime is, and out of appd's."""
+    """With cgroup limits, the spare is born in a cgroup of its own, out of
+    appd's, and the launch that adopts it before the runtime starts makes
+    that the session's cgroup, where the runtime is born too: the spare is
+    not moved, which would wait for an RCU grace period (6-13 ms) on the
+    launch's path."""
     try:
         weft = Weft(tmp_path / "w", cache_dir, env={"WEFT_APP_SHELL": str(APP_SHELL)},
                     appd_args=("--limits", "cgroup"))
@@ -127,13 +130,20 @@ def test_adopted_spare_joins_the_session_cgroup(tmp_path, cache_dir):
     try:
         spare = settled_spare(weft)
         assert spare is not None
-        assert cgroup_of(spare) == cgroup_of(weft.appd_pid)
+        born = cgroup_of(spare)
+        assert born != cgroup_of(weft.appd_pid)
+        assert "/session-spare" in born, born
         session = weft.launch(COUNTER)
         assert session["app_shell_pid"] == spare
         assert cgroup_of(spare) == cgroup_of(session["runtime_pid"])
-        assert f"session-{session['id']}" in cgroup_of(spare)
+        assert cgroup_of(spare) == born
+        mount = next(l.split()[4] for l in open("/proc/self/mountinfo")
+                     if l.split()[l.split().index("-") + 1] == "cgroup2")
+        where = mount + next(l[3:] for l in born.splitlines() if l.startswith("0::"))
+        assert os.path.isdir(where)
         weft.ctl_json("terminate", session["id"], "--wait")
         assert not alive(spare)
+        assert not os.path.exists(where)
     finally:
         try:
             stop_and_check([weft])

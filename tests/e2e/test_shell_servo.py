@@ -119,6 +119,23 @@ def test_panel_lists_sessions_through_appd(weft):
     shows(weft, "no session in the panel", lambda f: count(f, YELLOW, STRIP) == 0)
 
 
+def test_panel_follows_a_restarted_appd(weft):
+    panel_drawn(weft)
+    weft.launch(COUNTER)
+    shows(weft, "a session in the panel", lambda f: count(f, YELLOW, STRIP) > 0)
+    old = weft.appd_pid
+    os.kill(old, signal.SIGKILL)
+    # The compositor starts a new appd, which brings the app back as a new
+    # session; the shell connects to it again by itself.
+    weft.wait_for_appd(old_pid=old)
+    restored = wait_until("the app back, running", lambda: (
+        ps := weft.ctl_json("ps"),
+        len(ps) == 1 and ps[0]["state"] == "running" and ps[0])[-1], timeout=30)
+    # The panel is subscribed to the new appd: it sees the session end.
+    weft.ctl_json("terminate", restored["id"], "--wait")
+    shows(weft, "no session in the panel", lambda f: count(f, YELLOW, STRIP) == 0)
+
+
 def test_overlay_shows_on_super_and_hides(weft):
     panel_drawn(weft)
     session = weft.launch(COUNTER)

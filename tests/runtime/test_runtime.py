@@ -3,13 +3,15 @@ import array
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
 
-from conftest import PERSISTENT_CACHE, RUNTIME, app, guest, run_dev, run_plain
+from conftest import MSG_MAX, PERSISTENT_CACHE, RUNTIME, app, guest, run_dev, run_plain
 
 COUNTER = "org.weft.demo.counter"
 NOTES = "org.weft.demo.notes"
@@ -113,8 +115,8 @@ def test_notes_without_grant_fails_cleanly(env):
     assert all("error" in reply for reply in replies)
 
 
-def probe(env, stdin, args=()):
-    r = run_dev(env, [*args, probe_package(env)], stdin)
+def probe(env, stdin, args=(), timeout=30):
+    r = run_dev(env, [*args, probe_package(env)], stdin, timeout=timeout)
     assert r.returncode == 0, r.stderr
     return r.stdout.decode().splitlines(), r.stderr.decode()
 
@@ -140,8 +142,11 @@ def probe_package(env):
 def test_guest_output_is_capped(env):
     # 32 MiB of lines to stderr and stdout: a second's worth reaches the
     # runtime's stderr (developer mode), then a count of what was dropped.
+    # Some 330 000 writes, each a host call: 3.5 s of CPU at load 5, so the
+    # time allowed is for a machine many times busier (a bound on a hang,
+    # not on speed).
     start = time.monotonic()
-    out, err = probe(env, "say hello\nflood 32\n")
+    out, err = probe(env, "say hello\nflood 32\n", timeout=600)
     elapsed = time.monotonic() - start
     assert out == ["ok", "ok"]
     assert "\nhello\n" + "x" * 100 + "\n" in err, err[:300]
@@ -494,8 +499,8 @@ def test_endless_loop_stopped_at_session_end(env, session):
 
 
 def test_idle_guest_ends_promptly(env, session):
-    # An idle guest waits in a read of its stdin (the doorbell), inside a
-    # host call where the epoch cannot reach it; ending stdin frees it.
+    # An idle guest waits in ipc.wait, inside a host call where the epoch
+    # cannot reach it; the end of the session frees it.
     s = session(app(COUNTER) + "/app.wasm")
     s.wait_ready()
     assert s.ask("increment") == '{"count":1}'
@@ -670,3 +675,152 @@ def test_doorbell_rings_after_a_dropped_message(env, session):
     time.sleep(0.3)
     assert s.ask("notify x") == "err capability not granted: sys:notifications"
     assert s.end()[0] == 0
+
+
+# --- weft:app/ipc@0.2.0's wait ---------------------------------------------
+
+def in_poll(pid):
+    """Whether the process's main thread (the guest's) is blocked in poll()."""
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            return f.read().split()[0] == "7"  # __NR_poll on x86-64
+    except (OSError, IndexError):
+        return False
+
+
+def wait_until(cond, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+def test_ipc_wait_blocks_until_a_message(env, session):
+    # The guest blocks in its own thread, in poll() on the IPC socket
+    # (not in Wasmtime's stdin thread), and a message wakes it.
+    s = session(guest("probe"))
+    s.wait_ready()
+    s.send("wait forever")
+    wait_until(lambda: in_poll(s.proc.pid))
+    assert s.ask("hello wörld ✓") == "got hello wörld ✓"
+    # ipc.recv and ipc.wait take from one queue, in order.
+    s.send("wait 60000")
+    s.send("first")
+    s.send("say second")
+    assert s.recv() == "got first"
+    assert s.recv() == "ok"
+    status, err = s.end()
+    assert status == 0, err
+    assert "second" in err
+
+
+def test_ipc_wait_times_out(env, session):
+    s = session(guest("probe"))
+    s.wait_ready()
+    start = time.monotonic()
+    assert s.ask("wait 100") == "none"
+    assert time.monotonic() - start >= 0.095
+    assert s.ask("wait 0") == "none"
+    assert s.ask("notify x") == "err capability not granted: sys:notifications"
+    assert s.end()[0] == 0
+
+
+def test_ipc_wait_returns_when_the_session_ends(env, session):
+    s = session(guest("probe"))
+    s.wait_ready()
+    s.send("wait forever")
+    wait_until(lambda: in_poll(s.proc.pid))
+    start = time.monotonic()
+    status, err = s.end()
+    assert time.monotonic() - start < 1.5
+    assert status == 0, err
+    assert "did not stop" not in err
+
+
+def thread_state(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_ipc_wait_after_the_page_hung_up(env, session):
+    # Nothing can come any more: wait sleeps out its time-out (none), and
+    # without one sleeps until the session ends, rather than spin.
+    s = session(guest("probe"))
+    s.wait_ready()
+    s.send("wait 100")
+    s.ipc.shutdown(socket.SHUT_WR)
+    assert s.recv() == "none"
+    s.ipc.close()
+    wait_until(lambda: in_poll(s.proc.pid))
+    assert [thread_state(s.proc.pid) for _ in range(50)] == ["S"] * 50
+    start = time.monotonic()
+    s.proc.send_signal(signal.SIGTERM)
+    _, err = s.proc.communicate(timeout=10)
+    assert time.monotonic() - start < 1.5
+    assert s.proc.returncode == 0, err
+    assert b"did not stop" not in err
+
+
+def test_ipc_wait_burst_in_order(env, session):
+    # Design §7 through ipc.wait: 10 000 messages sent without waiting for
+    # replies, 1 MiB ones and exact UTF-8 among them, each echoed whole
+    # and in order.
+    s = session(guest("probe"))
+    s.ipc.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * 1024 * 1024)
+    s.ipc.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+    s.wait_ready()
+    count = 10000
+    big = ("ü✓🧵" * (MSG_MAX // 9))[:MSG_MAX // 9 * 3]
+    big = big + "x" * (MSG_MAX - len(big.encode()))
+    assert len(big.encode()) == MSG_MAX
+
+    def payload(i):
+        if i % 2500 == 1:
+            return big
+        return f"{i} ünïcödé 🧵 " + "y" * (i % 700)
+
+    s.send(f"echo {count}")
+    errors = []
+
+    def sender():
+        try:
+            for i in range(count):
+                s.send(payload(i))
+        except OSError as e:
+            errors.append(e)
+
+    t = threading.Thread(target=sender)
+    t.start()
+    s.ipc.settimeout(60)
+    for i in range(count):
+        got = s.recv()
+        assert got == payload(i), f"message {i}: {len(got)} bytes"
+    t.join()
+    assert not errors
+    assert s.ask("wait 0") == "none"
+    assert s.end()[0] == 0
+
+
+# --- components built for weft:app@0.1.0 alone -----------------------------
+
+def test_component_for_0_1_0_still_runs(env, session):
+    # The counter built with WAPP_WEFT_APP_0_1 imports nothing of 0.2.0
+    # (as a component built for WEFT OS) and waits on the stdin doorbell.
+    component = guest("counter-0.1")
+    with open(component, "rb") as f:
+        data = f.read()
+    assert b"weft:app/ipc@0.1.0" in data and b"@0.2.0" not in data
+    s = session(component)
+    s.wait_ready()
+    assert s.ask("increment") == '{"count":1}'
+    assert s.ask("increment") == '{"count":2}'
+    assert s.ask("get") == '{"count":2}'
+    start = time.monotonic()
+    status, err = s.end()
+    assert time.monotonic() - start < 1.5
+    assert status == 0, err
+    assert "did not stop" not in err
+    pkg = dev_package(env, "org.weft.test.counter01", component)
+    r = run_dev(env, [pkg], "increment\nget\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == ['{"count":1}', '{"count":1}']

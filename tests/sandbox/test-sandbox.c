@@ -1371,6 +1371,138 @@ static void failure_is_reported(void)
 	weft_sandbox_policy_destroy(policy);
 }
 
+/* Released with no go, the gated child exits at once, as appd's failure
+ * paths expect when they reap it. */
+static void released_without_go_exits(void)
+{
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	char *argv[] = { (char *)try_path(), "status", NULL };
+	struct weft_sandbox_exec exec = { .path = try_path(), .argv = argv, .pgid = -1 };
+	struct weft_sandbox_child child;
+	struct weft_error err;
+	ASSERT(weft_sandbox_spawn(policy, &exec, &child, &err));
+	weft_sandbox_child_release(&child, false);
+	close(child.status_fd);
+	struct pollfd pfd = { .fd = child.pidfd, .events = POLLIN };
+	EXPECT(poll(&pfd, 1, 20000) == 1);
+	if (pfd.revents == 0) {
+		syscall(SYS_pidfd_send_signal, child.pidfd, SIGKILL, NULL, 0);
+	}
+	siginfo_t info = { 0 };
+	EXPECT(waitid(P_PIDFD, (id_t)child.pidfd, &info, WEXITED) == 0);
+	EXPECT(info.si_code == CLD_EXITED);
+	close(child.pidfd);
+	weft_sandbox_policy_destroy(policy);
+}
+
+/* The cgroup v2 directory our process is in, or false: none writable. */
+static bool own_cgroup2(char *dir, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096], mount[PATH_MAX] = "";
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		char point[PATH_MAX];
+		const char *sep = strstr(line, " - cgroup2 ");
+		if (sep != NULL && sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1) {
+			snprintf(mount, sizeof(mount), "%s", point);
+			break;
+		}
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	f = fopen("/proc/self/cgroup", "r");
+	char own[PATH_MAX] = "";
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "0::", 3) == 0) {
+			snprintf(own, sizeof(own), "%s", line + 3);
+			own[strcspn(own, "\n")] = '\0';
+		}
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	if (mount[0] == '\0' || own[0] == '\0') {
+		return false;
+	}
+	snprintf(dir, size, "%s%s", mount, strcmp(own, "/") == 0 ? "" : own);
+	return access(dir, W_OK) == 0;
+}
+
+static void cgroup_line(pid_t pid, char *buf, size_t size)
+{
+	char path[64], line[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	buf[0] = '\0';
+	FILE *f = fopen(path, "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, size, "%s", line + 3);
+		}
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+}
+
+static void end_gated(struct weft_sandbox_child *child)
+{
+	weft_sandbox_child_release(child, false);
+	close(child->status_fd);
+	EXPECT(waitid(P_PIDFD, (id_t)child->pidfd, &(siginfo_t){ 0 }, WEXITED) == 0);
+	close(child->pidfd);
+}
+
+/* Given a cgroup's directory, the child is in it from its first
+ * instruction, gated, before anything is applied or exec'd; given a
+ * directory that is no cgroup, it starts where we are, and says so. */
+static void born_in_cgroup(void)
+{
+	char parent[PATH_MAX], dir[PATH_MAX + 64];
+	if (!own_cgroup2(parent, sizeof(parent))) {
+		test_skip("no writable cgroup v2 hierarchy here");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/weft-test-sandbox.%d", parent, (int)getpid());
+	if (mkdir(dir, 0755) != 0) {
+		test_skip("cannot make a cgroup here");
+		return;
+	}
+	int cgroup_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int plain_fd = open(fx.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT(cgroup_fd > 0 && plain_fd > 0);
+	struct weft_sandbox_policy *policy = policy_runtime(false);
+	char *argv[] = { (char *)try_path(), "status", NULL };
+	struct weft_sandbox_exec exec = { .path = try_path(),
+		.argv = argv,
+		.pgid = -1,
+		.cgroup_fd = cgroup_fd };
+	struct weft_sandbox_child child;
+	struct weft_error err;
+	char seen[PATH_MAX], own[PATH_MAX], want[PATH_MAX + 64];
+	cgroup_line(getpid(), own, sizeof(own));
+	snprintf(want, sizeof(want), "%s/weft-test-sandbox.%d", strcmp(own, "/") == 0 ? "" : own,
+		(int)getpid());
+	ASSERT(weft_sandbox_spawn(policy, &exec, &child, &err));
+	EXPECT(child.in_cgroup);
+	cgroup_line(child.pid, seen, sizeof(seen));
+	EXPECT_STR_EQ(seen, want);
+	end_gated(&child);
+
+	exec.cgroup_fd = plain_fd;
+	ASSERT(weft_sandbox_spawn(policy, &exec, &child, &err));
+	EXPECT(!child.in_cgroup);
+	cgroup_line(child.pid, seen, sizeof(seen));
+	EXPECT_STR_EQ(seen, own);
+	end_gated(&child);
+
+	weft_sandbox_policy_destroy(policy);
+	close(cgroup_fd);
+	close(plain_fd);
+	EXPECT(rmdir(dir) == 0);
+}
+
 static bool write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -1604,6 +1736,8 @@ int main(int argc, char **argv)
 		TEST_CASE(shader_cache_trusted),
 		TEST_CASE(shader_cache_app_and_none),
 		TEST_CASE(failure_is_reported),
+		TEST_CASE(released_without_go_exits),
+		TEST_CASE(born_in_cgroup),
 		TEST_CASE(degraded_without_user_namespaces),
 		TEST_CASE(runtime_runs_inside),
 	};

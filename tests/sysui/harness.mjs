@@ -102,6 +102,24 @@ export class FakeAppd {
 		this.connections = [];
 		this.log = []; // {surface, msg}
 		this.autoRun = true; // launched sessions go on to "running"
+		this.gone = false; // appd is down: requests get no reply
+	}
+
+	// appd dies and a new one starts, as the compositor restarts it: the
+	// subscriptions and sessions go with the old one, and weft-shell tells
+	// each view it lost appd (shell.appd), then that it is connected again.
+	async restart(sessions = []) {
+		this.gone = true;
+		for (const c of this.connections) {
+			c.subscribed = false;
+		}
+		await this.hostEvent({ event: "shell.appd", connected: false });
+		this.sessions.clear();
+		for (const [appId, state] of sessions) {
+			this.session(appId, state);
+		}
+		this.gone = false;
+		await this.hostEvent({ event: "shell.appd", connected: true });
 	}
 
 	connect(page, surface) {
@@ -199,6 +217,9 @@ export class FakeAppd {
 	async receive(conn, text) {
 		const msg = JSON.parse(text);
 		this.log.push({ surface: conn.surface, msg });
+		if (this.gone && !String(msg.type).startsWith("shell.")) {
+			return;
+		}
 		const reply = await this.answer(conn, msg);
 		if (reply) {
 			await this.deliver(conn, { id: msg.id, ...reply });

@@ -55,6 +55,31 @@ test("the taskbar follows state events: a start, running, a stop, a crash", asyn
 		(await page.locator(".toast").textContent() || "").includes("Notes stopped unexpectedly"));
 });
 
+test("after appd restarts, the taskbar subscribes again and shows the new appd's sessions",
+	async () => {
+		appd.session(COUNTER, "running");
+		view = await openShell(browser, appd, "panel");
+		const { page } = view;
+		assert.deepEqual(await names(page), ["Counter"]);
+		// A request that appd took down with it is answered, not left waiting.
+		appd.gone = true;
+		const lost = page.evaluate(() => window.weftShell.ipc.request({ type: "sessions" }));
+		await until("the request sent", async () => appd.requests("sessions").length === 2);
+		let answer;
+		lost.then((reply) => {
+			answer = reply;
+		});
+		await appd.restart([[NOTES, "running"]]);
+		await until("the lost request answered", async () => answer);
+		assert.equal(answer.error.code, "unavailable");
+		await until("the new appd's sessions", async () => (await names(page)).join() === "Notes");
+		assert.equal(appd.requests("subscribe").length, 2);
+		// Subscribed again: the new appd's events reach the taskbar.
+		await appd.start(COUNTER);
+		await until("the counter, started after", async () =>
+			(await names(page)).join() === "Notes,Counter");
+	});
+
 test("a click on an app focuses it through shell.focus", async () => {
 	view = await openShell(browser, appd, "panel");
 	const notes = await appd.start(NOTES);

@@ -65,14 +65,23 @@ static const char script[] =
 	"  } else if (cmd === 'forge') {\n"
 	"    console.debug('%s', 'H');\n"
 	"    console.debug('%s', 'Mforged');\n"
+	"    console.dir('H');\n"
+	"    console.dir('Mforged by dir');\n"
 	"    console.log('Mforged too');\n"
 	"    console.group('g');\n"
 	"    weftIpc.send('in a group');\n"
 	"    console.debug('%s', 'Mforged in a group');\n"
+	"    console.dir('Mforged by dir in a group');\n"
 	"    console.groupEnd();\n"
 	"    const code = [weftIpc.send, window.__weftIpcDeliver,\n"
 	"      Object.getOwnPropertyDescriptor(weftIpc, 'onmessage').get].join(' ');\n"
 	"    weftIpc.send(/[0-9a-f]{32}/.test(code) ? 'secret shown' : 'secret hidden');\n"
+	"  } else if (cmd === 'promises') {\n"
+	"    const a = weftIpc.send('one'), b = weftIpc.send('two');\n"
+	"    await a;\n"
+	"    weftIpc.send(a === b && Object.isFrozen(a) ? 'one promise' : 'a promise each');\n"
+	"  } else if (cmd === 'exact') {\n"
+	"    weftIpc.send('a\\u0000b %s %d %o %c \\ud800z');\n"
 	"  } else if (cmd === 'ping') {\n"
 	"    weftIpc.send('pong ' + location.href);\n"
 	"  } else if (cmd.startsWith('navigate:')) {\n"
@@ -459,6 +468,13 @@ static void ipc_echo_burst_large_utf8(void)
 	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
 	EXPECT_STR_EQ(f.buf, utf8);
 
+	/* Page → host as sent: a NUL, console format directives taken as text,
+	 * a lone surrogate as U+FFFD (a JS string, sent as UTF-8). */
+	static const char exact[] = "a\0b %s %d %o %c \xef\xbf\xbdz";
+	EXPECT(peer_send_str(&f.shell, "cmd:exact"));
+	ssize_t got = peer_recv(&f.shell, f.buf, 10000);
+	EXPECT(got == (ssize_t)sizeof(exact) - 1 && memcmp(f.buf, exact, sizeof(exact) - 1) == 0);
+
 	/* Host → page → host, 10 000 messages, in order, none split or merged. */
 	enum { BURST = 10000 };
 	char msg[32];
@@ -527,6 +543,23 @@ static void console_cannot_forge_the_bridge(void)
 	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
 	EXPECT_STR_EQ(f.buf, "after");
 	EXPECT(log_contains(&f.shell, "console: Mforged too"));
+	fixture_finish(&f);
+}
+
+/* A send() once connected answers with one settled promise, the same each
+ * time: a new promise would cost SpiderMonkey a capture of the JS stack
+ * (async stacks are on in Servo) for every message. */
+static void send_makes_no_promise(void)
+{
+	struct fixture f = { 0 };
+	ASSERT(fixture_start(&f, true));
+	EXPECT(peer_send_str(&f.shell, "cmd:promises"));
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
+	EXPECT_STR_EQ(f.buf, "one");
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
+	EXPECT_STR_EQ(f.buf, "two");
+	EXPECT(peer_recv(&f.shell, f.buf, 10000) > 0);
+	EXPECT_STR_EQ(f.buf, "one promise");
 	fixture_finish(&f);
 }
 
@@ -859,6 +892,7 @@ int main(int argc, char **argv)
 		TEST_CASE(egl_into_the_window),
 		TEST_CASE(ipc_echo_burst_large_utf8),
 		TEST_CASE(console_cannot_forge_the_bridge),
+		TEST_CASE(send_makes_no_promise),
 		TEST_CASE(refused_loads),
 		TEST_CASE(adopted_shell_refuses_loads),
 		TEST_CASE(adopted_shell_draws_with_the_spares_renderer),

@@ -1,9 +1,14 @@
 //! The page side of app IPC (design §7): `window.weftIpc`, injected as a
 //! user script so that it exists before the page's own scripts run.
 //!
-//! Page → host: each `send()` is one `console.debug("%s", <secret>M<text>)`
-//! through a bound copy of `console.debug` taken before any page script
-//! runs. Servo's script thread hands console messages straight to the
+//! Page → host: each `send()` is one `console.dir(<secret>M<text>)`
+//! through a bound copy of `console.dir` taken before any page script
+//! runs. `dir` hands a string to the embedder as it is, and it is the one
+//! console method with a message that captures no JS stack: Servo 0.7's
+//! log, debug, info, warn and error all capture one of up to 128 frames
+//! and throw it away (`Console::method`, `then_some(get_js_stack(cx))`
+//! evaluates its argument whatever the level), and `count`, `time` and
+//! `assert` keep state or reword the text. Servo's script thread hands console messages straight to the
 //! embedder (no constellation, no network stack: one thread hand-off), in
 //! order, one call one message. The secret is random per view and lives only
 //! in the bridge's closure, which no page code can reach, so the page's own
@@ -33,9 +38,13 @@ const SOURCE: &str = r#"(() => {
 	}
 	const secret = SECRET;
 	const documentId = String(Math.random()).slice(2) + "-" + performance.timeOrigin;
-	const emit = console.debug.bind(console);
+	const emit = console.dir.bind(console);
 	const maxMessage = MAX_MESSAGE;
 	const encoder = new TextEncoder();
+	// Every send() once connected answers with this one promise: a new
+	// promise each time costs SpiderMonkey a capture of the JS stack (its
+	// async stacks are on in Servo).
+	const sent = Object.freeze(Promise.resolve());
 	let connected = null;
 	let waiting = [];
 	let handler = null;
@@ -60,7 +69,7 @@ const SOURCE: &str = r#"(() => {
 		waiting = [];
 		for (const m of queued) {
 			if (up) {
-				emit("%s", secret + "M" + m.text);
+				emit(secret + "M" + m.text);
 				m.resolve();
 			} else {
 				m.reject(new Error("weftIpc: not connected"));
@@ -78,8 +87,8 @@ const SOURCE: &str = r#"(() => {
 				return Promise.reject(new RangeError("weftIpc: message larger than 1 MiB"));
 			}
 			if (connected === true) {
-				emit("%s", secret + "M" + text);
-				return Promise.resolve();
+				emit(secret + "M" + text);
+				return sent;
 			}
 			if (connected === false) {
 				return Promise.reject(new Error("weftIpc: not connected"));
@@ -111,7 +120,14 @@ const SOURCE: &str = r#"(() => {
 			return true;
 		},
 	});
-	emit("%s", secret + "H" + documentId);
+	emit(secret + "H" + documentId);
+	// The first rendering update after the load event runs the frame
+	// callback, then lays the document out and sends it to be drawn; the
+	// timer runs after that update: the frame drawn next shows the page.
+	const frame = window.requestAnimationFrame.bind(window);
+	const later = window.setTimeout.bind(window);
+	const laidOut = () => later(() => emit(secret + "F"));
+	window.addEventListener("load", () => frame(laidOut), { once: true });
 })();
 "#;
 
@@ -121,6 +137,8 @@ pub enum Console<'a> {
     /// The bridge of a new document is up; its id.
     Hello(&'a str),
     Message(&'a str),
+    /// The document is about to be laid out after its load event.
+    Loaded,
     /// Not the bridge's: the page's own console output.
     Page,
 }
@@ -141,6 +159,8 @@ pub fn console_message<'a>(message: &'a str, secret: &str) -> Console<'a> {
         Console::Message(text)
     } else if let Some(document) = rest.strip_prefix('H') {
         Console::Hello(document)
+    } else if rest == "F" {
+        Console::Loaded
     } else {
         Console::Page
     }
@@ -281,6 +301,11 @@ mod tests {
         let s = source(&secret);
         assert!(s.contains(&format!("const secret = \"{secret}\";")));
         assert!(s.contains("const maxMessage = 1048576;"));
+        // The one console method that captures no JS stack per message.
+        assert!(s.contains("const emit = console.dir.bind(console);"));
+        for method in ["log", "debug", "info", "warn", "error", "trace"] {
+            assert!(!s.contains(&format!("console.{method}")), "{method}");
+        }
     }
 
     #[test]
@@ -298,6 +323,14 @@ mod tests {
         assert_eq!(
             console_message(&format!("group  {secret}Mx"), secret),
             Console::Message("x")
+        );
+        assert_eq!(
+            console_message(&format!("{secret}F"), secret),
+            Console::Loaded
+        );
+        assert_eq!(
+            console_message(&format!("{secret}Fx"), secret),
+            Console::Page
         );
         assert_eq!(console_message("Mhello", secret), Console::Page);
         assert_eq!(

@@ -27,4 +27,6 @@ mod ffi;
 mod input;
 mod origin;
 mod scheme;
+mod swgl;
+mod swgl_gl;
 mod view;

@@ -12,6 +12,7 @@ use std::ffi::{c_char, c_int, c_void};
 use std::ptr::NonNull;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use dpi::PhysicalSize;
 use euclid::Scale;
@@ -35,6 +36,7 @@ use crate::ffi::{self, LogSink, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN};
 use crate::input;
 use crate::origin;
 use crate::scheme::{self, AppScheme};
+use crate::swgl::SwglRenderingContext;
 
 type FrameFn =
     unsafe extern "C" fn(data: *mut c_void, rgba: *const u8, width: u32, height: u32, stride: u32);
@@ -69,6 +71,7 @@ pub struct ViewOptions {
     pub wl_surface: *mut c_void,
     pub system: bool,
     pub renderer_of: *const View,
+    pub bgra: bool,
 }
 
 /// A C completion callback and its data.
@@ -127,11 +130,19 @@ pub struct ViewShared {
     webview_id: Cell<Option<WebViewId>>,
     events: RefCell<VecDeque<Event>>,
     frame_pending: Cell<bool>,
-    /// Frames are drawn and presented once the first document's head is
-    /// parsed (or a view without one was made): before that they are of
-    /// the empty initial document, and each one's paint and copy would
-    /// hold up this thread, which every load of the page waits on.
+    /// Frames are drawn and presented once the first document is shown:
+    /// before that they are of the empty initial document, and each one's
+    /// paint and copy would hold up this thread, which serves every load of
+    /// the page. A view without a bridge shows it once its head is parsed;
+    /// a view with one once it is laid out after its load event (Servo lays
+    /// a document out only then: the frames between are blank), or
+    /// `FIRST_FRAME_HOLD` after its head was parsed, whichever comes first.
     document_shown: Cell<bool>,
+    /// When the first document is shown at the latest.
+    hold_until: Cell<Option<Instant>>,
+    /// The bridge said the first document is being laid out after its load
+    /// event: the next frame shows it.
+    laying_out: Cell<bool>,
     presented: Cell<bool>,
     closed: Cell<bool>,
     /// Servo drops a load sent before the WebView's first document exists;
@@ -146,7 +157,15 @@ pub struct ViewShared {
     readback: RefCell<Vec<u8>>,
     /// The bridge's secret (bridge.rs), for confined views.
     secret: Option<String>,
+    /// Software frames go out as B, G, R, A bytes, not R, G, B, A.
+    bgra: bool,
 }
+
+/// How long after the first document's head was parsed its frames wait
+/// for its load at most: longer than an app page takes from its head to
+/// its laid-out frame here (15-45 ms in bench/launch), so the window's
+/// first frame is the page, not the blank one before it.
+const FIRST_FRAME_HOLD: Duration = Duration::from_millis(50);
 
 /// Deliveries in a row no document takes before the bridge waits for the
 /// next hello (each is one trip to the script thread and back).
@@ -228,6 +247,7 @@ impl ViewShared {
                         .log(LOG_WARN, "weftview: dropped a page message: not connected");
                 }
             }
+            bridge::Console::Loaded => self.laying_out.set(true),
             bridge::Console::Page => self.push(Event::Console(console_level(&level), message)),
         }
     }
@@ -243,6 +263,16 @@ impl ViewShared {
                 break;
             };
             self.handle(event);
+        }
+        if !self.document_shown.get()
+            && self
+                .hold_until
+                .get()
+                .is_some_and(|until| Instant::now() >= until)
+        {
+            // Held long enough: the frame Servo has is shown as it is.
+            self.document_shown.set(true);
+            self.frame_pending.set(true);
         }
         if self.document_shown.get() && self.frame_pending.replace(false) {
             self.present();
@@ -368,13 +398,15 @@ impl ViewShared {
         self.rendering.present();
     }
 
-    /// Reads the frame just painted into `pixels`, RGBA with the top row
-    /// first. Servo's `read_to_image` does the same into a new buffer, then
+    /// Reads the frame just painted into `pixels`, RGBA (BGRA for a view
+    /// made with `bgra`: SWGL's own order, read without a conversion) with
+    /// the top row first. Servo's `read_to_image` does the same into a new buffer, then
     /// clones it to flip it: two fresh 4-byte-per-pixel allocations a frame,
     /// each page of which faults in (about as long as the read itself on
     /// llvmpipe); this buffer lives as long as the view.
     fn read_frame(&self, pixels: &mut Vec<u8>, width: u32, height: u32) -> bool {
         const RGBA: u32 = 0x1908;
+        const BGRA: u32 = 0x80E1;
         const UNSIGNED_BYTE: u32 = 0x1401;
         const PACK_ROW_LENGTH: u32 = 0x0D02;
         if width == 0 || height == 0 {
@@ -394,16 +426,29 @@ impl ViewShared {
                 break;
             }
         }
-        gl.read_pixels_into_buffer(
-            0,
-            0,
-            width as i32,
-            height as i32,
-            RGBA,
-            UNSIGNED_BYTE,
-            pixels,
-        );
-        if gl.get_error() != 0 {
+        let read = |format: u32, pixels: &mut [u8]| {
+            gl.read_pixels_into_buffer(
+                0,
+                0,
+                width as i32,
+                height as i32,
+                format,
+                UNSIGNED_BYTE,
+                pixels,
+            );
+            gl.get_error() == 0
+        };
+        let ok = if self.bgra && !read(BGRA, pixels) {
+            // A GL without BGRA reads: RGBA, its R and B swapped here.
+            let ok = read(RGBA, pixels);
+            for px in pixels.chunks_exact_mut(4) {
+                px.swap(0, 2);
+            }
+            ok
+        } else {
+            self.bgra || read(RGBA, pixels)
+        };
+        if !ok {
             self.log
                 .log(LOG_WARN, "weftview: reading the frame back failed");
             return false;
@@ -469,6 +514,24 @@ impl ViewShared {
         }
     }
 
+    /// Shows the first document's frames `hold` from now at the latest;
+    /// a thread of its own wakes the loop then, should nothing else.
+    fn hold(&self, hold: Duration) {
+        self.hold_until.set(Some(Instant::now() + hold));
+        let wake = self.wake.clone();
+        let spawned = std::thread::Builder::new()
+            .name("weftview-hold".into())
+            .spawn(move || {
+                std::thread::sleep(hold);
+                wake.wake();
+            });
+        if spawned.is_err() {
+            // No thread: shown at once rather than perhaps never.
+            self.document_shown.set(true);
+            self.frame_pending.set(true);
+        }
+    }
+
     fn close(&self) {
         self.closed.set(true);
         if let Some(id) = self.webview_id.get() {
@@ -484,18 +547,26 @@ impl ViewShared {
 
 impl WebViewDelegate for ViewShared {
     fn notify_new_frame_ready(&self, _webview: WebView) {
-        // One comes for the document's first layout after its head.
+        if !self.document_shown.get() && self.laying_out.get() {
+            // The first document's first layout, after its load event.
+            self.document_shown.set(true);
+        }
         self.frame_pending.set(self.document_shown.get());
     }
 
     fn notify_load_status_changed(&self, _webview: WebView, status: LoadStatus) {
         self.started.set(true);
-        if status != LoadStatus::Started {
-            self.document_shown.set(true);
-        }
-        if status == LoadStatus::Complete && !self.presented.get() {
-            // Its first frame, should it have come before the news of its head.
-            self.frame_pending.set(true);
+        if status != LoadStatus::Started && !self.document_shown.get() {
+            if self.secret.is_none() {
+                self.document_shown.set(true);
+                if status == LoadStatus::Complete && !self.presented.get() {
+                    // Its first frame, should it have come before the news
+                    // of its head.
+                    self.frame_pending.set(true);
+                }
+            } else if self.hold_until.get().is_none() {
+                self.hold(FIRST_FRAME_HOLD);
+            }
         }
         if status == LoadStatus::Started {
             self.bridge.borrow_mut().ready = false;
@@ -631,6 +702,7 @@ pub unsafe extern "C" fn weft_webview_create(
         (_, url) => url,
     };
     let (width, height, scale, data) = (options.width, options.height, options.scale, options.data);
+    let bgra = options.bgra;
     let surface = WaylandSurface {
         display: options.wl_display,
         surface: options.wl_surface,
@@ -671,6 +743,7 @@ pub unsafe extern "C" fn weft_webview_create(
         let target = Target {
             surface,
             shared: shared_rendering,
+            bgra,
         };
         match create(engine, geometry, target, confined, url, listener, data) {
             Ok(view) => Box::into_raw(Box::new(view)),
@@ -693,6 +766,8 @@ struct WaylandSurface {
 struct Target {
     surface: WaylandSurface,
     shared: Option<Rc<dyn RenderingContext>>,
+    /// Software frames in B, G, R, A order.
+    bgra: bool,
 }
 
 /// An EGL context drawing into the embedder's surface (on the GPU when Mesa
@@ -720,12 +795,41 @@ fn window_rendering(
     Ok(Rc::new(rendering))
 }
 
+/// Which software renderer a new software view gets: SWGL unless
+/// `WEFT_WEBVIEW_SOFTWARE=llvmpipe` asks for Mesa's (through surfman).
+fn wants_llvmpipe() -> bool {
+    std::env::var_os("WEFT_WEBVIEW_SOFTWARE").is_some_and(|v| v == "llvmpipe")
+}
+
+/// A software context: SWGL (no Mesa, no libLLVM in the process), or
+/// llvmpipe when asked for or when SWGL cannot start.
+fn software_rendering(
+    engine: &Engine,
+    size: PhysicalSize<u32>,
+) -> Result<Rc<dyn RenderingContext>, String> {
+    if !wants_llvmpipe() {
+        match SwglRenderingContext::new(size) {
+            Ok(context) => return Ok(Rc::new(context)),
+            Err(message) => engine.log.log(
+                LOG_WARN,
+                &format!(
+                    "weftview: SWGL rendering context: {message}; rendering with llvmpipe instead"
+                ),
+            ),
+        }
+    }
+    let context = SoftwareRenderingContext::new(size)
+        .map_err(|e| format!("software rendering context: {e:?}"))?;
+    Ok(Rc::new(context))
+}
+
 fn create(
     engine: &Engine,
     (width, height, scale): (u32, u32, f64),
     Target {
         surface: target,
         shared: reused,
+        bgra,
     }: Target,
     confined: Option<(&'static str, String)>,
     url: Option<Url>,
@@ -762,10 +866,7 @@ fn create(
     }
     let rendering = match rendering {
         Some(rendering) => rendering,
-        None => Rc::new(
-            SoftwareRenderingContext::new(size)
-                .map_err(|e| format!("software rendering context: {e:?}"))?,
-        ),
+        None => software_rendering(engine, size)?,
     };
     let user_content = Rc::new(UserContentManager::new(&engine.servo));
     let secret = match &app_id {
@@ -794,6 +895,8 @@ fn create(
         events: RefCell::new(VecDeque::new()),
         frame_pending: Cell::new(false),
         document_shown: Cell::new(url.is_none()),
+        hold_until: Cell::new(None),
+        laying_out: Cell::new(false),
         presented: Cell::new(false),
         closed: Cell::new(false),
         started: Cell::new(false),
@@ -803,6 +906,7 @@ fn create(
         bridge: RefCell::new(Bridge::default()),
         readback: RefCell::new(Vec::new()),
         secret,
+        bgra,
     });
     let mut builder = WebViewBuilder::new(&engine.servo, rendering);
     if let Some(url) = url {

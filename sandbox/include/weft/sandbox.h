@@ -161,6 +161,10 @@ struct weft_sandbox_exec {
 	 * (fd 0 is stdin, never an output). */
 	int output_fd;
 	pid_t pgid; /* -1: stay in the caller's group, 0: a group of its own, else join */
+	/* > 0: a cgroup v2 directory the child is born in (clone3's
+	 * CLONE_INTO_CGROUP), which is then the root of its cgroup namespace;
+	 * 0 or -1: the caller's cgroup. */
+	int cgroup_fd;
 };
 
 struct weft_sandbox_child {
@@ -168,6 +172,10 @@ struct weft_sandbox_child {
 	int pidfd;
 	int gate_fd; /* the child waits for weft_sandbox_child_release() */
 	int status_fd; /* readable (EOF) once it exec'd, or with its failure */
+	/* Born in exec->cgroup_fd's cgroup; false when none was given or the
+	 * kernel would not (before 5.7, or that cgroup refused): the caller
+	 * moves it, and its cgroup namespace's root is the caller's cgroup. */
+	bool in_cgroup;
 	struct weft_sandbox_report report;
 };
 

@@ -15,6 +15,8 @@
  *   say <text>           -> "ok", after writing text and a newline to stderr
  *   flood <MiB>          -> "ok", after writing MiB of lines to stderr and stdout
  *   exit <code>          -> exits
+ *   wait <ms>|forever    -> "got <message>" | "none": ipc.wait@0.2.0 with that time-out
+ *   echo <n>             -> takes the next n messages with ipc.wait and sends each back
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -125,6 +127,36 @@ static void do_flood(unsigned long mib)
 	reply("ok");
 }
 
+static void do_wait(const char *arg)
+{
+	int timeout_ms = strcmp(arg, "forever") == 0 ? -1 : atoi(arg);
+	size_t len;
+	char *msg = wapp_ipc_wait_for(&len, timeout_ms);
+	if (msg == NULL) {
+		reply("none");
+		return;
+	}
+	reply("got %.*s", (int)len, msg);
+	free(msg);
+}
+
+static void do_echo(unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		size_t len;
+		char *msg = wapp_ipc_wait_for(&len, -1);
+		if (msg == NULL) {
+			return;
+		}
+		char *err = NULL;
+		if (!wapp_ipc_send(msg, len, &err)) {
+			fprintf(stderr, "probe: echo: %s\n", err);
+			free(err);
+		}
+		free(msg);
+	}
+}
+
 int main(void)
 {
 	wapp_ready();
@@ -177,6 +209,10 @@ int main(void)
 			reply("ok");
 		} else if (strcmp(msg, "flood") == 0 && arg != NULL) {
 			do_flood(strtoul(arg, NULL, 10));
+		} else if (strcmp(msg, "wait") == 0 && arg != NULL) {
+			do_wait(arg);
+		} else if (strcmp(msg, "echo") == 0 && arg != NULL) {
+			do_echo(strtoul(arg, NULL, 10));
 		} else if (strcmp(msg, "exit") == 0) {
 			exit(arg != NULL ? atoi(arg) : 0);
 		} else {

@@ -9,14 +9,17 @@
  * destroy and dispatch. The log callback is the exception: any thread may
  * call it, at any time.
  *
- * Views render in software (Mesa llvmpipe through surfman) into memory and
- * hand each finished frame to the frame callback, or, when the embedder
- * gives them its wl_display and a wl_surface, through EGL straight into that
- * surface (on the GPU when Mesa finds one). For software views surfman tries a Wayland
- * display (wl_display_connect(NULL), which falls back to wayland-0) and an
- * X11 one before Mesa's surfaceless platform; a program that wants the
- * surfaceless path points WAYLAND_DISPLAY at a socket that cannot exist and
- * unsets DISPLAY before creating a view.
+ * Views render in software into memory and hand each finished frame to the
+ * frame callback, or, when the embedder gives them its wl_display and a
+ * wl_surface, through EGL straight into that surface (on the GPU when Mesa
+ * finds one). Software views render with SWGL, WebRender's own rasteriser
+ * (no Mesa, no libLLVM in the process); with WEFT_WEBVIEW_SOFTWARE=llvmpipe
+ * in the environment, or when SWGL cannot start (one warning in the log),
+ * with Mesa's llvmpipe through surfman instead. For llvmpipe surfman tries a
+ * Wayland display (wl_display_connect(NULL), which falls back to wayland-0)
+ * and an X11 one before Mesa's surfaceless platform; a program that wants
+ * the surfaceless path points WAYLAND_DISPLAY at a socket that cannot exist
+ * and unsets DISPLAY before creating a view.
  *
  * A view created with an app id is confined to its app's origin,
  * http://<app id>.localhost/, and to weft-app://<app id>/: every other
@@ -109,12 +112,16 @@ enum weft_webview_load_status {
 
 /* Every member may be NULL. data is weft_webview_options.data. */
 struct weft_webview_listener {
-	/* A new frame: width x height RGBA pixels (premultiplied alpha, rows top
-	 * to bottom, stride bytes apart), valid only during the call. A view
+	/* A new frame: width x height RGBA pixels (BGRA for a view made with
+	 * bgra; premultiplied alpha, rows top to bottom, stride bytes apart),
+	 * valid only during the call. A view
 	 * that renders to its surface calls it with rgba NULL and stride 0 after
-	 * each frame it committed there. The first comes once the first
-	 * document's head is parsed (for a view made with a url): nothing is
-	 * drawn of the empty document before it. */
+	 * each frame it committed there. For a view made with a url, nothing
+	 * is drawn of the empty document before the first one is shown: a view
+	 * without an app id shows it once its head is parsed; an app's (or the
+	 * system UI's) view once it is laid out after its load event (Servo
+	 * draws it blank before), or 50 ms after its head was parsed, whichever
+	 * comes first, so that its first frame is the page. */
 	void (*frame)(void *data, const uint8_t *rgba, uint32_t width, uint32_t height,
 		uint32_t stride);
 	void (*load_status)(void *data, int status);
@@ -157,6 +164,10 @@ struct weft_webview_options {
 	 * and wait for its next frame, before making the new view, or the
 	 * new view's first frames may still show its page. */
 	struct weft_webview *renderer_of;
+	/* Software frames as premultiplied B, G, R, A bytes (the byte order
+	 * of wl_shm's ARGB8888 on a little-endian machine), not R, G, B, A:
+	 * SWGL keeps them so, and they are copied out as they are. */
+	bool bgra;
 };
 
 struct weft_webview *weft_webview_create(struct weft_webview_engine *engine,
