@@ -228,8 +228,13 @@ struct json_object *appd_apps_list(struct weft_error *err);
 struct appd_control *appd_control_create(struct appd *appd, const char *path,
 	struct weft_error *err);
 void appd_control_destroy(struct appd_control *control);
-/* Sends event to every subscriber; returns how many got it. */
-size_t appd_control_broadcast(struct appd_control *control, struct json_object *event);
+/* Sends event to every subscriber, after what waits for each; returns how
+ * many got it. A droppable event goes only to subscribers with room for it
+ * now, and waits for none. */
+size_t appd_control_broadcast(struct appd_control *control, struct json_object *event,
+	bool droppable);
+/* How many connections are subscribed (0 for NULL). */
+size_t appd_control_subscribers(const struct appd_control *control);
 
 /* ---- compositor.c ---- */
 

@@ -1,10 +1,15 @@
 /*
  * The control socket (weft/appd-protocol.h): weftctl and the shell talk to appd here.
  * Only peers with our uid are served. Every request gets one reply, in the
- * order they came; a peer that breaks framing (a message over the cap) or
- * does not read its replies is disconnected, so that no client can stall
- * the loop. A launch is answered once its package has been checked, off the
- * loop; the client's next requests wait for that, other clients do not.
+ * order they came; a peer that breaks framing (a message over the cap) is
+ * disconnected. What the socket has no room for waits in the client's
+ * outbox, in order, up to OUTBOX_MAX bytes: a subscriber busy for a moment
+ * (the shell while its page lays out) loses nothing, and one that stops
+ * reading is disconnected before it costs appd more, so that no client can
+ * stall the loop. A notification is no state: it never waits in an outbox
+ * and goes only to subscribers with room for it (appd_control_broadcast).
+ * A launch is answered once its package has been checked, off the loop;
+ * the client's next requests wait for that, other clients do not.
  *
  * Connections are few (MAX_CLIENTS), and idle ones must not keep others
  * out: when all are taken, a new one takes the place of the one that has
@@ -34,11 +39,26 @@
 /* Messages handled per wake-up, so that one client cannot starve others. */
 #define BATCH 16
 
+/* Bytes that may wait for one client, beyond the hundred or more messages
+ * its socket holds, before it is disconnected: about a hundred more state
+ * events, seconds of a busy session's life. */
+#define OUTBOX_MAX (64 * 1024)
+
+/* A message the client's socket had no room for yet. */
+struct queued {
+	struct wl_list link; /* client.outbox, oldest first */
+	size_t len;
+	char data[];
+};
+
 struct client {
 	struct wl_list link; /* appd_control.clients */
 	struct appd_control *control;
 	int fd;
 	struct appd_source *source; /* NULL while a launch is in flight */
+	struct wl_list outbox; /* struct queued */
+	size_t outbox_bytes;
+	struct appd_source *writer; /* waits for room while the outbox is not empty */
 	pid_t pid;
 	bool subscribed;
 	bool broken; /* to be destroyed once no handler holds it */
@@ -72,6 +92,12 @@ static void client_destroy(struct client *client)
 	appd_launch_forget(client->launch);
 	json_object_put(client->launch_request);
 	appd_source_remove(client->source);
+	appd_source_remove(client->writer);
+	struct queued *q, *tmp;
+	wl_list_for_each_safe (q, tmp, &client->outbox, link) {
+		wl_list_remove(&q->link);
+		free(q);
+	}
 	close(client->fd);
 	free(client);
 }
@@ -82,6 +108,8 @@ static void client_drop(struct client *client)
 		client->broken = true;
 		appd_source_remove(client->source);
 		client->source = NULL;
+		appd_source_remove(client->writer);
+		client->writer = NULL;
 	} else {
 		client_destroy(client);
 	}
@@ -95,6 +123,101 @@ static void sweep(struct appd_control *control)
 			client_destroy(client);
 		}
 	}
+}
+
+static void handle_writable(int fd, uint32_t events, void *data);
+
+/* Sends what waits in the outbox, oldest first, while the socket has room.
+ * False when the client has to go. */
+static bool outbox_flush(struct client *client, struct weft_error *err)
+{
+	struct queued *q, *tmp;
+	wl_list_for_each_safe (q, tmp, &client->outbox, link) {
+		if (!weft_ipc_send(client->fd, q->data, q->len, NULL, 0, err)) {
+			return errno == EAGAIN;
+		}
+		client->outbox_bytes -= q->len;
+		wl_list_remove(&q->link);
+		free(q);
+	}
+	appd_source_remove(client->writer);
+	client->writer = NULL;
+	return true;
+}
+
+static void handle_writable(int fd, uint32_t events, void *data)
+{
+	(void)fd;
+	(void)events;
+	struct client *client = data;
+	struct appd_control *control = client->control;
+	struct weft_error err = { 0 };
+	if (!outbox_flush(client, &err)) {
+		weft_log(WEFT_WARN, "control: client %d: %s; disconnecting", (int)client->pid,
+			err.msg);
+		client_drop(client);
+	}
+	if (!control->handling) {
+		sweep(control);
+	}
+}
+
+/* Puts msg at the end of the outbox, and waits for room to send it. */
+static bool outbox_push(struct client *client, struct json_object *msg, struct weft_error *err)
+{
+	size_t len = 0;
+	const char *text = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &len);
+	if (text == NULL) {
+		errno = ENOMEM;
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	if (len > WEFT_MSG_MAX) {
+		errno = EMSGSIZE;
+		weft_error_set(err, "send: message of %zu bytes exceeds the %d byte limit", len,
+			WEFT_MSG_MAX);
+		return false;
+	}
+	if (client->outbox_bytes + len > OUTBOX_MAX) {
+		errno = ENOBUFS;
+		weft_error_set(err, "it reads nothing: %zu bytes wait for it",
+			client->outbox_bytes);
+		return false;
+	}
+	struct queued *q = malloc(sizeof(*q) + len);
+	if (q == NULL) {
+		errno = ENOMEM;
+		weft_error_set(err, "out of memory");
+		return false;
+	}
+	if (client->writer == NULL) {
+		client->writer = appd_loop_add_fd(client->control->appd->loop, client->fd,
+			EPOLLOUT, handle_writable, client, err);
+		if (client->writer == NULL) {
+			free(q);
+			return false;
+		}
+	}
+	q->len = len;
+	memcpy(q->data, text, len);
+	wl_list_insert(client->outbox.prev, &q->link);
+	client->outbox_bytes += len;
+	return true;
+}
+
+/* Sends msg now, or after what waits before it. False when the client has
+ * to go, or with EMSGSIZE when msg can never be sent. */
+static bool client_send(struct client *client, struct json_object *msg, struct weft_error *err)
+{
+	if (wl_list_empty(&client->outbox)) {
+		if (weft_ipc_send_json(client->fd, msg, NULL, 0, err)) {
+			return true;
+		}
+		if (errno != EAGAIN) {
+			return false;
+		}
+	}
+	return outbox_push(client, msg, err);
 }
 
 /*
@@ -112,7 +235,7 @@ static bool client_reply(struct client *client, struct json_object *req, struct 
 		}
 	}
 	struct weft_error err = { 0 };
-	bool ok = weft_ipc_send_json(client->fd, reply, NULL, 0, &err);
+	bool ok = client_send(client, reply, &err);
 	if (!ok && errno == EMSGSIZE) {
 		size_t len = 0;
 		json_object_to_json_string_length(reply, JSON_C_TO_STRING_PLAIN, &len);
@@ -122,7 +245,7 @@ static bool client_reply(struct client *client, struct json_object *req, struct 
 		reply = weft_ipc_reply_error(req, WEFT_APPD_ERR_TOO_LARGE,
 			"the reply is %zu bytes, more than a message may hold (%d)", len,
 			WEFT_MSG_MAX);
-		ok = reply != NULL && weft_ipc_send_json(client->fd, reply, NULL, 0, &err);
+		ok = reply != NULL && client_send(client, reply, &err);
 	}
 	json_object_put(reply);
 	if (!ok) {
@@ -298,14 +421,22 @@ static struct json_object *handle_apps(struct client *client, struct json_object
 	return reply;
 }
 
+size_t appd_control_subscribers(const struct appd_control *control)
+{
+	size_t n = 0;
+	struct client *c;
+	if (control != NULL) {
+		wl_list_for_each (c, &control->clients, link) {
+			n += c->subscribed && !c->broken;
+		}
+	}
+	return n;
+}
+
 static struct json_object *handle_subscribe(struct client *client, struct json_object *req,
 	const struct appd_request *r)
 {
-	size_t subscribers = 0;
-	struct client *c;
-	wl_list_for_each (c, &client->control->clients, link) {
-		subscribers += c->subscribed;
-	}
+	size_t subscribers = appd_control_subscribers(client->control);
 	if (!client->subscribed && subscribers >= MAX_SUBSCRIBERS) {
 		return weft_ipc_reply_error(req, WEFT_APPD_ERR_BUSY,
 			"%d connections are subscribed, the most appd serves", MAX_SUBSCRIBERS);
@@ -339,13 +470,8 @@ static struct json_object *handle_info(struct client *client, struct json_object
 		json_object_new_string(appd->config.insecure_no_sandbox
 				? WEFT_APPD_SANDBOX_NONE
 				: WEFT_APPD_SANDBOX_ENFORCED));
-	size_t subscribers = 0;
-	struct client *c;
-	wl_list_for_each (c, &client->control->clients, link) {
-		subscribers += c->subscribed;
-	}
 	json_object_object_add(reply, WEFT_APPD_KEY_SUBSCRIBERS,
-		json_object_new_int((int)subscribers));
+		json_object_new_int((int)appd_control_subscribers(client->control)));
 	json_object_object_add(reply, WEFT_APPD_KEY_COMPOSITOR,
 		json_object_new_boolean(appd->compositor != NULL));
 	json_object_object_add(reply, WEFT_APPD_KEY_RUNTIME,
@@ -521,6 +647,7 @@ static void handle_accept(int fd, uint32_t events, void *data)
 		}
 		client->control = control;
 		client->fd = cfd;
+		wl_list_init(&client->outbox);
 		client->pid = cred.pid;
 		client->last_active = ++control->tick;
 		if (!client_listen(client)) {
@@ -575,7 +702,8 @@ void appd_control_destroy(struct appd_control *control)
 	free(control);
 }
 
-size_t appd_control_broadcast(struct appd_control *control, struct json_object *event)
+size_t appd_control_broadcast(struct appd_control *control, struct json_object *event,
+	bool droppable)
 {
 	if (control == NULL) {
 		return 0;
@@ -587,7 +715,18 @@ size_t appd_control_broadcast(struct appd_control *control, struct json_object *
 			continue;
 		}
 		struct weft_error err = { 0 };
-		if (weft_ipc_send_json(client->fd, event, NULL, 0, &err)) {
+		bool ok;
+		if (droppable) {
+			/* Only to a client with room for it now. */
+			ok = wl_list_empty(&client->outbox) &&
+				weft_ipc_send_json(client->fd, event, NULL, 0, &err);
+			if (!ok && (!wl_list_empty(&client->outbox) || errno == EAGAIN)) {
+				continue;
+			}
+		} else {
+			ok = client_send(client, event, &err);
+		}
+		if (ok) {
 			sent++;
 		} else if (errno == EMSGSIZE) {
 			/* The event's fault, not the client's: it keeps its connection. */

@@ -263,7 +263,7 @@ static void set_state(struct appd_session *s, enum appd_state state)
 		json_object_object_add(event, WEFT_MSG_EVENT,
 			json_object_new_string(WEFT_APPD_EVENT_STATE));
 		json_object_object_add(event, WEFT_APPD_KEY_SESSION, appd_session_to_json(s));
-		appd_control_broadcast(s->appd->control, event);
+		appd_control_broadcast(s->appd->control, event, false);
 		json_object_put(event);
 	}
 }
@@ -811,11 +811,13 @@ static struct json_object *route_notification(struct appd_session *s, struct jso
 	json_object_object_add(event, WEFT_APPD_KEY_BODY, json_object_new_string(body));
 	json_object_object_add(event, WEFT_APPD_KEY_ICON,
 		icon != NULL ? json_object_new_string(icon) : NULL);
-	size_t shown = appd_control_broadcast(s->appd->control, event);
+	size_t subscribers = appd_control_subscribers(s->appd->control);
+	size_t shown = appd_control_broadcast(s->appd->control, event, true);
 	json_object_put(event);
 	if (shown == 0) {
-		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNAVAILABLE,
-			"no system UI to show notifications");
+		return weft_ipc_reply_error(req, WEFT_RUNTIME_ERR_UNAVAILABLE, "%s",
+			subscribers == 0 ? "no system UI to show notifications"
+					 : "the system UI is busy: try again later");
 	}
 	return weft_ipc_reply_ok(req);
 }

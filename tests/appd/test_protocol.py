@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from appdutil import COUNTER, MSG_MAX, WEFTCTL, alive, fake, fd_count, make_package, \
-    settled_fd_count, sign, wait_until
+from appdutil import COUNTER, MSG_MAX, WEFTCTL, alive, fake, fake_log, fd_count, \
+    make_package, settled_fd_count, sign, wait_until
 
 # appd/control.c and weft/appd-protocol.h
 MAX_CLIENTS = 64
@@ -164,6 +164,7 @@ def test_another_uid_is_refused(appd):
 
 
 def test_a_subscriber_that_does_not_read_is_dropped(start, tmp_path):
+    """Once its socket is full and 64 KiB more wait for it."""
     weft, _ = fake(start, "exit:3", tmp_path)
     lazy = weft.connect()
     assert weft.request({"type": "subscribe"}, sock=lazy)["ok"] is True
@@ -179,6 +180,43 @@ def test_a_subscriber_that_does_not_read_is_dropped(start, tmp_path):
     lazy.settimeout(5)
     while (msg := lazy.recv(MSG_MAX)) != b"":
         assert json.loads(msg)["event"] == "state"
+
+
+def test_a_busy_subscriber_loses_no_state_and_stays(start, tmp_path):
+    """A subscriber that reads nothing for a while (the shell while its page
+    lays out) gets every state event, in order, when it reads again, and
+    keeps its connection. Notifications are no state: one that finds no room
+    is not kept, so an app's burst of them neither cuts the shell off nor
+    grows appd, and the app hears that the system UI is busy."""
+    app = "org.weft.test.notify"
+    weft, log = fake(start, "notify-burst:1500", tmp_path)
+    make_package(weft.user_store, app, capabilities=["sys:notifications"])
+    busy = weft.connect()
+    assert weft.request({"type": "subscribe"}, sock=busy)["ok"] is True
+    session = weft.launch(app)
+    burst = wait_until("the burst to end", lambda: next(
+        (e for e in fake_log(log) if "burst" in e), None), timeout=60)
+    # Its socket took what it holds; the rest found no room.
+    assert burst["burst"]["ok"] > 10, burst
+    assert burst["burst"]["unavailable"] > 0, burst
+    assert burst["messages"] == ["the system UI is busy: try again later"], burst
+    assert sum(burst["burst"].values()) == 1500
+    # States now, behind a full socket: they wait in appd for it.
+    assert weft.ctl_json("terminate", session["id"], "--wait")["state"] == "stopped"
+    assert "reads nothing" not in weft.logs()
+    busy.settimeout(10)
+    seen = []
+    while not seen or seen[-1] != "stopped":
+        msg = json.loads(busy.recv(MSG_MAX))
+        if msg["event"] == "notification":
+            seen.append("note")
+        elif msg["event"] == "state" and msg["session"]["id"] == session["id"]:
+            seen.append(msg["session"]["state"])
+    assert seen.count("note") == burst["burst"]["ok"]
+    # In order: the notifications it took, then the states that waited.
+    assert seen[-2:] == ["stopping", "stopped"], seen[-5:]
+    assert seen[-3] == "note", seen[-5:]
+    assert weft.request({"type": "info"}, sock=busy)["subscribers"] == 1
 
 
 def test_an_app_id_with_a_nul_is_refused(appd):
