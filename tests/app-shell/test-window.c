@@ -84,47 +84,35 @@ static void convert_swaps_to_argb(void)
 }
 
 /* Fills the configured size with one colour and hands it to the window. */
-static void present_color(struct app_window *window, uint32_t rgb)
+/* Fills the configured size with one colour: R, G, B, A bytes through
+ * app_window_present, or B, G, R, A through app_window_present_bgra. */
+static void present_pixels(struct app_window *window, uint32_t rgb, bool bgra)
 {
 	int32_t width, height, scale;
 	app_window_get_size(window, &width, &height, &scale);
 	uint32_t w = (uint32_t)(width * scale), h = (uint32_t)(height * scale);
-	uint8_t *rgba = malloc((size_t)w * h * 4);
+	uint8_t *pixels = malloc((size_t)w * h * 4);
+	ASSERT(pixels != NULL);
+	uint8_t r = (uint8_t)(rgb >> 16), g = (uint8_t)(rgb >> 8), b = (uint8_t)rgb;
 	for (size_t i = 0; i < (size_t)w * h; i++) {
-		rgba[i * 4 + 0] = (uint8_t)(rgb >> 16);
-		rgba[i * 4 + 1] = (uint8_t)(rgb >> 8);
-		rgba[i * 4 + 2] = (uint8_t)rgb;
-		rgba[i * 4 + 3] = 0xff;
+		pixels[i * 4 + 0] = bgra ? b : r;
+		pixels[i * 4 + 1] = g;
+		pixels[i * 4 + 2] = bgra ? r : b;
+		pixels[i * 4 + 3] = 0xff;
 	}
 	struct weft_error err = { 0 };
-	bool ok = app_window_present(window, rgba, w, h, w * 4, &err);
+	bool ok = bgra ? app_window_present_bgra(window, pixels, w, h, w * 4, &err)
+		       : app_window_present(window, pixels, w, h, w * 4, &err);
 	if (!ok) {
 		fprintf(stderr, "# present: %s\n", err.msg);
 	}
 	EXPECT(ok);
-	free(rgba);
+	free(pixels);
 }
 
-/* The same with B, G, R, A bytes, through app_window_present_bgra. */
-static void present_color_bgra(struct app_window *window, uint32_t rgb)
+static void present_color(struct app_window *window, uint32_t rgb)
 {
-	int32_t width, height, scale;
-	app_window_get_size(window, &width, &height, &scale);
-	uint32_t w = (uint32_t)(width * scale), h = (uint32_t)(height * scale);
-	uint8_t *bgra = malloc((size_t)w * h * 4);
-	for (size_t i = 0; i < (size_t)w * h; i++) {
-		bgra[i * 4 + 0] = (uint8_t)rgb;
-		bgra[i * 4 + 1] = (uint8_t)(rgb >> 8);
-		bgra[i * 4 + 2] = (uint8_t)(rgb >> 16);
-		bgra[i * 4 + 3] = 0xff;
-	}
-	struct weft_error err = { 0 };
-	bool ok = app_window_present_bgra(window, bgra, w, h, w * 4, &err);
-	if (!ok) {
-		fprintf(stderr, "# present: %s\n", err.msg);
-	}
-	EXPECT(ok);
-	free(bgra);
+	present_pixels(window, rgb, false);
 }
 
 /* Fills the configured size with one colour and waits until it is shown. */
@@ -183,7 +171,7 @@ static void zweft_window_for_an_app_client(void)
 	show_color(window, 0xcc2211);
 	EXPECT(screen_pixel(&c, seen.width / 2, seen.height / 2) == 0xcc2211);
 	/* B, G, R, A frames are shown as they are. */
-	present_color_bgra(window, 0x1188ee);
+	present_pixels(window, 0x1188ee, true);
 	for (int i = 0; i < 3; i++) {
 		wl_display_roundtrip(app_window_get_display(window));
 	}
