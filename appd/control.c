@@ -172,10 +172,7 @@ static bool outbox_push(struct client *client, struct json_object *msg, struct w
 		weft_error_set(err, "out of memory");
 		return false;
 	}
-	if (len > WEFT_MSG_MAX) {
-		errno = EMSGSIZE;
-		weft_error_set(err, "send: message of %zu bytes exceeds the %d byte limit", len,
-			WEFT_MSG_MAX);
+	if (!weft_ipc_fits(len, 0, err)) {
 		return false;
 	}
 	if (client->outbox_bytes + len > OUTBOX_MAX) {

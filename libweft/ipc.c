@@ -234,15 +234,8 @@ static bool grow_sndbuf(int fd, size_t len)
 	return now > cur;
 }
 
-bool weft_ipc_send(int fd, const void *data, size_t len, const int *fds, size_t nfds,
-	struct weft_error *err)
+bool weft_ipc_fits(size_t len, size_t nfds, struct weft_error *err)
 {
-	/* On SOCK_SEQPACKET an empty message reads as a hangup. */
-	if (len == 0 || (nfds > 0 && fds == NULL)) {
-		errno = EINVAL;
-		weft_error_set(err, "send: %s", len == 0 ? "empty message" : "no fd array");
-		return false;
-	}
 	if (len > WEFT_MSG_MAX) {
 		errno = EMSGSIZE;
 		weft_error_set(err, "send: message of %zu bytes exceeds the %d byte limit", len,
@@ -253,6 +246,21 @@ bool weft_ipc_send(int fd, const void *data, size_t len, const int *fds, size_t 
 		errno = EMSGSIZE;
 		weft_error_set(err, "send: %zu fds exceed the limit of %d", nfds,
 			WEFT_MSG_MAX_FDS);
+		return false;
+	}
+	return true;
+}
+
+bool weft_ipc_send(int fd, const void *data, size_t len, const int *fds, size_t nfds,
+	struct weft_error *err)
+{
+	/* On SOCK_SEQPACKET an empty message reads as a hangup. */
+	if (len == 0 || (nfds > 0 && fds == NULL)) {
+		errno = EINVAL;
+		weft_error_set(err, "send: %s", len == 0 ? "empty message" : "no fd array");
+		return false;
+	}
+	if (!weft_ipc_fits(len, nfds, err)) {
 		return false;
 	}
 

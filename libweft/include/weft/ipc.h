@@ -44,6 +44,10 @@ bool weft_ipc_socketpair(int fds[2], struct weft_error *err);
 /* The peer's pid, uid and gid as the kernel saw them at connect time. */
 bool weft_ipc_peer_cred(int fd, struct ucred *cred, struct weft_error *err);
 
+/* Whether a message of len bytes with nfds fds may be sent; else false,
+ * with errno EMSGSIZE. */
+bool weft_ipc_fits(size_t len, size_t nfds, struct weft_error *err);
+
 /*
  * Sends one message of len bytes (<= WEFT_MSG_MAX) with up to WEFT_MSG_MAX_FDS fds.
  * len == 0 is refused (EINVAL): on SOCK_SEQPACKET an empty message cannot be
