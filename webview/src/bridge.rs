@@ -108,14 +108,16 @@ const SOURCE: &str = r#"(() => {
 
 	Object.defineProperty(window, "weftIpc", { value: weftIpc, enumerable: true });
 	Object.defineProperty(window, "__weftIpcDeliver", {
-		value: (to, up, messages) => {
+		value: (to, up, message) => {
 			if (to !== documentId) {
 				return false;
 			}
 			if (typeof up === "boolean" && up !== connected) {
 				setConnected(up);
 			}
-			inbox.push(...messages);
+			if (typeof message === "string") {
+				inbox.push(message);
+			}
 			drain();
 			return true;
 		},
@@ -192,25 +194,22 @@ pub fn source(secret: &str) -> String {
         .replace("MAX_MESSAGE", &MAX_MESSAGE.to_string())
 }
 
-/// The script that hands `messages` to the bridge of `document`, and tells
-/// it whether the view is connected when `connected` is given. Its value is
-/// true only where that document took them.
-pub fn delivery(document: &str, connected: Option<bool>, messages: &[String]) -> String {
+/// The script that hands `message` (if any) to the bridge of `document`,
+/// and tells it whether the view is connected when `connected` is given.
+/// Its value is true only where that document took them.
+pub fn delivery(document: &str, connected: Option<bool>, message: Option<&str>) -> String {
     let mut script = String::from("window.__weftIpcDeliver !== undefined && __weftIpcDeliver(");
     script.push_str(&js_string(document));
-    script.push(',');
     script.push_str(match connected {
-        Some(true) => "true,[",
-        Some(false) => "false,[",
-        None => "null,[",
+        Some(true) => ",true,",
+        Some(false) => ",false,",
+        None => ",null,",
     });
-    for (i, message) in messages.iter().enumerate() {
-        if i > 0 {
-            script.push(',');
-        }
-        script.push_str(&js_string(message));
+    match message {
+        Some(message) => script.push_str(&js_string(message)),
+        None => script.push_str("null"),
     }
-    script.push_str("]);");
+    script.push_str(");");
     script
 }
 
@@ -283,13 +282,13 @@ mod tests {
             "\"a\\\"b\\\\c\\n\\u0001\\u2028é\""
         );
         assert_eq!(
-            delivery("d", None, &["x".into(), "{\"n\":1}".into()]),
+            delivery("d", None, Some("{\"n\":1}")),
             "window.__weftIpcDeliver !== undefined && \
-             __weftIpcDeliver(\"d\",null,[\"x\",\"{\\\"n\\\":1}\"]);"
+             __weftIpcDeliver(\"d\",null,\"{\\\"n\\\":1}\");"
         );
         assert_eq!(
-            delivery("d", Some(false), &[]),
-            "window.__weftIpcDeliver !== undefined && __weftIpcDeliver(\"d\",false,[]);"
+            delivery("d", Some(false), None),
+            "window.__weftIpcDeliver !== undefined && __weftIpcDeliver(\"d\",false,null);"
         );
     }
 

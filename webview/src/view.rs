@@ -87,7 +87,7 @@ enum Event {
     Ipc(String),
     Refused(String),
     Finished(Done, Result<String, String>),
-    /// A batch went to the page: taken by the document it was addressed
+    /// A delivery went to the page: taken by the document it was addressed
     /// to, or not (another document, or none).
     Delivered(bool),
 }
@@ -96,7 +96,7 @@ enum Event {
 struct Bridge {
     /// The page's bridge said hello and has not navigated away since.
     ready: bool,
-    /// The page is to hear whether the view is connected, with the next batch.
+    /// The page is to hear whether the view is connected, with the next delivery.
     tell_state: bool,
     /// How many times a bridge said hello: a delivery that failed only
     /// unsets `ready` when no newer document's bridge said hello since.
@@ -106,9 +106,9 @@ struct Bridge {
     /// Deliveries in a row that no document took.
     misses: u32,
     outbox: VecDeque<String>,
-    /// The batch being delivered, whether it told the state, and `hellos`
-    /// when it was sent.
-    in_flight: Option<(Vec<String>, bool, u64)>,
+    /// The message being delivered (None: only the state), whether it told
+    /// the state, and `hellos` when it was sent.
+    in_flight: Option<(Option<String>, bool, u64)>,
 }
 
 pub struct ViewShared {
@@ -347,14 +347,14 @@ impl ViewShared {
             }
             Event::Delivered(taken) => {
                 let mut bridge = self.bridge.borrow_mut();
-                let (batch, state, hellos) = bridge.in_flight.take().unwrap_or_default();
+                let (message, state, hellos) = bridge.in_flight.take().unwrap_or_default();
                 if taken {
                     bridge.misses = 0;
                 } else {
                     // Not taken (the previous document still active while
-                    // the new one loads, or gone): the batch goes again, to
-                    // the document that said hello last.
-                    for message in batch.into_iter().rev() {
+                    // the new one loads, or gone): the message goes again,
+                    // to the document that said hello last.
+                    if let Some(message) = message {
                         bridge.outbox.push_front(message);
                     }
                     if hellos == bridge.hellos {
@@ -478,9 +478,9 @@ impl ViewShared {
             // message's handler set going (a reply's awaiting code) has run
             // before the next message's handler, as with message events.
             // Several in one script would reach the handlers back to back.
-            let batch: Vec<String> = bridge.outbox.pop_front().into_iter().collect();
-            let script = bridge::delivery(&bridge.document, state, &batch);
-            bridge.in_flight = Some((batch, told, bridge.hellos));
+            let message = bridge.outbox.pop_front();
+            let script = bridge::delivery(&bridge.document, state, message.as_deref());
+            bridge.in_flight = Some((message, told, bridge.hellos));
             script
         };
         let Some(webview) = self.webview() else {
@@ -1296,7 +1296,7 @@ pub unsafe extern "C" fn weft_webview_set_ipc_connected(view: *const View, conne
     with_view(view, (), |view| {
         if let Some(id) = view.shared.webview_id.get() {
             view.shared.scheme.set_connected(id, connected);
-            // The page hears of it with its next batch, or at once.
+            // The page hears of it with its next delivery, or at once.
             view.shared.bridge.borrow_mut().tell_state = true;
             view.shared.wake.wake();
         }
