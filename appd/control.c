@@ -711,17 +711,14 @@ size_t appd_control_broadcast(struct appd_control *control, struct json_object *
 		if (!client->subscribed || client->broken) {
 			continue;
 		}
+		if (droppable && !wl_list_empty(&client->outbox)) {
+			continue; /* no room now: it waits for nothing */
+		}
 		struct weft_error err = { 0 };
-		bool ok;
-		if (droppable) {
-			/* Only to a client with room for it now. */
-			ok = wl_list_empty(&client->outbox) &&
-				weft_ipc_send_json(client->fd, event, NULL, 0, &err);
-			if (!ok && (!wl_list_empty(&client->outbox) || errno == EAGAIN)) {
-				continue;
-			}
-		} else {
-			ok = client_send(client, event, &err);
+		bool ok = droppable ? weft_ipc_send_json(client->fd, event, NULL, 0, &err)
+				    : client_send(client, event, &err);
+		if (!ok && droppable && errno == EAGAIN) {
+			continue;
 		}
 		if (ok) {
 			sent++;

@@ -682,20 +682,9 @@ bool appd_limits_spare_create(struct appd_limits *limits, const char *name,
 	if (limits == NULL || limits->kind != APPD_LIMITS_CGROUP) {
 		return true;
 	}
-	struct appd_limits_session *ls = calloc(1, sizeof(*ls));
-	if (ls == NULL) {
-		weft_error_set(err, "out of memory");
-		return false;
-	}
-	ls->limits = limits;
-	ls->dir_fd = -1;
-	ls->procs_fd = -1;
-	if (!cgroup_session(ls, name, err)) {
-		appd_limits_session_destroy(ls);
-		return false;
-	}
-	*out = ls;
-	return true;
+	/* A cgroup session's, named as one (no app id: it has none yet). */
+	*out = appd_limits_session_create(limits, NULL, name, err);
+	return *out != NULL;
 }
 
 int appd_limits_session_cgroup_fd(struct appd_limits_session *ls)
